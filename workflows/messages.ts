@@ -14,8 +14,11 @@ export type Environment = (typeof environments)[number];
 export const roles = ['business', 'legal', 'security', 'ops', 'participant'] as const;
 export type Role = (typeof roles)[number];
 
-/** Human approval gates. Each later journey step adds its gate here. */
-export const gateNames = ['application-review'] as const;
+/**
+ * Human approval gates of the journeys (seeds 000-004). A decision for a gate the onboarding is
+ * not waiting on is refused with GATE_NOT_AWAITED (e.g. go-live while the application is in review).
+ */
+export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live'] as const;
 export type GateName = (typeof gateNames)[number];
 
 /** Steps as shown in the `OnboardingStep` search attribute; `done` once the journey finished. */

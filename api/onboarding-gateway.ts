@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  decideGate,
+  GateRecord,
+  OnboardingInput,
+  OnboardingStatus,
+  onboardingWorkflowId,
+  statusQuery,
+  workflowTypeByKind,
+} from '../workflows/messages';
+import {
+  AwaitingRoleKey,
+  EnvironmentKey,
+  nobodyAwaited,
+  OnboardingKindKey,
+  OnboardingStateKey,
+  OnboardingStepKey,
+  ParticipantIdKey,
+} from '../workflows/search-attributes';
+import { ApiError } from './errors';
+import { fingerprintRequest } from './fingerprint';
+import type { GateDecisionBody, StartOnboardingBody } from './schemas/onboardings';
+
+export interface OnboardingView {
+  workflowId: string;
+  onboarding: OnboardingStatus;
+}
+
+/** What the routes need from the workflow side; tests without Temporal pass a fake. */
+export interface OnboardingPort {
+  start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }>;
+  status(participantId: string): Promise<OnboardingView>;
+  decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateRecord>;
+  ping(timeoutMs: number): Promise<void>;
+}
+
+/** The API's only way into Temporal: start, read and decide onboardings. */
+export class OnboardingGateway implements OnboardingPort {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Idempotent per participant: same request → the existing onboarding; other details → conflict. */
+  async start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }> {
+    const workflowId = onboardingWorkflowId(body.participantId);
+    const requestFingerprint = fingerprintRequest(body);
+    const input: OnboardingInput = { ...body, requestFingerprint };
+    let created = true;
+    try {
+      await this.client.workflow.start(workflowTypeByKind[body.kind], {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        // One onboarding per participant, ever: a finished one is not silently restarted.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        memo: { requestFingerprint },
+        typedSearchAttributes: [
+          { key: OnboardingKindKey, value: body.kind },
+          { key: ParticipantIdKey, value: body.participantId },
+          { key: EnvironmentKey, value: 'sandbox' },
+          { key: OnboardingStepKey, value: 'application-review' },
+          { key: OnboardingStateKey, value: 'in-progress' },
+          { key: AwaitingRoleKey, value: nobodyAwaited },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      if (existing.memo?.requestFingerprint !== requestFingerprint) {
+        throw new ApiError(
+          'onboarding-conflict',
+          `Participant ${body.participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
+          { workflowId },
+        );
+      }
+      created = false;
+    }
+    return { created, view: await this.status(body.participantId) };
+  }
+
+  async status(participantId: string): Promise<OnboardingView> {
+    const workflowId = onboardingWorkflowId(participantId);
+    const onboarding = await this.client.workflow.getHandle(workflowId).query(statusQuery);
+    return { workflowId, onboarding };
+  }
+
+  /**
+   * Passes an approver's decision to the workflow as an Update; the workflow's validator answers
+   * at once. The idempotency key becomes the update id, so a retried request is applied once.
+   */
+  async decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateRecord> {
+    const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      throw new ApiError('onboarding-closed', `The onboarding is ${description.status.name.toLowerCase()}`);
+    }
+    return handle.executeUpdate(decideGate, {
+      args: [body],
+      updateId: idempotencyKey ?? randomUUID(),
+    });
+  }
+
+  /** Readiness: Temporal answers and the namespace exists. */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
+      this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }),
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { OnboardingPort } from '../onboarding-gateway';
+import { problemBody, sendProblem } from '../errors';
+
+export interface HealthRoutesOptions {
+  gateway: OnboardingPort;
+  readinessTimeoutMs?: number;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
+  /** Liveness: the process serves requests. */
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  /** Readiness: Temporal answers within the timeout. */
+  app.get('/readyz', async (request, reply) => {
+    try {
+      await opts.gateway.ping(opts.readinessTimeoutMs ?? 2000);
+      return { status: 'ready' };
+    } catch (err) {
+      request.log.warn({ err }, 'temporal not reachable');
+      return sendProblem(reply, problemBody('temporal-unavailable', 'Temporal did not answer'));
+    }
+  });
+};

@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { OnboardingPort } from '../onboarding-gateway';
+import {
+  gateDecisionBodySchema,
+  idempotencyHeadersSchema,
+  participantParamsSchema,
+  startOnboardingBodySchema,
+} from '../schemas/onboardings';
+
+export interface OnboardingRoutesOptions {
+  gateway: OnboardingPort;
+}
+
+export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway }) => {
+  app.post('/onboardings', { schema: { body: startOnboardingBodySchema } }, async (request, reply) => {
+    const { created, view } = await gateway.start(request.body);
+    const location = `/onboardings/${view.onboarding.participantId}`;
+    return reply.code(created ? 201 : 200).header('location', location).send(view);
+  });
+
+  app.get('/onboardings/:participantId', { schema: { params: participantParamsSchema } }, async (request) =>
+    gateway.status(request.params.participantId),
+  );
+
+  app.post(
+    '/onboardings/:participantId/approvals',
+    { schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema } },
+    async (request) => {
+      const decision = await gateway.decide(
+        request.params.participantId,
+        request.body,
+        request.headers['idempotency-key'],
+      );
+      return { decision, ...(await gateway.status(request.params.participantId)) };
+    },
+  );
+};

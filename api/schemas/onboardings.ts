@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import {
+  decisions,
+  gateNames,
+  participantIdPattern,
+  supportedKinds,
+} from '../../workflows/messages';
+
+export const participantIdSchema = z
+  .string()
+  .regex(participantIdPattern, 'lower-case letters, digits and inner hyphens, 1-63 characters');
+
+export const participantParamsSchema = z.strictObject({ participantId: participantIdSchema });
+
+/** ISO 3166-1 alpha-2 shape; the list itself is checked by the certificate rules later. */
+const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. GB');
+
+export const startOnboardingBodySchema = z.strictObject({
+  participantId: participantIdSchema,
+  kind: z.enum(supportedKinds, {
+    error: `kind must be one of: ${supportedKinds.join(', ')} (other kinds arrive with their journeys)`,
+  }),
+  participant: z.strictObject({
+    legalName: z.string().trim().min(1).max(200),
+    country: countryCode,
+    contactEmail: z.email().max(254),
+  }),
+  application: z.strictObject({
+    useCase: z.string().trim().min(1).max(2000),
+    expectedMonthlyVolume: z.number().int().nonnegative().max(1e12),
+    apis: z
+      .array(z.string().trim().min(1).max(100))
+      .min(1)
+      .max(50)
+      .refine((apis) => new Set(apis).size === apis.length, 'apis must not repeat'),
+  }),
+});
+export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
+
+export const gateDecisionBodySchema = z.strictObject({
+  gate: z.enum(gateNames),
+  decision: z.enum(decisions),
+  decidedBy: z.string().trim().min(1).max(200),
+  comment: z.string().max(2000).optional(),
+});
+export type GateDecisionBody = z.infer<typeof gateDecisionBodySchema>;
+
+export const idempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{8,128}$/, '8-128 characters of letters, digits and . _ : -')
+    .optional(),
+});

@@ -1,0 +1,36 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'coverage/', 'jest.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Workflow code is bundled into a deterministic sandbox: no Node APIs, no I/O libraries, no zod.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Workflow code must not use Node APIs.' },
+            { group: ['../activities/*', '../../activities/*', '../api/*', '../../api/*'], allowTypeImports: true, message: 'Workflows import only activity types.' },
+          ],
+          paths: [
+            ...['fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'tls'].map((name) => ({ name, message: 'Workflow code must not use Node APIs.' })),
+            ...['zod', 'pino', 'fastify', 'pkijs', 'asn1js', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map((name) => ({ name, message: 'Not allowed in the workflow bundle (TEMPORAL-NOTES.md).' })),
+            { name: '../activities', allowTypeImports: true, message: 'Import activity types only.' },
+            { name: '../../activities', allowTypeImports: true, message: 'Import activity types only.' },
+          ],
+        },
+      ],
+    },
+  },
+);

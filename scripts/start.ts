@@ -1,0 +1,145 @@
+/**
+ * `npm start`: the whole stack on one machine. Builds the pinned Temporal CLI if needed, starts
+ * the dev server from temporal-dev.yaml (or reuses one already answering), then the worker and
+ * the API; waits until each is ready; Ctrl-C / SIGTERM stops them in reverse order.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { loadApiConfig } from '../api/config';
+import { ensureTemporalCli } from './install-temporal';
+import {
+  RunningDevServer,
+  ensureSearchAttributes,
+  serverAnswers,
+  sleep,
+  startDevServer,
+  stopChild,
+} from './dev-server';
+import { frontendAddress, loadDevConfig, projectRoot } from './temporal-dev-config';
+
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+
+function prefixOutput(child: ChildProcess, name: string): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    let buffered = '';
+    stream?.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
+    });
+  }
+}
+
+function spawnTs(entry: string, name: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefixOutput(child, name);
+  return child;
+}
+
+async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, probe: () => Promise<boolean>) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    if (await probe().catch(() => false)) return;
+    await sleep(300);
+  }
+  throw new Error(`${what} not ready within ${timeoutMs} ms`);
+}
+
+/** The worker is ready when the server sees its pollers on the task queue (identity `<pid>@host`). */
+async function workerPolling(address: string, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
+  const connection = await Connection.connect({ address });
+  try {
+    const res = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
+  } finally {
+    await connection.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dev = loadDevConfig();
+  const api = loadApiConfig(process.env);
+  const address = frontendAddress(dev);
+  const namespace = dev.server.namespace;
+  const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: api.taskQueue };
+
+  const children: ChildProcess[] = [];
+  let server: RunningDevServer | null = null;
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const child of children.reverse()) await stopChild(child);
+    if (server) await server.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    if (await serverAnswers(address, namespace)) {
+      say(`reusing the Temporal server already answering at ${address}`);
+      const added = await ensureSearchAttributes(address, namespace, dev.searchAttributes);
+      if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
+    } else {
+      const binary = ensureTemporalCli(dev, say);
+      say(`starting temporal server start-dev at ${address} (data: ${dev.server.dbFile ?? 'in memory'})`);
+      server = await startDevServer(binary, dev, {}, { stdio: 'pipe' });
+      prefixOutput(server.process, 'temporal');
+    }
+
+    const worker = spawnTs('worker/main.ts', 'worker', env);
+    children.push(worker);
+    await waitUntil('worker', 120_000, worker, () =>
+      workerPolling(address, namespace, api.taskQueue, worker.pid ?? -1),
+    );
+    say('worker polling');
+
+    const apiProcess = spawnTs('api/server.ts', 'api', env);
+    children.push(apiProcess);
+    const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
+    await waitUntil('api', 60_000, apiProcess, async () => (await fetch(`${apiUrl}/readyz`)).ok);
+
+    say('ready');
+    say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
+    say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
+    say('Ctrl-C stops everything; onboardings are kept in the SQLite file.');
+
+    for (const child of children) {
+      child.once('exit', (code) => {
+        if (!stopping) {
+          say(`a process exited unexpectedly (code ${code}); stopping the stack`);
+          void stopAll(1);
+        }
+      });
+    }
+    if (server) {
+      server.process.once('exit', (code) => {
+        if (!stopping) {
+          say(`the Temporal server exited unexpectedly (code ${code}); stopping the stack`);
+          server = null;
+          void stopAll(1);
+        }
+      });
+    }
+  } catch (err) {
+    say(`failed: ${(err as Error).message}`);
+    await stopAll(1);
+  }
+}
+
+void main();

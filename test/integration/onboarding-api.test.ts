@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import type { OnboardingStatus } from '../../workflows/messages';
+import { onboardingWorkflowId } from '../../workflows/messages';
+import { onboardingSearchAttributeKeys } from '../../workflows/search-attributes';
+import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
+import { startBody } from '../support/requests';
+
+let bundle: WorkflowBundleWithSourceMap;
+let stack: TestStack;
+let app: FastifyInstance;
+let worker: { stop(): Promise<void> };
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function listIds(query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
+  return ids;
+}
+
+function approve(participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload: body, headers });
+}
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  stack = await createTestStack(bundle, `onboarding-api-${Date.now()}`);
+  worker = await stack.startWorker();
+  app = buildApp({
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    logger: pino({ level: 'silent' }),
+  });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await stack?.close();
+});
+
+describe('POST /onboardings', () => {
+  it('starts an onboarding that waits for business review of the access request', async () => {
+    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('start-1') });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers.location).toBe('/onboardings/start-1');
+    const view = res.json() as { workflowId: string; onboarding: OnboardingStatus };
+    expect(view.workflowId).toBe('onboarding-start-1');
+    expect(view.onboarding).toMatchObject({
+      participantId: 'start-1',
+      kind: 'tpp',
+      environment: 'sandbox',
+      step: 'application-review',
+      state: 'awaiting-approval',
+      awaiting: { gate: 'application-review', role: 'business' },
+    });
+  });
+
+  it('returns the existing onboarding with 200 when the same request is repeated', async () => {
+    const first = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('idem-1') });
+    const again = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('idem-1') });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(200);
+    const describe = await stack.client.workflow.getHandle(onboardingWorkflowId('idem-1')).describe();
+    expect(again.json().onboarding.startedAt).toBe(first.json().onboarding.startedAt);
+    expect(again.json().onboarding.requestFingerprint).toBe(first.json().onboarding.requestFingerprint);
+    // Exactly one run exists for the participant.
+    const runs = await listIds(`WorkflowId = "${describe.workflowId}"`);
+    expect(runs).toEqual([describe.workflowId]);
+  });
+
+  it('treats the same request with keys in another order as the same onboarding', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('order-1') });
+    const body = startBody('order-1');
+    const reordered = { application: body.application, participant: body.participant, kind: body.kind, participantId: body.participantId };
+    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: reordered });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('refuses with 409 a second onboarding of the same participant with other details', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('conflict-1') });
+    const other = startBody('conflict-1');
+    other.application.expectedMonthlyVolume = 1;
+    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: other });
+    expect(res.statusCode).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ code: 'onboarding-conflict', status: 409, workflowId: 'onboarding-conflict-1' });
+  });
+
+  it('answers 400 problem+json naming each invalid field of a malformed body', async () => {
+    const body = startBody('Bad Id!') as Record<string, unknown>;
+    (body.participant as Record<string, unknown>).contactEmail = 'not-an-email';
+    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: body });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    const names = (res.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort();
+    expect(names).toEqual(['body.participant.contactEmail', 'body.participantId']);
+  });
+});
+
+describe('GET /onboardings/:participantId', () => {
+  it('returns the state from the status query', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('status-1') });
+    const res = await app.inject({ method: 'GET', url: '/onboardings/status-1' });
+    expect(res.statusCode).toBe(200);
+    const { onboarding } = res.json() as { onboarding: OnboardingStatus };
+    const queried = await stack.client.workflow.getHandle('onboarding-status-1').query<OnboardingStatus>('status');
+    expect(onboarding).toEqual(queried);
+    expect(onboarding.history.map((h) => h.state)).toEqual(['in-progress', 'awaiting-approval']);
+  });
+
+  it('answers 404 problem+json for an unknown participant', async () => {
+    const res = await app.inject({ method: 'GET', url: '/onboardings/nobody-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('onboarding-not-found');
+  });
+});
+
+describe('search attributes', () => {
+  it('keeps OnboardingStep, OnboardingState and AwaitingRole current so the UI list can filter', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('sa-1') });
+    const waiting = `ParticipantId = "sa-1" AND OnboardingStep = "application-review" AND OnboardingState = "awaiting-approval" AND AwaitingRole = "business"`;
+    expect(await eventually(async () => ((await listIds(waiting)).length ? listIds(waiting) : undefined))).toEqual([
+      'onboarding-sa-1',
+    ]);
+    await approve('sa-1', { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
+    const done = `ParticipantId = "sa-1" AND OnboardingStep = "done" AND OnboardingState = "completed" AND AwaitingRole = "none"`;
+    expect(await eventually(async () => ((await listIds(done)).length ? listIds(done) : undefined))).toEqual([
+      'onboarding-sa-1',
+    ]);
+    const description = await stack.client.workflow.getHandle('onboarding-sa-1').describe();
+    const attributes = Object.fromEntries(
+      onboardingSearchAttributeKeys.map((key) => [key.name, description.typedSearchAttributes.get(key)]),
+    );
+    expect(attributes).toEqual({
+      OnboardingKind: 'tpp',
+      ParticipantId: 'sa-1',
+      Environment: 'sandbox',
+      OnboardingStep: 'done',
+      OnboardingState: 'completed',
+      AwaitingRole: 'none',
+    });
+  });
+});
+
+describe('POST /onboardings/:participantId/approvals', () => {
+  it('accepts the awaited approval and the onboarding completes', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('approve-1') });
+    const res = await approve('approve-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().decision).toMatchObject({ gate: 'application-review', status: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' });
+    const result = await stack.client.workflow.getHandle('onboarding-approve-1').result();
+    expect(result).toMatchObject({ state: 'completed', step: 'done', awaiting: null });
+    // The business role was told once that the gate opened.
+    const outbox = readFileSync(path.join(stack.dataDir, 'outbox', 'notifications.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((n) => n.participantId === 'approve-1');
+    expect(outbox).toEqual([expect.objectContaining({ gate: 'application-review', role: 'business' })]);
+  });
+
+  it('ends the onboarding as rejected when business rejects with a reason', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('reject-1') });
+    const res = await approve('reject-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
+    expect(res.statusCode).toBe(200);
+    const result = await stack.client.workflow.getHandle('onboarding-reject-1').result();
+    expect(result).toMatchObject({ state: 'rejected', step: 'application-review' });
+  });
+
+  it('refuses a rejection without a reason with 422 from the workflow validator', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('reject-2') });
+    const res = await approve('reject-2', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'decision-invalid', reason: 'DECISION_INVALID' });
+    const status = await app.inject({ method: 'GET', url: '/onboardings/reject-2' });
+    expect(status.json().onboarding.state).toBe('awaiting-approval');
+  });
+
+  it('refuses with 409 a decision for a gate the onboarding is not waiting for', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('early-1') });
+    const res = await approve('early-1', { gate: 'go-live', decision: 'approved', decidedBy: 'carol@hub' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'gate-not-awaited', reason: 'GATE_NOT_AWAITED', context: { awaiting: 'application-review' } });
+    const status = await app.inject({ method: 'GET', url: '/onboardings/early-1' });
+    expect(status.json().onboarding.gates['go-live']).toBeUndefined();
+  });
+
+  it('refuses with 409 a decision once the onboarding has ended', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('closed-1') });
+    await approve('closed-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
+    await stack.client.workflow.getHandle('onboarding-closed-1').result();
+    const res = await approve('closed-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('onboarding-closed');
+  });
+
+  it('applies a retried request with the same Idempotency-Key once', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('retry-1') });
+    const headers = { 'idempotency-key': 'decision-retry-1-0001' };
+    const body = { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'incomplete' };
+    const [a, b] = await Promise.all([approve('retry-1', body, headers), approve('retry-1', body, headers)]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(b.json().decision.decidedAt).toBe(a.json().decision.decidedAt);
+    const history = await stack.client.workflow.getHandle('onboarding-retry-1').fetchHistory();
+    const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+    expect(accepted).toHaveLength(1);
+  });
+
+  it('answers 404 for an unknown participant and 400 for a malformed decision', async () => {
+    const unknown = await approve('nobody-here', { gate: 'application-review', decision: 'approved', decidedBy: 'x' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().code).toBe('onboarding-not-found');
+    const bad = await approve('nobody-here', { gate: 'lunch', decision: 'maybe' });
+    expect(bad.statusCode).toBe(400);
+    expect((bad.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual([
+      'body.decidedBy',
+      'body.decision',
+      'body.gate',
+    ]);
+  });
+});
+
+describe('worker restart', () => {
+  it('continues a waiting onboarding on a new worker after the old one stopped mid-wait', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('restart-1') });
+    await worker.stop();
+    worker = await stack.startWorker(); // empty cache: the wait is rebuilt by replaying history
+    const res = await approve('restart-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
+    expect(res.statusCode).toBe(200);
+    const result = await stack.client.workflow.getHandle('onboarding-restart-1').result();
+    expect(result.state).toBe('completed');
+    expect(result.history.map((h: { note: string }) => h.note)).toEqual([
+      'access request received',
+      'application-review: waiting for business',
+      'application-review: approved by alice@hub',
+      'onboarding complete',
+    ]);
+  });
+});

@@ -1,0 +1,83 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createDefaultActivities, createOnboardingWorker, workflowsPath } from '../../worker/onboarding-worker';
+
+let runtimeInstalled = false;
+
+/** Quiet SDK logs in tests; once per process. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier test file in this process.
+  }
+}
+
+export function testServer(): { address: string; namespace: string } {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  const namespace = process.env.TEMPORAL_TEST_NAMESPACE;
+  if (!address || !namespace) throw new Error('integration tests need the global setup (jest --selectProjects integration)');
+  return { address, namespace };
+}
+
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+}
+
+export interface TestStack {
+  client: Client;
+  nativeConnection: NativeConnection;
+  taskQueue: string;
+  dataDir: string;
+  namespace: string;
+  startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/** A real client and real workers on a task queue of their own, against the global dev server. */
+export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQueue: string): Promise<TestStack> {
+  installQuietRuntime();
+  const { address, namespace } = testServer();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'onboarding-test-'));
+  const running = new Set<{ stop(): Promise<void> }>();
+  return {
+    client,
+    nativeConnection,
+    taskQueue,
+    dataDir,
+    namespace,
+    async startWorker() {
+      const worker = await createOnboardingWorker({
+        connection: nativeConnection,
+        namespace,
+        taskQueue,
+        activities: createDefaultActivities(dataDir),
+        workflowBundle: { code: bundle.code },
+      });
+      const done = worker.run();
+      const handle = {
+        worker,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await done;
+          running.delete(handle);
+        },
+      };
+      running.add(handle);
+      return handle;
+    },
+    async close() {
+      for (const w of [...running]) await w.stop();
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}

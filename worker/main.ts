@@ -1,0 +1,39 @@
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadWorkerConfig } from './config';
+import { createWorkerLogger, PinoRuntimeLogger } from './logging';
+import { createDefaultActivities, createOnboardingWorker } from './onboarding-worker';
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig(process.env);
+  const logger = createWorkerLogger(config.logLevel);
+  // Before any Worker exists: SDK, workflow and activity logs all go to the same pino root.
+  Runtime.install({
+    logger: new PinoRuntimeLogger(logger),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    // Runtime handles SIGINT/SIGTERM: the worker stops polling, lets running tasks finish, then run() resolves.
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await createOnboardingWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    activities: createDefaultActivities(config.dataDir),
+  });
+  logger.info(
+    { address: config.temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue },
+    'worker polling',
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
