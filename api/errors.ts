@@ -83,10 +83,15 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
 
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'body';
-    const params = err.validation.map((v) => ({
-      name: `${where}${v.instancePath.replace(/\//g, '.')}`,
-      reason: v.message ?? 'invalid',
-    }));
+    const params = err.validation.flatMap((v) => {
+      const at = [where, ...v.instancePath.split('/').filter((s) => s !== '')];
+      const unknownKeys = (v.params as { keys?: unknown }).keys;
+      // An unknown key is reported at the key itself, not at the object holding it.
+      if (v.keyword === 'unrecognized_keys' && Array.isArray(unknownKeys)) {
+        return unknownKeys.map((key) => ({ name: [...at, String(key)].join('.'), reason: 'unknown field' }));
+      }
+      return [{ name: at.join('.'), reason: v.message ?? 'invalid' }];
+    });
     return {
       body: problemBody('validation-failed', `${params.length} invalid field(s) in ${where}`, { 'invalid-params': params }),
       unexpected: false,

@@ -1,0 +1,126 @@
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import type { OnboardingPort } from '../../api/onboarding-gateway';
+import { loadWorkerConfig } from '../../worker/config';
+import { startBody } from '../support/requests';
+
+/** A gateway whose every call fails as told: these tests are about the HTTP edge only. */
+function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
+  const fail = async () => {
+    throw new Error('secret internal detail: db password is hunter2');
+  };
+  return { start: fail, status: fail, decide: fail, ping: async () => undefined, ...overrides };
+}
+
+function appWith(gateway: OnboardingPort, bodyLimitBytes?: number) {
+  return buildApp({ gateway, logger: pino({ level: 'silent' }), ...(bodyLimitBytes ? { bodyLimitBytes } : {}) });
+}
+
+describe('API error edge', () => {
+  it('answers 400 malformed-json for a body that is not JSON', async () => {
+    const res = await appWith(fakeGateway()).inject({
+      method: 'POST',
+      url: '/onboardings',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"participantId":',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.json()).toMatchObject({ type: '/problems/malformed-json', code: 'malformed-json', status: 400 });
+  });
+
+  it('answers 415 for a body that is not JSON by content type', async () => {
+    const res = await appWith(fakeGateway()).inject({
+      method: 'POST',
+      url: '/onboardings',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'a,b',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().code).toBe('unsupported-media-type');
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const res = await appWith(fakeGateway(), 2048).inject({
+      method: 'POST',
+      url: '/onboardings',
+      payload: { ...startBody('big-1'), padding: 'x'.repeat(4096) },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().code).toBe('payload-too-large');
+  });
+
+  it('answers 400 naming an unknown field (bodies are strict)', async () => {
+    const res = await appWith(fakeGateway()).inject({
+      method: 'POST',
+      url: '/onboardings',
+      payload: { ...startBody('strict-1'), extra: true },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params']).toEqual([{ name: 'body.extra', reason: 'unknown field' }]);
+  });
+
+  it('answers 400 for a kind whose journey does not exist yet, saying which kinds do', async () => {
+    const res = await appWith(fakeGateway()).inject({
+      method: 'POST',
+      url: '/onboardings',
+      payload: { ...startBody('kind-1'), kind: 'dfsp' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params']).toEqual([{ name: 'body.kind', reason: expect.stringContaining('tpp') }]);
+  });
+
+  it('answers 400 for a malformed participant id in the path', async () => {
+    const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/onboardings/NOT_VALID' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params']).toEqual([expect.objectContaining({ name: 'params.participantId' })]);
+  });
+
+  it('answers 404 route-not-found as problem+json for an unknown route', async () => {
+    const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/nowhere' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json().code).toBe('route-not-found');
+  });
+
+  it('answers 500 internal-error without leaking the cause', async () => {
+    const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/onboardings/acme' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({
+      type: '/problems/internal-error',
+      title: 'Internal error',
+      status: 500,
+      code: 'internal-error',
+      instance: '/onboardings/acme',
+    });
+    expect(res.body).not.toContain('hunter2');
+  });
+});
+
+describe('health', () => {
+  it('is live without Temporal', async () => {
+    const res = await appWith(fakeGateway({ ping: async () => Promise.reject(new Error('down')) })).inject('/healthz');
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('is ready only when Temporal answers', async () => {
+    const down = await appWith(fakeGateway({ ping: async () => Promise.reject(new Error('down')) })).inject('/readyz');
+    expect(down.statusCode).toBe(503);
+    expect(down.json().code).toBe('temporal-unavailable');
+    const up = await appWith(fakeGateway()).inject('/readyz');
+    expect(up.statusCode).toBe(200);
+  });
+});
+
+describe('process configuration', () => {
+  it('uses documented defaults', () => {
+    expect(loadApiConfig({})).toMatchObject({ port: 3000, temporalAddress: '127.0.0.1:7233', namespace: 'default', taskQueue: 'onboarding' });
+    expect(loadWorkerConfig({})).toMatchObject({ temporalAddress: '127.0.0.1:7233', taskQueue: 'onboarding' });
+  });
+
+  it('stops with a message naming a bad variable', () => {
+    expect(() => loadApiConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadWorkerConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+});
