@@ -1,0 +1,178 @@
+/** A CSR before the hub CA signs it (PKI-NOTES B.1–B.5), and CSR ↔ certificate ↔ key (A.15–A.16). */
+import { checkKey, checkSans, checkSignatureHash, checkSubject } from './certificate-checks';
+import { subtle } from './crypto-engine';
+import { CheckReport, Finding, finding, summarise } from './findings';
+import { scanPem } from './pem';
+import type { CertificateRole, ParticipantIdentity, PkiPolicy } from './policy';
+import { CertificateView, CsrView, KeyView, parseCsr, PkiInputError } from './x509-model';
+
+/** Where an earlier enrollment used a public key (for DUPLICATE_KEY). */
+export interface KeyUse {
+  participantId: string;
+  role: CertificateRole;
+  csrSha256: string;
+}
+
+export interface CsrCheckOptions {
+  policy: PkiPolicy;
+  role: CertificateRole;
+  participant: ParticipantIdentity;
+  /** Earlier uses of the CSR's public key (from the issued-certificate registry). */
+  earlierKeyUses?: KeyUse[];
+}
+
+export interface CsrReport extends CheckReport {
+  csr: { sha256: string; subject: string; spkiSha256: string; sanDns: string[]; sanIps: string[] } | null;
+}
+
+const csrLabels = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+
+/** Reads exactly one CSR from PEM; the error says what is wrong. */
+export function readCsrPem(pemText: string, policy: PkiPolicy): { csr: CsrView } | { error: Finding } {
+  const bytes = Buffer.byteLength(pemText, 'utf8');
+  if (bytes > policy.maxInputBytes) {
+    return { error: finding('INPUT_TOO_LARGE', 'fail', `${bytes} bytes; at most ${policy.maxInputBytes} accepted`, { bytes }) };
+  }
+  const scan = scanPem(pemText);
+  const blocks = scan.blocks.filter((b) => csrLabels.has(b.label));
+  const block = blocks[0];
+  if (blocks.length !== 1 || block === undefined || scan.problems.length > 0) {
+    const why = scan.problems[0]?.message ?? `expected exactly one CERTIFICATE REQUEST block, found ${blocks.length}`;
+    return { error: finding('CSR_PARSES', 'fail', why, { blocks: scan.blocks.map((b) => b.label) }) };
+  }
+  try {
+    return { csr: parseCsr(block.der) };
+  } catch (err) {
+    if (!(err instanceof PkiInputError)) throw err;
+    return { error: finding('CSR_PARSES', 'fail', err.message, { reason: err.code }) };
+  }
+}
+
+export async function checkCsr(pemText: string, opts: CsrCheckOptions): Promise<CsrReport> {
+  const read = readCsrPem(pemText, opts.policy);
+  if ('error' in read) return { ...summarise([read.error], opts.policy.warnBlocks), csr: null };
+  const { csr } = read;
+  const findings: Finding[] = [finding('CSR_PARSES', 'pass', `CSR for ${csr.subject.text}`, { sha256: csr.sha256 })];
+
+  let signatureOk = false;
+  try {
+    signatureOk = await csr.pkijs.verify();
+  } catch {
+    signatureOk = false;
+  }
+  findings.push(
+    finding(
+      'CSR_SIGNATURE_VALID',
+      signatureOk ? 'pass' : 'fail',
+      signatureOk ? 'self-signature verifies: the requester holds the private key' : 'the CSR signature does not verify (altered or corrupt CSR)',
+      {},
+    ),
+  );
+  findings.push(...checkKey(csr.key, opts.policy));
+  findings.push(checkSignatureHash(csr.signature, opts.policy));
+
+  const requested = csr.requested;
+  const caAsks: string[] = [];
+  if (requested.basicConstraints?.cA) caAsks.push('basicConstraints cA=TRUE');
+  for (const usage of requested.keyUsage?.usages ?? []) if (usage === 'keyCertSign' || usage === 'cRLSign') caAsks.push(usage);
+  findings.push(
+    finding('CSR_NO_CA_REQUEST', caAsks.length ? 'fail' : 'pass', caAsks.length ? `the CSR asks for CA powers: ${caAsks.join(', ')}` : 'no CA powers requested', {
+      requested: caAsks,
+    }),
+  );
+  findings.push(checkSubject(csr.subject, opts.participant));
+  findings.push(checkSans(requested.sanDns, requested.sanIps, opts.role === 'tls-server' ? undefined : opts.role, opts.participant));
+  findings.push(checkKeyReuse(csr, opts));
+  return {
+    ...summarise(findings, opts.policy.warnBlocks),
+    csr: { sha256: csr.sha256, subject: csr.subject.text, spkiSha256: csr.key.spkiSha256, sanDns: requested.sanDns, sanIps: requested.sanIps },
+  };
+}
+
+/** A key serves one participant and one purpose (TLS and JWS keys differ); resubmitting the same CSR is fine. */
+function checkKeyReuse(csr: CsrView, opts: CsrCheckOptions): Finding {
+  const others = (opts.earlierKeyUses ?? []).filter(
+    (use) => use.participantId !== opts.participant.participantId || use.role !== opts.role,
+  );
+  if (others.length === 0) return finding('DUPLICATE_KEY', 'pass', 'the public key is new to the hub', { spkiSha256: csr.key.spkiSha256 });
+  const sameParticipant = others.every((o) => o.participantId === opts.participant.participantId);
+  return finding(
+    'DUPLICATE_KEY',
+    'fail',
+    sameParticipant
+      ? `this key is already enrolled for ${others.map((o) => o.role).join(', ')}: use a separate key per purpose`
+      : 'this public key is already enrolled for another participant',
+    { spkiSha256: csr.key.spkiSha256, usedFor: sameParticipant ? others.map((o) => o.role) : ['another participant'] },
+  );
+}
+
+/** The seed's "400: mismatched CSR and certificate": same key, same subject. */
+export function checkCsrMatchesCertificate(csr: CsrView, cert: CertificateView): Finding[] {
+  const sameKey = csr.key.spkiSha256 === cert.key.spkiSha256;
+  const sortedName = (attrs: { oid: string; value: string }[]) => attrs.map((a) => `${a.oid}=${a.value}`).sort().join('\n');
+  const sameSubject = sortedName(csr.subject.attributes) === sortedName(cert.subject.attributes);
+  return [
+    finding('CSR_CERT_SAME_PUBLIC_KEY', sameKey ? 'pass' : 'fail', sameKey ? 'the certificate carries the CSR public key' : 'the certificate was not made from this CSR: the public keys differ', {
+      csrKey: csr.key.spkiSha256,
+      certificateKey: cert.key.spkiSha256,
+    }),
+    finding('CSR_CERT_SAME_SUBJECT', sameSubject ? 'pass' : 'fail', sameSubject ? 'same subject' : `subjects differ: CSR ${csr.subject.text}, certificate ${cert.subject.text}`, {
+      csrSubject: csr.subject.text,
+      certificateSubject: cert.subject.text,
+    }),
+  ];
+}
+
+/**
+ * Proof that the participant holds the private key of a certificate, without ever receiving it:
+ * the participant signs a hub-issued challenge (e.g. `openssl dgst -sha256 -sign key.pem`) and
+ * the hub verifies with the certificate's public key. RSA PKCS#1 v1.5 or ECDSA (DER signature).
+ */
+export async function checkKeyPossession(
+  publicKey: { spkiDer: Uint8Array; key: KeyView },
+  challenge: string,
+  signature: Uint8Array,
+): Promise<Finding> {
+  const detail = { spkiSha256: publicKey.key.spkiSha256 };
+  try {
+    let verified = false;
+    const data = new TextEncoder().encode(challenge);
+    if (publicKey.key.algorithm === 'RSA') {
+      const key = await subtle.importKey('spki', publicKey.spkiDer, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+      verified = await subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data);
+    } else if (publicKey.key.algorithm === 'EC' && (publicKey.key.curve === 'P-256' || publicKey.key.curve === 'P-384')) {
+      const size = publicKey.key.curve === 'P-256' ? 32 : 48;
+      const raw = ecdsaDerToRaw(signature, size);
+      const key = await subtle.importKey('spki', publicKey.spkiDer, { name: 'ECDSA', namedCurve: publicKey.key.curve }, false, ['verify']);
+      verified = raw !== null && (await subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw, data));
+    } else {
+      return finding('KEY_POSSESSION_PROVEN', 'fail', `cannot verify signatures of ${publicKey.key.algorithm} keys`, detail);
+    }
+    return finding(
+      'KEY_POSSESSION_PROVEN',
+      verified ? 'pass' : 'fail',
+      verified ? 'the challenge signature verifies with the certificate key' : 'the challenge signature does not verify with the certificate key',
+      detail,
+    );
+  } catch {
+    return finding('KEY_POSSESSION_PROVEN', 'fail', 'the signature or key could not be read', detail);
+  }
+}
+
+/** ECDSA-Sig-Value (DER SEQUENCE of two INTEGERs) → r‖s as WebCrypto expects. */
+function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | null {
+  if (der.length < 8 || der[0] !== 0x30) return null;
+  let offset = 2;
+  if ((der[1] as number) & 0x80) offset = 2 + ((der[1] as number) & 0x7f);
+  const out = new Uint8Array(size * 2);
+  for (let part = 0; part < 2; part++) {
+    if (der[offset] !== 0x02) return null;
+    const len = der[offset + 1] as number;
+    let value = der.subarray(offset + 2, offset + 2 + len);
+    while (value.length > size && value[0] === 0) value = value.subarray(1);
+    if (value.length > size) return null;
+    out.set(value, part * size + (size - value.length));
+    offset += 2 + len;
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+/** The outcome of one named rule. `detail` holds machine-readable facts, never secrets. */
+export type CheckResult = 'pass' | 'warn' | 'fail' | 'not-applicable';
+
+export interface Finding {
+  code: CheckCode;
+  result: CheckResult;
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+export interface CheckReport {
+  /** The worst result among the findings (`pass` when all pass or do not apply). */
+  verdict: 'pass' | 'warn' | 'fail';
+  /** Whether the report stops the step: any fail, or a warn when the policy says warnings block. */
+  blocking: boolean;
+  findings: Finding[];
+}
+
+/** Stable codes: API clients and workflows branch on these; never rename one. */
+export const checkCodes = [
+  // input
+  'INPUT_TOO_LARGE',
+  'PEM_BLOCK_PARSES',
+  'PEM_NO_JUNK',
+  'PEM_NON_CERTIFICATE_BLOCK',
+  'DER_NO_TRAILING_DATA',
+  'BUNDLE_NOT_EMPTY',
+  'BUNDLE_SIZE',
+  // chain
+  'LEAF_IDENTIFIED',
+  'CHAIN_ORDER',
+  'CHAIN_BUILDS_TO_ROOT',
+  'CHAIN_SIGNATURES_VALID',
+  'CHAIN_TRUSTED_ANCHOR',
+  'CHAIN_NO_DUPLICATES',
+  'CHAIN_NO_UNRELATED',
+  // one certificate
+  'KEY_ALGORITHM_ALLOWED',
+  'KEY_SIZE_MIN',
+  'RSA_EXPONENT',
+  'SIGNATURE_HASH_ALLOWED',
+  'CERT_NOT_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_MIN_REMAINING_VALIDITY',
+  'SELF_SIGNED',
+  'SERIAL_VALID',
+  'NO_UNKNOWN_CRITICAL_EXTENSION',
+  'CA_BASIC_CONSTRAINTS',
+  'CA_KEY_CERT_SIGN',
+  'LEAF_NOT_CA',
+  'EKU_CLIENT_AUTH',
+  'EKU_SERVER_AUTH',
+  'SUBJECT_MATCHES_PARTICIPANT',
+  'SAN_MATCHES_ENDPOINT',
+  // CSR
+  'CSR_PARSES',
+  'CSR_SIGNATURE_VALID',
+  'CSR_NO_CA_REQUEST',
+  'DUPLICATE_KEY',
+  // CSR ↔ certificate ↔ key
+  'CSR_CERT_SAME_PUBLIC_KEY',
+  'CSR_CERT_SAME_SUBJECT',
+  'KEY_POSSESSION_PROVEN',
+] as const;
+export type CheckCode = (typeof checkCodes)[number];
+
+const rank: Record<CheckResult, number> = { 'not-applicable': 0, pass: 0, warn: 1, fail: 2 };
+
+export function finding(
+  code: CheckCode,
+  result: CheckResult,
+  message: string,
+  detail: Record<string, unknown> = {},
+): Finding {
+  return { code, result, message, detail };
+}
+
+export function summarise(findings: Finding[], warnBlocks: boolean): CheckReport {
+  const worst = findings.reduce((w, f) => Math.max(w, rank[f.result]), 0);
+  const verdict = worst === 2 ? 'fail' : worst === 1 ? 'warn' : 'pass';
+  return { verdict, blocking: verdict === 'fail' || (verdict === 'warn' && warnBlocks), findings };
+}
