@@ -157,23 +157,22 @@ export async function checkBundle(pemText: string, opts: BundleCheckOptions): Pr
   let selfSignedTop = false;
   for (;;) {
     const child = path[path.length - 1] as CertificateView;
-    if (await isSelfSigned(child)) {
-      selfSignedTop = true;
-      if (anchors.some((a) => a.sha256 === child.sha256)) anchoredBy = child;
-      break;
+    selfSignedTop = await isSelfSigned(child);
+    if (anchors.some((a) => a.sha256 === child.sha256)) anchoredBy = child;
+    if (selfSignedTop || anchoredBy) break;
+    // The bundle's own issuers first, so a root sent along is part of the path; anchors after.
+    const issuer = unique.find((c) => !path.includes(c) && mayHaveIssued(c, child));
+    if (issuer) {
+      if (!(await signedBy(child, issuer))) {
+        badSignatures.push(`${child.subject.text} is not signed by ${issuer.subject.text}`);
+        break;
+      }
+      path.push(issuer);
+      continue;
     }
     const anchor = anchors.find((a) => mayHaveIssued(a, child));
-    if (anchor && (await signedBy(child, anchor))) {
-      anchoredBy = anchor;
-      break;
-    }
-    const issuer = unique.find((c) => !path.includes(c) && mayHaveIssued(c, child));
-    if (!issuer) break;
-    if (!(await signedBy(child, issuer))) {
-      badSignatures.push(`${child.subject.text} is not signed by ${issuer.subject.text}`);
-      break;
-    }
-    path.push(issuer);
+    if (anchor && (await signedBy(child, anchor))) anchoredBy = anchor;
+    break;
   }
 
   const top = path[path.length - 1] as CertificateView;

@@ -1,0 +1,218 @@
+/**
+ * Signing a participant's CSR by the hub CA (PKI-NOTES B): gated by the CSR checks, the profile
+ * imposed instead of trusted, idempotent per onboarding step and CSR, and the result linted with
+ * the same rules as any submitted certificate before it is returned.
+ */
+import * as asn1js from 'asn1js';
+import ipaddr from 'ipaddr.js';
+import * as pkijs from 'pkijs';
+import type { Environment, OnboardingKind } from '../../workflows/messages';
+import { DomainError } from '../domain-error';
+import { checkBundle } from './bundle-checks';
+import { hostDeclared } from './certificate-checks';
+import { checkCsr, CsrReport, readCsrPem } from './csr-checks';
+import type { Finding } from './findings';
+import type { IssuedCertificateRegistry, IssuedCertificateRecord } from './issued-registry';
+import { buildName, CaSigner, extension, keyUsageBits, randomSerial, subjectKeyId } from './local-hub-ca';
+import { toPem } from './pem';
+import { CertificateRole, ParticipantIdentity, policyFor } from './policy';
+import { oids, parseCertificate, sha256Hex } from './x509-model';
+
+export type CsrSigningErrorCode = 'CSR_REJECTED' | 'CA_PROFILE_VIOLATION';
+
+export class CsrSigningError extends DomainError<CsrSigningErrorCode> {}
+
+export type SignableRole = Extract<CertificateRole, 'tls-client' | 'tls-server'>;
+
+export interface SignCsrRequest {
+  csrPem: string;
+  participant: ParticipantIdentity;
+  kind: OnboardingKind;
+  environment: Environment;
+  role: SignableRole;
+}
+
+export interface IssuedCertificate {
+  certificatePem: string;
+  /** Issuing intermediate then root. */
+  chainPem: string;
+  serialHex: string;
+  sha256: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  /** true when this CSR had already been signed for this step (a retry): the same certificate. */
+  reused: boolean;
+}
+
+export interface CsrSigningConfig {
+  validityDays: Record<Environment, number>;
+  /** Clock skew allowance for notBefore. */
+  backdateMinutes?: number;
+  now?: () => Date;
+}
+
+const failing = (findings: Finding[]) => findings.filter((f) => f.result === 'fail' || f.result === 'warn');
+
+export class CsrSigningService {
+  private inFlight = new Map<string, Promise<IssuedCertificate>>();
+
+  constructor(
+    private readonly ca: CaSigner,
+    private readonly registry: IssuedCertificateRegistry,
+    private readonly config: CsrSigningConfig,
+  ) {}
+
+  /** Checks alone (what a participant can run before submitting). */
+  async check(request: SignCsrRequest): Promise<CsrReport> {
+    const policy = policyFor(request.kind, request.environment);
+    const read = readCsrPem(request.csrPem, policy);
+    const earlierKeyUses =
+      'csr' in read
+        ? (await this.registry.findByPublicKey(read.csr.key.spkiSha256)).map((r) => ({
+            participantId: r.participantId,
+            role: r.role,
+            csrSha256: r.csrSha256,
+          }))
+        : [];
+    return checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant, earlierKeyUses });
+  }
+
+  /** Concurrent identical requests share one issuance; sequential ones find it in the registry. */
+  sign(request: SignCsrRequest): Promise<IssuedCertificate> {
+    const key = `${issuanceKey(request)}#${request.csrPem}`;
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const run = this.signOnce(request).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  private async signOnce(request: SignCsrRequest): Promise<IssuedCertificate> {
+    const policy = policyFor(request.kind, request.environment);
+    const read = readCsrPem(request.csrPem, policy);
+    if ('csr' in read) {
+      const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
+      if (existing) return this.toIssued(existing, true);
+    }
+    const report = await this.check(request);
+    if (report.blocking || !('csr' in read)) {
+      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', false, {
+        findings: failing(report.findings).map(({ code, result, message }) => ({ code, result, message })),
+      });
+    }
+    const csr = read.csr;
+    const now = this.config.now?.() ?? new Date();
+    const notBefore = new Date(now.getTime() - (this.config.backdateMinutes ?? 5) * 60_000);
+    const requestedEnd = new Date(now.getTime() + this.config.validityDays[request.environment] * 86_400_000);
+    const notAfter = requestedEnd > this.ca.issuing.notAfter ? this.ca.issuing.notAfter : requestedEnd;
+
+    const der = await this.ca.issue({
+      subject: buildName(subjectFor(request)),
+      publicKey: csr.pkijs.subjectPublicKeyInfo,
+      serial: randomSerial(),
+      notBefore,
+      notAfter,
+      extensions: await this.profileExtensions(request, csr.pkijs.subjectPublicKeyInfo, csr.requested.sanDns, csr.requested.sanIps, csr.key.algorithm),
+    });
+    const issued = parseCertificate(der);
+    const certificatePem = toPem('CERTIFICATE', der);
+
+    // Lint what we are about to hand out with the rules applied to any certificate (B.11).
+    const lint = await checkBundle(certificatePem + this.ca.chainPem(), {
+      policy,
+      role: request.role,
+      participant: request.participant,
+      trustAnchors: [this.ca.root],
+      now,
+    });
+    if (lint.verdict !== 'pass') {
+      throw new CsrSigningError('CA_PROFILE_VIOLATION', 'The issued certificate does not pass the hub rules', false, {
+        findings: failing(lint.findings).map(({ code, result, message }) => ({ code, result, message })),
+      });
+    }
+    const record: IssuedCertificateRecord = {
+      issuanceKey: issuanceKey(request),
+      csrSha256: csr.sha256,
+      spkiSha256: csr.key.spkiSha256,
+      participantId: request.participant.participantId,
+      environment: request.environment,
+      role: request.role,
+      serialHex: issued.serialHex,
+      subject: issued.subject.text,
+      notBefore: issued.notBefore.toISOString(),
+      notAfter: issued.notAfter.toISOString(),
+      certificateSha256: sha256Hex(der),
+      certificatePem,
+      issuedAt: now.toISOString(),
+    };
+    await this.registry.record(record);
+    return this.toIssued(record, false);
+  }
+
+  private toIssued(record: IssuedCertificateRecord, reused: boolean): IssuedCertificate {
+    return {
+      certificatePem: record.certificatePem,
+      chainPem: this.ca.chainPem(),
+      serialHex: record.serialHex,
+      sha256: record.certificateSha256,
+      subject: record.subject,
+      notBefore: record.notBefore,
+      notAfter: record.notAfter,
+      reused,
+    };
+  }
+
+  /** The profile: nothing the CSR asked for is copied except SANs the participant declared. */
+  private async profileExtensions(
+    request: SignCsrRequest,
+    publicKey: pkijs.PublicKeyInfo,
+    requestedDns: string[],
+    requestedIps: string[],
+    keyAlgorithm: string,
+  ): Promise<pkijs.Extension[]> {
+    const hosts = request.participant.hosts;
+    let dns = requestedDns.filter((n) => hostDeclared(n, hosts));
+    let ips = requestedIps.filter((n) => hostDeclared(n, hosts));
+    if (request.role === 'tls-server' && dns.length + ips.length === 0) {
+      dns = hosts.filter((h) => !ipaddr.isValid(h) && !h.startsWith('*.'));
+      ips = hosts.filter((h) => ipaddr.isValid(h));
+    }
+    const usages = keyAlgorithm === 'RSA' ? [0, 2] : [0]; // digitalSignature (+ keyEncipherment for RSA)
+    const exts = [
+      extension(oids.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })),
+      extension(oids.keyUsage, true, keyUsageBits(usages)),
+      extension(oids.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [request.role === 'tls-server' ? oids.serverAuth : oids.clientAuth] })),
+      extension(oids.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: (await subjectKeyId(publicKey)).slice().buffer })),
+    ];
+    const issuerSki = this.ca.issuing.ext.subjectKeyId;
+    if (issuerSki) {
+      exts.push(
+        extension(
+          oids.authorityKeyIdentifier,
+          false,
+          new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(issuerSki, 'hex') }) }),
+        ),
+      );
+    }
+    if (dns.length + ips.length > 0) {
+      const altNames = [
+        ...dns.map((value) => new pkijs.GeneralName({ type: 2, value })),
+        ...ips.map((ip) => new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: new Uint8Array(ipaddr.parse(ip).toByteArray()).buffer }) })),
+      ];
+      exts.push(extension(oids.subjectAltName, false, new pkijs.AltName({ altNames })));
+    }
+    return exts;
+  }
+}
+
+export function issuanceKey(request: Pick<SignCsrRequest, 'participant' | 'environment' | 'role'>): string {
+  return `${request.participant.participantId}/${request.environment}/${request.role}`;
+}
+
+/** Subject from the onboarding record, never from the CSR: CN is the participant id (clients) or its first host (servers). */
+function subjectFor(request: SignCsrRequest): { CN: string; O: string; C: string } {
+  const p = request.participant;
+  const host = p.hosts.find((h) => !h.startsWith('*.'));
+  return { CN: request.role === 'tls-server' && host ? host : p.participantId, O: p.legalName, C: p.country };
+}
