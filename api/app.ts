@@ -5,10 +5,13 @@ import { errorHandler, problemBody, sendProblem } from './errors';
 import type { OnboardingPort } from './onboarding-gateway';
 import { healthRoutes } from './routes/health';
 import { onboardingRoutes } from './routes/onboardings';
+import { pkiRoutes } from './routes/pki';
 
 export interface AppDeps {
   gateway: OnboardingPort;
   logger: Logger;
+  /** The hub CA chain PEM (null until the CA exists). */
+  caChainPem?: () => Promise<string | null>;
   bodyLimitBytes?: number;
 }
 
@@ -34,5 +37,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.register(healthRoutes, { gateway: deps.gateway });
   app.register(onboardingRoutes, { gateway: deps.gateway });
+  app.register(pkiRoutes, { caChainPem: deps.caChainPem ?? (async () => null) });
   return app;
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -10,6 +11,9 @@ export const apiConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
   LOG_LEVEL: logLevel.default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
+  HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
 });
 
 export interface ApiConfig {
@@ -20,6 +24,7 @@ export interface ApiConfig {
   taskQueue: string;
   logLevel: z.infer<typeof logLevel>;
   bodyLimitBytes: number;
+  caChainFile: string;
 }
 
 export class ConfigError extends Error {
@@ -42,5 +47,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    caChainFile: path.resolve(e.HUB_CA_CHAIN_FILE ?? path.join(e.DATA_DIR, 'pki', 'ca', 'ca-chain.pem')),
   };
 }

@@ -24,6 +24,7 @@ export const problemTable = {
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'decision-invalid': { status: 422, title: 'The decision was refused by the workflow' },
   'temporal-unavailable': { status: 503, title: 'The workflow service is unavailable' },
+  'ca-unavailable': { status: 503, title: 'The hub CA is not available' },
   'internal-error': { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

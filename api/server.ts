@@ -1,8 +1,18 @@
+import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './app';
 import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
 import { OnboardingGateway } from './onboarding-gateway';
+
+async function readCaChain(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadApiConfig(process.env);
@@ -14,6 +24,7 @@ async function main(): Promise<void> {
     gateway: new OnboardingGateway(client, config.taskQueue),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    caChainPem: () => readCaChain(config.caChainFile),
   });
 
   let closing = false;

@@ -2,15 +2,36 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+const days = z.coerce.number().int().min(1).max(3650);
 
-export const workerConfigSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
-  LOG_LEVEL: logLevel.default('info'),
-  /** Where embedded adapters keep their files (notification outbox, later the CA and registries). */
-  DATA_DIR: z.string().min(1).default('.data'),
-});
+export const workerConfigSchema = z
+  .object({
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
+    LOG_LEVEL: logLevel.default('info'),
+    /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */
+    DATA_DIR: z.string().min(1).default('.data'),
+    HUB_NAME: z.string().min(1).max(64).default('Onboarding Hub'),
+    /** `embedded`: generate the CA once under DATA_DIR/pki/ca; `files`: load it from the HUB_CA_* files. */
+    HUB_CA_MODE: z.enum(['embedded', 'files']).default('embedded'),
+    HUB_CA_ROOT_CERT_FILE: z.string().min(1).optional(),
+    HUB_CA_ISSUING_CERT_FILE: z.string().min(1).optional(),
+    HUB_CA_ISSUING_KEY_FILE: z.string().min(1).optional(),
+    HUB_CA_ISSUING_KEY_PASSPHRASE: z.string().min(1).optional(),
+    CERT_VALIDITY_DAYS_SANDBOX: days.default(90),
+    CERT_VALIDITY_DAYS_PRODUCTION: days.default(365),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HUB_CA_MODE !== 'files') return;
+    for (const key of ['HUB_CA_ROOT_CERT_FILE', 'HUB_CA_ISSUING_CERT_FILE', 'HUB_CA_ISSUING_KEY_FILE'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when HUB_CA_MODE=files' });
+    }
+  });
+
+export type HubCaConfig =
+  | { mode: 'embedded'; dir: string; hubName: string }
+  | { mode: 'files'; rootCertFile: string; issuingCertFile: string; issuingKeyFile: string; passphrase?: string };
 
 export interface WorkerConfig {
   temporalAddress: string;
@@ -18,6 +39,8 @@ export interface WorkerConfig {
   taskQueue: string;
   logLevel: z.infer<typeof logLevel>;
   dataDir: string;
+  hubCa: HubCaConfig;
+  certificateValidityDays: { sandbox: number; production: number };
 }
 
 export class ConfigError extends Error {
@@ -28,15 +51,29 @@ export class ConfigError extends Error {
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = workerConfigSchema.safeParse(env);
   if (!parsed.success) {
+    // Values are not echoed: a passphrase must not end up in a log.
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid worker configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const hubCa: HubCaConfig =
+    e.HUB_CA_MODE === 'files'
+      ? {
+          mode: 'files',
+          rootCertFile: path.resolve(e.HUB_CA_ROOT_CERT_FILE as string),
+          issuingCertFile: path.resolve(e.HUB_CA_ISSUING_CERT_FILE as string),
+          issuingKeyFile: path.resolve(e.HUB_CA_ISSUING_KEY_FILE as string),
+          ...(e.HUB_CA_ISSUING_KEY_PASSPHRASE ? { passphrase: e.HUB_CA_ISSUING_KEY_PASSPHRASE } : {}),
+        }
+      : { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: e.HUB_NAME };
   return {
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
+    hubCa,
+    certificateValidityDays: { sandbox: e.CERT_VALIDITY_DAYS_SANDBOX, production: e.CERT_VALIDITY_DAYS_PRODUCTION },
   };
 }

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: createDefaultActivities(config.dataDir),
+    activities: await createDefaultActivities(config),
   });
   logger.info(
     { address: config.temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue },

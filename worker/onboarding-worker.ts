@@ -1,7 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, OnboardingActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
-import path from 'node:path';
+import { CsrSigningService } from '../activities/pki/csr-signing';
+import { FileIssuedCertificateRegistry } from '../activities/pki/issued-registry';
+import { LocalHubCa } from '../activities/pki/local-hub-ca';
+import type { HubCaConfig, WorkerConfig } from './config';
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -15,10 +20,26 @@ export interface OnboardingWorkerOptions {
   identity?: string;
 }
 
+export async function openHubCa(config: HubCaConfig): Promise<LocalHubCa> {
+  if (config.mode === 'embedded') return LocalHubCa.openEmbedded({ dir: config.dir, hubName: config.hubName });
+  return LocalHubCa.fromFiles({
+    rootCertPem: await readFile(config.rootCertFile, 'utf8'),
+    issuingCertPem: await readFile(config.issuingCertFile, 'utf8'),
+    issuingKeyPem: await readFile(config.issuingKeyFile, 'utf8'),
+    ...(config.passphrase ? { passphrase: config.passphrase } : {}),
+  });
+}
+
 /** Production wiring of the activity ports to their embedded adapters. */
-export function createDefaultActivities(dataDir: string): OnboardingActivities {
+export async function createDefaultActivities(
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays'>,
+): Promise<OnboardingActivities> {
+  const ca = await openHubCa(config.hubCa);
+  const registry = new FileIssuedCertificateRegistry(path.join(config.dataDir, 'pki', 'issued-certificates.json'));
   return createActivities({
-    notifier: new OutboxNotifier(path.join(dataDir, 'outbox', 'notifications.jsonl')),
+    notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl')),
+    ca,
+    csrSigning: new CsrSigningService(ca, registry, { validityDays: config.certificateValidityDays }),
   });
 }
 

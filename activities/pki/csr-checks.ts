@@ -91,7 +91,10 @@ export async function checkCsr(pemText: string, opts: CsrCheckOptions): Promise<
 
 /** A key serves one participant and one purpose (TLS and JWS keys differ); resubmitting the same CSR is fine. */
 function checkKeyReuse(csr: CsrView, opts: CsrCheckOptions): Finding {
-  const others = (opts.earlierKeyUses ?? []).filter(
+  if (opts.earlierKeyUses === undefined) {
+    return finding('DUPLICATE_KEY', 'not-applicable', 'checked when the CSR is submitted to the hub CA', { spkiSha256: csr.key.spkiSha256 });
+  }
+  const others = opts.earlierKeyUses.filter(
     (use) => use.participantId !== opts.participant.participantId || use.role !== opts.role,
   );
   if (others.length === 0) return finding('DUPLICATE_KEY', 'pass', 'the public key is new to the hub', { spkiSha256: csr.key.spkiSha256 });

@@ -71,7 +71,11 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
         connection: nativeConnection,
         namespace,
         taskQueue,
-        activities: createDefaultActivities(dataDir),
+        activities: await createDefaultActivities({
+          dataDir,
+          hubCa: { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: 'Test Hub' },
+          certificateValidityDays: { sandbox: 90, production: 365 },
+        }),
         workflowBundle: { code: bundle.code },
       });
       const done = worker.run();
