@@ -9,7 +9,7 @@ import * as pkijs from 'pkijs';
 import { DomainError } from '../domain-error';
 import { ensurePkijsEngine } from './crypto-engine';
 
-export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
+export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'DER_NOT_CANONICAL' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
 
 export class PkiInputError extends DomainError<PkiInputErrorCode> {}
 
@@ -176,7 +176,13 @@ function hex(view: Uint8Array | ArrayBuffer): string {
 
 function parseDer(der: Uint8Array): asn1js.AsnType {
   const copy = der.slice().buffer;
-  const parsed = asn1js.fromBER(copy);
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(copy);
+  } catch (err) {
+    // asn1js throws (not reports) on some malformed string types.
+    throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, { error: (err as Error).message });
+  }
   if (parsed.offset === -1 || parsed.result.error) {
     throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, { error: parsed.result.error });
   }
@@ -330,8 +336,24 @@ export function parseCertificate(der: Uint8Array): CertificateView {
       error: (err as Error).message,
     });
   }
+  // What pkijs read must encode back to the same bytes: lenient parses (nonsense dates that
+  // JavaScript's Date rolls over, non-DER lengths) are refused instead of believed.
+  let reencoded: Uint8Array;
+  try {
+    reencoded = new Uint8Array(cert.encodeTBS().toBER(false));
+  } catch {
+    reencoded = new Uint8Array();
+  }
+  if (Buffer.compare(Buffer.from(reencoded), Buffer.from(cert.tbsView)) !== 0) {
+    throw new PkiInputError('DER_NOT_CANONICAL', 'The certificate is not valid DER (a field such as a date is malformed)');
+  }
   const serial = cert.serialNumber.valueBlock;
-  return {
+  const notBefore = cert.notBefore?.value;
+  const notAfter = cert.notAfter?.value;
+  if (!(notBefore instanceof Date) || !(notAfter instanceof Date) || Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
+    throw new PkiInputError('NOT_A_CERTIFICATE', 'The validity dates of the certificate cannot be read');
+  }
+  return guardView('NOT_A_CERTIFICATE', () => ({
     der,
     sha256: sha256Hex(der),
     version: cert.version + 1,
@@ -340,14 +362,14 @@ export function parseCertificate(der: Uint8Array): CertificateView {
     serialHex: hex(serial.valueHexView),
     serialNegative: serial.isHexOnly ? false : cert.serialNumber.toBigInt() < 0n,
     serialOctets: serial.valueHexView.length,
-    notBefore: cert.notBefore.value,
-    notAfter: cert.notAfter.value,
+    notBefore,
+    notAfter,
     key: keyView(cert.subjectPublicKeyInfo),
     signature: signatureView(cert.signatureAlgorithm),
     signatureAlgorithmsMatch: cert.signatureAlgorithm.isEqual(cert.signature),
     ext: extensionsView(cert.extensions),
     pkijs: cert,
-  };
+  }));
 }
 
 export function parseCsr(der: Uint8Array): CsrView {
@@ -372,7 +394,7 @@ export function parseCsr(der: Uint8Array): CsrView {
       }
     }
   }
-  return {
+  return guardView('NOT_A_CSR', () => ({
     der,
     sha256: sha256Hex(der),
     subject: nameView(csr.subject),
@@ -380,7 +402,19 @@ export function parseCsr(der: Uint8Array): CsrView {
     signature: signatureView(csr.signatureAlgorithm),
     requested: extensionsView(requestedExtensions),
     pkijs: csr,
-  };
+  }));
+}
+
+/** pkijs parses some parts lazily (public keys, extension values): their errors are input errors too. */
+function guardView<T>(code: 'NOT_A_CERTIFICATE' | 'NOT_A_CSR', build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof PkiInputError) throw err;
+    throw new PkiInputError(code, `Part of the ${code === 'NOT_A_CSR' ? 'CSR' : 'certificate'} cannot be read`, false, {
+      error: (err as Error).message,
+    });
+  }
 }
 
 /** Signed by its own key: verifies the signature with the certificate's own public key. */
