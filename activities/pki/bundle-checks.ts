@@ -61,7 +61,6 @@ function report(findings: Finding[], policy: PkiPolicy, leaf: CertificateView | 
 
 export async function checkBundle(pemText: string, opts: BundleCheckOptions): Promise<BundleReport> {
   const { policy } = opts;
-  const now = opts.now ?? new Date();
   const findings: Finding[] = [];
   const inputBytes = Buffer.byteLength(pemText, 'utf8');
   if (inputBytes > policy.maxInputBytes) {
@@ -109,6 +108,17 @@ export async function checkBundle(pemText: string, opts: BundleCheckOptions): Pr
       findings.push(finding(code, 'fail', `block ${block.index}: ${err.message}`, { block: block.index, reason: err.code }));
     }
   }
+  return checkCertificateChain(parsed, opts, findings);
+}
+
+/**
+ * The chain rules on certificates already read: find the leaf, build and verify the path, apply
+ * the per-certificate rules. Also how the hub CA lints what it issues.
+ */
+export async function checkCertificateChain(parsed: CertificateView[], opts: BundleCheckOptions, earlier: Finding[] = []): Promise<BundleReport> {
+  const { policy } = opts;
+  const now = opts.now ?? new Date();
+  const findings = [...earlier];
   if (parsed.length === 0) {
     findings.push(finding('BUNDLE_NOT_EMPTY', 'fail', 'no readable certificate in the input', {}));
     return report(findings, policy, null, []);

@@ -1,6 +1,7 @@
 /** A CSR before the hub CA signs it (PKI-NOTES B.1–B.5), and CSR ↔ certificate ↔ key (A.15–A.16). */
 import { checkKey, checkSans, checkSignatureHash, checkSubject } from './certificate-checks';
 import { subtle } from './crypto-engine';
+import { ecdsaDerToRaw, verifySignature } from './signature-verify';
 import { CheckReport, Finding, finding, summarise } from './findings';
 import { scanPem } from './pem';
 import type { CertificateRole, ParticipantIdentity, PkiPolicy } from './policy';
@@ -51,15 +52,16 @@ export function readCsrPem(pemText: string, policy: PkiPolicy): { csr: CsrView }
 export async function checkCsr(pemText: string, opts: CsrCheckOptions): Promise<CsrReport> {
   const read = readCsrPem(pemText, opts.policy);
   if ('error' in read) return { ...summarise([read.error], opts.policy.warnBlocks), csr: null };
-  const { csr } = read;
+  return checkParsedCsr(read.csr, opts);
+}
+
+/** The rules on a CSR already read (the signing path parses once). */
+export async function checkParsedCsr(csr: CsrView, opts: CsrCheckOptions): Promise<CsrReport> {
   const findings: Finding[] = [finding('CSR_PARSES', 'pass', `CSR for ${csr.subject.text}`, { sha256: csr.sha256 })];
 
-  let signatureOk = false;
-  try {
-    signatureOk = await csr.pkijs.verify();
-  } catch {
-    signatureOk = false;
-  }
+  let signatureOk =
+    (await verifySignature(csr, csr.signature, csr.signatureValue, csr.tbs)) ?? false;
+  if (!signatureOk && csr.signature.family === 'RSA-PSS') signatureOk = await csr.pkijs.verify().catch(() => false);
   findings.push(
     finding(
       'CSR_SIGNATURE_VALID',
@@ -160,22 +162,4 @@ export async function checkKeyPossession(
   } catch {
     return finding('KEY_POSSESSION_PROVEN', 'fail', 'the signature or key could not be read', detail);
   }
-}
-
-/** ECDSA-Sig-Value (DER SEQUENCE of two INTEGERs) → r‖s as WebCrypto expects. */
-function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | null {
-  if (der.length < 8 || der[0] !== 0x30) return null;
-  let offset = 2;
-  if ((der[1] as number) & 0x80) offset = 2 + ((der[1] as number) & 0x7f);
-  const out = new Uint8Array(size * 2);
-  for (let part = 0; part < 2; part++) {
-    if (der[offset] !== 0x02) return null;
-    const len = der[offset + 1] as number;
-    let value = der.subarray(offset + 2, offset + 2 + len);
-    while (value.length > size && value[0] === 0) value = value.subarray(1);
-    if (value.length > size) return null;
-    out.set(value, part * size + (size - value.length));
-    offset += 2 + len;
-  }
-  return out;
 }

@@ -8,15 +8,15 @@ import ipaddr from 'ipaddr.js';
 import * as pkijs from 'pkijs';
 import type { Environment, OnboardingKind } from '../../workflows/messages';
 import { DomainError } from '../domain-error';
-import { checkBundle } from './bundle-checks';
+import { checkCertificateChain } from './bundle-checks';
 import { hostDeclared } from './certificate-checks';
-import { checkCsr, CsrReport, readCsrPem } from './csr-checks';
+import { checkCsr, checkParsedCsr, CsrReport, readCsrPem } from './csr-checks';
 import type { Finding } from './findings';
 import type { IssuedCertificateRegistry, IssuedCertificateRecord } from './issued-registry';
 import { buildName, CaSigner, extension, keyUsageBits, randomSerial, subjectKeyId } from './local-hub-ca';
 import { toPem } from './pem';
 import { CertificateRole, ParticipantIdentity, policyFor } from './policy';
-import { oids, parseCertificate, sha256Hex } from './x509-model';
+import { CsrView, oids, parseCertificate, sha256Hex } from './x509-model';
 
 export type CsrSigningErrorCode = 'CSR_REJECTED' | 'CA_PROFILE_VIOLATION';
 
@@ -67,15 +67,18 @@ export class CsrSigningService {
   async check(request: SignCsrRequest): Promise<CsrReport> {
     const policy = policyFor(request.kind, request.environment);
     const read = readCsrPem(request.csrPem, policy);
-    const earlierKeyUses =
-      'csr' in read
-        ? (await this.registry.findByPublicKey(read.csr.key.spkiSha256)).map((r) => ({
-            participantId: r.participantId,
-            role: r.role,
-            csrSha256: r.csrSha256,
-          }))
-        : [];
-    return checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant, earlierKeyUses });
+    if ('error' in read) return checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant });
+    return this.checkRead(request, read.csr);
+  }
+
+  private async checkRead(request: SignCsrRequest, csr: CsrView): Promise<CsrReport> {
+    const earlierKeyUses = (await this.registry.findByPublicKey(csr.key.spkiSha256)).map((r) => ({
+      participantId: r.participantId,
+      role: r.role,
+      csrSha256: r.csrSha256,
+    }));
+    const policy = policyFor(request.kind, request.environment);
+    return checkParsedCsr(csr, { policy, role: request.role, participant: request.participant, earlierKeyUses });
   }
 
   /** Concurrent identical requests share one issuance; sequential ones find it in the registry. */
@@ -91,12 +94,15 @@ export class CsrSigningService {
   private async signOnce(request: SignCsrRequest): Promise<IssuedCertificate> {
     const policy = policyFor(request.kind, request.environment);
     const read = readCsrPem(request.csrPem, policy);
-    if ('csr' in read) {
-      const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
-      if (existing) return this.toIssued(existing, true);
+    if ('error' in read) {
+      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', false, {
+        findings: [{ code: read.error.code, result: read.error.result, message: read.error.message }],
+      });
     }
-    const report = await this.check(request);
-    if (report.blocking || !('csr' in read)) {
+    const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
+    if (existing) return this.toIssued(existing, true);
+    const report = await this.checkRead(request, read.csr);
+    if (report.blocking) {
       throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', false, {
         findings: failing(report.findings).map(({ code, result, message }) => ({ code, result, message })),
       });
@@ -119,7 +125,7 @@ export class CsrSigningService {
     const certificatePem = toPem('CERTIFICATE', der);
 
     // Lint what we are about to hand out with the rules applied to any certificate (B.11).
-    const lint = await checkBundle(certificatePem + this.ca.chainPem(), {
+    const lint = await checkCertificateChain([issued, this.ca.issuing, this.ca.root], {
       policy,
       role: request.role,
       participant: request.participant,

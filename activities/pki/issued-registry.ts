@@ -74,3 +74,24 @@ export class FileIssuedCertificateRegistry implements IssuedCertificateRegistry 
     return this.records;
   }
 }
+
+/** In-memory adapter: for tests and benchmarks, and a template for the SQLite one. */
+export class MemoryIssuedCertificateRegistry implements IssuedCertificateRegistry {
+  private readonly records: IssuedCertificateRecord[] = [];
+
+  async findIssued(issuanceKey: string, csrSha256: string): Promise<IssuedCertificateRecord | null> {
+    return this.records.find((r) => r.issuanceKey === issuanceKey && r.csrSha256 === csrSha256) ?? null;
+  }
+
+  async findByPublicKey(spkiSha256: string): Promise<IssuedCertificateRecord[]> {
+    return this.records.filter((r) => r.spkiSha256 === spkiSha256);
+  }
+
+  async record(entry: IssuedCertificateRecord): Promise<void> {
+    this.records.push(entry);
+  }
+
+  async list(): Promise<IssuedCertificateRecord[]> {
+    return [...this.records];
+  }
+}

@@ -90,6 +90,22 @@ function time(value: Date): pkijs.Time {
   return new pkijs.Time({ type: value.getUTCFullYear() >= 2050 ? 1 : 0, value });
 }
 
+/** A DER SEQUENCE around already-encoded parts (definite length, minimal length octets). */
+function derSequence(parts: Uint8Array[]): Uint8Array {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const lengthOctets: number[] = [];
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) lengthOctets.unshift(rest % 256);
+  const header = length < 128 ? [0x30, length] : [0x30, 0x80 | lengthOctets.length, ...lengthOctets];
+  const out = new Uint8Array(header.length + length);
+  out.set(header, 0);
+  let offset = header.length;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
 async function signCertificate(template: CertificateTemplate, issuerName: pkijs.RelativeDistinguishedNames, key: CryptoKey): Promise<Uint8Array> {
   ensurePkijsEngine();
   const cert = new pkijs.Certificate();
@@ -102,7 +118,12 @@ async function signCertificate(template: CertificateTemplate, issuerName: pkijs.
   cert.subjectPublicKeyInfo = template.publicKey;
   cert.extensions = template.extensions;
   await cert.sign(key as unknown as Parameters<pkijs.Certificate['sign']>[0], 'SHA-256');
-  return new Uint8Array(cert.toSchema(true).toBER(false));
+  // The signed TBS bytes as they are: re-encoding them (what toSchema does) costs as much as the RSA signature.
+  return derSequence([
+    cert.tbsView,
+    new Uint8Array(cert.signatureAlgorithm.toSchema().toBER(false)),
+    new Uint8Array(cert.signatureValue.toBER(false)),
+  ]);
 }
 
 async function caExtensions(publicKey: pkijs.PublicKeyInfo, issuerKeyId: Uint8Array | null, pathLen?: number): Promise<pkijs.Extension[]> {

@@ -8,6 +8,7 @@ import ipaddr from 'ipaddr.js';
 import * as pkijs from 'pkijs';
 import { DomainError } from '../domain-error';
 import { ensurePkijsEngine } from './crypto-engine';
+import { verifySignature } from './signature-verify';
 
 export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'DER_NOT_CANONICAL' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
 
@@ -136,6 +137,10 @@ export interface SignatureView {
 
 export interface CertificateView {
   der: Uint8Array;
+  /** The signed part and its signature, for verification. */
+  tbs: Uint8Array;
+  signatureValue: Uint8Array;
+  spkiDer: Uint8Array;
   sha256: string;
   version: number;
   subject: NameView;
@@ -156,6 +161,9 @@ export interface CertificateView {
 
 export interface CsrView {
   der: Uint8Array;
+  tbs: Uint8Array;
+  signatureValue: Uint8Array;
+  spkiDer: Uint8Array;
   sha256: string;
   subject: NameView;
   key: KeyView;
@@ -325,7 +333,29 @@ export function formatIp(bytes: Uint8Array): string {
   return `invalid(${hex(bytes)})`;
 }
 
+const maxCachedCertificates = 1024;
+const certificateCache = new Map<string, CertificateView>();
+
+/**
+ * Parsed views are cached by fingerprint (bounded, least recently used out): CA certificates
+ * recur in every bundle of a participant and parsing ASN.1 in JavaScript costs more than verifying
+ * an RSA signature. Views are never mutated by the checks.
+ */
 export function parseCertificate(der: Uint8Array): CertificateView {
+  const sha256 = sha256Hex(der);
+  const hit = certificateCache.get(sha256);
+  if (hit) {
+    certificateCache.delete(sha256);
+    certificateCache.set(sha256, hit);
+    return hit;
+  }
+  const view = parseCertificateUncached(der, sha256);
+  certificateCache.set(sha256, view);
+  if (certificateCache.size > maxCachedCertificates) certificateCache.delete(certificateCache.keys().next().value as string);
+  return view;
+}
+
+function parseCertificateUncached(der: Uint8Array, sha256: string): CertificateView {
   ensurePkijsEngine();
   const asn = parseDer(der);
   let cert: pkijs.Certificate;
@@ -336,17 +366,8 @@ export function parseCertificate(der: Uint8Array): CertificateView {
       error: (err as Error).message,
     });
   }
-  // What pkijs read must encode back to the same bytes: lenient parses (nonsense dates that
-  // JavaScript's Date rolls over, non-DER lengths) are refused instead of believed.
-  let reencoded: Uint8Array;
-  try {
-    reencoded = new Uint8Array(cert.encodeTBS().toBER(false));
-  } catch {
-    reencoded = new Uint8Array();
-  }
-  if (Buffer.compare(Buffer.from(reencoded), Buffer.from(cert.tbsView)) !== 0) {
-    throw new PkiInputError('DER_NOT_CANONICAL', 'The certificate is not valid DER (a field such as a date is malformed)');
-  }
+  // JavaScript's Date rolls nonsense over ("99999999999Z" becomes 1899): read the raw times.
+  assertCanonicalTimes(asn);
   const serial = cert.serialNumber.valueBlock;
   const notBefore = cert.notBefore?.value;
   const notAfter = cert.notAfter?.value;
@@ -355,7 +376,10 @@ export function parseCertificate(der: Uint8Array): CertificateView {
   }
   return guardView('NOT_A_CERTIFICATE', () => ({
     der,
-    sha256: sha256Hex(der),
+    tbs: cert.tbsView,
+    signatureValue: cert.signatureValue.valueBlock.valueHexView,
+    spkiDer: new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false)),
+    sha256,
     version: cert.version + 1,
     subject: nameView(cert.subject),
     issuer: nameView(cert.issuer),
@@ -396,6 +420,9 @@ export function parseCsr(der: Uint8Array): CsrView {
   }
   return guardView('NOT_A_CSR', () => ({
     der,
+    tbs: csr.tbsView,
+    signatureValue: csr.signatureValue.valueBlock.valueHexView,
+    spkiDer: new Uint8Array(csr.subjectPublicKeyInfo.toSchema().toBER(false)),
     sha256: sha256Hex(der),
     subject: nameView(csr.subject),
     key: keyView(csr.subjectPublicKeyInfo),
@@ -419,18 +446,50 @@ function guardView<T>(code: 'NOT_A_CERTIFICATE' | 'NOT_A_CSR', build: () => T): 
 
 /** Signed by its own key: verifies the signature with the certificate's own public key. */
 export async function isSelfSigned(cert: CertificateView): Promise<boolean> {
-  try {
-    return await cert.pkijs.verify(cert.pkijs);
-  } catch {
-    return false;
-  }
+  // A certificate whose issuer is not its subject is not self-signed in any sense that matters here.
+  if (cert.issuer.text !== cert.subject.text) return false;
+  return signedBy(cert, cert);
 }
 
+const maxCachedLinks = 4096;
+const verifiedLinks = new Map<string, boolean>();
+
+/** Whether `issuer`'s key verifies `child`'s signature; the answer for a pair of certificates never changes, so it is cached. */
 export async function signedBy(child: CertificateView, issuer: CertificateView): Promise<boolean> {
-  try {
-    return await child.pkijs.verify(issuer.pkijs);
-  } catch {
-    return false;
+  const link = `${child.sha256}:${issuer.sha256}`;
+  const known = verifiedLinks.get(link);
+  if (known !== undefined) return known;
+  let verified = await verifySignature(issuer, child.signature, child.signatureValue, child.tbs);
+  if (verified === null) verified = await child.pkijs.verify(issuer.pkijs).catch(() => false);
+  verifiedLinks.set(link, verified);
+  if (verifiedLinks.size > maxCachedLinks) verifiedLinks.delete(verifiedLinks.keys().next().value as string);
+  return verified;
+}
+
+const utcTime = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+const generalizedTime = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
+
+/** RFC 5280 4.1.2.5: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ, every field in range. */
+function assertCanonicalTimes(certificate: asn1js.AsnType): void {
+  const fields = (certificate as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence | undefined;
+  const tbs = fields?.valueBlock.value ?? [];
+  const hasVersion = tbs[0]?.idBlock.tagClass === 3;
+  const validity = tbs[hasVersion ? 4 : 3] as asn1js.Sequence | undefined;
+  const times = validity?.valueBlock.value ?? [];
+  if (times.length !== 2) throw new PkiInputError('DER_NOT_CANONICAL', 'The certificate has no readable validity period');
+  for (const time of times) {
+    const bytes = (time as asn1js.UTCTime).valueBlock?.valueHexView;
+    const raw = bytes instanceof Uint8Array ? Buffer.from(bytes).toString('latin1') : null;
+    const isUtc = time instanceof asn1js.UTCTime;
+    const m = typeof raw === 'string' ? (isUtc ? utcTime : generalizedTime).exec(raw) : null;
+    const [month, day, hour, minute, second] = (m?.slice(2) ?? []).map(Number) as number[];
+    const ok =
+      m !== null &&
+      (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime) &&
+      month! >= 1 && month! <= 12 && day! >= 1 && day! <= 31 && hour! <= 23 && minute! <= 59 && second! <= 59;
+    if (!ok) {
+      throw new PkiInputError('DER_NOT_CANONICAL', `The certificate validity time "${String(raw).slice(0, 20)}" is malformed`);
+    }
   }
 }
 
