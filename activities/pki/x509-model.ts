@@ -333,7 +333,7 @@ export function formatIp(bytes: Uint8Array): string {
   return `invalid(${hex(bytes)})`;
 }
 
-const maxCachedCertificates = 1024;
+const maxCachedCertificates = 256;
 const certificateCache = new Map<string, CertificateView>();
 
 /**
