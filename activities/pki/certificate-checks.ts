@@ -280,8 +280,11 @@ function checkLeaf(cert: CertificateView, ctx: CertificateCheckContext, who: Rec
 /** All rules for one certificate at its place in the path. */
 export function checkCertificate(cert: CertificateView, ctx: CertificateCheckContext): Finding[] {
   const who = about(cert, ctx.position);
+  // The kind's key-type rule is about the participant's own certificate; a CA above it may use
+  // either family, held to the same strength rules.
+  const keyPolicy = ctx.position === 'leaf' ? ctx.policy : { ...ctx.policy, allowedKeyAlgorithms: ['RSA', 'EC'] as PkiPolicy['allowedKeyAlgorithms'] };
   return [
-    ...checkKey(cert.key, ctx.policy, who),
+    ...checkKey(cert.key, keyPolicy, who),
     checkSignatureHash(cert.signature, ctx.policy, who),
     ...checkValidity(cert, ctx, who),
     ...checkStructure(cert, who),

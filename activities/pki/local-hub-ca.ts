@@ -90,6 +90,18 @@ function time(value: Date): pkijs.Time {
   return new pkijs.Time({ type: value.getUTCFullYear() >= 2050 ? 1 : 0, value });
 }
 
+/** WebCrypto's r‖s → ECDSA-Sig-Value (SEQUENCE of two INTEGERs). */
+function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+  const half = raw.length / 2;
+  const integer = (bytes: Uint8Array) => {
+    let start = 0;
+    while (start < bytes.length - 1 && bytes[start] === 0) start++;
+    const body = bytes.subarray(start);
+    return new asn1js.Integer({ valueHex: ((body[0] as number) & 0x80 ? new Uint8Array([0, ...body]) : body.slice()).buffer });
+  };
+  return new Uint8Array(new asn1js.Sequence({ value: [integer(raw.subarray(0, half)), integer(raw.subarray(half))] }).toBER(false));
+}
+
 /** A DER SEQUENCE around already-encoded parts (definite length, minimal length octets). */
 function derSequence(parts: Uint8Array[]): Uint8Array {
   const length = parts.reduce((n, p) => n + p.length, 0);
@@ -117,12 +129,23 @@ async function signCertificate(template: CertificateTemplate, issuerName: pkijs.
   cert.notAfter = time(template.notAfter);
   cert.subjectPublicKeyInfo = template.publicKey;
   cert.extensions = template.extensions;
-  await cert.sign(key as unknown as Parameters<pkijs.Certificate['sign']>[0], 'SHA-256');
-  // The signed TBS bytes as they are: re-encoding them (what toSchema does) costs as much as the RSA signature.
+  // Signed here rather than by pkijs: RSA algorithm identifiers need explicit NULL parameters
+  // (RFC 4055), which pkijs leaves out, and ECDSA signatures must be DER-encoded.
+  const isEc = key.algorithm.name === 'ECDSA';
+  const algorithm = new pkijs.AlgorithmIdentifier(
+    isEc ? { algorithmId: '1.2.840.10045.4.3.2' } : { algorithmId: '1.2.840.113549.1.1.11', algorithmParams: new asn1js.Null() },
+  );
+  cert.signature = algorithm;
+  cert.signatureAlgorithm = algorithm;
+  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
+  const raw = new Uint8Array(
+    await subtle.sign(isEc ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' }, key, tbs),
+  );
+  const signature = isEc ? ecdsaRawToDer(raw) : raw;
   return derSequence([
-    cert.tbsView,
-    new Uint8Array(cert.signatureAlgorithm.toSchema().toBER(false)),
-    new Uint8Array(cert.signatureValue.toBER(false)),
+    tbs,
+    new Uint8Array(algorithm.toSchema().toBER(false)),
+    new Uint8Array(new asn1js.BitString({ valueHex: signature.slice().buffer }).toBER(false)),
   ]);
 }
 

@@ -81,6 +81,9 @@ describe('signing a participant CSR', () => {
     const issuerSki = /X509v3 Subject Key Identifier: \n\s+([0-9A-F:]+)/.exec(ssl.run(['x509', '-in', issuingFile, '-noout', '-text']))?.[1];
     expect(aki).toBe(issuerSki);
     expect(issued.serialHex).toMatch(/^[4-7][0-9a-f]{31}$/);
+    // sha256WithRSAEncryption with the NULL parameters RFC 4055 requires, in TBS and outer field.
+    const der = Buffer.from(issued.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64').toString('hex');
+    expect(der.split('300d06092a864886f70d01010b0500').length - 1).toBe(2);
     const days = (Date.parse(issued.notAfter) - Date.parse(issued.notBefore)) / 86_400_000;
     expect(Math.round(days)).toBe(90);
   });
@@ -170,6 +173,18 @@ describe('hub CA from PEM files (production)', () => {
     const rootPem = ssl.write('prod-root-only.pem', files.rootCertPem);
     const issuingPem = ssl.write('prod-issuing-only.pem', files.issuingCertPem);
     expect(ssl.verify(rootPem, issuingPem, ssl.write('prod-issued.pem', issued.certificatePem)).ok).toBe(true);
+  });
+
+  it('signs with an EC P-256 issuing CA, DER-encoding the ECDSA signature so openssl verifies it', async () => {
+    const root = ssl.selfSigned('ec-root', 'ec:P-256', '/O=EC Hub/CN=EC Hub Root CA');
+    const issuing = ssl.signed('ec-issuing', root, { keySpec: 'ec:P-256', subject: '/O=EC Hub/CN=EC Hub Issuing CA', ext: caExt });
+    const ecCa = await LocalHubCa.fromFiles({ rootCertPem: root.cert, issuingCertPem: issuing.cert, issuingKeyPem: issuing.key });
+    const signing = new CsrSigningService(ecCa, new FileIssuedCertificateRegistry(path.join(ssl.dir, 'ec-issued.json')), {
+      validityDays: { sandbox: 30, production: 365 },
+    });
+    const issued = await signing.sign(request(ssl.csr('ec-ca-client.csr', ssl.key('ec-ca-client.key', 'rsa:2048'), subject)));
+    expect(ssl.verify(root.certFile, issuing.certFile, ssl.write('ec-issued.pem', issued.certificatePem)).ok).toBe(true);
+    expect(ssl.run(['x509', '-noout', '-text'], issued.certificatePem)).toContain('Signature Algorithm: ecdsa-with-SHA256');
   });
 
   it('refuses a wrong passphrase and a key that does not belong to the issuing certificate', async () => {
