@@ -182,6 +182,18 @@ function hex(view: Uint8Array | ArrayBuffer): string {
   return Buffer.from(view instanceof ArrayBuffer ? new Uint8Array(view) : view).toString('hex');
 }
 
+/** The fields of the signed part (TBSCertificate / CertificationRequestInfo). */
+function tbsFields(signed: asn1js.AsnType): asn1js.AsnType[] {
+  const tbs = (signed as asn1js.Sequence).valueBlock?.value?.[0] as asn1js.Sequence | undefined;
+  return tbs?.valueBlock?.value ?? [];
+}
+
+/** The bytes a node was decoded from: the key's identity is its submitted encoding, not a re-encoding. */
+function originalBytes(node: asn1js.AsnType | undefined): Uint8Array | null {
+  const view = (node as { valueBeforeDecodeView?: Uint8Array } | undefined)?.valueBeforeDecodeView;
+  return view instanceof Uint8Array && view.length > 0 ? view : null;
+}
+
 function parseDer(der: Uint8Array): asn1js.AsnType {
   const copy = der.slice().buffer;
   let parsed: ReturnType<typeof asn1js.fromBER>;
@@ -218,7 +230,7 @@ function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number));
 }
 
-function keyView(spki: pkijs.PublicKeyInfo): KeyView {
+function keyView(spki: pkijs.PublicKeyInfo, spkiDer: Uint8Array): KeyView {
   const oid = spki.algorithm.algorithmId;
   const view: KeyView = {
     algorithm: 'unknown',
@@ -226,7 +238,7 @@ function keyView(spki: pkijs.PublicKeyInfo): KeyView {
     rsaBits: null,
     rsaExponent: null,
     curve: null,
-    spkiSha256: sha256Hex(spki.toSchema().toBER(false)),
+    spkiSha256: sha256Hex(spkiDer),
   };
   if (oid === oids.rsaEncryption) {
     view.algorithm = 'RSA';
@@ -374,21 +386,23 @@ function parseCertificateUncached(der: Uint8Array, sha256: string): CertificateV
   if (!(notBefore instanceof Date) || !(notAfter instanceof Date) || Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
     throw new PkiInputError('NOT_A_CERTIFICATE', 'The validity dates of the certificate cannot be read');
   }
+  const hasVersion = tbsFields(asn)[0]?.idBlock.tagClass === 3;
+  const spkiDer = originalBytes(tbsFields(asn)[hasVersion ? 6 : 5]) ?? new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false));
   return guardView('NOT_A_CERTIFICATE', () => ({
     der,
     tbs: cert.tbsView,
     signatureValue: cert.signatureValue.valueBlock.valueHexView,
-    spkiDer: new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false)),
+    spkiDer,
     sha256,
     version: cert.version + 1,
     subject: nameView(cert.subject),
     issuer: nameView(cert.issuer),
     serialHex: hex(serial.valueHexView),
-    serialNegative: serial.isHexOnly ? false : cert.serialNumber.toBigInt() < 0n,
+    serialNegative: ((serial.valueHexView[0] ?? 0) & 0x80) !== 0,
     serialOctets: serial.valueHexView.length,
     notBefore,
     notAfter,
-    key: keyView(cert.subjectPublicKeyInfo),
+    key: keyView(cert.subjectPublicKeyInfo, spkiDer),
     signature: signatureView(cert.signatureAlgorithm),
     signatureAlgorithmsMatch: cert.signatureAlgorithm.isEqual(cert.signature),
     ext: extensionsView(cert.extensions),
@@ -418,14 +432,15 @@ export function parseCsr(der: Uint8Array): CsrView {
       }
     }
   }
+  const spkiDer = originalBytes(tbsFields(asn)[2]) ?? new Uint8Array(csr.subjectPublicKeyInfo.toSchema().toBER(false));
   return guardView('NOT_A_CSR', () => ({
     der,
     tbs: csr.tbsView,
     signatureValue: csr.signatureValue.valueBlock.valueHexView,
-    spkiDer: new Uint8Array(csr.subjectPublicKeyInfo.toSchema().toBER(false)),
+    spkiDer,
     sha256: sha256Hex(der),
     subject: nameView(csr.subject),
-    key: keyView(csr.subjectPublicKeyInfo),
+    key: keyView(csr.subjectPublicKeyInfo, spkiDer),
     signature: signatureView(csr.signatureAlgorithm),
     requested: extensionsView(requestedExtensions),
     pkijs: csr,
@@ -471,8 +486,7 @@ const generalizedTime = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
 
 /** RFC 5280 4.1.2.5: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ, every field in range. */
 function assertCanonicalTimes(certificate: asn1js.AsnType): void {
-  const fields = (certificate as asn1js.Sequence).valueBlock.value[0] as asn1js.Sequence | undefined;
-  const tbs = fields?.valueBlock.value ?? [];
+  const tbs = tbsFields(certificate);
   const hasVersion = tbs[0]?.idBlock.tagClass === 3;
   const validity = tbs[hasVersion ? 4 : 3] as asn1js.Sequence | undefined;
   const times = validity?.valueBlock.value ?? [];
