@@ -1,7 +1,6 @@
 /** A CSR before the hub CA signs it (PKI-NOTES B.1–B.5), and CSR ↔ certificate ↔ key (A.15–A.16). */
 import { checkKey, checkSans, checkSignatureHash, checkSubject } from './certificate-checks';
-import { subtle } from './crypto-engine';
-import { ecdsaDerToRaw, verifySignature } from './signature-verify';
+import { verifySignature } from './signature-verify';
 import { CheckReport, Finding, finding, summarise } from './findings';
 import { scanPem } from './pem';
 import type { CertificateRole, ParticipantIdentity, PkiPolicy } from './policy';
@@ -139,27 +138,20 @@ export async function checkKeyPossession(
   signature: Uint8Array,
 ): Promise<Finding> {
   const detail = { spkiSha256: publicKey.key.spkiSha256 };
-  try {
-    let verified = false;
-    const data = new TextEncoder().encode(challenge);
-    if (publicKey.key.algorithm === 'RSA') {
-      const key = await subtle.importKey('spki', publicKey.spkiDer, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
-      verified = await subtle.verify('RSASSA-PKCS1-v1_5', key, signature, data);
-    } else if (publicKey.key.algorithm === 'EC' && (publicKey.key.curve === 'P-256' || publicKey.key.curve === 'P-384')) {
-      const size = publicKey.key.curve === 'P-256' ? 32 : 48;
-      const raw = ecdsaDerToRaw(signature, size);
-      const key = await subtle.importKey('spki', publicKey.spkiDer, { name: 'ECDSA', namedCurve: publicKey.key.curve }, false, ['verify']);
-      verified = raw !== null && (await subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, raw, data));
-    } else {
-      return finding('KEY_POSSESSION_PROVEN', 'fail', `cannot verify signatures of ${publicKey.key.algorithm} keys`, detail);
-    }
-    return finding(
-      'KEY_POSSESSION_PROVEN',
-      verified ? 'pass' : 'fail',
-      verified ? 'the challenge signature verifies with the certificate key' : 'the challenge signature does not verify with the certificate key',
-      detail,
-    );
-  } catch {
-    return finding('KEY_POSSESSION_PROVEN', 'fail', 'the signature or key could not be read', detail);
+  const family = publicKey.key.algorithm === 'RSA' ? 'RSA' : publicKey.key.algorithm === 'EC' ? 'ECDSA' : 'unknown';
+  const verified = await verifySignature(
+    { spkiDer: publicKey.spkiDer, key: publicKey.key },
+    { oid: '', hash: 'SHA-256', family },
+    signature,
+    new TextEncoder().encode(challenge),
+  );
+  if (verified === null) {
+    return finding('KEY_POSSESSION_PROVEN', 'fail', `cannot verify signatures of ${publicKey.key.algorithm} ${publicKey.key.curve ?? ''} keys`.trim(), detail);
   }
+  return finding(
+    'KEY_POSSESSION_PROVEN',
+    verified ? 'pass' : 'fail',
+    verified ? 'the challenge signature verifies with the certificate key' : 'the challenge signature does not verify with the certificate key',
+    detail,
+  );
 }
