@@ -9,15 +9,7 @@ import {
   statusQuery,
   workflowTypeByKind,
 } from '../workflows/messages';
-import {
-  AwaitingRoleKey,
-  EnvironmentKey,
-  nobodyAwaited,
-  OnboardingKindKey,
-  OnboardingStateKey,
-  OnboardingStepKey,
-  ParticipantIdKey,
-} from '../workflows/search-attributes';
+import { onboardingSearchAttributes } from '../workflows/search-attributes';
 import { ApiError } from './errors';
 import { fingerprintRequest } from './fingerprint';
 import type { GateDecisionBody, StartOnboardingBody } from './schemas/onboardings';
@@ -57,14 +49,14 @@ export class OnboardingGateway implements OnboardingPort {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         memo: { requestFingerprint },
-        typedSearchAttributes: [
-          { key: OnboardingKindKey, value: body.kind },
-          { key: ParticipantIdKey, value: body.participantId },
-          { key: EnvironmentKey, value: 'sandbox' },
-          { key: OnboardingStepKey, value: 'application-review' },
-          { key: OnboardingStateKey, value: 'in-progress' },
-          { key: AwaitingRoleKey, value: nobodyAwaited },
-        ],
+        typedSearchAttributes: onboardingSearchAttributes({
+          kind: body.kind,
+          participantId: body.participantId,
+          environment: 'sandbox',
+          step: 'application-review',
+          state: 'in-progress',
+          awaiting: null,
+        }),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

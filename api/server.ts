@@ -5,13 +5,22 @@ import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
 import { OnboardingGateway } from './onboarding-gateway';
 
-async function readCaChain(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+/**
+ * The CA chain file, read once it exists: the worker creates it on its first start, and a new
+ * chain (files mode) comes with a restart anyway.
+ */
+function caChainReader(file: string): () => Promise<string | null> {
+  let chain: string | null = null;
+  return async () => {
+    if (chain !== null) return chain;
+    try {
+      chain = await readFile(file, 'utf8');
+      return chain;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
 }
 
 async function main(): Promise<void> {
@@ -24,7 +33,7 @@ async function main(): Promise<void> {
     gateway: new OnboardingGateway(client, config.taskQueue),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
-    caChainPem: () => readCaChain(config.caChainFile),
+    caChainPem: caChainReader(config.caChainFile),
   });
 
   let closing = false;

@@ -11,7 +11,6 @@ import {
   DevConfig,
   SearchAttributeTypeName,
   StartDevOverrides,
-  frontendAddress,
   resolveFromRoot,
   startDevArgs,
 } from './temporal-dev-config';
@@ -126,5 +125,3 @@ export async function startDevServer(
   }
   return { address, process: child, stop: () => stopChild(child) };
 }
-
-export { frontendAddress };

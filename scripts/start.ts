@@ -54,18 +54,13 @@ async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, p
 }
 
 /** The worker is ready when the server sees its pollers on the task queue (identity `<pid>@host`). */
-async function workerPolling(address: string, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
-  const connection = await Connection.connect({ address });
-  try {
-    const res = await connection.workflowService.describeTaskQueue({
-      namespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
-  } finally {
-    await connection.close();
-  }
+async function workerPolling(connection: Connection, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
+  const res = await connection.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
 }
 
 async function main(): Promise<void> {
@@ -104,9 +99,12 @@ async function main(): Promise<void> {
 
     const worker = spawnTs('worker/main.ts', 'worker', env);
     children.push(worker);
-    await waitUntil('worker', 120_000, worker, () =>
-      workerPolling(address, namespace, api.taskQueue, worker.pid ?? -1),
-    );
+    const probe = await Connection.connect({ address });
+    try {
+      await waitUntil('worker', 120_000, worker, () => workerPolling(probe, namespace, api.taskQueue, worker.pid ?? -1));
+    } finally {
+      await probe.close();
+    }
     say('worker polling');
 
     const apiProcess = spawnTs('api/server.ts', 'api', env);

@@ -32,15 +32,7 @@ import {
   StepName,
   workflowFailureTypes,
 } from './messages';
-import {
-  AwaitingRoleKey,
-  EnvironmentKey,
-  nobodyAwaited,
-  OnboardingKindKey,
-  OnboardingStateKey,
-  OnboardingStepKey,
-  ParticipantIdKey,
-} from './search-attributes';
+import { onboardingSearchAttributes } from './search-attributes';
 
 export interface TransitionChange {
   step?: StepName;
@@ -112,14 +104,7 @@ export class Journey {
     if (change.awaiting !== undefined) s.awaiting = change.awaiting;
     s.updatedAt = at;
     s.history.push({ at, step: s.step, state: s.state, note: change.note });
-    upsertSearchAttributes([
-      { key: OnboardingKindKey, value: s.kind },
-      { key: ParticipantIdKey, value: s.participantId },
-      { key: EnvironmentKey, value: s.environment },
-      { key: OnboardingStepKey, value: s.step },
-      { key: OnboardingStateKey, value: s.state },
-      { key: AwaitingRoleKey, value: s.awaiting?.role ?? nobodyAwaited },
-    ]);
+    upsertSearchAttributes(onboardingSearchAttributes(s));
     setCurrentDetails(renderCurrentDetails(s));
     log.info('onboarding transition', { step: s.step, state: s.state, awaitingRole: s.awaiting?.role ?? null });
   }

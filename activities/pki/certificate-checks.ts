@@ -25,16 +25,17 @@ function about(cert: CertificateView, position: ChainPosition): Record<string, u
   return { certificate: position, subject: cert.subject.text, sha256: cert.sha256 };
 }
 
-export function checkKey(key: KeyView, policy: PkiPolicy, who: Record<string, unknown> = {}): Finding[] {
+export function checkKey(key: KeyView, policy: PkiPolicy, who: Record<string, unknown> = {}, ofCa = false): Finding[] {
   const out: Finding[] = [];
-  const algorithmAllowed = (policy.allowedKeyAlgorithms as string[]).includes(key.algorithm);
+  const allowed = ofCa ? policy.allowedCaKeyAlgorithms : policy.allowedKeyAlgorithms;
+  const algorithmAllowed = (allowed as string[]).includes(key.algorithm);
   out.push(
     finding(
       'KEY_ALGORITHM_ALLOWED',
       algorithmAllowed ? 'pass' : 'fail',
       algorithmAllowed
         ? `${key.algorithm} key`
-        : `${key.algorithm} keys are not accepted here (allowed: ${policy.allowedKeyAlgorithms.join(', ')})`,
+        : `${key.algorithm} keys are not accepted here (allowed: ${allowed.join(', ')})`,
       { ...who, algorithm: key.algorithm, oid: key.oid },
     ),
   );
@@ -280,11 +281,8 @@ function checkLeaf(cert: CertificateView, ctx: CertificateCheckContext, who: Rec
 /** All rules for one certificate at its place in the path. */
 export function checkCertificate(cert: CertificateView, ctx: CertificateCheckContext): Finding[] {
   const who = about(cert, ctx.position);
-  // The kind's key-type rule is about the participant's own certificate; a CA above it may use
-  // either family, held to the same strength rules.
-  const keyPolicy = ctx.position === 'leaf' ? ctx.policy : { ...ctx.policy, allowedKeyAlgorithms: ['RSA', 'EC'] as PkiPolicy['allowedKeyAlgorithms'] };
   return [
-    ...checkKey(cert.key, keyPolicy, who),
+    ...checkKey(cert.key, ctx.policy, who, ctx.position !== 'leaf'),
     checkSignatureHash(cert.signature, ctx.policy, who),
     ...checkValidity(cert, ctx, who),
     ...checkStructure(cert, who),

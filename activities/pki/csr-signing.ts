@@ -15,7 +15,7 @@ import type { Finding } from './findings';
 import type { IssuedCertificateRegistry, IssuedCertificateRecord } from './issued-registry';
 import { buildName, CaSigner, extension, keyUsageBits, randomSerial, subjectKeyId } from './local-hub-ca';
 import { toPem } from './pem';
-import { CertificateRole, ParticipantIdentity, policyFor } from './policy';
+import { CertificateRole, ParticipantIdentity, PkiPolicy, policyFor } from './policy';
 import { CsrView, oids, parseCertificate, sha256Hex } from './x509-model';
 
 export type CsrSigningErrorCode = 'CSR_REJECTED' | 'CA_PROFILE_VIOLATION';
@@ -68,16 +68,15 @@ export class CsrSigningService {
     const policy = policyFor(request.kind, request.environment);
     const read = readCsrPem(request.csrPem, policy);
     if ('error' in read) return checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant });
-    return this.checkRead(request, read.csr);
+    return this.checkRead(request, read.csr, policy);
   }
 
-  private async checkRead(request: SignCsrRequest, csr: CsrView): Promise<CsrReport> {
+  private async checkRead(request: SignCsrRequest, csr: CsrView, policy: PkiPolicy): Promise<CsrReport> {
     const earlierKeyUses = (await this.registry.findByPublicKey(csr.key.spkiSha256)).map((r) => ({
       participantId: r.participantId,
       role: r.role,
       csrSha256: r.csrSha256,
     }));
-    const policy = policyFor(request.kind, request.environment);
     return checkParsedCsr(csr, { policy, role: request.role, participant: request.participant, earlierKeyUses });
   }
 
@@ -101,7 +100,7 @@ export class CsrSigningService {
     }
     const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
     if (existing) return this.toIssued(existing, true);
-    const report = await this.checkRead(request, read.csr);
+    const report = await this.checkRead(request, read.csr, policy);
     if (report.blocking) {
       throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', false, {
         findings: failing(report.findings).map(({ code, result, message }) => ({ code, result, message })),

@@ -4,7 +4,10 @@ import type { Environment, OnboardingKind } from '../../workflows/messages';
 export type CertificateRole = 'tls-client' | 'tls-server' | 'jws-signing';
 
 export interface PkiPolicy {
+  /** For the participant's own certificate or CSR. */
   allowedKeyAlgorithms: ('RSA' | 'EC')[];
+  /** For CA certificates above it: the CA's choice, held to the same strength rules. */
+  allowedCaKeyAlgorithms: ('RSA' | 'EC')[];
   minRsaBits: number;
   requiredRsaExponent: number;
   allowedCurves: string[];
@@ -31,6 +34,7 @@ export interface ParticipantIdentity {
 
 const base: PkiPolicy = {
   allowedKeyAlgorithms: ['RSA', 'EC'],
+  allowedCaKeyAlgorithms: ['RSA', 'EC'],
   minRsaBits: 2048,
   requiredRsaExponent: 65537,
   allowedCurves: ['P-256', 'P-384'],

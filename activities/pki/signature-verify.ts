@@ -29,7 +29,7 @@ function importCached(cacheKey: string, spkiDer: Uint8Array, algorithm: webcrypt
 }
 
 /** ECDSA-Sig-Value (DER SEQUENCE of two INTEGERs) → r‖s as WebCrypto expects. */
-export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | null {
+function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | null {
   if (der.length < 8 || der[0] !== 0x30) return null;
   let offset = 2;
   if ((der[1] as number) & 0x80) offset = 2 + ((der[1] as number) & 0x7f);

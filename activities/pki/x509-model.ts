@@ -370,14 +370,7 @@ export function parseCertificate(der: Uint8Array): CertificateView {
 function parseCertificateUncached(der: Uint8Array, sha256: string): CertificateView {
   ensurePkijsEngine();
   const asn = parseDer(der);
-  let cert: pkijs.Certificate;
-  try {
-    cert = new pkijs.Certificate({ schema: asn });
-  } catch (err) {
-    throw new PkiInputError('NOT_A_CERTIFICATE', 'The data is not an X.509 certificate', false, {
-      error: (err as Error).message,
-    });
-  }
+  const cert = guardView('NOT_A_CERTIFICATE', () => new pkijs.Certificate({ schema: asn }));
   // JavaScript's Date rolls nonsense over ("99999999999Z" becomes 1899): read the raw times.
   assertCanonicalTimes(asn);
   const serial = cert.serialNumber.valueBlock;
@@ -413,14 +406,7 @@ function parseCertificateUncached(der: Uint8Array, sha256: string): CertificateV
 export function parseCsr(der: Uint8Array): CsrView {
   ensurePkijsEngine();
   const asn = parseDer(der);
-  let csr: pkijs.CertificationRequest;
-  try {
-    csr = new pkijs.CertificationRequest({ schema: asn });
-  } catch (err) {
-    throw new PkiInputError('NOT_A_CSR', 'The data is not a PKCS#10 certification request', false, {
-      error: (err as Error).message,
-    });
-  }
+  const csr = guardView('NOT_A_CSR', () => new pkijs.CertificationRequest({ schema: asn }));
   const requestedExtensions: pkijs.Extension[] = [];
   for (const attribute of csr.attributes ?? []) {
     if (attribute.type !== oids.extensionRequest) continue;
@@ -447,13 +433,13 @@ export function parseCsr(der: Uint8Array): CsrView {
   }));
 }
 
-/** pkijs parses some parts lazily (public keys, extension values): their errors are input errors too. */
+/** pkijs throws on structures it cannot read, and parses some parts lazily: all are input errors. */
 function guardView<T>(code: 'NOT_A_CERTIFICATE' | 'NOT_A_CSR', build: () => T): T {
   try {
     return build();
   } catch (err) {
     if (err instanceof PkiInputError) throw err;
-    throw new PkiInputError(code, `Part of the ${code === 'NOT_A_CSR' ? 'CSR' : 'certificate'} cannot be read`, false, {
+    throw new PkiInputError(code, code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate', false, {
       error: (err as Error).message,
     });
   }
@@ -505,8 +491,4 @@ function assertCanonicalTimes(certificate: asn1js.AsnType): void {
       throw new PkiInputError('DER_NOT_CANONICAL', `The certificate validity time "${String(raw).slice(0, 20)}" is malformed`);
     }
   }
-}
-
-export function sameName(a: NameView, b: NameView): boolean {
-  return a.text === b.text;
 }
