@@ -167,13 +167,13 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
   let selfSignedTop = false;
   for (;;) {
     const child = path[path.length - 1] as CertificateView;
-    selfSignedTop = await isSelfSigned(child);
+    selfSignedTop = isSelfSigned(child);
     if (anchors.some((a) => a.sha256 === child.sha256)) anchoredBy = child;
     if (selfSignedTop || anchoredBy) break;
     // The bundle's own issuers first, so a root sent along is part of the path; anchors after.
     const issuer = unique.find((c) => !path.includes(c) && mayHaveIssued(c, child));
     if (issuer) {
-      if (!(await signedBy(child, issuer))) {
+      if (!signedBy(child, issuer)) {
         badSignatures.push(`${child.subject.text} is not signed by ${issuer.subject.text}`);
         break;
       }
@@ -181,7 +181,7 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
       continue;
     }
     const anchor = anchors.find((a) => mayHaveIssued(a, child));
-    if (anchor && (await signedBy(child, anchor))) anchoredBy = anchor;
+    if (anchor && signedBy(child, anchor)) anchoredBy = anchor;
     break;
   }
 

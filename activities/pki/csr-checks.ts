@@ -58,9 +58,7 @@ export async function checkCsr(pemText: string, opts: CsrCheckOptions): Promise<
 export async function checkParsedCsr(csr: CsrView, opts: CsrCheckOptions): Promise<CsrReport> {
   const findings: Finding[] = [finding('CSR_PARSES', 'pass', `CSR for ${csr.subject.text}`, { sha256: csr.sha256 })];
 
-  let signatureOk =
-    (await verifySignature(csr, csr.signature, csr.signatureValue, csr.tbs)) ?? false;
-  if (!signatureOk && csr.signature.family === 'RSA-PSS') signatureOk = await csr.pkijs.verify().catch(() => false);
+  const signatureOk = verifySignature(csr, csr.signature, csr.signatureValue, csr.tbs) ?? false;
   findings.push(
     finding(
       'CSR_SIGNATURE_VALID',
@@ -132,14 +130,10 @@ export function checkCsrMatchesCertificate(csr: CsrView, cert: CertificateView):
  * the participant signs a hub-issued challenge (e.g. `openssl dgst -sha256 -sign key.pem`) and
  * the hub verifies with the certificate's public key. RSA PKCS#1 v1.5 or ECDSA (DER signature).
  */
-export async function checkKeyPossession(
-  publicKey: { spkiDer: Uint8Array; key: KeyView },
-  challenge: string,
-  signature: Uint8Array,
-): Promise<Finding> {
+export function checkKeyPossession(publicKey: { spkiDer: Uint8Array; key: KeyView }, challenge: string, signature: Uint8Array): Finding {
   const detail = { spkiSha256: publicKey.key.spkiSha256 };
   const family = publicKey.key.algorithm === 'RSA' ? 'RSA' : publicKey.key.algorithm === 'EC' ? 'ECDSA' : 'unknown';
-  const verified = await verifySignature(
+  const verified = verifySignature(
     { spkiDer: publicKey.spkiDer, key: publicKey.key },
     { oid: '', hash: 'SHA-256', family },
     signature,

@@ -3,9 +3,7 @@
  * imposed instead of trusted, idempotent per onboarding step and CSR, and the result linted with
  * the same rules as any submitted certificate before it is returned.
  */
-import * as asn1js from 'asn1js';
 import ipaddr from 'ipaddr.js';
-import * as pkijs from 'pkijs';
 import type { Environment, OnboardingKind } from '../../workflows/messages';
 import { DomainError } from '../domain-error';
 import { checkCertificateChain } from './bundle-checks';
@@ -13,7 +11,8 @@ import { hostDeclared } from './certificate-checks';
 import { checkCsr, checkParsedCsr, CsrReport, readCsrPem } from './csr-checks';
 import type { Finding } from './findings';
 import type { IssuedCertificateRegistry, IssuedCertificateRecord } from './issued-registry';
-import { buildName, CaSigner, extension, keyUsageBits, randomSerial, subjectKeyId } from './local-hub-ca';
+import { encodeName, extensions, keyIdentifier, randomSerial } from './certificate-builder';
+import type { CaSigner } from './local-hub-ca';
 import { toPem } from './pem';
 import { CertificateRole, ParticipantIdentity, PkiPolicy, policyFor } from './policy';
 import { CsrView, oids, parseCertificate, sha256Hex } from './x509-model';
@@ -113,12 +112,12 @@ export class CsrSigningService {
     const notAfter = requestedEnd > this.ca.issuing.notAfter ? this.ca.issuing.notAfter : requestedEnd;
 
     const der = await this.ca.issue({
-      subject: buildName(subjectFor(request)),
-      publicKey: csr.pkijs.subjectPublicKeyInfo,
+      subject: encodeName(subjectFor(request)),
+      spkiDer: csr.spkiDer,
       serial: randomSerial(),
       notBefore,
       notAfter,
-      extensions: await this.profileExtensions(request, csr.pkijs.subjectPublicKeyInfo, csr.requested.sanDns, csr.requested.sanIps, csr.key.algorithm),
+      extensions: this.profileExtensions(request, csr),
     });
     const issued = parseCertificate(der);
     const certificatePem = toPem('CERTIFICATE', der);
@@ -169,44 +168,23 @@ export class CsrSigningService {
   }
 
   /** The profile: nothing the CSR asked for is copied except SANs the participant declared. */
-  private async profileExtensions(
-    request: SignCsrRequest,
-    publicKey: pkijs.PublicKeyInfo,
-    requestedDns: string[],
-    requestedIps: string[],
-    keyAlgorithm: string,
-  ): Promise<pkijs.Extension[]> {
+  private profileExtensions(request: SignCsrRequest, csr: CsrView): Uint8Array[] {
     const hosts = request.participant.hosts;
-    let dns = requestedDns.filter((n) => hostDeclared(n, hosts));
-    let ips = requestedIps.filter((n) => hostDeclared(n, hosts));
+    let dns = csr.requested.sanDns.filter((n) => hostDeclared(n, hosts));
+    let ips = csr.requested.sanIps.filter((n) => hostDeclared(n, hosts));
     if (request.role === 'tls-server' && dns.length + ips.length === 0) {
       dns = hosts.filter((h) => !ipaddr.isValid(h) && !h.startsWith('*.'));
       ips = hosts.filter((h) => ipaddr.isValid(h));
     }
-    const usages = keyAlgorithm === 'RSA' ? [0, 2] : [0]; // digitalSignature (+ keyEncipherment for RSA)
     const exts = [
-      extension(oids.basicConstraints, true, new pkijs.BasicConstraints({ cA: false })),
-      extension(oids.keyUsage, true, keyUsageBits(usages)),
-      extension(oids.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [request.role === 'tls-server' ? oids.serverAuth : oids.clientAuth] })),
-      extension(oids.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: (await subjectKeyId(publicKey)).slice().buffer })),
+      extensions.basicConstraints(false),
+      extensions.keyUsage(csr.key.algorithm === 'RSA' ? [0, 2] : [0]), // digitalSignature (+ keyEncipherment for RSA)
+      extensions.extKeyUsage([request.role === 'tls-server' ? oids.serverAuth : oids.clientAuth]),
+      extensions.subjectKeyIdentifier(keyIdentifier(csr.spkiDer)),
     ];
     const issuerSki = this.ca.issuing.ext.subjectKeyId;
-    if (issuerSki) {
-      exts.push(
-        extension(
-          oids.authorityKeyIdentifier,
-          false,
-          new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(issuerSki, 'hex') }) }),
-        ),
-      );
-    }
-    if (dns.length + ips.length > 0) {
-      const altNames = [
-        ...dns.map((value) => new pkijs.GeneralName({ type: 2, value })),
-        ...ips.map((ip) => new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: new Uint8Array(ipaddr.parse(ip).toByteArray()).buffer }) })),
-      ];
-      exts.push(extension(oids.subjectAltName, false, new pkijs.AltName({ altNames })));
-    }
+    if (issuerSki) exts.push(extensions.authorityKeyIdentifier(Buffer.from(issuerSki, 'hex')));
+    if (dns.length + ips.length > 0) exts.push(extensions.subjectAltName(dns, ips));
     return exts;
   }
 }

@@ -1,39 +1,30 @@
 /**
  * The hub CA's embedded adapter: a root and an issuing intermediate. In development they are
  * generated on first start into a data folder (keys 0600) and reused after; in production they
- * are loaded from PEM files (issuing key as encrypted PKCS#8). The private keys are imported as
- * non-extractable CryptoKeys and never leave this module.
+ * are loaded from PEM files (issuing key as encrypted PKCS#8). The private keys are held in
+ * private class fields as Node KeyObjects and never leave this module.
  */
-import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, KeyObject, sign as signCallback, verify } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { promisify } from 'node:util';
 import { DomainError } from '../domain-error';
-import { ensurePkijsEngine, subtle } from './crypto-engine';
+import {
+  CertificateTemplate,
+  encodeCertificate,
+  encodeName,
+  encodeTbs,
+  extensions,
+  keyIdentifier,
+  randomSerial,
+  signatureAlgorithmFor,
+} from './certificate-builder';
 import { scanPem, toPem } from './pem';
-import { CertificateView, parseCertificate } from './x509-model';
-
-type CryptoKey = webcrypto.CryptoKey;
+import { CertificateView, parseCertificate, signedBy } from './x509-model';
 
 export type HubCaErrorCode = 'CA_FILES_INVALID' | 'CA_KEY_MISMATCH';
 export class HubCaError extends DomainError<HubCaErrorCode> {}
-
-export interface NameSpec {
-  CN: string;
-  O?: string;
-  C?: string;
-}
-
-export interface CertificateTemplate {
-  subject: NameSpec | pkijs.RelativeDistinguishedNames;
-  publicKey: pkijs.PublicKeyInfo;
-  serial: Uint8Array;
-  notBefore: Date;
-  notAfter: Date;
-  extensions: pkijs.Extension[];
-}
 
 /** What signing needs from a CA: its certificate (as issuer) and a signature, nothing else. */
 export interface CaSigner {
@@ -44,139 +35,29 @@ export interface CaSigner {
   issue(template: CertificateTemplate): Promise<Uint8Array>;
 }
 
-const rsaGen = { name: 'RSASSA-PKCS1-v1_5', publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
+// The callback form runs on the libuv thread pool: concurrent issuances use every core.
+const signAsync = promisify(signCallback);
+const generateRsa = (modulusLength: number) => promisify(generateKeyPair)('rsa', { modulusLength, publicExponent: 0x10001 });
 
-/**
- * One attribute per RDN. pkijs would put every attribute of a fresh name into a single
- * multi-valued RDN ("C = GB + O = … + CN = …"), so the encoding is built here and parsed back.
- */
-export function buildName(spec: NameSpec): pkijs.RelativeDistinguishedNames {
-  const rdns: asn1js.Set[] = [];
-  const add = (type: string, value: asn1js.BaseStringBlock) =>
-    rdns.push(new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type, value }).toSchema()] }));
-  if (spec.C) add('2.5.4.6', new asn1js.PrintableString({ value: spec.C }));
-  if (spec.O) add('2.5.4.10', new asn1js.Utf8String({ value: spec.O }));
-  add('2.5.4.3', new asn1js.Utf8String({ value: spec.CN }));
-  const der = new asn1js.Sequence({ value: rdns }).toBER(false);
-  return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(der).result });
+/** Encodes the TBS, signs it with `key`, and returns the certificate DER. */
+async function signCertificate(template: CertificateTemplate, issuerName: Uint8Array, key: KeyObject): Promise<Uint8Array> {
+  const algorithm = signatureAlgorithmFor(key);
+  const tbs = encodeTbs(template, issuerName, algorithm);
+  const signature = await signAsync(algorithm.hash, tbs, key);
+  return encodeCertificate(tbs, algorithm, signature);
 }
 
-/** 128 random bits, positive, never with a leading zero octet (PKI-NOTES B.9). */
-export function randomSerial(): Uint8Array {
-  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = ((bytes[0] as number) & 0x7f) | 0x40;
-  return bytes;
-}
-
-export async function subjectKeyId(publicKey: pkijs.PublicKeyInfo): Promise<Uint8Array> {
-  return new Uint8Array(await subtle.digest('SHA-1', publicKey.subjectPublicKey.valueBlock.valueHexView));
-}
-
-export function extension(extnID: string, critical: boolean, value: { toSchema(): asn1js.AsnType } | asn1js.AsnType): pkijs.Extension {
-  const schema = 'toSchema' in value && typeof value.toSchema === 'function' ? value.toSchema() : (value as asn1js.AsnType);
-  return new pkijs.Extension({ extnID, critical, extnValue: schema.toBER(false) });
-}
-
-/** keyUsage BIT STRING with the right unused-bits count (PKI-NOTES pitfall). */
-export function keyUsageBits(bits: number[]): asn1js.BitString {
-  const highest = Math.max(...bits);
-  const bytes = new Uint8Array(highest < 8 ? 1 : 2);
-  for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] as number) | (0x80 >> (bit & 7));
-  return new asn1js.BitString({ valueHex: bytes.buffer, unusedBits: bytes.length * 8 - 1 - highest });
-}
-
-/** Dates up to 2049 as UTCTime, from 2050 as GeneralizedTime (RFC 5280 4.1.2.5). */
-function time(value: Date): pkijs.Time {
-  return new pkijs.Time({ type: value.getUTCFullYear() >= 2050 ? 1 : 0, value });
-}
-
-/** WebCrypto's r‖s → ECDSA-Sig-Value (SEQUENCE of two INTEGERs). */
-function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
-  const half = raw.length / 2;
-  const integer = (bytes: Uint8Array) => {
-    let start = 0;
-    while (start < bytes.length - 1 && bytes[start] === 0) start++;
-    const body = bytes.subarray(start);
-    return new asn1js.Integer({ valueHex: ((body[0] as number) & 0x80 ? new Uint8Array([0, ...body]) : body.slice()).buffer });
-  };
-  return new Uint8Array(new asn1js.Sequence({ value: [integer(raw.subarray(0, half)), integer(raw.subarray(half))] }).toBER(false));
-}
-
-/** A DER SEQUENCE around already-encoded parts (definite length, minimal length octets). */
-function derSequence(parts: Uint8Array[]): Uint8Array {
-  const length = parts.reduce((n, p) => n + p.length, 0);
-  const lengthOctets: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) lengthOctets.unshift(rest % 256);
-  const header = length < 128 ? [0x30, length] : [0x30, 0x80 | lengthOctets.length, ...lengthOctets];
-  const out = new Uint8Array(header.length + length);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-async function signCertificate(template: CertificateTemplate, issuerName: pkijs.RelativeDistinguishedNames, key: CryptoKey): Promise<Uint8Array> {
-  ensurePkijsEngine();
-  const cert = new pkijs.Certificate();
-  cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: template.serial.slice().buffer });
-  cert.issuer = issuerName;
-  cert.subject = template.subject instanceof pkijs.RelativeDistinguishedNames ? template.subject : buildName(template.subject);
-  cert.notBefore = time(template.notBefore);
-  cert.notAfter = time(template.notAfter);
-  cert.subjectPublicKeyInfo = template.publicKey;
-  cert.extensions = template.extensions;
-  // Signed here rather than by pkijs: RSA algorithm identifiers need explicit NULL parameters
-  // (RFC 4055), which pkijs leaves out, and ECDSA signatures must be DER-encoded.
-  const isEc = key.algorithm.name === 'ECDSA';
-  const algorithm = new pkijs.AlgorithmIdentifier(
-    isEc ? { algorithmId: '1.2.840.10045.4.3.2' } : { algorithmId: '1.2.840.113549.1.1.11', algorithmParams: new asn1js.Null() },
-  );
-  cert.signature = algorithm;
-  cert.signatureAlgorithm = algorithm;
-  const tbs = new Uint8Array(cert.encodeTBS().toBER(false));
-  const raw = new Uint8Array(
-    await subtle.sign(isEc ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' }, key, tbs),
-  );
-  const signature = isEc ? ecdsaRawToDer(raw) : raw;
-  return derSequence([
-    tbs,
-    new Uint8Array(algorithm.toSchema().toBER(false)),
-    new Uint8Array(new asn1js.BitString({ valueHex: signature.slice().buffer }).toBER(false)),
-  ]);
-}
-
-async function caExtensions(publicKey: pkijs.PublicKeyInfo, issuerKeyId: Uint8Array | null, pathLen?: number): Promise<pkijs.Extension[]> {
-  const ski = await subjectKeyId(publicKey);
-  const exts = [
-    extension('2.5.29.19', true, new pkijs.BasicConstraints({ cA: true, ...(pathLen === undefined ? {} : { pathLenConstraint: pathLen }) })),
-    extension('2.5.29.15', true, keyUsageBits([0, 5, 6])), // digitalSignature, keyCertSign, cRLSign
-    extension('2.5.29.14', false, new asn1js.OctetString({ valueHex: ski.slice().buffer })),
+function caExtensions(spkiDer: Uint8Array, issuerKeyId: Uint8Array | null, pathLen?: number): Uint8Array[] {
+  const ski = keyIdentifier(spkiDer);
+  return [
+    extensions.basicConstraints(true, pathLen),
+    extensions.keyUsage([0, 5, 6]), // digitalSignature, keyCertSign, cRLSign
+    extensions.subjectKeyIdentifier(ski),
+    extensions.authorityKeyIdentifier(issuerKeyId ?? ski),
   ];
-  const aki = issuerKeyId ?? ski;
-  exts.push(extension('2.5.29.35', false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: aki.slice().buffer }) })));
-  return exts;
 }
 
-async function publicKeyInfo(key: CryptoKey): Promise<pkijs.PublicKeyInfo> {
-  const spki = await subtle.exportKey('spki', key);
-  return new pkijs.PublicKeyInfo({ schema: asn1js.fromBER(spki).result });
-}
-
-async function importSigningKey(keyObject: KeyObject): Promise<CryptoKey> {
-  const der = keyObject.export({ type: 'pkcs8', format: 'der' });
-  if (keyObject.asymmetricKeyType === 'rsa') {
-    return subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  }
-  if (keyObject.asymmetricKeyType === 'ec') {
-    const curve = keyObject.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256';
-    return subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: curve }, false, ['sign']);
-  }
-  throw new HubCaError('CA_FILES_INVALID', `unsupported CA key type ${keyObject.asymmetricKeyType ?? 'unknown'}`);
-}
+const spkiOf = (key: KeyObject) => new Uint8Array(key.export({ type: 'spki', format: 'der' }));
 
 function firstCertificate(pem: string, what: string): CertificateView {
   const block = scanPem(pem).blocks.find((b) => b.label === 'CERTIFICATE');
@@ -199,23 +80,28 @@ export interface EmbeddedCaOptions {
 }
 
 export class LocalHubCa implements CaSigner {
+  readonly #issuingKey: KeyObject;
+  readonly #chainPem: string;
+
   private constructor(
     readonly root: CertificateView,
     readonly issuing: CertificateView,
-    private readonly issuingKey: CryptoKey,
-  ) {}
+    issuingKey: KeyObject,
+  ) {
+    this.#issuingKey = issuingKey;
+    this.#chainPem = toPem('CERTIFICATE', issuing.der) + toPem('CERTIFICATE', root.der);
+  }
 
   chainPem(): string {
-    return toPem('CERTIFICATE', this.issuing.der) + toPem('CERTIFICATE', this.root.der);
+    return this.#chainPem;
   }
 
   issue(template: CertificateTemplate): Promise<Uint8Array> {
-    return signCertificate(template, this.issuing.pkijs.subject, this.issuingKey);
+    return signCertificate(template, this.issuing.subjectDer, this.#issuingKey);
   }
 
   /** Production: CA material from PEM files; checks that the key belongs to the issuing certificate. */
   static async fromFiles(files: CaFiles): Promise<LocalHubCa> {
-    ensurePkijsEngine();
     const root = firstCertificate(files.rootCertPem, 'root certificate');
     const issuing = firstCertificate(files.issuingCertPem, 'issuing certificate');
     let keyObject: KeyObject;
@@ -224,9 +110,12 @@ export class LocalHubCa implements CaSigner {
     } catch (err) {
       throw new HubCaError('CA_FILES_INVALID', `issuing key unreadable (wrong passphrase?): ${(err as Error).message}`);
     }
-    const ca = new LocalHubCa(root, issuing, await importSigningKey(keyObject));
-    await ca.assertKeyMatchesCertificate();
-    if (!(await issuing.pkijs.verify(root.pkijs))) {
+    if (keyObject.asymmetricKeyType !== 'rsa' && keyObject.asymmetricKeyType !== 'ec') {
+      throw new HubCaError('CA_FILES_INVALID', `unsupported CA key type ${keyObject.asymmetricKeyType ?? 'unknown'}`);
+    }
+    const ca = new LocalHubCa(root, issuing, keyObject);
+    ca.assertKeyMatchesCertificate();
+    if (!signedBy(issuing, root)) {
       throw new HubCaError('CA_FILES_INVALID', 'the issuing certificate is not signed by the root certificate');
     }
     return ca;
@@ -248,57 +137,57 @@ export class LocalHubCa implements CaSigner {
         issuingKeyPem: await readFile(files.issuingKey, 'utf8'),
       });
     }
-    ensurePkijsEngine();
     await mkdir(opts.dir, { recursive: true, mode: 0o700 });
     const now = opts.now ?? new Date();
     const years = (n: number) => new Date(Date.UTC(now.getUTCFullYear() + n, now.getUTCMonth(), now.getUTCDate()));
     const notBefore = new Date(now.getTime() - 60 * 60 * 1000);
 
-    const rootKeys = (await subtle.generateKey({ ...rsaGen, modulusLength: 3072 }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const rootSpki = await publicKeyInfo(rootKeys.publicKey);
-    const rootName = buildName({ CN: `${opts.hubName} Root CA`, O: opts.hubName });
+    const rootKeys = await generateRsa(3072);
+    const rootSpki = spkiOf(rootKeys.publicKey);
+    const rootName = encodeName({ CN: `${opts.hubName} Root CA`, O: opts.hubName });
     const rootDer = await signCertificate(
-      { subject: rootName, publicKey: rootSpki, serial: randomSerial(), notBefore, notAfter: years(20), extensions: await caExtensions(rootSpki, null) },
+      { subject: rootName, spkiDer: rootSpki, serial: randomSerial(), notBefore, notAfter: years(20), extensions: caExtensions(rootSpki, null) },
       rootName,
       rootKeys.privateKey,
     );
 
-    const issuingKeys = (await subtle.generateKey({ ...rsaGen, modulusLength: 2048 }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const issuingSpki = await publicKeyInfo(issuingKeys.publicKey);
+    const issuingKeys = await generateRsa(2048);
+    const issuingSpki = spkiOf(issuingKeys.publicKey);
     const issuingDer = await signCertificate(
       {
-        subject: { CN: `${opts.hubName} Issuing CA 1`, O: opts.hubName },
-        publicKey: issuingSpki,
+        subject: encodeName({ CN: `${opts.hubName} Issuing CA 1`, O: opts.hubName }),
+        spkiDer: issuingSpki,
         serial: randomSerial(),
         notBefore,
         notAfter: years(10),
-        extensions: await caExtensions(issuingSpki, await subjectKeyId(rootSpki), 0),
+        extensions: caExtensions(issuingSpki, keyIdentifier(rootSpki), 0),
       },
       rootName,
       rootKeys.privateKey,
     );
 
-    const writeSecret = async (file: string, der: ArrayBuffer) => {
+    const writeSecret = async (file: string, key: KeyObject) => {
       const tmp = `${file}.tmp`;
-      await writeFile(tmp, toPem('PRIVATE KEY', der), { mode: 0o600 });
+      await writeFile(tmp, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
       await chmod(tmp, 0o600);
       await rename(tmp, file);
     };
-    await writeSecret(files.rootKey, await subtle.exportKey('pkcs8', rootKeys.privateKey));
-    await writeSecret(files.issuingKey, await subtle.exportKey('pkcs8', issuingKeys.privateKey));
+    await writeSecret(files.rootKey, rootKeys.privateKey);
+    await writeSecret(files.issuingKey, issuingKeys.privateKey);
     await writeFile(files.root, toPem('CERTIFICATE', rootDer));
     await writeFile(files.issuingCert, toPem('CERTIFICATE', issuingDer));
     await writeFile(files.chain, toPem('CERTIFICATE', issuingDer) + toPem('CERTIFICATE', rootDer));
-    // Re-open from disk: the same path a restart takes, and the key becomes non-extractable.
+    // Re-open from disk: the same path a restart takes.
     return LocalHubCa.openEmbedded(opts);
   }
 
-  private async assertKeyMatchesCertificate(): Promise<void> {
-    const probe = new TextEncoder().encode('hub-ca-key-check');
-    const algorithm = this.issuingKey.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
-    const signature = await subtle.sign(algorithm, this.issuingKey, probe);
-    const publicKey = await this.issuing.pkijs.getPublicKey();
-    const ok = await subtle.verify(algorithm, publicKey as unknown as CryptoKey, signature, probe);
-    if (!ok) throw new HubCaError('CA_KEY_MISMATCH', 'the issuing key does not belong to the issuing certificate');
+  private assertKeyMatchesCertificate(): void {
+    const probe = Buffer.from('hub-ca-key-check');
+    const hash = signatureAlgorithmFor(this.#issuingKey).hash;
+    const signature = signCallback(hash, probe, this.#issuingKey);
+    const publicKey = createPublicKey({ key: Buffer.from(this.issuing.spkiDer), format: 'der', type: 'spki' });
+    if (!verify(hash, probe, publicKey, signature)) {
+      throw new HubCaError('CA_KEY_MISMATCH', 'the issuing key does not belong to the issuing certificate');
+    }
   }
 }

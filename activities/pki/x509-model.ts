@@ -1,13 +1,32 @@
 /**
- * Parses certificates and CSRs (pkijs + asn1js) into plain views the checks read. Every parse
+ * Reads certificates and CSRs into plain views the checks read, with the strict DER reader in
+ * der.ts (pkijs is the reference it is tested against, not the hot path: see der.ts). Every parse
  * failure becomes a PkiInputError with a stable code; nothing here trusts the input.
  */
 import { createHash } from 'node:crypto';
-import * as asn1js from 'asn1js';
 import ipaddr from 'ipaddr.js';
-import * as pkijs from 'pkijs';
 import { DomainError } from '../domain-error';
-import { ensurePkijsEngine } from './crypto-engine';
+import {
+  children,
+  context,
+  DerError,
+  expectTag,
+  readBitString,
+  readBoolean,
+  readIntegerBytes,
+  readOctetAlignedBits,
+  readOid,
+  readRoot,
+  readSmallInteger,
+  readString,
+  readTime,
+  readTlv,
+  sequenceOf,
+  tags,
+  Tlv,
+  TrailingDataError,
+  whole,
+} from './der';
 import { verifySignature } from './signature-verify';
 
 export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'DER_NOT_CANONICAL' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
@@ -19,6 +38,7 @@ export const oids = {
   ecPublicKey: '1.2.840.10045.2.1',
   ed25519: '1.3.101.112',
   rsaPss: '1.2.840.113549.1.1.10',
+  mgf1: '1.2.840.113549.1.1.8',
   basicConstraints: '2.5.29.19',
   keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',
@@ -133,6 +153,8 @@ export interface SignatureView {
   oid: string;
   hash: string | null;
   family: 'RSA' | 'ECDSA' | 'EdDSA' | 'RSA-PSS' | 'unknown';
+  /** RSA-PSS only: the salt length the parameters state (RFC 4055 default 20). */
+  pssSaltLength?: number;
 }
 
 export interface CertificateView {
@@ -141,6 +163,8 @@ export interface CertificateView {
   tbs: Uint8Array;
   signatureValue: Uint8Array;
   spkiDer: Uint8Array;
+  /** The subject Name as encoded: an issuer copies it byte for byte into what it issues. */
+  subjectDer: Uint8Array;
   sha256: string;
   version: number;
   subject: NameView;
@@ -152,11 +176,9 @@ export interface CertificateView {
   notAfter: Date;
   key: KeyView;
   signature: SignatureView;
-  /** Outer signatureAlgorithm equals the TBS `signature` field. */
+  /** Outer signatureAlgorithm equals the TBS `signature` field, byte for byte (RFC 5280 4.1.1.2). */
   signatureAlgorithmsMatch: boolean;
   ext: ExtensionsView;
-  /** Signed by its own key (not merely subject = issuer). Filled by `verifySelfSigned`. */
-  pkijs: pkijs.Certificate;
 }
 
 export interface CsrView {
@@ -169,7 +191,6 @@ export interface CsrView {
   key: KeyView;
   signature: SignatureView;
   requested: ExtensionsView;
-  pkijs: pkijs.CertificationRequest;
 }
 
 export function sha256Hex(data: Uint8Array | ArrayBuffer): string {
@@ -178,48 +199,62 @@ export function sha256Hex(data: Uint8Array | ArrayBuffer): string {
     .digest('hex');
 }
 
-function hex(view: Uint8Array | ArrayBuffer): string {
-  return Buffer.from(view instanceof ArrayBuffer ? new Uint8Array(view) : view).toString('hex');
+function hex(view: Uint8Array): string {
+  return Buffer.from(view.buffer, view.byteOffset, view.length).toString('hex');
 }
 
-/** The fields of the signed part (TBSCertificate / CertificationRequestInfo). */
-function tbsFields(signed: asn1js.AsnType): asn1js.AsnType[] {
-  const tbs = (signed as asn1js.Sequence).valueBlock?.value?.[0] as asn1js.Sequence | undefined;
-  return tbs?.valueBlock?.value ?? [];
+const maxNesting = 64;
+
+/** Every constructed TLV down the tree is well formed DER (strings inside OCTET STRINGs are read later). */
+function assertWellFormed(bytes: Uint8Array, parent: Tlv, depth: number): void {
+  if (depth > maxNesting) throw new DerError('invalid', `nested deeper than ${maxNesting} levels`);
+  let offset = parent.contentStart;
+  while (offset < parent.end) {
+    const child = readTlv(bytes, offset, parent.end);
+    if ((child.tag & 0x20) !== 0) assertWellFormed(bytes, child, depth + 1);
+    offset = child.end;
+  }
 }
 
-/** The bytes a node was decoded from: the key's identity is its submitted encoding, not a re-encoding. */
-function originalBytes(node: asn1js.AsnType | undefined): Uint8Array | null {
-  const view = (node as { valueBeforeDecodeView?: Uint8Array } | undefined)?.valueBeforeDecodeView;
-  return view instanceof Uint8Array && view.length > 0 ? view : null;
-}
+type StructureCode = 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
 
-function parseDer(der: Uint8Array): asn1js.AsnType {
-  const copy = der.slice().buffer;
-  let parsed: ReturnType<typeof asn1js.fromBER>;
+/**
+ * Reads `der` with `read`: bytes that are not DER are DER_INVALID / DER_TRAILING_DATA /
+ * DER_NOT_CANONICAL; DER that is not the expected structure is `code`.
+ */
+function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: Tlv) => T): T {
+  let root: Tlv;
   try {
-    parsed = asn1js.fromBER(copy);
+    root = readRoot(der);
+    if ((root.tag & 0x20) !== 0) assertWellFormed(der, root, 1);
   } catch (err) {
-    // asn1js throws (not reports) on some malformed string types.
-    throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, { error: (err as Error).message });
+    if (err instanceof TrailingDataError) {
+      throw new PkiInputError('DER_TRAILING_DATA', 'The DER object is followed by extra bytes', false, { trailingBytes: err.trailingBytes });
+    }
+    if (!(err instanceof DerError)) throw err;
+    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The data is BER, not DER: ${err.message}`, false, { error: err.message });
+    throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, { error: err.message });
   }
-  if (parsed.offset === -1 || parsed.result.error) {
-    throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, { error: parsed.result.error });
+  try {
+    return read(root);
+  } catch (err) {
+    if (!(err instanceof DerError)) throw err;
+    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The ${code === 'NOT_A_CSR' ? 'CSR' : 'certificate'} is not DER: ${err.message}`, false, { error: err.message });
+    const what = code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate';
+    throw new PkiInputError(code, `${what}: ${err.message}`, false, { error: err.message });
   }
-  if (parsed.offset !== der.byteLength) {
-    throw new PkiInputError('DER_TRAILING_DATA', 'The DER object is followed by extra bytes', false, {
-      trailingBytes: der.byteLength - parsed.offset,
-    });
-  }
-  return parsed.result;
 }
 
-function nameView(name: pkijs.RelativeDistinguishedNames): NameView {
-  const attributes = name.typesAndValues.map((tv) => {
-    const raw = (tv.value as { valueBlock?: { value?: unknown } }).valueBlock?.value;
-    const value = typeof raw === 'string' ? raw : '';
-    return { type: nameTypes[tv.type] ?? tv.type, oid: tv.type, value };
-  });
+function readName(der: Uint8Array, tlv: Tlv | undefined, what: string): NameView {
+  const attributes: NameView['attributes'] = [];
+  for (const rdn of sequenceOf(der, tlv, what)) {
+    for (const atv of sequenceOf(der, rdn, `${what} RDN`, tags.set)) {
+      const [typeT, valueT, ...extra] = sequenceOf(der, atv, `${what} attribute`);
+      if (valueT === undefined || extra.length > 0) throw new DerError('invalid', `${what}: attribute is not a type and a value`);
+      const oid = readOid(der, typeT, `${what} attribute type`);
+      attributes.push({ type: nameTypes[oid] ?? oid, oid, value: readString(der, valueT) ?? '' });
+    }
+  }
   return { attributes, text: attributes.map((a) => `${a.type}=${a.value}`).join(', ') };
 }
 
@@ -230,28 +265,43 @@ function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number));
 }
 
-function keyView(spki: pkijs.PublicKeyInfo, spkiDer: Uint8Array): KeyView {
-  const oid = spki.algorithm.algorithmId;
-  const view: KeyView = {
+function readAlgorithm(der: Uint8Array, tlv: Tlv | undefined, what: string): { oid: string; params: Tlv | undefined } {
+  const [oidT, params, ...extra] = sequenceOf(der, tlv, what);
+  if (extra.length > 0) throw new DerError('invalid', `${what}: unexpected fields`);
+  return { oid: readOid(der, oidT, what), params };
+}
+
+function readKey(der: Uint8Array, tlv: Tlv | undefined): KeyView & { spkiDer: Uint8Array } {
+  const [algT, keyT, ...extra] = sequenceOf(der, tlv, 'subjectPublicKeyInfo');
+  if (extra.length > 0) throw new DerError('invalid', 'subjectPublicKeyInfo: unexpected fields');
+  const { oid, params } = readAlgorithm(der, algT, 'public key algorithm');
+  const keyBits = readBitString(der, keyT, 'subjectPublicKey').octets;
+  const spkiDer = whole(der, tlv as Tlv);
+  const view: KeyView & { spkiDer: Uint8Array } = {
     algorithm: 'unknown',
     oid,
     rsaBits: null,
     rsaExponent: null,
     curve: null,
     spkiSha256: sha256Hex(spkiDer),
+    spkiDer,
   };
   if (oid === oids.rsaEncryption) {
     view.algorithm = 'RSA';
-    const parsed = spki.parsedKey;
-    if (parsed instanceof pkijs.RSAPublicKey) {
-      view.rsaBits = bitLength(parsed.modulus.valueBlock.valueHexView);
-      const e = parsed.publicExponent.toBigInt();
-      view.rsaExponent = e > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(e);
+    try {
+      // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }; unreadable → sizes unknown (KEY_SIZE_MIN fails).
+      const rsa = readRoot(keyBits);
+      const [n, e, ...more] = sequenceOf(keyBits, rsa, 'RSAPublicKey');
+      if (more.length === 0) {
+        view.rsaBits = bitLength(readIntegerBytes(keyBits, n, 'modulus'));
+        view.rsaExponent = readSmallInteger(keyBits, e, 'publicExponent');
+      }
+    } catch (err) {
+      if (!(err instanceof DerError)) throw err;
     }
   } else if (oid === oids.ecPublicKey) {
     view.algorithm = 'EC';
-    const params = spki.algorithm.algorithmParams;
-    const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
+    const curveOid = params?.tag === tags.oid ? readOid(der, params, 'named curve') : '';
     view.curve = curves[curveOid] ?? (curveOid || 'unknown');
   } else if (oid === oids.ed25519) {
     view.algorithm = 'Ed25519';
@@ -259,24 +309,34 @@ function keyView(spki: pkijs.PublicKeyInfo, spkiDer: Uint8Array): KeyView {
   return view;
 }
 
-function signatureView(alg: pkijs.AlgorithmIdentifier): SignatureView {
-  const known = signatureAlgorithms[alg.algorithmId];
-  if (known) return { oid: alg.algorithmId, hash: known.hash, family: known.family };
-  if (alg.algorithmId === oids.rsaPss) {
-    let hash: string | null = 'SHA-1'; // RFC 4055 default when parameters omit the hash
-    try {
-      const params = new pkijs.RSASSAPSSParams({ schema: alg.algorithmParams });
-      hash = hashOids[params.hashAlgorithm.algorithmId] ?? null;
-    } catch {
-      hash = null;
+function readSignatureAlgorithm(der: Uint8Array, tlv: Tlv | undefined): SignatureView {
+  const { oid, params } = readAlgorithm(der, tlv, 'signature algorithm');
+  const known = signatureAlgorithms[oid];
+  if (known) return { oid, hash: known.hash, family: known.family };
+  if (oid !== oids.rsaPss) return { oid, hash: null, family: 'unknown' };
+  // RSASSA-PSS-params (RFC 4055): [0] hash DEFAULT sha1, [1] mgf DEFAULT mgf1SHA1, [2] saltLength DEFAULT 20.
+  let hash: string | null = 'SHA-1';
+  let pssSaltLength = 20;
+  try {
+    for (const field of params?.tag === tags.sequence ? children(der, params) : []) {
+      const inner = children(der, field)[0];
+      if (field.tag === context(0, true)) hash = hashOids[readAlgorithm(der, inner, 'PSS hash').oid] ?? null;
+      if (field.tag === context(1, true)) {
+        const mgf = readAlgorithm(der, inner, 'PSS mask generation');
+        const mgfHash = mgf.oid === oids.mgf1 ? hashOids[readAlgorithm(der, mgf.params, 'MGF1 hash').oid] : undefined;
+        if (mgfHash !== hash) hash = null; // a mask hash other than the signature hash is not supported
+      }
+      if (field.tag === context(2, true)) pssSaltLength = readSmallInteger(der, inner, 'PSS salt length');
     }
-    return { oid: alg.algorithmId, hash, family: 'RSA-PSS' };
+  } catch (err) {
+    if (!(err instanceof DerError)) throw err;
+    hash = null;
   }
-  return { oid: alg.algorithmId, hash: null, family: 'unknown' };
+  return { oid, hash, family: 'RSA-PSS', pssSaltLength };
 }
 
-function extensionsView(extensions: pkijs.Extension[] | undefined): ExtensionsView {
-  const view: ExtensionsView = {
+function emptyExtensions(): ExtensionsView {
+  return {
     basicConstraints: null,
     keyUsage: null,
     extKeyUsage: null,
@@ -287,53 +347,69 @@ function extensionsView(extensions: pkijs.Extension[] | undefined): ExtensionsVi
     unknownCritical: [],
     duplicated: [],
   };
+}
+
+/** One extension's value (the DER inside extnValue) into the view. */
+function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean, value: Uint8Array): void {
+  switch (oid) {
+    case oids.basicConstraints: {
+      let cA = false;
+      let pathLen: number | null = null;
+      for (const field of sequenceOf(value, readRoot(value), 'basicConstraints')) {
+        if (field.tag === tags.boolean) cA = readBoolean(value, field, 'basicConstraints cA');
+        else pathLen = readSmallInteger(value, field, 'basicConstraints pathLenConstraint');
+      }
+      view.basicConstraints = { cA, pathLen, critical };
+      return;
+    }
+    case oids.keyUsage: {
+      const { octets } = readBitString(value, readRoot(value), 'keyUsage');
+      const usages = keyUsageNames.filter((_, bit) => ((octets[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
+      view.keyUsage = { usages, critical };
+      return;
+    }
+    case oids.extKeyUsage:
+      view.extKeyUsage = sequenceOf(value, readRoot(value), 'extKeyUsage').map((t) => readOid(value, t, 'key purpose'));
+      return;
+    case oids.subjectAltName:
+      for (const name of sequenceOf(value, readRoot(value), 'subjectAltName')) {
+        if (name.tag === context(2, false)) view.sanDns.push(Buffer.from(value.subarray(name.contentStart, name.end)).toString('latin1').toLowerCase());
+        if (name.tag === context(7, false)) view.sanIps.push(formatIp(value.subarray(name.contentStart, name.end)));
+      }
+      return;
+    case oids.subjectKeyIdentifier:
+      view.subjectKeyId = hex(value.subarray(expectTag(readRoot(value), tags.octetString, 'subjectKeyIdentifier').contentStart));
+      return;
+    case oids.authorityKeyIdentifier: {
+      const keyId = sequenceOf(value, readRoot(value), 'authorityKeyIdentifier').find((t) => t.tag === context(0, false));
+      view.authorityKeyId = keyId ? hex(value.subarray(keyId.contentStart, keyId.end)) : null;
+      return;
+    }
+    default:
+      if (critical && !knownExtensions.has(oid)) view.unknownCritical.push(oid);
+  }
+}
+
+/**
+ * Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
+ * A malformed extension makes the certificate unreadable; in a CSR (`lenient`) it is skipped, as
+ * the profile never copies requested extensions anyway.
+ */
+function readExtensions(der: Uint8Array, tlv: Tlv, lenient: boolean): ExtensionsView {
+  const view = emptyExtensions();
   const seen = new Set<string>();
-  for (const ext of extensions ?? []) {
-    if (seen.has(ext.extnID)) view.duplicated.push(ext.extnID);
-    seen.add(ext.extnID);
-    const critical = ext.critical === true;
-    const parsed: unknown = ext.parsedValue;
-    switch (ext.extnID) {
-      case oids.basicConstraints:
-        if (parsed instanceof pkijs.BasicConstraints) {
-          const pathLen = parsed.pathLenConstraint;
-          view.basicConstraints = {
-            cA: parsed.cA === true,
-            pathLen: typeof pathLen === 'number' ? pathLen : pathLen instanceof asn1js.Integer ? pathLen.valueBlock.valueDec : null,
-            critical,
-          };
-        }
-        break;
-      case oids.keyUsage:
-        if (parsed instanceof asn1js.BitString) {
-          const bytes = parsed.valueBlock.valueHexView;
-          const usages = keyUsageNames.filter((_, bit) => ((bytes[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
-          view.keyUsage = { usages, critical };
-        }
-        break;
-      case oids.extKeyUsage:
-        if (parsed instanceof pkijs.ExtKeyUsage) view.extKeyUsage = [...parsed.keyPurposes];
-        break;
-      case oids.subjectAltName:
-        if (parsed instanceof pkijs.AltName) {
-          for (const name of parsed.altNames) {
-            if (name.type === 2 && typeof name.value === 'string') view.sanDns.push(name.value.toLowerCase());
-            if (name.type === 7 && name.value instanceof asn1js.OctetString) {
-              view.sanIps.push(formatIp(name.value.valueBlock.valueHexView));
-            }
-          }
-        }
-        break;
-      case oids.subjectKeyIdentifier:
-        if (parsed instanceof asn1js.OctetString) view.subjectKeyId = hex(parsed.valueBlock.valueHexView);
-        break;
-      case oids.authorityKeyIdentifier:
-        if (parsed instanceof pkijs.AuthorityKeyIdentifier && parsed.keyIdentifier) {
-          view.authorityKeyId = hex(parsed.keyIdentifier.valueBlock.valueHexView);
-        }
-        break;
-      default:
-        if (critical && !knownExtensions.has(ext.extnID)) view.unknownCritical.push(ext.extnID);
+  for (const ext of sequenceOf(der, tlv, 'extensions')) {
+    try {
+      const fields = sequenceOf(der, ext, 'extension');
+      const oid = readOid(der, fields[0], 'extension id');
+      const critical = fields.length === 3 ? readBoolean(der, fields[1], `extension ${oid} critical flag`) : false;
+      const valueT = expectTag(fields[fields.length - 1], tags.octetString, `extension ${oid} value`);
+      if (fields.length < 2 || fields.length > 3) throw new DerError('invalid', `extension ${oid}: ${fields.length} fields`);
+      if (seen.has(oid)) view.duplicated.push(oid);
+      seen.add(oid);
+      readExtensionValue(view, oid, critical, der.subarray(valueT.contentStart, valueT.end));
+    } catch (err) {
+      if (!lenient || !(err instanceof DerError)) throw err;
     }
   }
   return view;
@@ -350,8 +426,7 @@ const certificateCache = new Map<string, CertificateView>();
 
 /**
  * Parsed views are cached by fingerprint (bounded, least recently used out): CA certificates
- * recur in every bundle of a participant and parsing ASN.1 in JavaScript costs more than verifying
- * an RSA signature. Views are never mutated by the checks.
+ * recur in every bundle of a participant. Views are never mutated by the checks.
  */
 export function parseCertificate(der: Uint8Array): CertificateView {
   const sha256 = sha256Hex(der);
@@ -361,92 +436,106 @@ export function parseCertificate(der: Uint8Array): CertificateView {
     certificateCache.set(sha256, hit);
     return hit;
   }
-  const view = parseCertificateUncached(der, sha256);
+  const view = readStructure(der, 'NOT_A_CERTIFICATE', (root) => readCertificate(der, root, sha256));
   certificateCache.set(sha256, view);
   if (certificateCache.size > maxCachedCertificates) certificateCache.delete(certificateCache.keys().next().value as string);
   return view;
 }
 
-function parseCertificateUncached(der: Uint8Array, sha256: string): CertificateView {
-  ensurePkijsEngine();
-  const asn = parseDer(der);
-  const cert = guardView('NOT_A_CERTIFICATE', () => new pkijs.Certificate({ schema: asn }));
-  // JavaScript's Date rolls nonsense over ("99999999999Z" becomes 1899): read the raw times.
-  assertCanonicalTimes(asn);
-  const serial = cert.serialNumber.valueBlock;
-  const notBefore = cert.notBefore?.value;
-  const notAfter = cert.notAfter?.value;
-  if (!(notBefore instanceof Date) || !(notAfter instanceof Date) || Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
-    throw new PkiInputError('NOT_A_CERTIFICATE', 'The validity dates of the certificate cannot be read');
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 4.1). */
+function readCertificate(der: Uint8Array, root: Tlv, sha256: string): CertificateView {
+  const [tbsT, outerAlgT, signatureT, ...extra] = sequenceOf(der, root, 'certificate');
+  if (extra.length > 0) throw new DerError('invalid', 'certificate: more than three fields');
+  const fields = sequenceOf(der, tbsT, 'tbsCertificate');
+  let i = 0;
+  let version = 1;
+  const versionT = fields[0];
+  if (versionT?.tag === context(0, true)) {
+    const inner = children(der, versionT);
+    if (inner.length !== 1) throw new DerError('invalid', 'version: expected one INTEGER');
+    version = readSmallInteger(der, inner[0], 'version') + 1;
+    i++;
   }
-  const hasVersion = tbsFields(asn)[0]?.idBlock.tagClass === 3;
-  const spkiDer = originalBytes(tbsFields(asn)[hasVersion ? 6 : 5]) ?? new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false));
-  return guardView('NOT_A_CERTIFICATE', () => ({
+  const serial = readIntegerBytes(der, fields[i++], 'serialNumber');
+  const innerAlgT = expectTag(fields[i++], tags.sequence, 'tbsCertificate signature');
+  const issuer = readName(der, fields[i++], 'issuer');
+  const [notBeforeT, notAfterT, ...moreTimes] = sequenceOf(der, fields[i++], 'validity');
+  if (moreTimes.length > 0) throw new DerError('invalid', 'validity: more than two times');
+  const notBefore = readTime(der, notBeforeT, 'notBefore');
+  const notAfter = readTime(der, notAfterT, 'notAfter');
+  const subjectT = fields[i++];
+  const subject = readName(der, subjectT, 'subject');
+  const { spkiDer, ...key } = readKey(der, fields[i++]);
+  let ext = emptyExtensions();
+  for (; i < fields.length; i++) {
+    const field = fields[i] as Tlv;
+    if (field.tag === context(1, false) || field.tag === context(2, false)) continue; // issuer/subject unique ids
+    if (field.tag !== context(3, true)) throw new DerError('invalid', `tbsCertificate: unexpected field with tag 0x${field.tag.toString(16)}`);
+    const inner = children(der, field);
+    if (inner.length !== 1) throw new DerError('invalid', 'extensions: expected one SEQUENCE');
+    ext = readExtensions(der, inner[0] as Tlv, false);
+  }
+  const innerAlg = whole(der, innerAlgT);
+  const outerAlg = whole(der, expectTag(outerAlgT, tags.sequence, 'signatureAlgorithm'));
+  return {
     der,
-    tbs: cert.tbsView,
-    signatureValue: cert.signatureValue.valueBlock.valueHexView,
+    tbs: whole(der, tbsT as Tlv),
+    signatureValue: readOctetAlignedBits(der, signatureT, 'signatureValue'),
     spkiDer,
+    subjectDer: whole(der, subjectT as Tlv),
     sha256,
-    version: cert.version + 1,
-    subject: nameView(cert.subject),
-    issuer: nameView(cert.issuer),
-    serialHex: hex(serial.valueHexView),
-    serialNegative: ((serial.valueHexView[0] ?? 0) & 0x80) !== 0,
-    serialOctets: serial.valueHexView.length,
+    version,
+    subject,
+    issuer,
+    serialHex: hex(serial),
+    serialNegative: ((serial[0] ?? 0) & 0x80) !== 0,
+    serialOctets: serial.length,
     notBefore,
     notAfter,
-    key: keyView(cert.subjectPublicKeyInfo, spkiDer),
-    signature: signatureView(cert.signatureAlgorithm),
-    signatureAlgorithmsMatch: cert.signatureAlgorithm.isEqual(cert.signature),
-    ext: extensionsView(cert.extensions),
-    pkijs: cert,
-  }));
+    key,
+    signature: readSignatureAlgorithm(der, outerAlgT),
+    signatureAlgorithmsMatch: Buffer.compare(innerAlg, outerAlg) === 0,
+    ext,
+  };
 }
 
+/**
+ * CertificationRequest ::= SEQUENCE { certificationRequestInfo SEQUENCE { version, subject,
+ * subjectPKInfo, attributes [0] }, signatureAlgorithm, signature } (RFC 2986).
+ */
 export function parseCsr(der: Uint8Array): CsrView {
-  ensurePkijsEngine();
-  const asn = parseDer(der);
-  const csr = guardView('NOT_A_CSR', () => new pkijs.CertificationRequest({ schema: asn }));
-  const requestedExtensions: pkijs.Extension[] = [];
-  for (const attribute of csr.attributes ?? []) {
-    if (attribute.type !== oids.extensionRequest) continue;
-    for (const value of attribute.values) {
-      try {
-        requestedExtensions.push(...new pkijs.Extensions({ schema: value }).extensions);
-      } catch {
-        // An unparsable extension request grants nothing: the profile ignores requested extensions.
+  return readStructure(der, 'NOT_A_CSR', (root) => {
+    const [infoT, algT, signatureT, ...extra] = sequenceOf(der, root, 'certification request');
+    if (extra.length > 0) throw new DerError('invalid', 'certification request: more than three fields');
+    const [versionT, subjectT, spkiT, attributesT, ...more] = sequenceOf(der, infoT, 'certificationRequestInfo');
+    if (more.length > 0) throw new DerError('invalid', 'certificationRequestInfo: unexpected fields');
+    readSmallInteger(der, versionT, 'version');
+    const subject = readName(der, subjectT, 'subject');
+    const { spkiDer, ...key } = readKey(der, spkiT);
+    let requested = emptyExtensions();
+    for (const attribute of attributesT ? sequenceOf(der, attributesT, 'attributes', context(0, true)) : []) {
+      const [typeT, valuesT] = sequenceOf(der, attribute, 'attribute');
+      if (readOid(der, typeT, 'attribute type') !== oids.extensionRequest) continue;
+      for (const value of sequenceOf(der, valuesT, 'extensionRequest values', tags.set)) {
+        if (value.tag === tags.sequence) requested = readExtensions(der, value, true);
       }
     }
-  }
-  const spkiDer = originalBytes(tbsFields(asn)[2]) ?? new Uint8Array(csr.subjectPublicKeyInfo.toSchema().toBER(false));
-  return guardView('NOT_A_CSR', () => ({
-    der,
-    tbs: csr.tbsView,
-    signatureValue: csr.signatureValue.valueBlock.valueHexView,
-    spkiDer,
-    sha256: sha256Hex(der),
-    subject: nameView(csr.subject),
-    key: keyView(csr.subjectPublicKeyInfo, spkiDer),
-    signature: signatureView(csr.signatureAlgorithm),
-    requested: extensionsView(requestedExtensions),
-    pkijs: csr,
-  }));
-}
-
-/** pkijs throws on structures it cannot read, and parses some parts lazily: all are input errors. */
-function guardView<T>(code: 'NOT_A_CERTIFICATE' | 'NOT_A_CSR', build: () => T): T {
-  try {
-    return build();
-  } catch (err) {
-    if (err instanceof PkiInputError) throw err;
-    throw new PkiInputError(code, code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate', false, {
-      error: (err as Error).message,
-    });
-  }
+    return {
+      der,
+      tbs: whole(der, infoT as Tlv),
+      signatureValue: readOctetAlignedBits(der, signatureT, 'signature'),
+      spkiDer,
+      sha256: sha256Hex(der),
+      subject,
+      key,
+      signature: readSignatureAlgorithm(der, algT),
+      requested,
+    };
+  });
 }
 
 /** Signed by its own key: verifies the signature with the certificate's own public key. */
-export async function isSelfSigned(cert: CertificateView): Promise<boolean> {
+export function isSelfSigned(cert: CertificateView): boolean {
   // A certificate whose issuer is not its subject is not self-signed in any sense that matters here.
   if (cert.issuer.text !== cert.subject.text) return false;
   return signedBy(cert, cert);
@@ -456,39 +545,12 @@ const maxCachedLinks = 4096;
 const verifiedLinks = new Map<string, boolean>();
 
 /** Whether `issuer`'s key verifies `child`'s signature; the answer for a pair of certificates never changes, so it is cached. */
-export async function signedBy(child: CertificateView, issuer: CertificateView): Promise<boolean> {
+export function signedBy(child: CertificateView, issuer: CertificateView): boolean {
   const link = `${child.sha256}:${issuer.sha256}`;
   const known = verifiedLinks.get(link);
   if (known !== undefined) return known;
-  let verified = await verifySignature(issuer, child.signature, child.signatureValue, child.tbs);
-  if (verified === null) verified = await child.pkijs.verify(issuer.pkijs).catch(() => false);
+  const verified = verifySignature(issuer, child.signature, child.signatureValue, child.tbs) ?? false;
   verifiedLinks.set(link, verified);
   if (verifiedLinks.size > maxCachedLinks) verifiedLinks.delete(verifiedLinks.keys().next().value as string);
   return verified;
-}
-
-const utcTime = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-const generalizedTime = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-
-/** RFC 5280 4.1.2.5: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ, every field in range. */
-function assertCanonicalTimes(certificate: asn1js.AsnType): void {
-  const tbs = tbsFields(certificate);
-  const hasVersion = tbs[0]?.idBlock.tagClass === 3;
-  const validity = tbs[hasVersion ? 4 : 3] as asn1js.Sequence | undefined;
-  const times = validity?.valueBlock.value ?? [];
-  if (times.length !== 2) throw new PkiInputError('DER_NOT_CANONICAL', 'The certificate has no readable validity period');
-  for (const time of times) {
-    const bytes = (time as asn1js.UTCTime).valueBlock?.valueHexView;
-    const raw = bytes instanceof Uint8Array ? Buffer.from(bytes).toString('latin1') : null;
-    const isUtc = time instanceof asn1js.UTCTime;
-    const m = typeof raw === 'string' ? (isUtc ? utcTime : generalizedTime).exec(raw) : null;
-    const [month, day, hour, minute, second] = (m?.slice(2) ?? []).map(Number) as number[];
-    const ok =
-      m !== null &&
-      (time instanceof asn1js.UTCTime || time instanceof asn1js.GeneralizedTime) &&
-      month! >= 1 && month! <= 12 && day! >= 1 && day! <= 31 && hour! <= 23 && minute! <= 59 && second! <= 59;
-    if (!ok) {
-      throw new PkiInputError('DER_NOT_CANONICAL', `The certificate validity time "${String(raw).slice(0, 20)}" is malformed`);
-    }
-  }
 }
