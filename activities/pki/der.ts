@@ -166,6 +166,12 @@ export function readOid(bytes: Uint8Array, tlv: Tlv | undefined, what = 'object 
 export function readIntegerBytes(bytes: Uint8Array, tlv: Tlv | undefined, what: string): Uint8Array {
   const t = expectTag(tlv, tags.integer, what);
   if (t.end === t.contentStart) throw new DerError('invalid', `${what}: empty INTEGER`);
+  const first = bytes[t.contentStart] as number;
+  const second = t.end - t.contentStart > 1 ? (bytes[t.contentStart + 1] as number) : -1;
+  // X.690 8.3.2: the first nine bits are never all zeros or all ones.
+  if ((first === 0x00 && second >= 0 && second < 0x80) || (first === 0xff && second >= 0x80)) {
+    throw new DerError('not-canonical', `${what}: INTEGER with a redundant leading octet`);
+  }
   return content(bytes, t);
 }
 
@@ -206,35 +212,55 @@ export function readOctetAlignedBits(bytes: Uint8Array, tlv: Tlv | undefined, wh
 }
 
 const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
-const utf16be = (b: Uint8Array) => {
-  const swapped = Buffer.from(b);
-  if (swapped.length % 2 === 0) swapped.swap16();
-  return swapped.toString('utf16le');
-};
-const utf32be = (b: Uint8Array) => {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** IA5String, PrintableString, NumericString, VisibleString: 7-bit sets; a byte above 0x7F is not that string type. */
+function sevenBit(b: Uint8Array): string {
+  for (const octet of b) if (octet > 0x7f) throw new DerError('invalid', 'a 7-bit string type holds a byte above 0x7F');
+  return latin1(b);
+}
+function utf8(b: Uint8Array): string {
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    throw new DerError('invalid', 'a UTF8String is not valid UTF-8');
+  }
+}
+function utf16be(b: Uint8Array): string {
+  if (b.length % 2 !== 0) throw new DerError('invalid', 'a BMPString has an odd number of octets');
+  return Buffer.from(b).swap16().toString('utf16le');
+}
+function utf32be(b: Uint8Array): string {
+  if (b.length % 4 !== 0) throw new DerError('invalid', 'a UniversalString is not a whole number of characters');
   let out = '';
-  for (let i = 0; i + 3 < b.length; i += 4) {
+  for (let i = 0; i < b.length; i += 4) {
     const cp = (((b[i] as number) << 24) | ((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number)) >>> 0;
-    out += cp <= 0x10ffff ? String.fromCodePoint(cp) : '\ufffd';
+    if (cp > 0x10ffff) throw new DerError('invalid', 'a UniversalString holds a value beyond Unicode');
+    out += String.fromCodePoint(cp);
   }
   return out;
-};
+}
 
 const stringDecoders: Record<number, (b: Uint8Array) => string> = {
-  [tags.utf8String]: (b) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8'),
-  [tags.printableString]: latin1,
-  [tags.ia5String]: latin1,
-  [tags.numericString]: latin1,
-  [tags.visibleString]: latin1,
+  [tags.utf8String]: utf8,
+  [tags.printableString]: sevenBit,
+  [tags.ia5String]: sevenBit,
+  [tags.numericString]: sevenBit,
+  [tags.visibleString]: sevenBit,
   [tags.teletexString]: latin1,
   [tags.bmpString]: utf16be,
   [tags.universalString]: utf32be,
 };
 
-/** A directory string of any of the X.520 types; `null` when `tlv` is not a string. */
+/** A directory string of any of the X.520 types; `null` when `tlv` is not a string. Malformed text throws. */
 export function readString(bytes: Uint8Array, tlv: Tlv): string | null {
   const decode = stringDecoders[tlv.tag];
   return decode ? decode(content(bytes, tlv)) : null;
+}
+
+/** An IA5String held under another (implicit) tag, e.g. a dNSName. */
+export function readIa5(bytes: Uint8Array, tlv: Tlv): string {
+  return sevenBit(content(bytes, tlv));
 }
 
 const utcTimePattern = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;

@@ -13,6 +13,7 @@ import {
   expectTag,
   readBitString,
   readBoolean,
+  readIa5,
   readIntegerBytes,
   readOctetAlignedBits,
   readOid,
@@ -252,7 +253,11 @@ function readName(der: Uint8Array, tlv: Tlv | undefined, what: string): NameView
       const [typeT, valueT, ...extra] = sequenceOf(der, atv, `${what} attribute`);
       if (valueT === undefined || extra.length > 0) throw new DerError('invalid', `${what}: attribute is not a type and a value`);
       const oid = readOid(der, typeT, `${what} attribute type`);
-      attributes.push({ type: nameTypes[oid] ?? oid, oid, value: readString(der, valueT) ?? '' });
+      const value = readString(der, valueT);
+      const type = nameTypes[oid];
+      // The attributes the checks read are directory strings; anything else there is malformed.
+      if (value === null && type !== undefined) throw new DerError('invalid', `${what} ${type} is not a string (tag 0x${valueT.tag.toString(16)})`);
+      attributes.push({ type: type ?? oid, oid, value: value ?? '' });
     }
   }
   return { attributes, text: attributes.map((a) => `${a.type}=${a.value}`).join(', ') };
@@ -293,8 +298,11 @@ function readKey(der: Uint8Array, tlv: Tlv | undefined): KeyView & { spkiDer: Ui
       const rsa = readRoot(keyBits);
       const [n, e, ...more] = sequenceOf(keyBits, rsa, 'RSAPublicKey');
       if (more.length === 0) {
-        view.rsaBits = bitLength(readIntegerBytes(keyBits, n, 'modulus'));
+        const modulus = readIntegerBytes(keyBits, n, 'modulus');
+        if (((modulus[0] as number) & 0x80) !== 0) throw new DerError('invalid', 'negative RSA modulus');
+        const bits = bitLength(modulus);
         view.rsaExponent = readSmallInteger(keyBits, e, 'publicExponent');
+        view.rsaBits = bits;
       }
     } catch (err) {
       if (!(err instanceof DerError)) throw err;
@@ -349,13 +357,26 @@ function emptyExtensions(): ExtensionsView {
   };
 }
 
+/** GeneralName ::= CHOICE { [0] otherName, [1] rfc822Name, [2] dNSName, [3] x400Address, [4] directoryName, [5] ediPartyName, [6] URI, [7] iPAddress, [8] registeredID }. */
+const generalNameTags = new Set([
+  context(0, true), context(1, false), context(2, false), context(3, true), context(4, true),
+  context(5, true), context(6, false), context(7, false), context(8, false),
+]);
+
 /** One extension's value (the DER inside extnValue) into the view. */
 function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean, value: Uint8Array): void {
+  if (!knownExtensions.has(oid)) {
+    if (critical) view.unknownCritical.push(oid);
+    return;
+  }
+  // A known extension's value is DER all the way down (e.g. the inside of an otherName SAN).
+  const root = readRoot(value);
+  if ((root.tag & 0x20) !== 0) assertWellFormed(value, root, 1);
   switch (oid) {
     case oids.basicConstraints: {
       let cA = false;
       let pathLen: number | null = null;
-      for (const field of sequenceOf(value, readRoot(value), 'basicConstraints')) {
+      for (const field of sequenceOf(value, root, 'basicConstraints')) {
         if (field.tag === tags.boolean) cA = readBoolean(value, field, 'basicConstraints cA');
         else pathLen = readSmallInteger(value, field, 'basicConstraints pathLenConstraint');
       }
@@ -363,54 +384,51 @@ function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean
       return;
     }
     case oids.keyUsage: {
-      const { octets } = readBitString(value, readRoot(value), 'keyUsage');
+      const { octets } = readBitString(value, root, 'keyUsage');
       const usages = keyUsageNames.filter((_, bit) => ((octets[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
       view.keyUsage = { usages, critical };
       return;
     }
     case oids.extKeyUsage:
-      view.extKeyUsage = sequenceOf(value, readRoot(value), 'extKeyUsage').map((t) => readOid(value, t, 'key purpose'));
+      view.extKeyUsage = sequenceOf(value, root, 'extKeyUsage').map((t) => readOid(value, t, 'key purpose'));
       return;
     case oids.subjectAltName:
-      for (const name of sequenceOf(value, readRoot(value), 'subjectAltName')) {
-        if (name.tag === context(2, false)) view.sanDns.push(Buffer.from(value.subarray(name.contentStart, name.end)).toString('latin1').toLowerCase());
+      for (const name of sequenceOf(value, root, 'subjectAltName')) {
+        if (!generalNameTags.has(name.tag)) throw new DerError('invalid', `subjectAltName: tag 0x${name.tag.toString(16)} is not a GeneralName`);
+        if (name.tag === context(2, false)) view.sanDns.push(readIa5(value, name).toLowerCase());
         if (name.tag === context(7, false)) view.sanIps.push(formatIp(value.subarray(name.contentStart, name.end)));
       }
       return;
     case oids.subjectKeyIdentifier:
-      view.subjectKeyId = hex(value.subarray(expectTag(readRoot(value), tags.octetString, 'subjectKeyIdentifier').contentStart));
+      view.subjectKeyId = hex(value.subarray(expectTag(root, tags.octetString, 'subjectKeyIdentifier').contentStart));
       return;
     case oids.authorityKeyIdentifier: {
-      const keyId = sequenceOf(value, readRoot(value), 'authorityKeyIdentifier').find((t) => t.tag === context(0, false));
+      const keyId = sequenceOf(value, root, 'authorityKeyIdentifier').find((t) => t.tag === context(0, false));
       view.authorityKeyId = keyId ? hex(value.subarray(keyId.contentStart, keyId.end)) : null;
       return;
     }
     default:
-      if (critical && !knownExtensions.has(oid)) view.unknownCritical.push(oid);
+    // Known but not read (policies, CRL distribution points, …): well-formed is all we ask.
   }
 }
 
 /**
  * Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
- * A malformed extension makes the certificate unreadable; in a CSR (`lenient`) it is skipped, as
- * the profile never copies requested extensions anyway.
+ * A malformed extension makes the whole certificate or CSR unreadable: skipping it could hide a
+ * request for CA powers behind a BER encoding.
  */
-function readExtensions(der: Uint8Array, tlv: Tlv, lenient: boolean): ExtensionsView {
+function readExtensions(der: Uint8Array, tlv: Tlv): ExtensionsView {
   const view = emptyExtensions();
   const seen = new Set<string>();
   for (const ext of sequenceOf(der, tlv, 'extensions')) {
-    try {
-      const fields = sequenceOf(der, ext, 'extension');
-      const oid = readOid(der, fields[0], 'extension id');
-      const critical = fields.length === 3 ? readBoolean(der, fields[1], `extension ${oid} critical flag`) : false;
-      const valueT = expectTag(fields[fields.length - 1], tags.octetString, `extension ${oid} value`);
-      if (fields.length < 2 || fields.length > 3) throw new DerError('invalid', `extension ${oid}: ${fields.length} fields`);
-      if (seen.has(oid)) view.duplicated.push(oid);
-      seen.add(oid);
-      readExtensionValue(view, oid, critical, der.subarray(valueT.contentStart, valueT.end));
-    } catch (err) {
-      if (!lenient || !(err instanceof DerError)) throw err;
-    }
+    const fields = sequenceOf(der, ext, 'extension');
+    if (fields.length < 2 || fields.length > 3) throw new DerError('invalid', `extension: ${fields.length} fields`);
+    const oid = readOid(der, fields[0], 'extension id');
+    const critical = fields.length === 3 ? readBoolean(der, fields[1], `extension ${oid} critical flag`) : false;
+    const valueT = expectTag(fields[fields.length - 1], tags.octetString, `extension ${oid} value`);
+    if (seen.has(oid)) view.duplicated.push(oid);
+    seen.add(oid);
+    readExtensionValue(view, oid, critical, der.subarray(valueT.contentStart, valueT.end));
   }
   return view;
 }
@@ -473,7 +491,7 @@ function readCertificate(der: Uint8Array, root: Tlv, sha256: string): Certificat
     if (field.tag !== context(3, true)) throw new DerError('invalid', `tbsCertificate: unexpected field with tag 0x${field.tag.toString(16)}`);
     const inner = children(der, field);
     if (inner.length !== 1) throw new DerError('invalid', 'extensions: expected one SEQUENCE');
-    ext = readExtensions(der, inner[0] as Tlv, false);
+    ext = readExtensions(der, inner[0] as Tlv);
   }
   const innerAlg = whole(der, innerAlgT);
   const outerAlg = whole(der, expectTag(outerAlgT, tags.sequence, 'signatureAlgorithm'));
@@ -517,7 +535,7 @@ export function parseCsr(der: Uint8Array): CsrView {
       const [typeT, valuesT] = sequenceOf(der, attribute, 'attribute');
       if (readOid(der, typeT, 'attribute type') !== oids.extensionRequest) continue;
       for (const value of sequenceOf(der, valuesT, 'extensionRequest values', tags.set)) {
-        if (value.tag === tags.sequence) requested = readExtensions(der, value, true);
+        requested = readExtensions(der, value);
       }
     }
     return {
