@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   decideGate,
   GateRecord,
@@ -85,14 +85,37 @@ export class OnboardingGateway implements OnboardingPort {
    */
   async decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateRecord> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
+    // While the workflow runs, Temporal itself answers a repeated update id with the first outcome.
+    // Once a decision has closed it (a rejection ends the onboarding), a retry of that decision,
+    // or its twin racing it, gets the recorded outcome from the history instead of a 409 or a 500.
+    const closed = async (status: string): Promise<GateRecord> => {
+      const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome(handle, idempotencyKey);
+      if (earlier !== null) return earlier;
+      throw new ApiError('onboarding-closed', `The onboarding is ${status.toLowerCase()}`);
+    };
     const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') {
-      throw new ApiError('onboarding-closed', `The onboarding is ${description.status.name.toLowerCase()}`);
+    if (description.status.name !== 'RUNNING') return closed(description.status.name);
+    try {
+      return await handle.executeUpdate(decideGate, { args: [body], updateId: idempotencyKey ?? randomUUID() });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw err;
+      const now = (await handle.describe()).status.name;
+      if (now === 'RUNNING') throw err;
+      return closed(now);
     }
-    return handle.executeUpdate(decideGate, {
-      args: [body],
-      updateId: idempotencyKey ?? randomUUID(),
-    });
+  }
+
+  /** The result of an update this key already completed, from the workflow's history; null when there is none. */
+  private async earlierOutcome(handle: WorkflowHandle, updateId: string): Promise<GateRecord | null> {
+    const history = await handle.fetchHistory();
+    for (const event of history.events ?? []) {
+      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+      if (completed?.meta?.updateId !== updateId) continue;
+      const success = completed.outcome?.success?.payloads?.[0];
+      if (!success) return null; // a failed update: let the normal path answer again
+      return this.client.options.loadedDataConverter.payloadConverter.fromPayload<GateRecord>(success);
+    }
+    return null;
   }
 
   /** Readiness: Temporal answers and the namespace exists. */

@@ -1,4 +1,5 @@
 /** Rules for one certificate (PKI-NOTES A.6–A.14), or one CSR's key and names. */
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { CheckCode, Finding, finding } from './findings';
 import type { CertificateRole, ParticipantIdentity, PkiPolicy } from './policy';
@@ -85,6 +86,7 @@ export function checkSignatureHash(signature: SignatureView, policy: PkiPolicy, 
 
 /** Does a certificate/CSR name (DNS or IP) belong to the participant's declared hosts? */
 export function hostDeclared(name: string, hosts: string[]): boolean {
+  if (hosts.length === 0) return false;
   const wanted = normaliseHost(name);
   return hosts.some((declared) => {
     const d = normaliseHost(declared);
@@ -100,7 +102,8 @@ export function hostDeclared(name: string, hosts: string[]): boolean {
 
 function normaliseHost(host: string): string {
   const trimmed = host.trim().toLowerCase().replace(/\.$/, '');
-  return ipaddr.isValid(trimmed) ? ipaddr.parse(trimmed).toNormalizedString() : trimmed;
+  // Only the standard textual forms are addresses (net.isIP); "010.1.1.1" or "0x7f.1" stay names.
+  return isIP(trimmed) !== 0 ? ipaddr.parse(trimmed).toNormalizedString() : trimmed;
 }
 
 function attribute(name: NameView, type: string): string[] {

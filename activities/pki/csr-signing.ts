@@ -55,6 +55,7 @@ const failing = (findings: Finding[]) => findings.filter((f) => f.result === 'fa
 
 export class CsrSigningService {
   private inFlight = new Map<string, Promise<IssuedCertificate>>();
+  private readonly fixed = new Map<string, Uint8Array[]>();
 
   constructor(
     private readonly ca: CaSigner,
@@ -176,16 +177,26 @@ export class CsrSigningService {
       dns = hosts.filter((h) => !ipaddr.isValid(h) && !h.startsWith('*.'));
       ips = hosts.filter((h) => ipaddr.isValid(h));
     }
-    const exts = [
-      extensions.basicConstraints(false),
-      extensions.keyUsage(csr.key.algorithm === 'RSA' ? [0, 2] : [0]), // digitalSignature (+ keyEncipherment for RSA)
-      extensions.extKeyUsage([request.role === 'tls-server' ? oids.serverAuth : oids.clientAuth]),
-      extensions.subjectKeyIdentifier(keyIdentifier(csr.spkiDer)),
-    ];
-    const issuerSki = this.ca.issuing.ext.subjectKeyId;
-    if (issuerSki) exts.push(extensions.authorityKeyIdentifier(Buffer.from(issuerSki, 'hex')));
+    const exts = [...this.fixedExtensions(request.role, csr.key.algorithm), extensions.subjectKeyIdentifier(keyIdentifier(csr.spkiDer))];
     if (dns.length + ips.length > 0) exts.push(extensions.subjectAltName(dns, ips));
     return exts;
+  }
+
+  /** The extensions that depend only on the role and key type (and the CA's key id), encoded once. */
+  private fixedExtensions(role: SignableRole, keyAlgorithm: string): Uint8Array[] {
+    const key = `${role}/${keyAlgorithm}`;
+    let fixed = this.fixed.get(key);
+    if (fixed === undefined) {
+      fixed = [
+        extensions.basicConstraints(false),
+        extensions.keyUsage(keyAlgorithm === 'RSA' ? [0, 2] : [0]), // digitalSignature (+ keyEncipherment for RSA)
+        extensions.extKeyUsage([role === 'tls-server' ? oids.serverAuth : oids.clientAuth]),
+      ];
+      const issuerSki = this.ca.issuing.ext.subjectKeyId;
+      if (issuerSki) fixed.push(extensions.authorityKeyIdentifier(Buffer.from(issuerSki, 'hex')));
+      this.fixed.set(key, fixed);
+    }
+    return fixed;
   }
 }
 

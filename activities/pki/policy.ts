@@ -52,7 +52,19 @@ const base: PkiPolicy = {
  * short lifetimes so participants can start testing; production does not, and there warnings block.
  * TPPs are RSA only (seed 000: "confirms the certificate uses RSA, 2048 bits").
  */
-export function policyFor(kind: OnboardingKind, environment: Environment): PkiPolicy {
+const policies = new Map<string, Readonly<PkiPolicy>>();
+
+export function policyFor(kind: OnboardingKind, environment: Environment): Readonly<PkiPolicy> {
+  const key = `${kind}/${environment}`;
+  let policy = policies.get(key);
+  if (policy === undefined) {
+    policy = Object.freeze(buildPolicy(kind, environment));
+    policies.set(key, policy);
+  }
+  return policy;
+}
+
+function buildPolicy(kind: OnboardingKind, environment: Environment): PkiPolicy {
   const byKind: Partial<PkiPolicy> = kind === 'tpp' ? { allowedKeyAlgorithms: ['RSA'] } : {};
   const byEnvironment: Partial<PkiPolicy> =
     environment === 'sandbox'

@@ -221,6 +221,22 @@ describe('POST /onboardings/:participantId/approvals', () => {
     expect(accepted).toHaveLength(1);
   });
 
+  it('answers a retry with the same Idempotency-Key after that decision closed the onboarding with the same decision', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('retry-2') });
+    const headers = { 'idempotency-key': 'decision-retry-2-0001' };
+    const body = { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'incomplete' };
+    const first = await approve('retry-2', body, headers);
+    expect(first.statusCode).toBe(200);
+    await stack.client.workflow.getHandle('onboarding-retry-2').result();
+    const retry = await approve('retry-2', body, headers);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json()).toEqual(first.json());
+    // Another key is another decision: the onboarding is over.
+    const other = await approve('retry-2', body, { 'idempotency-key': 'decision-retry-2-0002' });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().code).toBe('onboarding-closed');
+  });
+
   it('answers 404 for an unknown participant and 400 for a malformed decision', async () => {
     const unknown = await approve('nobody-here', { gate: 'application-review', decision: 'approved', decidedBy: 'x' });
     expect(unknown.statusCode).toBe(404);
