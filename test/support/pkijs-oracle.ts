@@ -7,19 +7,12 @@ import { createHash, webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import ipaddr from 'ipaddr.js';
 import * as pkijs from 'pkijs';
-import { CertificateView, CsrView, keyUsageNames, oids } from '../../activities/pki/x509-model';
+import { CertificateView, CsrView, ExtensionsView, keyUsageNames, oids } from '../../activities/pki/x509-model';
 
 pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }));
 
-export interface ExtensionFacts {
-  basicConstraints: { cA: boolean; pathLen: number | null; critical: boolean } | null;
-  keyUsage: { usages: string[]; critical: boolean } | null;
-  extKeyUsage: string[] | null;
-  sanDns: string[];
-  sanIps: string[];
-  subjectKeyId: string | null;
-  authorityKeyId: string | null;
-}
+/** The extension facts both readers state (ours also lists unknown critical and duplicated ones). */
+export type ExtensionFacts = Omit<ExtensionsView, 'unknownCritical' | 'duplicated'>;
 
 export interface Facts {
   subject: [string, string][];
@@ -147,7 +140,7 @@ export function pkijsCsrFacts(der: Uint8Array): Facts {
   };
 }
 
-function ourExtensionFacts(ext: CertificateView['ext']): ExtensionFacts {
+function ourExtensionFacts(ext: ExtensionsView): ExtensionFacts {
   return {
     basicConstraints: ext.basicConstraints,
     keyUsage: ext.keyUsage,
