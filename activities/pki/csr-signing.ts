@@ -15,7 +15,7 @@ import { encodeName, extensions, keyIdentifier, randomSerial } from './certifica
 import type { CaSigner } from './local-hub-ca';
 import { toPem } from './pem';
 import { CertificateRole, ParticipantIdentity, PkiPolicy, policyFor } from './policy';
-import { CsrView, oids, parseCertificate, sha256Hex } from './x509-model';
+import { CsrView, oids, parseCertificate } from './x509-model';
 
 export type CsrSigningErrorCode = 'CSR_REJECTED' | 'CA_PROFILE_VIOLATION';
 
@@ -147,7 +147,7 @@ export class CsrSigningService {
       subject: issued.subject.text,
       notBefore: issued.notBefore.toISOString(),
       notAfter: issued.notAfter.toISOString(),
-      certificateSha256: sha256Hex(der),
+      certificateSha256: issued.sha256,
       certificatePem,
       issuedAt: now.toISOString(),
     };

@@ -4,7 +4,7 @@
  * are loaded from PEM files (issuing key as encrypted PKCS#8). The private keys are held in
  * private class fields as Node KeyObjects and never leave this module.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, KeyObject, sign as signCallback, verify } from 'node:crypto';
+import { createPrivateKey, generateKeyPair, KeyObject, sign as signCallback } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import {
   signatureAlgorithmFor,
 } from './certificate-builder';
 import { scanPem, toPem } from './pem';
+import { verifySignature } from './signature-verify';
 import { CertificateView, parseCertificate, signedBy } from './x509-model';
 
 export type HubCaErrorCode = 'CA_FILES_INVALID' | 'CA_KEY_MISMATCH';
@@ -185,8 +186,8 @@ export class LocalHubCa implements CaSigner {
     const probe = Buffer.from('hub-ca-key-check');
     const hash = signatureAlgorithmFor(this.#issuingKey).hash;
     const signature = signCallback(hash, probe, this.#issuingKey);
-    const publicKey = createPublicKey({ key: Buffer.from(this.issuing.spkiDer), format: 'der', type: 'spki' });
-    if (!verify(hash, probe, publicKey, signature)) {
+    const family = this.#issuingKey.asymmetricKeyType === 'ec' ? 'ECDSA' : 'RSA';
+    if (verifySignature(this.issuing, { oid: '', hash: hash === 'sha384' ? 'SHA-384' : 'SHA-256', family }, signature, probe) !== true) {
       throw new HubCaError('CA_KEY_MISMATCH', 'the issuing key does not belong to the issuing certificate');
     }
   }

@@ -5,28 +5,23 @@
  * Only public keys are cached.
  */
 import { constants, createPublicKey, KeyObject, verify } from 'node:crypto';
+import { LruCache } from './lru-cache';
 import type { KeyView, SignatureView } from './x509-model';
 
-const maxCachedKeys = 1024;
-const keyCache = new Map<string, KeyObject | null>();
+/** Public keys by SPKI hash; `null` remembers an SPKI OpenSSL cannot read. */
+const keyCache = new LruCache<string, KeyObject | null>(1024);
 
 /** The key, or null when OpenSSL cannot read the SPKI (the signature then does not verify). */
 function publicKey(signer: SignerKey): KeyObject | null {
-  const cacheKey = signer.key.spkiSha256;
-  if (keyCache.has(cacheKey)) {
-    const hit = keyCache.get(cacheKey) as KeyObject | null;
-    keyCache.delete(cacheKey); // refresh LRU position
-    keyCache.set(cacheKey, hit);
-    return hit;
-  }
+  const hit = keyCache.get(signer.key.spkiSha256);
+  if (hit !== undefined) return hit;
   let key: KeyObject | null;
   try {
     key = createPublicKey({ key: Buffer.from(signer.spkiDer.buffer, signer.spkiDer.byteOffset, signer.spkiDer.length), format: 'der', type: 'spki' });
   } catch {
     key = null;
   }
-  keyCache.set(cacheKey, key);
-  if (keyCache.size > maxCachedKeys) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.set(signer.key.spkiSha256, key);
   return key;
 }
 

@@ -28,6 +28,7 @@ import {
   TrailingDataError,
   whole,
 } from './der';
+import { LruCache } from './lru-cache';
 import { verifySignature } from './signature-verify';
 
 export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'DER_NOT_CANONICAL' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
@@ -194,10 +195,8 @@ export interface CsrView {
   requested: ExtensionsView;
 }
 
-export function sha256Hex(data: Uint8Array | ArrayBuffer): string {
-  return createHash('sha256')
-    .update(data instanceof ArrayBuffer ? new Uint8Array(data) : data)
-    .digest('hex');
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 function hex(view: Uint8Array): string {
@@ -224,25 +223,22 @@ type StructureCode = 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
  * DER_NOT_CANONICAL; DER that is not the expected structure is `code`.
  */
 function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: Tlv) => T): T {
-  let root: Tlv;
+  let wellFormed = false;
   try {
-    root = readRoot(der);
+    const root = readRoot(der);
     if ((root.tag & 0x20) !== 0) assertWellFormed(der, root, 1);
-  } catch (err) {
-    if (err instanceof TrailingDataError) {
-      throw new PkiInputError('DER_TRAILING_DATA', 'The DER object is followed by extra bytes', false, { trailingBytes: err.trailingBytes });
-    }
-    if (!(err instanceof DerError)) throw err;
-    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The data is BER, not DER: ${err.message}`, false, { error: err.message });
-    throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, { error: err.message });
-  }
-  try {
+    wellFormed = true;
     return read(root);
   } catch (err) {
     if (!(err instanceof DerError)) throw err;
-    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The ${code === 'NOT_A_CSR' ? 'CSR' : 'certificate'} is not DER: ${err.message}`, false, { error: err.message });
+    const detail = { error: err.message };
+    if (!wellFormed && err instanceof TrailingDataError) {
+      throw new PkiInputError('DER_TRAILING_DATA', 'The DER object is followed by extra bytes', false, { trailingBytes: err.trailingBytes });
+    }
+    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The data is BER, not DER: ${err.message}`, false, detail);
+    if (!wellFormed) throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, detail);
     const what = code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate';
-    throw new PkiInputError(code, `${what}: ${err.message}`, false, { error: err.message });
+    throw new PkiInputError(code, `${what}: ${err.message}`, false, detail);
   }
 }
 
@@ -439,8 +435,7 @@ export function formatIp(bytes: Uint8Array): string {
   return `invalid(${hex(bytes)})`;
 }
 
-const maxCachedCertificates = 256;
-const certificateCache = new Map<string, CertificateView>();
+const certificateCache = new LruCache<string, CertificateView>(256);
 
 /**
  * Parsed views are cached by fingerprint (bounded, least recently used out): CA certificates
@@ -449,14 +444,9 @@ const certificateCache = new Map<string, CertificateView>();
 export function parseCertificate(der: Uint8Array): CertificateView {
   const sha256 = sha256Hex(der);
   const hit = certificateCache.get(sha256);
-  if (hit) {
-    certificateCache.delete(sha256);
-    certificateCache.set(sha256, hit);
-    return hit;
-  }
+  if (hit) return hit;
   const view = readStructure(der, 'NOT_A_CERTIFICATE', (root) => readCertificate(der, root, sha256));
   certificateCache.set(sha256, view);
-  if (certificateCache.size > maxCachedCertificates) certificateCache.delete(certificateCache.keys().next().value as string);
   return view;
 }
 
@@ -559,8 +549,7 @@ export function isSelfSigned(cert: CertificateView): boolean {
   return signedBy(cert, cert);
 }
 
-const maxCachedLinks = 4096;
-const verifiedLinks = new Map<string, boolean>();
+const verifiedLinks = new LruCache<string, boolean>(4096);
 
 /** Whether `issuer`'s key verifies `child`'s signature; the answer for a pair of certificates never changes, so it is cached. */
 export function signedBy(child: CertificateView, issuer: CertificateView): boolean {
@@ -569,6 +558,5 @@ export function signedBy(child: CertificateView, issuer: CertificateView): boole
   if (known !== undefined) return known;
   const verified = verifySignature(issuer, child.signature, child.signatureValue, child.tbs) ?? false;
   verifiedLinks.set(link, verified);
-  if (verifiedLinks.size > maxCachedLinks) verifiedLinks.delete(verifiedLinks.keys().next().value as string);
   return verified;
 }
