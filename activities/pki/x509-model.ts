@@ -1,35 +1,16 @@
 /**
- * Reads certificates and CSRs into plain views the checks read, with the strict DER reader in
- * der.ts (pkijs is the reference it is tested against, not the hot path: see der.ts). Every parse
- * failure becomes a PkiInputError with a stable code; nothing here trusts the input.
+ * Reads certificates and CSRs into the plain views the checks read. asn1js decodes (held to DER
+ * by strict-der.ts), pkijs gives the X.509 / PKCS#10 structure and the extension values; every
+ * parse failure becomes a PkiInputError with a stable code. Nothing here trusts the input.
  */
 import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
 import ipaddr from 'ipaddr.js';
+import * as pkijs from 'pkijs';
 import { DomainError } from '../domain-error';
-import {
-  children,
-  context,
-  DerError,
-  expectTag,
-  readBitString,
-  readBoolean,
-  readIa5,
-  readIntegerBytes,
-  readOctetAlignedBits,
-  readOid,
-  readRoot,
-  readSmallInteger,
-  readString,
-  readTime,
-  readTlv,
-  sequenceOf,
-  tags,
-  Tlv,
-  TrailingDataError,
-  whole,
-} from './der';
 import { LruCache } from './lru-cache';
 import { verifySignature } from './signature-verify';
+import { contentOf, decodeDer, DerError, timeOf, TrailingDataError } from './strict-der';
 
 export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'DER_NOT_CANONICAL' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
 
@@ -203,30 +184,26 @@ function hex(view: Uint8Array): string {
   return Buffer.from(view.buffer, view.byteOffset, view.length).toString('hex');
 }
 
-const maxNesting = 64;
+type StructureCode = 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
 
-/** Every constructed TLV down the tree is well formed DER (strings inside OCTET STRINGs are read later). */
-function assertWellFormed(bytes: Uint8Array, parent: Tlv, depth: number): void {
-  if (depth > maxNesting) throw new DerError('invalid', `nested deeper than ${maxNesting} levels`);
-  let offset = parent.contentStart;
-  while (offset < parent.end) {
-    const child = readTlv(bytes, offset, parent.end);
-    if ((child.tag & 0x20) !== 0) assertWellFormed(bytes, child, depth + 1);
-    offset = child.end;
+/** pkijs refuses a structure it cannot map with a plain Error: that is DER of the wrong shape. */
+function asStructure<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof DerError) throw err;
+    throw new DerError('invalid', `${what}: ${(err as Error).message}`);
   }
 }
 
-type StructureCode = 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
-
 /**
- * Reads `der` with `read`: bytes that are not DER are DER_INVALID / DER_TRAILING_DATA /
- * DER_NOT_CANONICAL; DER that is not the expected structure is `code`.
+ * Decodes `der` strictly, then reads it with `read`: bytes that are not DER are DER_INVALID /
+ * DER_TRAILING_DATA / DER_NOT_CANONICAL; DER that is not the expected structure is `code`.
  */
-function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: Tlv) => T): T {
+function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: asn1js.AsnType) => T): T {
   let wellFormed = false;
   try {
-    const root = readRoot(der);
-    if ((root.tag & 0x20) !== 0) assertWellFormed(der, root, 1);
+    const root = decodeDer(der);
     wellFormed = true;
     return read(root);
   } catch (err) {
@@ -242,20 +219,60 @@ function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: Tlv
   }
 }
 
-function readName(der: Uint8Array, tlv: Tlv | undefined, what: string): NameView {
-  const attributes: NameView['attributes'] = [];
-  for (const rdn of sequenceOf(der, tlv, what)) {
-    for (const atv of sequenceOf(der, rdn, `${what} RDN`, tags.set)) {
-      const [typeT, valueT, ...extra] = sequenceOf(der, atv, `${what} attribute`);
-      if (valueT === undefined || extra.length > 0) throw new DerError('invalid', `${what}: attribute is not a type and a value`);
-      const oid = readOid(der, typeT, `${what} attribute type`);
-      const value = readString(der, valueT);
-      const type = nameTypes[oid];
-      // The attributes the checks read are directory strings; anything else there is malformed.
-      if (value === null && type !== undefined) throw new DerError('invalid', `${what} ${type} is not a string (tag 0x${valueT.tag.toString(16)})`);
-      attributes.push({ type: type ?? oid, oid, value: value ?? '' });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
+
+function sevenBit(b: Uint8Array): string {
+  for (const octet of b) if (octet > 0x7f) throw new DerError('invalid', 'a 7-bit string type holds a byte above 0x7F');
+  return latin1(b);
+}
+
+/**
+ * X.520 directory strings by universal tag. asn1js decodes them leniently (invalid UTF-8 becomes
+ * U+FFFD, a high byte in a PrintableString passes), so the content octets are held to their type.
+ */
+const directoryStrings: Record<number, (b: Uint8Array) => string> = {
+  12: (b) => {
+    try {
+      return strictUtf8.decode(b);
+    } catch {
+      throw new DerError('invalid', 'a UTF8String is not valid UTF-8');
     }
-  }
+  },
+  18: sevenBit, // NumericString
+  19: sevenBit, // PrintableString
+  22: sevenBit, // IA5String
+  26: sevenBit, // VisibleString
+  20: latin1, // TeletexString
+  30: (b) => {
+    if (b.length % 2 !== 0) throw new DerError('invalid', 'a BMPString has an odd number of octets');
+    return Buffer.from(b).swap16().toString('utf16le');
+  },
+  28: (b) => {
+    if (b.length % 4 !== 0) throw new DerError('invalid', 'a UniversalString is not a whole number of characters');
+    let out = '';
+    for (let i = 0; i < b.length; i += 4) {
+      const cp = (((b[i] as number) << 24) | ((b[i + 1] as number) << 16) | ((b[i + 2] as number) << 8) | (b[i + 3] as number)) >>> 0;
+      if (cp > 0x10ffff) throw new DerError('invalid', 'a UniversalString holds a value beyond Unicode');
+      out += String.fromCodePoint(cp);
+    }
+    return out;
+  },
+};
+
+function directoryString(node: asn1js.AsnType): string | null {
+  const decode = node.idBlock.tagClass === 1 && !node.idBlock.isConstructed ? directoryStrings[node.idBlock.tagNumber] : undefined;
+  return decode ? decode(contentOf(node)) : null;
+}
+
+function readName(name: pkijs.RelativeDistinguishedNames, what: string): NameView {
+  const attributes = name.typesAndValues.map((atv) => {
+    const value = directoryString(atv.value);
+    const type = nameTypes[atv.type];
+    // The attributes the checks read are directory strings; anything else there is malformed.
+    if (value === null && type !== undefined) throw new DerError('invalid', `${what} ${type} is not a string`);
+    return { type: type ?? atv.type, oid: atv.type, value: value ?? '' };
+  });
   return { attributes, text: attributes.map((a) => `${a.type}=${a.value}`).join(', ') };
 }
 
@@ -266,46 +283,47 @@ function bitLength(bytes: Uint8Array): number {
   return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i] as number));
 }
 
-function readAlgorithm(der: Uint8Array, tlv: Tlv | undefined, what: string): { oid: string; params: Tlv | undefined } {
-  const [oidT, params, ...extra] = sequenceOf(der, tlv, what);
-  if (extra.length > 0) throw new DerError('invalid', `${what}: unexpected fields`);
-  return { oid: readOid(der, oidT, what), params };
+/** INTEGER content octets → a small non-negative number (larger values: MAX_SAFE_INTEGER). */
+function smallInteger(node: asn1js.AsnType, what: string): number {
+  const octets = contentOf(node);
+  if (((octets[0] ?? 0) & 0x80) !== 0) throw new DerError('invalid', `${what}: negative`);
+  let value = 0;
+  for (const octet of octets) {
+    value = value * 256 + octet;
+    if (value > Number.MAX_SAFE_INTEGER / 256) return Number.MAX_SAFE_INTEGER;
+  }
+  return value;
 }
 
-function readKey(der: Uint8Array, tlv: Tlv | undefined): KeyView & { spkiDer: Uint8Array } {
-  const [algT, keyT, ...extra] = sequenceOf(der, tlv, 'subjectPublicKeyInfo');
-  if (extra.length > 0) throw new DerError('invalid', 'subjectPublicKeyInfo: unexpected fields');
-  const { oid, params } = readAlgorithm(der, algT, 'public key algorithm');
-  const keyBits = readBitString(der, keyT, 'subjectPublicKey').octets;
-  const spkiDer = whole(der, tlv as Tlv);
-  const view: KeyView & { spkiDer: Uint8Array } = {
-    algorithm: 'unknown',
-    oid,
-    rsaBits: null,
-    rsaExponent: null,
-    curve: null,
-    spkiSha256: sha256Hex(spkiDer),
-    spkiDer,
-  };
+/** RSAPublicKey ::= SEQUENCE { modulus, publicExponent }, itself strict DER; anything else leaves the sizes unknown (KEY_SIZE_MIN fails). */
+function rsaKeyFacts(keyBits: Uint8Array): { bits: number; exponent: number } | null {
+  try {
+    const root = decodeDer(keyBits);
+    new pkijs.RSAPublicKey({ schema: root }); // the structure check; pkijs re-creates the INTEGERs, so the octets come from the tree
+    const [modulusNode, exponentNode] = fieldsOf(root) as [asn1js.AsnType, asn1js.AsnType];
+    const modulus = contentOf(modulusNode);
+    if (((modulus[0] as number) & 0x80) !== 0) return null;
+    return { bits: bitLength(modulus), exponent: smallInteger(exponentNode, 'publicExponent') };
+  } catch {
+    return null;
+  }
+}
+
+function readKey(spki: pkijs.PublicKeyInfo, spkiDer: Uint8Array): KeyView {
+  const oid = spki.algorithm.algorithmId;
+  const keyBits = spki.subjectPublicKey.valueBlock.valueHexView;
+  const view: KeyView = { algorithm: 'unknown', oid, rsaBits: null, rsaExponent: null, curve: null, spkiSha256: sha256Hex(spkiDer) };
   if (oid === oids.rsaEncryption) {
     view.algorithm = 'RSA';
-    try {
-      // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }; unreadable → sizes unknown (KEY_SIZE_MIN fails).
-      const rsa = readRoot(keyBits);
-      const [n, e, ...more] = sequenceOf(keyBits, rsa, 'RSAPublicKey');
-      if (more.length === 0) {
-        const modulus = readIntegerBytes(keyBits, n, 'modulus');
-        if (((modulus[0] as number) & 0x80) !== 0) throw new DerError('invalid', 'negative RSA modulus');
-        const bits = bitLength(modulus);
-        view.rsaExponent = readSmallInteger(keyBits, e, 'publicExponent');
-        view.rsaBits = bits;
-      }
-    } catch (err) {
-      if (!(err instanceof DerError)) throw err;
+    const rsa = rsaKeyFacts(keyBits);
+    if (rsa) {
+      view.rsaBits = rsa.bits;
+      view.rsaExponent = rsa.exponent;
     }
   } else if (oid === oids.ecPublicKey) {
     view.algorithm = 'EC';
-    const curveOid = params?.tag === tags.oid ? readOid(der, params, 'named curve') : '';
+    const params = spki.algorithm.algorithmParams as asn1js.AsnType | undefined;
+    const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
     view.curve = curves[curveOid] ?? (curveOid || 'unknown');
   } else if (oid === oids.ed25519) {
     view.algorithm = 'Ed25519';
@@ -313,8 +331,8 @@ function readKey(der: Uint8Array, tlv: Tlv | undefined): KeyView & { spkiDer: Ui
   return view;
 }
 
-function readSignatureAlgorithm(der: Uint8Array, tlv: Tlv | undefined): SignatureView {
-  const { oid, params } = readAlgorithm(der, tlv, 'signature algorithm');
+function readSignatureAlgorithm(algorithm: pkijs.AlgorithmIdentifier): SignatureView {
+  const oid = algorithm.algorithmId;
   const known = signatureAlgorithms[oid];
   if (known) return { oid, hash: known.hash, family: known.family };
   if (oid !== oids.rsaPss) return { oid, hash: null, family: 'unknown' };
@@ -322,18 +340,22 @@ function readSignatureAlgorithm(der: Uint8Array, tlv: Tlv | undefined): Signatur
   let hash: string | null = 'SHA-1';
   let pssSaltLength = 20;
   try {
-    for (const field of params?.tag === tags.sequence ? children(der, params) : []) {
-      const inner = children(der, field)[0];
-      if (field.tag === context(0, true)) hash = hashOids[readAlgorithm(der, inner, 'PSS hash').oid] ?? null;
-      if (field.tag === context(1, true)) {
-        const mgf = readAlgorithm(der, inner, 'PSS mask generation');
-        const mgfHash = mgf.oid === oids.mgf1 ? hashOids[readAlgorithm(der, mgf.params, 'MGF1 hash').oid] : undefined;
+    const params = algorithm.algorithmParams as asn1js.AsnType | undefined;
+    if (params instanceof asn1js.Sequence) {
+      const pss = new pkijs.RSASSAPSSParams({ schema: params });
+      const present = new Set(params.valueBlock.value.map((field) => field.idBlock.tagNumber));
+      hash = hashOids[pss.hashAlgorithm.algorithmId] ?? null;
+      if (present.has(1)) {
+        const mgf = pss.maskGenAlgorithm;
+        const mgfHash = mgf.algorithmId === oids.mgf1 ? hashOids[new pkijs.AlgorithmIdentifier({ schema: mgf.algorithmParams }).algorithmId] : undefined;
         if (mgfHash !== hash) hash = null; // a mask hash other than the signature hash is not supported
       }
-      if (field.tag === context(2, true)) pssSaltLength = readSmallInteger(der, inner, 'PSS salt length');
+      if (present.has(2)) {
+        const saltField = params.valueBlock.value.find((field) => field.idBlock.tagNumber === 2) as asn1js.Constructed;
+        pssSaltLength = smallInteger(saltField.valueBlock.value[0] as asn1js.AsnType, 'PSS salt length');
+      }
     }
-  } catch (err) {
-    if (!(err instanceof DerError)) throw err;
+  } catch {
     hash = null;
   }
   return { oid, hash, family: 'RSA-PSS', pssSaltLength };
@@ -353,12 +375,6 @@ function emptyExtensions(): ExtensionsView {
   };
 }
 
-/** GeneralName ::= CHOICE { [0] otherName, [1] rfc822Name, [2] dNSName, [3] x400Address, [4] directoryName, [5] ediPartyName, [6] URI, [7] iPAddress, [8] registeredID }. */
-const generalNameTags = new Set([
-  context(0, true), context(1, false), context(2, false), context(3, true), context(4, true),
-  context(5, true), context(6, false), context(7, false), context(8, false),
-]);
-
 /** One extension's value (the DER inside extnValue) into the view. */
 function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean, value: Uint8Array): void {
   if (!knownExtensions.has(oid)) {
@@ -366,65 +382,58 @@ function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean
     return;
   }
   // A known extension's value is DER all the way down (e.g. the inside of an otherName SAN).
-  const root = readRoot(value);
-  if ((root.tag & 0x20) !== 0) assertWellFormed(value, root, 1);
+  const root = decodeDer(value);
   switch (oid) {
     case oids.basicConstraints: {
-      let cA = false;
-      let pathLen: number | null = null;
-      for (const field of sequenceOf(value, root, 'basicConstraints')) {
-        if (field.tag === tags.boolean) cA = readBoolean(value, field, 'basicConstraints cA');
-        else pathLen = readSmallInteger(value, field, 'basicConstraints pathLenConstraint');
-      }
-      view.basicConstraints = { cA, pathLen, critical };
+      const bc = asStructure('basicConstraints', () => new pkijs.BasicConstraints({ schema: root }));
+      const pathLen = bc.pathLenConstraint;
+      view.basicConstraints = {
+        cA: bc.cA === true,
+        pathLen: pathLen === undefined ? null : smallInteger(pathLen instanceof asn1js.Integer ? pathLen : (root as asn1js.Sequence).valueBlock.value.at(-1)!, 'pathLenConstraint'),
+        critical,
+      };
       return;
     }
     case oids.keyUsage: {
-      const { octets } = readBitString(value, root, 'keyUsage');
-      const usages = keyUsageNames.filter((_, bit) => ((octets[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
-      view.keyUsage = { usages, critical };
+      if (!(root instanceof asn1js.BitString)) throw new DerError('invalid', 'keyUsage is not a BIT STRING');
+      const octets = root.valueBlock.valueHexView;
+      view.keyUsage = { usages: keyUsageNames.filter((_, bit) => ((octets[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0), critical };
       return;
     }
     case oids.extKeyUsage:
-      view.extKeyUsage = sequenceOf(value, root, 'extKeyUsage').map((t) => readOid(value, t, 'key purpose'));
+      view.extKeyUsage = [...asStructure('extKeyUsage', () => new pkijs.ExtKeyUsage({ schema: root })).keyPurposes];
       return;
     case oids.subjectAltName:
-      for (const name of sequenceOf(value, root, 'subjectAltName')) {
-        if (!generalNameTags.has(name.tag)) throw new DerError('invalid', `subjectAltName: tag 0x${name.tag.toString(16)} is not a GeneralName`);
-        if (name.tag === context(2, false)) view.sanDns.push(readIa5(value, name).toLowerCase());
-        if (name.tag === context(7, false)) view.sanIps.push(formatIp(value.subarray(name.contentStart, name.end)));
+      for (const name of asStructure('subjectAltName', () => new pkijs.AltName({ schema: root })).altNames) {
+        if (name.type === 2) view.sanDns.push(sevenBit(Buffer.from(String(name.value), 'latin1')).toLowerCase());
+        if (name.type === 7) view.sanIps.push(formatIp((name.value as asn1js.OctetString).valueBlock.valueHexView));
       }
       return;
     case oids.subjectKeyIdentifier:
-      view.subjectKeyId = hex(value.subarray(expectTag(root, tags.octetString, 'subjectKeyIdentifier').contentStart));
+      if (!(root instanceof asn1js.OctetString)) throw new DerError('invalid', 'subjectKeyIdentifier is not an OCTET STRING');
+      view.subjectKeyId = hex(contentOf(root));
       return;
     case oids.authorityKeyIdentifier: {
-      const keyId = sequenceOf(value, root, 'authorityKeyIdentifier').find((t) => t.tag === context(0, false));
-      view.authorityKeyId = keyId ? hex(value.subarray(keyId.contentStart, keyId.end)) : null;
+      const keyId = asStructure('authorityKeyIdentifier', () => new pkijs.AuthorityKeyIdentifier({ schema: root })).keyIdentifier;
+      view.authorityKeyId = keyId ? hex(keyId.valueBlock.valueHexView) : null;
       return;
     }
     default:
-    // Known but not read (policies, CRL distribution points, …): well-formed is all we ask.
+    // Known but not read (policies, CRL distribution points, …): well-formed DER is all we ask.
   }
 }
 
 /**
- * Extensions ::= SEQUENCE OF Extension { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
  * A malformed extension makes the whole certificate or CSR unreadable: skipping it could hide a
  * request for CA powers behind a BER encoding.
  */
-function readExtensions(der: Uint8Array, tlv: Tlv): ExtensionsView {
+function readExtensions(extensions: pkijs.Extension[]): ExtensionsView {
   const view = emptyExtensions();
   const seen = new Set<string>();
-  for (const ext of sequenceOf(der, tlv, 'extensions')) {
-    const fields = sequenceOf(der, ext, 'extension');
-    if (fields.length < 2 || fields.length > 3) throw new DerError('invalid', `extension: ${fields.length} fields`);
-    const oid = readOid(der, fields[0], 'extension id');
-    const critical = fields.length === 3 ? readBoolean(der, fields[1], `extension ${oid} critical flag`) : false;
-    const valueT = expectTag(fields[fields.length - 1], tags.octetString, `extension ${oid} value`);
-    if (seen.has(oid)) view.duplicated.push(oid);
-    seen.add(oid);
-    readExtensionValue(view, oid, critical, der.subarray(valueT.contentStart, valueT.end));
+  for (const ext of extensions) {
+    if (seen.has(ext.extnID)) view.duplicated.push(ext.extnID);
+    seen.add(ext.extnID);
+    readExtensionValue(view, ext.extnID, ext.critical, ext.extnValue.valueBlock.valueHexView);
   }
   return view;
 }
@@ -433,6 +442,29 @@ function readExtensions(der: Uint8Array, tlv: Tlv): ExtensionsView {
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4 || bytes.length === 16) return ipaddr.fromByteArray(Array.from(bytes)).toString();
   return `invalid(${hex(bytes)})`;
+}
+
+/** The nodes pkijs keeps only as values, taken from the decoded tree it read them from. */
+function fieldsOf(node: asn1js.AsnType): asn1js.AsnType[] {
+  return (node as asn1js.Sequence).valueBlock.value;
+}
+
+/**
+ * pkijs's schema comparison ignores elements after the ones a SEQUENCE declares (an SPKI with a
+ * third field reads as a key): every SEQUENCE the views are built from is held to its size here.
+ */
+function assertFields(node: asn1js.AsnType, min: number, max: number, what: string): asn1js.AsnType[] {
+  const fields = fieldsOf(node);
+  if (fields.length < min || fields.length > max) throw new DerError('invalid', `${what}: ${fields.length} fields`);
+  return fields;
+}
+
+function assertNameShape(name: asn1js.AsnType, what: string): void {
+  for (const rdn of fieldsOf(name)) for (const atv of fieldsOf(rdn)) assertFields(atv, 2, 2, `${what} attribute`);
+}
+
+function assertExtensionsShape(extensions: asn1js.AsnType, what: string): void {
+  for (const ext of fieldsOf(extensions)) assertFields(ext, 2, 3, what);
 }
 
 const certificateCache = new LruCache<string, CertificateView>(256);
@@ -451,97 +483,87 @@ export function parseCertificate(der: Uint8Array): CertificateView {
 }
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 4.1). */
-function readCertificate(der: Uint8Array, root: Tlv, sha256: string): CertificateView {
-  const [tbsT, outerAlgT, signatureT, ...extra] = sequenceOf(der, root, 'certificate');
-  if (extra.length > 0) throw new DerError('invalid', 'certificate: more than three fields');
-  const fields = sequenceOf(der, tbsT, 'tbsCertificate');
-  let i = 0;
-  let version = 1;
-  const versionT = fields[0];
-  if (versionT?.tag === context(0, true)) {
-    const inner = children(der, versionT);
-    if (inner.length !== 1) throw new DerError('invalid', 'version: expected one INTEGER');
-    version = readSmallInteger(der, inner[0], 'version') + 1;
-    i++;
+function readCertificate(der: Uint8Array, root: asn1js.AsnType, sha256: string): CertificateView {
+  const cert = asStructure('certificate', () => new pkijs.Certificate({ schema: root }));
+  const [tbsNode, outerAlgNode, signatureNode] = assertFields(root, 3, 3, 'certificate') as [asn1js.AsnType, asn1js.AsnType, asn1js.BitString];
+  const tbsFields = fieldsOf(tbsNode);
+  const hasVersion = tbsFields[0]?.idBlock.tagClass === 3;
+  const at = (i: number) => tbsFields[hasVersion ? i : i - 1] as asn1js.AsnType;
+  // After the seven fixed fields only issuerUniqueID [1], subjectUniqueID [2] and extensions [3].
+  const optional = tbsFields.slice(hasVersion ? 7 : 6);
+  if (optional.some((f, i) => f.idBlock.tagClass !== 3 || f.idBlock.tagNumber < 1 || f.idBlock.tagNumber > 3 || (i > 0 && f.idBlock.tagNumber <= optional[i - 1]!.idBlock.tagNumber))) {
+    throw new DerError('invalid', 'tbsCertificate: unexpected fields');
   }
-  const serial = readIntegerBytes(der, fields[i++], 'serialNumber');
-  const innerAlgT = expectTag(fields[i++], tags.sequence, 'tbsCertificate signature');
-  const issuer = readName(der, fields[i++], 'issuer');
-  const [notBeforeT, notAfterT, ...moreTimes] = sequenceOf(der, fields[i++], 'validity');
-  if (moreTimes.length > 0) throw new DerError('invalid', 'validity: more than two times');
-  const notBefore = readTime(der, notBeforeT, 'notBefore');
-  const notAfter = readTime(der, notAfterT, 'notAfter');
-  const subjectT = fields[i++];
-  const subject = readName(der, subjectT, 'subject');
-  const { spkiDer, ...key } = readKey(der, fields[i++]);
-  let ext = emptyExtensions();
-  for (; i < fields.length; i++) {
-    const field = fields[i] as Tlv;
-    if (field.tag === context(1, false) || field.tag === context(2, false)) continue; // issuer/subject unique ids
-    if (field.tag !== context(3, true)) throw new DerError('invalid', `tbsCertificate: unexpected field with tag 0x${field.tag.toString(16)}`);
-    const inner = children(der, field);
-    if (inner.length !== 1) throw new DerError('invalid', 'extensions: expected one SEQUENCE');
-    ext = readExtensions(der, inner[0] as Tlv);
-  }
-  const innerAlg = whole(der, innerAlgT);
-  const outerAlg = whole(der, expectTag(outerAlgT, tags.sequence, 'signatureAlgorithm'));
+  const [notBeforeNode, notAfterNode] = assertFields(at(4), 2, 2, 'validity') as [asn1js.AsnType, asn1js.AsnType];
+  assertFields(at(2), 1, 2, 'signature algorithm');
+  assertFields(outerAlgNode, 1, 2, 'signatureAlgorithm');
+  assertFields(at(6), 2, 2, 'subjectPublicKeyInfo');
+  assertFields(fieldsOf(at(6))[0]!, 1, 2, 'public key algorithm');
+  assertNameShape(at(3), 'issuer');
+  assertNameShape(at(5), 'subject');
+  const extensionsNode = optional.find((f) => f.idBlock.tagNumber === 3);
+  if (extensionsNode) assertExtensionsShape(assertFields(extensionsNode, 1, 1, 'extensions')[0]!, 'extension');
+  const serial = contentOf(cert.serialNumber);
+  const spkiDer = at(6).valueBeforeDecodeView;
+  if (signatureNode.valueBlock.unusedBits !== 0) throw new DerError('invalid', 'signatureValue: not a whole number of octets');
   return {
     der,
-    tbs: whole(der, tbsT as Tlv),
-    signatureValue: readOctetAlignedBits(der, signatureT, 'signatureValue'),
+    tbs: cert.tbsView,
+    signatureValue: signatureNode.valueBlock.valueHexView,
     spkiDer,
-    subjectDer: whole(der, subjectT as Tlv),
+    subjectDer: at(5).valueBeforeDecodeView,
     sha256,
-    version,
-    subject,
-    issuer,
+    version: hasVersion ? smallInteger(fieldsOf(tbsFields[0] as asn1js.AsnType)[0] as asn1js.AsnType, 'version') + 1 : 1,
+    subject: readName(cert.subject, 'subject'),
+    issuer: readName(cert.issuer, 'issuer'),
     serialHex: hex(serial),
     serialNegative: ((serial[0] ?? 0) & 0x80) !== 0,
     serialOctets: serial.length,
-    notBefore,
-    notAfter,
-    key,
-    signature: readSignatureAlgorithm(der, outerAlgT),
-    signatureAlgorithmsMatch: Buffer.compare(innerAlg, outerAlg) === 0,
-    ext,
+    notBefore: timeOf(notBeforeNode),
+    notAfter: timeOf(notAfterNode),
+    key: readKey(cert.subjectPublicKeyInfo, spkiDer),
+    signature: readSignatureAlgorithm(cert.signatureAlgorithm),
+    signatureAlgorithmsMatch: Buffer.compare(at(2).valueBeforeDecodeView, outerAlgNode.valueBeforeDecodeView) === 0,
+    ext: readExtensions(cert.extensions ?? []),
   };
 }
 
-/**
- * CertificationRequest ::= SEQUENCE { certificationRequestInfo SEQUENCE { version, subject,
- * subjectPKInfo, attributes [0] }, signatureAlgorithm, signature } (RFC 2986).
- */
+/** CertificationRequest (RFC 2986): certificationRequestInfo { version, subject, subjectPKInfo, attributes [0] }, signatureAlgorithm, signature. */
 export function parseCsr(der: Uint8Array): CsrView {
   return readStructure(der, 'NOT_A_CSR', (root) => {
-    const [infoT, algT, signatureT, ...extra] = sequenceOf(der, root, 'certification request');
-    if (extra.length > 0) throw new DerError('invalid', 'certification request: more than three fields');
-    const [versionT, subjectT, spkiT, attributesT, ...more] = sequenceOf(der, infoT, 'certificationRequestInfo');
-    if (more.length > 0) throw new DerError('invalid', 'certificationRequestInfo: unexpected fields');
-    readSmallInteger(der, versionT, 'version');
-    const subject = readName(der, subjectT, 'subject');
-    const { spkiDer, ...key } = readKey(der, spkiT);
+    const csr = asStructure('certification request', () => new pkijs.CertificationRequest({ schema: root }));
+    const [infoNode, algNode, signatureNode] = assertFields(root, 3, 3, 'certification request') as [asn1js.AsnType, asn1js.AsnType, asn1js.BitString];
+    const info = assertFields(infoNode, 3, 4, 'certificationRequestInfo');
+    smallInteger(info[0] as asn1js.AsnType, 'version');
+    assertFields(algNode, 1, 2, 'signatureAlgorithm');
+    assertFields(info[2]!, 2, 2, 'subjectPublicKeyInfo');
+    assertFields(fieldsOf(info[2]!)[0]!, 1, 2, 'public key algorithm');
+    assertNameShape(info[1]!, 'subject');
+    for (const attribute of info[3] ? fieldsOf(info[3]) : []) assertFields(attribute, 2, 2, 'attribute');
+    const spkiDer = (info[2] as asn1js.AsnType).valueBeforeDecodeView;
     let requested = emptyExtensions();
-    for (const attribute of attributesT ? sequenceOf(der, attributesT, 'attributes', context(0, true)) : []) {
-      const [typeT, valuesT] = sequenceOf(der, attribute, 'attribute');
-      if (readOid(der, typeT, 'attribute type') !== oids.extensionRequest) continue;
-      for (const value of sequenceOf(der, valuesT, 'extensionRequest values', tags.set)) {
-        requested = readExtensions(der, value);
+    for (const attribute of csr.attributes ?? []) {
+      if (attribute.type !== oids.extensionRequest) continue;
+      for (const value of attribute.values) {
+        const extensions = asStructure('extensionRequest', () => new pkijs.Extensions({ schema: value })).extensions;
+        assertExtensionsShape(value, 'requested extension');
+        requested = readExtensions(extensions);
       }
     }
+    if (signatureNode.valueBlock.unusedBits !== 0) throw new DerError('invalid', 'signature: not a whole number of octets');
     return {
       der,
-      tbs: whole(der, infoT as Tlv),
-      signatureValue: readOctetAlignedBits(der, signatureT, 'signature'),
+      tbs: csr.tbsView,
+      signatureValue: signatureNode.valueBlock.valueHexView,
       spkiDer,
       sha256: sha256Hex(der),
-      subject,
-      key,
-      signature: readSignatureAlgorithm(der, algT),
+      subject: readName(csr.subject, 'subject'),
+      key: readKey(csr.subjectPublicKeyInfo, spkiDer),
+      signature: readSignatureAlgorithm(csr.signatureAlgorithm),
       requested,
     };
   });
 }
-
 /** Signed by its own key: verifies the signature with the certificate's own public key. */
 export function isSelfSigned(cert: CertificateView): boolean {
   // A certificate whose issuer is not its subject is not self-signed in any sense that matters here.
