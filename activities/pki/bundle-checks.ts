@@ -5,7 +5,7 @@
  */
 import { checkCertificate } from './certificate-checks';
 import { CheckReport, Finding, finding, summarise } from './findings';
-import { scanPem } from './pem';
+import { scanPem, toPem } from './pem';
 import type { CertificateRole, ParticipantIdentity, PkiPolicy } from './policy';
 import { CertificateView, isSelfSigned, parseCertificate, PkiInputError, signedBy } from './x509-model';
 
@@ -32,6 +32,12 @@ export interface BundleReport extends CheckReport {
   leaf: CertificateSummary | null;
   /** leaf first, root (or last certificate found) last. */
   path: CertificateSummary[];
+  /**
+   * What the hub stores and uses, repaired: the leaf then its intermediates in order, once each,
+   * nothing else (no root, no stray certificate, no text); `rootPem` is the self-signed root the
+   * bundle carried, if any. Null when no leaf could be identified.
+   */
+  normalised: { chainPem: string; rootPem: string | null } | null;
 }
 
 export function summariseCertificate(c: CertificateView): CertificateSummary {
@@ -55,8 +61,14 @@ function mayHaveIssued(issuer: CertificateView, child: CertificateView): boolean
   return aki === null || ski === null || aki === ski;
 }
 
-function report(findings: Finding[], policy: PkiPolicy, leaf: CertificateView | null, path: CertificateView[]): BundleReport {
-  return { ...summarise(findings, policy.warnBlocks), leaf: leaf ? summariseCertificate(leaf) : null, path: path.map(summariseCertificate) };
+function report(findings: Finding[], policy: PkiPolicy, leaf: CertificateView | null, path: CertificateView[], rootInPath = false): BundleReport {
+  const chain = rootInPath ? path.slice(0, -1) : path;
+  return {
+    ...summarise(findings, policy.warnBlocks),
+    leaf: leaf ? summariseCertificate(leaf) : null,
+    path: path.map(summariseCertificate),
+    normalised: leaf ? { chainPem: chain.map((c) => toPem('CERTIFICATE', c.der)).join(''), rootPem: rootInPath ? toPem('CERTIFICATE', path[path.length - 1]!.der) : null } : null,
+  };
 }
 
 export async function checkBundle(pemText: string, opts: BundleCheckOptions): Promise<BundleReport> {
@@ -248,7 +260,8 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
       }),
     );
   });
-  return report(findings, policy, leaf, path);
+  // A self-signed top above the leaf is the participant's root: kept apart from the chain to present.
+  return report(findings, policy, leaf, path, selfSignedTop && path.length > 1);
 }
 
 function sameSubjectAsIssuer(c: CertificateView): boolean {

@@ -11,7 +11,8 @@ import { hostDeclared } from './certificate-checks';
 import { checkCsr, checkParsedCsr, CsrReport, readCsrPem } from './csr-checks';
 import type { Finding } from './findings';
 import type { IssuedCertificateRegistry, IssuedCertificateRecord } from './issued-registry';
-import { encodeName, extensions, keyIdentifier, randomSerial } from './certificate-builder';
+import type * as pkijs from 'pkijs';
+import { buildName, extensions, keyIdentifier, randomSerial } from './certificate-builder';
 import type { CaSigner } from './local-hub-ca';
 import { toPem } from './pem';
 import { CertificateRole, ParticipantIdentity, PkiPolicy, policyFor } from './policy';
@@ -55,7 +56,7 @@ const failing = (findings: Finding[]) => findings.filter((f) => f.result === 'fa
 
 export class CsrSigningService {
   private inFlight = new Map<string, Promise<IssuedCertificate>>();
-  private readonly fixed = new Map<string, Uint8Array[]>();
+  private readonly fixed = new Map<string, pkijs.Extension[]>();
 
   constructor(
     private readonly ca: CaSigner,
@@ -113,7 +114,7 @@ export class CsrSigningService {
     const notAfter = requestedEnd > this.ca.issuing.notAfter ? this.ca.issuing.notAfter : requestedEnd;
 
     const der = await this.ca.issue({
-      subject: encodeName(subjectFor(request)),
+      subject: buildName(subjectFor(request)),
       spkiDer: csr.spkiDer,
       serial: randomSerial(),
       notBefore,
@@ -169,7 +170,7 @@ export class CsrSigningService {
   }
 
   /** The profile: nothing the CSR asked for is copied except SANs the participant declared. */
-  private profileExtensions(request: SignCsrRequest, csr: CsrView): Uint8Array[] {
+  private profileExtensions(request: SignCsrRequest, csr: CsrView): pkijs.Extension[] {
     const hosts = request.participant.hosts;
     let dns = csr.requested.sanDns.filter((n) => hostDeclared(n, hosts));
     let ips = csr.requested.sanIps.filter((n) => hostDeclared(n, hosts));
@@ -183,7 +184,7 @@ export class CsrSigningService {
   }
 
   /** The extensions that depend only on the role and key type (and the CA's key id), encoded once. */
-  private fixedExtensions(role: SignableRole, keyAlgorithm: string): Uint8Array[] {
+  private fixedExtensions(role: SignableRole, keyAlgorithm: string): pkijs.Extension[] {
     const key = `${role}/${keyAlgorithm}`;
     let fixed = this.fixed.get(key);
     if (fixed === undefined) {

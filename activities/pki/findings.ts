@@ -11,7 +11,10 @@ export interface Finding {
 export interface CheckReport {
   /** The worst result among the findings (`pass` when all pass or do not apply). */
   verdict: 'pass' | 'warn' | 'fail';
-  /** Whether the report stops the step: any fail, or a warn when the policy says warnings block. */
+  /**
+   * Whether the report stops the step: any fail, or — when the policy says warnings block — a
+   * warning the hub cannot repair itself (see `repairedByHub`).
+   */
   blocking: boolean;
   findings: Finding[];
 }
@@ -66,6 +69,14 @@ export type CheckCode = (typeof checkCodes)[number];
 
 const rank: Record<CheckResult, number> = { 'not-applicable': 0, pass: 0, warn: 1, fail: 2 };
 
+/**
+ * Warnings about a bundle's packaging, which the hub repairs by storing and using the normalised
+ * chain (leaf, intermediates in order, no duplicates, no stray certificates, no text or other
+ * blocks): reported, never blocking, in any environment. A private key sent along is a `fail`,
+ * not one of these.
+ */
+export const repairedByHub: ReadonlySet<CheckCode> = new Set<CheckCode>(['CHAIN_ORDER', 'PEM_NO_JUNK', 'CHAIN_NO_DUPLICATES', 'CHAIN_NO_UNRELATED', 'PEM_NON_CERTIFICATE_BLOCK']);
+
 export function finding(
   code: CheckCode,
   result: CheckResult,
@@ -78,5 +89,6 @@ export function finding(
 export function summarise(findings: Finding[], warnBlocks: boolean): CheckReport {
   const worst = findings.reduce((w, f) => Math.max(w, rank[f.result]), 0);
   const verdict = worst === 2 ? 'fail' : worst === 1 ? 'warn' : 'pass';
-  return { verdict, blocking: verdict === 'fail' || (verdict === 'warn' && warnBlocks), findings };
+  const riskyWarning = findings.some((f) => f.result === 'warn' && !repairedByHub.has(f.code));
+  return { verdict, blocking: verdict === 'fail' || (warnBlocks && riskyWarning), findings };
 }

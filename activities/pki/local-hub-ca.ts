@@ -10,15 +10,17 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DomainError } from '../domain-error';
+import type * as pkijs from 'pkijs';
 import {
+  buildCertificate,
+  buildName,
   CertificateTemplate,
-  encodeCertificate,
-  encodeName,
-  encodeTbs,
   extensions,
   keyIdentifier,
+  nameFromDer,
   randomSerial,
   signatureAlgorithmFor,
+  signCertificate,
 } from './certificate-builder';
 import { scanPem, toPem } from './pem';
 import { verifySignature } from './signature-verify';
@@ -40,15 +42,13 @@ export interface CaSigner {
 const signAsync = promisify(signCallback);
 const generateRsa = (modulusLength: number) => promisify(generateKeyPair)('rsa', { modulusLength, publicExponent: 0x10001 });
 
-/** Encodes the TBS, signs it with `key`, and returns the certificate DER. */
-async function signCertificate(template: CertificateTemplate, issuerName: Uint8Array, key: KeyObject): Promise<Uint8Array> {
+/** Builds the certificate with pkijs, signs its TBS with `key`, and returns the certificate DER. */
+function issueWith(template: CertificateTemplate, issuerName: pkijs.RelativeDistinguishedNames, key: KeyObject): Promise<Uint8Array> {
   const algorithm = signatureAlgorithmFor(key);
-  const tbs = encodeTbs(template, issuerName, algorithm);
-  const signature = await signAsync(algorithm.hash, tbs, key);
-  return encodeCertificate(tbs, algorithm, signature);
+  return signCertificate(buildCertificate(template, issuerName, algorithm), async (tbs) => new Uint8Array(await signAsync(algorithm.hash, tbs, key)));
 }
 
-function caExtensions(spkiDer: Uint8Array, issuerKeyId: Uint8Array | null, pathLen?: number): Uint8Array[] {
+function caExtensions(spkiDer: Uint8Array, issuerKeyId: Uint8Array | null, pathLen?: number): pkijs.Extension[] {
   const ski = keyIdentifier(spkiDer);
   return [
     extensions.basicConstraints(true, pathLen),
@@ -83,6 +83,8 @@ export interface EmbeddedCaOptions {
 export class LocalHubCa implements CaSigner {
   readonly #issuingKey: KeyObject;
   readonly #chainPem: string;
+  /** The issuing CA's subject as encoded: the issuer of everything it signs, byte for byte. */
+  readonly #issuerName: pkijs.RelativeDistinguishedNames;
 
   private constructor(
     readonly root: CertificateView,
@@ -91,6 +93,7 @@ export class LocalHubCa implements CaSigner {
   ) {
     this.#issuingKey = issuingKey;
     this.#chainPem = toPem('CERTIFICATE', issuing.der) + toPem('CERTIFICATE', root.der);
+    this.#issuerName = nameFromDer(issuing.subjectDer);
   }
 
   chainPem(): string {
@@ -98,7 +101,7 @@ export class LocalHubCa implements CaSigner {
   }
 
   issue(template: CertificateTemplate): Promise<Uint8Array> {
-    return signCertificate(template, this.issuing.subjectDer, this.#issuingKey);
+    return issueWith(template, this.#issuerName, this.#issuingKey);
   }
 
   /** Production: CA material from PEM files; checks that the key belongs to the issuing certificate. */
@@ -145,8 +148,8 @@ export class LocalHubCa implements CaSigner {
 
     const rootKeys = await generateRsa(3072);
     const rootSpki = spkiOf(rootKeys.publicKey);
-    const rootName = encodeName({ CN: `${opts.hubName} Root CA`, O: opts.hubName });
-    const rootDer = await signCertificate(
+    const rootName = buildName({ CN: `${opts.hubName} Root CA`, O: opts.hubName });
+    const rootDer = await issueWith(
       { subject: rootName, spkiDer: rootSpki, serial: randomSerial(), notBefore, notAfter: years(20), extensions: caExtensions(rootSpki, null) },
       rootName,
       rootKeys.privateKey,
@@ -154,9 +157,9 @@ export class LocalHubCa implements CaSigner {
 
     const issuingKeys = await generateRsa(2048);
     const issuingSpki = spkiOf(issuingKeys.publicKey);
-    const issuingDer = await signCertificate(
+    const issuingDer = await issueWith(
       {
-        subject: encodeName({ CN: `${opts.hubName} Issuing CA 1`, O: opts.hubName }),
+        subject: buildName({ CN: `${opts.hubName} Issuing CA 1`, O: opts.hubName }),
         spkiDer: issuingSpki,
         serial: randomSerial(),
         notBefore,

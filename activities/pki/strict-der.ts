@@ -1,9 +1,11 @@
 /**
  * asn1js decodes BER; certificates and CSRs must be DER. This module decodes with asn1js and then
- * refuses what DER forbids: asn1js re-encodes every node in canonical form (shortest definite
- * lengths), so the re-encoding must equal the input byte for byte; what re-encoding cannot tell
- * (asn1js keeps INTEGER and BOOLEAN octets and long-form lengths as they came, and parses times
- * leniently) is checked explicitly on each node's content octets.
+ * walks the decoded tree once, refusing what DER forbids on each node's header and content octets
+ * as they were in the input: indefinite and non-minimal lengths, constructed strings, non-minimal
+ * INTEGERs, BOOLEANs other than 00/FF, malformed or rolled-over times, badly encoded OIDs and BIT
+ * STRING headers. (Comparing a re-encoding with the input would find the length problems too, but
+ * asn1js keeps INTEGER, BOOLEAN and time octets as they came, so the explicit checks are needed
+ * anyway, and the re-encoding doubled the cost of a read: see bench/RESULTS.md.)
  *
  * A BER-only encoding is `not-canonical`; bytes that are not ASN.1 at all are `invalid`.
  */
@@ -53,8 +55,6 @@ export function decodeDer(bytes: Uint8Array): asn1js.AsnType {
   const end = lenBlock.isIndefiniteForm ? decoded.offset : idBlock.blockLength + lenBlock.blockLength + lenBlock.length;
   if (end < bytes.length) throw new TrailingDataError(bytes.length - end);
   assertCanonical(decoded.result);
-  const reencoded = new Uint8Array(decoded.result.toBER());
-  if (Buffer.compare(reencoded, bytes) !== 0) throw new DerError('not-canonical', 'the encoding is BER, not DER (it differs from its canonical re-encoding)');
   return decoded.result;
 }
 
@@ -62,7 +62,11 @@ function assertCanonical(node: asn1js.AsnType): void {
   const { idBlock, lenBlock } = node;
   if (idBlock.isHexOnly || idBlock.tagNumber >= 31) throw new DerError('invalid', 'high tag numbers are not used in X.509');
   if (lenBlock.isIndefiniteForm) throw new DerError('not-canonical', 'indefinite length (BER, not DER)');
-  if (lenBlock.longFormUsed && lenBlock.length < 0x80) throw new DerError('not-canonical', `long-form length ${lenBlock.length} (DER uses the short form)`);
+  if (lenBlock.longFormUsed) {
+    // X.690 10.1: the fewest length octets; asn1js reads "82 00 05" as 5 and does not object.
+    const firstLengthOctet = node.valueBeforeDecodeView[idBlock.blockLength + 1];
+    if (lenBlock.length < 0x80 || firstLengthOctet === 0) throw new DerError('not-canonical', `length ${lenBlock.length} not in its shortest form (BER, not DER)`);
+  }
   if (idBlock.isConstructed) {
     if (idBlock.tagClass === universal && idBlock.tagNumber !== tag.sequence && idBlock.tagNumber !== tag.set) {
       throw new DerError('not-canonical', `constructed encoding of universal type ${idBlock.tagNumber} (BER, not DER)`);

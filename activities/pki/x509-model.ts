@@ -375,6 +375,14 @@ function emptyExtensions(): ExtensionsView {
   };
 }
 
+/** GeneralName ::= CHOICE { [0] otherName, [1] rfc822Name, [2] dNSName, [3] x400Address, [4] directoryName, [5] ediPartyName, [6] URI, [7] iPAddress, [8] registeredID }: which are constructed. */
+const constructedGeneralNames = new Set([0, 3, 4, 5]);
+
+function assertSequence(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
+  if (!(node instanceof asn1js.Sequence)) throw new DerError('invalid', `${what} is not a SEQUENCE`);
+  return node.valueBlock.value;
+}
+
 /** One extension's value (the DER inside extnValue) into the view. */
 function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean, value: Uint8Array): void {
   if (!knownExtensions.has(oid)) {
@@ -404,9 +412,15 @@ function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean
       view.extKeyUsage = [...asStructure('extKeyUsage', () => new pkijs.ExtKeyUsage({ schema: root })).keyPurposes];
       return;
     case oids.subjectAltName:
-      for (const name of asStructure('subjectAltName', () => new pkijs.AltName({ schema: root })).altNames) {
-        if (name.type === 2) view.sanDns.push(sevenBit(Buffer.from(String(name.value), 'latin1')).toLowerCase());
-        if (name.type === 7) view.sanIps.push(formatIp((name.value as asn1js.OctetString).valueBlock.valueHexView));
+      // GeneralNames read on the asn1js tree: pkijs's GeneralName schema builds the whole X.400
+      // address grammar for every name, which cost more than the rest of a certificate.
+      for (const name of assertSequence(root, 'subjectAltName')) {
+        const { tagClass, tagNumber, isConstructed } = name.idBlock;
+        if (tagClass !== 3 || tagNumber > 8 || isConstructed !== constructedGeneralNames.has(tagNumber)) {
+          throw new DerError('invalid', `subjectAltName: [${tagClass === 3 ? tagNumber : `class ${tagClass}`}] is not a GeneralName`);
+        }
+        if (tagNumber === 2) view.sanDns.push(sevenBit(contentOf(name)).toLowerCase());
+        if (tagNumber === 7) view.sanIps.push(formatIp(contentOf(name)));
       }
       return;
     case oids.subjectKeyIdentifier:
@@ -414,8 +428,9 @@ function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean
       view.subjectKeyId = hex(contentOf(root));
       return;
     case oids.authorityKeyIdentifier: {
-      const keyId = asStructure('authorityKeyIdentifier', () => new pkijs.AuthorityKeyIdentifier({ schema: root })).keyIdentifier;
-      view.authorityKeyId = keyId ? hex(keyId.valueBlock.valueHexView) : null;
+      // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … } (asn1js tree, as for SANs).
+      const keyId = assertSequence(root, 'authorityKeyIdentifier').find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0 && !f.idBlock.isConstructed);
+      view.authorityKeyId = keyId ? hex(contentOf(keyId)) : null;
       return;
     }
     default:

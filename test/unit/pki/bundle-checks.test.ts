@@ -59,8 +59,30 @@ describe('a bundle from a participant CA', () => {
     expect(results(report, 'PEM_NO_JUNK')).toEqual(['warn']);
     expect(results(report, 'CHAIN_BUILDS_TO_ROOT')).toEqual(['pass']);
     expect(report).toMatchObject({ verdict: 'warn', blocking: false });
-    // In production a warning blocks.
-    expect((await checkBundle(messy, production)).blocking).toBe(true);
+  });
+
+  it('repairs a reversed bundle with junk, a duplicate and a stray certificate without blocking, even in production', async () => {
+    const stray = ssl.selfSigned('stray', 'rsa:2048', '/C=GB/O=Elsewhere/CN=Stray Root');
+    const messy = `Bag Attributes: friendlyName acme\n${root.cert}\nsome notes\n${inter.cert}${stray.cert}${client.cert}${inter.cert}-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n`;
+    const report = await checkBundle(messy, production);
+    for (const code of ['CHAIN_ORDER', 'PEM_NO_JUNK', 'CHAIN_NO_DUPLICATES', 'CHAIN_NO_UNRELATED', 'PEM_NON_CERTIFICATE_BLOCK'] as const) {
+      expect([code, results(report, code)]).toEqual([code, ['warn']]);
+    }
+    expect(report).toMatchObject({ verdict: 'warn', blocking: false });
+    // The chain the hub stores and uses: leaf, then the intermediate, once; the root apart.
+    expect(report.normalised).toEqual({ chainPem: client.cert + inter.cert, rootPem: root.cert });
+    const chainFile = ssl.write('normalised-chain.pem', report.normalised!.chainPem);
+    expect(ssl.run(['verify', '-CAfile', root.certFile, '-untrusted', chainFile, chainFile]).trim()).toBe(`${chainFile}: OK`);
+  });
+
+  it('keeps blocking in production on a warning that means a risk (validity running out)', async () => {
+    const expiring = ssl.signed('expiring', inter, { subject: leafSubject, ext: clientExt, days: 60 });
+    const messy = `${root.cert}${inter.cert}${expiring.cert}`;
+    const report = await checkBundle(messy, production);
+    expect(leafResult(report, 'CERT_MIN_REMAINING_VALIDITY')).toBe('warn');
+    expect(results(report, 'CHAIN_ORDER')).toEqual(['warn']);
+    expect(report).toMatchObject({ verdict: 'warn', blocking: true });
+    expect((await checkBundle(messy, sandbox)).blocking).toBe(false);
   });
 
   it('fails CHAIN_BUILDS_TO_ROOT naming the missing intermediate, where openssl verify fails too', async () => {

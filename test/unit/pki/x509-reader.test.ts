@@ -36,9 +36,9 @@ describe('the reader reads the recorded facts', () => {
    * Mutations the recorded reader read and this one refuses: each damages a part the recorded
    * reader never decoded and asn1js/pkijs now do — a signature AlgorithmIdentifier's OID or NULL
    * parameters (580, 616, 781, 1305, 1793, 1808), EC key parameters turned into a 5-octet BOOLEAN
-   * (2099), an authorityKeyIdentifier whose [0] tag became an APPLICATION tag (2705).
+   * (2099).
    */
-  const refusedNowReadBefore = [580, 616, 781, 1305, 1793, 1808, 2099, 2705];
+  const refusedNowReadBefore = [580, 616, 781, 1305, 1793, 1808, 2099];
 
   it('on 3,000 byte mutations: never crashes, never laxer, and reads the same facts whenever both readers read', () => {
     expect(recorded.mutations.length).toBe(3000);
