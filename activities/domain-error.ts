@@ -1,15 +1,20 @@
 /**
- * Errors of pure code (the jose model): a stable `code`, whether a retry can help, and details
- * safe to log and show. Activities turn them into ApplicationFailures at their edge.
+ * Errors of pure code (the jose model): a stable `code` from the product's one vocabulary
+ * (workflows/errors.ts), which also says whether a retry can help, and details safe to log and
+ * show. Activities turn them into ApplicationFailures at their edge.
  */
-export class DomainError<C extends string = string> extends Error {
+import { ErrorCode, errorCatalogue } from '../workflows/errors';
+
+export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly retryable: boolean;
+
   constructor(
     readonly code: C,
     message: string,
-    readonly retryable = false,
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = new.target.name;
+    this.retryable = errorCatalogue[code].retryable;
   }
 }

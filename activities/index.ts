@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { DomainError } from './domain-error';
-import type { DeliveryReceipt, GateOpenedNotification, Notifier } from './notify/notifier';
+import type { DeliveryReceipt, Notifier, WaitOpenedNotification } from './notify/notifier';
 import { BundleReport, checkBundle } from './pki/bundle-checks';
 import type { CsrReport } from './pki/csr-checks';
 import type { CsrSigningService, IssuedCertificate, SignCsrRequest } from './pki/csr-signing';
@@ -25,59 +25,60 @@ export interface CheckBundleInput {
   anchorAtHubCa?: boolean;
 }
 
+type ActivityFunction = (...args: never[]) => Promise<unknown>;
+
 /**
- * Domain errors leave an activity once, here, as ApplicationFailures whose `type` is the stable
- * code; retryability is what the error says, not a list of class names.
+ * The one error edge: domain errors leave an activity as ApplicationFailures whose `type` is the
+ * stable code and whose retryability is the code's (workflows/errors.ts), not a list of classes.
+ * Every activity of every group goes through it.
  */
-async function atEdge<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError) {
-      throw ApplicationFailure.create({
-        type: err.code,
-        message: err.message,
-        nonRetryable: !err.retryable,
-        details: [err.details],
-      });
-    }
-    throw err;
+function throughEdge<G extends Record<string, ActivityFunction>>(group: G): G {
+  const wrapped: Record<string, ActivityFunction> = {};
+  for (const [name, fn] of Object.entries(group)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (err instanceof DomainError) {
+          throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [err.details] });
+        }
+        throw err;
+      }
+    };
   }
+  return wrapped as G;
 }
 
-/** The only place ports are wired to activities; tests pass fakes here. */
-export function createActivities(deps: ActivityDeps) {
-  return {
-    async notifyGateOpened(notification: GateOpenedNotification): Promise<DeliveryReceipt> {
-      const receipt = await deps.notifier.notifyGateOpened(notification);
-      log.info('gate notification', {
-        gate: notification.gate,
-        role: notification.role,
-        participantId: notification.participantId,
-        firstDelivery: receipt.firstDelivery,
-      });
+function notifyActivities(deps: ActivityDeps) {
+  return throughEdge({
+    /** Tells the awaited role that a gate or submission opened; once per instance (idempotency key). */
+    async notifyWaitOpened(notification: WaitOpenedNotification): Promise<DeliveryReceipt> {
+      const receipt = await deps.notifier.notifyWaitOpened(notification);
+      log.info('wait notification', { instanceId: notification.instanceId, role: notification.role, participantId: notification.participantId, firstDelivery: receipt.firstDelivery });
       return receipt;
     },
+  });
+}
 
+function pkiActivities(deps: ActivityDeps) {
+  return throughEdge({
     /** Gating checks of a submitted certificate bundle; the report decides, the workflow acts on `blocking`. */
     async checkCertificateBundle(input: CheckBundleInput): Promise<BundleReport> {
-      return atEdge(() =>
-        checkBundle(input.pem, {
-          policy: policyFor(input.kind, input.environment),
-          role: input.role,
-          ...(input.participant ? { participant: input.participant } : {}),
-          ...(input.anchorAtHubCa ? { trustAnchors: [deps.ca.root] } : {}),
-        }),
-      );
+      return checkBundle(input.pem, {
+        policy: policyFor(input.kind, input.environment),
+        role: input.role,
+        ...(input.participant ? { participant: input.participant } : {}),
+        ...(input.anchorAtHubCa ? { trustAnchors: [deps.ca.root] } : {}),
+      });
     },
 
     async checkParticipantCsr(request: SignCsrRequest): Promise<CsrReport> {
-      return atEdge(() => deps.csrSigning.check(request));
+      return deps.csrSigning.check(request);
     },
 
     /** Idempotent: a retry (same step, same CSR) returns the certificate issued the first time. */
     async signParticipantCsr(request: SignCsrRequest): Promise<IssuedCertificate> {
-      const issued = await atEdge(() => deps.csrSigning.sign(request));
+      const issued = await deps.csrSigning.sign(request);
       log.info('certificate issued', {
         participantId: request.participant.participantId,
         environment: request.environment,
@@ -87,7 +88,26 @@ export function createActivities(deps: ActivityDeps) {
       });
       return issued;
     },
-  };
+  });
 }
 
-export type OnboardingActivities = ReturnType<typeof createActivities>;
+/** The only place ports are wired to activities, one group per capability; tests pass fakes here. */
+export function createActivities(deps: ActivityDeps) {
+  return { notify: notifyActivities(deps), pki: pkiActivities(deps) };
+}
+
+export type ActivityGroups = ReturnType<typeof createActivities>;
+export type NotifyActivities = ActivityGroups['notify'];
+export type PkiActivities = ActivityGroups['pki'];
+
+/** The flat record a Worker registers; activity names must be unique across groups. */
+export function activitiesOf(groups: ActivityGroups): Record<string, ActivityFunction> {
+  const flat: Record<string, ActivityFunction> = {};
+  for (const [group, activities] of Object.entries(groups)) {
+    for (const [name, fn] of Object.entries(activities as Record<string, ActivityFunction>)) {
+      if (name in flat) throw new TypeError(`activity ${name} of group ${group} is already registered by another group`);
+      flat[name] = fn;
+    }
+  }
+  return flat;
+}

@@ -30,7 +30,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, {
-      ...problemBody('route-not-found', `${request.method} ${request.url} is not a route of this API`),
+      ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`),
       instance: request.url,
     }),
   );

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   decideGate,
-  GateRecord,
+  GateInstance,
   OnboardingInput,
   OnboardingStatus,
   onboardingWorkflowId,
   statusQuery,
+  submit,
+  SubmissionInput,
+  SubmissionOutcome,
+  WorkflowByKind,
   workflowTypeByKind,
 } from '../workflows/messages';
-import { onboardingSearchAttributes } from '../workflows/search-attributes';
+import { startSearchAttributes } from '../workflows/search-attributes';
 import { ApiError } from './errors';
 import { fingerprintRequest } from './fingerprint';
 import type { GateDecisionBody, StartOnboardingBody } from './schemas/onboardings';
@@ -23,7 +28,8 @@ export interface OnboardingView {
 export interface OnboardingPort {
   start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }>;
   status(participantId: string): Promise<OnboardingView>;
-  decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateRecord>;
+  decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateInstance>;
+  submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
 }
 
@@ -41,7 +47,7 @@ export class OnboardingGateway implements OnboardingPort {
     const input: OnboardingInput = { ...body, requestFingerprint };
     let created = true;
     try {
-      await this.client.workflow.start(workflowTypeByKind[body.kind], {
+      await this.client.workflow.start<WorkflowByKind[typeof input.kind]>(workflowTypeByKind[input.kind], {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
@@ -49,13 +55,13 @@ export class OnboardingGateway implements OnboardingPort {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         memo: { requestFingerprint },
-        typedSearchAttributes: onboardingSearchAttributes({
+        typedSearchAttributes: startSearchAttributes({
           kind: body.kind,
           participantId: body.participantId,
           environment: 'sandbox',
-          step: 'application-review',
+          step: 'registration',
           state: 'in-progress',
-          awaiting: null,
+          awaiting: [],
         }),
       });
     } catch (err) {
@@ -63,7 +69,7 @@ export class OnboardingGateway implements OnboardingPort {
       const existing = await this.client.workflow.getHandle(workflowId).describe();
       if (existing.memo?.requestFingerprint !== requestFingerprint) {
         throw new ApiError(
-          'onboarding-conflict',
+          'ONBOARDING_CONFLICT',
           `Participant ${body.participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
           { workflowId },
         );
@@ -83,20 +89,29 @@ export class OnboardingGateway implements OnboardingPort {
    * Passes an approver's decision to the workflow as an Update; the workflow's validator answers
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
-  async decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateRecord> {
+  decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateInstance> {
+    return this.update(participantId, decideGate, body, idempotencyKey);
+  }
+
+  /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */
+  submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
+    return this.update(participantId, submit, submission, idempotencyKey);
+  }
+
+  private async update<R, A>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
     // While the workflow runs, Temporal itself answers a repeated update id with the first outcome.
-    // Once a decision has closed it (a rejection ends the onboarding), a retry of that decision,
-    // or its twin racing it, gets the recorded outcome from the history instead of a 409 or a 500.
-    const closed = async (status: string): Promise<GateRecord> => {
-      const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome(handle, idempotencyKey);
+    // Once an update has closed it (a rejection ends the onboarding), a retry of that update, or
+    // its twin racing it, gets the recorded outcome from the history instead of a 409 or a 500.
+    const closed = async (status: string): Promise<R> => {
+      const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, idempotencyKey);
       if (earlier !== null) return earlier;
-      throw new ApiError('onboarding-closed', `The onboarding is ${status.toLowerCase()}`);
+      throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${status.toLowerCase()}`);
     };
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') return closed(description.status.name);
     try {
-      return await handle.executeUpdate(decideGate, { args: [body], updateId: idempotencyKey ?? randomUUID() });
+      return await handle.executeUpdate(definition, { args: [arg], updateId: idempotencyKey ?? randomUUID() });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;
       const now = (await handle.describe()).status.name;
@@ -106,14 +121,14 @@ export class OnboardingGateway implements OnboardingPort {
   }
 
   /** The result of an update this key already completed, from the workflow's history; null when there is none. */
-  private async earlierOutcome(handle: WorkflowHandle, updateId: string): Promise<GateRecord | null> {
+  private async earlierOutcome<R>(handle: WorkflowHandle, updateId: string): Promise<R | null> {
     const history = await handle.fetchHistory();
     for (const event of history.events ?? []) {
       const completed = event.workflowExecutionUpdateCompletedEventAttributes;
       if (completed?.meta?.updateId !== updateId) continue;
       const success = completed.outcome?.success?.payloads?.[0];
       if (!success) return null; // a failed update: let the normal path answer again
-      return this.client.options.loadedDataConverter.payloadConverter.fromPayload<GateRecord>(success);
+      return this.client.options.loadedDataConverter.payloadConverter.fromPayload<R>(success);
     }
     return null;
   }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, OnboardingActivities } from '../activities';
+import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
 import { CsrSigningService } from '../activities/pki/csr-signing';
 import { FileIssuedCertificateRegistry } from '../activities/pki/issued-registry';
@@ -14,7 +14,7 @@ export interface OnboardingWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: OnboardingActivities;
+  activities: ActivityGroups;
   /** A pre-built bundle (tests bundle once per file); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
@@ -33,7 +33,7 @@ export async function openHubCa(config: HubCaConfig): Promise<LocalHubCa> {
 /** Production wiring of the activity ports to their embedded adapters. */
 export async function createDefaultActivities(
   config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays'>,
-): Promise<OnboardingActivities> {
+): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const registry = new FileIssuedCertificateRegistry(path.join(config.dataDir, 'pki', 'issued-certificates.json'));
   return createActivities({
@@ -48,7 +48,7 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    activities: opts.activities,
+    activities: activitiesOf(opts.activities),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

@@ -1,98 +1,159 @@
 /**
  * The frame every kind's journey runs in: one typed state object per onboarding, and one
  * transition function that changes it and pushes search attributes and current details together,
- * so the `status` query and the Temporal UI can never disagree.
+ * so the `status` query and the Temporal UI never disagree.
+ *
+ * Every human wait is an instance — (gate or submission name, environment, round) — kept for good
+ * in `status.instances`; several may be open at once. Decisions and submissions arrive as Updates
+ * whose synchronous validators refuse what no open instance expects; submission handlers run their
+ * check activity under one mutex. Long journeys continue as new at checkpoints, carrying the state:
+ * step functions find their instance already in it and carry on where the last run stopped.
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
+  continueAsNew,
   log,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
+import { refuse } from './errors';
 import {
   AwaitedInput,
-  Decision,
   decideGate,
   decisions,
+  Decision,
   Environment,
+  environments,
+  FindingSummary,
   GateDecisionInput,
+  GateInstance,
   GateName,
-  GateRecord,
-  gateNames,
+  instanceId,
+  InstanceKey,
+  JourneyDeclaration,
   LifecycleState,
   OnboardingInput,
   OnboardingStatus,
-  onboardingKinds,
   participantIdPattern,
+  Role,
   statusQuery,
   StepName,
-  workflowFailureTypes,
+  submissionNames,
+  SubmissionInput,
+  SubmissionInstance,
+  SubmissionName,
+  SubmissionOutcome,
+  submit,
+  supportedKinds,
+  WaitInstance,
 } from './messages';
 import { onboardingSearchAttributes } from './search-attributes';
 
+/** Temporal suggests continue-as-new near 10k events or 10 MB; we go earlier unless told otherwise. */
+const defaultMaxHistoryEvents = 8_000;
+const maxNameLength = 200;
+const maxCommentLength = 2000;
+
 export interface TransitionChange {
   step?: StepName;
-  state: LifecycleState;
-  awaiting?: AwaitedInput | null;
+  environment?: Environment;
+  state?: LifecycleState;
   note: string;
 }
 
-const maxDecidedByLength = 200;
-const maxCommentLength = 2000;
+export interface WaitSpec<N> {
+  name: N;
+  /** Defaults to the journey's current environment. */
+  environment?: Environment;
+  /** Defaults to 1; a rework loop passes its round. */
+  round?: number;
+  /** Overrides the journey's `limits.waitDeadlineMs` for this wait. */
+  deadlineMs?: number;
+}
+
+export interface GateSpec extends WaitSpec<GateName> {
+  role: Exclude<Role, 'participant'>;
+}
+
+/** What a submission's check says: accepted or not, the findings to record, the report to return. */
+export interface SubmissionVerdict {
+  accepted: boolean;
+  findings: FindingSummary[];
+  report: Record<string, unknown>;
+  /** Recorded on the instance when accepted. */
+  artifact?: Record<string, unknown>;
+}
+
+export type SubmissionHandler = (input: SubmissionInput, instance: SubmissionInstance) => Promise<SubmissionVerdict>;
 
 function nowIso(): string {
   // Date.now() is deterministic inside the workflow sandbox (it is the workflow task's time).
   return new Date(Date.now()).toISOString();
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
 /** Guards against a start by some other client with a malformed input. */
 function assertValidInput(input: OnboardingInput): void {
   const problems: string[] = [];
-  if (typeof input?.participantId !== 'string' || !participantIdPattern.test(input.participantId)) {
-    problems.push('participantId');
+  if (!isObject(input)) throw refuse('INPUT_INVALID', 'Onboarding input is not an object', { fields: ['(input)'] });
+  if (typeof input.participantId !== 'string' || !participantIdPattern.test(input.participantId)) problems.push('participantId');
+  if (!(supportedKinds as readonly string[]).includes(input.kind)) problems.push('kind');
+  if (typeof input.participant?.legalName !== 'string') problems.push('participant.legalName');
+  if (input.kind === 'tpp' && !Array.isArray(input.application?.apis)) problems.push('application.apis');
+  if (typeof input.requestFingerprint !== 'string') problems.push('requestFingerprint');
+  if (input.resume !== undefined && (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))) {
+    problems.push('resume');
   }
-  if (!onboardingKinds.includes(input?.kind)) problems.push('kind');
-  if (typeof input?.participant?.legalName !== 'string') problems.push('participant.legalName');
-  if (!Array.isArray(input?.application?.apis)) problems.push('application.apis');
-  if (typeof input?.requestFingerprint !== 'string') problems.push('requestFingerprint');
-  if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `Onboarding input is invalid at: ${problems.join(', ')}`,
-      workflowFailureTypes.inputInvalid,
-      { fields: problems },
-    );
-  }
+  if (problems.length > 0) throw refuse('INPUT_INVALID', `Onboarding input is invalid at: ${problems.join(', ')}`, { fields: problems });
 }
+
+function freshStatus(input: OnboardingInput): OnboardingStatus {
+  const startedAt = new Date(workflowInfo().startTime.getTime()).toISOString();
+  return {
+    participantId: input.participantId,
+    kind: input.kind,
+    environment: 'sandbox',
+    step: 'registration',
+    state: 'in-progress',
+    awaiting: [],
+    instances: [],
+    participant: input.participant,
+    data: { kind: input.kind, application: input.application },
+    requestFingerprint: input.requestFingerprint,
+    startedAt,
+    updatedAt: startedAt,
+    continuedAsNew: 0,
+    history: [],
+  };
+}
+
+const openOnes = (instances: WaitInstance[]) => instances.filter((i) => i.status === 'open');
+
+const describeOpen = (s: OnboardingStatus) => s.awaiting.map((a) => a.instanceId);
 
 export class Journey {
   readonly status: OnboardingStatus;
+  private readonly submissionHandlers = new Map<SubmissionName, SubmissionHandler>();
+  /** Submission handlers call activities and change shared state: one at a time (safe-message-handlers). */
+  private readonly submissions = new Mutex();
+  /** Set while parallel waits unwind because one of them ended unsuccessfully (see `together`). */
+  private stopWaiting = false;
 
-  constructor(input: OnboardingInput, environment: Environment) {
+  constructor(
+    private readonly input: OnboardingInput,
+    readonly declaration: JourneyDeclaration,
+  ) {
     assertValidInput(input);
-    const startedAt = new Date(workflowInfo().startTime.getTime()).toISOString();
-    this.status = {
-      participantId: input.participantId,
-      kind: input.kind,
-      environment,
-      step: 'application-review',
-      state: 'in-progress',
-      awaiting: null,
-      participant: input.participant,
-      application: input.application,
-      gates: {},
-      requestFingerprint: input.requestFingerprint,
-      startedAt,
-      updatedAt: startedAt,
-      history: [],
-    };
+    this.status = input.resume ?? freshStatus(input);
     setHandler(statusQuery, () => this.status);
-    setHandler(decideGate, (decision) => this.recordDecision(decision), {
-      validator: (decision) => this.validateDecision(decision),
-    });
+    setHandler(decideGate, (decision) => this.recordDecision(decision), { validator: (decision) => this.validateDecision(decision) });
+    setHandler(submit, (submission) => this.handleSubmission(submission), { validator: (submission) => this.validateSubmission(submission) });
+    this.transition({ note: input.resume ? `continued as new (${this.status.continuedAsNew})` : 'onboarding started' });
   }
 
   /** The only way state changes: status, search attributes and current details move together. */
@@ -100,95 +161,258 @@ export class Journey {
     const at = nowIso();
     const s = this.status;
     if (change.step !== undefined) s.step = change.step;
-    s.state = change.state;
-    if (change.awaiting !== undefined) s.awaiting = change.awaiting;
+    if (change.environment !== undefined) s.environment = change.environment;
+    s.awaiting = openOnes(s.instances).map(
+      (i): AwaitedInput => ({ instanceId: i.id, type: i.type, name: i.name, environment: i.environment, round: i.round, role: i.role, since: i.openedAt }),
+    );
+    s.state = change.state ?? this.waitingState();
     s.updatedAt = at;
-    s.history.push({ at, step: s.step, state: s.state, note: change.note });
+    s.history.push({ at, step: s.step, environment: s.environment, state: s.state, note: change.note });
     upsertSearchAttributes(onboardingSearchAttributes(s));
     setCurrentDetails(renderCurrentDetails(s));
-    log.info('onboarding transition', { step: s.step, state: s.state, awaitingRole: s.awaiting?.role ?? null });
+    log.info('onboarding transition', { step: s.step, environment: s.environment, state: s.state, awaiting: describeOpen(s) });
   }
 
-  /** Records an event in the history without changing step or state. */
-  note(text: string): void {
-    this.transition({ state: this.status.state, note: text });
+  /**
+   * Moves the journey to a later environment (sandbox → production) inside the same workflow.
+   * Environments only move forward: a journey resumed after continue-as-new in production passes
+   * over its sandbox steps (found closed in the state) without moving back.
+   */
+  enter(environment: Environment): void {
+    if (environments.indexOf(environment) <= environments.indexOf(this.status.environment)) return;
+    this.transition({ environment, note: `entered ${environment}` });
   }
 
-  /** Ends the journey: waits for in-flight update handlers so none is cut off. */
-  async finish(state: 'completed' | 'rejected', note: string, step: StepName = this.status.step): Promise<OnboardingStatus> {
-    this.transition({ step, state, awaiting: null, note });
+  /**
+   * A safe point between steps: when the history is long (Temporal's suggestion, or our limit),
+   * wait for running handlers, then continue as new with the state. Step functions call it before
+   * opening a wait.
+   */
+  async checkpoint(): Promise<void> {
+    const info = workflowInfo();
+    const limit = this.input.limits?.maxHistoryEvents ?? defaultMaxHistoryEvents;
+    if (!info.continueAsNewSuggested && info.historyLength < limit) return;
     await condition(allHandlersFinished);
+    log.info('continuing as new', { historyLength: info.historyLength, limit });
+    const carried: OnboardingStatus = { ...this.status, continuedAsNew: this.status.continuedAsNew + 1 };
+    await continueAsNew<(input: OnboardingInput) => Promise<OnboardingStatus>>({ ...this.input, resume: carried });
+  }
+
+  /** Opens a gate instance, or finds it in the carried state (after continue-as-new or a repeated call). */
+  openGate(spec: GateSpec): GateInstance {
+    const key = this.keyOf(spec);
+    const existing = this.instance(key);
+    if (existing !== undefined) return existing as GateInstance;
+    const instance: GateInstance = {
+      ...key,
+      id: instanceId(key),
+      type: 'gate',
+      role: spec.role,
+      status: 'open',
+      openedAt: nowIso(),
+      deadlineAt: this.deadlineOf(spec),
+      closedAt: null,
+      decision: null,
+    };
+    this.status.instances.push(instance);
+    this.transition({ step: spec.name, note: `${instance.id}: waiting for ${spec.role}` });
+    return instance;
+  }
+
+  openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler): SubmissionInstance {
+    this.submissionHandlers.set(spec.name, handler);
+    const key = this.keyOf(spec);
+    const existing = this.instance(key);
+    if (existing !== undefined) return existing as SubmissionInstance;
+    const instance: SubmissionInstance = {
+      ...key,
+      id: instanceId(key),
+      type: 'submission',
+      role: 'participant',
+      status: 'open',
+      openedAt: nowIso(),
+      deadlineAt: this.deadlineOf(spec),
+      closedAt: null,
+      attempts: [],
+      artifact: null,
+    };
+    this.status.instances.push(instance);
+    this.transition({ step: spec.name, note: `${instance.id}: waiting for the participant's submission` });
+    return instance;
+  }
+
+  /** Waits until the instance is decided, accepted or past its deadline (then marked `expired`). */
+  async waitClosed<I extends WaitInstance>(instance: I): Promise<I> {
+    const remaining = instance.deadlineAt === null ? undefined : Math.max(0, Date.parse(instance.deadlineAt) - Date.now());
+    const done = () => instance.status !== 'open' || this.stopWaiting;
+    const closed = remaining === undefined ? (await condition(done), true) : await condition(done, remaining);
+    if (!closed) {
+      instance.status = 'expired';
+      instance.closedAt = nowIso();
+      this.transition({ note: `${instance.id}: expired waiting for ${instance.role}` });
+    }
+    return instance;
+  }
+
+  /**
+   * Waits run in parallel (e.g. the production certificate bundle beside the contract): resolves
+   * when all ended well, or as soon as one ended otherwise — the others stop waiting and stay
+   * open until `finish` withdraws them.
+   */
+  async together<T extends readonly (Promise<WaitInstance> | null)[]>(waits: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+    try {
+      return (await Promise.all(
+        waits.map((wait) =>
+          wait?.then((instance) => {
+            if (!succeeded(instance)) this.stopWaiting = true;
+            return instance;
+          }) ?? null,
+        ),
+      )) as { [K in keyof T]: Awaited<T[K]> };
+    } finally {
+      this.stopWaiting = false;
+    }
+  }
+
+  /** Ends the journey: open waits are withdrawn, in-flight handlers finish first. */
+  async finish(state: 'completed' | 'rejected' | 'expired', note: string): Promise<OnboardingStatus> {
+    await condition(allHandlersFinished);
+    for (const open of openOnes(this.status.instances)) {
+      open.status = 'withdrawn';
+      open.closedAt = nowIso();
+    }
+    this.transition({ step: state === 'completed' ? 'done' : this.status.step, state, note });
     return this.status;
   }
 
-  openGate(gate: GateName, role: GateRecord['role'], step: StepName): GateRecord {
-    const openedAt = nowIso();
-    const record: GateRecord = {
-      gate,
-      role,
-      status: 'pending',
-      openedAt,
-      decidedAt: null,
-      decidedBy: null,
-      comment: null,
-    };
-    this.status.gates[gate] = record;
-    this.transition({
-      step,
-      state: role === 'participant' ? 'awaiting-participant' : 'awaiting-approval',
-      awaiting: { gate, role, since: openedAt },
-      note: `${gate}: waiting for ${role}`,
-    });
-    return record;
+  instance(key: InstanceKey): WaitInstance | undefined {
+    const id = instanceId(key);
+    return this.status.instances.find((i) => i.id === id);
   }
 
-  gate(gate: GateName): GateRecord | undefined {
-    return this.status.gates[gate];
+  private keyOf<N extends GateName | SubmissionName>(spec: WaitSpec<N>): InstanceKey & { name: N } {
+    return { name: spec.name, environment: spec.environment ?? this.status.environment, round: spec.round ?? 1 };
+  }
+
+  private deadlineOf(spec: WaitSpec<unknown>): string | null {
+    const ms = spec.deadlineMs ?? this.input.limits?.waitDeadlineMs;
+    return ms === undefined ? null : new Date(Date.now() + ms).toISOString();
+  }
+
+  private waitingState(): LifecycleState {
+    const open = this.status.awaiting;
+    if (open.length === 0) return 'in-progress';
+    return open.every((a) => a.role === 'participant') ? 'awaiting-participant' : 'awaiting-approval';
+  }
+
+  /** The open instances of `name` (in `environment` when given). */
+  private openInstances<T extends WaitInstance['type']>(type: T, name: string, environment: Environment | undefined): Extract<WaitInstance, { type: T }>[] {
+    return openOnes(this.status.instances).filter(
+      (i): i is Extract<WaitInstance, { type: T }> => i.type === type && i.name === name && (environment === undefined || i.environment === environment),
+    );
+  }
+
+  /** Exactly one open instance, or a refusal that lists what is open. */
+  private theOpenInstance<T extends WaitInstance['type']>(type: T, name: string, environment: Environment | undefined): Extract<WaitInstance, { type: T }> {
+    const candidates = this.openInstances(type, name, environment);
+    const what = environment ? `${name} in ${environment}` : name;
+    if (candidates.length === 0) {
+      throw refuse(
+        type === 'gate' ? 'GATE_NOT_AWAITED' : 'SUBMISSION_NOT_AWAITED',
+        this.status.awaiting.length === 0
+          ? `The onboarding is not waiting for anything (state ${this.status.state}, step ${this.status.step})`
+          : `The onboarding is not waiting for ${what}; open: ${describeOpen(this.status).join(', ')}`,
+        { open: describeOpen(this.status), state: this.status.state },
+      );
+    }
+    if (candidates.length > 1) {
+      throw refuse(type === 'gate' ? 'DECISION_INVALID' : 'SUBMISSION_INVALID', `${name} is open in several environments: say which`, {
+        field: 'environment',
+        open: candidates.map((c) => c.id),
+      });
+    }
+    return candidates[0] as Extract<WaitInstance, { type: T }>;
   }
 
   /** Synchronous by necessity: an async validator's rejection never reaches the caller. */
   private validateDecision(input: GateDecisionInput): void {
-    const awaited = this.status.awaiting;
-    if (typeof input !== 'object' || input === null || !gateNames.includes(input.gate)) {
-      throw ApplicationFailure.nonRetryable('Unknown gate', workflowFailureTypes.decisionInvalid, { field: 'gate' });
+    if (!isObject(input) || typeof input.gate !== 'string') throw refuse('DECISION_INVALID', 'A decision names its gate', { field: 'gate' });
+    if (input.environment !== undefined && !environments.includes(input.environment)) {
+      throw refuse('DECISION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
     }
-    if (awaited === null || awaited.gate !== input.gate || this.gate(input.gate)?.status !== 'pending') {
-      throw ApplicationFailure.nonRetryable(
-        awaited === null
-          ? `The onboarding is not waiting for any approval (state ${this.status.state}, step ${this.status.step})`
-          : `The onboarding is waiting for ${awaited.gate}, not ${input.gate}`,
-        workflowFailureTypes.gateNotAwaited,
-        { awaiting: awaited?.gate ?? null, state: this.status.state },
-      );
-    }
+    this.theOpenInstance('gate', input.gate, input.environment);
     const invalid = decisionProblem(input);
-    if (invalid !== null) {
-      throw ApplicationFailure.nonRetryable(invalid.message, workflowFailureTypes.decisionInvalid, {
-        field: invalid.field,
-      });
-    }
+    if (invalid !== null) throw refuse('DECISION_INVALID', invalid.message, { field: invalid.field });
   }
 
-  private recordDecision(input: GateDecisionInput): GateRecord {
-    const record = this.gate(input.gate);
-    if (record === undefined || record.status !== 'pending') {
-      // The validator ran on this same state; reaching here means a replayed, already applied update.
-      throw ApplicationFailure.nonRetryable('Gate already decided', workflowFailureTypes.gateNotAwaited);
-    }
-    record.status = input.decision;
-    record.decidedAt = nowIso();
-    record.decidedBy = input.decidedBy;
-    record.comment = input.comment ?? null;
-    return { ...record };
+  private recordDecision(input: GateDecisionInput): GateInstance {
+    // The validator ran on this same state; this repeats it for an update replayed after acceptance.
+    const instance = this.theOpenInstance('gate', input.gate, input.environment);
+    const at = nowIso();
+    instance.status = input.decision;
+    instance.closedAt = at;
+    instance.decision = { decision: input.decision, decidedBy: input.decidedBy, comment: input.comment ?? null, at };
+    this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}` });
+    return { ...instance };
   }
+
+  private validateSubmission(input: SubmissionInput): void {
+    if (!isObject(input) || !(submissionNames as readonly string[]).includes(input.name)) {
+      throw refuse('SUBMISSION_INVALID', `A submission names one of: ${submissionNames.join(', ')}`, { field: 'name' });
+    }
+    if (input.environment !== undefined && !environments.includes(input.environment)) {
+      throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
+    }
+    if (typeof input.submittedBy !== 'string' || input.submittedBy.trim() === '' || input.submittedBy.length > maxNameLength) {
+      throw refuse('SUBMISSION_INVALID', `submittedBy must be a non-empty string of at most ${maxNameLength} characters`, { field: 'submittedBy' });
+    }
+    if (!isObject(input.payload)) throw refuse('SUBMISSION_INVALID', 'payload must be an object', { field: 'payload' });
+    this.theOpenInstance('submission', input.name, input.environment);
+  }
+
+  /**
+   * Runs the submission's check (an activity) under the mutex, records the attempt on the
+   * instance, and either accepts it (the step moves on) or refuses it with SUBMISSION_REFUSED
+   * carrying the findings — the participant fixes and submits again, as often as needed.
+   */
+  private handleSubmission(input: SubmissionInput): Promise<SubmissionOutcome> {
+    return this.submissions.runExclusive(async () => {
+      // Re-checked under the lock: an earlier submission may have been accepted meanwhile.
+      const instance = this.theOpenInstance('submission', input.name, input.environment);
+      const handler = this.submissionHandlers.get(input.name);
+      if (handler === undefined) throw refuse('STATE_CORRUPT', `No handler for the open submission ${instance.id}`);
+      const verdict = await handler(input, instance);
+      const at = nowIso();
+      instance.attempts.push({ at, submittedBy: input.submittedBy, accepted: verdict.accepted, findings: verdict.findings });
+      if (!verdict.accepted) {
+        this.transition({ note: `${instance.id}: submission ${instance.attempts.length} refused (${verdict.findings.filter((f) => f.result === 'fail').map((f) => f.code).join(', ') || 'blocking warnings'})` });
+        throw refuse('SUBMISSION_REFUSED', `The ${input.name} does not pass the checks`, { instanceId: instance.id, attempt: instance.attempts.length, report: verdict.report });
+      }
+      instance.status = 'accepted';
+      instance.closedAt = at;
+      instance.artifact = verdict.artifact ?? null;
+      this.transition({ note: `${instance.id}: submission ${instance.attempts.length} accepted from ${input.submittedBy}` });
+      return { instance: { ...instance }, report: verdict.report };
+    });
+  }
+}
+
+/** A wait that ended the way the journey goes on: a gate approved, a submission accepted. */
+export function succeeded(instance: WaitInstance): boolean {
+  return instance.status === 'approved' || instance.status === 'accepted';
+}
+
+/** The first wait among `instances` that ended (not merely stopped waiting) without success. */
+export function firstUnsuccessful(instances: readonly (WaitInstance | null)[]): WaitInstance | undefined {
+  return instances.find((i): i is WaitInstance => i !== null && i.status !== 'open' && !succeeded(i));
 }
 
 function decisionProblem(input: GateDecisionInput): { field: string; message: string } | null {
   if (!decisions.includes(input.decision as Decision)) {
     return { field: 'decision', message: `decision must be one of ${decisions.join(', ')}` };
   }
-  if (typeof input.decidedBy !== 'string' || input.decidedBy.trim() === '' || input.decidedBy.length > maxDecidedByLength) {
-    return { field: 'decidedBy', message: `decidedBy must be a non-empty string of at most ${maxDecidedByLength} characters` };
+  if (typeof input.decidedBy !== 'string' || input.decidedBy.trim() === '' || input.decidedBy.length > maxNameLength) {
+    return { field: 'decidedBy', message: `decidedBy must be a non-empty string of at most ${maxNameLength} characters` };
   }
   if (input.comment !== undefined && (typeof input.comment !== 'string' || input.comment.length > maxCommentLength)) {
     return { field: 'comment', message: `comment must be a string of at most ${maxCommentLength} characters` };
@@ -201,13 +425,10 @@ function decisionProblem(input: GateDecisionInput): { field: string; message: st
 
 /** Markdown for the UI's "Current Details": ids and roles only, never personal data or secrets. */
 export function renderCurrentDetails(s: OnboardingStatus): string {
-  const lines = [
-    `**${s.participantId}** · ${s.kind} · ${s.environment}`,
-    '',
-    `Step: \`${s.step}\` · State: \`${s.state}\``,
-  ];
-  if (s.awaiting !== null) {
-    lines.push('', `Waiting on **${s.awaiting.role}** for \`${s.awaiting.gate}\` since ${s.awaiting.since}`);
+  const lines = [`**${s.participantId}** · ${s.kind} · ${s.environment}`, '', `Step: \`${s.step}\` · State: \`${s.state}\``];
+  if (s.awaiting.length > 0) {
+    lines.push('', 'Waiting on:');
+    for (const a of s.awaiting) lines.push(`- **${a.role}** for \`${a.instanceId}\` since ${a.since}`);
   }
   const last = s.history[s.history.length - 1];
   if (last !== undefined) lines.push('', `Last: ${last.note} (${last.at})`);

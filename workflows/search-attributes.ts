@@ -3,15 +3,18 @@
  * `searchAttributes` in temporal-dev.yaml (a unit test holds the two together).
  * Never put secrets or personal data here: search attributes are not encrypted.
  */
-import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType, SearchAttributeUpdatePair } from '@temporalio/common';
 import type { OnboardingStatus } from './messages';
 
 export const OnboardingKindKey = defineSearchAttributeKey('OnboardingKind', SearchAttributeType.KEYWORD);
 export const OnboardingStepKey = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);
 export const OnboardingStateKey = defineSearchAttributeKey('OnboardingState', SearchAttributeType.KEYWORD);
 export const ParticipantIdKey = defineSearchAttributeKey('ParticipantId', SearchAttributeType.KEYWORD);
-export const AwaitingRoleKey = defineSearchAttributeKey('AwaitingRole', SearchAttributeType.KEYWORD);
+/** Every role the onboarding waits on now (several while waits run in parallel); empty when none. */
+export const AwaitingRoleKey = defineSearchAttributeKey('AwaitingRole', SearchAttributeType.KEYWORD_LIST);
 export const EnvironmentKey = defineSearchAttributeKey('Environment', SearchAttributeType.KEYWORD);
+/** Since when the oldest open wait has been open; unset when nothing is awaited. */
+export const WaitingSinceKey = defineSearchAttributeKey('WaitingSince', SearchAttributeType.DATETIME);
 
 export const onboardingSearchAttributeKeys = [
   OnboardingKindKey,
@@ -20,24 +23,27 @@ export const onboardingSearchAttributeKeys = [
   ParticipantIdKey,
   AwaitingRoleKey,
   EnvironmentKey,
+  WaitingSinceKey,
 ] as const;
 
-/** `AwaitingRole` when nobody is awaited (a keyword cannot be unset from a filter's view). */
-export const nobodyAwaited = 'none';
+type Visible = Pick<OnboardingStatus, 'kind' | 'participantId' | 'environment' | 'step' | 'state' | 'awaiting'>;
 
-/**
- * The six pairs for an onboarding's state: pushed by the workflow on every transition and set by
- * the API at start, so the UI can filter an onboarding before its first workflow task ran.
- */
-export function onboardingSearchAttributes(
-  s: Pick<OnboardingStatus, 'kind' | 'participantId' | 'environment' | 'step' | 'state' | 'awaiting'>,
-): SearchAttributePair[] {
+/** The attributes for an onboarding's state; `WaitingSince` null means "unset" (nothing awaited). */
+export function onboardingSearchAttributes(s: Visible): SearchAttributeUpdatePair[] {
+  const roles = [...new Set(s.awaiting.map((a) => a.role))].sort();
+  const oldest = s.awaiting.reduce<string | null>((min, a) => (min === null || a.since < min ? a.since : min), null);
   return [
     { key: OnboardingKindKey, value: s.kind },
     { key: ParticipantIdKey, value: s.participantId },
     { key: EnvironmentKey, value: s.environment },
     { key: OnboardingStepKey, value: s.step },
     { key: OnboardingStateKey, value: s.state },
-    { key: AwaitingRoleKey, value: s.awaiting?.role ?? nobodyAwaited },
+    { key: AwaitingRoleKey, value: roles },
+    { key: WaitingSinceKey, value: oldest === null ? null : new Date(oldest) },
   ];
+}
+
+/** The same, as set on start (no unset values): the UI can filter an onboarding before its first task ran. */
+export function startSearchAttributes(s: Visible): SearchAttributePair[] {
+  return onboardingSearchAttributes(s).filter((pair): pair is SearchAttributePair => pair.value !== null);
 }

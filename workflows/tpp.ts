@@ -1,20 +1,40 @@
-import { Journey } from './journey';
-import type { OnboardingInput, OnboardingStatus } from './messages';
-import { awaitApproval } from './steps/gates';
+import { firstUnsuccessful, Journey } from './journey';
+import { environments, journeys } from './messages';
+import type { OnboardingStatus, TppOnboardingInput, WaitInstance } from './messages';
+import { certificateBundleCheck } from './steps/certificate-bundle';
+import { awaitGate } from './steps/gates';
+import { awaitSubmission } from './steps/submissions';
 
 /**
  * Open-banking third party / API client (seeds 000, 002, 003), read top to bottom.
- * Today: the business team reviews the access request (use case, expected volume, APIs wanted).
- * Next (ROADMAP): certificate review, sandbox credentials, redirect/callback URLs, UAT, contract,
- * production CSR + IP allowlist, production credentials, go-live.
+ * 1. Business reviews the access request (use case, expected volume, APIs wanted).
+ * 2. Sandbox: the TPP submits its client certificate bundle until it passes the certificate review.
+ * 3. Production: the production bundle and the signed contract (legal), in parallel.
+ * 4. Ops approve go-live.
+ * Next (ROADMAP): credentials per environment, redirect/callback URLs, UAT, production CSR + IP allowlist.
  */
-export async function tppOnboarding(input: OnboardingInput): Promise<OnboardingStatus> {
-  const journey = new Journey(input, 'sandbox');
-  journey.transition({ step: 'application-review', state: 'in-progress', note: 'access request received' });
+export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
+  const journey = new Journey(input, journeys.tpp);
 
-  const review = await awaitApproval(journey, { gate: 'application-review', role: 'business', step: 'application-review' });
-  if (review.status === 'rejected') {
-    return journey.finish('rejected', `access request rejected: ${review.comment ?? ''}`.trim());
+  const review = await awaitGate(journey, { name: 'application-review', role: 'business', environment: 'sandbox' });
+  if (firstUnsuccessful([review])) return ended(journey, review);
+
+  for (const environment of environments) {
+    journey.enter(environment);
+    const waits = await journey.together([
+      awaitSubmission(journey, { name: 'certificate-bundle', environment }, certificateBundleCheck(journey, 'tls-client')),
+      environment === 'production' ? awaitGate(journey, { name: 'contract', role: 'legal', environment }) : null,
+    ]);
+    const failed = firstUnsuccessful(waits);
+    if (failed) return ended(journey, failed);
   }
-  return journey.finish('completed', 'onboarding complete', 'done');
+
+  const goLive = await awaitGate(journey, { name: 'go-live', role: 'ops', environment: 'production' });
+  if (firstUnsuccessful([goLive])) return ended(journey, goLive);
+  return journey.finish('completed', 'onboarding complete');
+}
+
+/** A wait that did not end well ends the journey (rework rounds arrive with the human-gates issue). */
+function ended(journey: Journey, instance: WaitInstance): Promise<OnboardingStatus> {
+  return journey.finish(instance.status === 'expired' ? 'expired' : 'rejected', `${instance.id} ${instance.status}`);
 }

@@ -1,13 +1,17 @@
-import type { Environment, GateName, OnboardingKind, Role } from '../../workflows/messages';
+import type { Environment, GateName, OnboardingKind, Role, SubmissionName, WaitInstance } from '../../workflows/messages';
 
-/** A message to the people who must act on a gate. Ids and roles only: no personal data. */
-export interface GateOpenedNotification {
-  /** Same key → delivered once, however often the activity is retried. */
+/** A message to the people who must act on an opened gate or submission. Ids and roles only: no personal data. */
+export interface WaitOpenedNotification {
+  /** Same key → delivered once, however often the activity is retried (built by `openedNotificationKey`). */
   idempotencyKey: string;
   participantId: string;
   kind: OnboardingKind;
   environment: Environment;
-  gate: GateName;
+  /** The instance opened: `<name>@<environment>#<round>`. */
+  instanceId: string;
+  type: WaitInstance['type'];
+  name: GateName | SubmissionName;
+  round: number;
   role: Role;
 }
 
@@ -18,7 +22,7 @@ export interface DeliveryReceipt {
   deliveredAt: string;
 }
 
-/** Port: how the hub reaches approvers (e-mail, chat, ticketing). */
+/** Port: how the hub reaches approvers and participants (e-mail, chat, ticketing). */
 export interface Notifier {
-  notifyGateOpened(notification: GateOpenedNotification): Promise<DeliveryReceipt>;
+  notifyWaitOpened(notification: WaitOpenedNotification): Promise<DeliveryReceipt>;
 }

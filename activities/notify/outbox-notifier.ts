@@ -1,8 +1,8 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DeliveryReceipt, GateOpenedNotification, Notifier } from './notifier';
+import type { DeliveryReceipt, WaitOpenedNotification, Notifier } from './notifier';
 
-interface OutboxLine extends GateOpenedNotification {
+interface OutboxLine extends WaitOpenedNotification {
   deliveredAt: string;
 }
 
@@ -16,14 +16,14 @@ export class OutboxNotifier implements Notifier {
 
   constructor(private readonly file: string) {}
 
-  notifyGateOpened(notification: GateOpenedNotification): Promise<DeliveryReceipt> {
+  notifyWaitOpened(notification: WaitOpenedNotification): Promise<DeliveryReceipt> {
     // Serialised so two concurrent deliveries of one key cannot both append.
     const run = this.queue.then(() => this.deliver(notification));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async deliver(notification: GateOpenedNotification): Promise<DeliveryReceipt> {
+  private async deliver(notification: WaitOpenedNotification): Promise<DeliveryReceipt> {
     const delivered = await this.load();
     const earlier = delivered.get(notification.idempotencyKey);
     if (earlier !== undefined) {

@@ -95,7 +95,7 @@ export class CsrSigningService {
     const policy = policyFor(request.kind, request.environment);
     const read = readCsrPem(request.csrPem, policy);
     if ('error' in read) {
-      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', false, {
+      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', {
         findings: [{ code: read.error.code, result: read.error.result, message: read.error.message }],
       });
     }
@@ -103,7 +103,7 @@ export class CsrSigningService {
     if (existing) return this.toIssued(existing, true);
     const report = await this.checkRead(request, read.csr, policy);
     if (report.blocking) {
-      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', false, {
+      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', {
         findings: failing(report.findings).map(({ code, result, message }) => ({ code, result, message })),
       });
     }
@@ -133,7 +133,7 @@ export class CsrSigningService {
       now,
     });
     if (lint.verdict !== 'pass') {
-      throw new CsrSigningError('CA_PROFILE_VIOLATION', 'The issued certificate does not pass the hub rules', false, {
+      throw new CsrSigningError('CA_PROFILE_VIOLATION', 'The issued certificate does not pass the hub rules', {
         findings: failing(lint.findings).map(({ code, result, message }) => ({ code, result, message })),
       });
     }

@@ -210,12 +210,12 @@ function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: asn
     if (!(err instanceof DerError)) throw err;
     const detail = { error: err.message };
     if (!wellFormed && err instanceof TrailingDataError) {
-      throw new PkiInputError('DER_TRAILING_DATA', 'The DER object is followed by extra bytes', false, { trailingBytes: err.trailingBytes });
+      throw new PkiInputError('DER_TRAILING_DATA', 'The DER object is followed by extra bytes', { trailingBytes: err.trailingBytes });
     }
-    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The data is BER, not DER: ${err.message}`, false, detail);
-    if (!wellFormed) throw new PkiInputError('DER_INVALID', 'The data is not valid DER', false, detail);
+    if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The data is BER, not DER: ${err.message}`, detail);
+    if (!wellFormed) throw new PkiInputError('DER_INVALID', 'The data is not valid DER', detail);
     const what = code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate';
-    throw new PkiInputError(code, `${what}: ${err.message}`, false, detail);
+    throw new PkiInputError(code, `${what}: ${err.message}`, detail);
   }
 }
 

@@ -18,7 +18,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       return { status: 'ready' };
     } catch (err) {
       request.log.warn({ err }, 'temporal not reachable');
-      return sendProblem(reply, problemBody('temporal-unavailable', 'Temporal did not answer'));
+      return sendProblem(reply, problemBody('TEMPORAL_UNAVAILABLE', 'Temporal did not answer'));
     }
   });
 };

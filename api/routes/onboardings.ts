@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { OnboardingPort } from '../onboarding-gateway';
 import {
+  certificateBundleBodySchema,
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
   participantParamsSchema,
@@ -32,6 +33,25 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
         request.headers['idempotency-key'],
       );
       return { decision, ...(await gateway.status(request.params.participantId)) };
+    },
+  );
+
+  /**
+   * The participant's certificate bundle for the open certificate review: 200 with the report when
+   * accepted; 422 SUBMISSION_REFUSED with the report (findings) in `context.report` when not — fix
+   * and send again, as often as needed.
+   */
+  app.post(
+    '/onboardings/:participantId/submissions/certificate-bundle',
+    { schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema } },
+    async (request) => {
+      const { pem, environment, submittedBy } = request.body;
+      const outcome = await gateway.submit(
+        request.params.participantId,
+        { name: 'certificate-bundle', submittedBy, payload: { pem }, ...(environment ? { environment } : {}) },
+        request.headers['idempotency-key'],
+      );
+      return { submission: outcome.instance, report: outcome.report, ...(await gateway.status(request.params.participantId)) };
     },
   );
 };

@@ -14,7 +14,7 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
   /** What participants install to trust the hub and to verify certificates it issued. */
   app.get('/pki/ca', async (_request, reply) => {
     const chain = await opts.caChainPem();
-    if (chain === null) throw new ApiError('ca-unavailable', 'The hub CA has not been created yet: start the worker once');
+    if (chain === null) throw new ApiError('CA_UNAVAILABLE', 'The hub CA has not been created yet: start the worker once');
     return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(chain);
   });
 

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  decisions,
-  gateNames,
-  participantIdPattern,
-  supportedKinds,
-} from '../../workflows/messages';
+import { decisions, environments, gateNames, participantIdPattern, supportedKinds } from '../../workflows/messages';
 
 export const participantIdSchema = z
   .string()
@@ -15,16 +10,17 @@ export const participantParamsSchema = z.strictObject({ participantId: participa
 /** ISO 3166-1 alpha-2 shape; the list itself is checked by the certificate rules later. */
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. GB');
 
-export const startOnboardingBodySchema = z.strictObject({
+const participantProfileSchema = z.strictObject({
+  legalName: z.string().trim().min(1).max(200),
+  country: countryCode,
+  contactEmail: z.email().max(254),
+});
+
+/** What a TPP / API client asks for (seed 000). */
+const tppStartSchema = z.strictObject({
   participantId: participantIdSchema,
-  kind: z.enum(supportedKinds, {
-    error: `kind must be one of: ${supportedKinds.join(', ')} (other kinds arrive with their journeys)`,
-  }),
-  participant: z.strictObject({
-    legalName: z.string().trim().min(1).max(200),
-    country: countryCode,
-    contactEmail: z.email().max(254),
-  }),
+  kind: z.literal('tpp'),
+  participant: participantProfileSchema,
   application: z.strictObject({
     useCase: z.string().trim().min(1).max(2000),
     expectedMonthlyVolume: z.number().int().nonnegative().max(1e12),
@@ -35,10 +31,17 @@ export const startOnboardingBodySchema = z.strictObject({
       .refine((apis) => new Set(apis).size === apis.length, 'apis must not repeat'),
   }),
 });
+
+/** One shape per kind, as the workflows' start input (`OnboardingInput`); more kinds join the union with their journeys. */
+export const startOnboardingBodySchema = z.discriminatedUnion('kind', [tppStartSchema], {
+  error: `kind must be one of: ${supportedKinds.join(', ')} (other kinds arrive with their journeys)`,
+});
 export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
 
 export const gateDecisionBodySchema = z.strictObject({
   gate: z.enum(gateNames),
+  /** Needed only when the gate is open in both environments at once. */
+  environment: z.enum(environments).optional(),
   decision: z.enum(decisions),
   decidedBy: z.string().trim().min(1).max(200),
   comment: z.string().max(2000).optional(),
@@ -51,3 +54,11 @@ export const idempotencyHeadersSchema = z.object({
     .regex(/^[A-Za-z0-9._:-]{8,128}$/, '8-128 characters of letters, digits and . _ : -')
     .optional(),
 });
+
+/** A participant's certificate bundle (PEM: leaf, intermediates, root in any order; text between blocks is ignored). */
+export const certificateBundleBodySchema = z.strictObject({
+  pem: z.string().min(1).max(512 * 1024),
+  environment: z.enum(environments).optional(),
+  submittedBy: z.string().trim().min(1).max(200),
+});
+export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;

@@ -97,7 +97,7 @@ describe('POST /onboardings', () => {
     const res = await app.inject({ method: 'POST', url: '/onboardings', payload: other });
     expect(res.statusCode).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json()).toMatchObject({ code: 'onboarding-conflict', status: 409, workflowId: 'onboarding-conflict-1' });
+    expect(res.json()).toMatchObject({ code: 'ONBOARDING_CONFLICT', status: 409, workflowId: 'onboarding-conflict-1' });
   });
 
   it('answers 400 problem+json naming each invalid field of a malformed body', async () => {
@@ -126,7 +126,7 @@ describe('GET /onboardings/:participantId', () => {
     const res = await app.inject({ method: 'GET', url: '/onboardings/nobody-here' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json().code).toBe('onboarding-not-found');
+    expect(res.json().code).toBe('ONBOARDING_NOT_FOUND');
   });
 });
 
@@ -206,7 +206,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
     await stack.client.workflow.getHandle('onboarding-closed-1').result();
     const res = await approve('closed-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(409);
-    expect(res.json().code).toBe('onboarding-closed');
+    expect(res.json().code).toBe('ONBOARDING_CLOSED');
   });
 
   it('applies a retried request with the same Idempotency-Key once', async () => {
@@ -234,13 +234,13 @@ describe('POST /onboardings/:participantId/approvals', () => {
     // Another key is another decision: the onboarding is over.
     const other = await approve('retry-2', body, { 'idempotency-key': 'decision-retry-2-0002' });
     expect(other.statusCode).toBe(409);
-    expect(other.json().code).toBe('onboarding-closed');
+    expect(other.json().code).toBe('ONBOARDING_CLOSED');
   });
 
   it('answers 404 for an unknown participant and 400 for a malformed decision', async () => {
     const unknown = await approve('nobody-here', { gate: 'application-review', decision: 'approved', decidedBy: 'x' });
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json().code).toBe('onboarding-not-found');
+    expect(unknown.json().code).toBe('ONBOARDING_NOT_FOUND');
     const bad = await approve('nobody-here', { gate: 'lunch', decision: 'maybe' });
     expect(bad.statusCode).toBe(400);
     expect((bad.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual([

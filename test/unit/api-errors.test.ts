@@ -10,7 +10,7 @@ function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
   const fail = async () => {
     throw new Error('secret internal detail: db password is hunter2');
   };
-  return { start: fail, status: fail, decide: fail, ping: async () => undefined, ...overrides };
+  return { start: fail, status: fail, decide: fail, submit: fail, ping: async () => undefined, ...overrides };
 }
 
 function appWith(gateway: OnboardingPort, bodyLimitBytes?: number) {
@@ -27,7 +27,7 @@ describe('API error edge', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
-    expect(res.json()).toMatchObject({ type: '/problems/malformed-json', code: 'malformed-json', status: 400 });
+    expect(res.json()).toMatchObject({ type: '/problems/malformed-json', code: 'MALFORMED_JSON', status: 400 });
   });
 
   it('answers 415 for a body that is not JSON by content type', async () => {
@@ -38,7 +38,7 @@ describe('API error edge', () => {
       payload: 'a,b',
     });
     expect(res.statusCode).toBe(415);
-    expect(res.json().code).toBe('unsupported-media-type');
+    expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 413 for a body over the limit', async () => {
@@ -48,7 +48,7 @@ describe('API error edge', () => {
       payload: { ...startBody('big-1'), padding: 'x'.repeat(4096) },
     });
     expect(res.statusCode).toBe(413);
-    expect(res.json().code).toBe('payload-too-large');
+    expect(res.json().code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers 400 naming an unknown field (bodies are strict)', async () => {
@@ -81,7 +81,7 @@ describe('API error edge', () => {
     const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/nowhere' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.json().code).toBe('route-not-found');
+    expect(res.json().code).toBe('ROUTE_NOT_FOUND');
   });
 
   it('answers 500 internal-error without leaking the cause', async () => {
@@ -91,7 +91,7 @@ describe('API error edge', () => {
       type: '/problems/internal-error',
       title: 'Internal error',
       status: 500,
-      code: 'internal-error',
+      code: 'INTERNAL_ERROR',
       instance: '/onboardings/acme',
     });
     expect(res.body).not.toContain('hunter2');
@@ -107,7 +107,7 @@ describe('health', () => {
   it('is ready only when Temporal answers', async () => {
     const down = await appWith(fakeGateway({ ping: async () => Promise.reject(new Error('down')) })).inject('/readyz');
     expect(down.statusCode).toBe(503);
-    expect(down.json().code).toBe('temporal-unavailable');
+    expect(down.json().code).toBe('TEMPORAL_UNAVAILABLE');
     const up = await appWith(fakeGateway()).inject('/readyz');
     expect(up.statusCode).toBe(200);
   });

@@ -9,6 +9,7 @@ const unusedGateway: OnboardingPort = {
   start: async () => Promise.reject(new Error('not used')),
   status: async () => Promise.reject(new Error('not used')),
   decide: async () => Promise.reject(new Error('not used')),
+  submit: async () => Promise.reject(new Error('not used')),
   ping: async () => undefined,
 };
 
@@ -45,7 +46,7 @@ describe('GET /pki/ca', () => {
   it('answers 503 ca-unavailable while no CA exists', async () => {
     const res = await app(async () => null).inject('/pki/ca');
     expect(res.statusCode).toBe(503);
-    expect(res.json().code).toBe('ca-unavailable');
+    expect(res.json().code).toBe('CA_UNAVAILABLE');
   });
 });
 
@@ -77,7 +78,7 @@ describe('POST /pki/checks/certificates', () => {
       payload: { pem: 'A'.repeat(10 * 1024 * 1024), kind: 'tpp', environment: 'sandbox', role: 'tls-client' },
     });
     expect(huge.statusCode).toBe(413);
-    expect(huge.json().code).toBe('payload-too-large');
+    expect(huge.json().code).toBe('PAYLOAD_TOO_LARGE');
     const bad = await app().inject({
       method: 'POST',
       url: '/pki/checks/certificates',

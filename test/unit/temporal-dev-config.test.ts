@@ -19,11 +19,13 @@ function withChange(change: (doc: Record<string, Record<string, unknown>>) => vo
 }
 
 describe('temporal-dev.yaml', () => {
-  it('pins CLI 1.5.1 and declares every search attribute the workflows push, as Keyword', () => {
+  it('pins CLI 1.5.1 and declares every search attribute the workflows push, with the type they push', () => {
     const config = loadDevConfig();
     expect(config.cli.version).toBe('1.5.1');
+    const yamlType = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', DATETIME: 'Datetime' } as Record<string, string>;
     const declared = Object.entries(config.searchAttributes);
-    expect(declared.sort()).toEqual(onboardingSearchAttributeKeys.map((k) => [k.name, 'Keyword']).sort());
+    expect(declared.sort()).toEqual(onboardingSearchAttributeKeys.map((k) => [k.name, yamlType[k.valueType]]).sort());
+    expect(config.searchAttributes).toMatchObject({ AwaitingRole: 'KeywordList', WaitingSince: 'Datetime' });
   });
 
   it('rejects an unknown key, naming it', () => {

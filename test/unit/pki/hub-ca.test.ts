@@ -144,7 +144,7 @@ describe('signing a participant CSR', () => {
     const { signing } = service();
     const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
-    const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.signParticipantCsr, request(csr)).catch((e: unknown) => e);
+    const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'CSR_REJECTED', nonRetryable: true });
   });

@@ -1,0 +1,65 @@
+/**
+ * The one error vocabulary of the product (the jose model): every failure an activity, a workflow
+ * or the API reports carries one of these codes, and each code knows whether a retry can help and
+ * which HTTP status the API answers with. Activities raise them as DomainErrors, turned into
+ * ApplicationFailures of the same `type` at their edge; workflows throw ApplicationFailures typed
+ * with them (`refuse`); the API renders them as problem+json with `code` = the code.
+ *
+ * Imported by workflow code: no Node APIs, no zod. Never rename a code; add new ones.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+interface CodeSpec {
+  status: number;
+  retryable: boolean;
+  title: string;
+}
+
+export const errorCatalogue = {
+  // Requests the API refuses before any workflow sees them.
+  VALIDATION_FAILED: { status: 400, retryable: false, title: 'The request is invalid' },
+  MALFORMED_JSON: { status: 400, retryable: false, title: 'The body is not valid JSON' },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false, title: 'No such route' },
+  ONBOARDING_NOT_FOUND: { status: 404, retryable: false, title: 'No onboarding for this participant' },
+  ONBOARDING_CONFLICT: { status: 409, retryable: false, title: 'An onboarding for this participant already exists with different details' },
+  ONBOARDING_CLOSED: { status: 409, retryable: false, title: 'The onboarding has already ended' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, title: 'The body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, title: 'Unsupported content type' },
+  TEMPORAL_UNAVAILABLE: { status: 503, retryable: true, title: 'The workflow service is unavailable' },
+  CA_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub CA is not available' },
+  INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
+
+  // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.
+  INPUT_INVALID: { status: 400, retryable: false, title: 'The onboarding input is invalid' },
+  GATE_NOT_AWAITED: { status: 409, retryable: false, title: 'The onboarding is not waiting for this decision' },
+  SUBMISSION_NOT_AWAITED: { status: 409, retryable: false, title: 'The onboarding is not waiting for this submission' },
+  DECISION_INVALID: { status: 422, retryable: false, title: 'The decision was refused by the workflow' },
+  SUBMISSION_INVALID: { status: 422, retryable: false, title: 'The submission is malformed' },
+  SUBMISSION_REFUSED: { status: 422, retryable: false, title: 'The submission does not pass the checks' },
+  STATE_CORRUPT: { status: 500, retryable: false, title: 'The onboarding state is inconsistent' },
+
+  // Activities: PKI input and the hub CA.
+  DER_INVALID: { status: 422, retryable: false, title: 'The data is not valid DER' },
+  DER_TRAILING_DATA: { status: 422, retryable: false, title: 'The DER object is followed by extra bytes' },
+  DER_NOT_CANONICAL: { status: 422, retryable: false, title: 'The data is BER, not DER' },
+  NOT_A_CERTIFICATE: { status: 422, retryable: false, title: 'The data is not a readable X.509 certificate' },
+  NOT_A_CSR: { status: 422, retryable: false, title: 'The data is not a readable PKCS#10 request' },
+  CSR_REJECTED: { status: 422, retryable: false, title: 'The CSR does not meet the hub policy' },
+  CA_PROFILE_VIOLATION: { status: 500, retryable: false, title: 'The hub CA would issue a certificate that breaks its own rules' },
+  CA_FILES_INVALID: { status: 500, retryable: false, title: 'The hub CA files are unusable' },
+  CA_KEY_MISMATCH: { status: 500, retryable: false, title: 'The hub CA key does not match its certificate' },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCatalogue, value);
+}
+
+/**
+ * A workflow's refusal: non-retryable, typed with its code, with secret-free details the API
+ * passes on (e.g. the open instances, or the findings of a refused submission).
+ */
+export function refuse(code: ErrorCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message, nonRetryable: !errorCatalogue[code].retryable, details: [details] });
+}

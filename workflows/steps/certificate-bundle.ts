@@ -1,0 +1,38 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { PkiActivities } from '../../activities';
+import type { CertificateRole } from '../../activities/pki/policy';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { FindingSummary } from '../messages';
+
+const { checkCertificateBundle } = proxyActivities<PkiActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
+/**
+ * The participant's certificate bundle, checked with the PKI rules of its kind and environment
+ * (seed 000's certificate review: RSA, 2048 bits, CA-signed, which certificate in the bundle
+ * signs). Accepted: the normalised chain and the leaf's identity become the instance's artifact.
+ */
+export function certificateBundleCheck(journey: Journey, role: CertificateRole): SubmissionHandler {
+  return async (input, instance) => {
+    const s = journey.status;
+    const payload = input.payload as { pem?: unknown };
+    const report = await checkCertificateBundle({
+      pem: typeof payload.pem === 'string' ? payload.pem : '',
+      kind: s.kind,
+      environment: instance.environment,
+      role,
+      participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: [] },
+    });
+    const findings: FindingSummary[] = report.findings
+      .filter((f) => f.result === 'warn' || f.result === 'fail')
+      .map(({ code, result, message }) => ({ code, result, message }));
+    return {
+      accepted: !report.blocking,
+      findings,
+      report: report as unknown as Record<string, unknown>,
+      artifact: report.leaf && report.normalised ? { leaf: report.leaf, chainPem: report.normalised.chainPem } : {},
+    };
+  };
+}
