@@ -24,7 +24,7 @@ describe('temporal-dev.yaml', () => {
     expect(config.cli.version).toBe('1.5.1');
     const yamlType = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', DATETIME: 'Datetime' } as Record<string, string>;
     const declared = Object.entries(config.searchAttributes);
-    expect(declared.sort()).toEqual(onboardingSearchAttributeKeys.map((k) => [k.name, yamlType[k.valueType]]).sort());
+    expect(declared.sort()).toEqual(onboardingSearchAttributeKeys.map((k) => [k.name, yamlType[k.type]]).sort());
     expect(config.searchAttributes).toMatchObject({ AwaitingRole: 'KeywordList', WaitingSince: 'Datetime' });
   });
 
