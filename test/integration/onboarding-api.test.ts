@@ -65,7 +65,7 @@ describe('POST /onboardings', () => {
       environment: 'sandbox',
       step: 'application-review',
       state: 'awaiting-approval',
-      awaiting: { gate: 'application-review', role: 'business' },
+      awaiting: [{ instanceId: 'application-review@sandbox#1', type: 'gate', name: 'application-review', environment: 'sandbox', round: 1, role: 'business', since: expect.any(String) }],
     });
   });
 
@@ -131,47 +131,63 @@ describe('GET /onboardings/:participantId', () => {
 });
 
 describe('search attributes', () => {
-  it('keeps OnboardingStep, OnboardingState and AwaitingRole current so the UI list can filter', async () => {
+  it('keeps OnboardingStep, OnboardingState, AwaitingRole and WaitingSince current so the UI list can filter', async () => {
     await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('sa-1') });
     const waiting = `ParticipantId = "sa-1" AND OnboardingStep = "application-review" AND OnboardingState = "awaiting-approval" AND AwaitingRole = "business"`;
     expect(await eventually(async () => ((await listIds(waiting)).length ? listIds(waiting) : undefined))).toEqual([
       'onboarding-sa-1',
     ]);
     await approve('sa-1', { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
-    const done = `ParticipantId = "sa-1" AND OnboardingStep = "done" AND OnboardingState = "completed" AND AwaitingRole = "none"`;
-    expect(await eventually(async () => ((await listIds(done)).length ? listIds(done) : undefined))).toEqual([
+    const next = `ParticipantId = "sa-1" AND OnboardingStep = "certificate-bundle" AND OnboardingState = "awaiting-participant" AND AwaitingRole = "participant"`;
+    expect(await eventually(async () => ((await listIds(next)).length ? listIds(next) : undefined))).toEqual([
       'onboarding-sa-1',
     ]);
     const description = await stack.client.workflow.getHandle('onboarding-sa-1').describe();
     const attributes = Object.fromEntries(
       onboardingSearchAttributeKeys.map((key) => [key.name, description.typedSearchAttributes.get(key)]),
     );
+    const status = (await app.inject({ method: 'GET', url: '/onboardings/sa-1' })).json().onboarding as OnboardingStatus;
     expect(attributes).toEqual({
       OnboardingKind: 'tpp',
       ParticipantId: 'sa-1',
       Environment: 'sandbox',
-      OnboardingStep: 'done',
-      OnboardingState: 'completed',
-      AwaitingRole: 'none',
+      OnboardingStep: 'certificate-bundle',
+      OnboardingState: 'awaiting-participant',
+      AwaitingRole: ['participant'],
+      WaitingSince: new Date(status.awaiting[0]!.since),
     });
+    const since = `ParticipantId = "sa-1" AND WaitingSince >= "${status.awaiting[0]!.since}"`;
+    expect(await listIds(since)).toEqual(['onboarding-sa-1']);
   });
 });
 
 describe('POST /onboardings/:participantId/approvals', () => {
-  it('accepts the awaited approval and the onboarding completes', async () => {
+  it('accepts the awaited approval; the journey moves on to the certificate review, each role told once', async () => {
     await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('approve-1') });
     const res = await approve('approve-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' });
     expect(res.statusCode).toBe(200);
-    expect(res.json().decision).toMatchObject({ gate: 'application-review', status: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' });
-    const result = await stack.client.workflow.getHandle('onboarding-approve-1').result();
-    expect(result).toMatchObject({ state: 'completed', step: 'done', awaiting: null });
-    // The business role was told once that the gate opened.
-    const outbox = readFileSync(path.join(stack.dataDir, 'outbox', 'notifications.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((n) => n.participantId === 'approve-1');
-    expect(outbox).toEqual([expect.objectContaining({ gate: 'application-review', role: 'business' })]);
+    expect(res.json().decision).toMatchObject({
+      id: 'application-review@sandbox#1',
+      status: 'approved',
+      decision: { decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' },
+    });
+    const status = await eventually(async () => {
+      const onboarding = (await app.inject({ method: 'GET', url: '/onboardings/approve-1' })).json().onboarding as OnboardingStatus;
+      return onboarding.awaiting.length ? onboarding : undefined;
+    });
+    expect(status.awaiting.map((a) => a.instanceId)).toEqual(['certificate-bundle@sandbox#1']);
+    const outbox = await eventually(async () => {
+      const lines = readFileSync(path.join(stack.dataDir, 'outbox', 'notifications.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((n) => n.participantId === 'approve-1');
+      return lines.length === 2 ? lines : undefined;
+    });
+    expect(outbox).toEqual([
+      expect.objectContaining({ instanceId: 'application-review@sandbox#1', role: 'business', idempotencyKey: 'onboarding-approve-1/application-review@sandbox#1/opened' }),
+      expect.objectContaining({ instanceId: 'certificate-bundle@sandbox#1', role: 'participant' }),
+    ]);
   });
 
   it('ends the onboarding as rejected when business rejects with a reason', async () => {
@@ -186,7 +202,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
     await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('reject-2') });
     const res = await approve('reject-2', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toMatchObject({ code: 'decision-invalid', reason: 'DECISION_INVALID' });
+    expect(res.json()).toMatchObject({ code: 'DECISION_INVALID', type: '/problems/decision-invalid', context: { field: 'comment' } });
     const status = await app.inject({ method: 'GET', url: '/onboardings/reject-2' });
     expect(status.json().onboarding.state).toBe('awaiting-approval');
   });
@@ -195,14 +211,14 @@ describe('POST /onboardings/:participantId/approvals', () => {
     await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('early-1') });
     const res = await approve('early-1', { gate: 'go-live', decision: 'approved', decidedBy: 'carol@hub' });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'gate-not-awaited', reason: 'GATE_NOT_AWAITED', context: { awaiting: 'application-review' } });
+    expect(res.json()).toMatchObject({ code: 'GATE_NOT_AWAITED', context: { open: ['application-review@sandbox#1'] } });
     const status = await app.inject({ method: 'GET', url: '/onboardings/early-1' });
-    expect(status.json().onboarding.gates['go-live']).toBeUndefined();
+    expect((status.json().onboarding as OnboardingStatus).instances.map((i) => i.id)).toEqual(['application-review@sandbox#1']);
   });
 
   it('refuses with 409 a decision once the onboarding has ended', async () => {
     await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('closed-1') });
-    await approve('closed-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
+    await approve('closed-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
     await stack.client.workflow.getHandle('onboarding-closed-1').result();
     const res = await approve('closed-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(409);
@@ -215,7 +231,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
     const body = { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'incomplete' };
     const [a, b] = await Promise.all([approve('retry-1', body, headers), approve('retry-1', body, headers)]);
     expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
-    expect(b.json().decision.decidedAt).toBe(a.json().decision.decidedAt);
+    expect(b.json().decision.decision.at).toBe(a.json().decision.decision.at);
     const history = await stack.client.workflow.getHandle('onboarding-retry-1').fetchHistory();
     const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
     expect(accepted).toHaveLength(1);
@@ -258,13 +274,15 @@ describe('worker restart', () => {
     worker = await stack.startWorker(); // empty cache: the wait is rebuilt by replaying history
     const res = await approve('restart-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(200);
-    const result = await stack.client.workflow.getHandle('onboarding-restart-1').result();
-    expect(result.state).toBe('completed');
-    expect(result.history.map((h: { note: string }) => h.note)).toEqual([
-      'access request received',
-      'application-review: waiting for business',
-      'application-review: approved by alice@hub',
-      'onboarding complete',
+    const status = await eventually(async () => {
+      const onboarding = (await app.inject({ method: 'GET', url: '/onboardings/restart-1' })).json().onboarding as OnboardingStatus;
+      return onboarding.step === 'certificate-bundle' ? onboarding : undefined;
+    });
+    expect(status.history.map((h) => h.note)).toEqual([
+      'onboarding started',
+      'application-review@sandbox#1: waiting for business',
+      'application-review@sandbox#1: approved by alice@hub',
+      "certificate-bundle@sandbox#1: waiting for the participant's submission",
     ]);
   });
 });

@@ -15,7 +15,7 @@ beforeAll(() => installQuietRuntime());
 
 describe('replay of recorded onboarding histories', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.map((h) => h.file).sort()).toEqual(['tpp-approved.json', 'tpp-rejected.json']);
+    expect(histories.map((h) => h.file).sort()).toEqual(['tpp-completed.json', 'tpp-rejected.json']);
   });
 
   it('replays every recorded history with the current workflow code without non-determinism', async () => {
@@ -32,9 +32,9 @@ describe('replay of recorded onboarding histories', () => {
       workflowsPath: require.resolve('../fixtures/workflows/drifted-tpp'),
       logger: new DefaultLogger('WARN'),
     });
-    const approved = histories.find((h) => h.file === 'tpp-approved.json')!;
+    const completed = histories.find((h) => h.file === 'tpp-completed.json')!;
     await expect(
-      Worker.runReplayHistory({ workflowBundle: { code: drifted.code } }, approved.history, approved.workflowId),
+      Worker.runReplayHistory({ workflowBundle: { code: drifted.code } }, completed.history, completed.workflowId),
     ).rejects.toThrow(/[Nn]ondeterminis/);
   });
 });

@@ -11,6 +11,17 @@ import { onboardingWorkflowId } from '../../workflows/messages';
 import { startTestServer } from '../support/dev-server';
 import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
 import { startBody } from '../support/requests';
+import { TppPki } from '../support/tpp-journey';
+import type { Environment, GateName } from '../../workflows/messages';
+
+/** The first gate is open (the workflow's first task has run). */
+async function waitUntilAwaiting(gateway: OnboardingGateway, participantId: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if ((await gateway.status(participantId)).onboarding.awaiting.length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${participantId} never waited`);
+}
 import { bundleWorkflows, createTestStack } from '../support/temporal-env';
 
 const out = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -23,20 +34,39 @@ async function main(): Promise<void> {
   try {
     await stack.startWorker();
     const gateway = new OnboardingGateway(stack.client, stack.taskQueue);
-    const scenarios = [
-      { name: 'tpp-approved', decision: { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' } },
+    const pki = new TppPki();
+    const approve = (participantId: string, gate: GateName, decidedBy: string) => gateway.decide(participantId, { gate, decision: 'approved', decidedBy });
+    const bundle = (participantId: string, pem: string, environment: Environment) =>
+      gateway.submit(participantId, { name: 'certificate-bundle', environment, submittedBy: 'it@acme.example', payload: { pem } });
+    const scenarios: { name: string; run(participantId: string): Promise<void> }[] = [
+      {
+        // Every step of the journey: a refused and an accepted bundle, the parallel production waits, go-live.
+        name: 'tpp-completed',
+        async run(participantId) {
+          const bundles = pki.bundlesFor(participantId);
+          await approve(participantId, 'application-review', 'alice@hub');
+          await bundle(participantId, bundles.weak, 'sandbox').catch(() => undefined);
+          await bundle(participantId, bundles.messy, 'sandbox');
+          await approve(participantId, 'contract', 'lena@hub');
+          await bundle(participantId, bundles.good, 'production');
+          await approve(participantId, 'go-live', 'omar@hub');
+        },
+      },
       {
         name: 'tpp-rejected',
-        decision: { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' },
+        async run(participantId) {
+          await gateway.decide(participantId, { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
+        },
       },
-    ] as const;
+    ];
     mkdirSync(out, { recursive: true });
     for (const scenario of scenarios) {
       const participantId = `replay-${scenario.name}`;
       await gateway.start(startBody(participantId));
       // A refused decision first: refusals must leave no trace in history.
       await gateway.decide(participantId, { gate: 'go-live', decision: 'approved', decidedBy: 'x' }).catch(() => undefined);
-      await gateway.decide(participantId, scenario.decision);
+      await waitUntilAwaiting(gateway, participantId);
+      await scenario.run(participantId);
       const handle = stack.client.workflow.getHandle(onboardingWorkflowId(participantId));
       await handle.result();
       const file = path.join(out, `${scenario.name}.json`);

@@ -1,0 +1,233 @@
+/**
+ * The journey frame against the real dev server: a TPP onboarding from start to go-live through
+ * the API with openssl-made certificate bundles, parallel waits, gate rounds, deadlines and
+ * continue-as-new.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import { GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInstance, TppOnboardingInput } from '../../workflows/messages';
+import { AwaitingRoleKey, WaitingSinceKey } from '../../workflows/search-attributes';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { createTestStack, TestStack } from '../support/temporal-env';
+import { startBody } from '../support/requests';
+import { TppPki, tppCalls } from '../support/tpp-journey';
+
+let stack: TestStack;
+let app: FastifyInstance;
+let api: ReturnType<typeof tppCalls>;
+let pki: TppPki;
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function statusOf(participantId: string): Promise<OnboardingStatus> {
+  return (await api.status(participantId)).json().onboarding as OnboardingStatus;
+}
+
+/** Waits until exactly these instances are open. */
+function awaitingExactly(participantId: string, ids: string[]): Promise<OnboardingStatus> {
+  return eventually(async () => {
+    const s = await statusOf(participantId);
+    return JSON.stringify(s.awaiting.map((a) => a.instanceId).sort()) === JSON.stringify([...ids].sort()) ? s : undefined;
+  });
+}
+
+function notificationsOf(participantId: string): { instanceId: string; role: string; idempotencyKey: string }[] {
+  return readFileSync(path.join(stack.dataDir, 'outbox', 'notifications.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((n) => n.participantId === participantId);
+}
+
+function startDirect(workflowType: string, participantId: string, limits: TppOnboardingInput['limits'] = {}) {
+  const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: `direct-${participantId}`, limits };
+  return stack.client.workflow.start(workflowType, { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+}
+
+beforeAll(async () => {
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/frame-probes'), logger: new DefaultLogger('WARN') });
+  stack = await createTestStack(bundle, `journey-frame-${Date.now()}`);
+  await stack.startWorker();
+  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), logger: pino({ level: 'silent' }) });
+  await app.ready();
+  api = tppCalls(app);
+  pki = new TppPki();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await stack?.close();
+});
+
+describe('a TPP onboarding through the API', () => {
+  it('goes from access request to go-live: bundles refused with findings and accepted repaired, sandbox then production, contract beside the production bundle', async () => {
+    const id = 'tpp-full-1';
+    const bundles = pki.bundlesFor(id);
+    expect((await api.start(id)).statusCode).toBe(201);
+
+    // Too early: the certificate review is not open yet.
+    const early = await api.submitBundle(id, bundles.good);
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ code: 'SUBMISSION_NOT_AWAITED', context: { open: ['application-review@sandbox#1'] } });
+
+    await awaitingExactly(id, ['application-review@sandbox#1']);
+    expect((await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(200);
+    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
+
+    // A 1024-bit key: refused with the findings, the review stays open for another try.
+    const weak = await api.submitBundle(id, bundles.weak);
+    expect(weak.statusCode).toBe(422);
+    const refusal = weak.json();
+    expect(refusal).toMatchObject({ code: 'SUBMISSION_REFUSED', context: { instanceId: 'certificate-bundle@sandbox#1', attempt: 1 } });
+    expect(refusal.context.report.findings).toContainEqual(expect.objectContaining({ code: 'KEY_SIZE_MIN', result: 'fail' }));
+
+    // Reversed, with text and a duplicate: accepted, and the hub keeps the normalised chain.
+    const accepted = await api.submitBundle(id, bundles.messy);
+    expect(accepted.statusCode).toBe(200);
+    const sandboxBundle = accepted.json().submission as SubmissionInstance;
+    expect(sandboxBundle).toMatchObject({ id: 'certificate-bundle@sandbox#1', status: 'accepted', artifact: { chainPem: bundles.leaf.cert + bundles.intermediate.cert } });
+    expect(sandboxBundle.attempts.map((a) => a.accepted)).toEqual([false, true]);
+    expect(sandboxBundle.attempts[1]!.findings.map((f) => f.code).sort()).toEqual(['CHAIN_NO_DUPLICATES', 'CHAIN_ORDER', 'PEM_NO_JUNK']);
+
+    // Production: the bundle and the contract are awaited at once.
+    const parallel = await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
+    expect(parallel).toMatchObject({ environment: 'production', state: 'awaiting-approval' });
+    const handle = stack.client.workflow.getHandle(onboardingWorkflowId(id));
+    const attributes = await eventually(async () => {
+      const d = await handle.describe();
+      const roles = d.typedSearchAttributes.get(AwaitingRoleKey);
+      return roles?.length === 2 ? d.typedSearchAttributes : undefined;
+    });
+    expect(attributes.get(AwaitingRoleKey)).toEqual(['legal', 'participant']);
+    const oldest = parallel.awaiting.map((a) => a.since).sort()[0]!;
+    expect(attributes.get(WaitingSinceKey)).toEqual(new Date(oldest));
+
+    // Production refuses a warning that means a risk but repairs packaging: the messy bundle passes.
+    expect((await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub', comment: 'signed v3' })).statusCode).toBe(200);
+    expect((await api.submitBundle(id, bundles.messy, 'production')).statusCode).toBe(200);
+
+    await awaitingExactly(id, ['go-live@production#1']);
+    expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' })).statusCode).toBe(200);
+    const result = (await handle.result()) as OnboardingStatus;
+    expect(result).toMatchObject({ state: 'completed', step: 'done', environment: 'production', awaiting: [] });
+    expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
+      'application-review@sandbox#1=approved',
+      'certificate-bundle@sandbox#1=accepted',
+      'certificate-bundle@production#1=accepted',
+      'contract@production#1=approved',
+      'go-live@production#1=approved',
+    ]);
+    // Parallel openings notify concurrently: one line per instance, in any order.
+    expect(notificationsOf(id).map((n) => n.instanceId).sort()).toEqual(result.instances.map((i) => i.id).sort());
+    const done = await handle.describe();
+    // Nothing awaited: an empty keyword list and an unset time, so neither matches a filter.
+    expect(done.typedSearchAttributes.get(AwaitingRoleKey)).toBeUndefined();
+    expect(done.typedSearchAttributes.get(WaitingSinceKey)).toBeUndefined();
+  });
+
+  it('decides the production bundle before the contract just as well, and a contract rejection ends it with the bundle withdrawn', async () => {
+    const id = 'tpp-order-1';
+    const bundles = pki.bundlesFor(id);
+    await api.start(id);
+    await awaitingExactly(id, ['application-review@sandbox#1']);
+    await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
+    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
+    expect((await api.submitBundle(id, bundles.good)).statusCode).toBe(200);
+    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
+    const rejected = await api.decide(id, { gate: 'contract', decision: 'rejected', decidedBy: 'lena@hub', comment: 'liability clause refused' });
+    expect(rejected.statusCode).toBe(200);
+    const result = (await stack.client.workflow.getHandle(onboardingWorkflowId(id)).result()) as OnboardingStatus;
+    expect(result.state).toBe('rejected');
+    expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
+      'application-review@sandbox#1=approved',
+      'certificate-bundle@sandbox#1=accepted',
+      'certificate-bundle@production#1=withdrawn',
+      'contract@production#1=rejected',
+    ]);
+  });
+});
+
+describe('the frame', () => {
+  it('runs two gates in parallel and takes their decisions in either order', async () => {
+    for (const [id, order] of [['parallel-1', ['go-live', 'contract']], ['parallel-2', ['contract', 'go-live']]] as const) {
+      const handle = await startDirect('parallelGatesProbe', id);
+      await awaitingExactly(id, ['contract@sandbox#1', 'go-live@sandbox#1']);
+      for (const gate of order) expect((await api.decide(id, { gate, decision: 'approved', decidedBy: `${gate}@hub` })).statusCode).toBe(200);
+      const decided = (await handle.result()) as GateInstance[];
+      expect(decided.map((g) => `${g.id}=${g.status}`)).toEqual(['contract@sandbox#1=approved', 'go-live@sandbox#1=approved']);
+    }
+  });
+
+  it('keeps both rounds of a gate opened twice, and notifies each round', async () => {
+    const id = 'rounds-1';
+    const handle = await startDirect('twoRoundsProbe', id);
+    await awaitingExactly(id, ['contract@sandbox#1']);
+    await api.decide(id, { gate: 'contract', decision: 'rejected', decidedBy: 'lena@hub', comment: 'clause 7 missing' });
+    await awaitingExactly(id, ['contract@sandbox#2']);
+    await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' });
+    const result = (await handle.result()) as OnboardingStatus;
+    expect(result.instances).toEqual([
+      expect.objectContaining({ id: 'contract@sandbox#1', round: 1, status: 'rejected', decision: expect.objectContaining({ comment: 'clause 7 missing' }) }),
+      expect.objectContaining({ id: 'contract@sandbox#2', round: 2, status: 'approved' }),
+    ]);
+    expect(notificationsOf(id).map((n) => n.idempotencyKey)).toEqual([
+      'onboarding-rounds-1/contract@sandbox#1/opened',
+      'onboarding-rounds-1/contract@sandbox#2/opened',
+    ]);
+  });
+
+  it('expires a wait at its deadline and ends the onboarding as expired', async () => {
+    const id = 'deadline-1';
+    const handle = await startDirect('tppOnboarding', id, { waitDeadlineMs: 1500 });
+    const result = (await handle.result()) as OnboardingStatus;
+    expect(result.state).toBe('expired');
+    expect(result.instances).toEqual([expect.objectContaining({ id: 'application-review@sandbox#1', status: 'expired', closedAt: expect.any(String) })]);
+    const late = await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
+    expect(late.json().code).toBe('ONBOARDING_CLOSED');
+  });
+
+  it('continues as new mid-journey when the history grows long, and the onboarding carries on', async () => {
+    const id = 'can-1';
+    const bundles = pki.bundlesFor(id);
+    const first = await startDirect('tppOnboarding', id, { maxHistoryEvents: 20 });
+    await awaitingExactly(id, ['application-review@sandbox#1']);
+    await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
+    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
+    expect((await api.submitBundle(id, bundles.good)).statusCode).toBe(200);
+    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
+    await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' });
+    expect((await api.submitBundle(id, bundles.good, 'production')).statusCode).toBe(200);
+    await awaitingExactly(id, ['go-live@production#1']);
+    await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' });
+
+    const latest = stack.client.workflow.getHandle(onboardingWorkflowId(id));
+    const result = (await latest.result()) as OnboardingStatus;
+    expect(result.state).toBe('completed');
+    expect(result.continuedAsNew).toBeGreaterThanOrEqual(1);
+    expect(result.instances.map((i) => i.id)).toEqual([
+      'application-review@sandbox#1',
+      'certificate-bundle@sandbox#1',
+      'certificate-bundle@production#1',
+      'contract@production#1',
+      'go-live@production#1',
+    ]);
+    // The first run ended by continuing as new; the state came along.
+    const firstRun = await stack.client.workflow.getHandle(onboardingWorkflowId(id), first.firstExecutionRunId).describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+    expect(result.history[0]!.note).toBe('onboarding started');
+    // Parallel openings notify concurrently: one line per instance, in any order.
+    expect(notificationsOf(id).map((n) => n.instanceId).sort()).toEqual(result.instances.map((i) => i.id).sort());
+  });
+});

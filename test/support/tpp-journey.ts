@@ -1,0 +1,53 @@
+/**
+ * Drives TPP onboardings through the API in integration tests: the participant's openssl-made
+ * certificate bundles, and the calls each role makes.
+ */
+import type { FastifyInstance } from 'fastify';
+import { caExt, clientExt, Issued, OpenSsl } from './openssl';
+import { startBody } from './requests';
+
+export interface TppBundles {
+  /** Leaf (CN = participant id, O = Acme Pay Ltd, clientAuth) + intermediate + root, in order. */
+  good: string;
+  /** The same chain reversed, with text between blocks and the intermediate twice: repaired, not refused. */
+  messy: string;
+  /** A leaf with a 1024-bit key: KEY_SIZE_MIN fails. */
+  weak: string;
+  leaf: Issued;
+  intermediate: Issued;
+}
+
+/** One participant CA per file is enough: leaves are made per participant id. */
+export class TppPki {
+  readonly ssl = new OpenSsl();
+  private readonly root = this.ssl.selfSigned('tpp-root', 'rsa:2048', '/C=GB/O=Acme Pay Ltd/CN=Acme Root CA');
+  private readonly intermediate = this.ssl.signed('tpp-inter', this.root, { subject: '/C=GB/O=Acme Pay Ltd/CN=Acme Issuing CA', ext: caExt });
+
+  bundlesFor(participantId: string): TppBundles {
+    const subject = `/C=GB/O=Acme Pay Ltd/CN=${participantId}`;
+    const leaf = this.ssl.signed(`leaf-${participantId}`, this.intermediate, { subject, ext: clientExt });
+    const weakLeaf = this.ssl.signed(`weak-${participantId}`, this.intermediate, { subject, ext: clientExt, keySpec: 'rsa:1024' });
+    return {
+      good: leaf.cert + this.intermediate.cert + this.root.cert,
+      messy: `exported from the key store\n${this.root.cert}${this.intermediate.cert}\nnotes\n${leaf.cert}${this.intermediate.cert}`,
+      weak: weakLeaf.cert + this.intermediate.cert + this.root.cert,
+      leaf,
+      intermediate: this.intermediate,
+    };
+  }
+}
+
+export function tppCalls(app: FastifyInstance) {
+  return {
+    start: (participantId: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(participantId) }),
+    status: (participantId: string) => app.inject({ method: 'GET', url: `/onboardings/${participantId}` }),
+    decide: (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload: body, headers }),
+    submitBundle: (participantId: string, pem: string, environment?: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/onboardings/${participantId}/submissions/certificate-bundle`,
+        payload: { pem, submittedBy: 'it@acme.example', ...(environment ? { environment } : {}) },
+      }),
+  };
+}
