@@ -1,4 +1,7 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
+import { errorCatalogue } from '../../workflows/errors';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
@@ -95,6 +98,38 @@ describe('API error edge', () => {
       instance: '/onboardings/acme',
     });
     expect(res.body).not.toContain('hunter2');
+  });
+});
+
+describe('one error vocabulary from workflow to HTTP', () => {
+  const refusedWith = (type: string, details: Record<string, unknown> = {}) =>
+    fakeGateway({
+      submit: async () => {
+        throw new WorkflowUpdateFailedError('update failed', ApplicationFailure.create({ type, message: `refused: ${type}`, nonRetryable: true, details: [details] }));
+      },
+    });
+  const submitBundle = (gateway: OnboardingPort) =>
+    appWith(gateway).inject({ method: 'POST', url: '/onboardings/acme/submissions/certificate-bundle', payload: { pem: 'x', submittedBy: 'it@acme.example' } });
+
+  it('answers a refused submission with 422 and its findings, never 500', async () => {
+    const report = { verdict: 'fail', findings: [{ code: 'KEY_SIZE_MIN', result: 'fail' }] };
+    const res = await submitBundle(refusedWith('SUBMISSION_REFUSED', { instanceId: 'certificate-bundle@sandbox#1', report }));
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'SUBMISSION_REFUSED', type: '/problems/submission-refused', context: { report } });
+  });
+
+  it('maps every code of the catalogue to its status, activity codes included (CSR_REJECTED is 422)', async () => {
+    for (const [code, spec] of Object.entries(errorCatalogue)) {
+      const res = await submitBundle(refusedWith(code));
+      expect([code, res.statusCode, res.json().code]).toEqual([code, spec.status, code]);
+    }
+    expect(errorCatalogue.CSR_REJECTED.status).toBe(422);
+  });
+
+  it('answers 500 with no detail for a failure type outside the vocabulary', async () => {
+    const res = await submitBundle(refusedWith('SOMETHING_ELSE'));
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).not.toHaveProperty('detail');
   });
 });
 
