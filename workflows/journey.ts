@@ -200,6 +200,7 @@ export class Journey {
 
   /** Opens a gate instance, or finds it in the carried state (after continue-as-new or a repeated call). */
   openGate(spec: GateSpec): GateInstance {
+    this.assertDeclared('gates', spec.name);
     const key = this.keyOf(spec);
     const existing = this.instance(key);
     if (existing !== undefined) return existing as GateInstance;
@@ -220,6 +221,7 @@ export class Journey {
   }
 
   openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler): SubmissionInstance {
+    this.assertDeclared('submissions', spec.name);
     this.submissionHandlers.set(spec.name, handler);
     const key = this.keyOf(spec);
     const existing = this.instance(key);
@@ -290,6 +292,13 @@ export class Journey {
     return this.status.instances.find((i) => i.id === id);
   }
 
+  /** A journey opens only the gates and submissions its kind declares (`journeys` in messages.ts). */
+  private assertDeclared(what: 'gates' | 'submissions', name: string): void {
+    if (!(this.declaration[what] as readonly string[]).includes(name)) {
+      throw refuse('STATE_CORRUPT', `${this.status.kind} onboardings declare no ${what === 'gates' ? 'gate' : 'submission'} ${name}`);
+    }
+  }
+
   private keyOf<N extends GateName | SubmissionName>(spec: WaitSpec<N>): InstanceKey & { name: N } {
     return { name: spec.name, environment: spec.environment ?? this.status.environment, round: spec.round ?? 1 };
   }
@@ -337,6 +346,12 @@ export class Journey {
   /** Synchronous by necessity: an async validator's rejection never reaches the caller. */
   private validateDecision(input: GateDecisionInput): void {
     if (!isObject(input) || typeof input.gate !== 'string') throw refuse('DECISION_INVALID', 'A decision names its gate', { field: 'gate' });
+    if (!(this.declaration.gates as readonly string[]).includes(input.gate)) {
+      throw refuse('GATE_NOT_AWAITED', `${this.status.kind} onboardings have no gate ${input.gate} (they have: ${this.declaration.gates.join(', ')})`, {
+        open: describeOpen(this.status),
+        state: this.status.state,
+      });
+    }
     if (input.environment !== undefined && !environments.includes(input.environment)) {
       throw refuse('DECISION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
     }
