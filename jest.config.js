@@ -1,9 +1,9 @@
 /** @type {import('jest').Config} */
-// swc compiles TypeScript, and the few ESM-only dependencies (light-my-request's `cookie`), to CommonJS.
+// swc compiles TypeScript, and the few ESM-only dependencies (light-my-request's `cookie`, jose), to CommonJS.
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(cookie)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(cookie|jose)/)'];
 
 module.exports = {
   projects: [

@@ -1,14 +1,29 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler, ZodTypeProvider } from 'fastify-type-provider-zod';
-import { errorHandler, problemBody, sendProblem } from './errors';
+import { ApiError, errorHandler, problemBody, sendProblem } from './errors';
+import type { Authenticator, Principal } from './auth';
 import type { OnboardingPort } from './onboarding-gateway';
 import { healthRoutes } from './routes/health';
 import { onboardingRoutes } from './routes/onboardings';
 import { pkiRoutes } from './routes/pki';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller (null on public routes). */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a token (health and documentation only). */
+    public?: boolean;
+    /** Whether the authenticated caller may call this route with this request; absent: nobody may. */
+    authorize?: (principal: Principal, request: FastifyRequest) => boolean;
+  }
+}
+
 export interface AppDeps {
   gateway: OnboardingPort;
+  authenticator: Authenticator;
   logger: Logger;
   /** The hub CA chain PEM (null until the CA exists). */
   caChainPem?: () => Promise<string | null>;
@@ -24,6 +39,25 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
+
+  app.decorateRequest('principal', null);
+  // Authentication before anything reads the body; authorisation after validation, because some
+  // routes decide by what the body asks (a gate's approver role).
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.public === true) return;
+    const header = request.headers.authorization;
+    const token = typeof header === 'string' && /^Bearer [^\s]{1,4096}$/.test(header) ? header.slice(7) : null;
+    request.principal = token === null ? null : await deps.authenticator.authenticate(token);
+    if (request.principal === null) throw new ApiError('UNAUTHENTICATED', token === null ? 'Send Authorization: Bearer <API key or access token>' : 'The token is not valid');
+  });
+  app.addHook('preHandler', async (request) => {
+    const { public: isPublic, authorize } = request.routeOptions.config;
+    // No route matched (routeOptions.url unset): the not-found handler answers 404.
+    if (isPublic === true || request.principal === null || request.routeOptions.url === undefined) return;
+    if (authorize === undefined || !authorize(request.principal, request)) {
+      throw new ApiError('FORBIDDEN', `${request.principal.name} may not ${request.method} ${request.routeOptions.url ?? request.url}`);
+    }
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

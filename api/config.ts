@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { JwtSettings } from './auth';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
@@ -14,6 +15,17 @@ export const apiConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
   HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
+  /** API keys: `{ "keys": [{ "name", "grants", "hash" }] }` (hashes only; `npm run api:key` makes entries). */
+  API_KEYS_FILE: z.string().min(1).optional(),
+  /** JWT access tokens (all three or none): issuer, audience and the issuer's JWKS URL. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_JWKS_URL: z.url().optional(),
+  /** The claim that lists a token's grants (array or space-separated string). */
+  JWT_GRANTS_CLAIM: z.string().min(1).default('grants'),
+}).refine((e) => [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v === undefined) || [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v !== undefined), {
+  path: ['JWT_JWKS_URL'],
+  message: 'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none',
 });
 
 export interface ApiConfig {
@@ -25,6 +37,8 @@ export interface ApiConfig {
   logLevel: z.infer<typeof logLevel>;
   bodyLimitBytes: number;
   caChainFile: string;
+  apiKeysFile: string;
+  jwt: JwtSettings | null;
 }
 
 export class ConfigError extends Error {
@@ -48,5 +62,14 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     caChainFile: path.resolve(e.HUB_CA_CHAIN_FILE ?? path.join(e.DATA_DIR, 'pki', 'ca', 'ca-chain.pem')),
+    apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
+    jwt:
+      e.JWT_ISSUER && e.JWT_AUDIENCE && e.JWT_JWKS_URL
+        ? { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL, grantsClaim: e.JWT_GRANTS_CLAIM }
+        : null,
   };
+}
+
+export function defaultApiKeysFile(dataDir: string): string {
+  return path.join(dataDir, 'api-keys.json');
 }

@@ -114,5 +114,6 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   const { body, unexpected } = toProblem(err);
   if (unexpected) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.code }, 'request refused');
+  if (body.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
   return sendProblem(reply, { ...body, instance: request.url });
 }

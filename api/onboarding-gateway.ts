@@ -3,6 +3,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowU
 import type { UpdateDefinition } from '@temporalio/common';
 import {
   decideGate,
+  GateDecisionInput,
   GateInstance,
   OnboardingInput,
   OnboardingStatus,
@@ -17,7 +18,7 @@ import {
 import { startSearchAttributes } from '../workflows/search-attributes';
 import { ApiError } from './errors';
 import { fingerprintRequest } from './fingerprint';
-import type { GateDecisionBody, StartOnboardingBody } from './schemas/onboardings';
+import type { StartOnboardingBody } from './schemas/onboardings';
 
 export interface OnboardingView {
   workflowId: string;
@@ -28,7 +29,8 @@ export interface OnboardingView {
 export interface OnboardingPort {
   start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }>;
   status(participantId: string): Promise<OnboardingView>;
-  decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateInstance>;
+  /** `decision.decidedBy` is the authenticated principal, set by the route. */
+  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
 }
@@ -89,8 +91,8 @@ export class OnboardingGateway implements OnboardingPort {
    * Passes an approver's decision to the workflow as an Update; the workflow's validator answers
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
-  decide(participantId: string, body: GateDecisionBody, idempotencyKey?: string): Promise<GateInstance> {
-    return this.update(participantId, decideGate, body, idempotencyKey);
+  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
+    return this.update(participantId, decideGate, decision, idempotencyKey);
   }
 
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './app';
+import { createAuthenticator, readApiKeyFile } from './auth';
 import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
 import { OnboardingGateway } from './onboarding-gateway';
@@ -29,8 +30,13 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
+  const keys = await readApiKeyFile(config.apiKeysFile);
+  if (keys.length === 0 && config.jwt === null) {
+    logger.warn({ apiKeysFile: config.apiKeysFile }, 'no API keys and no JWT issuer: every call but /healthz and /readyz is 401 (npm run api:key makes a key)');
+  }
   const app = buildApp({
     gateway: new OnboardingGateway(client, config.taskQueue),
+    authenticator: createAuthenticator(keys, config.jwt ?? undefined),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     caChainPem: caChainReader(config.caChainFile),

@@ -6,7 +6,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { existsSync } from 'node:fs';
+import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
+import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import {
   RunningDevServer,
@@ -63,6 +66,17 @@ async function workerPolling(connection: Connection, namespace: string, taskQueu
   return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
 }
 
+/**
+ * On a fresh checkout (no key file yet) a development key with every staff grant, so the README's
+ * curl walk-through works at once. Stored hashed; the key is returned to be printed once.
+ */
+async function ensureDevelopmentKey(file: string): Promise<string | null> {
+  if (existsSync(file)) return null;
+  const { key, entry } = newApiKey('developer', allStaffGrants);
+  await addApiKeyEntry(file, entry);
+  return key;
+}
+
 async function main(): Promise<void> {
   const dev = loadDevConfig();
   const api = loadApiConfig(process.env);
@@ -107,6 +121,7 @@ async function main(): Promise<void> {
     }
     say('worker polling');
 
+    const devKey = await ensureDevelopmentKey(api.apiKeysFile);
     const apiProcess = spawnTs('api/server.ts', 'api', env);
     children.push(apiProcess);
     const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
@@ -115,6 +130,11 @@ async function main(): Promise<void> {
     say('ready');
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
+    if (devKey !== null) {
+      say(`  a development API key with every staff grant was created (stored hashed in ${api.apiKeysFile}); shown once:`);
+      say(`    export ONBOARDING_API_KEY=${devKey}`);
+      say(`    curl -H "Authorization: Bearer $ONBOARDING_API_KEY" ${apiUrl}/onboardings/acme-pay`);
+    }
     say('Ctrl-C stops everything; onboardings are kept in the SQLite file.');
 
     for (const child of children) {

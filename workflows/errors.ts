@@ -19,6 +19,8 @@ export const errorCatalogue = {
   // Requests the API refuses before any workflow sees them.
   VALIDATION_FAILED: { status: 400, retryable: false, title: 'The request is invalid' },
   MALFORMED_JSON: { status: 400, retryable: false, title: 'The body is not valid JSON' },
+  UNAUTHENTICATED: { status: 401, retryable: false, title: 'A valid bearer token is required' },
+  FORBIDDEN: { status: 403, retryable: false, title: 'The caller may not do this' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, title: 'No such route' },
   ONBOARDING_NOT_FOUND: { status: 404, retryable: false, title: 'No onboarding for this participant' },
   ONBOARDING_CONFLICT: { status: 409, retryable: false, title: 'An onboarding for this participant already exists with different details' },

@@ -32,6 +32,7 @@ import {
   GateDecisionInput,
   GateInstance,
   GateName,
+  gateRoles,
   instanceId,
   InstanceKey,
   JourneyDeclaration,
@@ -39,7 +40,6 @@ import {
   OnboardingInput,
   OnboardingStatus,
   participantIdPattern,
-  Role,
   statusQuery,
   StepName,
   submissionNames,
@@ -75,9 +75,8 @@ export interface WaitSpec<N> {
   deadlineMs?: number;
 }
 
-export interface GateSpec extends WaitSpec<GateName> {
-  role: Exclude<Role, 'participant'>;
-}
+/** A gate awaits the team `gateRoles` names for it. */
+export type GateSpec = WaitSpec<GateName>;
 
 /** What a submission's check says: accepted or not, the findings to record, the report to return. */
 export interface SubmissionVerdict {
@@ -208,7 +207,7 @@ export class Journey {
       ...key,
       id: instanceId(key),
       type: 'gate',
-      role: spec.role,
+      role: gateRoles[spec.name],
       status: 'open',
       openedAt: nowIso(),
       deadlineAt: this.deadlineOf(spec),
@@ -216,7 +215,7 @@ export class Journey {
       decision: null,
     };
     this.status.instances.push(instance);
-    this.transition({ step: spec.name, note: `${instance.id}: waiting for ${spec.role}` });
+    this.transition({ step: spec.name, note: `${instance.id}: waiting for ${instance.role}` });
     return instance;
   }
 

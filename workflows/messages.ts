@@ -16,6 +16,10 @@ export type Environment = (typeof environments)[number];
 export const roles = ['business', 'legal', 'security', 'ops', 'participant'] as const;
 export type Role = (typeof roles)[number];
 
+/** The hub's teams that decide gates; the API grants `approver:<role>`. */
+export const approverRoles = ['business', 'legal', 'security', 'ops'] as const;
+export type ApproverRole = (typeof approverRoles)[number];
+
 /**
  * Human approval gates, the vocabulary every kind draws from (seeds 000-004). Each kind declares
  * which it uses (`journeys`); a decision for a gate instance that is not open is refused with
@@ -23,6 +27,15 @@ export type Role = (typeof roles)[number];
  */
 export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live'] as const;
 export type GateName = (typeof gateNames)[number];
+
+/** The team each gate awaits: the workflow opens it for them, the API lets only them decide it. */
+export const gateRoles: Record<GateName, ApproverRole> = {
+  'application-review': 'business',
+  'certificate-review': 'security',
+  'uat-signoff': 'ops',
+  contract: 'legal',
+  'go-live': 'ops',
+};
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
 export const submissionNames = ['certificate-bundle'] as const;

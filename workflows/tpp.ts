@@ -16,20 +16,20 @@ import { awaitSubmission } from './steps/submissions';
 export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.tpp);
 
-  const review = await awaitGate(journey, { name: 'application-review', role: 'business', environment: 'sandbox' });
+  const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
   if (firstUnsuccessful([review])) return ended(journey, review);
 
   for (const environment of environments) {
     journey.enter(environment);
     const waits = await journey.together([
       awaitSubmission(journey, { name: 'certificate-bundle', environment }, certificateBundleCheck(journey, 'tls-client')),
-      environment === 'production' ? awaitGate(journey, { name: 'contract', role: 'legal', environment }) : null,
+      environment === 'production' ? awaitGate(journey, { name: 'contract', environment }) : null,
     ]);
     const failed = firstUnsuccessful(waits);
     if (failed) return ended(journey, failed);
   }
 
-  const goLive = await awaitGate(journey, { name: 'go-live', role: 'ops', environment: 'production' });
+  const goLive = await awaitGate(journey, { name: 'go-live', environment: 'production' });
   if (firstUnsuccessful([goLive])) return ended(journey, goLive);
   return journey.finish('completed', 'onboarding complete');
 }

@@ -9,10 +9,10 @@ export interface HealthRoutesOptions {
 
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, opts) => {
   /** Liveness: the process serves requests. */
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
 
   /** Readiness: Temporal answers within the timeout. */
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { config: { public: true } }, async (request, reply) => {
     try {
       await opts.gateway.ping(opts.readinessTimeoutMs ?? 2000);
       return { status: 'ready' };

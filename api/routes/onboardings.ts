@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { gateRoles } from '../../workflows/messages';
+import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
+import type { Principal } from '../auth';
 import {
   certificateBundleBodySchema,
+  GateDecisionBody,
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
   participantParamsSchema,
@@ -13,23 +17,32 @@ export interface OnboardingRoutesOptions {
 }
 
 export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway }) => {
-  app.post('/onboardings', { schema: { body: startOnboardingBodySchema } }, async (request, reply) => {
+  const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
+
+  app.post('/onboardings', { schema: { body: startOnboardingBodySchema }, config: { authorize: (p) => access.start(p, undefined) } }, async (request, reply) => {
     const { created, view } = await gateway.start(request.body);
     const location = `/onboardings/${view.onboarding.participantId}`;
     return reply.code(created ? 201 : 200).header('location', location).send(view);
   });
 
-  app.get('/onboardings/:participantId', { schema: { params: participantParamsSchema } }, async (request) =>
-    gateway.status(request.params.participantId),
+  app.get(
+    '/onboardings/:participantId',
+    { schema: { params: participantParamsSchema }, config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) } },
+    async (request) =>
+      gateway.status(request.params.participantId),
   );
 
   app.post(
     '/onboardings/:participantId/approvals',
-    { schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema } },
+    {
+      schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema },
+      // Only the team the gate awaits decides it.
+      config: { authorize: (p, request) => access.decide(gateRoles[(request.body as GateDecisionBody).gate])(p, participantOf(request)) },
+    },
     async (request) => {
       const decision = await gateway.decide(
         request.params.participantId,
-        request.body,
+        { ...request.body, decidedBy: (request.principal as Principal).name },
         request.headers['idempotency-key'],
       );
       return { decision, ...(await gateway.status(request.params.participantId)) };
@@ -43,9 +56,13 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
    */
   app.post(
     '/onboardings/:participantId/submissions/certificate-bundle',
-    { schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema } },
+    {
+      schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema },
+      config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
+    },
     async (request) => {
-      const { pem, environment, submittedBy } = request.body;
+      const { pem, environment } = request.body;
+      const submittedBy = (request.principal as Principal).name;
       const outcome = await gateway.submit(
         request.params.participantId,
         { name: 'certificate-bundle', submittedBy, payload: { pem }, ...(environment ? { environment } : {}) },

@@ -43,7 +43,6 @@ export const gateDecisionBodySchema = z.strictObject({
   /** Needed only when the gate is open in both environments at once. */
   environment: z.enum(environments).optional(),
   decision: z.enum(decisions),
-  decidedBy: z.string().trim().min(1).max(200),
   comment: z.string().max(2000).optional(),
 });
 export type GateDecisionBody = z.infer<typeof gateDecisionBodySchema>;
@@ -59,6 +58,5 @@ export const idempotencyHeadersSchema = z.object({
 export const certificateBundleBodySchema = z.strictObject({
   pem: z.string().min(1).max(512 * 1024),
   environment: z.enum(environments).optional(),
-  submittedBy: z.string().trim().min(1).max(200),
 });
 export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;

@@ -13,6 +13,7 @@ import { GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInstanc
 import { AwaitingRoleKey, WaitingSinceKey } from '../../workflows/search-attributes';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createTestStack, TestStack } from '../support/temporal-env';
+import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
 import { TppPki, tppCalls } from '../support/tpp-journey';
 
@@ -20,6 +21,7 @@ let stack: TestStack;
 let app: FastifyInstance;
 let api: ReturnType<typeof tppCalls>;
 let pki: TppPki;
+const keys = testKeys();
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -60,9 +62,9 @@ beforeAll(async () => {
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/frame-probes'), logger: new DefaultLogger('WARN') });
   stack = await createTestStack(bundle, `journey-frame-${Date.now()}`);
   await stack.startWorker();
-  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), logger: pino({ level: 'silent' }) });
+  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
   await app.ready();
-  api = tppCalls(app);
+  api = tppCalls(app, keys);
   pki = new TppPki();
 });
 
@@ -99,6 +101,8 @@ describe('a TPP onboarding through the API', () => {
     const sandboxBundle = accepted.json().submission as SubmissionInstance;
     expect(sandboxBundle).toMatchObject({ id: 'certificate-bundle@sandbox#1', status: 'accepted', artifact: { chainPem: bundles.leaf.cert + bundles.intermediate.cert } });
     expect(sandboxBundle.attempts.map((a) => a.accepted)).toEqual([false, true]);
+    // Who submitted is the authenticated participant, never a body field.
+    expect(sandboxBundle.attempts.map((a) => a.submittedBy)).toEqual([`it@${id}`, `it@${id}`]);
     expect(sandboxBundle.attempts[1]!.findings.map((f) => f.code).sort()).toEqual(['CHAIN_NO_DUPLICATES', 'CHAIN_ORDER', 'PEM_NO_JUNK']);
 
     // Production: the bundle and the contract are awaited at once.

@@ -10,11 +10,13 @@ import { onboardingWorkflowId } from '../../workflows/messages';
 import { onboardingSearchAttributeKeys } from '../../workflows/search-attributes';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 import { startBody } from '../support/requests';
+import { testKeys } from '../support/auth';
 
 let bundle: WorkflowBundleWithSourceMap;
 let stack: TestStack;
 let app: FastifyInstance;
 let worker: { stop(): Promise<void> };
+const keys = testKeys();
 
 async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -32,8 +34,10 @@ async function listIds(query: string): Promise<string[]> {
   return ids;
 }
 
+/** A decision by the approver named in `decidedBy` (an API key with every staff grant): the body never names the approver. */
 function approve(participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload: body, headers });
+  const { decidedBy = 'approver@hub', ...payload } = body;
+  return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: { ...keys.staff(String(decidedBy)), ...headers } });
 }
 
 beforeAll(async () => {
@@ -42,6 +46,7 @@ beforeAll(async () => {
   worker = await stack.startWorker();
   app = buildApp({
     gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    authenticator: keys.authenticator,
     logger: pino({ level: 'silent' }),
   });
   await app.ready();
@@ -54,7 +59,7 @@ afterAll(async () => {
 
 describe('POST /onboardings', () => {
   it('starts an onboarding that waits for business review of the access request', async () => {
-    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('start-1') });
+    const res = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('start-1') });
     expect(res.statusCode).toBe(201);
     expect(res.headers.location).toBe('/onboardings/start-1');
     const view = res.json() as { workflowId: string; onboarding: OnboardingStatus };
@@ -70,8 +75,8 @@ describe('POST /onboardings', () => {
   });
 
   it('returns the existing onboarding with 200 when the same request is repeated', async () => {
-    const first = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('idem-1') });
-    const again = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('idem-1') });
+    const first = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('idem-1') });
+    const again = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('idem-1') });
     expect(first.statusCode).toBe(201);
     expect(again.statusCode).toBe(200);
     const describe = await stack.client.workflow.getHandle(onboardingWorkflowId('idem-1')).describe();
@@ -83,18 +88,18 @@ describe('POST /onboardings', () => {
   });
 
   it('treats the same request with keys in another order as the same onboarding', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('order-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('order-1') });
     const body = startBody('order-1');
     const reordered = { application: body.application, participant: body.participant, kind: body.kind, participantId: body.participantId };
-    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: reordered });
+    const res = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: reordered });
     expect(res.statusCode).toBe(200);
   });
 
   it('refuses with 409 a second onboarding of the same participant with other details', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('conflict-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('conflict-1') });
     const other = startBody('conflict-1');
     other.application.expectedMonthlyVolume = 1;
-    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: other });
+    const res = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: other });
     expect(res.statusCode).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json()).toMatchObject({ code: 'ONBOARDING_CONFLICT', status: 409, workflowId: 'onboarding-conflict-1' });
@@ -103,7 +108,7 @@ describe('POST /onboardings', () => {
   it('answers 400 problem+json naming each invalid field of a malformed body', async () => {
     const body = startBody('Bad Id!') as Record<string, unknown>;
     (body.participant as Record<string, unknown>).contactEmail = 'not-an-email';
-    const res = await app.inject({ method: 'POST', url: '/onboardings', payload: body });
+    const res = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: body });
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toContain('application/problem+json');
     const names = (res.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort();
@@ -113,8 +118,8 @@ describe('POST /onboardings', () => {
 
 describe('GET /onboardings/:participantId', () => {
   it('returns the state from the status query', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('status-1') });
-    const res = await app.inject({ method: 'GET', url: '/onboardings/status-1' });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('status-1') });
+    const res = await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/status-1' });
     expect(res.statusCode).toBe(200);
     const { onboarding } = res.json() as { onboarding: OnboardingStatus };
     const queried = await stack.client.workflow.getHandle('onboarding-status-1').query<OnboardingStatus>('status');
@@ -123,7 +128,7 @@ describe('GET /onboardings/:participantId', () => {
   });
 
   it('answers 404 problem+json for an unknown participant', async () => {
-    const res = await app.inject({ method: 'GET', url: '/onboardings/nobody-here' });
+    const res = await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/nobody-here' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json().code).toBe('ONBOARDING_NOT_FOUND');
@@ -132,7 +137,7 @@ describe('GET /onboardings/:participantId', () => {
 
 describe('search attributes', () => {
   it('keeps OnboardingStep, OnboardingState, AwaitingRole and WaitingSince current so the UI list can filter', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('sa-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('sa-1') });
     const waiting = `ParticipantId = "sa-1" AND OnboardingStep = "application-review" AND OnboardingState = "awaiting-approval" AND AwaitingRole = "business"`;
     expect(await eventually(async () => ((await listIds(waiting)).length ? listIds(waiting) : undefined))).toEqual([
       'onboarding-sa-1',
@@ -146,7 +151,7 @@ describe('search attributes', () => {
     const attributes = Object.fromEntries(
       onboardingSearchAttributeKeys.map((key) => [key.name, description.typedSearchAttributes.get(key)]),
     );
-    const status = (await app.inject({ method: 'GET', url: '/onboardings/sa-1' })).json().onboarding as OnboardingStatus;
+    const status = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/sa-1' })).json().onboarding as OnboardingStatus;
     expect(attributes).toEqual({
       OnboardingKind: 'tpp',
       ParticipantId: 'sa-1',
@@ -163,7 +168,7 @@ describe('search attributes', () => {
 
 describe('POST /onboardings/:participantId/approvals', () => {
   it('accepts the awaited approval; the journey moves on to the certificate review, each role told once', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('approve-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('approve-1') });
     const res = await approve('approve-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' });
     expect(res.statusCode).toBe(200);
     expect(res.json().decision).toMatchObject({
@@ -172,7 +177,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
       decision: { decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' },
     });
     const status = await eventually(async () => {
-      const onboarding = (await app.inject({ method: 'GET', url: '/onboardings/approve-1' })).json().onboarding as OnboardingStatus;
+      const onboarding = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/approve-1' })).json().onboarding as OnboardingStatus;
       return onboarding.awaiting.length ? onboarding : undefined;
     });
     expect(status.awaiting.map((a) => a.instanceId)).toEqual(['certificate-bundle@sandbox#1']);
@@ -191,7 +196,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
   });
 
   it('ends the onboarding as rejected when business rejects with a reason', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('reject-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('reject-1') });
     const res = await approve('reject-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
     expect(res.statusCode).toBe(200);
     const result = await stack.client.workflow.getHandle('onboarding-reject-1').result();
@@ -199,25 +204,25 @@ describe('POST /onboardings/:participantId/approvals', () => {
   });
 
   it('refuses a rejection without a reason with 422 from the workflow validator', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('reject-2') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('reject-2') });
     const res = await approve('reject-2', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'DECISION_INVALID', type: '/problems/decision-invalid', context: { field: 'comment' } });
-    const status = await app.inject({ method: 'GET', url: '/onboardings/reject-2' });
+    const status = await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/reject-2' });
     expect(status.json().onboarding.state).toBe('awaiting-approval');
   });
 
   it('refuses with 409 a decision for a gate the onboarding is not waiting for', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('early-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('early-1') });
     const res = await approve('early-1', { gate: 'go-live', decision: 'approved', decidedBy: 'carol@hub' });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'GATE_NOT_AWAITED', context: { open: ['application-review@sandbox#1'] } });
-    const status = await app.inject({ method: 'GET', url: '/onboardings/early-1' });
+    const status = await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/early-1' });
     expect((status.json().onboarding as OnboardingStatus).instances.map((i) => i.id)).toEqual(['application-review@sandbox#1']);
   });
 
   it('refuses with 409 a decision once the onboarding has ended', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('closed-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('closed-1') });
     await approve('closed-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
     await stack.client.workflow.getHandle('onboarding-closed-1').result();
     const res = await approve('closed-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
@@ -226,7 +231,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
   });
 
   it('applies a retried request with the same Idempotency-Key once', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('retry-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('retry-1') });
     const headers = { 'idempotency-key': 'decision-retry-1-0001' };
     const body = { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'incomplete' };
     const [a, b] = await Promise.all([approve('retry-1', body, headers), approve('retry-1', body, headers)]);
@@ -238,7 +243,7 @@ describe('POST /onboardings/:participantId/approvals', () => {
   });
 
   it('answers a retry with the same Idempotency-Key after that decision closed the onboarding with the same decision', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('retry-2') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('retry-2') });
     const headers = { 'idempotency-key': 'decision-retry-2-0001' };
     const body = { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'incomplete' };
     const first = await approve('retry-2', body, headers);
@@ -260,7 +265,6 @@ describe('POST /onboardings/:participantId/approvals', () => {
     const bad = await approve('nobody-here', { gate: 'lunch', decision: 'maybe' });
     expect(bad.statusCode).toBe(400);
     expect((bad.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual([
-      'body.decidedBy',
       'body.decision',
       'body.gate',
     ]);
@@ -269,13 +273,13 @@ describe('POST /onboardings/:participantId/approvals', () => {
 
 describe('worker restart', () => {
   it('continues a waiting onboarding on a new worker after the old one stopped mid-wait', async () => {
-    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('restart-1') });
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('restart-1') });
     await worker.stop();
     worker = await stack.startWorker(); // empty cache: the wait is rebuilt by replaying history
     const res = await approve('restart-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(200);
     const status = await eventually(async () => {
-      const onboarding = (await app.inject({ method: 'GET', url: '/onboardings/restart-1' })).json().onboarding as OnboardingStatus;
+      const onboarding = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/restart-1' })).json().onboarding as OnboardingStatus;
       return onboarding.step === 'certificate-bundle' ? onboarding : undefined;
     });
     expect(status.history.map((h) => h.note)).toEqual([

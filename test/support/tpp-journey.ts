@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { caExt, clientExt, Issued, OpenSsl } from './openssl';
+import type { testKeys } from './auth';
 import { startBody } from './requests';
 
 export interface TppBundles {
@@ -37,17 +38,24 @@ export class TppPki {
   }
 }
 
-export function tppCalls(app: FastifyInstance) {
+/**
+ * The calls each role makes, with real API keys: an operator starts, staff read, the approver named
+ * in `decidedBy` decides (the body never names the approver), the participant submits its bundle.
+ */
+export function tppCalls(app: FastifyInstance, keys: ReturnType<typeof testKeys>) {
   return {
-    start: (participantId: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(participantId) }),
-    status: (participantId: string) => app.inject({ method: 'GET', url: `/onboardings/${participantId}` }),
-    decide: (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-      app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload: body, headers }),
+    start: (participantId: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(participantId), headers: keys.as('tool@hub', 'operator') }),
+    status: (participantId: string) => app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('ops-viewer@hub', 'viewer') }),
+    decide: (participantId: string, body: Record<string, unknown>) => {
+      const { decidedBy = 'approver@hub', ...payload } = body;
+      return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: keys.staff(String(decidedBy)) });
+    },
     submitBundle: (participantId: string, pem: string, environment?: string) =>
       app.inject({
         method: 'POST',
         url: `/onboardings/${participantId}/submissions/certificate-bundle`,
-        payload: { pem, submittedBy: 'it@acme.example', ...(environment ? { environment } : {}) },
+        payload: { pem, ...(environment ? { environment } : {}) },
+        headers: keys.as(`it@${participantId}`, `participant:${participantId}`),
       }),
   };
 }

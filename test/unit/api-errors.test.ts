@@ -1,12 +1,15 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
+import { testKeys } from '../support/auth';
 import { errorCatalogue } from '../../workflows/errors';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
 import { loadWorkerConfig } from '../../worker/config';
 import { startBody } from '../support/requests';
+
+const keys = testKeys();
 
 /** A gateway whose every call fails as told: these tests are about the HTTP edge only. */
 function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
@@ -17,7 +20,7 @@ function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
 }
 
 function appWith(gateway: OnboardingPort, bodyLimitBytes?: number) {
-  return buildApp({ gateway, logger: pino({ level: 'silent' }), ...(bodyLimitBytes ? { bodyLimitBytes } : {}) });
+  return buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), ...(bodyLimitBytes ? { bodyLimitBytes } : {}) });
 }
 
 describe('API error edge', () => {
@@ -25,7 +28,7 @@ describe('API error edge', () => {
     const res = await appWith(fakeGateway()).inject({
       method: 'POST',
       url: '/onboardings',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...keys.staff(), 'content-type': 'application/json' },
       payload: '{"participantId":',
     });
     expect(res.statusCode).toBe(400);
@@ -37,7 +40,7 @@ describe('API error edge', () => {
     const res = await appWith(fakeGateway()).inject({
       method: 'POST',
       url: '/onboardings',
-      headers: { 'content-type': 'text/csv' },
+      headers: { ...keys.staff(), 'content-type': 'text/csv' },
       payload: 'a,b',
     });
     expect(res.statusCode).toBe(415);
@@ -46,6 +49,7 @@ describe('API error edge', () => {
 
   it('answers 413 for a body over the limit', async () => {
     const res = await appWith(fakeGateway(), 2048).inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/onboardings',
       payload: { ...startBody('big-1'), padding: 'x'.repeat(4096) },
@@ -56,6 +60,7 @@ describe('API error edge', () => {
 
   it('answers 400 naming an unknown field (bodies are strict)', async () => {
     const res = await appWith(fakeGateway()).inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/onboardings',
       payload: { ...startBody('strict-1'), extra: true },
@@ -66,6 +71,7 @@ describe('API error edge', () => {
 
   it('answers 400 for a kind whose journey does not exist yet, saying which kinds do', async () => {
     const res = await appWith(fakeGateway()).inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/onboardings',
       payload: { ...startBody('kind-1'), kind: 'dfsp' },
@@ -75,20 +81,20 @@ describe('API error edge', () => {
   });
 
   it('answers 400 for a malformed participant id in the path', async () => {
-    const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/onboardings/NOT_VALID' });
+    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/NOT_VALID' });
     expect(res.statusCode).toBe(400);
     expect(res.json()['invalid-params']).toEqual([expect.objectContaining({ name: 'params.participantId' })]);
   });
 
-  it('answers 404 route-not-found as problem+json for an unknown route', async () => {
-    const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/nowhere' });
+  it('answers 404 route-not-found as problem+json for an unknown route (to an authenticated caller)', async () => {
+    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'GET', url: '/nowhere' });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(res.json().code).toBe('ROUTE_NOT_FOUND');
   });
 
   it('answers 500 internal-error without leaking the cause', async () => {
-    const res = await appWith(fakeGateway()).inject({ method: 'GET', url: '/onboardings/acme' });
+    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/acme' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({
       type: '/problems/internal-error',
@@ -109,7 +115,7 @@ describe('one error vocabulary from workflow to HTTP', () => {
       },
     });
   const submitBundle = (gateway: OnboardingPort) =>
-    appWith(gateway).inject({ method: 'POST', url: '/onboardings/acme/submissions/certificate-bundle', payload: { pem: 'x', submittedBy: 'it@acme.example' } });
+    appWith(gateway).inject({ method: 'POST', url: '/onboardings/acme/submissions/certificate-bundle', payload: { pem: 'x' }, headers: keys.as('it@acme', 'participant:acme') });
 
   it('answers a refused submission with 422 and its findings, never 500', async () => {
     const report = { verdict: 'fail', findings: [{ code: 'KEY_SIZE_MIN', result: 'fail' }] };

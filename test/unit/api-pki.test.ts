@@ -1,9 +1,12 @@
 import path from 'node:path';
 import pino from 'pino';
+import { testKeys } from '../support/auth';
 import { buildApp } from '../../api/app';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import { clientExt, Issued, OpenSsl } from '../support/openssl';
+
+const keys = testKeys();
 
 const unusedGateway: OnboardingPort = {
   start: async () => Promise.reject(new Error('not used')),
@@ -21,7 +24,7 @@ let leaf: Issued;
 const participant = { participantId: 'acme-pay', legalName: 'Acme Pay Ltd', country: 'GB', hosts: ['api.acme.example'] };
 
 function app(caChainPem: () => Promise<string | null> = async () => ca.chainPem()) {
-  return buildApp({ gateway: unusedGateway, logger: pino({ level: 'silent' }), caChainPem });
+  return buildApp({ gateway: unusedGateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), caChainPem });
 }
 
 beforeAll(async () => {
@@ -33,7 +36,7 @@ beforeAll(async () => {
 
 describe('GET /pki/ca', () => {
   it('serves the hub chain as PEM, issuing CA then root, which openssl verifies', async () => {
-    const res = await app().inject('/pki/ca');
+    const res = await app().inject({ url: '/pki/ca', headers: keys.as('participant-x', 'participant:acme-pay') });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('application/x-pem-file');
     const blocks = res.body.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
@@ -44,7 +47,7 @@ describe('GET /pki/ca', () => {
   });
 
   it('answers 503 ca-unavailable while no CA exists', async () => {
-    const res = await app(async () => null).inject('/pki/ca');
+    const res = await app(async () => null).inject({ url: '/pki/ca', headers: keys.as('participant-x', 'participant:acme-pay') });
     expect(res.statusCode).toBe(503);
     expect(res.json().code).toBe('CA_UNAVAILABLE');
   });
@@ -53,6 +56,7 @@ describe('GET /pki/ca', () => {
 describe('POST /pki/checks/certificates', () => {
   it('returns the report for a bundle', async () => {
     const res = await app().inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/certificates',
       payload: { pem: leaf.cert + root.cert, kind: 'tpp', environment: 'sandbox', role: 'tls-client', participant },
@@ -63,6 +67,7 @@ describe('POST /pki/checks/certificates', () => {
 
   it('judges garbage with a failing report, not an error', async () => {
     const res = await app().inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/certificates',
       payload: { pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', kind: 'dfsp', environment: 'production', role: 'tls-server' },
@@ -73,6 +78,7 @@ describe('POST /pki/checks/certificates', () => {
 
   it('answers 413 for a 10 MB body and 400 naming a malformed participant field', async () => {
     const huge = await app().inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/certificates',
       payload: { pem: 'A'.repeat(10 * 1024 * 1024), kind: 'tpp', environment: 'sandbox', role: 'tls-client' },
@@ -80,6 +86,7 @@ describe('POST /pki/checks/certificates', () => {
     expect(huge.statusCode).toBe(413);
     expect(huge.json().code).toBe('PAYLOAD_TOO_LARGE');
     const bad = await app().inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/certificates',
       payload: { pem: leaf.cert, kind: 'tpp', environment: 'sandbox', role: 'tls-client', participant: { ...participant, hosts: ['not a host'] } },
@@ -93,6 +100,7 @@ describe('POST /pki/checks/csrs', () => {
   it('returns the CSR report, naming the failing rules', async () => {
     const csr = ssl.csr('weak.csr', ssl.key('weak.key', 'rsa:1024'), '/C=GB/O=Acme Pay Ltd/CN=acme-pay');
     const res = await app().inject({
+      headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/csrs',
       payload: { pem: csr, kind: 'tpp', environment: 'production', role: 'tls-client', participant },

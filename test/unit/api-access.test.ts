@@ -1,0 +1,131 @@
+/**
+ * Every route × every kind of caller: 401 without a valid token, 403 for a caller whose grants do
+ * not cover the route, 2xx otherwise — and a refused call never reaches the workflows.
+ */
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { grantSchema } from '../../api/auth';
+import type { OnboardingPort, OnboardingView } from '../../api/onboarding-gateway';
+import type { GateInstance, OnboardingStatus, SubmissionOutcome } from '../../workflows/messages';
+import { testKeys } from '../support/auth';
+import { startBody } from '../support/requests';
+
+const keys = testKeys();
+const calls: string[] = [];
+
+const view: OnboardingView = { workflowId: 'onboarding-acme', onboarding: { participantId: 'acme' } as OnboardingStatus };
+const gateway: OnboardingPort = {
+  async start() {
+    calls.push('start');
+    return { created: true, view };
+  },
+  async status() {
+    return view;
+  },
+  async decide(_id, decision) {
+    calls.push(`decide ${decision.gate} by ${decision.decidedBy}`);
+    return { id: `${decision.gate}@sandbox#1` } as GateInstance;
+  },
+  async submit(_id, submission) {
+    calls.push(`submit by ${submission.submittedBy}`);
+    return { instance: {}, report: {} } as SubmissionOutcome;
+  },
+  ping: async () => undefined,
+};
+const app = buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), caChainPem: async () => '-----BEGIN CERTIFICATE-----\n' });
+
+const callers: Record<string, Record<string, string>> = {
+  'no token': {},
+  'unknown key': { authorization: 'Bearer obk_not-a-key-anyone-issued' },
+  'not bearer': { authorization: 'Basic YWxpY2U6c2VjcmV0' },
+  viewer: keys.as('vera', 'viewer'),
+  operator: keys.as('otto', 'operator'),
+  'approver:business': keys.as('bea', 'approver:business'),
+  'approver:legal': keys.as('lena', 'approver:legal'),
+  'approver:security': keys.as('sam', 'approver:security'),
+  'approver:ops': keys.as('omar', 'approver:ops'),
+  'participant:acme': keys.as('it@acme', 'participant:acme'),
+  'participant:other': keys.as('it@other', 'participant:other'),
+};
+const staff = ['viewer', 'operator', 'approver:business', 'approver:legal', 'approver:security', 'approver:ops'];
+const authenticated = [...staff, 'participant:acme', 'participant:other'];
+
+const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unknown; allowed: string[] | 'public'; mutates?: boolean }[] = [
+  { name: 'GET /healthz', method: 'GET', url: '/healthz', allowed: 'public' },
+  { name: 'GET /readyz', method: 'GET', url: '/readyz', allowed: 'public' },
+  { name: 'POST /onboardings', method: 'POST', url: '/onboardings', payload: startBody('acme'), allowed: ['operator'], mutates: true },
+  { name: 'GET /onboardings/acme', method: 'GET', url: '/onboardings/acme', allowed: [...staff, 'participant:acme'] },
+  {
+    name: 'POST approvals (application-review)',
+    method: 'POST',
+    url: '/onboardings/acme/approvals',
+    payload: { gate: 'application-review', decision: 'approved' },
+    allowed: ['approver:business'],
+    mutates: true,
+  },
+  { name: 'POST approvals (contract)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'contract', decision: 'approved' }, allowed: ['approver:legal'], mutates: true },
+  { name: 'POST approvals (go-live)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'go-live', decision: 'approved' }, allowed: ['approver:ops'], mutates: true },
+  {
+    name: 'POST submissions/certificate-bundle',
+    method: 'POST',
+    url: '/onboardings/acme/submissions/certificate-bundle',
+    payload: { pem },
+    allowed: ['operator', 'participant:acme'],
+    mutates: true,
+  },
+  { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
+  { name: 'POST /pki/checks/certificates', method: 'POST', url: '/pki/checks/certificates', payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, allowed: authenticated },
+  {
+    name: 'POST /pki/checks/csrs',
+    method: 'POST',
+    url: '/pki/checks/csrs',
+    payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client', participant: { participantId: 'acme', legalName: 'Acme', country: 'GB' } },
+    allowed: authenticated,
+  },
+];
+
+const cells = routes.flatMap((route) => Object.keys(callers).map((caller) => [route.name, caller, route, caller] as const));
+
+describe('route × caller matrix', () => {
+  it.each(cells)('%s as %s', async (_r, _c, route, caller) => {
+    calls.length = 0;
+    const res = await app.inject({ method: route.method, url: route.url, headers: callers[caller], ...(route.payload ? { payload: route.payload as object } : {}) });
+    const expected = route.allowed === 'public' ? 200 : !authenticated.includes(caller) ? 401 : route.allowed.includes(caller) ? 'ok' : 403;
+    if (expected === 'ok') {
+      expect([res.statusCode >= 200 && res.statusCode < 300, res.body]).toEqual([true, res.body]);
+      if (route.mutates) expect(calls).toHaveLength(1);
+    } else {
+      expect(res.statusCode).toBe(expected);
+      if (expected !== 200) {
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.json().code).toBe(expected === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+        if (expected === 401) expect(res.headers['www-authenticate']).toBe('Bearer');
+        // Refused before anything reached the workflows.
+        expect(calls).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('identity', () => {
+  it('records the authenticated principal as the approver and the submitter, whatever the body says', async () => {
+    calls.length = 0;
+    const sneaky = await app.inject({
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      headers: callers['approver:business'],
+      payload: { gate: 'application-review', decision: 'approved', decidedBy: 'the-ceo' },
+    });
+    expect(sneaky.statusCode).toBe(400);
+    expect(sneaky.json()['invalid-params']).toEqual([{ name: 'body.decidedBy', reason: 'unknown field' }]);
+    await app.inject({ method: 'POST', url: '/onboardings/acme/approvals', headers: callers['approver:business'], payload: { gate: 'application-review', decision: 'approved' } });
+    await app.inject({ method: 'POST', url: '/onboardings/acme/submissions/certificate-bundle', headers: callers['participant:acme'], payload: { pem } });
+    expect(calls).toEqual(['decide application-review by bea', 'submit by it@acme']);
+  });
+
+  it('knows only the grants it documents (a key file holding another is refused at start)', () => {
+    expect(['viewer', 'operator', 'approver:legal', 'participant:acme-pay'].map((g) => grantSchema.safeParse(g).success)).toEqual([true, true, true, true]);
+    expect(['admin', 'approver:cafeteria', 'participant:Not Valid', 'participant:'].map((g) => grantSchema.safeParse(g).success)).toEqual([false, false, false, false]);
+  });
+});
