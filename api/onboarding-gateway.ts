@@ -17,6 +17,7 @@ import {
 } from '../workflows/messages';
 import { startSearchAttributes } from '../workflows/search-attributes';
 import { ApiError } from './errors';
+import { OnboardingFilter, OnboardingPage, searchOnboardings, StuckGroup, stuckOnboardings } from './onboarding-search';
 import { fingerprintRequest } from './fingerprint';
 import type { StartOnboardingBody } from './schemas/onboardings';
 
@@ -33,6 +34,8 @@ export interface OnboardingPort {
   decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
+  search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage>;
+  stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }>;
 }
 
 /** The API's only way into Temporal: start, read and decide onboardings. */
@@ -133,6 +136,14 @@ export class OnboardingGateway implements OnboardingPort {
       return this.client.options.loadedDataConverter.payloadConverter.fromPayload<R>(success);
     }
     return null;
+  }
+
+  search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage> {
+    return searchOnboardings(this.client, filter, page);
+  }
+
+  stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }> {
+    return stuckOnboardings(this.client, olderThanMs);
   }
 
   /** Readiness: Temporal answers and the namespace exists. */

@@ -9,7 +9,9 @@ import {
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
   participantParamsSchema,
+  searchQuerySchema,
   startOnboardingBodySchema,
+  stuckQuerySchema,
 } from '../schemas/onboardings';
 
 export interface OnboardingRoutesOptions {
@@ -24,6 +26,20 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     const location = `/onboardings/${view.onboarding.participantId}`;
     return reply.code(created ? 201 : 200).header('location', location).send(view);
   });
+
+  /** Search through Temporal visibility; cursor pagination with `nextPageToken`. Staff only. */
+  app.get('/onboardings', { schema: { querystring: searchQuerySchema }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) => {
+    const { pageSize, pageToken, waitingLongerThan, ...filter } = request.query;
+    return gateway.search(
+      { ...filter, ...(waitingLongerThan !== undefined ? { waitingLongerThanMs: waitingLongerThan } : {}) },
+      { pageSize, ...(pageToken ? { pageToken } : {}) },
+    );
+  });
+
+  /** Running onboardings waiting longer than `olderThan` (default P3D), grouped by step and awaited role. */
+  app.get('/onboardings/stuck', { schema: { querystring: stuckQuerySchema }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) =>
+    gateway.stuck(request.query.olderThan),
+  );
 
   app.get(
     '/onboardings/:participantId',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decisions, environments, gateNames, participantIdPattern, supportedKinds } from '../../workflows/messages';
+import { approverRoles, decisions, environments, gateNames, lifecycleStates, onboardingKinds, participantIdPattern, submissionNames, supportedKinds } from '../../workflows/messages';
 
 export const participantIdSchema = z
   .string()
@@ -60,3 +60,33 @@ export const certificateBundleBodySchema = z.strictObject({
   environment: z.enum(environments).optional(),
 });
 export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;
+
+const isoDuration = /^P(?:(\d{1,4})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9})S)?)?$/;
+
+/** An ISO 8601 duration in weeks, days, hours, minutes, seconds (`P3D`, `PT36H`, `P1W`) → ms. Years and months are refused: their length varies. */
+export const durationSchema = z
+  .string()
+  .refine((text) => isoDuration.test(text) && text !== 'P' && !text.endsWith('T'), 'an ISO 8601 duration such as P3D, PT12H or P1W (no years or months)')
+  .transform((text) => {
+    const [, w, d, h, m, sec] = isoDuration.exec(text) ?? [];
+    const n = (v: string | undefined) => Number(v ?? 0);
+    return (((n(w) * 7 + n(d)) * 24 + n(h)) * 60 + n(m)) * 60_000 + n(sec) * 1000;
+  });
+
+export const searchQuerySchema = z.strictObject({
+  kind: z.enum(onboardingKinds).optional(),
+  state: z.enum(lifecycleStates).optional(),
+  step: z.enum([...gateNames, ...submissionNames, 'registration', 'done']).optional(),
+  awaitingRole: z.enum([...approverRoles, 'participant']).optional(),
+  environment: z.enum(environments).optional(),
+  participantId: participantIdSchema.optional(),
+  waitingLongerThan: durationSchema.optional(),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the nextPageToken of the previous page').optional(),
+});
+export type SearchQuery = z.infer<typeof searchQuerySchema>;
+
+/** `olderThan` defaults to P3D. */
+export const stuckQuerySchema = z.strictObject({
+  olderThan: durationSchema.default(3 * 24 * 3600 * 1000),
+});

@@ -166,6 +166,86 @@ describe('search attributes', () => {
   });
 });
 
+describe('GET /onboardings (search) and /onboardings/stuck', () => {
+  const ids = ['find-1', 'find-2', 'find-3'];
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: keys.as('vera', 'viewer') });
+
+  beforeAll(async () => {
+    for (const id of ids) await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody(id) });
+    // Visibility follows the workflows' first task: wait until all three are listed as awaiting business.
+    await eventually(async () => {
+      const res = await get('/onboardings?kind=tpp&step=application-review&awaitingRole=business&pageSize=200');
+      const found = (res.json().onboardings as { participantId: string }[]).filter((o) => ids.includes(o.participantId));
+      return found.length === 3 ? found : undefined;
+    });
+  });
+
+  it('finds an onboarding by participant id with its state from the search attributes', async () => {
+    const res = await get('/onboardings?participantId=find-2');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      onboardings: [
+        {
+          participantId: 'find-2',
+          workflowId: 'onboarding-find-2',
+          execution: 'RUNNING',
+          kind: 'tpp',
+          environment: 'sandbox',
+          step: 'application-review',
+          state: 'awaiting-approval',
+          awaitingRoles: ['business'],
+          waitingSince: expect.any(String),
+          startedAt: expect.any(String),
+        },
+      ],
+      nextPageToken: null,
+    });
+  });
+
+  it('pages with the visibility page token, one onboarding per page', async () => {
+    const seen: string[] = [];
+    let token: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`/onboardings?step=application-review&state=awaiting-approval&pageSize=1${token ? `&pageToken=${token}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      const page = res.json() as { onboardings: { participantId: string }[]; nextPageToken: string | null };
+      expect(page.onboardings.length).toBeLessThanOrEqual(1);
+      seen.push(...page.onboardings.map((o) => o.participantId));
+      token = page.nextPageToken;
+      pages += 1;
+    } while (token !== null && pages < 200);
+    expect(ids.every((id) => seen.includes(id))).toBe(true);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('filters by how long the oldest wait has lasted', async () => {
+    const listed = async (query: string) => ((await get(`/onboardings?${query}&pageSize=200`)).json().onboardings as { participantId: string }[]).map((o) => o.participantId);
+    const recent = await listed('waitingLongerThan=PT0S&awaitingRole=business');
+    expect(ids.filter((id) => recent.includes(id))).toEqual(ids);
+    const old = await listed('waitingLongerThan=P1D');
+    expect(ids.filter((id) => old.includes(id))).toEqual([]);
+  });
+
+  it('groups waiting onboardings by step and awaited role', async () => {
+    const res = await get('/onboardings/stuck?olderThan=PT0S');
+    expect(res.statusCode).toBe(200);
+    const group = (res.json().groups as { step: string; awaitingRole: string; count: number; participantIds: string[] }[]).find(
+      (g) => g.step === 'application-review' && g.awaitingRole === 'business',
+    );
+    expect(ids.filter((id) => group?.participantIds.includes(id))).toEqual(ids);
+    expect(group!.count).toBe(group!.participantIds.length);
+    const none = await get('/onboardings/stuck?olderThan=P1D');
+    expect((none.json().groups as { participantIds: string[] }[]).flatMap((g) => g.participantIds).filter((id) => ids.includes(id))).toEqual([]);
+  });
+
+  it('answers 400 naming a filter outside the vocabulary', async () => {
+    const res = await get('/onboardings?state=stalled&waitingLongerThan=3d');
+    expect(res.statusCode).toBe(400);
+    expect((res.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual(['querystring.state', 'querystring.waitingLongerThan']);
+  });
+});
+
 describe('POST /onboardings/:participantId/approvals', () => {
   it('accepts the awaited approval; the journey moves on to the certificate review, each role told once', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('approve-1') });

@@ -31,6 +31,8 @@ const gateway: OnboardingPort = {
     return { instance: {}, report: {} } as SubmissionOutcome;
   },
   ping: async () => undefined,
+  search: async () => ({ onboardings: [], nextPageToken: null }),
+  stuck: async () => ({ groups: [], scanned: 0, truncated: false }),
 };
 const app = buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), caChainPem: async () => '-----BEGIN CERTIFICATE-----\n' });
 
@@ -56,6 +58,8 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
   { name: 'GET /readyz', method: 'GET', url: '/readyz', allowed: 'public' },
   { name: 'POST /onboardings', method: 'POST', url: '/onboardings', payload: startBody('acme'), allowed: ['operator'], mutates: true },
   { name: 'GET /onboardings/acme', method: 'GET', url: '/onboardings/acme', allowed: [...staff, 'participant:acme'] },
+  { name: 'GET /onboardings (search)', method: 'GET', url: '/onboardings?kind=tpp&waitingLongerThan=P3D', allowed: staff },
+  { name: 'GET /onboardings/stuck', method: 'GET', url: '/onboardings/stuck?olderThan=PT12H', allowed: staff },
   {
     name: 'POST approvals (application-review)',
     method: 'POST',

@@ -13,6 +13,8 @@ const unusedGateway: OnboardingPort = {
   status: async () => Promise.reject(new Error('not used')),
   decide: async () => Promise.reject(new Error('not used')),
   submit: async () => Promise.reject(new Error('not used')),
+  search: async () => Promise.reject(new Error('not used')),
+  stuck: async () => Promise.reject(new Error('not used')),
   ping: async () => undefined,
 };
 
