@@ -35,12 +35,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
-    // Request ids let a caller's report be found in the logs.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // Request ids let a caller's report be found in the logs: the caller's x-request-id when it is
+    // a short token, ours otherwise (a header is never logged verbatim).
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorateRequest('principal', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   // Authentication before anything reads the body; authorisation after validation, because some
   // routes decide by what the body asks (a gate's approver role).
   app.addHook('onRequest', async (request) => {

@@ -4,7 +4,7 @@
  * the API speak the same codes, and no table here repeats them.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { errorCatalogue, ErrorCode, isErrorCode } from '../workflows/errors';
@@ -85,11 +85,17 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
       };
     }
   }
-  if (isGrpcServiceError(err)) {
-    if (err.code === grpc.NOT_FOUND) return { body: problemBody('ONBOARDING_NOT_FOUND'), unexpected: false };
-    if (err.code === grpc.UNAVAILABLE || err.code === grpc.DEADLINE_EXCEEDED) {
-      return { body: problemBody('TEMPORAL_UNAVAILABLE', 'Temporal did not answer; retry later'), unexpected: true };
+  // The client wraps gRPC errors in a ServiceError (the gRPC error is its cause); updates that the
+  // deadline cut off arrive as WorkflowUpdateRPCTimeoutOrCancelledError.
+  const grpcError = isGrpcServiceError(err) ? err : isGrpcServiceError((err as { cause?: unknown })?.cause) ? (err as { cause: { code: number } }).cause : null;
+  if (grpcError !== null) {
+    if (grpcError.code === grpc.NOT_FOUND) return { body: problemBody('ONBOARDING_NOT_FOUND'), unexpected: false };
+    if (grpcError.code === grpc.UNAVAILABLE || grpcError.code === grpc.DEADLINE_EXCEEDED) {
+      return { body: problemBody('TEMPORAL_UNAVAILABLE', 'Temporal or its worker did not answer in time; retry later'), unexpected: false };
     }
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return { body: problemBody('TEMPORAL_UNAVAILABLE', 'The onboarding did not take the request in time (no worker?); retry later'), unexpected: false };
   }
   const fastifyCode = (err as Partial<FastifyError>)?.code;
   switch (fastifyCode) {
@@ -110,10 +116,14 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
   return { body: problemBody('INTERNAL_ERROR'), unexpected: true };
 }
 
+/** What a 503 tells the caller to wait before retrying. */
+const retryAfterSeconds = 5;
+
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { body, unexpected } = toProblem(err);
   if (unexpected) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.code }, 'request refused');
   if (body.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
+  if (errorCatalogue[body.code].retryable) reply.header('retry-after', String(retryAfterSeconds));
   return sendProblem(reply, { ...body, instance: request.url });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import {
   decideGate,
   GateDecisionInput,
@@ -23,8 +24,19 @@ import type { StartOnboardingBody } from './schemas/onboardings';
 
 export interface OnboardingView {
   workflowId: string;
-  onboarding: OnboardingStatus;
+  /** Null when the workflow exists but did not answer its status query in time (no worker polling yet). */
+  onboarding: OnboardingStatus | null;
 }
+
+/** Every call to Temporal has a deadline: a caller never waits on a server or worker that is gone. */
+export interface GatewayTimeouts {
+  /** Starts, queries, describes, listings. */
+  callMs: number;
+  /** Updates (decisions, submissions run a check activity); also the deadline the workflow enforces. */
+  updateMs: number;
+}
+
+export const defaultGatewayTimeouts: GatewayTimeouts = { callMs: 5_000, updateMs: 15_000 };
 
 /** What the routes need from the workflow side; tests without Temporal pass a fake. */
 export interface OnboardingPort {
@@ -43,7 +55,12 @@ export class OnboardingGateway implements OnboardingPort {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly timeouts: GatewayTimeouts = defaultGatewayTimeouts,
   ) {}
+
+  private within<T>(ms: number, call: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + ms, call);
+  }
 
   /** Idempotent per participant: same request → the existing onboarding; other details → conflict. */
   async start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }> {
@@ -52,7 +69,7 @@ export class OnboardingGateway implements OnboardingPort {
     const input: OnboardingInput = { ...body, requestFingerprint };
     let created = true;
     try {
-      await this.client.workflow.start<WorkflowByKind[typeof input.kind]>(workflowTypeByKind[input.kind], {
+      await this.within(this.timeouts.callMs, () => this.client.workflow.start<WorkflowByKind[typeof input.kind]>(workflowTypeByKind[input.kind], {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
@@ -68,10 +85,10 @@ export class OnboardingGateway implements OnboardingPort {
           state: 'in-progress',
           awaiting: [],
         }),
-      });
+      }));
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
       if (existing.memo?.requestFingerprint !== requestFingerprint) {
         throw new ApiError(
           'ONBOARDING_CONFLICT',
@@ -81,12 +98,18 @@ export class OnboardingGateway implements OnboardingPort {
       }
       created = false;
     }
-    return { created, view: await this.status(body.participantId) };
+    // The workflow exists now; its state is reported when a worker answers in time, else unknown.
+    try {
+      return { created, view: await this.status(body.participantId) };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw err;
+      return { created, view: { workflowId, onboarding: null } };
+    }
   }
 
   async status(participantId: string): Promise<OnboardingView> {
     const workflowId = onboardingWorkflowId(participantId);
-    const onboarding = await this.client.workflow.getHandle(workflowId).query(statusQuery);
+    const onboarding = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).query(statusQuery));
     return { workflowId, onboarding };
   }
 
@@ -103,7 +126,7 @@ export class OnboardingGateway implements OnboardingPort {
     return this.update(participantId, submit, submission, idempotencyKey);
   }
 
-  private async update<R, A>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {
+  private async update<R, A extends { notAfter?: string }>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
     // While the workflow runs, Temporal itself answers a repeated update id with the first outcome.
     // Once an update has closed it (a rejection ends the onboarding), a retry of that update, or
@@ -113,13 +136,18 @@ export class OnboardingGateway implements OnboardingPort {
       if (earlier !== null) return earlier;
       throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${status.toLowerCase()}`);
     };
-    const description = await handle.describe();
+    const description = await this.within(this.timeouts.callMs, () => handle.describe());
     if (description.status.name !== 'RUNNING') return closed(description.status.name);
+    // The caller's deadline travels with the update: if no worker takes it in time, the workflow
+    // refuses it when it finally arrives instead of applying a decision nobody waits for.
+    const notAfter = new Date(Date.now() + this.timeouts.updateMs).toISOString();
     try {
-      return await handle.executeUpdate(definition, { args: [arg], updateId: idempotencyKey ?? randomUUID() });
+      return await this.within(this.timeouts.updateMs, () =>
+        handle.executeUpdate(definition, { args: [{ ...arg, notAfter }], updateId: idempotencyKey ?? randomUUID() }),
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;
-      const now = (await handle.describe()).status.name;
+      const now = (await this.within(this.timeouts.callMs, () => handle.describe())).status.name;
       if (now === 'RUNNING') throw err;
       return closed(now);
     }
@@ -127,7 +155,7 @@ export class OnboardingGateway implements OnboardingPort {
 
   /** The result of an update this key already completed, from the workflow's history; null when there is none. */
   private async earlierOutcome<R>(handle: WorkflowHandle, updateId: string): Promise<R | null> {
-    const history = await handle.fetchHistory();
+    const history = await this.within(this.timeouts.callMs, () => handle.fetchHistory());
     for (const event of history.events ?? []) {
       const completed = event.workflowExecutionUpdateCompletedEventAttributes;
       if (completed?.meta?.updateId !== updateId) continue;
@@ -139,17 +167,23 @@ export class OnboardingGateway implements OnboardingPort {
   }
 
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage> {
-    return searchOnboardings(this.client, filter, page);
+    return this.within(this.timeouts.callMs, () => searchOnboardings(this.client, filter, page));
   }
 
   stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }> {
-    return stuckOnboardings(this.client, olderThanMs);
+    return this.within(this.timeouts.callMs * 4, () => stuckOnboardings(this.client, olderThanMs));
   }
 
   /** Readiness: Temporal answers and the namespace exists. */
+  /** Readiness: Temporal answers, and a worker has polled the onboarding task queue lately. */
   async ping(timeoutMs: number): Promise<void> {
-    await this.client.connection.withDeadline(Date.now() + timeoutMs, () =>
-      this.client.workflowService.describeNamespace({ namespace: this.client.options.namespace }),
+    const res = await this.within(timeoutMs, () =>
+      this.client.workflowService.describeTaskQueue({
+        namespace: this.client.options.namespace,
+        taskQueue: { name: this.taskQueue },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      }),
     );
+    if ((res.pollers ?? []).length === 0) throw new ApiError('TEMPORAL_UNAVAILABLE', `No worker polls the task queue ${this.taskQueue}`);
   }
 }

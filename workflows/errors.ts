@@ -39,6 +39,8 @@ export const errorCatalogue = {
   SUBMISSION_INVALID: { status: 422, retryable: false, title: 'The submission is malformed' },
   SUBMISSION_REFUSED: { status: 422, retryable: false, title: 'The submission does not pass the checks' },
   STATE_CORRUPT: { status: 500, retryable: false, title: 'The onboarding state is inconsistent' },
+  /** The update reached the workflow after its caller's deadline (no worker was polling): not applied. */
+  REQUEST_EXPIRED: { status: 503, retryable: true, title: 'The request reached the onboarding too late and was not applied' },
 
   // Activities: PKI input and the hub CA.
   DER_INVALID: { status: 422, retryable: false, title: 'The data is not valid DER' },

@@ -345,6 +345,7 @@ export class Journey {
   /** Synchronous by necessity: an async validator's rejection never reaches the caller. */
   private validateDecision(input: GateDecisionInput): void {
     if (!isObject(input) || typeof input.gate !== 'string') throw refuse('DECISION_INVALID', 'A decision names its gate', { field: 'gate' });
+    assertInTime(input.notAfter);
     if (!(this.declaration.gates as readonly string[]).includes(input.gate)) {
       throw refuse('GATE_NOT_AWAITED', `${this.status.kind} onboardings have no gate ${input.gate} (they have: ${this.declaration.gates.join(', ')})`, {
         open: describeOpen(this.status),
@@ -374,6 +375,7 @@ export class Journey {
     if (!isObject(input) || !(submissionNames as readonly string[]).includes(input.name)) {
       throw refuse('SUBMISSION_INVALID', `A submission names one of: ${submissionNames.join(', ')}`, { field: 'name' });
     }
+    assertInTime(input.notAfter);
     if (input.environment !== undefined && !environments.includes(input.environment)) {
       throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
     }
@@ -409,6 +411,17 @@ export class Journey {
       return { instance: { ...instance }, report: verdict.report };
     });
   }
+}
+
+/**
+ * With no worker polling, an update waits in Temporal until one returns — long after the HTTP
+ * caller gave up. The caller's deadline travels with it; a late one is refused, not applied.
+ */
+function assertInTime(notAfter: string | undefined): void {
+  if (notAfter === undefined) return;
+  const deadline = Date.parse(notAfter);
+  if (Number.isNaN(deadline)) throw refuse('DECISION_INVALID', 'notAfter must be an ISO time', { field: 'notAfter' });
+  if (Date.now() > deadline) throw refuse('REQUEST_EXPIRED', `The request expired at ${notAfter}, before the onboarding could take it`, { notAfter });
 }
 
 /** A wait that ended the way the journey goes on: a gate approved, a submission accepted. */

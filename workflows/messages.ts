@@ -242,6 +242,8 @@ export interface GateDecisionInput {
   decision: Decision;
   decidedBy: string;
   comment?: string;
+  /** ISO time after which the caller has given up: a later delivery is refused (REQUEST_EXPIRED). */
+  notAfter?: string;
 }
 
 export interface CertificateBundlePayload {
@@ -258,6 +260,8 @@ export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
   environment?: Environment;
   submittedBy: string;
   payload: SubmissionPayloads[N];
+  /** ISO time after which the caller has given up: a later delivery is refused (REQUEST_EXPIRED). */
+  notAfter?: string;
 }
 
 export interface SubmissionOutcome {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { OnboardingPort } from '../onboarding-gateway';
-import { problemBody, sendProblem } from '../errors';
+import { ApiError, problemBody, sendProblem } from '../errors';
 
 export interface HealthRoutesOptions {
   gateway: OnboardingPort;
@@ -11,14 +11,15 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   /** Liveness: the process serves requests. */
   app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok' }));
 
-  /** Readiness: Temporal answers within the timeout. */
+  /** Readiness: Temporal answers within the timeout and a worker polls the task queue. */
   app.get('/readyz', { config: { public: true } }, async (request, reply) => {
     try {
       await opts.gateway.ping(opts.readinessTimeoutMs ?? 2000);
       return { status: 'ready' };
     } catch (err) {
-      request.log.warn({ err }, 'temporal not reachable');
-      return sendProblem(reply, problemBody('TEMPORAL_UNAVAILABLE', 'Temporal did not answer'));
+      request.log.warn({ err }, 'not ready');
+      const detail = err instanceof ApiError ? err.detail : 'Temporal did not answer';
+      return sendProblem(reply.header('retry-after', '5'), problemBody('TEMPORAL_UNAVAILABLE', detail));
     }
   });
 };

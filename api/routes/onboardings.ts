@@ -23,8 +23,9 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
 
   app.post('/onboardings', { schema: { body: startOnboardingBodySchema }, config: { authorize: (p) => access.start(p, undefined) } }, async (request, reply) => {
     const { created, view } = await gateway.start(request.body);
-    const location = `/onboardings/${view.onboarding.participantId}`;
-    return reply.code(created ? 201 : 200).header('location', location).send(view);
+    const location = `/onboardings/${request.body.participantId}`;
+    // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
+    return reply.code(view.onboarding === null ? 202 : created ? 201 : 200).header('location', location).send(view);
   });
 
   /** Search through Temporal visibility; cursor pagination with `nextPageToken`. Staff only. */

@@ -28,7 +28,9 @@ const tppStartSchema = z.strictObject({
       .array(z.string().trim().min(1).max(100))
       .min(1)
       .max(50)
-      .refine((apis) => new Set(apis).size === apis.length, 'apis must not repeat'),
+      .refine((apis) => new Set(apis).size === apis.length, 'apis must not repeat')
+      // A set: sorted, so the same request with the APIs in another order is the same onboarding.
+      .transform((apis) => [...apis].sort()),
   }),
 });
 

@@ -87,6 +87,14 @@ describe('POST /onboardings', () => {
     expect(runs).toEqual([describe.workflowId]);
   });
 
+  it('treats the same request with the APIs in another order as the same onboarding (a set)', async () => {
+    const first = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('set-1') });
+    const body = startBody('set-1');
+    body.application.apis = [...body.application.apis].reverse();
+    const again = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: body });
+    expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
+  });
+
   it('treats the same request with keys in another order as the same onboarding', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('order-1') });
     const body = startBody('order-1');

@@ -17,7 +17,7 @@ import type { Environment, GateName } from '../../workflows/messages';
 /** The first gate is open (the workflow's first task has run). */
 async function waitUntilAwaiting(gateway: OnboardingGateway, participantId: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if ((await gateway.status(participantId)).onboarding.awaiting.length > 0) return;
+    if (((await gateway.status(participantId)).onboarding?.awaiting.length ?? 0) > 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${participantId} never waited`);

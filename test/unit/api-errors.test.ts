@@ -107,6 +107,18 @@ describe('API error edge', () => {
   });
 });
 
+describe('request ids', () => {
+  it('keeps a short caller x-request-id and replaces a long or odd one with its own', async () => {
+    const app = appWith(fakeGateway());
+    const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'tool-42.run:7' } });
+    expect(kept.headers['x-request-id']).toBe('tool-42.run:7');
+    for (const bad of ['x'.repeat(8192), 'a b', 'id\u0000']) {
+      const replaced = await app.inject({ url: '/healthz', headers: { 'x-request-id': bad } });
+      expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
 describe('one error vocabulary from workflow to HTTP', () => {
   const refusedWith = (type: string, details: Record<string, unknown> = {}) =>
     fakeGateway({

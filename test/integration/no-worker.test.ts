@@ -1,0 +1,94 @@
+/**
+ * Faults found by trying the API without a worker and without Temporal: every call answers within
+ * its deadline with 503 + retry-after (never a 500 after 30 s), a start still creates the
+ * onboarding (202, state unknown), and a decision whose caller gave up is refused when a worker
+ * finally delivers it, instead of being applied minutes later.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import type { OnboardingStatus } from '../../workflows/messages';
+import { testKeys } from '../support/auth';
+import { startBody } from '../support/requests';
+import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
+
+const keys = testKeys();
+const timeouts = { callMs: 1500, updateMs: 2000 };
+let bundle: WorkflowBundleWithSourceMap;
+let stack: TestStack;
+
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+  stack = await createTestStack(bundle, `no-worker-${Date.now()}`);
+});
+afterAll(async () => stack?.close());
+
+describe('with no worker polling the task queue', () => {
+  it('starts with 202 (state unknown), answers a decision with 503 in time, and refuses that decision when a worker returns', async () => {
+    const app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue, timeouts), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().detail).toContain(stack.taskQueue);
+
+    const started = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('lonely-1'), headers: keys.staff() });
+    expect(started.statusCode).toBe(202);
+    expect(started.json()).toEqual({ workflowId: 'onboarding-lonely-1', onboarding: null });
+
+    const t0 = Date.now();
+    const decided = await app.inject({
+      method: 'POST',
+      url: '/onboardings/lonely-1/approvals',
+      payload: { gate: 'application-review', decision: 'approved' },
+      headers: keys.staff('bob@hub'),
+    });
+    expect(decided.statusCode).toBe(503);
+    expect(decided.json().code).toBe('TEMPORAL_UNAVAILABLE');
+    expect(decided.headers['retry-after']).toBe('5');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+
+    // A worker comes back after the caller's deadline: the late decision is refused, the gate stays open.
+    await new Promise((r) => setTimeout(r, timeouts.updateMs + 500));
+    await stack.startWorker();
+    const status = await waitFor(async () => {
+      const res = await app.inject({ method: 'GET', url: '/onboardings/lonely-1', headers: keys.staff() });
+      const onboarding = res.statusCode === 200 ? (res.json().onboarding as OnboardingStatus) : null;
+      return onboarding?.awaiting.length ? onboarding : undefined;
+    });
+    expect(status.instances).toEqual([expect.objectContaining({ id: 'application-review@sandbox#1', status: 'open', decision: null })]);
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    await app.close();
+  });
+});
+
+describe('with Temporal unreachable', () => {
+  it('answers reads and writes with 503 problem+json and retry-after, within the call deadline', async () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const client = new Client({ connection, namespace: 'default' });
+    const app = buildApp({ gateway: new OnboardingGateway(client, 'nowhere', timeouts), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
+    for (const request of [
+      { method: 'GET' as const, url: '/onboardings/acme' },
+      { method: 'POST' as const, url: '/onboardings', payload: startBody('acme') },
+      { method: 'GET' as const, url: '/onboardings?kind=tpp' },
+    ]) {
+      const t0 = Date.now();
+      const res = await app.inject({ ...request, headers: keys.staff() });
+      expect([request.url, res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([request.url, 503, 'TEMPORAL_UNAVAILABLE', '5']);
+      expect(Date.now() - t0).toBeLessThan(8_000);
+    }
+    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    await app.close();
+    await connection.close();
+  });
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
