@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, UpdateDefinition } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   decideGate,
@@ -48,6 +48,16 @@ export interface OnboardingPort {
   ping(timeoutMs: number): Promise<void>;
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage>;
   stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }>;
+}
+
+/**
+ * Temporal answers a repeated update id with the first outcome, whatever the second body said: the
+ * outcome names the request it answers, and another request under the same key is refused.
+ */
+function assertSameRequest(answered: string | null | undefined, asked: string, idempotencyKey: string | undefined): void {
+  if (idempotencyKey !== undefined && typeof answered === 'string' && answered !== asked) {
+    throw new ApiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request; use a new key for a new request`);
+  }
 }
 
 /** The API's only way into Temporal: start, read and decide onboardings. */
@@ -117,13 +127,28 @@ export class OnboardingGateway implements OnboardingPort {
    * Passes an approver's decision to the workflow as an Update; the workflow's validator answers
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
-  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
-    return this.update(participantId, decideGate, decision, idempotencyKey);
+  async decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
+    const requestHash = fingerprintRequest({ participantId, decision });
+    const instance = await this.update(participantId, decideGate, { ...decision, requestHash }, idempotencyKey);
+    assertSameRequest(instance.decision?.requestHash, requestHash, idempotencyKey);
+    return instance;
   }
 
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */
-  submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
-    return this.update(participantId, submit, submission, idempotencyKey);
+  async submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
+    const requestHash = fingerprintRequest({ participantId, submission });
+    try {
+      const outcome = await this.update(participantId, submit, { ...submission, requestHash }, idempotencyKey);
+      assertSameRequest(outcome.requestHash, requestHash, idempotencyKey);
+      return outcome;
+    } catch (err) {
+      // A refusal answers the request that caused it: a reused key must not hand it to another body either.
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        const details = err.cause.details?.[0] as { requestHash?: string | null } | undefined;
+        assertSameRequest(details?.requestHash, requestHash, idempotencyKey);
+      }
+      throw err;
+    }
   }
 
   private async update<R, A extends { notAfter?: string }>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {

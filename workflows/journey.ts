@@ -366,7 +366,7 @@ export class Journey {
     const at = nowIso();
     instance.status = input.decision;
     instance.closedAt = at;
-    instance.decision = { decision: input.decision, decidedBy: input.decidedBy, comment: input.comment ?? null, at };
+    instance.decision = { decision: input.decision, decidedBy: input.decidedBy, comment: input.comment ?? null, at, requestHash: input.requestHash ?? null };
     this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}` });
     return { ...instance };
   }
@@ -402,13 +402,18 @@ export class Journey {
       instance.attempts.push({ at, submittedBy: input.submittedBy, accepted: verdict.accepted, findings: verdict.findings });
       if (!verdict.accepted) {
         this.transition({ note: `${instance.id}: submission ${instance.attempts.length} refused (${verdict.findings.filter((f) => f.result === 'fail').map((f) => f.code).join(', ') || 'blocking warnings'})` });
-        throw refuse('SUBMISSION_REFUSED', `The ${input.name} does not pass the checks`, { instanceId: instance.id, attempt: instance.attempts.length, report: verdict.report });
+        throw refuse('SUBMISSION_REFUSED', `The ${input.name} does not pass the checks`, {
+          instanceId: instance.id,
+          attempt: instance.attempts.length,
+          requestHash: input.requestHash ?? null,
+          report: verdict.report,
+        });
       }
       instance.status = 'accepted';
       instance.closedAt = at;
       instance.artifact = verdict.artifact ?? null;
       this.transition({ note: `${instance.id}: submission ${instance.attempts.length} accepted from ${input.submittedBy}` });
-      return { instance: { ...instance }, report: verdict.report };
+      return { requestHash: input.requestHash ?? null, instance: { ...instance }, report: verdict.report };
     });
   }
 }

@@ -151,6 +151,8 @@ export interface GateDecisionRecord {
   decidedBy: string;
   comment: string | null;
   at: string;
+  /** The API's fingerprint of the request that made it: a reused Idempotency-Key with another body is told apart. */
+  requestHash: string | null;
 }
 
 export interface FindingSummary {
@@ -244,6 +246,8 @@ export interface GateDecisionInput {
   comment?: string;
   /** ISO time after which the caller has given up: a later delivery is refused (REQUEST_EXPIRED). */
   notAfter?: string;
+  /** The API's fingerprint of the request, recorded and returned with the outcome. */
+  requestHash?: string;
 }
 
 export interface CertificateBundlePayload {
@@ -262,9 +266,13 @@ export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
   payload: SubmissionPayloads[N];
   /** ISO time after which the caller has given up: a later delivery is refused (REQUEST_EXPIRED). */
   notAfter?: string;
+  /** The API's fingerprint of the request, returned with the outcome. */
+  requestHash?: string;
 }
 
 export interface SubmissionOutcome {
+  /** The fingerprint of the request this outcome answers (see SubmissionInput.requestHash). */
+  requestHash: string | null;
   instance: SubmissionInstance;
   /** The full report of the check (findings with details), for the caller to act on. */
   report: Record<string, unknown>;

@@ -330,6 +330,21 @@ describe('POST /onboardings/:participantId/approvals', () => {
     expect(accepted).toHaveLength(1);
   });
 
+  it('refuses with 422 the same Idempotency-Key for a different decision, and tells nobody the first outcome', async () => {
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('reuse-1') });
+    const headers = { 'idempotency-key': 'decision-reuse-1-0001' };
+    const first = await approve('reuse-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' }, headers);
+    expect(first.statusCode).toBe(200);
+    const second = await approve('reuse-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'changed my mind' }, headers);
+    expect(second.statusCode).toBe(422);
+    expect(second.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const byOther = await approve('reuse-1', { gate: 'application-review', decision: 'approved', decidedBy: 'mallory@hub' }, headers);
+    expect(byOther.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const again = await approve('reuse-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' }, headers);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().decision).toEqual(first.json().decision);
+  });
+
   it('answers a retry with the same Idempotency-Key after that decision closed the onboarding with the same decision', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('retry-2') });
     const headers = { 'idempotency-key': 'decision-retry-2-0001' };
