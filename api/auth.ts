@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { approverRoles, participantIdPattern } from '../workflows/messages';
+import { text } from './schemas/text';
 
 /** `viewer`, `operator`, `approver:<business|legal|security|ops>`, `participant:<participantId>`. */
 export type Grant = 'viewer' | 'operator' | `approver:${(typeof approverRoles)[number]}` | `participant:${string}`;
@@ -31,8 +32,10 @@ export const grantSchema = z.string().refine(
 /** Every grant a development key gets: all roles, no participant scope. */
 export const allStaffGrants: Grant[] = ['viewer', 'operator', ...approverRoles.map((r) => `approver:${r}` as Grant)];
 
+const principalName = text({ max: 200 });
+
 const keyEntrySchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: principalName,
   grants: z.array(grantSchema).min(1),
   /** `sha256:<64 hex>` of the key. */
   hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 lower-case hex digits>'),
@@ -108,8 +111,9 @@ export function createAuthenticator(keys: ApiKeyEntry[], jwt?: JwtSettings & { k
         const claim = payload[jwt.grantsClaim];
         const raw = Array.isArray(claim) ? claim : typeof claim === 'string' ? claim.split(' ') : [];
         const grants = raw.filter((g): g is Grant => grantSchema.safeParse(g).success);
-        if (typeof payload.sub !== 'string' || payload.sub === '') return null;
-        return { name: payload.sub, grants: new Set(grants), via: 'jwt' };
+        const name = principalName.safeParse(payload.sub);
+        if (!name.success) return null;
+        return { name: name.data, grants: new Set(grants), via: 'jwt' };
       } catch {
         return null;
       }

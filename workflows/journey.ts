@@ -94,6 +94,9 @@ function nowIso(): string {
   return new Date(Date.now()).toISOString();
 }
 
+/** Lengths in code points, as the API counts them (api/schemas/text.ts). */
+const codePoints = (s: string) => [...s].length;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** Guards against a start by some other client with a malformed input. */
@@ -379,7 +382,7 @@ export class Journey {
     if (input.environment !== undefined && !environments.includes(input.environment)) {
       throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
     }
-    if (typeof input.submittedBy !== 'string' || input.submittedBy.trim() === '' || input.submittedBy.length > maxNameLength) {
+    if (typeof input.submittedBy !== 'string' || input.submittedBy.trim() === '' || codePoints(input.submittedBy) > maxNameLength) {
       throw refuse('SUBMISSION_INVALID', `submittedBy must be a non-empty string of at most ${maxNameLength} characters`, { field: 'submittedBy' });
     }
     if (!isObject(input.payload)) throw refuse('SUBMISSION_INVALID', 'payload must be an object', { field: 'payload' });
@@ -443,10 +446,10 @@ function decisionProblem(input: GateDecisionInput): { field: string; message: st
   if (!decisions.includes(input.decision as Decision)) {
     return { field: 'decision', message: `decision must be one of ${decisions.join(', ')}` };
   }
-  if (typeof input.decidedBy !== 'string' || input.decidedBy.trim() === '' || input.decidedBy.length > maxNameLength) {
+  if (typeof input.decidedBy !== 'string' || input.decidedBy.trim() === '' || codePoints(input.decidedBy) > maxNameLength) {
     return { field: 'decidedBy', message: `decidedBy must be a non-empty string of at most ${maxNameLength} characters` };
   }
-  if (input.comment !== undefined && (typeof input.comment !== 'string' || input.comment.length > maxCommentLength)) {
+  if (input.comment !== undefined && (typeof input.comment !== 'string' || codePoints(input.comment) > maxCommentLength)) {
     return { field: 'comment', message: `comment must be a string of at most ${maxCommentLength} characters` };
   }
   if (input.decision === 'rejected' && (input.comment ?? '').trim() === '') {

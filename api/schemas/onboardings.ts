@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text';
 import { approverRoles, decisions, environments, gateNames, lifecycleStates, onboardingKinds, participantIdPattern, submissionNames, supportedKinds } from '../../workflows/messages';
 
 export const participantIdSchema = z
@@ -11,7 +12,7 @@ export const participantParamsSchema = z.strictObject({ participantId: participa
 const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. GB');
 
 const participantProfileSchema = z.strictObject({
-  legalName: z.string().trim().min(1).max(200),
+  legalName: text({ max: 200 }),
   country: countryCode,
   contactEmail: z.email().max(254),
 });
@@ -22,10 +23,10 @@ const tppStartSchema = z.strictObject({
   kind: z.literal('tpp'),
   participant: participantProfileSchema,
   application: z.strictObject({
-    useCase: z.string().trim().min(1).max(2000),
+    useCase: text({ max: 2000, multiline: true }),
     expectedMonthlyVolume: z.number().int().nonnegative().max(1e12),
     apis: z
-      .array(z.string().trim().min(1).max(100))
+      .array(text({ max: 100 }))
       .min(1)
       .max(50)
       .refine((apis) => new Set(apis).size === apis.length, 'apis must not repeat')
@@ -45,7 +46,7 @@ export const gateDecisionBodySchema = z.strictObject({
   /** Needed only when the gate is open in both environments at once. */
   environment: z.enum(environments).optional(),
   decision: z.enum(decisions),
-  comment: z.string().max(2000).optional(),
+  comment: text({ min: 0, max: 2000, multiline: true }).optional(),
 });
 export type GateDecisionBody = z.infer<typeof gateDecisionBodySchema>;
 

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { text } from './text';
 import { environments, onboardingKinds } from '../../workflows/messages';
 import { participantIdSchema } from './onboardings';
 
@@ -11,7 +12,7 @@ const hostSchema = z
 
 export const participantIdentitySchema = z.strictObject({
   participantId: participantIdSchema,
-  legalName: z.string().trim().min(1).max(200),
+  legalName: text({ max: 200 }),
   country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
   hosts: z.array(hostSchema).max(50).default([]),
 });
