@@ -7,7 +7,8 @@ import { z } from 'zod';
 
 // Cc (controls) and Cf (format: bidi overrides, zero-width spaces/joiners, BOM, soft hyphen...).
 const forbiddenSingleLine = /[\p{Cc}\p{Cf}]/u;
-const forbiddenMultiLine = /[\p{Cf}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+/** As above, but tab, line feed and carriage return are text in a multi-line field. */
+const forbiddenMultiLine = { test: (value: string) => forbiddenSingleLine.test(value.replace(/[\t\n\r]/g, ' ')) };
 const visible = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
 export function text(opts: { min?: number; max: number; multiline?: boolean }) {
