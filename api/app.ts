@@ -42,7 +42,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
     },
+    // The router's own errors (a malformed URL) as problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(reply, { ...problemBody('VALIDATION_FAILED', `The request line cannot be read: ${error.message}`), instance: request.url });
+    },
   }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON only: a text/plain body is 415, not a string handed to the JSON schemas.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not accepted: send the body uncompressed`);
+    }
+    const charset = /;\s*charset=("?)([^";]+)\1/i.exec(request.headers['content-type'] ?? '')?.[2];
+    if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+      throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not accepted: send UTF-8 JSON`);
+    }
+  });
 
   app.decorateRequest('principal', null);
   app.addHook('onSend', async (request, reply) => {
@@ -69,12 +86,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`),
-      instance: request.url,
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    // A known path with another method is 405 with the methods it has, not 404.
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      return sendProblem(reply.header('allow', allowed.join(', ')), {
+        ...problemBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`),
+        instance: request.url,
+      });
+    }
+    return sendProblem(reply, { ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`), instance: request.url });
+  });
 
   app.register(healthRoutes, { gateway: deps.gateway });
   app.register(onboardingRoutes, { gateway: deps.gateway });

@@ -22,6 +22,7 @@ export const errorCatalogue = {
   UNAUTHENTICATED: { status: 401, retryable: false, title: 'A valid bearer token is required' },
   FORBIDDEN: { status: 403, retryable: false, title: 'The caller may not do this' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, title: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false, title: 'The route does not take this method' },
   ONBOARDING_NOT_FOUND: { status: 404, retryable: false, title: 'No onboarding for this participant' },
   ONBOARDING_CONFLICT: { status: 409, retryable: false, title: 'An onboarding for this participant already exists with different details' },
   ONBOARDING_CLOSED: { status: 409, retryable: false, title: 'The onboarding has already ended' },

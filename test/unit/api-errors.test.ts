@@ -107,6 +107,38 @@ describe('API error edge', () => {
   });
 });
 
+describe('what the HTTP layer refuses is problem+json too', () => {
+  const app = () => appWith(fakeGateway());
+
+  it('answers 405 with Allow for a known path and another method', async () => {
+    const del = await app().inject({ method: 'DELETE', url: '/onboardings/acme', headers: keys.staff() });
+    expect([del.statusCode, del.headers.allow, del.json().code]).toEqual([405, 'GET', 'METHOD_NOT_ALLOWED']);
+    const put = await app().inject({ method: 'PUT', url: '/onboardings?kind=tpp', headers: keys.staff(), payload: {} });
+    expect([put.statusCode, put.headers.allow]).toEqual([405, 'GET, POST']);
+  });
+
+  it('answers 415 for text/plain, a non-UTF-8 charset and a compressed body', async () => {
+    const post = (headers: Record<string, string>, payload: string) => app().inject({ method: 'POST', url: '/onboardings', headers: { ...keys.staff(), ...headers }, payload });
+    const json = JSON.stringify(startBody('enc-1'));
+    for (const [headers, payload] of [
+      [{ 'content-type': 'text/plain' }, json],
+      [{ 'content-type': 'application/json; charset=latin1' }, json],
+      [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, json],
+    ] as const) {
+      const res = await post(headers, payload);
+      expect([JSON.stringify(headers), res.statusCode, res.headers['content-type']]).toEqual([JSON.stringify(headers), 415, 'application/problem+json; charset=utf-8']);
+    }
+    // UTF-8 stated explicitly is fine (it reaches the gateway, which fails here on purpose).
+    expect((await post({ 'content-type': 'application/json; charset=UTF-8' }, json)).statusCode).toBe(500);
+  });
+
+  it('answers 400 problem+json for a URL the router cannot decode', async () => {
+    const res = await app().inject({ method: 'GET', url: '/onboardings/%E0%A4%A', headers: keys.staff() });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
 describe('request ids', () => {
   it('keeps a short caller x-request-id and replaces a long or odd one with its own', async () => {
     const app = appWith(fakeGateway());
