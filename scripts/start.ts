@@ -19,6 +19,7 @@ import {
   startDevServer,
   stopChild,
 } from './dev-server';
+import { Supervisor } from './supervisor';
 import { frontendAddress, loadDevConfig, projectRoot } from './temporal-dev-config';
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
@@ -84,14 +85,14 @@ async function main(): Promise<void> {
   const namespace = dev.server.namespace;
   const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: api.taskQueue };
 
-  const children: ChildProcess[] = [];
+  const supervised: Supervisor[] = [];
   let server: RunningDevServer | null = null;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    say('stopping…');
-    for (const child of children.reverse()) await stopChild(child);
+    say('stopping… (the worker lets running activities finish)');
+    for (const s of supervised.reverse()) await s.stop();
     if (server) await server.stop();
     say('stopped');
     process.exit(code);
@@ -109,23 +110,52 @@ async function main(): Promise<void> {
       say(`starting temporal server start-dev at ${address} (data: ${dev.server.dbFile ?? 'in memory'})`);
       server = await startDevServer(binary, dev, {}, { stdio: 'pipe' });
       prefixOutput(server.process, 'temporal');
+      server.process.once('exit', (code) => {
+        // Everything depends on the server: without it nothing can be kept up.
+        if (!stopping) {
+          say(`the Temporal server exited unexpectedly (code ${code}); stopping the stack`);
+          server = null;
+          void stopAll(1);
+        }
+      });
     }
 
-    const worker = spawnTs('worker/main.ts', 'worker', env);
-    children.push(worker);
-    const probe = await Connection.connect({ address });
-    try {
-      await waitUntil('worker', 120_000, worker, () => workerPolling(probe, namespace, api.taskQueue, worker.pid ?? -1));
-    } finally {
-      await probe.close();
-    }
+    // The worker and the API are supervised: a crash restarts that process with backoff, the rest stays up.
+    const worker = new Supervisor({
+      name: 'worker',
+      log: say,
+      // Longer than the worker's shutdownGraceTime (15 s): its activities finish before any SIGKILL.
+      stopChild: (child) => stopChild(child, 25_000),
+      start: async () => {
+        const child = spawnTs('worker/main.ts', 'worker', env);
+        const probe = await Connection.connect({ address });
+        try {
+          await waitUntil('worker', 120_000, child, () => workerPolling(probe, namespace, api.taskQueue, child.pid ?? -1));
+        } finally {
+          await probe.close();
+        }
+        return child;
+      },
+    });
+    supervised.push(worker);
+    await worker.run();
     say('worker polling');
 
     const devKey = await ensureDevelopmentKey(api.apiKeysFile);
-    const apiProcess = spawnTs('api/server.ts', 'api', env);
-    children.push(apiProcess);
     const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
-    await waitUntil('api', 60_000, apiProcess, async () => (await fetch(`${apiUrl}/readyz`)).ok);
+    const apiProcess = new Supervisor({
+      name: 'api',
+      log: say,
+      stopChild,
+      start: async () => {
+        const child = spawnTs('api/server.ts', 'api', env);
+        await waitUntil('api', 60_000, child, async () => (await fetch(`${apiUrl}/healthz`)).ok);
+        return child;
+      },
+    });
+    supervised.push(apiProcess);
+    await apiProcess.run();
+    await waitUntil('api', 60_000, apiProcess.current as ChildProcess, async () => (await fetch(`${apiUrl}/readyz`)).ok);
 
     say('ready');
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
@@ -136,24 +166,6 @@ async function main(): Promise<void> {
       say(`    curl -H "Authorization: Bearer $ONBOARDING_API_KEY" ${apiUrl}/onboardings/acme-pay`);
     }
     say('Ctrl-C stops everything; onboardings are kept in the SQLite file.');
-
-    for (const child of children) {
-      child.once('exit', (code) => {
-        if (!stopping) {
-          say(`a process exited unexpectedly (code ${code}); stopping the stack`);
-          void stopAll(1);
-        }
-      });
-    }
-    if (server) {
-      server.process.once('exit', (code) => {
-        if (!stopping) {
-          say(`the Temporal server exited unexpectedly (code ${code}); stopping the stack`);
-          server = null;
-          void stopAll(1);
-        }
-      });
-    }
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     await stopAll(1);

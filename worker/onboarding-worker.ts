@@ -49,6 +49,9 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: activitiesOf(opts.activities),
+    // On SIGTERM running activities get this long to finish before they are cancelled, so an
+    // onboarding does not wait out a start-to-close timeout after a restart.
+    shutdownGraceTime: '15 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stopChild } from '../../scripts/dev-server';
+import { backoffDelay, Supervisor } from '../../scripts/supervisor';
+
+describe('the npm start supervisor', () => {
+  it('backs off 1 s, 2 s, 4 s … up to the maximum', () => {
+    expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 1000, 30_000))).toEqual([1000, 2000, 4000, 8000, 30_000]);
+  });
+
+  it('restarts a process that crashes, with backoff, and leaves it alone once stopped', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'supervise-'));
+    const starts = path.join(dir, 'starts');
+    writeFileSync(starts, '');
+    // A real process that crashes on its first two runs and stays up on the third.
+    const script = `const fs=require('fs');fs.appendFileSync(${JSON.stringify(starts)},'x');if(fs.readFileSync(${JSON.stringify(starts)},'utf8').length<3)process.exit(3);setInterval(()=>{},1000);`;
+    const lines: string[] = [];
+    const supervisor = new Supervisor({
+      name: 'crashy',
+      log: (line) => lines.push(line),
+      stopChild: (child) => stopChild(child, 2000),
+      start: async () => spawn(process.execPath, ['-e', script], { stdio: 'ignore' }),
+      initialDelayMs: 50,
+      maxDelayMs: 200,
+    });
+    await supervisor.run();
+    for (let i = 0; i < 200 && readFileSync(starts, 'utf8').length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(supervisor.restarts).toBe(2);
+    expect(lines.filter((l) => l.includes('exited unexpectedly'))).toEqual([
+      'crashy exited unexpectedly (code 3); starting it again in 50 ms',
+      'crashy exited unexpectedly (code 3); starting it again in 100 ms',
+    ]);
+    const running = supervisor.current!;
+    expect(running.exitCode).toBeNull();
+    await supervisor.stop();
+    expect(running.signalCode).toBe('SIGTERM');
+    // Stopped for good: no fourth start.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(readFileSync(starts, 'utf8')).toBe('xxx');
+  });
+});
