@@ -2,7 +2,8 @@ import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ApiError, errorHandler, problemBody, sendProblem } from './errors';
-import type { Authenticator, Principal } from './auth';
+import { access, Authenticator, Principal } from './auth';
+import { registerMetrics } from './metrics';
 import type { OnboardingPort } from './onboarding-gateway';
 import { healthRoutes } from './routes/health';
 import { onboardingRoutes } from './routes/onboardings';
@@ -98,6 +99,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     return sendProblem(reply, { ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`), instance: request.url });
   });
+
+  const metrics = registerMetrics(app);
+  app.get('/metrics', { config: { authorize: (p) => access.readAll(p, undefined) } }, async (_request, reply) =>
+    reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
 
   app.register(healthRoutes, { gateway: deps.gateway });
   app.register(onboardingRoutes, { gateway: deps.gateway });

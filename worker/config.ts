@@ -21,6 +21,8 @@ export const workerConfigSchema = z
     HUB_CA_ISSUING_KEY_PASSPHRASE: z.string().min(1).optional(),
     CERT_VALIDITY_DAYS_SANDBOX: days.default(90),
     CERT_VALIDITY_DAYS_PRODUCTION: days.default(365),
+    /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
+    WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
   })
   .superRefine((env, ctx) => {
     if (env.HUB_CA_MODE !== 'files') return;
@@ -41,6 +43,8 @@ export interface WorkerConfig {
   dataDir: string;
   hubCa: HubCaConfig;
   certificateValidityDays: { sandbox: number; production: number };
+  /** null: no Prometheus exporter. */
+  metricsAddress: string | null;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +79,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     dataDir,
     hubCa,
     certificateValidityDays: { sandbox: e.CERT_VALIDITY_DAYS_SANDBOX, production: e.CERT_VALIDITY_DAYS_PRODUCTION },
+    metricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
   };
 }

@@ -1,7 +1,7 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadWorkerConfig } from './config';
 import { createWorkerLogger, PinoRuntimeLogger } from './logging';
-import { createDefaultActivities, createOnboardingWorker } from './onboarding-worker';
+import { createDefaultActivities, createOnboardingWorker, prometheusMetrics } from './onboarding-worker';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -9,7 +9,10 @@ async function main(): Promise<void> {
   // Before any Worker exists: SDK, workflow and activity logs all go to the same pino root.
   Runtime.install({
     logger: new PinoRuntimeLogger(logger),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(config.metricsAddress ? { metrics: prometheusMetrics(config.metricsAddress) } : {}),
+    },
     // Runtime handles SIGINT/SIGTERM: the worker stops polling, lets running tasks finish, then run() resolves.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });

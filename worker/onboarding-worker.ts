@@ -43,6 +43,25 @@ export async function createDefaultActivities(
   });
 }
 
+/**
+ * The Runtime's Prometheus exporter: the SDK's metrics (workflow task and activity latencies,
+ * poll results, …) and the workflows' own (`onboarding_wait_seconds`), in seconds with unit suffixes.
+ */
+export function prometheusMetrics(bindAddress: string) {
+  const minute = 60;
+  const day = 24 * 3600;
+  return {
+    prometheus: {
+      bindAddress,
+      countersTotalSuffix: true,
+      unitSuffix: true,
+      useSecondsForDurations: true,
+      // Human waits last minutes to weeks, not milliseconds.
+      histogramBucketOverrides: { onboarding_wait: [minute, 10 * minute, 3600, 4 * 3600, day, 3 * day, 7 * day, 14 * day, 30 * day] },
+    },
+  };
+}
+
 export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: opts.connection,

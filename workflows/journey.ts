@@ -14,6 +14,7 @@ import {
   condition,
   continueAsNew,
   log,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -52,6 +53,9 @@ import {
   WaitInstance,
 } from './messages';
 import { onboardingSearchAttributes } from './search-attributes';
+
+/** Emitted by the worker's Prometheus exporter (not on replay): onboarding_wait_seconds{kind,type,name,environment,role,outcome}. */
+const waitSeconds = metricMeter.createHistogram('onboarding_wait', 'float', 'seconds', 'How long a gate or submission stayed open until it closed');
 
 /** Temporal suggests continue-as-new near 10k events or 10 MB; we go earlier unless told otherwise. */
 const defaultMaxHistoryEvents = 8_000;
@@ -247,6 +251,23 @@ export class Journey {
 
   /** Waits until the instance is decided, accepted or past its deadline (then marked `expired`). */
   async waitClosed<I extends WaitInstance>(instance: I): Promise<I> {
+    const wasOpen = instance.status === 'open';
+    const result = await this.waitUntilClosed(instance);
+    if (wasOpen && result.closedAt !== null) {
+      // How long people and participants take, per gate and role: the bottleneck the hub manages.
+      waitSeconds.record((Date.parse(result.closedAt) - Date.parse(result.openedAt)) / 1000, {
+        kind: this.status.kind,
+        type: result.type,
+        name: result.name,
+        environment: result.environment,
+        role: result.role,
+        outcome: result.status,
+      });
+    }
+    return result;
+  }
+
+  private async waitUntilClosed<I extends WaitInstance>(instance: I): Promise<I> {
     const remaining = instance.deadlineAt === null ? undefined : Math.max(0, Date.parse(instance.deadlineAt) - Date.now());
     const done = () => instance.status !== 'open' || this.stopWaiting;
     const closed = remaining === undefined ? (await condition(done), true) : await condition(done, remaining);

@@ -136,6 +136,12 @@ describe('a TPP onboarding through the API', () => {
     // Parallel openings notify concurrently: one line per instance, in any order.
     expect(notificationsOf(id).map((n) => n.instanceId).sort()).toEqual(result.instances.map((i) => i.id).sort());
     const done = await handle.describe();
+    // The worker's Prometheus exporter shows how long each wait lasted, by gate and role, and the SDK's own metrics.
+    const metrics = await (await fetch(process.env.TEST_RUNTIME_METRICS_URL as string)).text();
+    expect(metrics).toMatch(/onboarding_wait_seconds_count\{[^}]*name="contract"[^}]*outcome="approved"[^}]*role="legal"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/onboarding_wait_seconds_count\{[^}]*name="certificate-bundle"[^}]*role="participant"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/onboarding_wait_seconds_bucket\{[^}]*le="86400"\} [1-9]/); // buckets sized for human waits (a day)
+    expect(metrics).toMatch(/temporal_workflow_task_execution_latency_seconds_count\{/);
     // Nothing awaited: an empty keyword list and an unset time, so neither matches a filter.
     expect(done.typedSearchAttributes.get(AwaitingRoleKey)).toBeUndefined();
     expect(done.typedSearchAttributes.get(WaitingSinceKey)).toBeUndefined();

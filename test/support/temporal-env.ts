@@ -11,22 +11,25 @@ import {
   Worker,
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createDefaultActivities, createOnboardingWorker, workflowsPath } from '../../worker/onboarding-worker';
+import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
+import { freePort } from './dev-server';
 
-let runtimeInstalled = false;
-
-/** Quiet SDK logs in tests; once per process. */
-export function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
+/**
+ * Quiet SDK logs in tests, and the worker's Prometheus exporter on a free port (its URL in
+ * TEST_RUNTIME_METRICS_URL); once per process — the Runtime outlives each test file's modules.
+ */
+export async function installQuietRuntime(): Promise<void> {
+  if (process.env.TEST_RUNTIME_METRICS_URL) return;
+  const port = await freePort();
   try {
     Runtime.install({
       logger: new DefaultLogger('WARN'),
       // The drift test provokes a nondeterminism warning from core on purpose.
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) }, metrics: prometheusMetrics(`127.0.0.1:${port}`) },
     });
+    process.env.TEST_RUNTIME_METRICS_URL = `http://127.0.0.1:${port}/metrics`;
   } catch {
-    // Already installed by an earlier test file in this process.
+    // Already installed in this process without a metrics URL (a script that installed its own).
   }
 }
 
@@ -53,7 +56,7 @@ export interface TestStack {
 
 /** A real client and real workers on a task queue of their own, against the global dev server. */
 export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQueue: string): Promise<TestStack> {
-  installQuietRuntime();
+  await installQuietRuntime();
   const { address, namespace } = testServer();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });

@@ -79,6 +79,7 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
     mutates: true,
   },
   { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
+  { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
   { name: 'POST /pki/checks/certificates', method: 'POST', url: '/pki/checks/certificates', payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, allowed: authenticated },
   {
     name: 'POST /pki/checks/csrs',
@@ -109,6 +110,20 @@ describe('route × caller matrix', () => {
         expect(calls).toEqual([]);
       }
     }
+  });
+});
+
+describe('metrics', () => {
+  it('counts requests by route pattern and status, never by participant id', async () => {
+    await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('metrics-1'), headers: callers.operator });
+    await app.inject({ method: 'GET', url: '/onboardings/metrics-1', headers: callers['participant:other'] });
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: callers.viewer });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(/onboarding_api_requests_total\{method="POST",route="\/onboardings",status_code="201"\} [1-9]/);
+    expect(res.body).toMatch(/onboarding_api_requests_total\{method="GET",route="\/onboardings\/:participantId",status_code="403"\} [1-9]/);
+    expect(res.body).toMatch(/onboarding_api_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/onboardings",status_code="201"\}/);
+    expect(res.body).not.toContain('metrics-1');
   });
 });
 
