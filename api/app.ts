@@ -2,6 +2,8 @@ import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { serializerCompiler, validatorCompiler, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ApiError, errorHandler, problemBody, sendProblem } from './errors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { access, Authenticator, Principal } from './auth';
 import { registerMetrics } from './metrics';
 import type { OnboardingPort } from './onboarding-gateway';
@@ -29,12 +31,16 @@ export interface AppDeps {
   /** The hub CA chain PEM (null until the CA exists). */
   caChainPem?: () => Promise<string | null>;
   bodyLimitBytes?: number;
+  /** Requests per principal per minute; absent: 600. */
+  rateLimitPerMinute?: number;
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    // A request that has not arrived whole in 30 s is dropped (slow-body clients hold no worker).
+    requestTimeout: 30_000,
     bodyLimit: deps.bodyLimitBytes ?? 1024 * 1024,
     // Request ids let a caller's report be found in the logs: the caller's x-request-id when it is
     // a short token, ours otherwise (a header is never logged verbatim).
@@ -60,6 +66,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (charset !== undefined && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
       throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `charset ${charset} is not accepted: send UTF-8 JSON`);
     }
+  });
+
+  // Security headers for every answer (a JSON API: no inline anything needed).
+  app.register(helmet, { global: true });
+  // Per principal (after authentication), so one runaway tool cannot starve the others.
+  app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: deps.rateLimitPerMinute ?? 600,
+    timeWindow: 60_000,
+    keyGenerator: (request) => (request.principal ? `principal:${request.principal.name}` : `ip:${request.ip}`),
+    allowList: (request) => request.routeOptions.config.public === true,
+    errorResponseBuilder: (_request, context) => new ApiError('RATE_LIMITED', `More than ${context.max} requests in a minute; retry after ${context.after}`),
   });
 
   app.decorateRequest('principal', null);
@@ -106,7 +125,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
 
   app.register(healthRoutes, { gateway: deps.gateway });
-  app.register(onboardingRoutes, { gateway: deps.gateway });
+  const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
+  app.register(onboardingRoutes, { gateway: deps.gateway, bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit } });
   app.register(pkiRoutes, { caChainPem: deps.caChainPem ?? (async () => null) });
   return app;
 }

@@ -23,6 +23,8 @@ export const apiConfigSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   /** The claim that lists a token's grants (array or space-separated string). */
   JWT_GRANTS_CLAIM: z.string().min(1).default('grants'),
+  /** Requests per principal per minute before 429. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
 }).refine((e) => [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v === undefined) || [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v !== undefined), {
   path: ['JWT_JWKS_URL'],
   message: 'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none',
@@ -39,6 +41,7 @@ export interface ApiConfig {
   caChainFile: string;
   apiKeysFile: string;
   jwt: JwtSettings | null;
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +66,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     caChainFile: path.resolve(e.HUB_CA_CHAIN_FILE ?? path.join(e.DATA_DIR, 'pki', 'ca', 'ca-chain.pem')),
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     jwt:
       e.JWT_ISSUER && e.JWT_AUDIENCE && e.JWT_JWKS_URL
         ? { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL, grantsClaim: e.JWT_GRANTS_CLAIM }

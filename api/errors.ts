@@ -124,6 +124,6 @@ export function errorHandler(err: unknown, request: FastifyRequest, reply: Fasti
   if (unexpected) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.code }, 'request refused');
   if (body.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
-  if (errorCatalogue[body.code].retryable) reply.header('retry-after', String(retryAfterSeconds));
+  if (errorCatalogue[body.code].retryable && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfterSeconds));
   return sendProblem(reply, { ...body, instance: request.url });
 }

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     authenticator: createAuthenticator(keys, config.jwt ?? undefined),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
     caChainPem: caChainReader(config.caChainFile),
   });
 

@@ -28,6 +28,7 @@ export const errorCatalogue = {
   ONBOARDING_CLOSED: { status: 409, retryable: false, title: 'The onboarding has already ended' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, title: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, title: 'Unsupported content type' },
+  RATE_LIMITED: { status: 429, retryable: true, title: 'Too many requests from this caller' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, title: 'This Idempotency-Key was used for another request' },
   TEMPORAL_UNAVAILABLE: { status: 503, retryable: true, title: 'The workflow service is unavailable' },
   CA_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub CA is not available' },

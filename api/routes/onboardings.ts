@@ -16,12 +16,15 @@ import {
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
+  /** Body limits in bytes: small JSON forms (starts, decisions) and PEM submissions. */
+  bodyLimits: { form: number; pem: number };
 }
 
-export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway }) => {
+export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway, bodyLimits }) => {
+  const jsonFormLimit = bodyLimits.form;
   const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
 
-  app.post('/onboardings', { schema: { body: startOnboardingBodySchema }, config: { authorize: (p) => access.start(p, undefined) } }, async (request, reply) => {
+  app.post('/onboardings', { schema: { body: startOnboardingBodySchema }, config: { authorize: (p) => access.start(p, undefined) }, bodyLimit: jsonFormLimit }, async (request, reply) => {
     const { created, view } = await gateway.start(request.body);
     const location = `/onboardings/${request.body.participantId}`;
     // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
@@ -53,6 +56,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     '/onboardings/:participantId/approvals',
     {
       schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema },
+      bodyLimit: jsonFormLimit,
       // Only the team the gate awaits decides it.
       config: { authorize: (p, request) => access.decide(gateRoles[(request.body as GateDecisionBody).gate])(p, participantOf(request)) },
     },
@@ -76,6 +80,8 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     {
       schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema },
       config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
+      // PEM bundles are larger than the JSON forms.
+      bodyLimit: bodyLimits.pem,
     },
     async (request) => {
       const { pem, environment } = request.body;

@@ -139,6 +139,34 @@ describe('what the HTTP layer refuses is problem+json too', () => {
   });
 });
 
+describe('limits and hygiene', () => {
+  it('sends security headers', async () => {
+    const res = await appWith(fakeGateway()).inject('/healthz');
+    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'strict-transport-security': expect.any(String) });
+  });
+
+  it('limits requests per principal with 429 problem+json and retry-after; other principals are unaffected', async () => {
+    const app = buildApp({ gateway: fakeGateway({ status: async () => ({ workflowId: 'onboarding-a', onboarding: null }) }), authenticator: keys.authenticator, logger: pino({ level: 'silent' }), rateLimitPerMinute: 3 });
+    const get = (name: string) => app.inject({ method: 'GET', url: '/onboardings/a', headers: keys.as(name, 'viewer') });
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await get('busy-tool')).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    const limited = await get('busy-tool');
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await get('quiet-tool')).statusCode).toBe(200);
+  });
+
+  it('takes large PEM submissions but not large decisions', async () => {
+    const app = appWith(fakeGateway({ submit: async () => ({ requestHash: null, instance: {} as never, report: {} }), status: async () => ({ workflowId: 'w', onboarding: null }) }));
+    const big = 'x'.repeat(200 * 1024);
+    const decision = await app.inject({ method: 'POST', url: '/onboardings/a/approvals', headers: keys.staff(), payload: { gate: 'contract', decision: 'rejected', comment: big } });
+    expect([decision.statusCode, decision.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    const bundle = await app.inject({ method: 'POST', url: '/onboardings/a/submissions/certificate-bundle', headers: keys.as('it@a', 'participant:a'), payload: { pem: big } });
+    expect(bundle.statusCode).toBe(200);
+  });
+});
+
 describe('request ids', () => {
   it('keeps a short caller x-request-id and replaces a long or odd one with its own', async () => {
     const app = appWith(fakeGateway());
