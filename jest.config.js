@@ -1,9 +1,9 @@
 /** @type {import('jest').Config} */
-// swc compiles TypeScript, and the few ESM-only dependencies (light-my-request's `cookie`, jose), to CommonJS.
+// swc compiles TypeScript, and the few ESM-only dependencies (light-my-request's `cookie`, jose, @fastify/static's `content-disposition`), to CommonJS.
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(cookie|jose)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(cookie|jose|content-disposition)/)'];
 
 module.exports = {
   projects: [

@@ -1,11 +1,14 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { serializerCompiler, validatorCompiler, ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ApiError, errorHandler, problemBody, sendProblem } from './errors';
 import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { access, Authenticator, Principal } from './auth';
 import { registerMetrics } from './metrics';
+import { metricsText, problems } from './schemas/responses';
 import type { OnboardingPort } from './onboarding-gateway';
 import { healthRoutes } from './routes/health';
 import { onboardingRoutes } from './routes/onboardings';
@@ -119,10 +122,31 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return sendProblem(reply, { ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`), instance: request.url });
   });
 
+  // OpenAPI 3.1 generated from the same zod schemas that validate requests and serialise responses.
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Onboarding orchestrator API', version: '1.0.0', description: 'Participant onboarding for payment hubs, as durable Temporal workflows.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (obk_…) or a JWT access token' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  // Swagger UI's own routes are public documentation, like the document itself.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config ?? {}), public: true };
+  });
+  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+
   const metrics = registerMetrics(app);
-  app.get('/metrics', { config: { authorize: (p) => access.readAll(p, undefined) } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.metrics()),
-  );
+  app.register(async (scope) => {
+    scope.withTypeProvider<ZodTypeProvider>().get(
+      '/metrics',
+      { schema: { response: { 200: metricsText, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } },
+      async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+    );
+  });
 
   app.register(healthRoutes, { gateway: deps.gateway });
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;

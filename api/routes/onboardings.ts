@@ -13,6 +13,7 @@ import {
   startOnboardingBodySchema,
   stuckQuerySchema,
 } from '../schemas/onboardings';
+import { decisionResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
@@ -24,7 +25,11 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   const jsonFormLimit = bodyLimits.form;
   const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
 
-  app.post('/onboardings', { schema: { body: startOnboardingBodySchema }, config: { authorize: (p) => access.start(p, undefined) }, bodyLimit: jsonFormLimit }, async (request, reply) => {
+  app.post('/onboardings', {
+      schema: { body: startOnboardingBodySchema, response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems } },
+      config: { authorize: (p) => access.start(p, undefined) },
+      bodyLimit: jsonFormLimit,
+    }, async (request, reply) => {
     const { created, view } = await gateway.start(request.body);
     const location = `/onboardings/${request.body.participantId}`;
     // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
@@ -32,7 +37,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   });
 
   /** Search through Temporal visibility; cursor pagination with `nextPageToken`. Staff only. */
-  app.get('/onboardings', { schema: { querystring: searchQuerySchema }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) => {
+  app.get('/onboardings', { schema: { querystring: searchQuerySchema, response: { 200: onboardingPageSchema, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) => {
     const { pageSize, pageToken, waitingLongerThan, ...filter } = request.query;
     return gateway.search(
       { ...filter, ...(waitingLongerThan !== undefined ? { waitingLongerThanMs: waitingLongerThan } : {}) },
@@ -41,13 +46,16 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   });
 
   /** Running onboardings waiting longer than `olderThan` (default P3D), grouped by step and awaited role. */
-  app.get('/onboardings/stuck', { schema: { querystring: stuckQuerySchema }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) =>
+  app.get('/onboardings/stuck', { schema: { querystring: stuckQuerySchema, response: { 200: stuckResponseSchema, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) =>
     gateway.stuck(request.query.olderThan),
   );
 
   app.get(
     '/onboardings/:participantId',
-    { schema: { params: participantParamsSchema }, config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) } },
+    {
+      schema: { params: participantParamsSchema, response: { 200: onboardingViewSchema, ...problems } },
+      config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) },
+    },
     async (request) =>
       gateway.status(request.params.participantId),
   );
@@ -55,7 +63,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   app.post(
     '/onboardings/:participantId/approvals',
     {
-      schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema },
+      schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema, response: { 200: decisionResponseSchema, ...problems } },
       bodyLimit: jsonFormLimit,
       // Only the team the gate awaits decides it.
       config: { authorize: (p, request) => access.decide(gateRoles[(request.body as GateDecisionBody).gate])(p, participantOf(request)) },
@@ -78,7 +86,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   app.post(
     '/onboardings/:participantId/submissions/certificate-bundle',
     {
-      schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema },
+      schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema, response: { 200: submissionResponseSchema, ...problems } },
       config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
       // PEM bundles are larger than the JSON forms.
       bodyLimit: bodyLimits.pem,

@@ -5,6 +5,7 @@ import { policyFor } from '../../activities/pki/policy';
 import { access } from '../auth';
 import { ApiError } from '../errors';
 import { certificateCheckBodySchema, csrCheckBodySchema } from '../schemas/pki';
+import { bundleReportSchema, csrReportSchema, pemText, problems } from '../schemas/responses';
 
 export interface PkiRoutesOptions {
   /** The hub CA chain (issuing CA then root) as PEM, or null while the CA does not exist yet. */
@@ -13,7 +14,7 @@ export interface PkiRoutesOptions {
 
 export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, opts) => {
   /** What participants install to trust the hub and to verify certificates it issued. */
-  app.get('/pki/ca', { config: { authorize: (p) => access.anyone(p, undefined) } }, async (_request, reply) => {
+  app.get('/pki/ca', { schema: { response: { 200: pemText, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (_request, reply) => {
     const chain = await opts.caChainPem();
     if (chain === null) throw new ApiError('CA_UNAVAILABLE', 'The hub CA has not been created yet: start the worker once');
     return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(chain);
@@ -23,13 +24,13 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
    * Runs the gating certificate checks on a bundle without submitting it: participants fix their
    * bundle before a step refuses it. 200 with the report, whatever the verdict.
    */
-  app.post('/pki/checks/certificates', { schema: { body: certificateCheckBodySchema }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => {
+  app.post('/pki/checks/certificates', { schema: { body: certificateCheckBodySchema, response: { 200: bundleReportSchema, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => {
     const { pem, kind, environment, role, participant } = request.body;
     return checkBundle(pem, { policy: policyFor(kind, environment), role, ...(participant ? { participant } : {}) });
   });
 
   /** Same for a CSR (key reuse is only judged when the CSR is submitted to the hub CA). */
-  app.post('/pki/checks/csrs', { schema: { body: csrCheckBodySchema }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => {
+  app.post('/pki/checks/csrs', { schema: { body: csrCheckBodySchema, response: { 200: csrReportSchema, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => {
     const { pem, kind, environment, role, participant } = request.body;
     return checkCsr(pem, { policy: policyFor(kind, environment), role, participant });
   });

@@ -6,14 +6,14 @@ import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { grantSchema } from '../../api/auth';
 import type { OnboardingPort, OnboardingView } from '../../api/onboarding-gateway';
-import type { GateInstance, OnboardingStatus, SubmissionOutcome } from '../../workflows/messages';
+import { sampleGate, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
 
 const keys = testKeys();
 const calls: string[] = [];
 
-const view: OnboardingView = { workflowId: 'onboarding-acme', onboarding: { participantId: 'acme' } as OnboardingStatus };
+const view: OnboardingView = { workflowId: 'onboarding-acme', onboarding: sampleStatus('acme') };
 const gateway: OnboardingPort = {
   async start() {
     calls.push('start');
@@ -24,11 +24,11 @@ const gateway: OnboardingPort = {
   },
   async decide(_id, decision) {
     calls.push(`decide ${decision.gate} by ${decision.decidedBy}`);
-    return { id: `${decision.gate}@sandbox#1` } as GateInstance;
+    return sampleGate(decision.gate, decision.decision, decision.decidedBy);
   },
   async submit(_id, submission) {
     calls.push(`submit by ${submission.submittedBy}`);
-    return { instance: {}, report: {} } as SubmissionOutcome;
+    return sampleSubmissionOutcome(submission.submittedBy);
   },
   ping: async () => undefined,
   search: async () => ({ onboardings: [], nextPageToken: null }),

@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import { testKeys } from '../support/auth';
+import { sampleSubmissionOutcome } from '../support/samples';
 import { errorCatalogue } from '../../workflows/errors';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
@@ -158,7 +159,7 @@ describe('limits and hygiene', () => {
   });
 
   it('takes large PEM submissions but not large decisions', async () => {
-    const app = appWith(fakeGateway({ submit: async () => ({ requestHash: null, instance: {} as never, report: {} }), status: async () => ({ workflowId: 'w', onboarding: null }) }));
+    const app = appWith(fakeGateway({ submit: async () => sampleSubmissionOutcome('it@a'), status: async () => ({ workflowId: 'w', onboarding: null }) }));
     const big = 'x'.repeat(200 * 1024);
     const decision = await app.inject({ method: 'POST', url: '/onboardings/a/approvals', headers: keys.staff(), payload: { gate: 'contract', decision: 'rejected', comment: big } });
     expect([decision.statusCode, decision.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);

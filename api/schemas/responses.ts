@@ -1,0 +1,157 @@
+/**
+ * What the API answers, as zod schemas: they serialise the responses and generate the OpenAPI
+ * document, and each is tied to the TypeScript type the code returns (`z.ZodType<T>`), so the
+ * document cannot drift from what the workflows produce.
+ */
+import { z } from 'zod';
+import type { OnboardingPage, StuckGroup } from '../onboarding-search';
+import type { OnboardingView } from '../onboarding-gateway';
+import {
+  decisions,
+  environments,
+  gateNames,
+  GateInstance,
+  lifecycleStates,
+  onboardingKinds,
+  OnboardingStatus,
+  roles,
+  submissionNames,
+  SubmissionInstance,
+} from '../../workflows/messages';
+import { errorCatalogue, ErrorCode } from '../../workflows/errors';
+
+const isoTime = z.string().describe('ISO 8601 time');
+const stepName = z.enum([...gateNames, ...submissionNames, 'registration', 'done']);
+
+const findingSummary = z.object({ code: z.string(), result: z.enum(['pass', 'warn', 'fail', 'not-applicable']), message: z.string() });
+
+const instanceBase = {
+  id: z.string().describe('`<name>@<environment>#<round>`'),
+  environment: z.enum(environments),
+  round: z.number().int().min(1),
+  role: z.enum(roles),
+  openedAt: isoTime,
+  deadlineAt: isoTime.nullable(),
+  closedAt: isoTime.nullable(),
+};
+
+export const gateInstanceSchema: z.ZodType<GateInstance> = z.object({
+  ...instanceBase,
+  type: z.literal('gate'),
+  name: z.enum(gateNames),
+  status: z.enum(['open', ...decisions, 'expired', 'withdrawn']),
+  decision: z
+    .object({ decision: z.enum(decisions), decidedBy: z.string(), comment: z.string().nullable(), at: isoTime, requestHash: z.string().nullable() })
+    .nullable(),
+});
+
+export const submissionInstanceSchema: z.ZodType<SubmissionInstance> = z.object({
+  ...instanceBase,
+  type: z.literal('submission'),
+  name: z.enum(submissionNames),
+  status: z.enum(['open', 'accepted', 'expired', 'withdrawn']),
+  attempts: z.array(z.object({ at: isoTime, submittedBy: z.string(), accepted: z.boolean(), findings: z.array(findingSummary) })),
+  artifact: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
+  participantId: z.string(),
+  kind: z.enum(onboardingKinds),
+  environment: z.enum(environments),
+  step: stepName,
+  state: z.enum(lifecycleStates),
+  awaiting: z.array(
+    z.object({
+      instanceId: z.string(),
+      type: z.enum(['gate', 'submission']),
+      name: z.enum([...gateNames, ...submissionNames]),
+      environment: z.enum(environments),
+      round: z.number().int(),
+      role: z.enum(roles),
+      since: isoTime,
+    }),
+  ),
+  instances: z.array(z.union([gateInstanceSchema, submissionInstanceSchema])),
+  participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
+  data: z.object({ kind: z.literal('tpp'), application: z.object({ useCase: z.string(), expectedMonthlyVolume: z.number(), apis: z.array(z.string()) }) }),
+  requestFingerprint: z.string(),
+  startedAt: isoTime,
+  updatedAt: isoTime,
+  continuedAsNew: z.number().int(),
+  history: z.array(z.object({ at: isoTime, step: stepName, environment: z.enum(environments), state: z.enum(lifecycleStates), note: z.string() })),
+});
+
+export const onboardingViewSchema: z.ZodType<OnboardingView> = z.object({
+  workflowId: z.string(),
+  onboarding: onboardingStatusSchema.nullable().describe('null while no worker has reported the state (202 on start)'),
+});
+
+export const decisionResponseSchema = z.object({ decision: gateInstanceSchema, workflowId: z.string(), onboarding: onboardingStatusSchema.nullable() });
+export const submissionResponseSchema = z.object({
+  submission: submissionInstanceSchema,
+  report: z.record(z.string(), z.unknown()).describe('the full check report: verdict, blocking, findings with details'),
+  workflowId: z.string(),
+  onboarding: onboardingStatusSchema.nullable(),
+});
+
+export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({
+  onboardings: z.array(
+    z.object({
+      participantId: z.string(),
+      workflowId: z.string(),
+      execution: z.string(),
+      kind: z.string().nullable(),
+      environment: z.string().nullable(),
+      step: z.string().nullable(),
+      state: z.string().nullable(),
+      awaitingRoles: z.array(z.string()),
+      waitingSince: isoTime.nullable(),
+      startedAt: isoTime.nullable(),
+    }),
+  ),
+  nextPageToken: z.string().nullable(),
+});
+
+const stuckGroupSchema: z.ZodType<StuckGroup> = z.object({
+  step: z.string(),
+  awaitingRole: z.string(),
+  count: z.number().int(),
+  oldestWaitingSince: z.string(),
+  participantIds: z.array(z.string()),
+});
+export const stuckResponseSchema = z.object({ groups: z.array(stuckGroupSchema), scanned: z.number().int(), truncated: z.boolean() });
+
+const finding = z.object({ code: z.string(), result: z.enum(['pass', 'warn', 'fail', 'not-applicable']), message: z.string(), detail: z.record(z.string(), z.unknown()) });
+const certificateSummary = z.object({ subject: z.string(), issuer: z.string(), serialHex: z.string(), sha256: z.string(), notBefore: isoTime, notAfter: isoTime });
+const report = { verdict: z.enum(['pass', 'warn', 'fail']), blocking: z.boolean(), findings: z.array(finding) };
+export const bundleReportSchema = z.object({
+  ...report,
+  leaf: certificateSummary.nullable(),
+  path: z.array(certificateSummary),
+  normalised: z.object({ chainPem: z.string(), rootPem: z.string().nullable() }).nullable(),
+});
+export const csrReportSchema = z.object({
+  ...report,
+  csr: z.object({ sha256: z.string(), subject: z.string(), spkiSha256: z.string(), sanDns: z.array(z.string()), sanIps: z.array(z.string()) }).nullable(),
+});
+
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.enum(Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]]),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    'invalid-params': z.array(z.object({ name: z.string(), reason: z.string() })).optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe('application/problem+json (RFC 9457) with a stable code');
+
+/** Every error status a route can answer, as problem+json. */
+export const problems = { '4xx': problemSchema, '5xx': problemSchema } as const;
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const readySchema = z.object({ status: z.literal('ready') });
+export const pemText = z.string().describe('PEM certificates (application/x-pem-file)');
+export const metricsText = z.string().describe('Prometheus text exposition');

@@ -1,0 +1,62 @@
+/** Well-formed workflow answers for API tests with a fake gateway (the response schemas check them). */
+import type { GateInstance, OnboardingStatus, SubmissionOutcome } from '../../workflows/messages';
+import { startBody } from './requests';
+
+const at = '2026-11-23T10:00:00.000Z';
+
+export function sampleStatus(participantId: string): OnboardingStatus {
+  const body = startBody(participantId);
+  return {
+    participantId,
+    kind: 'tpp',
+    environment: 'sandbox',
+    step: 'application-review',
+    state: 'awaiting-approval',
+    awaiting: [{ instanceId: 'application-review@sandbox#1', type: 'gate', name: 'application-review', environment: 'sandbox', round: 1, role: 'business', since: at }],
+    instances: [sampleGate('application-review', 'open')],
+    participant: body.participant,
+    data: { kind: 'tpp', application: body.application },
+    requestFingerprint: 'f'.repeat(64),
+    startedAt: at,
+    updatedAt: at,
+    continuedAsNew: 0,
+    history: [{ at, step: 'application-review', environment: 'sandbox', state: 'awaiting-approval', note: 'application-review@sandbox#1: waiting for business' }],
+  };
+}
+
+export function sampleGate(name: GateInstance['name'], status: GateInstance['status'] = 'approved', decidedBy = 'bea'): GateInstance {
+  return {
+    id: `${name}@sandbox#1`,
+    type: 'gate',
+    name,
+    environment: 'sandbox',
+    round: 1,
+    role: 'business',
+    status,
+    openedAt: at,
+    deadlineAt: null,
+    closedAt: status === 'open' ? null : at,
+    decision: status === 'open' ? null : { decision: status === 'rejected' ? 'rejected' : 'approved', decidedBy, comment: null, at, requestHash: null },
+  };
+}
+
+export function sampleSubmissionOutcome(submittedBy: string): SubmissionOutcome {
+  return {
+    requestHash: null,
+    instance: {
+      id: 'certificate-bundle@sandbox#1',
+      type: 'submission',
+      name: 'certificate-bundle',
+      environment: 'sandbox',
+      round: 1,
+      role: 'participant',
+      status: 'accepted',
+      openedAt: at,
+      deadlineAt: null,
+      closedAt: at,
+      attempts: [{ at, submittedBy, accepted: true, findings: [] }],
+      artifact: {},
+    },
+    report: { verdict: 'pass', blocking: false, findings: [] },
+  };
+}
