@@ -46,6 +46,8 @@ export interface OnboardingPort {
   decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
+  /** Asks the onboarding to stop (Temporal cancellation); `by` and `reason` are recorded. */
+  cancel(participantId: string, by: string, reason: string): Promise<void>;
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage>;
   stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }>;
 }
@@ -189,6 +191,22 @@ export class OnboardingGateway implements OnboardingPort {
       return this.client.options.loadedDataConverter.payloadConverter.fromPayload<R>(success);
     }
     return null;
+  }
+
+  async cancel(participantId: string, by: string, reason: string): Promise<void> {
+    const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
+    const description = await this.within(this.timeouts.callMs, () => handle.describe());
+    if (description.status.name !== 'RUNNING') throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${description.status.name.toLowerCase()}`);
+    // Who and why go into the server's own record of the request (visible in the UI's history).
+    await this.within(this.timeouts.callMs, () =>
+      this.client.workflowService.requestCancelWorkflowExecution({
+        namespace: this.client.options.namespace,
+        workflowExecution: { workflowId: handle.workflowId },
+        identity: by,
+        reason,
+        requestId: randomUUID(),
+      }),
+    );
   }
 
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage> {

@@ -4,6 +4,7 @@ import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
 import type { Principal } from '../auth';
 import {
+  cancelBodySchema,
   certificateBundleBodySchema,
   GateDecisionBody,
   gateDecisionBodySchema,
@@ -13,7 +14,7 @@ import {
   startOnboardingBodySchema,
   stuckQuerySchema,
 } from '../schemas/onboardings';
-import { decisionResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
+import { cancelResponseSchema, decisionResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
@@ -75,6 +76,20 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
         request.headers['idempotency-key'],
       );
       return { decision, ...(await gateway.status(request.params.participantId)) };
+    },
+  );
+
+  /** Stops an onboarding for good (Temporal cancellation); the operator and the reason are recorded. */
+  app.post(
+    '/onboardings/:participantId/cancel',
+    {
+      schema: { params: participantParamsSchema, body: cancelBodySchema, response: { 202: cancelResponseSchema, ...problems } },
+      config: { authorize: (p) => access.start(p, undefined) },
+      bodyLimit: jsonFormLimit,
+    },
+    async (request, reply) => {
+      await gateway.cancel(request.params.participantId, (request.principal as Principal).name, request.body.reason);
+      return reply.code(202).send({ workflowId: `onboarding-${request.params.participantId}`, cancellation: 'requested' as const });
     },
   );
 

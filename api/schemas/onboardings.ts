@@ -93,3 +93,5 @@ export type SearchQuery = z.infer<typeof searchQuerySchema>;
 export const stuckQuerySchema = z.strictObject({
   olderThan: durationSchema.default(3 * 24 * 3600 * 1000),
 });
+
+export const cancelBodySchema = z.strictObject({ reason: text({ max: 500 }) });

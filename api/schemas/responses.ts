@@ -151,6 +151,8 @@ export const problemSchema = z
 /** Every error status a route can answer, as problem+json. */
 export const problems = { '4xx': problemSchema, '5xx': problemSchema } as const;
 
+export const cancelResponseSchema = z.object({ workflowId: z.string(), cancellation: z.literal('requested') });
+
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readySchema = z.object({ status: z.literal('ready') });
 export const pemText = z.string().describe('PEM certificates (application/x-pem-file)');

@@ -374,6 +374,22 @@ describe('POST /onboardings/:participantId/approvals', () => {
   });
 });
 
+describe('POST /onboardings/:participantId/cancel', () => {
+  it('cancels a running onboarding for good, recording who asked and why', async () => {
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('cancel-1') });
+    const res = await app.inject({ method: 'POST', url: '/onboardings/cancel-1/cancel', payload: { reason: 'duplicate application' }, headers: keys.as('otto@hub', 'operator') });
+    expect(res.statusCode).toBe(202);
+    const handle = stack.client.workflow.getHandle('onboarding-cancel-1');
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const history = await handle.fetchHistory();
+    const requested = history.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
+    expect(requested).toMatchObject({ identity: 'otto@hub', cause: 'duplicate application' });
+    const again = await app.inject({ method: 'POST', url: '/onboardings/cancel-1/cancel', payload: { reason: 'again' }, headers: keys.as('otto@hub', 'operator') });
+    expect(again.json().code).toBe('ONBOARDING_CLOSED');
+  });
+});
+
 describe('worker restart', () => {
   it('continues a waiting onboarding on a new worker after the old one stopped mid-wait', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('restart-1') });

@@ -31,6 +31,9 @@ const gateway: OnboardingPort = {
     return sampleSubmissionOutcome(submission.submittedBy);
   },
   ping: async () => undefined,
+  async cancel(_id, by) {
+    calls.push(`cancel by ${by}`);
+  },
   search: async () => ({ onboardings: [], nextPageToken: null }),
   stuck: async () => ({ groups: [], scanned: 0, truncated: false }),
 };
@@ -78,6 +81,7 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
     allowed: ['operator', 'participant:acme'],
     mutates: true,
   },
+  { name: 'POST cancel', method: 'POST', url: '/onboardings/acme/cancel', payload: { reason: 'duplicate application' }, allowed: ['operator'], mutates: true },
   { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
   { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
   { name: 'POST /pki/checks/certificates', method: 'POST', url: '/pki/checks/certificates', payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, allowed: authenticated },

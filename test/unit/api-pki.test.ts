@@ -15,6 +15,7 @@ const unusedGateway: OnboardingPort = {
   submit: async () => Promise.reject(new Error('not used')),
   search: async () => Promise.reject(new Error('not used')),
   stuck: async () => Promise.reject(new Error('not used')),
+  cancel: async () => Promise.reject(new Error('not used')),
   ping: async () => undefined,
 };
 
