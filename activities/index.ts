@@ -23,6 +23,8 @@ export interface CheckBundleInput {
   participant?: ParticipantIdentity;
   /** Require the chain to end at the hub CA (certificates the hub issued). */
   anchorAtHubCa?: boolean;
+  /** The API request that led here (x-request-id), for the logs. */
+  requestId?: string;
 }
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;
@@ -64,12 +66,19 @@ function pkiActivities(deps: ActivityDeps) {
   return throughEdge({
     /** Gating checks of a submitted certificate bundle; the report decides, the workflow acts on `blocking`. */
     async checkCertificateBundle(input: CheckBundleInput): Promise<BundleReport> {
-      return checkBundle(input.pem, {
+      const report = await checkBundle(input.pem, {
         policy: policyFor(input.kind, input.environment),
         role: input.role,
         ...(input.participant ? { participant: input.participant } : {}),
         ...(input.anchorAtHubCa ? { trustAnchors: [deps.ca.root] } : {}),
       });
+      log.info('certificate bundle checked', {
+        participantId: input.participant?.participantId ?? null,
+        verdict: report.verdict,
+        blocking: report.blocking,
+        requestId: input.requestId ?? null,
+      });
+      return report;
     },
 
     async checkParticipantCsr(request: SignCsrRequest): Promise<CsrReport> {

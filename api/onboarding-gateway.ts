@@ -40,7 +40,7 @@ export const defaultGatewayTimeouts: GatewayTimeouts = { callMs: 5_000, updateMs
 
 /** What the routes need from the workflow side; tests without Temporal pass a fake. */
 export interface OnboardingPort {
-  start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }>;
+  start(body: StartOnboardingBody, requestId?: string): Promise<{ created: boolean; view: OnboardingView }>;
   status(participantId: string): Promise<OnboardingView>;
   /** `decision.decidedBy` is the authenticated principal, set by the route. */
   decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
@@ -75,10 +75,10 @@ export class OnboardingGateway implements OnboardingPort {
   }
 
   /** Idempotent per participant: same request → the existing onboarding; other details → conflict. */
-  async start(body: StartOnboardingBody): Promise<{ created: boolean; view: OnboardingView }> {
+  async start(body: StartOnboardingBody, requestId?: string): Promise<{ created: boolean; view: OnboardingView }> {
     const workflowId = onboardingWorkflowId(body.participantId);
     const requestFingerprint = fingerprintRequest(body);
-    const input: OnboardingInput = { ...body, requestFingerprint };
+    const input: OnboardingInput = { ...body, requestFingerprint, ...(requestId ? { requestId } : {}) };
     let created = true;
     try {
       await this.within(this.timeouts.callMs, () => this.client.workflow.start<WorkflowByKind[typeof input.kind]>(workflowTypeByKind[input.kind], {
@@ -130,7 +130,7 @@ export class OnboardingGateway implements OnboardingPort {
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
   async decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
-    const requestHash = fingerprintRequest({ participantId, decision });
+    const requestHash = fingerprintRequest({ participantId, decision: { ...decision, requestId: undefined, notAfter: undefined } });
     const instance = await this.update(participantId, decideGate, { ...decision, requestHash }, idempotencyKey);
     assertSameRequest(instance.decision?.requestHash, requestHash, idempotencyKey);
     return instance;
@@ -138,7 +138,7 @@ export class OnboardingGateway implements OnboardingPort {
 
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */
   async submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
-    const requestHash = fingerprintRequest({ participantId, submission });
+    const requestHash = fingerprintRequest({ participantId, submission: { ...submission, requestId: undefined, notAfter: undefined } });
     try {
       const outcome = await this.update(participantId, submit, { ...submission, requestHash }, idempotencyKey);
       assertSameRequest(outcome.requestHash, requestHash, idempotencyKey);

@@ -160,6 +160,7 @@ export class Journey {
     setHandler(decideGate, (decision) => this.recordDecision(decision), { validator: (decision) => this.validateDecision(decision) });
     setHandler(submit, (submission) => this.handleSubmission(submission), { validator: (submission) => this.validateSubmission(submission) });
     this.transition({ note: input.resume ? `continued as new (${this.status.continuedAsNew})` : 'onboarding started' });
+    if (!input.resume) log.info('onboarding started', { participantId: input.participantId, requestId: input.requestId ?? null });
   }
 
   /** The only way state changes: status, search attributes and current details move together. */
@@ -392,6 +393,7 @@ export class Journey {
     instance.closedAt = at;
     instance.decision = { decision: input.decision, decidedBy: input.decidedBy, comment: input.comment ?? null, at, requestHash: input.requestHash ?? null };
     this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}` });
+    log.info('gate decided', { instanceId: instance.id, decision: input.decision, requestId: input.requestId ?? null });
     return { ...instance };
   }
 
@@ -424,6 +426,7 @@ export class Journey {
       const verdict = await handler(input, instance);
       const at = nowIso();
       instance.attempts.push({ at, submittedBy: input.submittedBy, accepted: verdict.accepted, findings: verdict.findings });
+      log.info('submission checked', { instanceId: instance.id, attempt: instance.attempts.length, accepted: verdict.accepted, requestId: input.requestId ?? null });
       if (!verdict.accepted) {
         this.transition({ note: `${instance.id}: submission ${instance.attempts.length} refused (${verdict.findings.filter((f) => f.result === 'fail').map((f) => f.code).join(', ') || 'blocking warnings'})` });
         throw refuse('SUBMISSION_REFUSED', `The ${input.name} does not pass the checks`, {

@@ -125,6 +125,8 @@ interface CommonInput {
   /** sha256 of the canonical start request: a repeated start with another body is a conflict. */
   requestFingerprint: string;
   limits?: JourneyLimits;
+  /** The API request that started it (x-request-id), for the logs. */
+  requestId?: string;
   /** Set only by the journey itself when it continues as new: the state it carries on from. */
   resume?: OnboardingStatus;
 }
@@ -248,6 +250,8 @@ export interface GateDecisionInput {
   notAfter?: string;
   /** The API's fingerprint of the request, recorded and returned with the outcome. */
   requestHash?: string;
+  /** The API request (x-request-id), logged by the workflow and the activities it runs. */
+  requestId?: string;
 }
 
 export interface CertificateBundlePayload {
@@ -268,6 +272,8 @@ export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
   notAfter?: string;
   /** The API's fingerprint of the request, returned with the outcome. */
   requestHash?: string;
+  /** The API request (x-request-id), logged by the workflow and the activities it runs. */
+  requestId?: string;
 }
 
 export interface SubmissionOutcome {

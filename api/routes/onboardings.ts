@@ -31,7 +31,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       config: { authorize: (p) => access.start(p, undefined) },
       bodyLimit: jsonFormLimit,
     }, async (request, reply) => {
-    const { created, view } = await gateway.start(request.body);
+    const { created, view } = await gateway.start(request.body, request.id);
     const location = `/onboardings/${request.body.participantId}`;
     // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
     return reply.code(view.onboarding === null ? 202 : created ? 201 : 200).header('location', location).send(view);
@@ -72,7 +72,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     async (request) => {
       const decision = await gateway.decide(
         request.params.participantId,
-        { ...request.body, decidedBy: (request.principal as Principal).name },
+        { ...request.body, decidedBy: (request.principal as Principal).name, requestId: request.id },
         request.headers['idempotency-key'],
       );
       return { decision, ...(await gateway.status(request.params.participantId)) };
@@ -111,7 +111,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       const submittedBy = (request.principal as Principal).name;
       const outcome = await gateway.submit(
         request.params.participantId,
-        { name: 'certificate-bundle', submittedBy, payload: { pem }, ...(environment ? { environment } : {}) },
+        { name: 'certificate-bundle', submittedBy, payload: { pem }, requestId: request.id, ...(environment ? { environment } : {}) },
         request.headers['idempotency-key'],
       );
       return { submission: outcome.instance, report: outcome.report, ...(await gateway.status(request.params.participantId)) };

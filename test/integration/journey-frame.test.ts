@@ -12,7 +12,7 @@ import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInstance, TppOnboardingInput } from '../../workflows/messages';
 import { AwaitingRoleKey, WaitingSinceKey } from '../../workflows/search-attributes';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { createTestStack, TestStack } from '../support/temporal-env';
+import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
 import { TppPki, tppCalls } from '../support/tpp-journey';
@@ -96,7 +96,10 @@ describe('a TPP onboarding through the API', () => {
     expect(refusal.context.report.findings).toContainEqual(expect.objectContaining({ code: 'KEY_SIZE_MIN', result: 'fail' }));
 
     // Reversed, with text and a duplicate: accepted, and the hub keeps the normalised chain.
-    const accepted = await api.submitBundle(id, bundles.messy);
+    const accepted = await api.submitBundle(id, bundles.messy, undefined, 'req-bundle-tpp-full-1');
+    // The API's request id reaches the workflow's and the activity's log lines.
+    const tagged = capturedLogs().filter((e) => e.meta?.requestId === 'req-bundle-tpp-full-1').map((e) => e.message);
+    expect(tagged).toEqual(expect.arrayContaining(['certificate bundle checked', 'submission checked']));
     expect(accepted.statusCode).toBe(200);
     const sandboxBundle = accepted.json().submission as SubmissionInstance;
     expect(sandboxBundle).toMatchObject({ id: 'certificate-bundle@sandbox#1', status: 'accepted', artifact: { chainPem: bundles.leaf.cert + bundles.intermediate.cert } });

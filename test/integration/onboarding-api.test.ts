@@ -18,7 +18,7 @@ let app: FastifyInstance;
 let worker: { stop(): Promise<void> };
 const keys = testKeys();
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -393,6 +393,11 @@ describe('POST /onboardings/:participantId/cancel', () => {
 describe('worker restart', () => {
   it('continues a waiting onboarding on a new worker after the old one stopped mid-wait', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('restart-1') });
+    // Mid-wait: the gate is open and its notification delivered (no activity in flight).
+    await eventually(async () => {
+      const outbox = readFileSync(path.join(stack.dataDir, 'outbox', 'notifications.jsonl'), 'utf8');
+      return outbox.includes('"participantId":"restart-1"') ? true : undefined;
+    });
     await worker.stop();
     worker = await stack.startWorker(); // empty cache: the wait is rebuilt by replaying history
     const res = await approve('restart-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
+  LogEntry,
   makeTelemetryFilterString,
   NativeConnection,
   Runtime,
@@ -21,9 +22,16 @@ import { freePort } from './dev-server';
 export async function installQuietRuntime(): Promise<void> {
   if (process.env.TEST_RUNTIME_METRICS_URL) return;
   const port = await freePort();
+  const printed = new DefaultLogger('WARN');
   try {
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
+      // Warnings are printed; info lines of workflows and activities are kept for assertions (capturedLogs).
+      logger: new DefaultLogger('INFO', (entry) => {
+        const logs = capturedLogs();
+        logs.push(entry);
+        if (logs.length > 20_000) logs.splice(0, 10_000);
+        if (entry.level === 'WARN' || entry.level === 'ERROR') printed.log(entry.level, entry.message, entry.meta);
+      }),
       // The drift test provokes a nondeterminism warning from core on purpose.
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) }, metrics: prometheusMetrics(`127.0.0.1:${port}`) },
     });
@@ -31,6 +39,13 @@ export async function installQuietRuntime(): Promise<void> {
   } catch {
     // Already installed in this process without a metrics URL (a script that installed its own).
   }
+}
+
+/** Log entries the Runtime logger received in this process (the Runtime outlives test files). */
+export function capturedLogs(): LogEntry[] {
+  const holder = globalThis as { __onboardingTestLogs?: LogEntry[] };
+  holder.__onboardingTestLogs ??= [];
+  return holder.__onboardingTestLogs;
 }
 
 export function testServer(): { address: string; namespace: string } {

@@ -50,12 +50,12 @@ export function tppCalls(app: FastifyInstance, keys: ReturnType<typeof testKeys>
       const { decidedBy = 'approver@hub', ...payload } = body;
       return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: keys.staff(String(decidedBy)) });
     },
-    submitBundle: (participantId: string, pem: string, environment?: string) =>
+    submitBundle: (participantId: string, pem: string, environment?: string, requestId?: string) =>
       app.inject({
         method: 'POST',
         url: `/onboardings/${participantId}/submissions/certificate-bundle`,
         payload: { pem, ...(environment ? { environment } : {}) },
-        headers: keys.as(`it@${participantId}`, `participant:${participantId}`),
+        headers: { ...keys.as(`it@${participantId}`, `participant:${participantId}`), ...(requestId ? { 'x-request-id': requestId } : {}) },
       }),
   };
 }

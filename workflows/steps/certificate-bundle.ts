@@ -24,6 +24,7 @@ export function certificateBundleCheck(journey: Journey, role: CertificateRole):
       environment: instance.environment,
       role,
       participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: [] },
+      ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = report.findings
       .filter((f) => f.result === 'warn' || f.result === 'fail')
