@@ -163,8 +163,8 @@ export class OnboardingGateway implements OnboardingPort {
       if (earlier !== null) return earlier;
       throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${status.toLowerCase()}`);
     };
-    const description = await this.within(this.timeouts.callMs, () => handle.describe());
-    if (description.status.name !== 'RUNNING') return closed(description.status.name);
+    // No describe first (a round trip on every decision): a closed or unknown onboarding shows
+    // itself by the update failing, and is told apart then.
     // The caller's deadline travels with the update: if no worker takes it in time, the workflow
     // refuses it when it finally arrives instead of applying a decision nobody waits for.
     const notAfter = new Date(Date.now() + this.timeouts.updateMs).toISOString();
