@@ -52,6 +52,7 @@ import {
   supportedKinds,
   WaitInstance,
 } from './messages';
+import { escapeMarkdown } from './markdown';
 import { onboardingSearchAttributes } from './search-attributes';
 
 /** Emitted by the worker's Prometheus exporter (not on replay): onboarding_wait_seconds{kind,type,name,environment,role,outcome}. */
@@ -490,6 +491,7 @@ export function renderCurrentDetails(s: OnboardingStatus): string {
     for (const a of s.awaiting) lines.push(`- **${a.role}** for \`${a.instanceId}\` since ${a.since}`);
   }
   const last = s.history[s.history.length - 1];
-  if (last !== undefined) lines.push('', `Last: ${last.note} (${last.at})`);
+  // Notes carry principal names (from key files or an IdP's tokens): escaped, never rendered as Markdown.
+  if (last !== undefined) lines.push('', `Last: ${escapeMarkdown(last.note)} (${last.at})`);
   return lines.join('\n');
 }
