@@ -14,6 +14,7 @@ import { AwaitingRoleKey, WaitingSinceKey } from '../../workflows/search-attribu
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
 import { startBody } from '../support/requests';
 import { TppPki, tppCalls } from '../support/tpp-journey';
 
@@ -23,15 +24,6 @@ let api: ReturnType<typeof tppCalls>;
 let pki: TppPki;
 const keys = testKeys();
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function statusOf(participantId: string): Promise<OnboardingStatus> {
   return (await api.status(participantId)).json().onboarding as OnboardingStatus;

@@ -11,6 +11,7 @@ import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import type { OnboardingStatus } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
 import { startBody } from '../support/requests';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 
@@ -51,7 +52,7 @@ describe('with no worker polling the task queue', () => {
     // A worker comes back after the caller's deadline: the late decision is refused, the gate stays open.
     await new Promise((r) => setTimeout(r, timeouts.updateMs + 500));
     await stack.startWorker();
-    const status = await waitFor(async () => {
+    const status = await eventually(async () => {
       const res = await app.inject({ method: 'GET', url: '/onboardings/lonely-1', headers: keys.staff() });
       const onboarding = res.statusCode === 200 ? (res.json().onboarding as OnboardingStatus) : null;
       return onboarding?.awaiting.length ? onboarding : undefined;
@@ -83,12 +84,3 @@ describe('with Temporal unreachable', () => {
   });
 });
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

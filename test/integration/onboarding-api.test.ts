@@ -11,6 +11,7 @@ import { onboardingSearchAttributeKeys } from '../../workflows/search-attributes
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 import { startBody } from '../support/requests';
 import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
 
 let bundle: WorkflowBundleWithSourceMap;
 let stack: TestStack;
@@ -18,15 +19,6 @@ let app: FastifyInstance;
 let worker: { stop(): Promise<void> };
 const keys = testKeys();
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];
