@@ -13,6 +13,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   metricMeter,
   setCurrentDetails,
@@ -301,13 +302,32 @@ export class Journey {
     }
   }
 
-  /** Ends the journey: open waits are withdrawn, in-flight handlers finish first. */
-  async finish(state: 'completed' | 'rejected' | 'expired', note: string): Promise<OnboardingStatus> {
-    await condition(allHandlersFinished);
+  /**
+   * Runs a kind's journey. An operator's cancellation (POST /onboardings/:id/cancel) ends it as
+   * `cancelled`: open waits are withdrawn and the UI shows the end, then the cancellation goes on.
+   */
+  async run(journey: () => Promise<OnboardingStatus>): Promise<OnboardingStatus> {
+    try {
+      return await journey();
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      this.withdrawOpen();
+      this.transition({ state: 'cancelled', note: 'cancelled by an operator' });
+      throw err;
+    }
+  }
+
+  private withdrawOpen(): void {
     for (const open of openOnes(this.status.instances)) {
       open.status = 'withdrawn';
       open.closedAt = nowIso();
     }
+  }
+
+  /** Ends the journey: open waits are withdrawn, in-flight handlers finish first. */
+  async finish(state: 'completed' | 'rejected' | 'expired', note: string): Promise<OnboardingStatus> {
+    await condition(allHandlersFinished);
+    this.withdrawOpen();
     this.transition({ step: state === 'completed' ? 'done' : this.status.step, state, note });
     return this.status;
   }

@@ -51,6 +51,7 @@ export const lifecycleStates = [
   'completed',
   'rejected',
   'expired',
+  'cancelled',
   'failed',
 ] as const;
 export type LifecycleState = (typeof lifecycleStates)[number];

@@ -15,23 +15,24 @@ import { awaitSubmission } from './steps/submissions';
  */
 export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.tpp);
+  return journey.run(async () => {
+    const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
+    if (firstUnsuccessful([review])) return ended(journey, review);
 
-  const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
-  if (firstUnsuccessful([review])) return ended(journey, review);
+    for (const environment of environments) {
+      journey.enter(environment);
+      const waits = await journey.together([
+        awaitSubmission(journey, { name: 'certificate-bundle', environment }, certificateBundleCheck(journey, 'tls-client')),
+        environment === 'production' ? awaitGate(journey, { name: 'contract', environment }) : null,
+      ]);
+      const failed = firstUnsuccessful(waits);
+      if (failed) return ended(journey, failed);
+    }
 
-  for (const environment of environments) {
-    journey.enter(environment);
-    const waits = await journey.together([
-      awaitSubmission(journey, { name: 'certificate-bundle', environment }, certificateBundleCheck(journey, 'tls-client')),
-      environment === 'production' ? awaitGate(journey, { name: 'contract', environment }) : null,
-    ]);
-    const failed = firstUnsuccessful(waits);
-    if (failed) return ended(journey, failed);
-  }
-
-  const goLive = await awaitGate(journey, { name: 'go-live', environment: 'production' });
-  if (firstUnsuccessful([goLive])) return ended(journey, goLive);
-  return journey.finish('completed', 'onboarding complete');
+    const goLive = await awaitGate(journey, { name: 'go-live', environment: 'production' });
+    if (firstUnsuccessful([goLive])) return ended(journey, goLive);
+    return journey.finish('completed', 'onboarding complete');
+  });
 }
 
 /** A wait that did not end well ends the journey (rework rounds arrive with the human-gates issue). */

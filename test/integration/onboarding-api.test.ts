@@ -377,6 +377,15 @@ describe('POST /onboardings/:participantId/cancel', () => {
     const history = await handle.fetchHistory();
     const requested = history.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
     expect(requested).toMatchObject({ identity: 'otto@hub', cause: 'duplicate application' });
+    // The onboarding's own state says so too, for the status query and the UI list.
+    const status = (await handle.query<OnboardingStatus>('status'));
+    expect(status).toMatchObject({ state: 'cancelled', awaiting: [] });
+    expect(status.instances.map((i) => `${i.id}=${i.status}`)).toEqual(['application-review@sandbox#1=withdrawn']);
+    const listed = await eventually(async () => {
+      const ids = await listIds('ParticipantId = "cancel-1" AND OnboardingState = "cancelled"');
+      return ids.length ? ids : undefined;
+    });
+    expect(listed).toEqual(['onboarding-cancel-1']);
     const again = await app.inject({ method: 'POST', url: '/onboardings/cancel-1/cancel', payload: { reason: 'again' }, headers: keys.as('otto@hub', 'operator') });
     expect(again.json().code).toBe('ONBOARDING_CLOSED');
   });
