@@ -210,45 +210,35 @@ export class Journey {
   /** Opens a gate instance, or finds it in the carried state (after continue-as-new or a repeated call). */
   openGate(spec: GateSpec): GateInstance {
     this.assertDeclared('gates', spec.name);
-    const key = this.keyOf(spec);
-    const existing = this.instance(key);
-    if (existing !== undefined) return existing as GateInstance;
-    const instance: GateInstance = {
-      ...key,
-      id: instanceId(key),
-      type: 'gate',
-      role: gateRoles[spec.name],
-      status: 'open',
-      openedAt: nowIso(),
-      deadlineAt: this.deadlineOf(spec),
-      closedAt: null,
-      decision: null,
-    };
-    this.status.instances.push(instance);
-    this.transition({ step: spec.name, note: `${instance.id}: waiting for ${instance.role}` });
-    return instance;
+    return this.openInstance(spec, (base) => ({ ...base, type: 'gate', name: spec.name, role: gateRoles[spec.name], decision: null }), (i) => `waiting for ${i.role}`);
   }
 
   openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler): SubmissionInstance {
     this.assertDeclared('submissions', spec.name);
     this.submissionHandlers.set(spec.name, handler);
+    return this.openInstance(spec, (base) => ({ ...base, type: 'submission', name: spec.name, role: 'participant', attempts: [], artifact: null }), () => "waiting for the participant's submission");
+  }
+
+  /** The instance for (name, environment, round): the one in the state, or a new open one. */
+  private openInstance<I extends WaitInstance>(
+    spec: WaitSpec<I['name']>,
+    build: (base: Omit<InstanceKey, 'name'> & { id: string; status: 'open'; openedAt: string; deadlineAt: string | null; closedAt: null }) => I,
+    waiting: (instance: I) => string,
+  ): I {
     const key = this.keyOf(spec);
     const existing = this.instance(key);
-    if (existing !== undefined) return existing as SubmissionInstance;
-    const instance: SubmissionInstance = {
-      ...key,
+    if (existing !== undefined) return existing as I;
+    const instance = build({
+      environment: key.environment,
+      round: key.round,
       id: instanceId(key),
-      type: 'submission',
-      role: 'participant',
       status: 'open',
       openedAt: nowIso(),
       deadlineAt: this.deadlineOf(spec),
       closedAt: null,
-      attempts: [],
-      artifact: null,
-    };
+    });
     this.status.instances.push(instance);
-    this.transition({ step: spec.name, note: `${instance.id}: waiting for the participant's submission` });
+    this.transition({ step: spec.name, note: `${instance.id}: ${waiting(instance)}` });
     return instance;
   }
 
