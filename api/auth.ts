@@ -134,7 +134,8 @@ export const access = {
   readAll: ((p) => staff(p)) as Access,
   /** Hub-wide, participant-safe reads (the CA chain, pre-validation checks): any authenticated caller. */
   anyone: (() => true) as Access,
-  start: ((p) => has(p, 'operator')) as Access,
+  /** Starting and cancelling onboardings. */
+  operate: ((p) => has(p, 'operator')) as Access,
   /** Submitting for an onboarding: an operator on the participant's behalf, or the participant itself. */
   submit: ((p, id) => has(p, 'operator') || (id !== undefined && has(p, `participant:${id}`))) as Access,
   /** Deciding a gate: the approver role that gate awaits. */

@@ -129,22 +129,34 @@ export class OnboardingGateway implements OnboardingPort {
    * Passes an approver's decision to the workflow as an Update; the workflow's validator answers
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
-  async decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
-    const requestHash = fingerprintRequest({ participantId, decision: { ...decision, requestId: undefined, notAfter: undefined } });
-    const instance = await this.update(participantId, decideGate, { ...decision, requestHash }, idempotencyKey);
-    assertSameRequest(instance.decision?.requestHash, requestHash, idempotencyKey);
-    return instance;
+  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
+    return this.update(participantId, decideGate, decision, idempotencyKey, (instance) => instance.decision?.requestHash);
   }
 
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */
-  async submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
-    const requestHash = fingerprintRequest({ participantId, submission: { ...submission, requestId: undefined, notAfter: undefined } });
+  submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
+    return this.update(participantId, submit, submission, idempotencyKey, (outcome) => outcome.requestHash);
+  }
+
+  /**
+   * Runs an update with the caller's deadline and the request's fingerprint in its argument; the
+   * outcome (or the refusal) names the request it answers, so a reused Idempotency-Key with another
+   * body is refused whichever way Temporal replays the first outcome.
+   */
+  private async update<R, A extends { notAfter?: string; requestHash?: string; requestId?: string }>(
+    participantId: string,
+    definition: UpdateDefinition<R, [A]>,
+    arg: A,
+    idempotencyKey: string | undefined,
+    answeredBy: (outcome: R) => string | null | undefined,
+  ): Promise<R> {
+    // The request id and the deadline differ between retries of one request: not part of what it asks.
+    const requestHash = fingerprintRequest({ participantId, update: definition.name, arg: { ...arg, requestId: undefined, notAfter: undefined } });
     try {
-      const outcome = await this.update(participantId, submit, { ...submission, requestHash }, idempotencyKey);
-      assertSameRequest(outcome.requestHash, requestHash, idempotencyKey);
+      const outcome = await this.executeUpdate(participantId, definition, { ...arg, requestHash }, idempotencyKey);
+      assertSameRequest(answeredBy(outcome), requestHash, idempotencyKey);
       return outcome;
     } catch (err) {
-      // A refusal answers the request that caused it: a reused key must not hand it to another body either.
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const details = err.cause.details?.[0] as { requestHash?: string | null } | undefined;
         assertSameRequest(details?.requestHash, requestHash, idempotencyKey);
@@ -153,7 +165,7 @@ export class OnboardingGateway implements OnboardingPort {
     }
   }
 
-  private async update<R, A extends { notAfter?: string }>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {
+  private async executeUpdate<R, A extends { notAfter?: string }>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
     // While the workflow runs, Temporal itself answers a repeated update id with the first outcome.
     // Once an update has closed it (a rejection ends the onboarding), a retry of that update, or

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { temporal } from '@temporalio/proto';
 import {
   AwaitingRoleKey,
   EnvironmentKey,
@@ -67,17 +68,18 @@ export function visibilityQuery(filter: OnboardingFilter, now: Date): string {
   return clauses.join(' AND ');
 }
 
+const WorkflowExecutionStatus = temporal.api.enums.v1.WorkflowExecutionStatus;
+
 type RawExecution = NonNullable<Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>['executions']>[number];
 
 function summarise(raw: RawExecution): OnboardingSummary {
   const attributes = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
   const workflowId = raw.execution?.workflowId ?? '';
   const started = raw.startTime?.seconds;
-  const statusNames = ['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT'];
   return {
     participantId: attributes.get(ParticipantIdKey) ?? workflowId.replace(/^onboarding-/, ''),
     workflowId,
-    execution: statusNames[raw.status ?? 0] ?? 'UNSPECIFIED',
+    execution: (WorkflowExecutionStatus[raw.status ?? 0] ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', ''),
     kind: attributes.get(OnboardingKindKey) ?? null,
     environment: attributes.get(EnvironmentKey) ?? null,
     step: attributes.get(OnboardingStepKey) ?? null,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { gateRoles } from '../../workflows/messages';
+import { gateRoles, onboardingWorkflowId } from '../../workflows/messages';
 import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
 import type { Principal } from '../auth';
@@ -28,7 +28,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
 
   app.post('/onboardings', {
       schema: { body: startOnboardingBodySchema, response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems } },
-      config: { authorize: (p) => access.start(p, undefined) },
+      config: { authorize: (p) => access.operate(p, undefined) },
       bodyLimit: jsonFormLimit,
     }, async (request, reply) => {
     const { created, view } = await gateway.start(request.body, request.id);
@@ -84,12 +84,12 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     '/onboardings/:participantId/cancel',
     {
       schema: { params: participantParamsSchema, body: cancelBodySchema, response: { 202: cancelResponseSchema, ...problems } },
-      config: { authorize: (p) => access.start(p, undefined) },
+      config: { authorize: (p) => access.operate(p, undefined) },
       bodyLimit: jsonFormLimit,
     },
     async (request, reply) => {
       await gateway.cancel(request.params.participantId, (request.principal as Principal).name, request.body.reason);
-      return reply.code(202).send({ workflowId: `onboarding-${request.params.participantId}`, cancellation: 'requested' as const });
+      return reply.code(202).send({ workflowId: onboardingWorkflowId(request.params.participantId), cancellation: 'requested' as const });
     },
   );
 

@@ -11,6 +11,7 @@ import { onboardingSearchAttributeKeys } from '../../workflows/search-attributes
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 import { startBody } from '../support/requests';
 import { testKeys } from '../support/auth';
+import { tppCalls } from '../support/tpp-journey';
 import { eventually } from '../support/eventually';
 
 let bundle: WorkflowBundleWithSourceMap;
@@ -27,10 +28,7 @@ async function listIds(query: string): Promise<string[]> {
 }
 
 /** A decision by the approver named in `decidedBy` (an API key with every staff grant): the body never names the approver. */
-function approve(participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const { decidedBy = 'approver@hub', ...payload } = body;
-  return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: { ...keys.staff(String(decidedBy)), ...headers } });
-}
+const approve = (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => tppCalls(app, keys).decide(participantId, body, headers);
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();

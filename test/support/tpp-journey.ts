@@ -46,9 +46,9 @@ export function tppCalls(app: FastifyInstance, keys: ReturnType<typeof testKeys>
   return {
     start: (participantId: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(participantId), headers: keys.as('tool@hub', 'operator') }),
     status: (participantId: string) => app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('ops-viewer@hub', 'viewer') }),
-    decide: (participantId: string, body: Record<string, unknown>) => {
+    decide: (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
       const { decidedBy = 'approver@hub', ...payload } = body;
-      return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: keys.staff(String(decidedBy)) });
+      return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: { ...keys.staff(String(decidedBy)), ...headers } });
     },
     submitBundle: (participantId: string, pem: string, environment?: string, requestId?: string) =>
       app.inject({
