@@ -40,14 +40,19 @@ export const defaultGatewayTimeouts: GatewayTimeouts = { callMs: 5_000, updateMs
 
 /** What the routes need from the workflow side; tests without Temporal pass a fake. */
 export interface OnboardingPort {
-  start(body: StartOnboardingBody, requestId?: string): Promise<{ created: boolean; view: OnboardingView }>;
+  /** `idempotencyKey`: a retried start answers like the first; the same key with other details is refused. */
+  start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }>;
   status(participantId: string): Promise<OnboardingView>;
   /** `decision.decidedBy` is the authenticated principal, set by the route. */
   decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
-  /** Asks the onboarding to stop (Temporal cancellation); `by` and `reason` are recorded. */
-  cancel(participantId: string, by: string, reason: string): Promise<void>;
+  /**
+   * Asks the onboarding to stop (Temporal cancellation); `by` and `reason` are recorded. With an
+   * `idempotencyKey`, a retry of the same request (same principal and reason) after the onboarding
+   * closed answers like the first instead of ONBOARDING_CLOSED.
+   */
+  cancel(participantId: string, by: string, reason: string, idempotencyKey?: string): Promise<void>;
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage>;
   stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }>;
 }
@@ -75,7 +80,7 @@ export class OnboardingGateway implements OnboardingPort {
   }
 
   /** Idempotent per participant: same request → the existing onboarding; other details → conflict. */
-  async start(body: StartOnboardingBody, requestId?: string): Promise<{ created: boolean; view: OnboardingView }> {
+  async start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }> {
     const workflowId = onboardingWorkflowId(body.participantId);
     const requestFingerprint = fingerprintRequest(body);
     const input: OnboardingInput = { ...body, requestFingerprint, ...(requestId ? { requestId } : {}) };
@@ -88,7 +93,7 @@ export class OnboardingGateway implements OnboardingPort {
         // One onboarding per participant, ever: a finished one is not silently restarted.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
-        memo: { requestFingerprint },
+        memo: { requestFingerprint, ...(idempotencyKey ? { idempotencyKey } : {}) },
         typedSearchAttributes: startSearchAttributes({
           kind: body.kind,
           participantId: body.participantId,
@@ -102,6 +107,9 @@ export class OnboardingGateway implements OnboardingPort {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
       if (existing.memo?.requestFingerprint !== requestFingerprint) {
+        if (idempotencyKey !== undefined && existing.memo?.idempotencyKey === idempotencyKey) {
+          throw new ApiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`);
+        }
         throw new ApiError(
           'ONBOARDING_CONFLICT',
           `Participant ${body.participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
@@ -169,12 +177,8 @@ export class OnboardingGateway implements OnboardingPort {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
     // While the workflow runs, Temporal itself answers a repeated update id with the first outcome.
     // Once an update has closed it (a rejection ends the onboarding), a retry of that update, or
-    // its twin racing it, gets the recorded outcome from the history instead of a 409 or a 500.
-    const closed = async (status: string): Promise<R> => {
-      const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, idempotencyKey);
-      if (earlier !== null) return earlier;
-      throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${status.toLowerCase()}`);
-    };
+    // its twin racing it (which may fail while the workflow is still closing), gets the recorded
+    // outcome from the history instead of a 409 or a 503.
     // No describe first (a round trip on every decision): a closed or unknown onboarding shows
     // itself by the update failing, and is told apart then.
     // The caller's deadline travels with the update: if no worker takes it in time, the workflow
@@ -186,9 +190,11 @@ export class OnboardingGateway implements OnboardingPort {
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;
+      const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, idempotencyKey);
+      if (earlier !== null) return earlier;
       const now = (await this.within(this.timeouts.callMs, () => handle.describe())).status.name;
       if (now === 'RUNNING') throw err;
-      return closed(now);
+      throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${now.toLowerCase()}`);
     }
   }
 
@@ -205,10 +211,13 @@ export class OnboardingGateway implements OnboardingPort {
     return null;
   }
 
-  async cancel(participantId: string, by: string, reason: string): Promise<void> {
+  async cancel(participantId: string, by: string, reason: string, idempotencyKey?: string): Promise<void> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
     const description = await this.within(this.timeouts.callMs, () => handle.describe());
-    if (description.status.name !== 'RUNNING') throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${description.status.name.toLowerCase()}`);
+    if (description.status.name !== 'RUNNING') {
+      if (idempotencyKey !== undefined && (await this.cancelRequestedBy(handle, by, reason))) return;
+      throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${description.status.name.toLowerCase()}`);
+    }
     // Who and why go into the server's own record of the request (visible in the UI's history).
     await this.within(this.timeouts.callMs, () =>
       this.client.workflowService.requestCancelWorkflowExecution({
@@ -216,9 +225,19 @@ export class OnboardingGateway implements OnboardingPort {
         workflowExecution: { workflowId: handle.workflowId },
         identity: by,
         reason,
-        requestId: randomUUID(),
+        // The server drops a repeated cancel request with the same id.
+        requestId: idempotencyKey ?? randomUUID(),
       }),
     );
+  }
+
+  /** Whether the history records a cancel request from `by` with this reason (a retried cancel). */
+  private async cancelRequestedBy(handle: WorkflowHandle, by: string, reason: string): Promise<boolean> {
+    const history = await this.within(this.timeouts.callMs, () => handle.fetchHistory());
+    return (history.events ?? []).some((event) => {
+      const requested = event.workflowExecutionCancelRequestedEventAttributes;
+      return requested?.identity === by && requested.cause === reason;
+    });
   }
 
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage> {

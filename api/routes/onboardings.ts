@@ -27,11 +27,11 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
 
   app.post('/onboardings', {
-      schema: { body: startOnboardingBodySchema, response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems } },
+      schema: { body: startOnboardingBodySchema, headers: idempotencyHeadersSchema, response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems } },
       config: { authorize: (p) => access.operate(p, undefined) },
       bodyLimit: jsonFormLimit,
     }, async (request, reply) => {
-    const { created, view } = await gateway.start(request.body, request.id);
+    const { created, view } = await gateway.start(request.body, request.id, request.headers['idempotency-key']);
     const location = `/onboardings/${request.body.participantId}`;
     // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
     return reply.code(view.onboarding === null ? 202 : created ? 201 : 200).header('location', location).send(view);
@@ -83,12 +83,12 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   app.post(
     '/onboardings/:participantId/cancel',
     {
-      schema: { params: participantParamsSchema, body: cancelBodySchema, response: { 202: cancelResponseSchema, ...problems } },
+      schema: { params: participantParamsSchema, body: cancelBodySchema, headers: idempotencyHeadersSchema, response: { 202: cancelResponseSchema, ...problems } },
       config: { authorize: (p) => access.operate(p, undefined) },
       bodyLimit: jsonFormLimit,
     },
     async (request, reply) => {
-      await gateway.cancel(request.params.participantId, (request.principal as Principal).name, request.body.reason);
+      await gateway.cancel(request.params.participantId, (request.principal as Principal).name, request.body.reason, request.headers['idempotency-key']);
       return reply.code(202).send({ workflowId: onboardingWorkflowId(request.params.participantId), cancellation: 'requested' as const });
     },
   );

@@ -77,6 +77,23 @@ describe('POST /onboardings', () => {
     expect(runs).toEqual([describe.workflowId]);
   });
 
+  it('answers a retried start with an Idempotency-Key like the first, and refuses the key with other details', async () => {
+    const headers = { ...keys.staff(), 'idempotency-key': 'start-key-1-0001' };
+    const first = await app.inject({ headers, method: 'POST', url: '/onboardings', payload: startBody('idem-key-1') });
+    const retry = await app.inject({ headers, method: 'POST', url: '/onboardings', payload: startBody('idem-key-1') });
+    expect([first.statusCode, retry.statusCode]).toEqual([201, 200]);
+    const other = startBody('idem-key-1');
+    other.application.useCase = 'something else entirely';
+    const reused = await app.inject({ headers, method: 'POST', url: '/onboardings', payload: other });
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // Without the key, other details are the usual conflict; the first onboarding is untouched.
+    const conflict = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: other });
+    expect(conflict.json().code).toBe('ONBOARDING_CONFLICT');
+    const status = await stack.client.workflow.getHandle(onboardingWorkflowId('idem-key-1')).query<OnboardingStatus>('status');
+    expect(status.requestFingerprint).toBe(first.json().onboarding.requestFingerprint);
+  });
+
   it('treats the same request with the APIs in another order as the same onboarding (a set)', async () => {
     const first = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('set-1') });
     const body = startBody('set-1');
@@ -386,6 +403,21 @@ describe('POST /onboardings/:participantId/cancel', () => {
     expect(listed).toEqual(['onboarding-cancel-1']);
     const again = await app.inject({ method: 'POST', url: '/onboardings/cancel-1/cancel', payload: { reason: 'again' }, headers: keys.as('otto@hub', 'operator') });
     expect(again.json().code).toBe('ONBOARDING_CLOSED');
+  });
+
+  it('answers a retried cancel with an Idempotency-Key like the first, after the onboarding closed', async () => {
+    await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('cancel-2') });
+    const headers = { ...keys.as('otto@hub', 'operator'), 'idempotency-key': 'cancel-2-key-0001' };
+    const cancel = (reason: string, h: Record<string, string> = headers) => app.inject({ method: 'POST', url: '/onboardings/cancel-2/cancel', payload: { reason }, headers: h });
+    expect((await cancel('duplicate application')).statusCode).toBe(202);
+    const handle = stack.client.workflow.getHandle('onboarding-cancel-2');
+    await expect(handle.result()).rejects.toThrow();
+    expect((await cancel('duplicate application')).statusCode).toBe(202);
+    // Another request (other reason, or another operator) is told the onboarding is closed.
+    expect((await cancel('another reason')).json().code).toBe('ONBOARDING_CLOSED');
+    expect((await cancel('duplicate application', { ...keys.as('olga@hub', 'operator'), 'idempotency-key': 'cancel-2-key-0001' })).json().code).toBe('ONBOARDING_CLOSED');
+    const history = await handle.fetchHistory();
+    expect(history.events?.filter((e) => e.workflowExecutionCancelRequestedEventAttributes)).toHaveLength(1);
   });
 });
 
