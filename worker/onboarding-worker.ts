@@ -4,8 +4,9 @@ import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/work
 import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
 import { CsrSigningService } from '../activities/pki/csr-signing';
-import { FileIssuedCertificateRegistry } from '../activities/pki/issued-registry';
 import { LocalHubCa } from '../activities/pki/local-hub-ca';
+import { openRegistry, registryFile } from '../activities/registry/database';
+import { SqliteIssuedCertificateRegistry } from '../activities/registry/issued-certificates';
 import type { HubCaConfig, WorkerConfig } from './config';
 
 export const workflowsPath = require.resolve('../workflows');
@@ -35,7 +36,8 @@ export async function createDefaultActivities(
   config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays'>,
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
-  const registry = new FileIssuedCertificateRegistry(path.join(config.dataDir, 'pki', 'issued-certificates.json'));
+  const db = await openRegistry(registryFile(config.dataDir));
+  const registry = new SqliteIssuedCertificateRegistry(db);
   return createActivities({
     notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl')),
     ca,

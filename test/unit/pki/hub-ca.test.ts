@@ -9,7 +9,8 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../activities';
 import { OutboxNotifier } from '../../../activities/notify/outbox-notifier';
 import { CsrSigningError, CsrSigningService, SignCsrRequest } from '../../../activities/pki/csr-signing';
-import { FileIssuedCertificateRegistry } from '../../../activities/pki/issued-registry';
+import { openRegistry, RegistryDb, registryFile } from '../../../activities/registry/database';
+import { SqliteIssuedCertificateRegistry } from '../../../activities/registry/issued-certificates';
 import { HubCaError, LocalHubCa } from '../../../activities/pki/local-hub-ca';
 import type { ParticipantIdentity } from '../../../activities/pki/policy';
 import { caExt, clientExt, OpenSsl } from '../../support/openssl';
@@ -28,10 +29,21 @@ let ca: LocalHubCa;
 let rootFile: string;
 let issuingFile: string;
 
-function service(dir = mkdtempSync(path.join(tmpdir(), 'registry-'))) {
-  const registry = new FileIssuedCertificateRegistry(path.join(dir, 'issued.json'));
+const databases: RegistryDb[] = [];
+async function registryIn(dir = mkdtempSync(path.join(tmpdir(), 'registry-'))) {
+  const db = await openRegistry(registryFile(dir));
+  databases.push(db);
+  return new SqliteIssuedCertificateRegistry(db);
+}
+
+async function service() {
+  const registry = await registryIn();
   return { registry, signing: new CsrSigningService(ca, registry, { validityDays: { sandbox: 90, production: 365 } }) };
 }
+
+afterAll(async () => {
+  await Promise.all(databases.map((db) => db.destroy()));
+});
 
 function request(csrPem: string, overrides: Partial<SignCsrRequest> = {}): SignCsrRequest {
   return { csrPem, participant, kind: 'tpp', environment: 'sandbox', role: 'tls-client', ...overrides };
@@ -64,7 +76,7 @@ describe('signing a participant CSR', () => {
       'subjectAltName=DNS:localhost',
       'extendedKeyUsage=serverAuth,codeSigning',
     ]);
-    const { signing } = service();
+    const { signing } = await service();
     const issued = await signing.sign(request(csr));
     const certFile = ssl.write('issued-client.pem', issued.certificatePem);
     expect(ssl.verify(rootFile, issuingFile, certFile)).toEqual({ ok: true, output: `${certFile}: OK\n` });
@@ -90,7 +102,7 @@ describe('signing a participant CSR', () => {
 
   it('gives a server certificate serverAuth and the declared hosts as SANs', async () => {
     const csr = ssl.csr('server.csr', ssl.key('server.key', 'rsa:2048'), '/C=GB/O=Acme Pay Ltd/CN=localhost');
-    const issued = await service().signing.sign(request(csr, { role: 'tls-server', environment: 'production' }));
+    const issued = await (await service()).signing.sign(request(csr, { role: 'tls-server', environment: 'production' }));
     const text = ssl.run(['x509', '-noout', '-text'], issued.certificatePem);
     expect(text).toMatch(/TLS Web Server Authentication/);
     expect(text).toMatch(/DNS:localhost, IP Address:127.0.0.1/);
@@ -99,7 +111,7 @@ describe('signing a participant CSR', () => {
 
   it('returns the same certificate when the same CSR is signed again for the same step, and records it once', async () => {
     const csr = ssl.csr('retry.csr', ssl.key('retry.key', 'rsa:2048'), subject);
-    const { signing, registry } = service();
+    const { signing, registry } = await service();
     const [a, b] = await Promise.all([signing.sign(request(csr)), signing.sign(request(csr))]);
     const c = await signing.sign(request(csr));
     expect(b.sha256).toBe(a.sha256);
@@ -121,7 +133,7 @@ describe('signing a participant CSR', () => {
 
   it('refuses a CSR whose checks fail, names the failing rules and issues nothing', async () => {
     const csr = ssl.csr('bad.csr', ssl.key('bad.key', 'rsa:1024'), subject, ['basicConstraints=critical,CA:TRUE']);
-    const { signing, registry } = service();
+    const { signing, registry } = await service();
     const error = await signing.sign(request(csr)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CsrSigningError);
     expect((error as CsrSigningError).code).toBe('CSR_REJECTED');
@@ -132,7 +144,7 @@ describe('signing a participant CSR', () => {
 
   it('refuses a key already enrolled by another participant', async () => {
     const key = ssl.key('shared.key', 'rsa:2048');
-    const { signing } = service();
+    const { signing } = await service();
     await signing.sign(request(ssl.csr('mine.csr', key, subject)));
     const other: ParticipantIdentity = { participantId: 'other-bank', legalName: 'Other Bank', country: 'DE', hosts: [] };
     const theirs = ssl.csr('theirs.csr', key, '/C=DE/O=Other Bank/CN=other-bank');
@@ -141,7 +153,7 @@ describe('signing a participant CSR', () => {
   });
 
   it('surfaces a refusal from the activity as a non-retryable ApplicationFailure typed CSR_REJECTED', async () => {
-    const { signing } = service();
+    const { signing } = await service();
     const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
@@ -166,7 +178,7 @@ describe('hub CA from PEM files (production)', () => {
   it('loads an encrypted PKCS#8 issuing key with its passphrase and signs certificates openssl verifies', async () => {
     expect(files.issuingKeyPem).toContain('BEGIN ENCRYPTED PRIVATE KEY');
     const prodCa = await LocalHubCa.fromFiles({ ...files, passphrase: 'correct horse' });
-    const signing = new CsrSigningService(prodCa, new FileIssuedCertificateRegistry(path.join(ssl.dir, 'prod-issued.json')), {
+    const signing = new CsrSigningService(prodCa, await registryIn(), {
       validityDays: { sandbox: 30, production: 365 },
     });
     const issued = await signing.sign(request(ssl.csr('prod.csr', ssl.key('prod-client.key', 'rsa:2048'), subject), { environment: 'production' }));
@@ -179,7 +191,7 @@ describe('hub CA from PEM files (production)', () => {
     const root = ssl.selfSigned('ec-root', 'ec:P-256', '/O=EC Hub/CN=EC Hub Root CA');
     const issuing = ssl.signed('ec-issuing', root, { keySpec: 'ec:P-256', subject: '/O=EC Hub/CN=EC Hub Issuing CA', ext: caExt });
     const ecCa = await LocalHubCa.fromFiles({ rootCertPem: root.cert, issuingCertPem: issuing.cert, issuingKeyPem: issuing.key });
-    const signing = new CsrSigningService(ecCa, new FileIssuedCertificateRegistry(path.join(ssl.dir, 'ec-issued.json')), {
+    const signing = new CsrSigningService(ecCa, await registryIn(), {
       validityDays: { sandbox: 30, production: 365 },
     });
     const issued = await signing.sign(request(ssl.csr('ec-ca-client.csr', ssl.key('ec-ca-client.key', 'rsa:2048'), subject)));
@@ -210,7 +222,7 @@ describe('a real TLS handshake with hub-issued certificates', () => {
   }
 
   it('accepts a client certificate the hub issued and rejects one from another CA', async () => {
-    const { signing } = service();
+    const { signing } = await service();
     const serverKey = ssl.key('tls-server.key', 'rsa:2048');
     const server = await signing.sign(request(ssl.csr('tls-server.csr', serverKey, '/C=GB/O=Acme Pay Ltd/CN=localhost'), { role: 'tls-server' }));
     const clientKey = ssl.key('tls-client.key', 'rsa:2048');

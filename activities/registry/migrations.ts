@@ -1,0 +1,122 @@
+/**
+ * Versioned migrations, run at start (kysely Migrator). Append new ones; never edit a released one:
+ * a database remembers which it ran (table kysely_migration).
+ */
+import { Kysely, Migration, sql } from 'kysely';
+
+// Migrations see the database untyped: they describe how it came to be, not what it is now.
+type Db = Kysely<unknown>;
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-23-001-registries': {
+    async up(db: Db) {
+      await db.schema
+        .createTable('issued_certificates')
+        .addColumn('issuance_key', 'text', (c) => c.notNull())
+        .addColumn('csr_sha256', 'text', (c) => c.notNull())
+        .addColumn('spki_sha256', 'text', (c) => c.notNull())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('serial_hex', 'text', (c) => c.notNull().unique())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('not_before', 'text', (c) => c.notNull())
+        .addColumn('not_after', 'text', (c) => c.notNull())
+        .addColumn('certificate_sha256', 'text', (c) => c.notNull())
+        .addColumn('certificate_pem', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addPrimaryKeyConstraint('issued_certificates_pk', ['issuance_key', 'csr_sha256'])
+        .execute();
+      await db.schema.createIndex('issued_certificates_spki').on('issued_certificates').column('spki_sha256').execute();
+      await db.schema.createIndex('issued_certificates_participant').on('issued_certificates').columns(['participant_id', 'environment', 'role']).execute();
+
+      await db.schema
+        .createTable('participant_keys')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('write_key', 'text', (c) => c.notNull().unique())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('tls-certificate', 'jws-key')`))
+        .addColumn('fingerprint_sha256', 'text', (c) => c.notNull())
+        .addColumn('pem', 'text', (c) => c.notNull())
+        .addColumn('kid', 'text')
+        .addColumn('not_after', 'text')
+        .addColumn('accepted_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('participant_keys_participant').on('participant_keys').columns(['participant_id', 'environment', 'type']).execute();
+
+      await db.schema
+        .createTable('oauth_clients')
+        .addColumn('client_id', 'text', (c) => c.primaryKey())
+        .addColumn('write_key', 'text', (c) => c.notNull().unique())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('auth_method', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text')
+        .addColumn('previous_secret_hash', 'text')
+        .addColumn('previous_secret_expires_at', 'text')
+        .addColumn('tls_subject_dn', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('rotated_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('oauth_clients_participant').on('oauth_clients').columns(['participant_id', 'environment']).execute();
+
+      await db.schema
+        .createTable('oidc_payloads')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('grant_id', 'text')
+        .addColumn('uid', 'text')
+        .addColumn('user_code', 'text')
+        .addColumn('expires_at', 'integer')
+        .addColumn('consumed_at', 'integer')
+        .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
+        .execute();
+      await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').column('grant_id').execute();
+      await db.schema.createIndex('oidc_payloads_expiry').on('oidc_payloads').column('expires_at').execute();
+
+      await db.schema
+        .createTable('allowlist_versions')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('write_key', 'text', (c) => c.notNull().unique())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('accepted_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('allowlist_versions_version', ['participant_id', 'environment', 'version'])
+        .execute();
+      await db.schema
+        .createTable('allowlist_entries')
+        .addColumn('version_id', 'integer', (c) => c.notNull().references('allowlist_versions.id').onDelete('cascade'))
+        .addColumn('cidr', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('allowlist_entries_pk', ['version_id', 'cidr'])
+        .execute();
+
+      await db.schema
+        .createTable('gateway_grants')
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('granted', 'revoked')`))
+        .addColumn('write_key', 'text', (c) => c.notNull())
+        .addColumn('changed_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('gateway_grants_pk', ['participant_id', 'environment'])
+        .execute();
+
+      await db.schema
+        .createTable('gateway_revisions')
+        .addColumn('revision', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('write_key', 'text', (c) => c.notNull().unique())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('config_sha256', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('applied', 'refused')`))
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

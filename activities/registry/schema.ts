@@ -1,0 +1,123 @@
+/**
+ * The registry database's tables as kysely sees them (camelCase here, snake_case in SQL through
+ * CamelCasePlugin). One SQLite file under DATA_DIR; every write an activity makes carries a
+ * `writeKey` derived from the workflow and step, unique, so a retried activity never adds a row.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface IssuedCertificatesTable {
+  /** `<participantId>/<environment>/<role>`. (issuanceKey, csrSha256) is unique: the write key. */
+  issuanceKey: string;
+  csrSha256: string;
+  spkiSha256: string;
+  participantId: string;
+  environment: string;
+  role: string;
+  serialHex: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  certificateSha256: string;
+  certificatePem: string;
+  issuedAt: string;
+  revokedAt: string | null;
+}
+
+/** Certificates and JWS keys a participant submitted and the hub accepted. */
+export interface ParticipantKeysTable {
+  id: Generated<number>;
+  writeKey: string;
+  participantId: string;
+  environment: string;
+  type: 'tls-certificate' | 'jws-key';
+  fingerprintSha256: string;
+  pem: string;
+  kid: string | null;
+  notAfter: string | null;
+  acceptedAt: string;
+  revokedAt: string | null;
+}
+
+/** OAuth clients the hub provisioned: never a secret, only what verifies one. */
+export interface OauthClientsTable {
+  clientId: string;
+  writeKey: string;
+  participantId: string;
+  environment: string;
+  /** Space-separated, as OAuth writes scopes. */
+  scope: string;
+  authMethod: 'client_secret_basic' | 'client_secret_post' | 'tls_client_auth';
+  secretHash: string | null;
+  /** The secret before the last rotation, valid until `previousSecretExpiresAt`. */
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: string | null;
+  tlsSubjectDn: string | null;
+  createdAt: string;
+  rotatedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** oidc-provider's own records (access tokens, grants) through its adapter interface. */
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: string;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  /** Epoch seconds; null never expires. */
+  expiresAt: number | null;
+  consumedAt: number | null;
+}
+
+/** One accepted allowlist per participant and environment and version; the latest one is in force. */
+export interface AllowlistVersionsTable {
+  id: Generated<number>;
+  writeKey: string;
+  participantId: string;
+  environment: string;
+  version: number;
+  acceptedAt: string;
+}
+
+export interface AllowlistEntriesTable {
+  versionId: number;
+  /** Normalised CIDR (`192.0.2.0/28`, `2001:db8::/48`); single addresses as /32 or /128. */
+  cidr: string;
+}
+
+/** Whether a participant may pass the gateway in an environment (granted at go-live, revoked on cancel). */
+export interface GatewayGrantsTable {
+  participantId: string;
+  environment: string;
+  state: 'granted' | 'revoked';
+  writeKey: string;
+  changedAt: string;
+}
+
+/** Every configuration the gateway adapter rendered, applied or refused by `nginx -t`. */
+export interface GatewayRevisionsTable {
+  revision: Generated<number>;
+  writeKey: string;
+  reason: string;
+  configSha256: string;
+  status: 'applied' | 'refused';
+  message: string;
+  createdAt: string;
+}
+
+export interface RegistrySchema {
+  issuedCertificates: IssuedCertificatesTable;
+  participantKeys: ParticipantKeysTable;
+  oauthClients: OauthClientsTable;
+  oidcPayloads: OidcPayloadsTable;
+  allowlistVersions: AllowlistVersionsTable;
+  allowlistEntries: AllowlistEntriesTable;
+  gatewayGrants: GatewayGrantsTable;
+  gatewayRevisions: GatewayRevisionsTable;
+}
+
+export type IssuedCertificateRow = Selectable<IssuedCertificatesTable>;
+export type NewParticipantKey = Insertable<ParticipantKeysTable>;
+export type OauthClientRow = Selectable<OauthClientsTable>;
+export type GatewayRevisionRow = Selectable<GatewayRevisionsTable>;
