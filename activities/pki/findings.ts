@@ -64,6 +64,15 @@ export const checkCodes = [
   'CSR_CERT_SAME_PUBLIC_KEY',
   'CSR_CERT_SAME_SUBJECT',
   'KEY_POSSESSION_PROVEN',
+  // IP allowlist
+  'ALLOWLIST_NOT_EMPTY',
+  'ALLOWLIST_ENTRY_PARSES',
+  'ALLOWLIST_NO_HOST_BITS',
+  'ALLOWLIST_NO_DUPLICATES',
+  'ALLOWLIST_NO_OVERLAP',
+  'ALLOWLIST_SIZE',
+  'ALLOWLIST_PREFIX_BREADTH',
+  'ALLOWLIST_PUBLIC_RANGE',
 ] as const;
 export type CheckCode = (typeof checkCodes)[number];
 
@@ -75,7 +84,16 @@ const rank: Record<CheckResult, number> = { 'not-applicable': 0, pass: 0, warn: 
  * blocks): reported, never blocking, in any environment. A private key sent along is a `fail`,
  * not one of these.
  */
-export const repairedByHub: ReadonlySet<CheckCode> = new Set<CheckCode>(['CHAIN_ORDER', 'PEM_NO_JUNK', 'CHAIN_NO_DUPLICATES', 'CHAIN_NO_UNRELATED', 'PEM_NON_CERTIFICATE_BLOCK']);
+export const repairedByHub: ReadonlySet<CheckCode> = new Set<CheckCode>([
+  'CHAIN_ORDER',
+  'PEM_NO_JUNK',
+  'CHAIN_NO_DUPLICATES',
+  'CHAIN_NO_UNRELATED',
+  'PEM_NON_CERTIFICATE_BLOCK',
+  // An allowlist's repeated and covered entries: the hub keeps the merged list.
+  'ALLOWLIST_NO_DUPLICATES',
+  'ALLOWLIST_NO_OVERLAP',
+]);
 
 export function finding(
   code: CheckCode,
