@@ -55,6 +55,12 @@ export const errorCatalogue = {
   CA_PROFILE_VIOLATION: { status: 500, retryable: false, title: 'The hub CA would issue a certificate that breaks its own rules' },
   CA_FILES_INVALID: { status: 500, retryable: false, title: 'The hub CA files are unusable' },
   CA_KEY_MISMATCH: { status: 500, retryable: false, title: 'The hub CA key does not match its certificate' },
+
+  // Activities: network access (gateway).
+  /** The rendered gateway configuration failed `nginx -t`: the running one is untouched. */
+  GATEWAY_CONFIG_REFUSED: { status: 500, retryable: false, title: 'The gateway refused the new configuration' },
+  /** The gateway took the configuration but did not serve it in time (reload); a retry may help. */
+  GATEWAY_NOT_LIVE: { status: 503, retryable: true, title: 'The gateway did not take the new configuration in time' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,80 @@
+/**
+ * The network access activities' service: allowlists checked and applied, access revoked. Each
+ * change computes the whole desired state with the change in it, has the gateway apply it, and
+ * only then records it, so the registry never says what the gateway refused; a retried activity
+ * (same write key) re-applies the same state — the same revision — and records it once.
+ */
+import { DomainError } from '../domain-error';
+import type { Environment } from '../../workflows/messages';
+import type { NetworkRegistry } from '../registry/network-registry';
+import { AllowlistPolicy, allowlistPolicyFor, AllowlistReport, checkAllowlist } from './allowlist-checks';
+import type { Gateway, GatewayApplied, GatewayState } from './gateway';
+
+export interface ApplyAllowlistRequest {
+  participantId: string;
+  environment: Environment;
+  /** Normalised entries, as the accepted report gave them. */
+  entries: string[];
+  /** From the workflow and step: a retry with the same key changes nothing twice. */
+  writeKey: string;
+}
+
+export interface GatewayChange {
+  revision: number;
+  configSha256: string;
+  live: boolean;
+}
+
+export interface AppliedAllowlist extends GatewayChange {
+  version: number;
+  entries: string[];
+}
+
+export class NetworkAccessService {
+  constructor(
+    private readonly registry: NetworkRegistry,
+    private readonly gateway: Gateway,
+    private readonly policyOverrides: Partial<Record<Environment, Partial<AllowlistPolicy>>> = {},
+  ) {}
+
+  check(entries: string[], environment: Environment): AllowlistReport {
+    return checkAllowlist(entries, allowlistPolicyFor(environment, this.policyOverrides[environment]));
+  }
+
+  /** Re-checks (never trust a caller's list), applies to the gateway, then records the version, the grant and the revision. */
+  async applyAllowlist(request: ApplyAllowlistRequest, at = new Date()): Promise<AppliedAllowlist> {
+    const report = this.check(request.entries, request.environment);
+    if (report.blocking) throw new DomainError('SUBMISSION_REFUSED', 'The allowlist does not pass the checks', { report });
+    const state = await this.registry.desiredState(at);
+    const others = state[request.environment].filter((p) => p.participantId !== request.participantId);
+    const serials = await this.registry.liveClientSerials(request.participantId, request.environment, at);
+    state[request.environment] = [...others, { participantId: request.participantId, serials, allow: report.entries }];
+    const change = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
+    const version = await this.registry.replaceAllowlist(request.participantId, request.environment, report.entries, request.writeKey, at);
+    await this.registry.setGrant(request.participantId, request.environment, 'granted', request.writeKey, at);
+    await this.registry.recordRevision(request.writeKey, `allowlist v${version.version} of ${request.participantId} in ${request.environment}`, change.applied, at);
+    const recorded = await this.registry.findRevision(request.writeKey);
+    return { version: version.version, entries: version.entries, revision: recorded?.revision ?? 0, configSha256: change.applied.configSha256, live: change.applied.live };
+  }
+
+  /** Takes the participant out of the gateway in the environment (cancellation, offboarding). */
+  async revoke(participantId: string, environment: Environment, writeKey: string, at = new Date()): Promise<GatewayChange> {
+    const state = await this.registry.desiredState(at);
+    state[environment] = state[environment].filter((p) => p.participantId !== participantId);
+    const change = await this.applyState(state, writeKey, `revocation of ${participantId} in ${environment}`);
+    await this.registry.setGrant(participantId, environment, 'revoked', writeKey, at);
+    const recorded = await this.registry.recordRevision(writeKey, `access of ${participantId} in ${environment} revoked`, change.applied, at);
+    return { revision: recorded.revision, configSha256: change.applied.configSha256, live: change.applied.live };
+  }
+
+  private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<{ applied: GatewayApplied }> {
+    const applied = await this.gateway.apply(state, reason);
+    if (applied.status === 'refused') {
+      throw new DomainError('GATEWAY_CONFIG_REFUSED', `The gateway refused the configuration for the ${reason}: ${applied.message}`, { writeKey, configSha256: applied.configSha256, nginx: applied.message });
+    }
+    if (applied.running && !applied.live) {
+      throw new DomainError('GATEWAY_NOT_LIVE', `The gateway did not take the configuration for the ${reason}: ${applied.message}`, { writeKey, configSha256: applied.configSha256 });
+    }
+    return { applied };
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The Gateway's embedded adapter: nginx (Debian nginx-light). One server per environment with
+ * mutual TLS against the hub CA; the client certificate's serial names the participant (a map),
+ * each participant has its own internal location with `allow`/`deny` rules, and the content
+ * handler behind it is `proxy_pass` — to the configured upstream, or to a small built-in echo
+ * server (a `return` in the participant's location would run before `allow`/`deny` and bypass them).
+ * Each change renders a new revision, `nginx -t` checks it, then it replaces the live file and
+ * nginx reloads; a revision nginx refuses leaves the running configuration untouched.
+ */
+import { execFile, spawn, ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Mutex } from 'async-mutex';
+import { environments, participantIdPattern } from '../../workflows/messages';
+import type { Environment } from '../../workflows/messages';
+import type { ServiceCertificateFiles } from '../pki/hub-service-certificate';
+import type { Gateway, GatewayApplied, GatewayState } from './gateway';
+
+const run = promisify(execFile);
+
+export interface NginxGatewayOptions {
+  /** Absolute folder for nginx.conf, revisions, logs, temp files and the pid file (`-p`). */
+  prefix: string;
+  binary: string;
+  /** host:port of each environment's mTLS server. */
+  listen: Record<Environment, string>;
+  /** host:port of the built-in echo server (also serves the revision marker to the adapter). */
+  echoListen: string;
+  /** `http://host:port` behind each environment; null: the echo server. */
+  upstream: Record<Environment, string | null>;
+  tls: ServiceCertificateFiles;
+  /** How long to wait for a reload to serve the new revision. */
+  reloadTimeoutMs?: number;
+}
+
+const hostPort = /^[A-Za-z0-9.[\]:-]+:\d{1,5}$/;
+const serialPattern = /^[0-9A-F]+$/;
+const cidrPattern = /^[0-9a-f.:]+\/\d{1,3}$/;
+
+/** nginx's $ssl_client_serial: uppercase hex of the serial's octets, no sign octet. */
+export function nginxSerial(serialHex: string): string {
+  let hex = serialHex.replace(/[^0-9a-f]/gi, '').toUpperCase();
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  while (hex.startsWith('00') && hex.length > 2) hex = hex.slice(2);
+  return hex;
+}
+
+export class NginxGateway implements Gateway {
+  private readonly lock = new Mutex();
+
+  constructor(private readonly opts: NginxGatewayOptions) {
+    for (const [what, value] of [...Object.entries(opts.listen), ['echo', opts.echoListen]] as const) {
+      if (!hostPort.test(value)) throw new TypeError(`gateway listen address for ${what} must be host:port, got ${value}`);
+    }
+  }
+
+  get configFile(): string {
+    return path.join(this.opts.prefix, 'nginx.conf');
+  }
+
+  /** The whole configuration for a state; `revision` is a placeholder until the content is hashed. */
+  render(state: GatewayState, reason: string): { text: string; sha256: string } {
+    const p = (...parts: string[]) => path.join(this.opts.prefix, ...parts);
+    const servers = environments.map((environment) => this.renderEnvironment(environment, state[environment])).join('\n');
+    const body = `# Rendered by the onboarding hub: do not edit, every change is a new revision.
+# reason: ${reason.replace(/[^\x20-\x7e]/g, '?')}
+worker_processes 1;
+pid ${p('run', 'nginx.pid')};
+error_log ${p('logs', 'error.log')} warn;
+events { worker_connections 512; }
+http {
+  access_log ${p('logs', 'access.log')};
+  client_body_temp_path ${p('tmp', 'body')};
+  proxy_temp_path ${p('tmp', 'proxy')};
+  fastcgi_temp_path ${p('tmp', 'fastcgi')};
+  uwsgi_temp_path ${p('tmp', 'uwsgi')};
+  scgi_temp_path ${p('tmp', 'scgi')};
+  server_tokens off;
+  ssl_protocols TLSv1.2 TLSv1.3;
+
+  # The hub's own answer when no upstream is configured, and the revision marker the hub reads.
+  server {
+    listen ${this.opts.echoListen};
+    location = /.gateway-revision { default_type text/plain; return 200 "@REVISION@"; }
+    location / {
+      default_type application/json;
+      return 200 '{"participant":"$http_x_participant_id","environment":"$http_x_hub_environment","serial":"$http_x_client_serial","path":"$uri"}';
+    }
+  }
+${servers}}
+`;
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    return { text: body.replace('@REVISION@', sha256), sha256 };
+  }
+
+  private renderEnvironment(environment: Environment, participants: GatewayState[Environment]): string {
+    const variable = `$participant_${environment}`;
+    const upstream = this.opts.upstream[environment] ?? `http://${this.opts.echoListen}`;
+    const mapLines: string[] = [];
+    const locations: string[] = [];
+    for (const participant of [...participants].sort((a, b) => a.participantId.localeCompare(b.participantId))) {
+      const id = participant.participantId;
+      if (!participantIdPattern.test(id)) throw new TypeError(`participant id ${JSON.stringify(id)} cannot go into a gateway configuration`);
+      for (const serial of participant.serials.map(nginxSerial)) {
+        if (!serialPattern.test(serial)) throw new TypeError(`serial ${serial} is not hex`);
+        mapLines.push(`    "${serial}" "${id}";`);
+      }
+      const allow = participant.allow.map((cidr) => {
+        if (!cidrPattern.test(cidr)) throw new TypeError(`allowlist entry ${cidr} is not a normalised CIDR`);
+        return `      allow ${cidr};`;
+      });
+      locations.push(`    location /@participant/${id}/ {
+      internal;
+${allow.join('\n')}${allow.length ? '\n' : ''}      deny all;
+      rewrite ^/@participant/${id}(/.*)$ $1 break;
+      proxy_set_header X-Participant-Id ${id};
+      proxy_set_header X-Hub-Environment ${environment};
+      proxy_set_header X-Client-Serial $ssl_client_serial;
+      proxy_pass ${upstream};
+    }`);
+    }
+    return `
+  # ${environment}: ${participants.length} participant(s)
+  map $ssl_client_serial ${variable} {
+    default "";
+${mapLines.join('\n')}${mapLines.length ? '\n' : ''}  }
+  server {
+    listen ${this.opts.listen[environment]} ssl;
+    ssl_certificate ${this.opts.tls.certFile};
+    ssl_certificate_key ${this.opts.tls.keyFile};
+    ssl_client_certificate ${this.opts.tls.caFile};
+    ssl_verify_client on;
+    ssl_verify_depth 2;
+    # A certificate the hub CA issued but no participant holds now (revoked, unknown): refused.
+    if (${variable} = "") { return 403; }
+    location / { rewrite ^(.*)$ /@participant/${variable}$1 last; }
+${locations.join('\n')}
+  }
+`;
+  }
+
+  /** Render → `nginx -t` → replace the live file → reload, one change at a time. */
+  apply(state: GatewayState, reason: string): Promise<GatewayApplied> {
+    return this.lock.runExclusive(async () => {
+      await this.ensureFolders();
+      const { text, sha256 } = this.render(state, reason);
+      const candidate = path.join(this.opts.prefix, 'revisions', `${sha256.slice(0, 16)}.conf`);
+      await writeFile(candidate, text, { mode: 0o644 });
+      const test = await this.nginx(['-t', '-q', '-c', candidate]);
+      if (!test.ok) return { configSha256: sha256, status: 'refused', message: test.output || 'nginx -t failed', running: this.running(), live: false };
+      const tmp = `${this.configFile}.${process.pid}.tmp`;
+      await writeFile(tmp, text, { mode: 0o644 });
+      await rename(tmp, this.configFile);
+      if (!this.running()) return { configSha256: sha256, status: 'applied', message: 'gateway not running: the configuration is used at its next start', running: false, live: false };
+      const reload = await this.nginx(['-s', 'reload', '-c', this.configFile]);
+      if (!reload.ok) return { configSha256: sha256, status: 'applied', message: `reload failed: ${reload.output}`, running: true, live: false };
+      const live = await this.waitServing(sha256);
+      return { configSha256: sha256, status: 'applied', message: live ? 'reloaded' : 'reloaded, but the new revision was not served in time', running: true, live };
+    });
+  }
+
+  /** Starts nginx in the foreground on the live file (for `npm start` and the tests); the caller supervises it. */
+  start(): ChildProcess {
+    return spawn(this.opts.binary, ['-p', `${this.opts.prefix}/`, '-e', 'stderr', '-c', this.configFile, '-g', 'daemon off;'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
+
+  /** Whether the running nginx serves the live file's revision. */
+  async serving(): Promise<string | null> {
+    try {
+      const res = await fetch(`http://${this.opts.echoListen}/.gateway-revision`, { signal: AbortSignal.timeout(1000) });
+      return res.ok ? await res.text() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async waitServing(sha256: string): Promise<boolean> {
+    const until = Date.now() + (this.opts.reloadTimeoutMs ?? 10_000);
+    while (Date.now() < until) {
+      if ((await this.serving()) === sha256) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  }
+
+  private running(): boolean {
+    const pidFile = path.join(this.opts.prefix, 'run', 'nginx.pid');
+    if (!existsSync(pidFile)) return false;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async ensureFolders(): Promise<void> {
+    for (const dir of ['revisions', 'logs', 'run', 'tmp']) await mkdir(path.join(this.opts.prefix, dir), { recursive: true });
+  }
+
+  private async nginx(args: string[]): Promise<{ ok: boolean; output: string }> {
+    try {
+      const { stderr } = await run(this.opts.binary, ['-p', `${this.opts.prefix}/`, '-e', 'stderr', ...args], { timeout: 15_000 });
+      return { ok: true, output: stderr.trim() };
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      return { ok: false, output: (e.stderr ?? e.message).trim() };
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * What the gateway must let through, kept in the registry database: allowlists (a new version per
+ * accepted list, the latest in force), grants (participant × environment, granted or revoked) and
+ * the revisions the gateway rendered. Every write carries a write key from the workflow and step.
+ */
+import { environments } from '../../workflows/messages';
+import type { Environment } from '../../workflows/messages';
+import type { GatewayApplied, GatewayState } from '../network/gateway';
+import type { RegistryDb } from './database';
+import type { GatewayRevisionRow } from './schema';
+
+export interface AllowlistVersion {
+  participantId: string;
+  environment: Environment;
+  version: number;
+  entries: string[];
+  acceptedAt: string;
+}
+
+export class NetworkRegistry {
+  constructor(private readonly db: RegistryDb) {}
+
+  /** Replaces the participant's allowlist (PUT semantics) as a new version; a repeated write key returns the version it made. */
+  async replaceAllowlist(participantId: string, environment: Environment, entries: string[], writeKey: string, at: Date): Promise<AllowlistVersion> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('allowlistVersions').select(['id']).where('writeKey', '=', writeKey).executeTakeFirst();
+      if (existing === undefined) {
+        const latest = await trx
+          .selectFrom('allowlistVersions')
+          .select((eb) => eb.fn.max('version').as('version'))
+          .where('participantId', '=', participantId)
+          .where('environment', '=', environment)
+          .executeTakeFirst();
+        const inserted = await trx
+          .insertInto('allowlistVersions')
+          .values({ writeKey, participantId, environment, version: (latest?.version ?? 0) + 1, acceptedAt: at.toISOString() })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (entries.length > 0) await trx.insertInto('allowlistEntries').values(entries.map((cidr) => ({ versionId: inserted.id, cidr }))).execute();
+      }
+      const version = await trx.selectFrom('allowlistVersions').selectAll().where('writeKey', '=', writeKey).executeTakeFirstOrThrow();
+      const rows = await trx.selectFrom('allowlistEntries').select('cidr').where('versionId', '=', version.id).execute();
+      return { participantId, environment, version: version.version, entries: rows.map((r) => r.cidr).sort(), acceptedAt: version.acceptedAt };
+    });
+  }
+
+  async currentAllowlist(participantId: string, environment: Environment): Promise<AllowlistVersion | null> {
+    const version = await this.db
+      .selectFrom('allowlistVersions')
+      .selectAll()
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (version === undefined) return null;
+    const rows = await this.db.selectFrom('allowlistEntries').select('cidr').where('versionId', '=', version.id).execute();
+    return { participantId, environment, version: version.version, entries: rows.map((r) => r.cidr).sort(), acceptedAt: version.acceptedAt };
+  }
+
+  async setGrant(participantId: string, environment: Environment, state: 'granted' | 'revoked', writeKey: string, at: Date): Promise<void> {
+    await this.db
+      .insertInto('gatewayGrants')
+      .values({ participantId, environment, state, writeKey, changedAt: at.toISOString() })
+      .onConflict((oc) => oc.columns(['participantId', 'environment']).doUpdateSet({ state, writeKey, changedAt: at.toISOString() }))
+      .execute();
+  }
+
+  /** What the gateway must let through now: granted participants, their live client certificates and allowlists. */
+  async desiredState(at: Date): Promise<GatewayState> {
+    const state = Object.fromEntries(environments.map((e) => [e, []])) as unknown as GatewayState;
+    const grants = await this.db.selectFrom('gatewayGrants').selectAll().where('state', '=', 'granted').execute();
+    for (const grant of grants) {
+      const environment = grant.environment as Environment;
+      const serials = await this.liveClientSerials(grant.participantId, environment, at);
+      const allowlist = await this.currentAllowlist(grant.participantId, environment);
+      state[environment].push({ participantId: grant.participantId, serials, allow: allowlist?.entries ?? [] });
+    }
+    return state;
+  }
+
+  /** Serials of the participant's client certificates the hub CA issued, not revoked, not expired. */
+  async liveClientSerials(participantId: string, environment: Environment, at: Date): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('issuedCertificates')
+      .select('serialHex')
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('role', '=', 'tls-client')
+      .where('revokedAt', 'is', null)
+      .where('notAfter', '>', at.toISOString())
+      .orderBy('issuedAt')
+      .execute();
+    return rows.map((r) => r.serialHex);
+  }
+
+  async findRevision(writeKey: string): Promise<GatewayRevisionRow | null> {
+    return (await this.db.selectFrom('gatewayRevisions').selectAll().where('writeKey', '=', writeKey).executeTakeFirst()) ?? null;
+  }
+
+  async recordRevision(writeKey: string, reason: string, applied: GatewayApplied, at: Date): Promise<GatewayRevisionRow> {
+    await this.db
+      .insertInto('gatewayRevisions')
+      .values({ writeKey, reason, configSha256: applied.configSha256, status: applied.status, message: applied.message.slice(0, 4000), createdAt: at.toISOString() })
+      .onConflict((oc) => oc.column('writeKey').doNothing())
+      .execute();
+    return (await this.findRevision(writeKey)) as GatewayRevisionRow;
+  }
+}

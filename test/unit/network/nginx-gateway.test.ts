@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { NginxGateway } from '../../../activities/network/nginx-gateway';
+import { NetworkRegistry } from '../../../activities/registry/network-registry';
+import { OpenSsl } from '../../support/openssl';
+import { callGateway, GatewayRig, startGatewayRig } from '../../support/gateway';
+
+const participant = { participantId: 'acme-pay', legalName: 'Acme Pay Ltd', country: 'GB', hosts: [] };
+
+let rig: GatewayRig;
+let ssl: OpenSsl;
+let client: { cert: string; key: string };
+let caChain: string;
+
+beforeAll(async () => {
+  rig = await startGatewayRig();
+  ssl = new OpenSsl();
+  const keyFile = ssl.key('acme.key', 'rsa:2048');
+  const issued = await rig.signing.sign({ csrPem: ssl.csr('acme.csr', keyFile, '/C=GB/O=Acme Pay Ltd/CN=acme-pay'), participant, kind: 'tpp', environment: 'sandbox', role: 'tls-client' });
+  client = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
+  caChain = rig.ca.chainPem();
+});
+
+afterAll(async () => {
+  await rig?.stop();
+});
+
+const call = (from: string, creds: { cert?: string; key?: string } = client, port = rig.ports.sandbox) => callGateway({ port, from, ca: caChain, ...creds });
+
+describe('gateway on a real nginx', () => {
+  it('lets the participant in with its hub-issued certificate from an allowlisted address, and only then', async () => {
+    const applied = await rig.access.applyAllowlist({ participantId: 'acme-pay', environment: 'sandbox', entries: ['127.0.0.2'], writeKey: 'wf-acme/ip-allowlist@sandbox#1/1' });
+    expect(applied).toMatchObject({ version: 1, entries: ['127.0.0.2/32'], live: true });
+
+    const ok = await call('127.0.0.2');
+    expect(ok).toMatchObject({ status: 200 });
+    // The upstream learns who called, from the certificate, not from anything the caller says.
+    expect(JSON.parse((ok as { body: string }).body)).toMatchObject({ participant: 'acme-pay', environment: 'sandbox', path: '/accounts' });
+
+    expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
+    // No certificate, or one another CA issued: nginx refuses before any participant rule.
+    expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
+    const other = ssl.selfSigned('other-ca', 'rsa:2048', '/CN=acme-pay');
+    expect(await call('127.0.0.2', { cert: other.cert, key: other.key })).toMatchObject({ status: 400 });
+    // The production server does not know the sandbox certificate.
+    expect(await call('127.0.0.2', client, rig.ports.production)).toMatchObject({ status: 403 });
+    // A participant's internal location cannot be asked for directly.
+    expect(await callGateway({ port: rig.ports.sandbox, from: '127.0.0.2', ca: caChain, ...client, path: '/@participant/acme-pay/x' })).toMatchObject({ status: 404 });
+  });
+
+  it('replaces the allowlist with a new full list (PUT semantics) and records each version once', async () => {
+    const key = 'wf-acme/ip-allowlist@sandbox#1/2';
+    const [a, b] = await Promise.all([
+      rig.access.applyAllowlist({ participantId: 'acme-pay', environment: 'sandbox', entries: ['127.0.0.3'], writeKey: key }),
+      rig.access.applyAllowlist({ participantId: 'acme-pay', environment: 'sandbox', entries: ['127.0.0.3'], writeKey: key }),
+    ]);
+    expect([a.version, b.version]).toEqual([2, 2]);
+    expect(await call('127.0.0.3')).toMatchObject({ status: 200 });
+    expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
+    const current = await new NetworkRegistry(rig.db).currentAllowlist('acme-pay', 'sandbox');
+    expect(current).toMatchObject({ version: 2, entries: ['127.0.0.3/32'] });
+  });
+
+  it('removes access on revocation', async () => {
+    const change = await rig.access.revoke('acme-pay', 'sandbox', 'wf-acme/revoke@sandbox');
+    expect(change.live).toBe(true);
+    expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
+  });
+
+  it('keeps the running configuration when nginx -t refuses a revision, and fails with the nginx message', async () => {
+    const before = await rig.gateway.serving();
+    const broken = new NginxGateway({ ...(rig.gateway as unknown as { opts: ConstructorParameters<typeof NginxGateway>[0] }).opts, tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem', caFile: '/nonexistent/ca.pem' } });
+    const applied = await broken.apply({ sandbox: [], production: [] }, 'broken');
+    expect(applied.status).toBe('refused');
+    expect(applied.message).toContain('/nonexistent/cert.pem');
+    expect(await rig.gateway.serving()).toBe(before);
+    expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
+  });
+});
