@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { DomainError } from './domain-error';
 import type { DeliveryReceipt, Notifier, WaitOpenedNotification } from './notify/notifier';
+import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './network/access';
+import type { AllowlistReport } from './network/allowlist-checks';
 import { BundleReport, checkBundle } from './pki/bundle-checks';
 import type { CsrReport } from './pki/csr-checks';
 import type { CsrSigningService, IssuedCertificate, SignCsrRequest } from './pki/csr-signing';
@@ -13,6 +15,20 @@ export interface ActivityDeps {
   notifier: Notifier;
   ca: CaSigner;
   csrSigning: CsrSigningService;
+  network: NetworkAccessService;
+}
+
+export interface CheckAllowlistInput {
+  participantId: string;
+  environment: Environment;
+  entries: string[];
+  requestId?: string;
+}
+
+export interface RevokeAccessInput {
+  participantId: string;
+  environment: Environment;
+  writeKey: string;
 }
 
 export interface CheckBundleInput {
@@ -100,14 +116,40 @@ function pkiActivities(deps: ActivityDeps) {
   });
 }
 
+function networkActivities(deps: ActivityDeps) {
+  return throughEdge({
+    /** The allowlist checks (pure): findings and the normalised list. */
+    async checkIpAllowlist(input: CheckAllowlistInput): Promise<AllowlistReport> {
+      const report = deps.network.check(input.entries, input.environment);
+      log.info('allowlist checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      return report;
+    },
+
+    /** Idempotent by write key: the accepted list becomes the participant's allowlist on the gateway. */
+    async applyIpAllowlist(request: ApplyAllowlistRequest): Promise<AppliedAllowlist> {
+      const applied = await deps.network.applyAllowlist(request);
+      log.info('allowlist applied', { participantId: request.participantId, environment: request.environment, version: applied.version, revision: applied.revision, live: applied.live });
+      return applied;
+    },
+
+    /** Takes the participant out of the gateway in one environment (cancellation, offboarding). */
+    async revokeGatewayAccess(input: RevokeAccessInput): Promise<GatewayChange> {
+      const change = await deps.network.revoke(input.participantId, input.environment, input.writeKey);
+      log.info('gateway access revoked', { participantId: input.participantId, environment: input.environment, revision: change.revision, live: change.live });
+      return change;
+    },
+  });
+}
+
 /** The only place ports are wired to activities, one group per capability; tests pass fakes here. */
 export function createActivities(deps: ActivityDeps) {
-  return { notify: notifyActivities(deps), pki: pkiActivities(deps) };
+  return { notify: notifyActivities(deps), pki: pkiActivities(deps), network: networkActivities(deps) };
 }
 
 export type ActivityGroups = ReturnType<typeof createActivities>;
 export type NotifyActivities = ActivityGroups['notify'];
 export type PkiActivities = ActivityGroups['pki'];
+export type NetworkActivities = ActivityGroups['network'];
 
 /** The flat record a Worker registers; activity names must be unique across groups. */
 export function activitiesOf(groups: ActivityGroups): Record<string, ActivityFunction> {

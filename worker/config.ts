@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const days = z.coerce.number().int().min(1).max(3650);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port');
+const upstreamUrl = z.string().regex(/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'http://host[:port] (no path)');
 
 export const workerConfigSchema = z
   .object({
@@ -21,6 +23,15 @@ export const workerConfigSchema = z
     HUB_CA_ISSUING_KEY_PASSPHRASE: z.string().min(1).optional(),
     CERT_VALIDITY_DAYS_SANDBOX: days.default(90),
     CERT_VALIDITY_DAYS_PRODUCTION: days.default(365),
+    /** The gateway (nginx): its binary, each environment's mTLS listener, the echo server, optional upstreams. */
+    NGINX_BINARY: z.string().min(1).default('/usr/sbin/nginx'),
+    GATEWAY_SANDBOX_LISTEN: hostPort.default('127.0.0.1:8443'),
+    GATEWAY_PRODUCTION_LISTEN: hostPort.default('127.0.0.1:9443'),
+    GATEWAY_ECHO_LISTEN: hostPort.default('127.0.0.1:8480'),
+    GATEWAY_SANDBOX_UPSTREAM: upstreamUrl.optional(),
+    GATEWAY_PRODUCTION_UPSTREAM: upstreamUrl.optional(),
+    /** Names in the gateway's server certificate (comma-separated DNS names and IPs). */
+    GATEWAY_HOSTS: z.string().regex(/^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$/, 'comma-separated host names or IPs').default('localhost,127.0.0.1'),
     /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
     WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
   })
@@ -45,6 +56,15 @@ export interface WorkerConfig {
   certificateValidityDays: { sandbox: number; production: number };
   /** null: no Prometheus exporter. */
   metricsAddress: string | null;
+  gateway: GatewayConfig;
+}
+
+export interface GatewayConfig {
+  binary: string;
+  listen: { sandbox: string; production: string };
+  echoListen: string;
+  upstream: { sandbox: string | null; production: string | null };
+  hosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -80,5 +100,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     hubCa,
     certificateValidityDays: { sandbox: e.CERT_VALIDITY_DAYS_SANDBOX, production: e.CERT_VALIDITY_DAYS_PRODUCTION },
     metricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
+    gateway: {
+      binary: e.NGINX_BINARY,
+      listen: { sandbox: e.GATEWAY_SANDBOX_LISTEN, production: e.GATEWAY_PRODUCTION_LISTEN },
+      echoListen: e.GATEWAY_ECHO_LISTEN,
+      upstream: { sandbox: e.GATEWAY_SANDBOX_UPSTREAM ?? null, production: e.GATEWAY_PRODUCTION_UPSTREAM ?? null },
+      hosts: e.GATEWAY_HOSTS.split(','),
+    },
   };
 }

@@ -4,7 +4,11 @@ import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/work
 import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
 import { CsrSigningService } from '../activities/pki/csr-signing';
-import { LocalHubCa } from '../activities/pki/local-hub-ca';
+import { NetworkAccessService } from '../activities/network/access';
+import { NginxGateway } from '../activities/network/nginx-gateway';
+import { ensureServiceCertificate } from '../activities/pki/hub-service-certificate';
+import { CaSigner, LocalHubCa } from '../activities/pki/local-hub-ca';
+import { NetworkRegistry } from '../activities/registry/network-registry';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import { SqliteIssuedCertificateRegistry } from '../activities/registry/issued-certificates';
 import type { HubCaConfig, WorkerConfig } from './config';
@@ -32,8 +36,15 @@ export async function openHubCa(config: HubCaConfig): Promise<LocalHubCa> {
 }
 
 /** Production wiring of the activity ports to their embedded adapters. */
+/** The nginx gateway under DATA_DIR/gateway, with a server certificate from the hub CA. */
+export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gateway'>, ca: CaSigner): Promise<NginxGateway> {
+  const prefix = path.join(config.dataDir, 'gateway');
+  const tls = await ensureServiceCertificate(ca, path.join(prefix, 'tls'), 'gateway', config.gateway.hosts);
+  return new NginxGateway({ prefix, binary: config.gateway.binary, listen: config.gateway.listen, echoListen: config.gateway.echoListen, upstream: config.gateway.upstream, tls });
+}
+
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays'>,
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays' | 'gateway'>,
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -42,6 +53,7 @@ export async function createDefaultActivities(
     notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl')),
     ca,
     csrSigning: new CsrSigningService(ca, registry, { validityDays: config.certificateValidityDays }),
+    network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca)),
   });
 }
 

@@ -11,6 +11,7 @@
  */
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
@@ -149,6 +150,10 @@ export class Journey {
   private readonly submissionHandlers = new Map<SubmissionName, SubmissionHandler>();
   /** Submission handlers call activities and change shared state: one at a time (safe-message-handlers). */
   private readonly submissions = new Mutex();
+  /** Submissions that, once accepted, take a full replacement at any time (PUT semantics: allowlists, URLs). */
+  private readonly replaceable = new Set<SubmissionName>();
+  /** What a cancellation must undo, in registration order (access granted on the gateway, …). */
+  private readonly cleanups: { what: string; undo: () => Promise<unknown> }[] = [];
   /** Set while parallel waits unwind because one of them ended unsuccessfully (see `together`). */
   private stopWaiting = false;
 
@@ -213,9 +218,15 @@ export class Journey {
     return this.openInstance(spec, (base) => ({ ...base, type: 'gate', name: spec.name, role: gateRoles[spec.name], decision: null }), (i) => `waiting for ${i.role}`);
   }
 
-  openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler): SubmissionInstance {
+  /**
+   * Opens a submission instance. `replaceable`: once accepted, the participant may send a full
+   * replacement at any time later (the same `submit` update and check); the instance stays
+   * accepted and its artifact becomes the latest accepted one — no new onboarding, no new round.
+   */
+  openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler, options: { replaceable?: boolean } = {}): SubmissionInstance {
     this.assertDeclared('submissions', spec.name);
     this.submissionHandlers.set(spec.name, handler);
+    if (options.replaceable) this.replaceable.add(spec.name);
     return this.openInstance(spec, (base) => ({ ...base, type: 'submission', name: spec.name, role: 'participant', attempts: [], artifact: null }), () => "waiting for the participant's submission");
   }
 
@@ -302,9 +313,21 @@ export class Journey {
     } catch (err) {
       if (!isCancellation(err)) throw err;
       this.withdrawOpen();
+      // What the onboarding granted is taken back before it ends (the cancellation cannot interrupt it).
+      await CancellationScope.nonCancellable(async () => {
+        for (const cleanup of this.cleanups) {
+          await cleanup.undo();
+          this.transition({ note: `cancelled: ${cleanup.what}` });
+        }
+      });
       this.transition({ state: 'cancelled', note: 'cancelled by an operator' });
       throw err;
     }
+  }
+
+  /** Registers what a cancellation must undo (once per `what`: a step re-run after continue-as-new registers again). */
+  onCancel(what: string, undo: () => Promise<unknown>): void {
+    if (!this.cleanups.some((c) => c.what === what)) this.cleanups.push({ what, undo });
   }
 
   private withdrawOpen(): void {
@@ -420,7 +443,23 @@ export class Journey {
       throw refuse('SUBMISSION_INVALID', `submittedBy must be a non-empty string of at most ${maxNameLength} characters`, { field: 'submittedBy' });
     }
     if (!isObject(input.payload)) throw refuse('SUBMISSION_INVALID', 'payload must be an object', { field: 'payload' });
-    this.theOpenInstance('submission', input.name, input.environment);
+    this.submissionTarget(input.name, input.environment);
+  }
+
+  /** The open instance a submission answers, or — for a replaceable submission — the accepted one it replaces. */
+  private submissionTarget(name: SubmissionName, environment: Environment | undefined): SubmissionInstance {
+    if (this.replaceable.has(name) && this.openInstances('submission', name, environment).length === 0) {
+      const accepted = this.status.instances.filter(
+        (i): i is SubmissionInstance => i.type === 'submission' && i.name === name && i.status === 'accepted' && (environment === undefined || i.environment === environment),
+      );
+      const latestByEnvironment = new Map(accepted.map((i) => [i.environment, i]));
+      if (latestByEnvironment.size > 1) {
+        throw refuse('SUBMISSION_INVALID', `${name} is in force in several environments: say which one to replace`, { field: 'environment', open: [...latestByEnvironment.values()].map((i) => i.id) });
+      }
+      const [only] = latestByEnvironment.values();
+      if (only !== undefined) return only;
+    }
+    return this.theOpenInstance('submission', name, environment);
   }
 
   /**
@@ -431,7 +470,8 @@ export class Journey {
   private handleSubmission(input: SubmissionInput): Promise<SubmissionOutcome> {
     return this.submissions.runExclusive(async () => {
       // Re-checked under the lock: an earlier submission may have been accepted meanwhile.
-      const instance = this.theOpenInstance('submission', input.name, input.environment);
+      const instance = this.submissionTarget(input.name, input.environment);
+      const replacing = instance.status === 'accepted';
       const handler = this.submissionHandlers.get(input.name);
       if (handler === undefined) throw refuse('STATE_CORRUPT', `No handler for the open submission ${instance.id}`);
       const verdict = await handler(input, instance);
@@ -447,10 +487,14 @@ export class Journey {
           report: verdict.report,
         });
       }
-      instance.status = 'accepted';
-      instance.closedAt = at;
       instance.artifact = verdict.artifact ?? null;
-      this.transition({ note: `${instance.id}: submission ${instance.attempts.length} accepted from ${input.submittedBy}` });
+      if (replacing) {
+        this.transition({ note: `${instance.id}: replaced by submission ${instance.attempts.length} from ${input.submittedBy}` });
+      } else {
+        instance.status = 'accepted';
+        instance.closedAt = at;
+        this.transition({ note: `${instance.id}: submission ${instance.attempts.length} accepted from ${input.submittedBy}` });
+      }
       return { requestHash: input.requestHash ?? null, instance: { ...instance }, report: verdict.report };
     });
   }

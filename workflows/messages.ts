@@ -38,7 +38,7 @@ export const gateRoles: Record<GateName, ApproverRole> = {
 };
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
-export const submissionNames = ['certificate-bundle'] as const;
+export const submissionNames = ['certificate-bundle', 'ip-allowlist'] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
 /** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, or the end. */
@@ -259,9 +259,15 @@ export interface CertificateBundlePayload {
   pem: string;
 }
 
+/** The full list of addresses and CIDR blocks the participant connects from (replaces the previous one). */
+export interface IpAllowlistPayload {
+  entries: string[];
+}
+
 /** What a participant submits, by submission name. */
 export interface SubmissionPayloads {
   'certificate-bundle': CertificateBundlePayload;
+  'ip-allowlist': IpAllowlistPayload;
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {

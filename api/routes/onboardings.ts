@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { gateRoles, onboardingWorkflowId } from '../../workflows/messages';
+import type { Environment, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
 import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
 import type { Principal } from '../auth';
@@ -9,6 +11,7 @@ import {
   GateDecisionBody,
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
+  ipAllowlistBodySchema,
   participantParamsSchema,
   searchQuerySchema,
   startOnboardingBodySchema,
@@ -93,28 +96,42 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     },
   );
 
+  /** A participant submission: the workflow's check answers in the same request (200 accepted / 422 with the findings). */
+  function submissionRoute<B extends z.ZodType<{ environment?: Environment }>>(
+    name: SubmissionName,
+    body: B,
+    payloadOf: (body: z.infer<B>) => SubmissionPayloads[SubmissionName],
+    bodyLimit: number,
+  ) {
+    app.post(
+      `/onboardings/:participantId/submissions/${name}`,
+      {
+        schema: { params: participantParamsSchema, body, headers: idempotencyHeadersSchema, response: { 200: submissionResponseSchema, ...problems } },
+        config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
+        bodyLimit,
+      },
+      async (request) => {
+        const { environment } = request.body as z.infer<B>;
+        const outcome = await gateway.submit(
+          request.params.participantId,
+          { name, submittedBy: (request.principal as Principal).name, payload: payloadOf(request.body as z.infer<B>), requestId: request.id, ...(environment ? { environment } : {}) },
+          request.headers['idempotency-key'],
+        );
+        return { submission: outcome.instance, report: outcome.report, ...(await gateway.status(request.params.participantId)) };
+      },
+    );
+  }
+
   /**
    * The participant's certificate bundle for the open certificate review: 200 with the report when
    * accepted; 422 SUBMISSION_REFUSED with the report (findings) in `context.report` when not — fix
-   * and send again, as often as needed.
+   * and send again, as often as needed. PEM bundles are larger than the JSON forms.
    */
-  app.post(
-    '/onboardings/:participantId/submissions/certificate-bundle',
-    {
-      schema: { params: participantParamsSchema, body: certificateBundleBodySchema, headers: idempotencyHeadersSchema, response: { 200: submissionResponseSchema, ...problems } },
-      config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
-      // PEM bundles are larger than the JSON forms.
-      bodyLimit: bodyLimits.pem,
-    },
-    async (request) => {
-      const { pem, environment } = request.body;
-      const submittedBy = (request.principal as Principal).name;
-      const outcome = await gateway.submit(
-        request.params.participantId,
-        { name: 'certificate-bundle', submittedBy, payload: { pem }, requestId: request.id, ...(environment ? { environment } : {}) },
-        request.headers['idempotency-key'],
-      );
-      return { submission: outcome.instance, report: outcome.report, ...(await gateway.status(request.params.participantId)) };
-    },
-  );
+  submissionRoute('certificate-bundle', certificateBundleBodySchema, ({ pem }) => ({ pem }), bodyLimits.pem);
+
+  /**
+   * The full list of addresses and blocks the participant connects from. Accepted: applied to the
+   * gateway at once. Sent again later (the whole list), it replaces the one in force.
+   */
+  submissionRoute('ip-allowlist', ipAllowlistBodySchema, ({ entries }) => ({ entries }), jsonFormLimit);
 };

@@ -64,6 +64,12 @@ export const certificateBundleBodySchema = z.strictObject({
 });
 export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;
 
+/** The whole allowlist (PUT semantics): addresses or CIDR blocks, IPv4 or IPv6; the workflow's checks judge them. */
+export const ipAllowlistBodySchema = z.strictObject({
+  entries: z.array(z.string().min(1).max(64)).max(256),
+  environment: z.enum(environments).optional(),
+});
+
 const isoDuration = /^P(?:(\d{1,4})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9})S)?)?$/;
 
 /** An ISO 8601 duration in weeks, days, hours, minutes, seconds (`P3D`, `PT36H`, `P1W`) → ms. Years and months are refused: their length varies. */

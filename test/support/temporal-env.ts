@@ -12,6 +12,7 @@ import {
   Worker,
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import type { GatewayConfig } from '../../worker/config';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
 import { freePort } from './dev-server';
 
@@ -65,6 +66,8 @@ export interface TestStack {
   taskQueue: string;
   dataDir: string;
   namespace: string;
+  /** The worker's gateway settings (free loopback ports); nginx runs only where a test starts it. */
+  gateway: GatewayConfig;
   startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
@@ -78,12 +81,20 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
   const nativeConnection = await NativeConnection.connect({ address });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onboarding-test-'));
   const running = new Set<{ stop(): Promise<void> }>();
+  const gateway: GatewayConfig = {
+    binary: process.env.NGINX_BINARY ?? '/usr/sbin/nginx',
+    listen: { sandbox: `127.0.0.1:${await freePort()}`, production: `127.0.0.1:${await freePort()}` },
+    echoListen: `127.0.0.1:${await freePort()}`,
+    upstream: { sandbox: null, production: null },
+    hosts: ['localhost', '127.0.0.1'],
+  };
   return {
     client,
     nativeConnection,
     taskQueue,
     dataDir,
     namespace,
+    gateway,
     async startWorker() {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
@@ -93,6 +104,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           dataDir,
           hubCa: { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: 'Test Hub' },
           certificateValidityDays: { sandbox: 90, production: 365 },
+          gateway,
         }),
         workflowBundle: { code: bundle.code },
       });

@@ -7,9 +7,14 @@ import { notifyOpened } from './notify';
  * until a submission passes `check` (each attempt answered at once through the `submit` update,
  * refused ones recorded with their findings) or the deadline passes.
  */
-export async function awaitSubmission(journey: Journey, spec: WaitSpec<SubmissionName>, check: SubmissionHandler): Promise<SubmissionInstance> {
+export async function awaitSubmission(
+  journey: Journey,
+  spec: WaitSpec<SubmissionName>,
+  check: SubmissionHandler,
+  options: { replaceable?: boolean } = {},
+): Promise<SubmissionInstance> {
   await journey.checkpoint();
-  const instance = journey.openSubmission(spec, check);
+  const instance = journey.openSubmission(spec, check, options);
   if (instance.status === 'open') await notifyOpened(journey, instance);
   return journey.waitClosed(instance);
 }

@@ -9,6 +9,9 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../activities';
 import { OutboxNotifier } from '../../../activities/notify/outbox-notifier';
 import { CsrSigningError, CsrSigningService, SignCsrRequest } from '../../../activities/pki/csr-signing';
+import { NetworkAccessService } from '../../../activities/network/access';
+import { NginxGateway } from '../../../activities/network/nginx-gateway';
+import { NetworkRegistry } from '../../../activities/registry/network-registry';
 import { openRegistry, RegistryDb, registryFile } from '../../../activities/registry/database';
 import { SqliteIssuedCertificateRegistry } from '../../../activities/registry/issued-certificates';
 import { HubCaError, LocalHubCa } from '../../../activities/pki/local-hub-ca';
@@ -154,7 +157,18 @@ describe('signing a participant CSR', () => {
 
   it('surfaces a refusal from the activity as a non-retryable ApplicationFailure typed CSR_REJECTED', async () => {
     const { signing } = await service();
-    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing });
+    const db = await openRegistry(registryFile(mkdtempSync(path.join(tmpdir(), 'registry-'))));
+    databases.push(db);
+    const gateway = new NginxGateway({
+      prefix: path.join(ssl.dir, 'gateway'),
+      binary: '/usr/sbin/nginx',
+      listen: { sandbox: '127.0.0.1:1', production: '127.0.0.1:2' },
+      echoListen: '127.0.0.1:3',
+      upstream: { sandbox: null, production: null },
+      tls: { certFile: 'unused', keyFile: 'unused', caFile: 'unused' },
+    });
+    const network = new NetworkAccessService(new NetworkRegistry(db), gateway);
+    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);

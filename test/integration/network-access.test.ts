@@ -1,0 +1,133 @@
+/**
+ * The IP allowlist step on the real dev server and a real nginx: a participant whose CSR the hub
+ * signed, allowlisted from 127.0.0.2, reaches the gateway from there only; replacing the list
+ * moves access; cancelling the onboarding revokes it.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { buildApp } from '../../api/app';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import { CsrSigningService } from '../../activities/pki/csr-signing';
+import { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
+import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
+import { NetworkRegistry } from '../../activities/registry/network-registry';
+import { onboardingWorkflowId, OnboardingStatus, TppOnboardingInput } from '../../workflows/messages';
+import { openGateway } from '../../worker/onboarding-worker';
+import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
+import { callGateway } from '../support/gateway';
+import { OpenSsl } from '../support/openssl';
+import { startBody } from '../support/requests';
+import { createTestStack, TestStack } from '../support/temporal-env';
+
+let stack: TestStack;
+let app: FastifyInstance;
+let nginx: ChildProcess;
+let db: RegistryDb;
+let ca: LocalHubCa;
+let client: { cert: string; key: string };
+let other: { cert: string; key: string };
+const keys = testKeys();
+const participantId = 'net-1';
+
+const port = (environment: 'sandbox' | 'production') => Number(stack.gateway.listen[environment].split(':')[1]);
+const call = (from: string, creds: { cert?: string; key?: string } = client) => callGateway({ port: port('sandbox'), from, ca: ca.chainPem(), ...creds });
+const submitAllowlist = (entries: string[]) =>
+  app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/ip-allowlist`, headers: keys.as(`${participantId}@participant`, `participant:${participantId}`), payload: { entries } });
+
+beforeAll(async () => {
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/step-probes'), logger: new DefaultLogger('WARN') });
+  stack = await createTestStack(bundle, `network-access-${Date.now()}`);
+  await stack.startWorker();
+  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
+  await app.ready();
+
+  // The same hub CA, registry and gateway folder the worker uses; nginx started as `npm start` does.
+  ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
+  db = await openRegistry(registryFile(stack.dataDir));
+  const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
+  await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
+  nginx = gateway.start();
+  await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
+
+  // The participant's client certificate, signed by the hub CA from its CSR (the key stays with it).
+  const ssl = new OpenSsl();
+  const keyFile = ssl.key('net-1.key', 'rsa:2048');
+  const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
+  const issued = await signing.sign({
+    csrPem: ssl.csr('net-1.csr', keyFile, '/C=GB/O=Acme Pay Ltd/CN=net-1'),
+    participant: { participantId, legalName: 'Acme Pay Ltd', country: 'GB', hosts: [] },
+    kind: 'tpp',
+    environment: 'sandbox',
+    role: 'tls-client',
+  });
+  client = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
+  const foreign = ssl.selfSigned('foreign-ca', 'rsa:2048', '/C=GB/O=Acme Pay Ltd/CN=net-1');
+  other = { cert: foreign.cert, key: foreign.key };
+
+  const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: 'direct-net-1' };
+  await stack.client.workflow.start('allowlistProbe', { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+});
+
+afterAll(async () => {
+  if (nginx) {
+    const exited = new Promise((resolve) => nginx.once('exit', resolve));
+    nginx.kill('SIGQUIT');
+    await exited;
+  }
+  await db?.destroy();
+  await app?.close();
+  await stack?.close();
+});
+
+describe('IP allowlist step on a real nginx', () => {
+  it('answers a refused list with findings and changes nothing on the gateway', async () => {
+    await eventually(async () => ((await submitAllowlist(['10.0.0.0/8'])).statusCode === 422 ? true : undefined));
+    const refused = await submitAllowlist(['10.0.0.0/8', '127.0.0.2/24']);
+    expect(refused.statusCode).toBe(422);
+    const codes = (refused.json().context.report.findings as { code: string; result: string }[]).filter((f) => f.result === 'fail').map((f) => f.code);
+    expect(codes).toEqual(['ALLOWLIST_PREFIX_BREADTH', 'ALLOWLIST_NO_HOST_BITS']);
+    expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
+  });
+
+  it('lets the participant in from 127.0.0.2 with its certificate, and refuses 127.0.0.3, no certificate and another CA', async () => {
+    const accepted = await submitAllowlist(['127.0.0.2']);
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json().submission).toMatchObject({ id: 'ip-allowlist@sandbox#1', status: 'accepted', artifact: { entries: ['127.0.0.2/32'], version: 1, live: true } });
+    // Sandbox accepts loopback by policy, and says so.
+    expect((accepted.json().report.findings as { code: string; result: string }[]).filter((f) => f.result === 'warn').map((f) => f.code)).toEqual(['ALLOWLIST_PUBLIC_RANGE']);
+
+    const ok = await call('127.0.0.2');
+    expect(ok).toMatchObject({ status: 200 });
+    expect(JSON.parse((ok as { body: string }).body)).toMatchObject({ participant: participantId, environment: 'sandbox' });
+    expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
+    expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
+    expect(await call('127.0.0.2', other)).toMatchObject({ status: 400 });
+  });
+
+  it('replaces the list with a full new one later, without a new onboarding or round', async () => {
+    const replaced = await submitAllowlist(['127.0.0.3']);
+    expect(replaced.statusCode).toBe(200);
+    expect(replaced.json().submission).toMatchObject({ id: 'ip-allowlist@sandbox#1', status: 'accepted', artifact: { entries: ['127.0.0.3/32'], version: 2 } });
+    expect(replaced.json().submission.attempts).toHaveLength(4);
+    expect(await call('127.0.0.3')).toMatchObject({ status: 200 });
+    expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
+    const status = replaced.json().onboarding as OnboardingStatus;
+    expect(status.awaiting.map((a) => a.instanceId)).toEqual(['go-live@sandbox#1']);
+  });
+
+  it('revokes gateway access when the onboarding is cancelled', async () => {
+    const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/cancel`, headers: keys.as('otto@hub', 'operator'), payload: { reason: 'test of revocation' } });
+    expect(cancelled.statusCode).toBe(202);
+    await expect(stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).result()).rejects.toThrow();
+    expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
+    const status = await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).query<OnboardingStatus>('status');
+    expect(status.state).toBe('cancelled');
+    expect(status.history.map((h) => h.note)).toContain('cancelled: gateway access in sandbox revoked');
+  });
+});

@@ -1,0 +1,56 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { NetworkActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import { awaitSubmission } from './submissions';
+
+const network = proxyActivities<NetworkActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * The participant's IP allowlist: checked (ipaddr.js rules, production refuses non-public ranges),
+ * and when it passes, applied to the gateway with the participant's hub-issued client certificate.
+ * The write key names the workflow, instance and attempt, so a retried activity applies it once.
+ */
+export function allowlistCheck(journey: Journey): SubmissionHandler {
+  return async (input, instance) => {
+    const payload = input.payload as { entries?: unknown };
+    const entries = Array.isArray(payload.entries) ? payload.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : [];
+    const participantId = journey.status.participantId;
+    const report = await network.checkIpAllowlist({ participantId, environment: instance.environment, entries, ...(input.requestId ? { requestId: input.requestId } : {}) });
+    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
+    const applied = await network.applyIpAllowlist({
+      participantId,
+      environment: instance.environment,
+      entries: report.entries,
+      writeKey: `${workflowInfo().workflowId}/${instance.id}/${instance.attempts.length + 1}`,
+    });
+    return {
+      accepted: true,
+      findings,
+      report: { ...report, applied } as unknown as Record<string, unknown>,
+      artifact: { entries: applied.entries, version: applied.version, gatewayRevision: applied.revision, configSha256: applied.configSha256, live: applied.live },
+    };
+  };
+}
+
+/**
+ * "The participant sends its IP allowlist": waits until one passes; later the participant may
+ * replace it with a full new list at any time (the same submission), without a new onboarding.
+ * A cancellation takes the participant out of the gateway in this environment.
+ */
+export async function awaitAllowlist(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  const instance = await awaitSubmission(journey, { name: 'ip-allowlist', environment }, allowlistCheck(journey), { replaceable: true });
+  if (instance.status === 'accepted') {
+    journey.onCancel(`gateway access in ${environment} revoked`, () => revokeAccess(journey, environment));
+  }
+  return instance;
+}
+
+/** Takes the participant out of the gateway in one environment; idempotent per workflow and environment. */
+export function revokeAccess(journey: Journey, environment: Environment) {
+  return network.revokeGatewayAccess({ participantId: journey.status.participantId, environment, writeKey: `${workflowInfo().workflowId}/revoke@${environment}` });
+}
