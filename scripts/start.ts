@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack on one machine. Builds the pinned Temporal CLI if needed, starts
  * the dev server from temporal-dev.yaml (or reuses one already answering), then the worker and
- * the API; waits until each is ready; Ctrl-C / SIGTERM stops them in reverse order.
+ * the gateway (nginx) and the API; waits until each is ready; Ctrl-C / SIGTERM stops them in
+ * reverse order.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
@@ -9,6 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { existsSync } from 'node:fs';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
+import { loadWorkerConfig } from '../worker/config';
 import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import {
@@ -141,6 +143,21 @@ async function main(): Promise<void> {
     await worker.run();
     say('worker polling');
 
+    // After the worker: it creates the hub CA on a first start, and the gateway's certificate comes from it.
+    const gatewayConfig = loadWorkerConfig(process.env).gateway;
+    const gateway = new Supervisor({
+      name: 'gateway',
+      log: say,
+      stopChild,
+      start: async () => {
+        const child = spawnTs('scripts/gateway.ts', 'gateway', env);
+        await waitUntil('gateway', 30_000, child, async () => (await fetch(`http://${gatewayConfig.echoListen}/.gateway-revision`)).ok);
+        return child;
+      },
+    });
+    supervised.push(gateway);
+    await gateway.run();
+
     const devKey = await ensureDevelopmentKey(api.apiKeysFile);
     const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
     const apiProcess = new Supervisor({
@@ -160,6 +177,7 @@ async function main(): Promise<void> {
     say('ready');
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
+    say(`  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`);
     if (devKey !== null) {
       say(`  a development API key with every staff grant was created (stored hashed in ${api.apiKeysFile}); shown once:`);
       say(`    export ONBOARDING_API_KEY=${devKey}`);

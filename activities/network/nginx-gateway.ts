@@ -48,6 +48,25 @@ export function nginxSerial(serialHex: string): string {
   return hex;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The master's worker processes (Linux /proc); empty when unknown. */
+function workersOf(masterPid: number | null): number[] {
+  if (masterPid === null) return [];
+  try {
+    return readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 export class NginxGateway implements Gateway {
   private readonly lock = new Mutex();
 
@@ -68,6 +87,8 @@ export class NginxGateway implements Gateway {
     const body = `# Rendered by the onboarding hub: do not edit, every change is a new revision.
 # reason: ${reason.replace(/[^\x20-\x7e]/g, '?')}
 worker_processes 1;
+# A revoked participant's open keep-alive connections end within this after a reload.
+worker_shutdown_timeout 10s;
 pid ${p('run', 'nginx.pid')};
 error_log ${p('logs', 'error.log')} warn;
 events { worker_connections 512; }
@@ -155,9 +176,12 @@ ${locations.join('\n')}
       await writeFile(tmp, text, { mode: 0o644 });
       await rename(tmp, this.configFile);
       if (!this.running()) return { configSha256: sha256, status: 'applied', message: 'gateway not running: the configuration is used at its next start', running: false, live: false };
+      // Workers of the previous revision may still accept a connection after the new ones serve:
+      // the change is live once they are gone (worker_shutdown_timeout bounds their last requests).
+      const previousWorkers = workersOf(this.masterPid());
       const reload = await this.nginx(['-s', 'reload', '-c', this.configFile]);
       if (!reload.ok) return { configSha256: sha256, status: 'applied', message: `reload failed: ${reload.output}`, running: true, live: false };
-      const live = await this.waitServing(sha256);
+      const live = await this.waitServing(sha256, previousWorkers);
       return { configSha256: sha256, status: 'applied', message: live ? 'reloaded' : 'reloaded, but the new revision was not served in time', running: true, live };
     });
   }
@@ -179,25 +203,24 @@ ${locations.join('\n')}
     }
   }
 
-  private async waitServing(sha256: string): Promise<boolean> {
-    const until = Date.now() + (this.opts.reloadTimeoutMs ?? 10_000);
+  private async waitServing(sha256: string, previousWorkers: number[]): Promise<boolean> {
+    const until = Date.now() + (this.opts.reloadTimeoutMs ?? 15_000);
     while (Date.now() < until) {
-      if ((await this.serving()) === sha256) return true;
+      if ((await this.serving()) === sha256 && !previousWorkers.some(alive)) return true;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return false;
   }
 
-  private running(): boolean {
+  private masterPid(): number | null {
     const pidFile = path.join(this.opts.prefix, 'run', 'nginx.pid');
-    if (!existsSync(pidFile)) return false;
+    if (!existsSync(pidFile)) return null;
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+  }
+
+  private running(): boolean {
+    return this.masterPid() !== null;
   }
 
   private async ensureFolders(): Promise<void> {
