@@ -32,6 +32,13 @@ export const workerConfigSchema = z
     GATEWAY_PRODUCTION_UPSTREAM: upstreamUrl.optional(),
     /** Names in the gateway's server certificate (comma-separated DNS names and IPs). */
     GATEWAY_HOSTS: z.string().regex(/^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$/, 'comma-separated host names or IPs').default('localhost,127.0.0.1'),
+    /** The embedded authorization server (oidc-provider): where it listens, the token audience, scopes, token lifetime. */
+    AUTH_SERVER_LISTEN: hostPort.default('127.0.0.1:9100'),
+    AUTH_AUDIENCE: z.string().url().default('https://hub.local/api'),
+    OAUTH_SCOPES: z.string().regex(/^[a-z][a-z0-9:._-]*( [a-z][a-z0-9:._-]*)*$/, 'space-separated scope names').default('accounts transactions payments balances'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+    /** How long a rotated-out client secret stays valid. */
+    SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
     /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
     WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
   })
@@ -57,6 +64,17 @@ export interface WorkerConfig {
   /** null: no Prometheus exporter. */
   metricsAddress: string | null;
   gateway: GatewayConfig;
+  oauth: OauthConfig;
+}
+
+export interface OauthConfig {
+  listen: string;
+  /** https://<listen>: the issuer participants ask for tokens. */
+  issuer: string;
+  audience: string;
+  scopes: string[];
+  accessTokenTtlSeconds: number;
+  rotationOverlapSeconds: number;
 }
 
 export interface GatewayConfig {
@@ -106,6 +124,14 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       echoListen: e.GATEWAY_ECHO_LISTEN,
       upstream: { sandbox: e.GATEWAY_SANDBOX_UPSTREAM ?? null, production: e.GATEWAY_PRODUCTION_UPSTREAM ?? null },
       hosts: e.GATEWAY_HOSTS.split(','),
+    },
+    oauth: {
+      listen: e.AUTH_SERVER_LISTEN,
+      issuer: `https://${e.AUTH_SERVER_LISTEN}`,
+      audience: e.AUTH_AUDIENCE,
+      scopes: e.OAUTH_SCOPES.split(' '),
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      rotationOverlapSeconds: e.SECRET_ROTATION_OVERLAP_SECONDS,
     },
   };
 }

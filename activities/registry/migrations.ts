@@ -119,4 +119,19 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-23-002-credential-pickups': {
+    async up(db: Db) {
+      // A secret on its way from the activity that made it to the one API response that hands it
+      // out: encrypted (AES-256-GCM, key under DATA_DIR), deleted when picked up or expired.
+      await db.schema
+        .createTable('credential_pickups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('write_key', 'text', (c) => c.notNull().unique())
+        .addColumn('ciphertext', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      // The write key of the last rotation: a retried rotation rotates once.
+      await db.schema.alterTable('oauth_clients').addColumn('rotation_key', 'text').execute();
+    },
+  },
 };

@@ -54,6 +54,7 @@ export interface OauthClientsTable {
   tlsSubjectDn: string | null;
   createdAt: string;
   rotatedAt: string | null;
+  rotationKey: string | null;
   revokedAt: string | null;
 }
 
@@ -106,7 +107,16 @@ export interface GatewayRevisionsTable {
   createdAt: string;
 }
 
+/** A secret waiting for its one pickup (see activities/credentials/secret-pickup.ts). */
+export interface CredentialPickupsTable {
+  id: string;
+  writeKey: string;
+  ciphertext: string;
+  expiresAt: string;
+}
+
 export interface RegistrySchema {
+  credentialPickups: CredentialPickupsTable;
   issuedCertificates: IssuedCertificatesTable;
   participantKeys: ParticipantKeysTable;
   oauthClients: OauthClientsTable;

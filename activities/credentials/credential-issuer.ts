@@ -1,0 +1,183 @@
+/**
+ * The CredentialIssuer port: OAuth clients for participants, one per participant and environment,
+ * and its embedded adapter on the registry database, which the embedded authorization server
+ * (oidc-provider, scripts/auth-server.ts) reads its clients from. Secrets come from the CSPRNG, are
+ * stored only as scrypt hashes, and leave through a one-time pickup; the client row and the pickup
+ * are written in one transaction, so a retried activity neither loses nor doubles a secret.
+ * `where rotation_key is` uses SQL `IS`, so a null key compares as equal.
+ */
+import { sql } from 'kysely';
+import { DomainError } from '../domain-error';
+import type { Environment } from '../../workflows/messages';
+import type { RegistryDb } from '../registry/database';
+import type { OauthClientRow } from '../registry/schema';
+import { hashSecret, newClientSecret } from './secret-hash';
+import type { SecretPickups } from './secret-pickup';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'tls_client_auth';
+
+export interface IssueClientRequest {
+  participantId: string;
+  environment: Environment;
+  scopes: string[];
+  authMethod: ClientAuthMethod;
+  /** tls_client_auth: the subject DN of the hub-issued client certificate (RFC 8705 tls_client_auth_subject_dn). */
+  tlsSubjectDn?: string;
+  writeKey: string;
+}
+
+export interface ClientView {
+  clientId: string;
+  participantId: string;
+  environment: Environment;
+  authMethod: ClientAuthMethod;
+  scopes: string[];
+  createdAt: string;
+  rotatedAt: string | null;
+  previousSecretValidUntil: string | null;
+  revokedAt: string | null;
+}
+
+export interface IssuedClient extends ClientView {
+  /** The one-time pickup of the new secret; null when no secret was made (tls_client_auth, or the client already existed). */
+  secretPickup: string | null;
+  /** The client existed already (a repeated issuance): no new secret. */
+  reused: boolean;
+}
+
+export interface CredentialIssuer {
+  issue(request: IssueClientRequest): Promise<IssuedClient>;
+  /** A new secret; the old one stays valid `overlapSeconds` longer. */
+  rotate(clientId: string, overlapSeconds: number, writeKey: string): Promise<IssuedClient>;
+  /** No new token for the client; its stored tokens are deleted. */
+  revoke(clientId: string): Promise<ClientView>;
+}
+
+/** `<participantId>.<environment>`: one client per participant and environment. */
+export function clientIdOf(participantId: string, environment: Environment): string {
+  return `${participantId}.${environment}`;
+}
+
+const scopePattern = /^[a-z][a-z0-9:._-]{0,63}$/;
+
+function view(row: OauthClientRow): ClientView {
+  return {
+    clientId: row.clientId,
+    participantId: row.participantId,
+    environment: row.environment as Environment,
+    authMethod: row.authMethod as ClientAuthMethod,
+    scopes: row.scope.split(' ').filter(Boolean),
+    createdAt: row.createdAt,
+    rotatedAt: row.rotatedAt,
+    previousSecretValidUntil: row.previousSecretExpiresAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+export class RegistryCredentialIssuer implements CredentialIssuer {
+  constructor(
+    private readonly db: RegistryDb,
+    private readonly pickups: SecretPickups,
+  ) {}
+
+  async issue(request: IssueClientRequest): Promise<IssuedClient> {
+    const bad = request.scopes.filter((s) => !scopePattern.test(s));
+    if (bad.length > 0) throw new DomainError('INPUT_INVALID', `Scopes ${bad.join(', ')} are not valid OAuth scope names`, { fields: ['scopes'] });
+    if (request.authMethod === 'tls_client_auth' && !request.tlsSubjectDn) {
+      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', { fields: ['tlsSubjectDn'] });
+    }
+    const clientId = clientIdOf(request.participantId, request.environment);
+    const existing = await this.find(clientId);
+    if (existing && existing.revokedAt === null) {
+      const sameIssuance = existing.writeKey === request.writeKey;
+      return { ...view(existing), secretPickup: sameIssuance ? await this.pendingPickup(request.writeKey) : null, reused: true };
+    }
+    const secret = request.authMethod === 'tls_client_auth' ? null : newClientSecret();
+    const secretHash = secret === null ? null : await hashSecret(secret);
+    const now = new Date().toISOString();
+    // The client row and its secret's pickup commit together: a retry finds both or neither.
+    const secretPickup = await this.db.transaction().execute(async (trx) => {
+      // A revoked client of the same id is replaced by the new issuance.
+      await trx.deleteFrom('oauthClients').where('clientId', '=', clientId).where('revokedAt', 'is not', null).execute();
+      await trx
+        .insertInto('oauthClients')
+        .values({
+          clientId,
+          writeKey: request.writeKey,
+          participantId: request.participantId,
+          environment: request.environment,
+          scope: [...new Set(request.scopes)].sort().join(' '),
+          authMethod: request.authMethod,
+          secretHash,
+          previousSecretHash: null,
+          previousSecretExpiresAt: null,
+          tlsSubjectDn: request.tlsSubjectDn ?? null,
+          createdAt: now,
+          rotatedAt: null,
+          rotationKey: null,
+          revokedAt: null,
+        })
+        .onConflict((oc) => oc.column('clientId').doNothing())
+        .execute();
+      const inserted = await trx.selectFrom('oauthClients').select('writeKey').where('clientId', '=', clientId).executeTakeFirst();
+      if (secret === null || inserted?.writeKey !== request.writeKey) return null;
+      return this.pickups.deposit(secret, request.writeKey, trx);
+    });
+    const row = (await this.find(clientId)) as OauthClientRow;
+    return { ...view(row), secretPickup, reused: row.writeKey !== request.writeKey };
+  }
+
+  async rotate(clientId: string, overlapSeconds: number, writeKey: string): Promise<IssuedClient> {
+    const row = await this.live(clientId);
+    if (row.rotationKey === writeKey) return { ...view(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
+    if (row.authMethod === 'tls_client_auth') throw new DomainError('INPUT_INVALID', `${clientId} authenticates with its certificate: it has no secret to rotate`, { fields: ['clientId'] });
+    const secret = newClientSecret();
+    const secretHash = await hashSecret(secret);
+    const now = new Date();
+    const secretPickup = await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+      .updateTable('oauthClients')
+      .set({
+        secretHash,
+        previousSecretHash: row.secretHash,
+        previousSecretExpiresAt: new Date(now.getTime() + overlapSeconds * 1000).toISOString(),
+        rotatedAt: now.toISOString(),
+        rotationKey: writeKey,
+      })
+      .where('clientId', '=', clientId)
+      .where('rotationKey', 'is', row.rotationKey)
+      .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new DomainError('STATE_CORRUPT', `${clientId} was rotated by another request meanwhile`);
+      return this.pickups.deposit(secret, writeKey, trx);
+    });
+    return { ...view(await this.live(clientId)), secretPickup, reused: false };
+  }
+
+  async revoke(clientId: string): Promise<ClientView> {
+    const row = await this.find(clientId);
+    if (row === undefined) throw new DomainError('INPUT_INVALID', `No client ${clientId}`, { fields: ['clientId'] });
+    if (row.revokedAt === null) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.updateTable('oauthClients').set({ revokedAt: new Date().toISOString() }).where('clientId', '=', clientId).execute();
+        // Opaque tokens and grants the authorization server stored for the client.
+        await trx.deleteFrom('oidcPayloads').where(sql<string>`json_extract(payload, '$.clientId')`, '=', clientId).execute();
+      });
+    }
+    return view((await this.find(clientId)) as OauthClientRow);
+  }
+
+  private async find(clientId: string): Promise<OauthClientRow | undefined> {
+    return this.db.selectFrom('oauthClients').selectAll().where('clientId', '=', clientId).executeTakeFirst();
+  }
+
+  private async live(clientId: string): Promise<OauthClientRow> {
+    const row = await this.find(clientId);
+    if (row === undefined || row.revokedAt !== null) throw new DomainError('INPUT_INVALID', `No live client ${clientId}`, { fields: ['clientId'] });
+    return row;
+  }
+
+  private async pendingPickup(writeKey: string): Promise<string | null> {
+    const row = await this.db.selectFrom('credentialPickups').select('id').where('writeKey', '=', writeKey).executeTakeFirst();
+    return row?.id ?? null;
+  }
+}
