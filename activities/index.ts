@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { DomainError } from './domain-error';
 import type { DeliveryReceipt, Notifier, WaitOpenedNotification } from './notify/notifier';
+import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credentials/credential-issuer';
 import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './network/access';
 import type { AllowlistReport } from './network/allowlist-checks';
 import { BundleReport, checkBundle } from './pki/bundle-checks';
@@ -16,6 +17,13 @@ export interface ActivityDeps {
   ca: CaSigner;
   csrSigning: CsrSigningService;
   network: NetworkAccessService;
+  credentials: CredentialIssuer;
+  /** How long a rotated-out client secret stays valid. */
+  rotationOverlapSeconds: number;
+}
+
+export interface RevokeClientInput {
+  clientId: string;
 }
 
 export interface CheckAllowlistInput {
@@ -141,15 +149,40 @@ function networkActivities(deps: ActivityDeps) {
   });
 }
 
+function credentialActivities(deps: ActivityDeps) {
+  return throughEdge({
+    /** One OAuth client per participant and environment; the secret leaves only as a one-time pickup id. */
+    async issueOauthClient(request: IssueClientRequest): Promise<IssuedClient> {
+      const issued = await deps.credentials.issue(request);
+      log.info('oauth client issued', { clientId: issued.clientId, authMethod: issued.authMethod, scopes: issued.scopes, reused: issued.reused });
+      return issued;
+    },
+
+    /** A new secret; the previous one stays valid for the configured overlap. Idempotent by write key. */
+    async rotateOauthSecret(input: { clientId: string; writeKey: string }): Promise<IssuedClient> {
+      const rotated = await deps.credentials.rotate(input.clientId, deps.rotationOverlapSeconds, input.writeKey);
+      log.info('oauth client secret rotated', { clientId: rotated.clientId, previousSecretValidUntil: rotated.previousSecretValidUntil });
+      return rotated;
+    },
+
+    async revokeOauthClient(input: RevokeClientInput): Promise<ClientView> {
+      const revoked = await deps.credentials.revoke(input.clientId);
+      log.info('oauth client revoked', { clientId: revoked.clientId });
+      return revoked;
+    },
+  });
+}
+
 /** The only place ports are wired to activities, one group per capability; tests pass fakes here. */
 export function createActivities(deps: ActivityDeps) {
-  return { notify: notifyActivities(deps), pki: pkiActivities(deps), network: networkActivities(deps) };
+  return { notify: notifyActivities(deps), pki: pkiActivities(deps), network: networkActivities(deps), credentials: credentialActivities(deps) };
 }
 
 export type ActivityGroups = ReturnType<typeof createActivities>;
 export type NotifyActivities = ActivityGroups['notify'];
 export type PkiActivities = ActivityGroups['pki'];
 export type NetworkActivities = ActivityGroups['network'];
+export type CredentialActivities = ActivityGroups['credentials'];
 
 /** The flat record a Worker registers; activity names must be unique across groups. */
 export function activitiesOf(groups: ActivityGroups): Record<string, ActivityFunction> {

@@ -36,6 +36,12 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** Requests per principal per minute; absent: 600. */
   rateLimitPerMinute?: number;
+  /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
+  secretPickups?: SecretRedeemer;
+}
+
+export interface SecretRedeemer {
+  redeem(id: string): Promise<string | null>;
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */
@@ -150,7 +156,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.register(healthRoutes, { gateway: deps.gateway });
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
-  app.register(onboardingRoutes, { gateway: deps.gateway, bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit } });
+  app.register(onboardingRoutes, { gateway: deps.gateway, ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}), bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit } });
   app.register(pkiRoutes, { caChainPem: deps.caChainPem ?? (async () => null) });
   return app;
 }

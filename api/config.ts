@@ -31,6 +31,8 @@ export const apiConfigSchema = z.object({
 });
 
 export interface ApiConfig {
+  /** Where the registry database and the secret-pickup key live (shared with the worker). */
+  dataDir: string;
   host: string;
   port: number;
   temporalAddress: string;
@@ -64,6 +66,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    dataDir: path.resolve(e.DATA_DIR),
     caChainFile: path.resolve(e.HUB_CA_CHAIN_FILE ?? path.join(e.DATA_DIR, 'pki', 'ca', 'ca-chain.pem')),
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

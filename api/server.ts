@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
+import { openRegistry, registryFile } from '../activities/registry/database';
+import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import { buildApp } from './app';
 import { createAuthenticator, readApiKeyFile } from './auth';
 import { loadApiConfig } from './config';
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     caChainPem: caChainReader(config.caChainFile),
+    secretPickups: openSecretPickups(await openRegistry(registryFile(config.dataDir)), config.dataDir),
   });
 
   let closing = false;

@@ -4,6 +4,8 @@ import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/work
 import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
 import { CsrSigningService } from '../activities/pki/csr-signing';
+import { RegistryCredentialIssuer } from '../activities/credentials/credential-issuer';
+import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import { NetworkAccessService } from '../activities/network/access';
 import { NginxGateway } from '../activities/network/nginx-gateway';
 import { ensureServiceCertificate } from '../activities/pki/hub-service-certificate';
@@ -44,7 +46,7 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
 }
 
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays' | 'gateway'>,
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays' | 'gateway' | 'oauth'>,
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -54,6 +56,8 @@ export async function createDefaultActivities(
     ca,
     csrSigning: new CsrSigningService(ca, registry, { validityDays: config.certificateValidityDays }),
     network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca)),
+    credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
+    rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
   });
 }
 

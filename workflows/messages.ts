@@ -38,7 +38,7 @@ export const gateRoles: Record<GateName, ApproverRole> = {
 };
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
-export const submissionNames = ['certificate-bundle', 'ip-allowlist'] as const;
+export const submissionNames = ['certificate-bundle', 'ip-allowlist', 'oauth-client'] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
 /** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, or the end. */
@@ -264,10 +264,21 @@ export interface IpAllowlistPayload {
   entries: string[];
 }
 
+/**
+ * The participant asks for its OAuth client: a client id + secret (`client_secret_basic`), or
+ * authentication with its hub-issued certificate (`tls_client_auth`, RFC 8705) named by its subject
+ * DN. Sent again once the client exists, it rotates the secret.
+ */
+export interface OauthClientPayload {
+  authMethod: 'client_secret_basic' | 'tls_client_auth';
+  tlsSubjectDn?: string;
+}
+
 /** What a participant submits, by submission name. */
 export interface SubmissionPayloads {
   'certificate-bundle': CertificateBundlePayload;
   'ip-allowlist': IpAllowlistPayload;
+  'oauth-client': OauthClientPayload;
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {

@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import Provider, { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { RegistryDb } from '../registry/database';
+import { subjectDnOf } from './credential-issuer';
 import { verifySecret } from './secret-hash';
 
 export interface AuthorizationServerOptions {
@@ -94,15 +95,12 @@ function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
   return cert ?? undefined;
 }
 
-/** RFC 4514-ish subject as node prints it (`C=GB\nO=…\nCN=…`) → `CN=…,O=…,C=GB`. */
-export function subjectDnOf(cert: X509Certificate): string {
-  return cert.subject.split('\n').reverse().join(',');
-}
-
 export function createAuthorizationServer(opts: AuthorizationServerOptions): Provider {
   const configuration: Configuration = {
     adapter: adapterFactory(opts.db),
     clients: [],
+    // The one signing key is ES256; client metadata defaults name RS256 otherwise.
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['client_credentials'], response_types: [] },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'tls_client_auth'],
     scopes: opts.scopes,
     extraClientMetadata: { properties: ['previous_secret_hash', 'previous_secret_expires_at'] },

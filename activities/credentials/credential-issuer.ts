@@ -6,6 +6,7 @@
  * are written in one transaction, so a retried activity neither loses nor doubles a secret.
  * `where rotation_key is` uses SQL `IS`, so a null key compares as equal.
  */
+import type { X509Certificate } from 'node:crypto';
 import { sql } from 'kysely';
 import { DomainError } from '../domain-error';
 import type { Environment } from '../../workflows/messages';
@@ -56,6 +57,11 @@ export interface CredentialIssuer {
 /** `<participantId>.<environment>`: one client per participant and environment. */
 export function clientIdOf(participantId: string, environment: Environment): string {
   return `${participantId}.${environment}`;
+}
+
+/** The subject DN as tls_client_auth_subject_dn compares it: node's `C=GB\nO=…\nCN=…` → `CN=…,O=…,C=GB`. */
+export function subjectDnOf(cert: X509Certificate): string {
+  return cert.subject.split('\n').reverse().join(',');
 }
 
 const scopePattern = /^[a-z][a-z0-9:._-]{0,63}$/;

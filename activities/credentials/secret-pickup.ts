@@ -73,3 +73,8 @@ function loadOrCreateKey(file: string): Buffer {
     return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
   }
 }
+
+/** The pickups of a DATA_DIR: the worker deposits, the API redeems; the key lives under DATA_DIR/oauth. */
+export function openSecretPickups(db: RegistryDb, dataDir: string): SecretPickups {
+  return new SecretPickups(db, path.join(dataDir, 'oauth', 'pickup.key'));
+}

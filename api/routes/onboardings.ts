@@ -4,6 +4,7 @@ import { gateRoles, onboardingWorkflowId } from '../../workflows/messages';
 import type { Environment, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
 import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
+import type { SecretRedeemer } from '../app';
 import type { Principal } from '../auth';
 import {
   cancelBodySchema,
@@ -12,6 +13,7 @@ import {
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
   ipAllowlistBodySchema,
+  oauthClientBodySchema,
   participantParamsSchema,
   searchQuerySchema,
   startOnboardingBodySchema,
@@ -21,11 +23,12 @@ import { cancelResponseSchema, decisionResponseSchema, onboardingPageSchema, onb
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
+  secretPickups?: SecretRedeemer;
   /** Body limits in bytes: small JSON forms (starts, decisions) and PEM submissions. */
   bodyLimits: { form: number; pem: number };
 }
 
-export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway, bodyLimits }) => {
+export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway, secretPickups, bodyLimits }) => {
   const jsonFormLimit = bodyLimits.form;
   const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
 
@@ -117,7 +120,15 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
           { name, submittedBy: (request.principal as Principal).name, payload: payloadOf(request.body as z.infer<B>), requestId: request.id, ...(environment ? { environment } : {}) },
           request.headers['idempotency-key'],
         );
-        return { submission: outcome.instance, report: outcome.report, ...(await gateway.status(request.params.participantId)) };
+        // A secret the step made reaches this one response through its pickup, and no other.
+        const pickup = (outcome.instance.artifact as { secretPickup?: unknown } | null)?.secretPickup;
+        const secret = typeof pickup === 'string' && pickup !== '' && secretPickups ? await secretPickups.redeem(pickup) : null;
+        return {
+          submission: outcome.instance,
+          report: outcome.report,
+          ...(secret !== null ? { secret: { value: secret, shownOnce: true as const } } : {}),
+          ...(await gateway.status(request.params.participantId)),
+        };
       },
     );
   }
@@ -134,4 +145,16 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
    * gateway at once. Sent again later (the whole list), it replaces the one in force.
    */
   submissionRoute('ip-allowlist', ipAllowlistBodySchema, ({ entries }) => ({ entries }), jsonFormLimit);
+
+  /**
+   * The participant's OAuth client for the environment: the first call issues it (client id, and
+   * for `client_secret_basic` the secret in `secret.value`, shown in this response only); a later
+   * call rotates the secret (the previous one stays valid for the overlap window).
+   */
+  submissionRoute(
+    'oauth-client',
+    oauthClientBodySchema,
+    ({ authMethod, tlsSubjectDn }) => ({ authMethod, ...(tlsSubjectDn ? { tlsSubjectDn } : {}) }),
+    jsonFormLimit,
+  );
 };

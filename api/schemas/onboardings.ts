@@ -64,6 +64,13 @@ export const certificateBundleBodySchema = z.strictObject({
 });
 export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;
 
+export const oauthClientBodySchema = z.strictObject({
+  authMethod: z.enum(['client_secret_basic', 'tls_client_auth']).default('client_secret_basic'),
+  /** tls_client_auth: the subject DN of the hub-issued client certificate, e.g. `CN=acme-pay,O=Acme Pay Ltd,C=GB`. */
+  tlsSubjectDn: text({ max: 512 }).optional(),
+  environment: z.enum(environments).optional(),
+});
+
 /** The whole allowlist (PUT semantics): addresses or CIDR blocks, IPv4 or IPv6; the workflow's checks judge them. */
 export const ipAllowlistBodySchema = z.strictObject({
   entries: z.array(z.string().min(1).max(64)).max(256),

@@ -90,6 +90,10 @@ export const decisionResponseSchema = z.object({ decision: gateInstanceSchema, w
 export const submissionResponseSchema = z.object({
   submission: submissionInstanceSchema,
   report: z.record(z.string(), z.unknown()).describe('the full check report: verdict, blocking, findings with details'),
+  secret: z
+    .object({ value: z.string(), shownOnce: z.literal(true) })
+    .optional()
+    .describe('a secret the step made (an OAuth client secret): in this response only, never again'),
   workflowId: z.string(),
   onboarding: onboardingStatusSchema.nullable(),
 });

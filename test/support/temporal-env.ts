@@ -12,7 +12,7 @@ import {
   Worker,
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { GatewayConfig } from '../../worker/config';
+import type { GatewayConfig, OauthConfig } from '../../worker/config';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
 import { freePort } from './dev-server';
 
@@ -68,6 +68,8 @@ export interface TestStack {
   namespace: string;
   /** The worker's gateway settings (free loopback ports); nginx runs only where a test starts it. */
   gateway: GatewayConfig;
+  /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
+  oauth: OauthConfig;
   startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
@@ -88,6 +90,15 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     upstream: { sandbox: null, production: null },
     hosts: ['localhost', '127.0.0.1'],
   };
+  const oauthListen = `127.0.0.1:${await freePort()}`;
+  const oauth: OauthConfig = {
+    listen: oauthListen,
+    issuer: `https://${oauthListen}`,
+    audience: 'https://hub.test/api',
+    scopes: ['accounts', 'transactions', 'payments', 'balances'],
+    accessTokenTtlSeconds: 300,
+    rotationOverlapSeconds: 2,
+  };
   return {
     client,
     nativeConnection,
@@ -95,6 +106,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     dataDir,
     namespace,
     gateway,
+    oauth,
     async startWorker() {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
@@ -105,6 +117,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           hubCa: { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: 'Test Hub' },
           certificateValidityDays: { sandbox: 90, production: 365 },
           gateway,
+          oauth,
         }),
         workflowBundle: { code: bundle.code },
       });

@@ -9,6 +9,8 @@ import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../activities';
 import { OutboxNotifier } from '../../../activities/notify/outbox-notifier';
 import { CsrSigningError, CsrSigningService, SignCsrRequest } from '../../../activities/pki/csr-signing';
+import { RegistryCredentialIssuer } from '../../../activities/credentials/credential-issuer';
+import { SecretPickups } from '../../../activities/credentials/secret-pickup';
 import { NetworkAccessService } from '../../../activities/network/access';
 import { NginxGateway } from '../../../activities/network/nginx-gateway';
 import { NetworkRegistry } from '../../../activities/registry/network-registry';
@@ -168,7 +170,7 @@ describe('signing a participant CSR', () => {
       tls: { certFile: 'unused', keyFile: 'unused', caFile: 'unused' },
     });
     const network = new NetworkAccessService(new NetworkRegistry(db), gateway);
-    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network });
+    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60 });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);

@@ -1,0 +1,195 @@
+/**
+ * The OAuth client step on the real dev server and the real authorization server (oidc-provider,
+ * started as `npm start` starts it): the participant gets a token with its id and secret, the token
+ * verifies against the JWKS; wrong secrets fail; a rotated secret stops at the end of its overlap;
+ * cancellation revokes the client; certificate-bound tokens with tls_client_auth; and no secret
+ * in any workflow history or log line of the run.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import pino from 'pino';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { buildApp } from '../../api/app';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import { clientIdOf, RegistryCredentialIssuer, subjectDnOf } from '../../activities/credentials/credential-issuer';
+import { openSecretPickups } from '../../activities/credentials/secret-pickup';
+import { CsrSigningService } from '../../activities/pki/csr-signing';
+import { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
+import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
+import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
+import { testKeys } from '../support/auth';
+import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
+import { OpenSsl } from '../support/openssl';
+import { startBody } from '../support/requests';
+import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
+
+let stack: TestStack;
+let app: FastifyInstance;
+let authServer: ChildProcess;
+const authOutput: string[] = [];
+let db: RegistryDb;
+let ca: LocalHubCa;
+let caPem: string;
+const keys = testKeys();
+const participantId = 'oauth-1';
+const clientId = clientIdOf(participantId, 'sandbox');
+const secrets: string[] = [];
+
+const requestClient = (idempotencyKey: string, body: Record<string, unknown> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: `/onboardings/${participantId}/submissions/oauth-client`,
+    headers: { ...keys.as(`${participantId}@participant`, `participant:${participantId}`), 'idempotency-key': idempotencyKey },
+    payload: body,
+  });
+
+async function verifiedClaims(accessToken: string) {
+  const jwks = JSON.parse((await httpsRequest(`${stack.oauth.issuer}/jwks`, { ca: caPem })).body) as Parameters<typeof createLocalJWKSet>[0];
+  const { payload } = await jwtVerify(accessToken, createLocalJWKSet(jwks), { issuer: stack.oauth.issuer, audience: stack.oauth.audience });
+  return payload;
+}
+
+beforeAll(async () => {
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/step-probes'), logger: new DefaultLogger('WARN') });
+  stack = await createTestStack(bundle, `oauth-${Date.now()}`);
+  await stack.startWorker();
+  db = await openRegistry(registryFile(stack.dataDir));
+  app = buildApp({
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    authenticator: keys.authenticator,
+    logger: pino({ level: 'silent' }),
+    secretPickups: openSecretPickups(db, stack.dataDir),
+  });
+  await app.ready();
+  ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
+  caPem = ca.chainPem();
+  authServer = await startAuthServer(stack.dataDir, stack.oauth, authOutput);
+  const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: 'direct-oauth-1' };
+  await stack.client.workflow.start('oauthClientProbe', { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+});
+
+afterAll(async () => {
+  if (authServer) {
+    const exited = new Promise((resolve) => authServer.once('exit', resolve));
+    authServer.kill('SIGTERM');
+    await exited;
+  }
+  await db?.destroy();
+  await app?.close();
+  await stack?.close();
+});
+
+describe('OAuth client credentials on the real authorization server', () => {
+  it('issues the client once, shows the secret in that one response, and the token verifies against the JWKS', async () => {
+    const first = await requestClient('oauth-1-issue-0001');
+    expect(first.statusCode).toBe(200);
+    const secret = first.json().secret.value as string;
+    secrets.push(secret);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.json().submission.artifact).toMatchObject({ clientId, authMethod: 'client_secret_basic', scopes: ['accounts', 'transactions'] });
+
+    // A retry of that request answers the same, without the secret: it was handed out already.
+    const retry = await requestClient('oauth-1-issue-0001');
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json().secret).toBeUndefined();
+    expect(retry.json().submission.artifact.clientId).toBe(clientId);
+
+    const token = await tokenRequest(stack.oauth, caPem, clientId, secret, 'accounts transactions');
+    expect(token.status).toBe(200);
+    const body = JSON.parse(token.body) as { access_token: string; token_type: string; expires_in: number; scope: string };
+    expect(body).toMatchObject({ token_type: 'Bearer', scope: 'accounts transactions' });
+    expect(body.expires_in).toBeLessThanOrEqual(300);
+    const claims = await verifiedClaims(body.access_token);
+    expect(claims).toMatchObject({ client_id: clientId, scope: 'accounts transactions', aud: stack.oauth.audience, iss: stack.oauth.issuer });
+  });
+
+  it('refuses a wrong secret with invalid_client, and a scope the onboarding did not ask for', async () => {
+    const wrong = await tokenRequest(stack.oauth, caPem, clientId, `${secrets[0]}x`, 'accounts');
+    expect(wrong.status).toBe(401);
+    expect(JSON.parse(wrong.body).error).toBe('invalid_client');
+    const scope = await tokenRequest(stack.oauth, caPem, clientId, secrets[0] as string, 'payments');
+    expect(JSON.parse(scope.body).error).toBe('invalid_scope');
+  });
+
+  it('rotates the secret: the old one works until the overlap ends, then only the new one', async () => {
+    const rotated = await requestClient('oauth-1-rotate-0001');
+    expect(rotated.statusCode).toBe(200);
+    const secret = rotated.json().secret.value as string;
+    secrets.push(secret);
+    expect(secret).not.toBe(secrets[0]);
+    expect(rotated.json().submission.artifact.previousSecretValidUntil).toEqual(expect.any(String));
+    expect((await tokenRequest(stack.oauth, caPem, clientId, secrets[0] as string, 'accounts')).status).toBe(200);
+    expect((await tokenRequest(stack.oauth, caPem, clientId, secret, 'accounts')).status).toBe(200);
+    const until = Date.parse(rotated.json().submission.artifact.previousSecretValidUntil as string);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now()) + 500));
+    const old = await tokenRequest(stack.oauth, caPem, clientId, secrets[0] as string, 'accounts');
+    expect(JSON.parse(old.body).error).toBe('invalid_client');
+    expect((await tokenRequest(stack.oauth, caPem, clientId, secret, 'accounts')).status).toBe(200);
+  });
+
+  it('revokes the client when the onboarding is cancelled: no secret gets a token', async () => {
+    const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/cancel`, headers: keys.as('otto@hub', 'operator'), payload: { reason: 'test of revocation' } });
+    expect(cancelled.statusCode).toBe(202);
+    await expect(stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).result()).rejects.toThrow();
+    for (const secret of secrets) {
+      const answer = await tokenRequest(stack.oauth, caPem, clientId, secret, 'accounts');
+      expect(JSON.parse(answer.body).error).toBe('invalid_client');
+    }
+  });
+
+  it('gives a tls_client_auth client certificate-bound tokens with no secret at all', async () => {
+    const ssl = new OpenSsl();
+    const keyFile = ssl.key('mtls.key', 'rsa:2048');
+    const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
+    const issued = await signing.sign({
+      csrPem: ssl.csr('mtls.csr', keyFile, '/C=GB/O=Mtls Pay Ltd/CN=mtls-1'),
+      participant: { participantId: 'mtls-1', legalName: 'Mtls Pay Ltd', country: 'GB', hosts: [] },
+      kind: 'tpp',
+      environment: 'sandbox',
+      role: 'tls-client',
+    });
+    const cert = new X509Certificate(issued.certificatePem);
+    const issuer = new RegistryCredentialIssuer(db, openSecretPickups(db, stack.dataDir));
+    const client = await issuer.issue({ participantId: 'mtls-1', environment: 'sandbox', scopes: ['accounts'], authMethod: 'tls_client_auth', tlsSubjectDn: subjectDnOf(cert), writeKey: 'test/mtls-1' });
+    expect(client.secretPickup).toBeNull();
+    const tls = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
+    const token = await tokenRequest(stack.oauth, caPem, client.clientId, null, 'accounts', tls);
+    expect(token.status).toBe(200);
+    const claims = await verifiedClaims(JSON.parse(token.body).access_token as string);
+    expect(claims.cnf).toEqual({ 'x5t#S256': Buffer.from(cert.fingerprint256.replace(/:/g, ''), 'hex').toString('base64url') });
+    const without = await tokenRequest(stack.oauth, caPem, client.clientId, null, 'accounts');
+    expect(JSON.parse(without.body).error).toBe('invalid_client');
+  });
+
+  it('leaves no secret in any workflow history, worker log line or authorization-server output', async () => {
+    const asText = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    const events = (await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).fetchHistory()).events;
+    const history = asText(events);
+    // Payloads are bytes in the history: decode every byte array found in it.
+    const decoded: string[] = [];
+    const walk = (value: unknown): void => {
+      if (value instanceof Uint8Array) decoded.push(Buffer.from(value).toString('utf8'));
+      else if (Array.isArray(value)) value.forEach(walk);
+      else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+    };
+    walk(events);
+    const payloads = decoded.join('\n');
+    // The scan reads real payloads: the client id the step issued is in them.
+    expect(payloads).toContain(clientId);
+    const logs = asText(capturedLogs());
+    const stored = JSON.stringify(await db.selectFrom('oauthClients').selectAll().execute());
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) {
+      expect(history).not.toContain(secret);
+      expect(payloads).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+      expect(authOutput.join('')).not.toContain(secret);
+      expect(stored).not.toContain(secret);
+    }
+  });
+});

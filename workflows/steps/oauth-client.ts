@@ -1,0 +1,61 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { CredentialActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, SubmissionInstance } from '../messages';
+import { awaitSubmission } from './submissions';
+
+const credentials = proxyActivities<CredentialActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * Issues the participant's OAuth client for the environment with the onboarding's scopes, or —
+ * when it exists — rotates its secret. The secret never passes through here: the artifact holds
+ * the client id and the id of a one-time pickup the API redeems into the one response that shows it.
+ */
+export function oauthClientHandler(journey: Journey, scopes: string[]): SubmissionHandler {
+  return async (input, instance) => {
+    const payload = input.payload as { authMethod?: unknown; tlsSubjectDn?: unknown };
+    const authMethod = payload.authMethod === 'tls_client_auth' ? 'tls_client_auth' : 'client_secret_basic';
+    const tlsSubjectDn = typeof payload.tlsSubjectDn === 'string' ? payload.tlsSubjectDn : undefined;
+    if (authMethod === 'tls_client_auth' && !tlsSubjectDn) {
+      return { accepted: false, findings: [{ code: 'TLS_SUBJECT_DN_REQUIRED', result: 'fail', message: 'tls_client_auth needs tlsSubjectDn, the subject of the hub-issued client certificate' }], report: {} };
+    }
+    const writeKey = `${workflowInfo().workflowId}/${instance.id}/${instance.attempts.length + 1}`;
+    const existing = instance.artifact as { clientId?: string; authMethod?: string } | null;
+    const client =
+      instance.status === 'accepted' && existing?.clientId && existing.authMethod === 'client_secret_basic'
+        ? await credentials.rotateOauthSecret({ clientId: existing.clientId, writeKey })
+        : await credentials.issueOauthClient({
+            participantId: journey.status.participantId,
+            environment: instance.environment,
+            scopes,
+            authMethod,
+            ...(tlsSubjectDn ? { tlsSubjectDn } : {}),
+            writeKey,
+          });
+    const artifact = {
+      clientId: client.clientId,
+      authMethod: client.authMethod,
+      scopes: client.scopes,
+      rotatedAt: client.rotatedAt,
+      previousSecretValidUntil: client.previousSecretValidUntil,
+      secretPickup: client.secretPickup,
+    };
+    return { accepted: true, findings: [], report: { client: artifact }, artifact };
+  };
+}
+
+/**
+ * "The participant gets its OAuth client for the environment": waits for the request, issues the
+ * client; sent again later, it rotates the secret. A cancellation revokes the client.
+ */
+export async function awaitOauthClient(journey: Journey, environment: Environment, scopes: string[]): Promise<SubmissionInstance> {
+  const instance = await awaitSubmission(journey, { name: 'oauth-client', environment }, oauthClientHandler(journey, scopes), { replaceable: true });
+  const clientId = (instance.artifact as { clientId?: string } | null)?.clientId;
+  if (instance.status === 'accepted' && clientId) {
+    journey.onCancel(`OAuth client ${clientId} revoked`, () => credentials.revokeOauthClient({ clientId }));
+  }
+  return instance;
+}
