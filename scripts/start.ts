@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole stack on one machine. Builds the pinned Temporal CLI if needed, starts
  * the dev server from temporal-dev.yaml (or reuses one already answering), then the worker and
- * the gateway (nginx) and the API; waits until each is ready; Ctrl-C / SIGTERM stops them in
+ * the gateway (nginx), the authorization server (oidc-provider) and the API; waits until each is ready; Ctrl-C / SIGTERM stops them in
  * reverse order.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -158,6 +158,22 @@ async function main(): Promise<void> {
     supervised.push(gateway);
     await gateway.run();
 
+    const oauth = loadWorkerConfig(process.env).oauth;
+    const authServer = new Supervisor({
+      name: 'auth-server',
+      log: say,
+      stopChild,
+      start: async () => {
+        const child = spawnTs('scripts/auth-server.ts', 'auth-server', env);
+        let announced = false;
+        child.stdout?.on('data', (chunk: Buffer) => (announced ||= chunk.toString('utf8').includes('auth-server: issuer')));
+        await waitUntil('auth-server', 60_000, child, async () => announced);
+        return child;
+      },
+    });
+    supervised.push(authServer);
+    await authServer.run();
+
     const devKey = await ensureDevelopmentKey(api.apiKeysFile);
     const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
     const apiProcess = new Supervisor({
@@ -178,6 +194,7 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
     say(`  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`);
+    say(`  OAuth server     ${oauth.issuer}  (token ${oauth.issuer}/token, JWKS ${oauth.issuer}/jwks; TLS from the hub CA)`);
     if (devKey !== null) {
       say(`  a development API key with every staff grant was created (stored hashed in ${api.apiKeysFile}); shown once:`);
       say(`    export ONBOARDING_API_KEY=${devKey}`);
