@@ -81,6 +81,8 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
     allowed: ['operator', 'participant:acme'],
     mutates: true,
   },
+  { name: 'POST submissions/ip-allowlist', method: 'POST', url: '/onboardings/acme/submissions/ip-allowlist', payload: { entries: ['81.2.69.160'] }, allowed: ['operator', 'participant:acme'], mutates: true },
+  { name: 'POST submissions/oauth-client', method: 'POST', url: '/onboardings/acme/submissions/oauth-client', payload: {}, allowed: ['operator', 'participant:acme'], mutates: true },
   { name: 'POST cancel', method: 'POST', url: '/onboardings/acme/cancel', payload: { reason: 'duplicate application' }, allowed: ['operator'], mutates: true },
   { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
   { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
