@@ -80,7 +80,7 @@ export class NginxGateway implements Gateway {
     return path.join(this.opts.prefix, 'nginx.conf');
   }
 
-  /** The whole configuration for a state; `revision` is a placeholder until the content is hashed. */
+  /** The whole configuration for a state; the revision marker is filled in with the content's hash. */
   render(state: GatewayState, reason: string): { text: string; sha256: string } {
     const p = (...parts: string[]) => path.join(this.opts.prefix, ...parts);
     const servers = environments.map((environment) => this.renderEnvironment(environment, state[environment])).join('\n');

@@ -4,25 +4,22 @@
  * moves access; cancelling the onboarding revokes it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
-import { CsrSigningService } from '../../activities/pki/csr-signing';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
-import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
 import { NetworkRegistry } from '../../activities/registry/network-registry';
-import { onboardingWorkflowId, OnboardingStatus, TppOnboardingInput } from '../../workflows/messages';
+import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { OpenSsl } from '../support/openssl';
-import { startBody } from '../support/requests';
+import { hubSignedClient, startProbe, stopProcess } from '../support/step-probes';
 import { createTestStack, TestStack } from '../support/temporal-env';
 
 let stack: TestStack;
@@ -57,29 +54,16 @@ beforeAll(async () => {
 
   // The participant's client certificate, signed by the hub CA from its CSR (the key stays with it).
   const ssl = new OpenSsl();
-  const keyFile = ssl.key('net-1.key', 'rsa:2048');
-  const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
-  const issued = await signing.sign({
-    csrPem: ssl.csr('net-1.csr', keyFile, '/C=GB/O=Acme Pay Ltd/CN=net-1'),
-    participant: { participantId, legalName: 'Acme Pay Ltd', country: 'GB', hosts: [] },
-    kind: 'tpp',
-    environment: 'sandbox',
-    role: 'tls-client',
-  });
-  client = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
+  const signed = await hubSignedClient(ssl, ca, db, participantId, 'Acme Pay Ltd');
+  client = { cert: signed.cert, key: signed.key };
   const foreign = ssl.selfSigned('foreign-ca', 'rsa:2048', '/C=GB/O=Acme Pay Ltd/CN=net-1');
   other = { cert: foreign.cert, key: foreign.key };
 
-  const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: 'direct-net-1' };
-  await stack.client.workflow.start('allowlistProbe', { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+  await startProbe(stack, 'allowlistProbe', participantId);
 });
 
 afterAll(async () => {
-  if (nginx) {
-    const exited = new Promise((resolve) => nginx.once('exit', resolve));
-    nginx.kill('SIGQUIT');
-    await exited;
-  }
+  await stopProcess(nginx, 'SIGQUIT');
   await db?.destroy();
   await app?.close();
   await stack?.close();

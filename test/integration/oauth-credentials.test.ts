@@ -7,7 +7,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -17,15 +16,13 @@ import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { clientIdOf, RegistryCredentialIssuer, subjectDnOf } from '../../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
-import { CsrSigningService } from '../../activities/pki/csr-signing';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
-import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
-import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
+import { onboardingWorkflowId } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
 import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
 import { OpenSsl } from '../support/openssl';
-import { startBody } from '../support/requests';
+import { hubSignedClient, startProbe, stopProcess } from '../support/step-probes';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 
 let stack: TestStack;
@@ -69,16 +66,11 @@ beforeAll(async () => {
   ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
   caPem = ca.chainPem();
   authServer = await startAuthServer(stack.dataDir, stack.oauth, authOutput);
-  const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: 'direct-oauth-1' };
-  await stack.client.workflow.start('oauthClientProbe', { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+  await startProbe(stack, 'oauthClientProbe', participantId);
 });
 
 afterAll(async () => {
-  if (authServer) {
-    const exited = new Promise((resolve) => authServer.once('exit', resolve));
-    authServer.kill('SIGTERM');
-    await exited;
-  }
+  await stopProcess(authServer, 'SIGTERM');
   await db?.destroy();
   await app?.close();
   await stack?.close();
@@ -143,21 +135,11 @@ describe('OAuth client credentials on the real authorization server', () => {
   });
 
   it('gives a tls_client_auth client certificate-bound tokens with no secret at all', async () => {
-    const ssl = new OpenSsl();
-    const keyFile = ssl.key('mtls.key', 'rsa:2048');
-    const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
-    const issued = await signing.sign({
-      csrPem: ssl.csr('mtls.csr', keyFile, '/C=GB/O=Mtls Pay Ltd/CN=mtls-1'),
-      participant: { participantId: 'mtls-1', legalName: 'Mtls Pay Ltd', country: 'GB', hosts: [] },
-      kind: 'tpp',
-      environment: 'sandbox',
-      role: 'tls-client',
-    });
+    const { issued, ...tls } = await hubSignedClient(new OpenSsl(), ca, db, 'mtls-1', 'Mtls Pay Ltd');
     const cert = new X509Certificate(issued.certificatePem);
     const issuer = new RegistryCredentialIssuer(db, openSecretPickups(db, stack.dataDir));
     const client = await issuer.issue({ participantId: 'mtls-1', environment: 'sandbox', scopes: ['accounts'], authMethod: 'tls_client_auth', tlsSubjectDn: subjectDnOf(cert), writeKey: 'test/mtls-1' });
     expect(client.secretPickup).toBeNull();
-    const tls = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
     const token = await tokenRequest(stack.oauth, caPem, client.clientId, null, 'accounts', tls);
     expect(token.status).toBe(200);
     const claims = await verifiedClaims(JSON.parse(token.body).access_token as string);
