@@ -27,8 +27,8 @@ async function main(): Promise<void> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
   const dir = path.join(config.dataDir, 'oauth');
-  const [host, port] = [config.oauth.listen.slice(0, config.oauth.listen.lastIndexOf(':')), Number(config.oauth.listen.slice(config.oauth.listen.lastIndexOf(':') + 1))];
-  const tls = await ensureServiceCertificate(ca, path.join(dir, 'tls'), 'oauth', [...new Set([host, ...config.gateway.hosts])]);
+  const { hostname, port } = new URL(config.oauth.issuer);
+  const tls = await ensureServiceCertificate(ca, path.join(dir, 'tls'), 'oauth', [...new Set([hostname, ...config.gateway.hosts])]);
   const provider = createAuthorizationServer({
     issuer: config.oauth.issuer,
     db,
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), ca: readFileSync(tls.caFile), requestCert: true, rejectUnauthorized: false },
     provider.callback(),
   );
-  server.listen(port, host, () => process.stdout.write(`auth-server: issuer ${config.oauth.issuer} (token endpoint ${config.oauth.issuer}/token, JWKS ${config.oauth.issuer}/jwks)\n`));
+  server.listen(Number(port), hostname, () => process.stdout.write(`auth-server: issuer ${config.oauth.issuer} (token endpoint ${config.oauth.issuer}/token, JWKS ${config.oauth.issuer}/jwks)\n`));
   const stop = () => server.close(() => void db.destroy().then(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     say('worker polling');
 
     // After the worker: it creates the hub CA on a first start, and the gateway's certificate comes from it.
-    const gatewayConfig = loadWorkerConfig(process.env).gateway;
+    const { gateway: gatewayConfig, oauth } = loadWorkerConfig(process.env);
     const gateway = new Supervisor({
       name: 'gateway',
       log: say,
@@ -158,7 +158,6 @@ async function main(): Promise<void> {
     supervised.push(gateway);
     await gateway.run();
 
-    const oauth = loadWorkerConfig(process.env).oauth;
     const authServer = new Supervisor({
       name: 'auth-server',
       log: say,

@@ -24,7 +24,7 @@ export class SecretPickups {
    * Idempotent by write key: a retried activity gets the same pickup id (and its first secret stays
    * the one handed out). `db` may be a transaction, so the pickup commits with what the secret opens.
    */
-  async deposit(secret: string, writeKey: string, db: RegistryDb = this.db, at = new Date()): Promise<string> {
+  async deposit(secret: string, writeKey: string, db: RegistryDb = this.db, at = new Date()): Promise<string | null> {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const ciphertext = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
@@ -36,7 +36,7 @@ export class SecretPickups {
       .execute();
     const row = await db.selectFrom('credentialPickups').select('id').where('writeKey', '=', writeKey).executeTakeFirst();
     // Already picked up (a retry after the API handed the secret out): nothing to pick up again.
-    return row?.id ?? '';
+    return row?.id ?? null;
   }
 
   /** The secret, once; null when already picked up, expired or unknown. */

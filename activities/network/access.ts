@@ -49,25 +49,24 @@ export class NetworkAccessService {
     const others = state[request.environment].filter((p) => p.participantId !== request.participantId);
     const serials = await this.registry.liveClientSerials(request.participantId, request.environment, at);
     state[request.environment] = [...others, { participantId: request.participantId, serials, allow: report.entries }];
-    const change = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
+    const applied = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
     const version = await this.registry.replaceAllowlist(request.participantId, request.environment, report.entries, request.writeKey, at);
     await this.registry.setGrant(request.participantId, request.environment, 'granted', request.writeKey, at);
-    await this.registry.recordRevision(request.writeKey, `allowlist v${version.version} of ${request.participantId} in ${request.environment}`, change.applied, at);
-    const recorded = await this.registry.findRevision(request.writeKey);
-    return { version: version.version, entries: version.entries, revision: recorded?.revision ?? 0, configSha256: change.applied.configSha256, live: change.applied.live };
+    const recorded = await this.registry.recordRevision(request.writeKey, `allowlist v${version.version} of ${request.participantId} in ${request.environment}`, applied, at);
+    return { version: version.version, entries: version.entries, revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
   }
 
   /** Takes the participant out of the gateway in the environment (cancellation, offboarding). */
   async revoke(participantId: string, environment: Environment, writeKey: string, at = new Date()): Promise<GatewayChange> {
     const state = await this.registry.desiredState(at);
     state[environment] = state[environment].filter((p) => p.participantId !== participantId);
-    const change = await this.applyState(state, writeKey, `revocation of ${participantId} in ${environment}`);
+    const applied = await this.applyState(state, writeKey, `revocation of ${participantId} in ${environment}`);
     await this.registry.setGrant(participantId, environment, 'revoked', writeKey, at);
-    const recorded = await this.registry.recordRevision(writeKey, `access of ${participantId} in ${environment} revoked`, change.applied, at);
-    return { revision: recorded.revision, configSha256: change.applied.configSha256, live: change.applied.live };
+    const recorded = await this.registry.recordRevision(writeKey, `access of ${participantId} in ${environment} revoked`, applied, at);
+    return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
   }
 
-  private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<{ applied: GatewayApplied }> {
+  private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<GatewayApplied> {
     const applied = await this.gateway.apply(state, reason);
     if (applied.status === 'refused') {
       throw new DomainError('GATEWAY_CONFIG_REFUSED', `The gateway refused the configuration for the ${reason}: ${applied.message}`, { writeKey, configSha256: applied.configSha256, nginx: applied.message });
@@ -75,6 +74,6 @@ export class NetworkAccessService {
     if (applied.running && !applied.live) {
       throw new DomainError('GATEWAY_NOT_LIVE', `The gateway did not take the configuration for the ${reason}: ${applied.message}`, { writeKey, configSha256: applied.configSha256 });
     }
-    return { applied };
+    return applied;
   }
 }

@@ -4,22 +4,10 @@ import type { CertificateRole } from '../pki/policy';
 import type { RegistryDb } from './database';
 import type { IssuedCertificateRow } from './schema';
 
-function toRecord(row: IssuedCertificateRow): IssuedCertificateRecord {
-  return {
-    issuanceKey: row.issuanceKey,
-    csrSha256: row.csrSha256,
-    spkiSha256: row.spkiSha256,
-    participantId: row.participantId,
-    environment: row.environment as Environment,
-    role: row.role as CertificateRole,
-    serialHex: row.serialHex,
-    subject: row.subject,
-    notBefore: row.notBefore,
-    notAfter: row.notAfter,
-    certificateSha256: row.certificateSha256,
-    certificatePem: row.certificatePem,
-    issuedAt: row.issuedAt,
-  };
+/** The row without the registry's own column. */
+function toRecord({ revokedAt, ...record }: IssuedCertificateRow): IssuedCertificateRecord {
+  void revokedAt;
+  return record;
 }
 
 /**

@@ -4,22 +4,10 @@
  * `writeKey` derived from the workflow and step, unique, so a retried activity never adds a row.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { IssuedCertificateRecord } from '../pki/issued-registry';
 
-export interface IssuedCertificatesTable {
-  /** `<participantId>/<environment>/<role>`. (issuanceKey, csrSha256) is unique: the write key. */
-  issuanceKey: string;
-  csrSha256: string;
-  spkiSha256: string;
-  participantId: string;
-  environment: string;
-  role: string;
-  serialHex: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  certificateSha256: string;
-  certificatePem: string;
-  issuedAt: string;
+/** The record the CA signing service keeps; (issuanceKey, csrSha256) is the primary key: the write key. */
+export interface IssuedCertificatesTable extends IssuedCertificateRecord {
   revokedAt: string | null;
 }
 

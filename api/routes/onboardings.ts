@@ -122,7 +122,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
         );
         // A secret the step made reaches this one response through its pickup, and no other.
         const pickup = (outcome.instance.artifact as { secretPickup?: unknown } | null)?.secretPickup;
-        const secret = typeof pickup === 'string' && pickup !== '' && secretPickups ? await secretPickups.redeem(pickup) : null;
+        const secret = typeof pickup === 'string' && secretPickups ? await secretPickups.redeem(pickup) : null;
         return {
           submission: outcome.instance,
           report: outcome.report,

@@ -4,14 +4,9 @@
  * moves access; cancelling the onboarding revokes it.
  */
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { buildApp } from '../../api/app';
-import { OnboardingGateway } from '../../api/onboarding-gateway';
-import { LocalHubCa } from '../../activities/pki/local-hub-ca';
-import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
+import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import type { RegistryDb } from '../../activities/registry/database';
 import { NetworkRegistry } from '../../activities/registry/network-registry';
 import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
@@ -19,9 +14,10 @@ import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { OpenSsl } from '../support/openssl';
-import { hubSignedClient, startProbe, stopProcess } from '../support/step-probes';
-import { createTestStack, TestStack } from '../support/temporal-env';
+import { hubSignedClient, startProbe, startStepStack, StepStack, stopProcess } from '../support/step-probes';
+import type { TestStack } from '../support/temporal-env';
 
+let rig: StepStack;
 let stack: TestStack;
 let app: FastifyInstance;
 let nginx: ChildProcess;
@@ -38,15 +34,9 @@ const submitAllowlist = (entries: string[]) =>
   app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/ip-allowlist`, headers: keys.as(`${participantId}@participant`, `participant:${participantId}`), payload: { entries } });
 
 beforeAll(async () => {
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/step-probes'), logger: new DefaultLogger('WARN') });
-  stack = await createTestStack(bundle, `network-access-${Date.now()}`);
-  await stack.startWorker();
-  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
-  await app.ready();
-
-  // The same hub CA, registry and gateway folder the worker uses; nginx started as `npm start` does.
-  ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
-  db = await openRegistry(registryFile(stack.dataDir));
+  rig = await startStepStack('network-access', keys);
+  ({ stack, app, db, ca } = rig);
+  // The gateway folder the worker uses; nginx started as `npm start` does.
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
   await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
   nginx = gateway.start();
@@ -64,9 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopProcess(nginx, 'SIGQUIT');
-  await db?.destroy();
-  await app?.close();
-  await stack?.close();
+  await rig?.close();
 });
 
 describe('IP allowlist step on a real nginx', () => {

@@ -7,24 +7,20 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import pino from 'pino';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { buildApp } from '../../api/app';
-import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { clientIdOf, RegistryCredentialIssuer, subjectDnOf } from '../../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
-import { LocalHubCa } from '../../activities/pki/local-hub-ca';
-import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
+import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import type { RegistryDb } from '../../activities/registry/database';
 import { onboardingWorkflowId } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
 import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
 import { OpenSsl } from '../support/openssl';
-import { hubSignedClient, startProbe, stopProcess } from '../support/step-probes';
-import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
+import { hubSignedClient, startProbe, startStepStack, StepStack, stopProcess } from '../support/step-probes';
+import { capturedLogs, TestStack } from '../support/temporal-env';
 
+let rig: StepStack;
 let stack: TestStack;
 let app: FastifyInstance;
 let authServer: ChildProcess;
@@ -52,18 +48,8 @@ async function verifiedClaims(accessToken: string) {
 }
 
 beforeAll(async () => {
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/step-probes'), logger: new DefaultLogger('WARN') });
-  stack = await createTestStack(bundle, `oauth-${Date.now()}`);
-  await stack.startWorker();
-  db = await openRegistry(registryFile(stack.dataDir));
-  app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
-    authenticator: keys.authenticator,
-    logger: pino({ level: 'silent' }),
-    secretPickups: openSecretPickups(db, stack.dataDir),
-  });
-  await app.ready();
-  ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
+  rig = await startStepStack('oauth', keys);
+  ({ stack, app, db, ca } = rig);
   caPem = ca.chainPem();
   authServer = await startAuthServer(stack.dataDir, stack.oauth, authOutput);
   await startProbe(stack, 'oauthClientProbe', participantId);
@@ -71,9 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopProcess(authServer, 'SIGTERM');
-  await db?.destroy();
-  await app?.close();
-  await stack?.close();
+  await rig?.close();
 });
 
 describe('OAuth client credentials on the real authorization server', () => {

@@ -9,7 +9,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NetworkAccessService } from '../../activities/network/access';
-import { NginxGateway } from '../../activities/network/nginx-gateway';
+import { NginxGateway, NginxGatewayOptions } from '../../activities/network/nginx-gateway';
 import { CsrSigningService } from '../../activities/pki/csr-signing';
 import { ensureServiceCertificate } from '../../activities/pki/hub-service-certificate';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
@@ -18,6 +18,7 @@ import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issue
 import { NetworkRegistry } from '../../activities/registry/network-registry';
 import { freePort } from './dev-server';
 import { eventually } from './eventually';
+import { stopProcess } from './step-probes';
 
 export interface GatewayRig {
   dataDir: string;
@@ -25,6 +26,8 @@ export interface GatewayRig {
   ca: LocalHubCa;
   signing: CsrSigningService;
   gateway: NginxGateway;
+  /** What the gateway was built with: a test may build a variant of it. */
+  options: NginxGatewayOptions;
   access: NetworkAccessService;
   ports: { sandbox: number; production: number; echo: number };
   stop(): Promise<void>;
@@ -36,14 +39,15 @@ export async function startGatewayRig(dataDir = mkdtempSync(path.join(tmpdir(), 
   const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
   const ports = { sandbox: await freePort(), production: await freePort(), echo: await freePort() };
   const tls = await ensureServiceCertificate(ca, path.join(dataDir, 'gateway', 'tls'), 'gateway', ['localhost', '127.0.0.1']);
-  const gateway = new NginxGateway({
+  const options: NginxGatewayOptions = {
     prefix: path.join(dataDir, 'gateway'),
     binary: process.env.NGINX_BINARY ?? '/usr/sbin/nginx',
     listen: { sandbox: `127.0.0.1:${ports.sandbox}`, production: `127.0.0.1:${ports.production}` },
     echoListen: `127.0.0.1:${ports.echo}`,
     upstream: { sandbox: null, production: null },
     tls,
-  });
+  };
+  const gateway = new NginxGateway(options);
   const registry = new NetworkRegistry(db);
   const access = new NetworkAccessService(registry, gateway);
   // The first revision: whatever the registry holds (nothing), then nginx in the foreground on it.
@@ -56,12 +60,11 @@ export async function startGatewayRig(dataDir = mkdtempSync(path.join(tmpdir(), 
     ca,
     signing,
     gateway,
+    options,
     access,
     ports,
     async stop() {
-      const exited = new Promise((resolve) => nginx.once('exit', resolve));
-      nginx.kill('SIGQUIT');
-      await exited;
+      await stopProcess(nginx, 'SIGQUIT');
       await db.destroy();
     },
   };

@@ -1,14 +1,65 @@
-/** What the step proof tests share: a probe workflow started for a participant, a hub-signed client certificate, stopping a child process. */
+/**
+ * What the step proof tests share: a stack running the probe workflows with the API in front and
+ * the worker's hub CA and registry open, a probe started for a participant, a hub-signed client
+ * certificate, stopping a child process.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import { openSecretPickups } from '../../activities/credentials/secret-pickup';
+import { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import { openRegistry, registryFile } from '../../activities/registry/database';
 import { CsrSigningService, IssuedCertificate } from '../../activities/pki/csr-signing';
 import type { CaSigner } from '../../activities/pki/local-hub-ca';
 import type { RegistryDb } from '../../activities/registry/database';
+import type { testKeys } from './auth';
 import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
 import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
 import { OpenSsl } from './openssl';
 import { startBody } from './requests';
-import type { TestStack } from './temporal-env';
+import { createTestStack, TestStack } from './temporal-env';
+
+export interface StepStack {
+  stack: TestStack;
+  app: FastifyInstance;
+  /** The worker's registry database and hub CA (same DATA_DIR). */
+  db: RegistryDb;
+  ca: LocalHubCa;
+  close(): Promise<void>;
+}
+
+/** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
+export async function startStepStack(name: string, keys: ReturnType<typeof testKeys>): Promise<StepStack> {
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/step-probes'), logger: new DefaultLogger('WARN') });
+  const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
+  await stack.startWorker();
+  // After the worker: it made the hub CA and migrated the registry.
+  const db = await openRegistry(registryFile(stack.dataDir));
+  const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
+  const app = buildApp({
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    authenticator: keys.authenticator,
+    logger: pino({ level: 'silent' }),
+    secretPickups: openSecretPickups(db, stack.dataDir),
+  });
+  await app.ready();
+  return {
+    stack,
+    app,
+    db,
+    ca,
+    async close() {
+      await db.destroy();
+      await app.close();
+      await stack.close();
+    },
+  };
+}
 
 export function startProbe(stack: TestStack, workflowType: string, participantId: string) {
   const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: `direct-${participantId}` };

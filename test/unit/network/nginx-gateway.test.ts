@@ -68,7 +68,7 @@ describe('gateway on a real nginx', () => {
 
   it('keeps the running configuration when nginx -t refuses a revision, and fails with the nginx message', async () => {
     const before = await rig.gateway.serving();
-    const broken = new NginxGateway({ ...(rig.gateway as unknown as { opts: ConstructorParameters<typeof NginxGateway>[0] }).opts, tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem', caFile: '/nonexistent/ca.pem' } });
+    const broken = new NginxGateway({ ...rig.options, tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem', caFile: '/nonexistent/ca.pem' } });
     const applied = await broken.apply({ sandbox: [], production: [] }, 'broken');
     expect(applied.status).toBe('refused');
     expect(applied.message).toContain('/nonexistent/cert.pem');
