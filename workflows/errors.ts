@@ -61,6 +61,12 @@ export const errorCatalogue = {
   GATEWAY_CONFIG_REFUSED: { status: 500, retryable: false, title: 'The gateway refused the new configuration' },
   /** The gateway took the configuration but did not serve it in time (reload); a retry may help. */
   GATEWAY_NOT_LIVE: { status: 503, retryable: true, title: 'The gateway did not take the new configuration in time' },
+
+  // Activities: the hub ledger (central-ledger's admin API).
+  /** The ledger did not answer in time, answered 5xx, or could not be reached: the idempotent set-up is retried. */
+  LEDGER_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub ledger is unavailable' },
+  /** The ledger refused a set-up call for a reason a retry cannot change (unknown currency, invalid name…). */
+  LEDGER_REFUSED: { status: 500, retryable: false, title: 'The hub ledger refused the participant set-up' },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
