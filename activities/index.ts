@@ -5,6 +5,10 @@ import type { DeliveryReceipt, Notifier, WaitOpenedNotification } from './notify
 import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credentials/credential-issuer';
 import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './network/access';
 import type { AllowlistReport } from './network/allowlist-checks';
+import { checkEndpoints, EndpointsReport } from './network/endpoint-checks';
+import { checkJwsKey, JwsKeyReport } from './keys/jws-key-checks';
+import type { HubLedger, LedgerSetupRequest, LedgerSetupResult } from './ledger/hub-ledger';
+import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from './registry/participant-keys';
 import { BundleReport, checkBundle } from './pki/bundle-checks';
 import type { CsrReport } from './pki/csr-checks';
 import type { CsrSigningService, IssuedCertificate, SignCsrRequest } from './pki/csr-signing';
@@ -20,6 +24,27 @@ export interface ActivityDeps {
   credentials: CredentialIssuer;
   /** How long a rotated-out client secret stays valid. */
   rotationOverlapSeconds: number;
+  keys: ParticipantKeyDirectory;
+  ledger: HubLedger;
+  /** Resolves callback host names for the production SSRF rules; the system resolver when absent. */
+  resolveHost?: (host: string) => Promise<string[]>;
+}
+
+export interface CheckEndpointsInput {
+  participantId: string;
+  environment: Environment;
+  callbacks: Record<string, string>;
+  serverCertificateHosts: string[] | null;
+  requestId?: string;
+}
+
+export interface CheckJwsKeyInput {
+  participantId: string;
+  environment: Environment;
+  keyPem: string;
+  challenge: string;
+  challengeJws: string;
+  requestId?: string;
 }
 
 export interface RevokeClientInput {
@@ -140,6 +165,18 @@ function networkActivities(deps: ActivityDeps) {
       return applied;
     },
 
+    /** The callback URLs' checks (SSRF rules, https in production, hosts covered by the server certificate). */
+    async checkCallbackEndpoints(input: CheckEndpointsInput): Promise<EndpointsReport> {
+      const report = await checkEndpoints({
+        callbacks: input.callbacks,
+        environment: input.environment,
+        serverCertificateHosts: input.serverCertificateHosts,
+        ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+      });
+      log.info('callback endpoints checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      return report;
+    },
+
     /** Takes the participant out of the gateway in one environment (cancellation, offboarding). */
     async revokeGatewayAccess(input: RevokeAccessInput): Promise<GatewayChange> {
       const change = await deps.network.revoke(input.participantId, input.environment, input.writeKey);
@@ -173,9 +210,54 @@ function credentialActivities(deps: ActivityDeps) {
   });
 }
 
+function keyActivities(deps: ActivityDeps) {
+  return throughEdge({
+    /** The JWS key's checks and the proof of possession over the hub's challenge. */
+    async checkJwsKey(input: CheckJwsKeyInput): Promise<JwsKeyReport> {
+      const report = await checkJwsKey({
+        keyPem: input.keyPem,
+        challenge: input.challenge,
+        challengeJws: input.challengeJws,
+        heldBy: (spki) => deps.keys.jwsKeyHolders(spki, input.participantId),
+      });
+      log.info('jws key checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, kid: report.key?.kid ?? null, requestId: input.requestId ?? null });
+      return report;
+    },
+
+    /** The accepted key becomes the participant's live key in the directory (the previous one retires). Idempotent by write key. */
+    async recordJwsKey(request: RecordJwsKeyRequest): Promise<JwsKeyRecord> {
+      const record = await deps.keys.recordJwsKey(request, new Date());
+      log.info('jws key recorded', { participantId: request.participantId, environment: request.environment, kid: record.kid });
+      return record;
+    },
+
+    async revokeJwsKey(input: { participantId: string; environment: Environment }): Promise<number> {
+      return deps.keys.revokeJwsKey(input.participantId, input.environment, new Date());
+    },
+  });
+}
+
+function ledgerActivities(deps: ActivityDeps) {
+  return throughEdge({
+    /** Sets the DFSP up in the environment's hub ledger (or returns the settings for ops when it is manual). Idempotent. */
+    async setUpHubLedger(request: LedgerSetupRequest): Promise<LedgerSetupResult> {
+      const result = await deps.ledger.setUp(request);
+      log.info('hub ledger set up', { fspId: request.fspId, environment: request.environment, mode: result.mode });
+      return result;
+    },
+  });
+}
+
 /** The only place ports are wired to activities, one group per capability; tests pass fakes here. */
 export function createActivities(deps: ActivityDeps) {
-  return { notify: notifyActivities(deps), pki: pkiActivities(deps), network: networkActivities(deps), credentials: credentialActivities(deps) };
+  return {
+    notify: notifyActivities(deps),
+    pki: pkiActivities(deps),
+    network: networkActivities(deps),
+    credentials: credentialActivities(deps),
+    keys: keyActivities(deps),
+    ledger: ledgerActivities(deps),
+  };
 }
 
 export type ActivityGroups = ReturnType<typeof createActivities>;
@@ -183,6 +265,8 @@ export type NotifyActivities = ActivityGroups['notify'];
 export type PkiActivities = ActivityGroups['pki'];
 export type NetworkActivities = ActivityGroups['network'];
 export type CredentialActivities = ActivityGroups['credentials'];
+export type KeyActivities = ActivityGroups['keys'];
+export type LedgerActivities = ActivityGroups['ledger'];
 
 /** The flat record a Worker registers; activity names must be unique across groups. */
 export function activitiesOf(groups: ActivityGroups): Record<string, ActivityFunction> {

@@ -8,6 +8,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { access, Authenticator, Principal } from './auth';
 import { registerMetrics } from './metrics';
+import type { JwsKeyRecord } from '../activities/registry/participant-keys';
+import type { Environment } from '../workflows/messages';
 import { metricsText, problems } from './schemas/responses';
 import type { OnboardingPort } from './onboarding-gateway';
 import { healthRoutes } from './routes/health';
@@ -36,6 +38,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** Requests per principal per minute; absent: 600. */
   rateLimitPerMinute?: number;
+  /** The live JWS keys of the directory (participants' and the hub's); absent: the directory is empty. */
+  jwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
   secretPickups?: SecretRedeemer;
 }
@@ -157,6 +161,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes, { gateway: deps.gateway });
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
   app.register(onboardingRoutes, { gateway: deps.gateway, ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}), bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit } });
-  app.register(pkiRoutes, { caChainPem: deps.caChainPem ?? (async () => null) });
+  app.register(pkiRoutes, { caChainPem: deps.caChainPem ?? (async () => null), jwsKeys: deps.jwsKeys ?? (async () => []) });
   return app;
 }

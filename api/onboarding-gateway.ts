@@ -13,7 +13,6 @@ import {
   submit,
   SubmissionInput,
   SubmissionOutcome,
-  WorkflowByKind,
   workflowTypeByKind,
 } from '../workflows/messages';
 import { startSearchAttributes } from '../workflows/search-attributes';
@@ -86,7 +85,7 @@ export class OnboardingGateway implements OnboardingPort {
     const input: OnboardingInput = { ...body, requestFingerprint, ...(requestId ? { requestId } : {}) };
     let created = true;
     try {
-      await this.within(this.timeouts.callMs, () => this.client.workflow.start<WorkflowByKind[typeof input.kind]>(workflowTypeByKind[input.kind], {
+      await this.within(this.timeouts.callMs, () => this.client.workflow.start(workflowTypeByKind[input.kind], {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { openRegistry, registryFile } from '../activities/registry/database';
+import { ParticipantKeyDirectory } from '../activities/registry/participant-keys';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import { buildApp } from './app';
 import { createAuthenticator, readApiKeyFile } from './auth';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   if (keys.length === 0 && config.jwt === null) {
     logger.warn({ apiKeysFile: config.apiKeysFile }, 'no API keys and no JWT issuer: every call but /healthz and /readyz is 401 (npm run api:key makes a key)');
   }
+  const registry = await openRegistry(registryFile(config.dataDir));
+  const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
     gateway: new OnboardingGateway(client, config.taskQueue),
     authenticator: createAuthenticator(keys, config.jwt ?? undefined),
@@ -43,7 +46,8 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     caChainPem: caChainReader(config.caChainFile),
-    secretPickups: openSecretPickups(await openRegistry(registryFile(config.dataDir)), config.dataDir),
+    secretPickups: openSecretPickups(registry, config.dataDir),
+    jwsKeys: (environment) => keyDirectory.liveJwsKeys(environment),
   });
 
   let closing = false;

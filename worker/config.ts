@@ -35,10 +35,16 @@ export const workerConfigSchema = z
     /** The embedded authorization server (oidc-provider): where it listens, the token audience, scopes, token lifetime. */
     AUTH_SERVER_LISTEN: hostPort.default('127.0.0.1:9100'),
     AUTH_AUDIENCE: z.string().url().default('https://hub.local/api'),
-    OAUTH_SCOPES: z.string().regex(/^[a-z][a-z0-9:._-]*( [a-z][a-z0-9:._-]*)*$/, 'space-separated scope names').default('accounts transactions payments balances'),
+    OAUTH_SCOPES: z.string().regex(/^[a-z][a-z0-9:._-]*( [a-z][a-z0-9:._-]*)*$/, 'space-separated scope names').default('accounts transactions payments balances fspiop'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
     /** How long a rotated-out client secret stays valid. */
     SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+    /** Mojaloop central-ledger admin APIs per environment; absent: the ledger set-up is manual (ops confirm at the ledger-setup gate). */
+    HUB_LEDGER_SANDBOX_URL: z.string().url().optional(),
+    HUB_LEDGER_PRODUCTION_URL: z.string().url().optional(),
+    HUB_LEDGER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    /** Create Mojaloop's default DEFERREDNET settlement model for a currency that has none (dev ledgers). */
+    HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: z.enum(['true', 'false']).default('false'),
     /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
     WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
   })
@@ -65,6 +71,14 @@ export interface WorkerConfig {
   metricsAddress: string | null;
   gateway: GatewayConfig;
   oauth: OauthConfig;
+  ledger: LedgerConfig;
+}
+
+export interface LedgerConfig {
+  /** central-ledger admin API per environment; null: manual set-up. */
+  url: { sandbox: string | null; production: string | null };
+  timeoutMs: number;
+  defaultSettlementModel: boolean;
 }
 
 export interface OauthConfig {
@@ -132,6 +146,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       scopes: e.OAUTH_SCOPES.split(' '),
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       rotationOverlapSeconds: e.SECRET_ROTATION_OVERLAP_SECONDS,
+    },
+    ledger: {
+      url: { sandbox: e.HUB_LEDGER_SANDBOX_URL ?? null, production: e.HUB_LEDGER_PRODUCTION_URL ?? null },
+      timeoutMs: e.HUB_LEDGER_TIMEOUT_MS,
+      defaultSettlementModel: e.HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL === 'true',
     },
   };
 }

@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CentralLedger } from '../activities/ledger/central-ledger';
+import { HubLedger, LedgerByEnvironment, ManualLedger } from '../activities/ledger/hub-ledger';
+import { ParticipantKeyDirectory } from '../activities/registry/participant-keys';
+import { ensureHubJwsKey } from '../activities/keys/hub-jws-key';
 import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
@@ -46,11 +50,13 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
 }
 
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays' | 'gateway' | 'oauth'>,
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger'>,
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
   const registry = new SqliteIssuedCertificateRegistry(db);
+  const keys = new ParticipantKeyDirectory(db);
+  await ensureHubJwsKey(path.join(config.dataDir, 'jws'), keys);
   return createActivities({
     notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl')),
     ca,
@@ -58,7 +64,16 @@ export async function createDefaultActivities(
     network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca)),
     credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
     rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
+    keys,
+    ledger: openHubLedger(config.ledger),
   });
+}
+
+/** central-ledger where an environment's admin API is configured, the manual set-up where not. */
+export function openHubLedger(config: WorkerConfig['ledger']): HubLedger {
+  const one = (url: string | null): HubLedger =>
+    url === null ? new ManualLedger() : new CentralLedger({ url, timeoutMs: config.timeoutMs, defaultSettlementModel: config.defaultSettlementModel });
+  return new LedgerByEnvironment({ sandbox: one(config.url.sandbox), production: one(config.url.production) });
 }
 
 /**

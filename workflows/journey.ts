@@ -10,7 +10,9 @@
  * step functions find their instance already in it and carry on where the last run stopped.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
@@ -42,8 +44,11 @@ import {
   LifecycleState,
   OnboardingInput,
   OnboardingStatus,
+  isFspId,
   participantIdPattern,
   statusQuery,
+  TaskName,
+  TaskRecord,
   StepName,
   submissionNames,
   SubmissionInput,
@@ -94,6 +99,13 @@ export interface SubmissionVerdict {
   artifact?: Record<string, unknown>;
 }
 
+export interface SubmissionOptions {
+  /** Once accepted, a full replacement may be submitted at any time (PUT semantics). */
+  replaceable?: boolean;
+  /** What the hub hands the participant with this submission (e.g. a challenge), computed once when the instance opens. */
+  provide?: (instanceId: string) => Record<string, unknown>;
+}
+
 export type SubmissionHandler = (input: SubmissionInput, instance: SubmissionInstance) => Promise<SubmissionVerdict>;
 
 function nowIso(): string {
@@ -114,6 +126,11 @@ function assertValidInput(input: OnboardingInput): void {
   if (!(supportedKinds as readonly string[]).includes(input.kind)) problems.push('kind');
   if (typeof input.participant?.legalName !== 'string') problems.push('participant.legalName');
   if (input.kind === 'tpp' && !Array.isArray(input.application?.apis)) problems.push('application.apis');
+  if (input.kind === 'dfsp') {
+    if (typeof input.participantId === 'string' && !isFspId(input.participantId)) problems.push('participantId');
+    if (!Array.isArray(input.registration?.currencies) || input.registration.currencies.length === 0) problems.push('registration.currencies');
+    if (!isObject(input.registration?.notificationEmails)) problems.push('registration.notificationEmails');
+  }
   if (typeof input.requestFingerprint !== 'string') problems.push('requestFingerprint');
   if (input.resume !== undefined && (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))) {
     problems.push('resume');
@@ -131,8 +148,9 @@ function freshStatus(input: OnboardingInput): OnboardingStatus {
     state: 'in-progress',
     awaiting: [],
     instances: [],
+    tasks: [],
     participant: input.participant,
-    data: { kind: input.kind, application: input.application },
+    data: input.kind === 'dfsp' ? { kind: 'dfsp', registration: input.registration } : { kind: 'tpp', application: input.application },
     requestFingerprint: input.requestFingerprint,
     startedAt,
     updatedAt: startedAt,
@@ -163,6 +181,8 @@ export class Journey {
   ) {
     assertValidInput(input);
     this.status = input.resume ?? freshStatus(input);
+    // A state carried from before tasks existed.
+    if (!Array.isArray(this.status.tasks)) this.status.tasks = [];
     setHandler(statusQuery, () => this.status);
     setHandler(decideGate, (decision) => this.recordDecision(decision), { validator: (decision) => this.validateDecision(decision) });
     setHandler(submit, (submission) => this.handleSubmission(submission), { validator: (submission) => this.validateSubmission(submission) });
@@ -223,11 +243,44 @@ export class Journey {
    * replacement at any time later (the same `submit` update and check); the instance stays
    * accepted and its artifact becomes the latest accepted one — no new onboarding, no new round.
    */
-  openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler, options: { replaceable?: boolean } = {}): SubmissionInstance {
+  openSubmission(spec: WaitSpec<SubmissionName>, handler: SubmissionHandler, options: SubmissionOptions = {}): SubmissionInstance {
     this.assertDeclared('submissions', spec.name);
     this.submissionHandlers.set(spec.name, handler);
     if (options.replaceable) this.replaceable.add(spec.name);
-    return this.openInstance(spec, (base) => ({ ...base, type: 'submission', name: spec.name, role: 'participant', attempts: [], artifact: null }), () => "waiting for the participant's submission");
+    return this.openInstance(
+      spec,
+      (base) => ({ ...base, type: 'submission', name: spec.name, role: 'participant', attempts: [], artifact: null, ...(options.provide ? { provided: options.provide(base.id) } : {}) }),
+      () => "waiting for the participant's submission",
+    );
+  }
+
+  /**
+   * Runs a hub task (an activity or several) for the environment once: recorded as running, then
+   * done with its result or failed with the failure's type; a task found done in the carried state
+   * (continue-as-new, a repeated call) is not run again.
+   */
+  async task(name: TaskName, environment: Environment, run: () => Promise<Record<string, unknown>>): Promise<TaskRecord> {
+    const id = `${name}@${environment}`;
+    const found = this.status.tasks.find((t) => t.id === id);
+    if (found?.status === 'done') return found;
+    const record: TaskRecord = found ?? { id, name, environment, status: 'running', startedAt: nowIso(), finishedAt: null, result: null, error: null };
+    if (!found) this.status.tasks.push(record);
+    record.status = 'running';
+    this.transition({ step: name, note: `${id}: started` });
+    try {
+      record.result = await run();
+      record.status = 'done';
+      record.finishedAt = nowIso();
+      this.transition({ note: `${id}: done` });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err instanceof ApplicationFailure ? err : null;
+      record.status = 'failed';
+      record.finishedAt = nowIso();
+      record.error = { type: failure?.type ?? null, message: (failure ?? (err as Error)).message };
+      this.transition({ note: `${id}: failed (${record.error.type ?? 'error'})` });
+    }
+    return record;
   }
 
   /** The instance for (name, environment, round): the one in the state, or a new open one. */
@@ -509,6 +562,11 @@ function assertInTime(notAfter: string | undefined): void {
   const deadline = Date.parse(notAfter);
   if (Number.isNaN(deadline)) throw refuse('DECISION_INVALID', 'notAfter must be an ISO time', { field: 'notAfter' });
   if (Date.now() > deadline) throw refuse('REQUEST_EXPIRED', `The request expired at ${notAfter}, before the onboarding could take it`, { notAfter });
+}
+
+/** A wait that did not end well ends the journey (rework rounds arrive with the human-gates issue). */
+export function endedBy(journey: Journey, instance: WaitInstance): Promise<OnboardingStatus> {
+  return journey.finish(instance.status === 'expired' ? 'expired' : 'rejected', `${instance.id} ${instance.status}`);
 }
 
 /** A wait that ended the way the journey goes on: a gate approved, a submission accepted. */

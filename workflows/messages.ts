@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CheckResult } from '../activities/pki/findings';
+import type { dfspOnboarding } from './dfsp';
 import type { tppOnboarding } from './tpp';
 
 export const onboardingKinds = ['dfsp', 'bank', 'tpp'] as const;
@@ -25,7 +26,7 @@ export type ApproverRole = (typeof approverRoles)[number];
  * which it uses (`journeys`); a decision for a gate instance that is not open is refused with
  * GATE_NOT_AWAITED, listing the open ones.
  */
-export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live'] as const;
+export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live', 'ledger-setup'] as const;
 export type GateName = (typeof gateNames)[number];
 
 /** The team each gate awaits: the workflow opens it for them, the API lets only them decide it. */
@@ -35,14 +36,20 @@ export const gateRoles: Record<GateName, ApproverRole> = {
   'uat-signoff': 'ops',
   contract: 'legal',
   'go-live': 'ops',
+  /** Ops confirm the DFSP is set up in the hub ledger by hand (no ledger API configured). */
+  'ledger-setup': 'ops',
 };
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
-export const submissionNames = ['certificate-bundle', 'ip-allowlist', 'oauth-client'] as const;
+export const submissionNames = ['certificate-bundle', 'ip-allowlist', 'oauth-client', 'client-csr', 'server-certificate', 'jws-key', 'endpoints'] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
-/** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, or the end. */
-export type StepName = GateName | SubmissionName | 'registration' | 'done';
+/** What the hub does by itself between waits (recorded as tasks in the status). */
+export const taskNames = ['hub-ledger'] as const;
+export type TaskName = (typeof taskNames)[number];
+
+/** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, a hub task, or the end. */
+export type StepName = GateName | SubmissionName | TaskName | 'registration' | 'done';
 
 export const lifecycleStates = [
   'in-progress',
@@ -61,6 +68,13 @@ export type Decision = (typeof decisions)[number];
 
 /** The pattern a participant id must match: it becomes part of the workflow id. */
 export const participantIdPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A DFSP's id is its FSP id in the hub ledger: central-ledger takes names of 2-30 characters. */
+export const fspIdLength = { min: 2, max: 30 } as const;
+
+export function isFspId(id: string): boolean {
+  return participantIdPattern.test(id) && id.length >= fspIdLength.min && id.length <= fspIdLength.max;
+}
 
 /** Workflow ids come only from here: one onboarding per participant. */
 export function onboardingWorkflowId(participantId: string): string {
@@ -85,7 +99,7 @@ export function openedNotificationKey(participantId: string, key: InstanceKey): 
 }
 
 /** Kinds whose journey is implemented; the others arrive with their roadmap issues. */
-export const supportedKinds = ['tpp'] as const satisfies readonly OnboardingKind[];
+export const supportedKinds = ['dfsp', 'tpp'] as const satisfies readonly OnboardingKind[];
 export type SupportedKind = (typeof supportedKinds)[number];
 
 /** What a kind's journey is made of: the gates and submissions it opens (for docs, API and checks). */
@@ -95,6 +109,10 @@ export interface JourneyDeclaration {
 }
 
 export const journeys = {
+  dfsp: {
+    gates: ['ledger-setup', 'uat-signoff', 'contract', 'go-live'],
+    submissions: ['client-csr', 'server-certificate', 'jws-key', 'endpoints', 'ip-allowlist', 'oauth-client'],
+  },
   tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle'] },
 } as const satisfies Record<SupportedKind, JourneyDeclaration>;
 
@@ -137,17 +155,48 @@ export interface TppOnboardingInput extends CommonInput {
   application: AccessRequest;
 }
 
+export interface Contact {
+  name: string;
+  email: string;
+}
+
+/** A currency the DFSP transacts in (ISO 4217) and its Net Debit Cap, the most it may owe the scheme. */
+export interface DfspCurrency {
+  currency: string;
+  netDebitCap: number;
+}
+
+/** Seed 004's registration: what the hub ledger needs besides certificates and endpoints. */
+export interface DfspRegistration {
+  currencies: DfspCurrency[];
+  contacts: { business: Contact; technical: Contact };
+  /** The three notification e-mails central-ledger sends to. */
+  notificationEmails: {
+    netDebitCapAdjustment: string;
+    settlementPositionChange: string;
+    netDebitCapThresholdBreach: string;
+  };
+  /** The OAuth scopes of the DFSP's gateway clients; absent: the hub's FSPIOP scopes. */
+  scopes?: string[];
+}
+
+export interface DfspOnboardingInput extends CommonInput {
+  kind: 'dfsp';
+  registration: DfspRegistration;
+}
+
 /** The start input, one shape per kind. */
-export type OnboardingInput = TppOnboardingInput;
+export type OnboardingInput = DfspOnboardingInput | TppOnboardingInput;
 
 /** The kind-specific part of the state. */
-export type KindData = { kind: 'tpp'; application: AccessRequest };
+export type KindData = { kind: 'tpp'; application: AccessRequest } | { kind: 'dfsp'; registration: DfspRegistration };
 
 /** The workflow that runs each kind, so `client.workflow.start` checks its arguments. */
 export interface WorkflowByKind {
+  dfsp: typeof dfspOnboarding;
   tpp: typeof tppOnboarding;
 }
-export const workflowTypeByKind = { tpp: 'tppOnboarding' } as const satisfies Record<SupportedKind, string>;
+export const workflowTypeByKind = { dfsp: 'dfspOnboarding', tpp: 'tppOnboarding' } as const satisfies Record<SupportedKind, string>;
 
 export interface GateDecisionRecord {
   decision: Decision;
@@ -194,11 +243,25 @@ export interface SubmissionInstance extends InstanceBase {
   name: SubmissionName;
   status: 'open' | 'accepted' | 'expired' | 'withdrawn';
   attempts: SubmissionAttempt[];
+  /** What the hub hands the participant for this submission (a challenge to sign); public, never secret. */
+  provided?: Record<string, unknown>;
   /** What the accepted submission produced: fingerprints, subjects, the normalised chain; never secrets. */
   artifact: Record<string, unknown> | null;
 }
 
 export type WaitInstance = GateInstance | SubmissionInstance;
+
+/** One run of a hub task in one environment: when, how it ended, what it produced (never secrets). */
+export interface TaskRecord {
+  id: string;
+  name: TaskName;
+  environment: Environment;
+  status: 'running' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  result: Record<string, unknown> | null;
+  error: { type: string | null; message: string } | null;
+}
 
 /** One open wait, as `awaiting` lists them. */
 export interface AwaitedInput {
@@ -230,6 +293,8 @@ export interface OnboardingStatus {
   awaiting: AwaitedInput[];
   /** Every gate and submission instance ever opened, all rounds, in opening order. */
   instances: WaitInstance[];
+  /** The hub's own steps (ledger set-up…), one per task and environment. */
+  tasks: TaskRecord[];
   participant: ParticipantProfile;
   data: KindData;
   requestFingerprint: string;
@@ -274,11 +339,68 @@ export interface OauthClientPayload {
   tlsSubjectDn?: string;
 }
 
+/** A PKCS#10 request for the participant's TLS client certificate, which the hub CA signs. */
+export interface ClientCsrPayload {
+  csrPem: string;
+}
+
+/**
+ * The participant's JWS public key (SPKI PEM) or certificate (PEM), and the proof that it holds the
+ * private key: a compact JWS over the challenge the hub gave (`provided.challenge`), signed RS256 or ES256.
+ */
+export interface JwsKeyPayload {
+  keyPem: string;
+  challengeJws: string;
+}
+
+/** The FSPIOP callback types a DFSP must provide (parties, quotes, transfers); others are optional. */
+export const requiredCallbackTypes = [
+  'FSPIOP_CALLBACK_URL_PARTIES_GET',
+  'FSPIOP_CALLBACK_URL_PARTIES_PUT',
+  'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR',
+  'FSPIOP_CALLBACK_URL_QUOTES',
+  'FSPIOP_CALLBACK_URL_TRANSFER_POST',
+  'FSPIOP_CALLBACK_URL_TRANSFER_PUT',
+  'FSPIOP_CALLBACK_URL_TRANSFER_ERROR',
+] as const;
+
+/** Every callback type central-ledger knows for FSPIOP services (its endpointType seed). */
+export const callbackTypes = [
+  ...requiredCallbackTypes,
+  'FSPIOP_CALLBACK_URL_PARTIES_SUB_ID_GET',
+  'FSPIOP_CALLBACK_URL_PARTIES_SUB_ID_PUT',
+  'FSPIOP_CALLBACK_URL_PARTIES_SUB_ID_PUT_ERROR',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_SUB_ID_PUT',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_SUB_ID_PUT_ERROR',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_DELETE',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_SUB_ID_DELETE',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT',
+  'FSPIOP_CALLBACK_URL_PARTICIPANT_BATCH_PUT_ERROR',
+  'FSPIOP_CALLBACK_URL_BULK_TRANSFER_POST',
+  'FSPIOP_CALLBACK_URL_BULK_TRANSFER_PUT',
+  'FSPIOP_CALLBACK_URL_BULK_TRANSFER_ERROR',
+  'FSPIOP_CALLBACK_URL_BULK_QUOTES',
+  'FSPIOP_CALLBACK_URL_AUTHORIZATIONS',
+  'FSPIOP_CALLBACK_URL_TRX_REQ_SERVICE',
+] as const;
+export type CallbackType = (typeof callbackTypes)[number];
+
+/** The DFSP's callback URLs by type (the whole set: a later submission replaces it). */
+export interface EndpointsPayload {
+  callbacks: Partial<Record<CallbackType, string>>;
+}
+
 /** What a participant submits, by submission name. */
 export interface SubmissionPayloads {
   'certificate-bundle': CertificateBundlePayload;
   'ip-allowlist': IpAllowlistPayload;
   'oauth-client': OauthClientPayload;
+  'client-csr': ClientCsrPayload;
+  'server-certificate': CertificateBundlePayload;
+  'jws-key': JwsKeyPayload;
+  endpoints: EndpointsPayload;
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {

@@ -1,6 +1,6 @@
-import { firstUnsuccessful, Journey } from './journey';
+import { endedBy, firstUnsuccessful, Journey } from './journey';
 import { environments, journeys } from './messages';
-import type { OnboardingStatus, TppOnboardingInput, WaitInstance } from './messages';
+import type { OnboardingStatus, TppOnboardingInput } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitGate } from './steps/gates';
 import { awaitSubmission } from './steps/submissions';
@@ -17,7 +17,7 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
   const journey = new Journey(input, journeys.tpp);
   return journey.run(async () => {
     const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
-    if (firstUnsuccessful([review])) return ended(journey, review);
+    if (firstUnsuccessful([review])) return endedBy(journey, review);
 
     for (const environment of environments) {
       journey.enter(environment);
@@ -26,16 +26,12 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
         environment === 'production' ? awaitGate(journey, { name: 'contract', environment }) : null,
       ]);
       const failed = firstUnsuccessful(waits);
-      if (failed) return ended(journey, failed);
+      if (failed) return endedBy(journey, failed);
     }
 
     const goLive = await awaitGate(journey, { name: 'go-live', environment: 'production' });
-    if (firstUnsuccessful([goLive])) return ended(journey, goLive);
+    if (firstUnsuccessful([goLive])) return endedBy(journey, goLive);
     return journey.finish('completed', 'onboarding complete');
   });
 }
 
-/** A wait that did not end well ends the journey (rework rounds arrive with the human-gates issue). */
-function ended(journey: Journey, instance: WaitInstance): Promise<OnboardingStatus> {
-  return journey.finish(instance.status === 'expired' ? 'expired' : 'rejected', `${instance.id} ${instance.status}`);
-}

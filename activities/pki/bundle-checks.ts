@@ -25,6 +25,9 @@ export interface CertificateSummary {
   sha256: string;
   notBefore: string;
   notAfter: string;
+  /** The names it is valid for (subjectAltName DNS names and IP addresses). */
+  sanDns: string[];
+  sanIps: string[];
 }
 
 export interface BundleReport extends CheckReport {
@@ -48,6 +51,8 @@ export function summariseCertificate(c: CertificateView): CertificateSummary {
     sha256: c.sha256,
     notBefore: c.notBefore.toISOString(),
     notAfter: c.notAfter.toISOString(),
+    sanDns: c.ext.sanDns,
+    sanIps: c.ext.sanIps,
   };
 }
 

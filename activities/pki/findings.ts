@@ -73,6 +73,18 @@ export const checkCodes = [
   'ALLOWLIST_SIZE',
   'ALLOWLIST_PREFIX_BREADTH',
   'ALLOWLIST_PUBLIC_RANGE',
+  // JWS signing keys (FSPIOP message signatures)
+  'JWS_KEY_PARSES',
+  'JWS_KEY_ALGORITHM',
+  'JWS_KEY_VALID_NOW',
+  'JWS_KEY_NOT_IN_USE',
+  'JWS_POSSESSION_PROVEN',
+  // callback endpoints
+  'ENDPOINTS_REQUIRED_PRESENT',
+  'ENDPOINT_URL_VALID',
+  'ENDPOINT_HTTPS',
+  'ENDPOINT_HOST_PUBLIC',
+  'ENDPOINT_HOST_COVERED',
 ] as const;
 export type CheckCode = (typeof checkCodes)[number];
 

@@ -579,6 +579,11 @@ export function parseCsr(der: Uint8Array): CsrView {
     };
   });
 }
+/** A SubjectPublicKeyInfo (a `PUBLIC KEY` PEM block's DER): the key's facts, as in certificates and CSRs. */
+export function parsePublicKey(spkiDer: Uint8Array): KeyView {
+  return readStructure(spkiDer, 'NOT_A_CERTIFICATE', (root) => readKey(asStructure('SubjectPublicKeyInfo', () => new pkijs.PublicKeyInfo({ schema: root })), spkiDer));
+}
+
 /** Signed by its own key: verifies the signature with the certificate's own public key. */
 export function isSelfSigned(cert: CertificateView): boolean {
   // A certificate whose issuer is not its subject is not self-signed in any sense that matters here.

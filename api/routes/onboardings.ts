@@ -9,10 +9,13 @@ import type { Principal } from '../auth';
 import {
   cancelBodySchema,
   certificateBundleBodySchema,
+  clientCsrBodySchema,
+  endpointsBodySchema,
   GateDecisionBody,
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
   ipAllowlistBodySchema,
+  jwsKeyBodySchema,
   oauthClientBodySchema,
   participantParamsSchema,
   searchQuerySchema,
@@ -157,4 +160,22 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     ({ authMethod, tlsSubjectDn }) => ({ authMethod, ...(tlsSubjectDn ? { tlsSubjectDn } : {}) }),
     jsonFormLimit,
   );
+
+  /**
+   * TLS, DFSP → hub: the DFSP's client CSR (PKCS#10 PEM). Accepted: `submission.artifact` holds the
+   * hub-signed certificate (`certificatePem`) and the hub CA chain (`chainPem`), serial and fingerprint.
+   */
+  submissionRoute('client-csr', clientCsrBodySchema, ({ csrPem }) => ({ csrPem }), bodyLimits.pem);
+
+  /** The DFSP's server certificate with its CA chain (serverAuth, chain, names), stored normalised. */
+  submissionRoute('server-certificate', certificateBundleBodySchema, ({ pem }) => ({ pem }), bodyLimits.pem);
+
+  /**
+   * The DFSP's JWS public key (SPKI or certificate PEM) and `challengeJws`, a compact JWS (RS256 or
+   * ES256) over the instance's `provided.challenge`. Accepted: the key is in `GET /jws-keys`.
+   */
+  submissionRoute('jws-key', jwsKeyBodySchema, ({ keyPem, challengeJws }) => ({ keyPem, challengeJws }), bodyLimits.pem);
+
+  /** The DFSP's FSPIOP callback URLs by central-ledger endpoint type (the whole set; a later call replaces it). */
+  submissionRoute('endpoints', endpointsBodySchema, ({ callbacks }) => ({ callbacks }), jsonFormLimit);
 };

@@ -4,12 +4,15 @@ import { checkCsr } from '../../activities/pki/csr-checks';
 import { policyFor } from '../../activities/pki/policy';
 import { access } from '../auth';
 import { ApiError } from '../errors';
-import { certificateCheckBodySchema, csrCheckBodySchema } from '../schemas/pki';
-import { bundleReportSchema, csrReportSchema, pemText, problems } from '../schemas/responses';
+import { certificateCheckBodySchema, csrCheckBodySchema, jwsKeysQuerySchema } from '../schemas/pki';
+import { bundleReportSchema, csrReportSchema, jwsKeyDirectorySchema, pemText, problems } from '../schemas/responses';
+import type { JwsKeyRecord } from '../../activities/registry/participant-keys';
+import type { Environment } from '../../workflows/messages';
 
 export interface PkiRoutesOptions {
   /** The hub CA chain (issuing CA then root) as PEM, or null while the CA does not exist yet. */
   caChainPem: () => Promise<string | null>;
+  jwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
 }
 
 export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, opts) => {
@@ -19,6 +22,15 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
     if (chain === null) throw new ApiError('CA_UNAVAILABLE', 'The hub CA has not been created yet: start the worker once');
     return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(chain);
   });
+
+  /**
+   * The hub's JWS key directory: every live participant key (`kid`, environment, validity, public
+   * key PEM) and the hub's own (`participantId` `@hub`) — what inbound gateways install to verify
+   * FSPIOP signatures, and what DFSPs take the hub's key from.
+   */
+  app.get('/jws-keys', { schema: { querystring: jwsKeysQuerySchema, response: { 200: jwsKeyDirectorySchema, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => ({
+    keys: await opts.jwsKeys(request.query.environment),
+  }));
 
   /**
    * Runs the gating certificate checks on a bundle without submitting it: participants fix their

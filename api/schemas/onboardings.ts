@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { text } from './text';
-import { approverRoles, decisions, environments, gateNames, lifecycleStates, onboardingKinds, participantIdPattern, submissionNames, supportedKinds } from '../../workflows/messages';
+import {
+  approverRoles,
+  callbackTypes,
+  decisions,
+  environments,
+  fspIdLength,
+  gateNames,
+  lifecycleStates,
+  onboardingKinds,
+  participantIdPattern,
+  submissionNames,
+  supportedKinds,
+  taskNames,
+} from '../../workflows/messages';
 
 export const participantIdSchema = z
   .string()
@@ -35,8 +48,37 @@ const tppStartSchema = z.strictObject({
   }),
 });
 
+const contactSchema = z.strictObject({ name: text({ max: 200 }), email: z.email().max(254) });
+
+/** ISO 4217 alphabetic code; central-ledger refuses currencies it does not know. */
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code, e.g. XOF');
+
+/** Seed 004's registration: currencies with their Net Debit Caps, contacts, the three notification e-mails. */
+export const dfspRegistrationSchema = z.strictObject({
+  currencies: z
+    .array(z.strictObject({ currency: currencyCode, netDebitCap: z.number().nonnegative().max(1e15) }))
+    .min(1)
+    .max(20)
+    .refine((list) => new Set(list.map((c) => c.currency)).size === list.length, 'a currency appears once'),
+  contacts: z.strictObject({ business: contactSchema, technical: contactSchema }),
+  notificationEmails: z.strictObject({
+    netDebitCapAdjustment: z.email().max(254),
+    settlementPositionChange: z.email().max(254),
+    netDebitCapThresholdBreach: z.email().max(254),
+  }),
+  scopes: z.array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/)).min(1).max(20).optional(),
+});
+
+/** A Mojaloop DFSP (seed 004): its participant id is its FSP id in the hub ledger. */
+const dfspStartSchema = z.strictObject({
+  participantId: participantIdSchema.refine((id) => id.length >= fspIdLength.min && id.length <= fspIdLength.max, `a DFSP's id is its FSP id: ${fspIdLength.min}-${fspIdLength.max} characters`),
+  kind: z.literal('dfsp'),
+  participant: participantProfileSchema,
+  registration: dfspRegistrationSchema,
+});
+
 /** One shape per kind, as the workflows' start input (`OnboardingInput`); more kinds join the union with their journeys. */
-export const startOnboardingBodySchema = z.discriminatedUnion('kind', [tppStartSchema], {
+export const startOnboardingBodySchema = z.discriminatedUnion('kind', [dfspStartSchema, tppStartSchema], {
   error: `kind must be one of: ${supportedKinds.join(', ')} (other kinds arrive with their journeys)`,
 });
 export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
@@ -71,6 +113,23 @@ export const oauthClientBodySchema = z.strictObject({
   environment: z.enum(environments).optional(),
 });
 
+export const clientCsrBodySchema = z.strictObject({
+  csrPem: z.string().min(1).max(64 * 1024),
+  environment: z.enum(environments).optional(),
+});
+
+export const jwsKeyBodySchema = z.strictObject({
+  keyPem: z.string().min(1).max(64 * 1024),
+  challengeJws: z.string().min(1).max(16 * 1024),
+  environment: z.enum(environments).optional(),
+});
+
+/** The whole set of callback URLs (PUT semantics), by central-ledger endpoint type. */
+export const endpointsBodySchema = z.strictObject({
+  callbacks: z.partialRecord(z.enum(callbackTypes), z.string().min(1).max(2048)),
+  environment: z.enum(environments).optional(),
+});
+
 /** The whole allowlist (PUT semantics): addresses or CIDR blocks, IPv4 or IPv6; the workflow's checks judge them. */
 export const ipAllowlistBodySchema = z.strictObject({
   entries: z.array(z.string().min(1).max(64)).max(256),
@@ -92,7 +151,7 @@ export const durationSchema = z
 export const searchQuerySchema = z.strictObject({
   kind: z.enum(onboardingKinds).optional(),
   state: z.enum(lifecycleStates).optional(),
-  step: z.enum([...gateNames, ...submissionNames, 'registration', 'done']).optional(),
+  step: z.enum([...gateNames, ...submissionNames, ...taskNames, 'registration', 'done']).optional(),
   awaitingRole: z.enum([...approverRoles, 'participant']).optional(),
   environment: z.enum(environments).optional(),
   participantId: participantIdSchema.optional(),

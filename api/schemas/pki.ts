@@ -35,3 +35,5 @@ export const csrCheckBodySchema = z.strictObject({
   role: z.enum(['tls-client', 'tls-server']),
   participant: participantIdentitySchema,
 });
+
+export const jwsKeysQuerySchema = z.strictObject({ environment: z.enum(environments).optional() });

@@ -17,11 +17,14 @@ import {
   roles,
   submissionNames,
   SubmissionInstance,
+  taskNames,
+  TaskRecord,
 } from '../../workflows/messages';
+import { dfspRegistrationSchema } from './onboardings';
 import { errorCatalogue, ErrorCode } from '../../workflows/errors';
 
 const isoTime = z.string().describe('ISO 8601 time');
-const stepName = z.enum([...gateNames, ...submissionNames, 'registration', 'done']);
+const stepName = z.enum([...gateNames, ...submissionNames, ...taskNames, 'registration', 'done']);
 
 const findingSummary = z.object({ code: z.string(), result: z.enum(['pass', 'warn', 'fail', 'not-applicable']), message: z.string() });
 
@@ -51,7 +54,19 @@ export const submissionInstanceSchema: z.ZodType<SubmissionInstance> = z.object(
   name: z.enum(submissionNames),
   status: z.enum(['open', 'accepted', 'expired', 'withdrawn']),
   attempts: z.array(z.object({ at: isoTime, submittedBy: z.string(), accepted: z.boolean(), findings: z.array(findingSummary) })),
+  provided: z.record(z.string(), z.unknown()).optional().describe('what the hub hands the participant for this submission, e.g. the JWS challenge to sign'),
   artifact: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const taskRecordSchema: z.ZodType<TaskRecord> = z.object({
+  id: z.string().describe('`<task>@<environment>`'),
+  name: z.enum(taskNames),
+  environment: z.enum(environments),
+  status: z.enum(['running', 'done', 'failed']),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.object({ type: z.string().nullable(), message: z.string() }).nullable(),
 });
 
 export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
@@ -72,8 +87,12 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
     }),
   ),
   instances: z.array(z.union([gateInstanceSchema, submissionInstanceSchema])),
+  tasks: z.array(taskRecordSchema),
   participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
-  data: z.object({ kind: z.literal('tpp'), application: z.object({ useCase: z.string(), expectedMonthlyVolume: z.number(), apis: z.array(z.string()) }) }),
+  data: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('tpp'), application: z.object({ useCase: z.string(), expectedMonthlyVolume: z.number(), apis: z.array(z.string()) }) }),
+    z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationSchema }),
+  ]),
   requestFingerprint: z.string(),
   startedAt: isoTime,
   updatedAt: isoTime,
@@ -161,3 +180,17 @@ export const healthSchema = z.object({ status: z.literal('ok') });
 export const readySchema = z.object({ status: z.literal('ready') });
 export const pemText = z.string().describe('PEM certificates (application/x-pem-file)');
 export const metricsText = z.string().describe('Prometheus text exposition');
+
+export const jwsKeyDirectorySchema = z.object({
+  keys: z.array(
+    z.object({
+      participantId: z.string().describe('`@hub` for the hub\'s own key'),
+      environment: z.string(),
+      kid: z.string().describe('RFC 7638 JWK thumbprint'),
+      spkiSha256: z.string(),
+      publicKeyPem: z.string(),
+      notAfter: isoTime.nullable(),
+      acceptedAt: isoTime,
+    }),
+  ),
+});

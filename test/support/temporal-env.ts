@@ -12,7 +12,7 @@ import {
   Worker,
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { GatewayConfig, OauthConfig } from '../../worker/config';
+import type { GatewayConfig, LedgerConfig, OauthConfig } from '../../worker/config';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
 import { freePort } from './dev-server';
 
@@ -70,7 +70,7 @@ export interface TestStack {
   gateway: GatewayConfig;
   /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
   oauth: OauthConfig;
-  startWorker(): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  startWorker(options?: { ledger?: LedgerConfig }): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     listen: oauthListen,
     issuer: `https://${oauthListen}`,
     audience: 'https://hub.test/api',
-    scopes: ['accounts', 'transactions', 'payments', 'balances'],
+    scopes: ['accounts', 'transactions', 'payments', 'balances', 'fspiop'],
     accessTokenTtlSeconds: 300,
     rotationOverlapSeconds: 2,
   };
@@ -107,7 +107,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     namespace,
     gateway,
     oauth,
-    async startWorker() {
+    async startWorker(options: { ledger?: LedgerConfig } = {}) {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
         namespace,
@@ -118,6 +118,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           certificateValidityDays: { sandbox: 90, production: 365 },
           gateway,
           oauth,
+          ledger: options.ledger ?? { url: { sandbox: null, production: null }, timeoutMs: 5000, defaultSettlementModel: false },
         }),
         workflowBundle: { code: bundle.code },
       });

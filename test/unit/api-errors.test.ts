@@ -75,7 +75,7 @@ describe('API error edge', () => {
       headers: keys.staff(),
       method: 'POST',
       url: '/onboardings',
-      payload: { ...startBody('kind-1'), kind: 'dfsp' },
+      payload: { ...startBody('kind-1'), kind: 'bank' },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json()['invalid-params']).toEqual([{ name: 'body.kind', reason: expect.stringContaining('tpp') }]);

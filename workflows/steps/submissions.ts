@@ -1,4 +1,4 @@
-import type { Journey, SubmissionHandler, WaitSpec } from '../journey';
+import type { Journey, SubmissionHandler, SubmissionOptions, WaitSpec } from '../journey';
 import type { SubmissionInstance, SubmissionName } from '../messages';
 import { notifyOpened } from './notify';
 
@@ -11,7 +11,7 @@ export async function awaitSubmission(
   journey: Journey,
   spec: WaitSpec<SubmissionName>,
   check: SubmissionHandler,
-  options: { replaceable?: boolean } = {},
+  options: SubmissionOptions = {},
 ): Promise<SubmissionInstance> {
   await journey.checkpoint();
   const instance = journey.openSubmission(spec, check, options);

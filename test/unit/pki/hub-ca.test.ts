@@ -1,3 +1,5 @@
+import { ManualLedger } from '../../../activities/ledger/hub-ledger';
+import { ParticipantKeyDirectory } from '../../../activities/registry/participant-keys';
 import { statSync } from 'node:fs';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,7 +172,7 @@ describe('signing a participant CSR', () => {
       tls: { certFile: 'unused', keyFile: 'unused', caFile: 'unused' },
     });
     const network = new NetworkAccessService(new NetworkRegistry(db), gateway);
-    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60 });
+    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60, keys: new ParticipantKeyDirectory(db), ledger: new ManualLedger() });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);

@@ -1,0 +1,125 @@
+/**
+ * A DFSP's FSPIOP callback URLs (central-ledger's FSPIOP_CALLBACK_URL_* endpoint types). The hub
+ * calls them, so they are checked as a server-side request target (SSRF rules): absolute http(s)
+ * URLs without credentials or fragment; in production https only, and no host that is or resolves
+ * to a private, loopback, link-local (cloud metadata), CGNAT or otherwise non-public address; every
+ * host covered by the DFSP's accepted server certificate (its SANs), so the hub's TLS to it works.
+ * central-ledger's `{{partyIdType}}`-style placeholders are allowed in the path.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { callbackTypes, Environment, requiredCallbackTypes } from '../../workflows/messages';
+import { hostDeclared } from '../pki/certificate-checks';
+import { CheckReport, Finding, finding, summarise } from '../pki/findings';
+
+export interface EndpointsCheckInput {
+  callbacks: Record<string, string>;
+  environment: Environment;
+  /** The SANs (DNS names and IPs) of the accepted server certificate; null when none is accepted yet. */
+  serverCertificateHosts: string[] | null;
+  /** Resolves a host name to its addresses (production only); defaults to the system resolver. */
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+export interface EndpointsReport extends CheckReport {
+  /** The accepted callbacks in central-ledger's endpoint shape, sorted by type. */
+  endpoints: { type: string; value: string }[];
+  hosts: string[];
+}
+
+const placeholder = /\{\{[A-Za-z][A-Za-z0-9_]*\}\}/g;
+const metadataNames = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
+
+async function systemResolve(host: string): Promise<string[]> {
+  const answers = await lookup(host, { all: true, verbatim: true });
+  return answers.map((a) => a.address);
+}
+
+function nonPublicRange(address: string): string | null {
+  const parsed = ipaddr.process(address);
+  const range = parsed.range();
+  return range === 'unicast' ? null : range;
+}
+
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+}
+
+async function hostFinding(host: string, environment: Environment, resolve: (host: string) => Promise<string[]>): Promise<Finding> {
+  const production = environment === 'production';
+  const named = host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || metadataNames.has(host);
+  if (named) {
+    return finding('ENDPOINT_HOST_PUBLIC', production ? 'fail' : 'warn', `${host} is a local or internal name${production ? ': production callbacks must be public' : ''}`, { host });
+  }
+  let addresses: string[];
+  if (isIP(host) !== 0) addresses = [host];
+  else if (!production) return finding('ENDPOINT_HOST_PUBLIC', 'pass', `${host} (not resolved in sandbox)`, { host });
+  else {
+    try {
+      addresses = await resolve(host);
+    } catch (err) {
+      return finding('ENDPOINT_HOST_PUBLIC', 'fail', `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): the hub could not call it`, { host });
+    }
+  }
+  const bad = addresses.map((a) => ({ address: a, range: nonPublicRange(a) })).filter((a) => a.range !== null);
+  if (bad.length === 0) return finding('ENDPOINT_HOST_PUBLIC', 'pass', `${host} is public`, { host, addresses });
+  const what = bad.map((b) => `${b.address} (${b.range})`).join(', ');
+  return finding('ENDPOINT_HOST_PUBLIC', production ? 'fail' : 'warn', `${host} is or resolves to a non-public address: ${what}`, { host, addresses: bad });
+}
+
+export async function checkEndpoints(input: EndpointsCheckInput): Promise<EndpointsReport> {
+  const findings: Finding[] = [];
+  const production = input.environment === 'production';
+  const known = new Set<string>(callbackTypes);
+  const entries = Object.entries(input.callbacks).sort(([a], [b]) => a.localeCompare(b));
+  const missing = requiredCallbackTypes.filter((t) => typeof input.callbacks[t] !== 'string');
+  const unknown = entries.filter(([type]) => !known.has(type)).map(([type]) => type);
+  findings.push(
+    missing.length === 0 && unknown.length === 0
+      ? finding('ENDPOINTS_REQUIRED_PRESENT', 'pass', `${entries.length} callback types, the ${requiredCallbackTypes.length} required ones among them`)
+      : finding('ENDPOINTS_REQUIRED_PRESENT', 'fail', [missing.length ? `missing: ${missing.join(', ')}` : '', unknown.length ? `unknown types: ${unknown.join(', ')}` : ''].filter(Boolean).join('; '), { missing, unknown }),
+  );
+
+  const hosts = new Set<string>();
+  for (const [type, value] of entries) {
+    let url: URL;
+    try {
+      url = new URL(value.replace(placeholder, 'x'));
+    } catch {
+      findings.push(finding('ENDPOINT_URL_VALID', 'fail', `${type}: not an absolute URL`, { type }));
+      continue;
+    }
+    const problem =
+      url.protocol !== 'https:' && url.protocol !== 'http:' ? `scheme ${url.protocol} (http or https only)`
+      : url.username !== '' || url.password !== '' ? 'credentials in the URL'
+      : url.hash !== '' || value.includes('#') ? 'a fragment'
+      : url.search !== '' ? 'a query string'
+      : null;
+    if (problem !== null) {
+      findings.push(finding('ENDPOINT_URL_VALID', 'fail', `${type}: ${problem}`, { type }));
+      continue;
+    }
+    if (url.protocol !== 'https:') {
+      findings.push(finding('ENDPOINT_HTTPS', production ? 'fail' : 'warn', `${type}: http${production ? ' is refused in production' : ' (sandbox only; production needs https)'}`, { type }));
+    }
+    hosts.add(hostOf(url));
+  }
+  if (!findings.some((f) => f.code === 'ENDPOINT_URL_VALID')) findings.push(finding('ENDPOINT_URL_VALID', 'pass', 'Every URL is absolute http(s), without credentials, query or fragment'));
+  if (!findings.some((f) => f.code === 'ENDPOINT_HTTPS')) findings.push(finding('ENDPOINT_HTTPS', 'pass', 'Every callback is https'));
+
+  const resolve = input.resolve ?? systemResolve;
+  for (const host of [...hosts].sort()) {
+    findings.push(await hostFinding(host, input.environment, resolve));
+    if (input.serverCertificateHosts === null) {
+      findings.push(finding('ENDPOINT_HOST_COVERED', 'fail', `${host}: no server certificate accepted yet — submit the server certificate first`, { host }));
+    } else if (!hostDeclared(host, input.serverCertificateHosts)) {
+      findings.push(finding('ENDPOINT_HOST_COVERED', 'fail', `${host} is not among the server certificate's names (${input.serverCertificateHosts.join(', ') || 'none'})`, { host }));
+    } else {
+      findings.push(finding('ENDPOINT_HOST_COVERED', 'pass', `${host} is covered by the server certificate`, { host }));
+    }
+  }
+  // Sandbox warnings (http, local hosts) are reported, not blocking: test DFSPs run on laptops.
+  const report = summarise(findings, production);
+  return { ...report, endpoints: entries.filter(([type]) => known.has(type)).map(([type, value]) => ({ type, value })), hosts: [...hosts].sort() };
+}

@@ -1,0 +1,107 @@
+/**
+ * The hub's JWS key directory: every participant's accepted JWS public key per environment, the
+ * one inbound gateways install to verify FSPIOP signatures. One live key per participant and
+ * environment: accepting a new one retires the previous (revoked_at). Writes are keyed by the
+ * step's write key, so a retried activity records once.
+ */
+import type { Kysely } from 'kysely';
+import type { RegistrySchema } from './schema';
+
+export interface JwsKeyRecord {
+  participantId: string;
+  environment: string;
+  kid: string;
+  /** sha256 of the SubjectPublicKeyInfo. */
+  spkiSha256: string;
+  publicKeyPem: string;
+  notAfter: string | null;
+  acceptedAt: string;
+}
+
+export interface RecordJwsKeyRequest extends Omit<JwsKeyRecord, 'acceptedAt'> {
+  writeKey: string;
+}
+
+export class ParticipantKeyDirectory {
+  constructor(private readonly db: Kysely<RegistrySchema>) {}
+
+  /** Participants other than `except` whose live JWS key is this one. */
+  async jwsKeyHolders(spkiSha256: string, except: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('participantKeys')
+      .select('participantId')
+      .where('type', '=', 'jws-key')
+      .where('fingerprintSha256', '=', spkiSha256)
+      .where('revokedAt', 'is', null)
+      .where('participantId', '!=', except)
+      .execute();
+    return [...new Set(rows.map((r) => r.participantId))];
+  }
+
+  /** Makes the key the participant's live JWS key in the environment; idempotent by write key. */
+  async recordJwsKey(request: RecordJwsKeyRequest, now: Date): Promise<JwsKeyRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('participantKeys').selectAll().where('writeKey', '=', request.writeKey).executeTakeFirst();
+      if (existing) return toRecord(existing);
+      const acceptedAt = now.toISOString();
+      await trx
+        .updateTable('participantKeys')
+        .set({ revokedAt: acceptedAt })
+        .where('participantId', '=', request.participantId)
+        .where('environment', '=', request.environment)
+        .where('type', '=', 'jws-key')
+        .where('revokedAt', 'is', null)
+        .execute();
+      const row = await trx
+        .insertInto('participantKeys')
+        .values({
+          writeKey: request.writeKey,
+          participantId: request.participantId,
+          environment: request.environment,
+          type: 'jws-key',
+          fingerprintSha256: request.spkiSha256,
+          pem: request.publicKeyPem,
+          kid: request.kid,
+          notAfter: request.notAfter,
+          acceptedAt,
+          revokedAt: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toRecord(row);
+    });
+  }
+
+  /** Every live JWS key, optionally of one environment, in a stable order. */
+  async liveJwsKeys(environment?: string): Promise<JwsKeyRecord[]> {
+    let query = this.db.selectFrom('participantKeys').selectAll().where('type', '=', 'jws-key').where('revokedAt', 'is', null);
+    if (environment !== undefined) query = query.where('environment', '=', environment);
+    const rows = await query.orderBy('participantId').orderBy('environment').execute();
+    return rows.map(toRecord);
+  }
+
+  /** Retires the participant's JWS key in the environment (cancellation, offboarding). */
+  async revokeJwsKey(participantId: string, environment: string, now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('participantKeys')
+      .set({ revokedAt: now.toISOString() })
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('type', '=', 'jws-key')
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}
+
+function toRecord(row: { participantId: string; environment: string; kid: string | null; fingerprintSha256: string; pem: string; notAfter: string | null; acceptedAt: string }): JwsKeyRecord {
+  return {
+    participantId: row.participantId,
+    environment: row.environment,
+    kid: row.kid ?? '',
+    spkiSha256: row.fingerprintSha256,
+    publicKeyPem: row.pem,
+    notAfter: row.notAfter,
+    acceptedAt: row.acceptedAt,
+  };
+}

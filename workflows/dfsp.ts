@@ -1,0 +1,63 @@
+import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
+import { environments, journeys } from './messages';
+import type { DfspOnboardingInput, OnboardingStatus, SubmissionInstance } from './messages';
+import { certificateBundleCheck } from './steps/certificate-bundle';
+import { awaitClientCertificate } from './steps/client-csr';
+import { awaitEndpoints } from './steps/endpoints';
+import { awaitGate } from './steps/gates';
+import { setUpHubLedger } from './steps/hub-ledger';
+import { awaitAllowlist } from './steps/ip-allowlist';
+import { awaitJwsKey } from './steps/jws-key';
+import { awaitOauthClient } from './steps/oauth-client';
+import { awaitSubmission } from './steps/submissions';
+
+/** The OAuth scope of a DFSP's gateway client when the registration names none. */
+export const defaultDfspScopes = ['fspiop'];
+
+/**
+ * A Mojaloop DFSP (seed 004), read top to bottom. Registration (FSP id, currencies with Net Debit
+ * Caps, contacts, notification e-mails) is the start input. Then, in sandbox (pre-production) and
+ * again in production:
+ * 1. In parallel, the DFSP's submissions, each answered at once with findings:
+ *    TLS client CSR → hub-signed client certificate; its server certificate chain; its JWS key with
+ *    proof of possession; its callback URLs (checked against the server certificate); its IP
+ *    allowlist (applied to the gateway); its OAuth client.
+ * 2. The hub sets the DFSP up in the environment's ledger (or ops do and confirm).
+ * 3. Sandbox: UAT sign-off by ops, then the scheme contract (legal) before production.
+ *    Production: go-live by ops, then the onboarding is complete (`live`).
+ */
+export async function dfspOnboarding(input: DfspOnboardingInput): Promise<OnboardingStatus> {
+  const journey = new Journey(input, journeys.dfsp);
+  const registration = input.registration;
+  const scopes = registration.scopes ?? defaultDfspScopes;
+  return journey.run(async () => {
+    for (const environment of environments) {
+      journey.enter(environment);
+      if (environment === 'production') {
+        const contract = await awaitGate(journey, { name: 'contract', environment });
+        if (!succeeded(contract)) return endedBy(journey, contract);
+      }
+
+      const submissions = await journey.together([
+        awaitClientCertificate(journey, environment),
+        awaitSubmission(journey, { name: 'server-certificate', environment }, certificateBundleCheck(journey, 'tls-server')),
+        awaitJwsKey(journey, environment),
+        awaitEndpoints(journey, environment),
+        awaitAllowlist(journey, environment),
+        awaitOauthClient(journey, environment, scopes),
+      ]);
+      const failed = firstUnsuccessful(submissions);
+      if (failed) return endedBy(journey, failed);
+
+      const endpoints = submissions[3] as SubmissionInstance;
+      const callbacks = (endpoints.artifact?.endpoints ?? []) as { type: string; value: string }[];
+      const ledger = await setUpHubLedger(journey, environment, registration, callbacks);
+      if (ledger.gate && !succeeded(ledger.gate)) return endedBy(journey, ledger.gate);
+
+      const signOff = await awaitGate(journey, { name: environment === 'sandbox' ? 'uat-signoff' : 'go-live', environment });
+      if (!succeeded(signOff)) return endedBy(journey, signOff);
+    }
+    return journey.finish('completed', 'DFSP live in production');
+  });
+}
+

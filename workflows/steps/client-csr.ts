@@ -1,0 +1,50 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { PkiActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import { awaitSubmission } from './submissions';
+
+const pki = proxyActivities<PkiActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['CSR_REJECTED'] },
+});
+
+/**
+ * TLS, participant → hub: the participant's client CSR is checked with the hub's rules (key, subject,
+ * duplicate keys across participants) and, when it passes, signed by the hub CA. The artifact is
+ * the certificate with the hub CA chain (public) and its serial and fingerprint; the signing is
+ * idempotent per (participant, environment, role, CSR), so a retried activity returns the same
+ * certificate and the gateway admits exactly that serial.
+ */
+export function clientCsrHandler(journey: Journey, hosts: () => string[] = () => []): SubmissionHandler {
+  return async (input, instance) => {
+    const s = journey.status;
+    const payload = input.payload as { csrPem?: unknown };
+    const request = {
+      csrPem: typeof payload.csrPem === 'string' ? payload.csrPem : '',
+      participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: hosts() },
+      kind: s.kind,
+      environment: instance.environment,
+      role: 'tls-client' as const,
+    };
+    const report = await pki.checkParticipantCsr(request);
+    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
+    const issued = await pki.signParticipantCsr(request);
+    const artifact = {
+      serialHex: issued.serialHex,
+      sha256: issued.sha256,
+      subject: issued.subject,
+      notBefore: issued.notBefore,
+      notAfter: issued.notAfter,
+      certificatePem: issued.certificatePem,
+      chainPem: issued.chainPem,
+    };
+    return { accepted: true, findings, report: { ...(report as unknown as Record<string, unknown>), certificate: artifact }, artifact };
+  };
+}
+
+/** "The participant sends its TLS client CSR and gets the hub-signed certificate." */
+export function awaitClientCertificate(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  return awaitSubmission(journey, { name: 'client-csr', environment }, clientCsrHandler(journey));
+}

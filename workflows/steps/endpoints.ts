@@ -1,0 +1,39 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { NetworkActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import { awaitSubmission } from './submissions';
+
+const network = proxyActivities<NetworkActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
+/** The SANs of the accepted server certificate in the environment, or null when none is accepted yet. */
+function serverCertificateHosts(journey: Journey, environment: Environment): string[] | null {
+  const accepted = journey.status.instances.find((i) => i.type === 'submission' && i.name === 'server-certificate' && i.environment === environment && i.status === 'accepted');
+  const leaf = (accepted?.type === 'submission' ? accepted.artifact?.leaf : undefined) as { sanDns?: string[]; sanIps?: string[] } | undefined;
+  return leaf ? [...(leaf.sanDns ?? []), ...(leaf.sanIps ?? [])] : null;
+}
+
+/** The DFSP's callback URLs, checked as the hub's outbound targets; the artifact is what the ledger registers. */
+export function endpointsHandler(journey: Journey): SubmissionHandler {
+  return async (input, instance) => {
+    const payload = input.payload as { callbacks?: unknown };
+    const callbacks = typeof payload.callbacks === 'object' && payload.callbacks !== null ? (payload.callbacks as Record<string, string>) : {};
+    const report = await network.checkCallbackEndpoints({
+      participantId: journey.status.participantId,
+      environment: instance.environment,
+      callbacks,
+      serverCertificateHosts: serverCertificateHosts(journey, instance.environment),
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+    });
+    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    return { accepted: !report.blocking, findings, report: report as unknown as Record<string, unknown>, artifact: { endpoints: report.endpoints, hosts: report.hosts } };
+  };
+}
+
+/** "The DFSP gives its callback URLs"; replaceable with a full new set until the ledger is set up from them. */
+export function awaitEndpoints(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  return awaitSubmission(journey, { name: 'endpoints', environment }, endpointsHandler(journey), { replaceable: true });
+}

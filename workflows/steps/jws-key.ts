@@ -1,0 +1,58 @@
+import { proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { KeyActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import { awaitSubmission } from './submissions';
+
+const keys = proxyActivities<KeyActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/** The challenge of one jws-key instance: unique (a deterministic uuid4) and naming what it is for. */
+function challengeFor(journey: Journey, instanceId: string): Record<string, unknown> {
+  return { challenge: `${journey.status.participantId}:${instanceId}:${uuid4()}`, alg: ['RS256', 'ES256'] };
+}
+
+/**
+ * The participant's JWS key: checked (RS256 RSA >= 2048 or ES256 P-256, valid, not another
+ * participant's) and proven — the challenge JWS must verify with it. Accepted, it becomes the
+ * participant's live key in the hub's JWS key directory (`GET /jws-keys`).
+ */
+export function jwsKeyHandler(journey: Journey): SubmissionHandler {
+  return async (input, instance) => {
+    const payload = input.payload as { keyPem?: unknown; challengeJws?: unknown };
+    const challenge = typeof instance.provided?.challenge === 'string' ? instance.provided.challenge : '';
+    const participantId = journey.status.participantId;
+    const report = await keys.checkJwsKey({
+      participantId,
+      environment: instance.environment,
+      keyPem: typeof payload.keyPem === 'string' ? payload.keyPem : '',
+      challenge,
+      challengeJws: typeof payload.challengeJws === 'string' ? payload.challengeJws : '',
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+    });
+    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    if (report.blocking || report.key === null) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
+    const record = await keys.recordJwsKey({
+      participantId,
+      environment: instance.environment,
+      kid: report.key.kid,
+      spkiSha256: report.key.spkiSha256,
+      publicKeyPem: report.key.publicKeyPem,
+      notAfter: report.key.notAfter,
+      writeKey: `${workflowInfo().workflowId}/${instance.id}/${instance.attempts.length + 1}`,
+    });
+    const artifact = { kid: record.kid, alg: report.key.alg, spkiSha256: record.spkiSha256, notAfter: record.notAfter, acceptedAt: record.acceptedAt };
+    return { accepted: true, findings, report: { ...(report as unknown as Record<string, unknown>), directory: artifact }, artifact };
+  };
+}
+
+/** "The participant shares its JWS public key and proves it holds the private one." A cancellation retires the key. */
+export async function awaitJwsKey(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, jwsKeyHandler(journey), { provide: (id) => challengeFor(journey, id) });
+  if (instance.status === 'accepted') {
+    journey.onCancel(`JWS key in ${environment} retired`, () => keys.revokeJwsKey({ participantId: journey.status.participantId, environment }));
+  }
+  return instance;
+}
