@@ -40,7 +40,7 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
 
       const submissions = await journey.together([
         awaitClientCertificate(journey, environment),
-        awaitSubmission(journey, { name: 'server-certificate', environment }, certificateBundleCheck(journey, 'tls-server')),
+        awaitSubmission(journey, { name: 'server-certificate', environment }, certificateBundleCheck(journey, 'tls-server', (env) => registration.callbackHosts[env])),
         awaitJwsKey(journey, environment),
         awaitEndpoints(journey, environment),
         awaitAllowlist(journey, environment),

@@ -130,6 +130,7 @@ function assertValidInput(input: OnboardingInput): void {
     if (typeof input.participantId === 'string' && !isFspId(input.participantId)) problems.push('participantId');
     if (!Array.isArray(input.registration?.currencies) || input.registration.currencies.length === 0) problems.push('registration.currencies');
     if (!isObject(input.registration?.notificationEmails)) problems.push('registration.notificationEmails');
+    if (!environments.every((e) => Array.isArray(input.registration?.callbackHosts?.[e]))) problems.push('registration.callbackHosts');
   }
   if (typeof input.requestFingerprint !== 'string') problems.push('requestFingerprint');
   if (input.resume !== undefined && (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))) {

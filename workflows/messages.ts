@@ -176,6 +176,8 @@ export interface DfspRegistration {
     settlementPositionChange: string;
     netDebitCapThresholdBreach: string;
   };
+  /** The host names / IPs of the DFSP's callback servers per environment: its server certificate must name them. */
+  callbackHosts: Record<Environment, string[]>;
   /** The OAuth scopes of the DFSP's gateway clients; absent: the hub's FSPIOP scopes. */
   scopes?: string[];
 }

@@ -50,6 +50,9 @@ const tppStartSchema = z.strictObject({
 
 const contactSchema = z.strictObject({ name: text({ max: 200 }), email: z.email().max(254) });
 
+/** A DNS name (wildcards `*.` allowed) or an IPv4/IPv6 address, as certificates name hosts. */
+const hostName = z.string().max(253).regex(/^(\*\.)?[A-Za-z0-9.-]+$|^[0-9A-Fa-f:.]+$/, 'a host name or IP address');
+
 /** ISO 4217 alphabetic code; central-ledger refuses currencies it does not know. */
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code, e.g. XOF');
 
@@ -66,6 +69,7 @@ export const dfspRegistrationSchema = z.strictObject({
     settlementPositionChange: z.email().max(254),
     netDebitCapThresholdBreach: z.email().max(254),
   }),
+  callbackHosts: z.strictObject({ sandbox: z.array(hostName).min(1).max(20), production: z.array(hostName).min(1).max(20) }),
   scopes: z.array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/)).min(1).max(20).optional(),
 });
 

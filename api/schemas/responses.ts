@@ -20,7 +20,6 @@ import {
   taskNames,
   TaskRecord,
 } from '../../workflows/messages';
-import { dfspRegistrationSchema } from './onboardings';
 import { errorCatalogue, ErrorCode } from '../../workflows/errors';
 
 const isoTime = z.string().describe('ISO 8601 time');
@@ -69,6 +68,15 @@ export const taskRecordSchema: z.ZodType<TaskRecord> = z.object({
   error: z.object({ type: z.string().nullable(), message: z.string() }).nullable(),
 });
 
+const contactView = z.object({ name: z.string(), email: z.string() });
+const dfspRegistrationView = z.object({
+  currencies: z.array(z.object({ currency: z.string(), netDebitCap: z.number() })),
+  contacts: z.object({ business: contactView, technical: contactView }),
+  notificationEmails: z.object({ netDebitCapAdjustment: z.string(), settlementPositionChange: z.string(), netDebitCapThresholdBreach: z.string() }),
+  callbackHosts: z.object({ sandbox: z.array(z.string()), production: z.array(z.string()) }),
+  scopes: z.array(z.string()).optional(),
+});
+
 export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
   participantId: z.string(),
   kind: z.enum(onboardingKinds),
@@ -91,7 +99,7 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
   participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
   data: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('tpp'), application: z.object({ useCase: z.string(), expectedMonthlyVolume: z.number(), apis: z.array(z.string()) }) }),
-    z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationSchema }),
+    z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationView }),
   ]),
   requestFingerprint: z.string(),
   startedAt: isoTime,

@@ -19,6 +19,8 @@ import type { CaSigner } from '../../activities/pki/local-hub-ca';
 import type { RegistryDb } from '../../activities/registry/database';
 import type { testKeys } from './auth';
 import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
+import { ParticipantKeyDirectory } from '../../activities/registry/participant-keys';
+import type { LedgerConfig } from '../../worker/config';
 import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
 import { OpenSsl } from './openssl';
 import { startBody } from './requests';
@@ -33,19 +35,28 @@ export interface StepStack {
   close(): Promise<void>;
 }
 
+export interface StepStackOptions {
+  /** The workflows the worker runs; the step probes unless given (the product's: workflows/index). */
+  workflowsPath?: string;
+  ledger?: LedgerConfig;
+}
+
 /** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
-export async function startStepStack(name: string, keys: ReturnType<typeof testKeys>): Promise<StepStack> {
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/step-probes'), logger: new DefaultLogger('WARN') });
+export async function startStepStack(name: string, keys: ReturnType<typeof testKeys>, options: StepStackOptions = {}): Promise<StepStack> {
+  const workflowsPath = options.workflowsPath ?? require.resolve('../fixtures/workflows/step-probes');
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
-  await stack.startWorker();
+  await stack.startWorker(options.ledger ? { ledger: options.ledger } : {});
   // After the worker: it made the hub CA and migrated the registry.
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
   const app = buildApp({
     gateway: new OnboardingGateway(stack.client, stack.taskQueue),
     authenticator: keys.authenticator,
-    logger: pino({ level: 'silent' }),
+    // TEST_API_LOG=error shows the API's own account of a 500 while a test is being written.
+    logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, stack.dataDir),
+    jwsKeys: (environment) => new ParticipantKeyDirectory(db).liveJwsKeys(environment),
   });
   await app.ready();
   return {

@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { CertificateRole } from '../../activities/pki/policy';
 import type { Journey, SubmissionHandler } from '../journey';
-import type { FindingSummary } from '../messages';
+import type { Environment, FindingSummary } from '../messages';
 
 const { checkCertificateBundle } = proxyActivities<PkiActivities>({
   startToCloseTimeout: '30 seconds',
@@ -14,7 +14,7 @@ const { checkCertificateBundle } = proxyActivities<PkiActivities>({
  * (seed 000's certificate review: RSA, 2048 bits, CA-signed, which certificate in the bundle
  * signs). Accepted: the normalised chain and the leaf's identity become the instance's artifact.
  */
-export function certificateBundleCheck(journey: Journey, role: CertificateRole): SubmissionHandler {
+export function certificateBundleCheck(journey: Journey, role: CertificateRole, hosts: (environment: Environment) => string[] = () => []): SubmissionHandler {
   return async (input, instance) => {
     const s = journey.status;
     const payload = input.payload as { pem?: unknown };
@@ -23,7 +23,7 @@ export function certificateBundleCheck(journey: Journey, role: CertificateRole):
       kind: s.kind,
       environment: instance.environment,
       role,
-      participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: [] },
+      participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: hosts(instance.environment) },
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = report.findings

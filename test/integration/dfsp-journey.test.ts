@@ -1,0 +1,260 @@
+/**
+ * A complete DFSP onboarding (seed 004) through the API, against the real dev server, a real nginx
+ * gateway, the real authorization server and a real Mojaloop central-ledger (MariaDB + KRaft
+ * Kafka, `npm run ledger:install`): openssl-made keys, CSRs and certificates; sandbox, UAT,
+ * contract, production, go-live. It ends with artifacts that work: the hub-signed client
+ * certificate passes `openssl verify` and the gateway's mTLS + allowlist, the OAuth client gets a
+ * token, the JWS key is in the directory and validates a request signed by Mojaloop's own signer,
+ * and central-ledger shows the participant with its accounts, endpoints, Net Debit Cap and position.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { CompactSign, importPKCS8 } from 'jose';
+import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import { toPem } from '../../activities/pki/pem';
+import type { RegistryDb } from '../../activities/registry/database';
+import { NetworkRegistry } from '../../activities/registry/network-registry';
+import { startLedgerStack, type LedgerStack } from '../../scripts/ledger-stack';
+import type { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
+import { openGateway } from '../../worker/onboarding-worker';
+import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
+import { callGateway } from '../support/gateway';
+import { startAuthServer, tokenRequest } from '../support/oauth';
+import { caExt, Issued, OpenSsl, serverExt } from '../support/openssl';
+import { startStepStack, StepStack, stopProcess } from '../support/step-probes';
+import type { TestStack } from '../support/temporal-env';
+
+interface MojaloopRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | Record<string, unknown>;
+}
+// Mojaloop's own FSPIOP JWS signer and validator (dev dependency): the interoperability proof.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
+  signer: new (config: { signingKey: string; logger?: unknown }) => { sign(request: MojaloopRequest): void };
+  validator: new (config: { validationKeys: Record<string, string>; logger?: unknown }) => { validate(request: { headers: Record<string, string>; body: unknown }): boolean };
+};
+
+jest.setTimeout(600_000);
+
+const keys = testKeys();
+const participantId = 'dfsp-alpha';
+const legalName = 'Alpha Mobile Money';
+const quietLogger = { child: () => quietLogger, isDebugEnabled: false, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+let ledger: LedgerStack;
+let rig: StepStack;
+let stack: TestStack;
+let app: FastifyInstance;
+let db: RegistryDb;
+let ca: LocalHubCa;
+let nginx: ChildProcess;
+let authServer: ChildProcess;
+const ssl = new OpenSsl();
+let dfspRoot: Issued;
+
+const asParticipant = () => keys.as(`ops@${participantId}`, `participant:${participantId}`);
+const submit = (name: string, payload: Record<string, unknown>) =>
+  app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, headers: asParticipant(), payload });
+const decide = (gate: string, decidedBy: string, environment: string) =>
+  app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: keys.staff(decidedBy), payload: { gate, environment, decision: 'approved', comment: 'ok' } });
+const status = async (): Promise<OnboardingStatus> => (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
+const awaiting = async (instanceId: string) => eventually(async () => ((await status())?.awaiting.some((a) => a.instanceId === instanceId) ? true : undefined));
+const ledgerGet = async (route: string) => (await fetch(`${ledger.url}${route}`)).json();
+
+const registration = {
+  currencies: [{ currency: 'XOF', netDebitCap: 50_000 }],
+  contacts: { business: { name: 'Awa Diop', email: 'business@alpha.example' }, technical: { name: 'Moussa Fall', email: 'tech@alpha.example' } },
+  callbackHosts: { sandbox: ['api.alpha.example'], production: ['93.184.216.34'] },
+  notificationEmails: { netDebitCapAdjustment: 'ndc@alpha.example', settlementPositionChange: 'settlement@alpha.example', netDebitCapThresholdBreach: 'breach@alpha.example' },
+};
+
+/** Callback host per environment: a name in sandbox (not resolved), a public address in production (no DNS needed). */
+const callbackHost = { sandbox: 'api.alpha.example', production: '93.184.216.34' } as const;
+const callbacks = (environment: 'sandbox' | 'production') => {
+  const base = `https://${callbackHost[environment]}/fspiop`;
+  return {
+    FSPIOP_CALLBACK_URL_PARTIES_GET: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
+    FSPIOP_CALLBACK_URL_PARTIES_PUT: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
+    FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}/error`,
+    FSPIOP_CALLBACK_URL_QUOTES: base,
+    FSPIOP_CALLBACK_URL_TRANSFER_POST: `${base}/transfers`,
+    FSPIOP_CALLBACK_URL_TRANSFER_PUT: `${base}/transfers/{{transferId}}`,
+    FSPIOP_CALLBACK_URL_TRANSFER_ERROR: `${base}/transfers/{{transferId}}/error`,
+  };
+};
+
+beforeAll(async () => {
+  ledger = await startLedgerStack({ dataDir: mkdtempSync(path.join(tmpdir(), 'ledger-')) });
+  const ledgerConfig = { url: { sandbox: ledger.url, production: ledger.url }, timeoutMs: 10_000, defaultSettlementModel: true };
+  rig = await startStepStack('dfsp', keys, { workflowsPath: require.resolve('../../workflows'), ledger: ledgerConfig });
+  ({ stack, app, db, ca } = rig);
+  const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
+  await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
+  nginx = gateway.start();
+  await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
+  authServer = await startAuthServer(stack.dataDir, stack.oauth);
+  dfspRoot = ssl.selfSigned('alpha-root', 'rsa:2048', `/C=SN/O=${legalName}/CN=Alpha Root CA`, caExt);
+});
+
+afterAll(async () => {
+  await stopProcess(nginx, 'SIGQUIT');
+  await stopProcess(authServer, 'SIGTERM');
+  await rig?.close();
+  await ledger?.stop();
+});
+
+/** Everything the DFSP sends in one environment; returns what the client certificate and OAuth client are. */
+async function submitEverything(environment: 'sandbox' | 'production') {
+  // TLS, DFSP → hub: a CSR with a 1024-bit key is refused with findings, then a good one is signed.
+  const weakKey = ssl.key(`weak-${environment}.key`, 'rsa:1024');
+  const refused = await submit('client-csr', { environment, csrPem: ssl.csr(`weak-${environment}.csr`, weakKey, `/C=SN/O=${legalName}/CN=${participantId}`) });
+  expect(refused.statusCode).toBe(422);
+  expect(refused.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toContain('KEY_SIZE_MIN');
+  const clientKeyFile = ssl.key(`client-${environment}.key`, 'rsa:2048');
+  const signed = await submit('client-csr', { environment, csrPem: ssl.csr(`client-${environment}.csr`, clientKeyFile, `/C=SN/O=${legalName}/CN=${participantId}`) });
+  expect(signed.statusCode).toBe(200);
+  const certificate = signed.json().submission.artifact as { certificatePem: string; chainPem: string; serialHex: string };
+  // The certificate the hub CA issued verifies with openssl against the chain the DFSP was given.
+  const untrusted = ssl.write(`hub-chain-${environment}.pem`, certificate.chainPem);
+  const rootFile = ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der));
+  expect(ssl.verify(rootFile, untrusted, ssl.write(`client-${environment}.pem`, certificate.certificatePem))).toMatchObject({ ok: true });
+
+  // The DFSP's server certificate, issued by its own CA, naming its callback host.
+  const san = environment === 'sandbox' ? `DNS:${callbackHost.sandbox}` : `IP:${callbackHost.production}`;
+  const server = ssl.signed(`server-${environment}`, dfspRoot, { subject: `/C=SN/O=${legalName}/CN=${participantId}`, ext: serverExt(san) });
+  const serverAccepted = await submit('server-certificate', { environment, pem: server.cert + dfspRoot.cert });
+  expect({ status: serverAccepted.statusCode, fails: serverAccepted.statusCode === 200 ? [] : serverAccepted.json().context.report.findings.filter((f: { result: string }) => f.result !== 'pass' && f.result !== 'not-applicable') }).toEqual({ status: 200, fails: [] });
+
+  // JWS: a signature over anything but the challenge is refused; over the challenge it is accepted.
+  const jwsKeyFile = ssl.key(`jws-${environment}.key`, 'rsa:2048');
+  const jwsPrivatePem = readFileSync(jwsKeyFile, 'utf8');
+  const jwsPublicPem = ssl.run(['pkey', '-in', jwsKeyFile, '-pubout']);
+  const instance = (await status()).instances.find((i) => i.id === `jws-key@${environment}#1`) as SubmissionInstance;
+  const challenge = String(instance.provided?.challenge);
+  const sign = async (text: string) => new CompactSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'RS256' }).sign(await importPKCS8(jwsPrivatePem, 'RS256'));
+  const wrongProof = await submit('jws-key', { environment, keyPem: jwsPublicPem, challengeJws: await sign('not the challenge') });
+  expect(wrongProof.statusCode).toBe(422);
+  expect(wrongProof.json().context.report.findings.find((f: { code: string }) => f.code === 'JWS_POSSESSION_PROVEN').result).toBe('fail');
+  const jwsAccepted = await submit('jws-key', { environment, keyPem: jwsPublicPem, challengeJws: await sign(challenge) });
+  expect(jwsAccepted.statusCode).toBe(200);
+
+  // Callbacks, covered by the server certificate.
+  const endpoints = await submit('endpoints', { environment, callbacks: callbacks(environment) });
+  expect(endpoints.statusCode).toBe(200);
+
+  const allowlist = await submit('ip-allowlist', { environment, entries: environment === 'sandbox' ? ['127.0.0.2'] : ['127.0.0.3'] });
+  // Production refuses loopback: the policy for production allowlists is public addresses only.
+  if (environment === 'production') {
+    expect(allowlist.statusCode).toBe(422);
+  } else {
+    expect(allowlist.statusCode).toBe(200);
+  }
+  const oauth = await submit('oauth-client', { environment });
+  expect(oauth.statusCode).toBe(200);
+  return {
+    clientCert: certificate.certificatePem,
+    clientKey: readFileSync(clientKeyFile, 'utf8'),
+    jwsPrivatePem,
+    kid: jwsAccepted.json().submission.artifact.kid as string,
+    clientId: oauth.json().submission.artifact.clientId as string,
+    secret: oauth.json().secret.value as string,
+  };
+}
+
+describe('DFSP onboarding end to end (seed 004)', () => {
+  it('refuses a DFSP id central-ledger could not take', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/onboardings',
+      headers: keys.as('tool@hub', 'operator'),
+      payload: { participantId: 'a', kind: 'dfsp', participant: { legalName, country: 'SN', contactEmail: 'ops@alpha.example' }, registration },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_FAILED');
+  });
+
+  it('takes a DFSP from registration to live, with artifacts that work', async () => {
+    const started = await app.inject({
+      method: 'POST',
+      url: '/onboardings',
+      headers: keys.as('tool@hub', 'operator'),
+      payload: { participantId, kind: 'dfsp', participant: { legalName, country: 'SN', contactEmail: 'ops@alpha.example' }, registration },
+    });
+    expect({ status: started.statusCode, body: started.statusCode >= 300 ? started.body : '' }).toMatchObject({ status: expect.any(Number), body: '' });
+    await awaiting('client-csr@sandbox#1');
+
+    const sandbox = await submitEverything('sandbox');
+
+    // The gateway: mTLS with the hub-signed certificate, from the allowlisted address only.
+    const port = Number(stack.gateway.listen.sandbox.split(':')[1]);
+    await eventually(async () => ((await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })) as { status?: number }).status === 200 || undefined);
+    expect(await callGateway({ port, from: '127.0.0.4', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })).toMatchObject({ status: 403 });
+
+    // The OAuth client gets a token.
+    const token = await tokenRequest(stack.oauth, ca.chainPem(), sandbox.clientId, sandbox.secret, 'fspiop');
+    expect(token.status).toBe(200);
+    expect(JSON.parse(token.body)).toMatchObject({ token_type: 'Bearer' });
+
+    // The JWS key is in the directory and validates a request signed by Mojaloop's own signer.
+    const directory = (await app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asParticipant() })).json().keys as { participantId: string; kid: string; publicKeyPem: string }[];
+    const entry = directory.find((k) => k.participantId === participantId);
+    expect(entry?.kid).toBe(sandbox.kid);
+    expect(directory.some((k) => k.participantId === '@hub')).toBe(true);
+    const request: MojaloopRequest = {
+      method: 'PUT',
+      url: 'https://hub.example/parties/MSISDN/221770000001',
+      headers: { 'fspiop-source': participantId, 'fspiop-destination': 'payerfsp', date: new Date().toUTCString(), 'content-type': 'application/vnd.interoperability.parties+json;version=1.1' },
+      body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '221770000001', fspId: participantId } } },
+    };
+    new mojaloopJws.signer({ signingKey: sandbox.jwsPrivatePem, logger: quietLogger }).sign(request);
+    const validator = new mojaloopJws.validator({ validationKeys: { [participantId]: entry?.publicKeyPem ?? '' }, logger: quietLogger });
+    expect(validator.validate({ headers: request.headers, body: JSON.parse(String(request.body)) })).toBe(true);
+    const tampered = { ...(JSON.parse(String(request.body)) as Record<string, unknown>), extra: 1 };
+    expect(() => validator.validate({ headers: request.headers, body: tampered })).toThrow();
+
+    // The hub ledger task ran against central-ledger; ops sign UAT off.
+    await awaiting('uat-signoff@sandbox#1');
+    const afterSandbox = await status();
+    expect(afterSandbox.tasks).toEqual([expect.objectContaining({ id: 'hub-ledger@sandbox', status: 'done', result: expect.objectContaining({ mode: 'applied' }) })]);
+    const participant = (await ledgerGet(`/participants/${participantId}`)) as { name: string; accounts: { currency: string; ledgerAccountType: string }[] };
+    expect(participant.accounts.map((a) => `${a.currency}/${a.ledgerAccountType}`).sort()).toEqual(['XOF/POSITION', 'XOF/SETTLEMENT']);
+    const ledgerEndpoints = (await ledgerGet(`/participants/${participantId}/endpoints`)) as { type: string; value: string }[];
+    expect(ledgerEndpoints).toEqual(
+      expect.arrayContaining([
+        { type: 'FSPIOP_CALLBACK_URL_TRANSFER_POST', value: callbacks('sandbox').FSPIOP_CALLBACK_URL_TRANSFER_POST },
+        { type: 'NET_DEBIT_CAP_THRESHOLD_BREACH_EMAIL', value: 'breach@alpha.example' },
+      ]),
+    );
+    expect(await ledgerGet(`/participants/${participantId}/limits`)).toEqual([{ currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 50_000 }) }]);
+    expect(await ledgerGet(`/participants/${participantId}/positions`)).toEqual([expect.objectContaining({ currency: 'XOF', value: 0 })]);
+
+    expect((await decide('uat-signoff', 'ops-lead@hub', 'sandbox')).statusCode).toBe(200);
+    await awaiting('contract@production#1');
+    expect((await decide('contract', 'counsel@hub', 'production')).statusCode).toBe(200);
+
+    // Production: the same steps under production policy (loopback allowlist refused, then a public one).
+    await awaiting('client-csr@production#1');
+    const production = await submitEverything('production');
+    expect((await submit('ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] })).statusCode).toBe(200);
+    expect(production.clientId).not.toBe(sandbox.clientId);
+
+    await awaiting('go-live@production#1');
+    // The ledger set-up repeated against the same central-ledger converged (already registered, already set).
+    expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-ledger@sandbox:done', 'hub-ledger@production:done']);
+    expect((await decide('go-live', 'ops-lead@hub', 'production')).statusCode).toBe(200);
+    await eventually(async () => ((await status()).state === 'completed' ? true : undefined));
+    const final = await status();
+    expect(final.step).toBe('done');
+    // Never a secret or a private key in the state.
+    const text = JSON.stringify(final);
+    expect(text).not.toContain(sandbox.secret);
+    expect(text).not.toContain('PRIVATE KEY');
+  });
+});
