@@ -11,6 +11,7 @@
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from './temporal-dev-config';
 
@@ -63,6 +64,32 @@ function kafkaPom(): string {
   ].join('\n');
 }
 
+/**
+ * The compiled install (node-rdkafka takes minutes to build) is kept per version outside the
+ * checkout too, like Go's module cache, so a fresh clone on the same machine links it in (hard
+ * links: no copy) instead of building again. A new machine builds it; nothing is downloaded ready-made.
+ */
+function cachedInstallDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'onboarding-orchestrator', `central-ledger-${ledgerPins.centralLedger}`);
+}
+
+function reuseCachedInstall(): boolean {
+  const cached = cachedInstallDir();
+  if (existsSync(centralLedgerDir) || !existsSync(path.join(cached, 'node_modules', '@mojaloop', 'central-ledger', 'package.json'))) return false;
+  mkdirSync(path.dirname(centralLedgerDir), { recursive: true });
+  const link = spawnSync('cp', ['-al', cached, centralLedgerDir], { encoding: 'utf8' });
+  return link.status === 0 && installedCentralLedger() === ledgerPins.centralLedger;
+}
+
+function cacheInstall(): void {
+  const cached = cachedInstallDir();
+  if (existsSync(cached)) return;
+  mkdirSync(path.dirname(cached), { recursive: true });
+  // Best effort: a cache on another filesystem (no hard links) is simply not kept.
+  spawnSync('cp', ['-al', centralLedgerDir, cached]);
+}
+
 /** Installs what is missing or at another version; a second run with everything in place does nothing. */
 export function ensureLedgerInstalled(log: (line: string) => void = () => {}): void {
   if (mariadbd() === null || mariadbInstallDb() === null) {
@@ -70,6 +97,7 @@ export function ensureLedgerInstalled(log: (line: string) => void = () => {}): v
   }
   if (findBinary('java', []) === null) throw new LedgerStackError('Java (17+) is not on PATH: Kafka needs it (`apt-get install default-jre-headless`).');
 
+  if (installedCentralLedger() !== ledgerPins.centralLedger && reuseCachedInstall()) log(`Reused the central-ledger ${ledgerPins.centralLedger} install cached in ${cachedInstallDir()}`);
   if (installedCentralLedger() !== ledgerPins.centralLedger) {
     log(`Installing @mojaloop/central-ledger ${ledgerPins.centralLedger} into ${centralLedgerDir} (node-rdkafka compiles librdkafka: a few minutes)…`);
     mkdirSync(centralLedgerDir, { recursive: true });
@@ -79,6 +107,7 @@ export function ensureLedgerInstalled(log: (line: string) => void = () => {}): v
     );
     run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], centralLedgerDir);
     if (installedCentralLedger() !== ledgerPins.centralLedger) throw new LedgerStackError(`npm install finished but @mojaloop/central-ledger ${ledgerPins.centralLedger} is not in ${centralLedgerDir}`);
+    cacheInstall();
   }
 
   if (!existsSync(kafkaJar())) {
