@@ -2,6 +2,7 @@
  * Starting, probing and stopping the Temporal dev server as temporal-dev.yaml describes it.
  * Shared by `npm start` and the integration tests' global setup.
  */
+import { createServer } from 'node:net';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -94,6 +95,20 @@ export interface RunningDevServer {
   address: string;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** A port free on loopback now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** Stops a child: SIGTERM, then SIGKILL if it has not exited within the grace period. */

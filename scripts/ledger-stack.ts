@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, stopChild } from './dev-server';
 import { projectRoot } from './temporal-dev-config';
 
 export const ledgerPins = {
@@ -147,17 +148,6 @@ export interface LedgerStack {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitFor(what: string, ready: () => Promise<boolean>, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -180,15 +170,6 @@ const portOpen = (port: number) =>
 function startLogged(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env, cwd?: string): ChildProcess {
   const out = openSync(logFile, 'a');
   return spawn(command, args, { stdio: ['ignore', out, out], env, ...(cwd ? { cwd } : {}) });
-}
-
-async function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function startMariaDb(dir: string, port: number): Promise<ChildProcess> {

@@ -1,20 +1,9 @@
-import { createServer } from 'node:net';
 import { ensureTemporalCli } from '../../scripts/install-temporal';
-import { RunningDevServer, startDevServer } from '../../scripts/dev-server';
+import { freePort, RunningDevServer, startDevServer } from '../../scripts/dev-server';
+
+export { freePort };
 import { loadDevConfig } from '../../scripts/temporal-dev-config';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The project's pinned dev server with temporal-dev.yaml's search attributes and dynamic config,
