@@ -189,11 +189,16 @@ export class OnboardingGateway implements OnboardingPort {
       );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;
-      const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, idempotencyKey);
-      if (earlier !== null) return earlier;
-      const now = (await this.within(this.timeouts.callMs, () => handle.describe())).status.name;
-      if (now === 'RUNNING') throw err;
-      throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${now.toLowerCase()}`);
+      // A twin that failed while the workflow was still closing finds the outcome a moment later:
+      // a few short looks, within the update's own deadline, before answering 503.
+      for (let look = 0; ; look++) {
+        const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, idempotencyKey);
+        if (earlier !== null) return earlier;
+        const now = (await this.within(this.timeouts.callMs, () => handle.describe())).status.name;
+        if (now !== 'RUNNING') throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${now.toLowerCase()}`);
+        if (idempotencyKey === undefined || look >= 3 || new Date(notAfter).getTime() - Date.now() < 500) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   }
 
