@@ -44,14 +44,7 @@ export class ParticipantKeyDirectory {
       const existing = await trx.selectFrom('participantKeys').selectAll().where('writeKey', '=', request.writeKey).executeTakeFirst();
       if (existing) return toRecord(existing);
       const acceptedAt = now.toISOString();
-      await trx
-        .updateTable('participantKeys')
-        .set({ revokedAt: acceptedAt })
-        .where('participantId', '=', request.participantId)
-        .where('environment', '=', request.environment)
-        .where('type', '=', 'jws-key')
-        .where('revokedAt', 'is', null)
-        .execute();
+      await retireJwsKey(trx, request.participantId, request.environment, now);
       const row = await trx
         .insertInto('participantKeys')
         .values({
@@ -81,17 +74,22 @@ export class ParticipantKeyDirectory {
   }
 
   /** Retires the participant's JWS key in the environment (cancellation, offboarding). */
-  async revokeJwsKey(participantId: string, environment: string, now: Date): Promise<number> {
-    const result = await this.db
-      .updateTable('participantKeys')
-      .set({ revokedAt: now.toISOString() })
-      .where('participantId', '=', participantId)
-      .where('environment', '=', environment)
-      .where('type', '=', 'jws-key')
-      .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  revokeJwsKey(participantId: string, environment: string, now: Date): Promise<number> {
+    return retireJwsKey(this.db, participantId, environment, now);
   }
+}
+
+/** Marks the participant's live JWS key in the environment revoked; how many rows it changed. */
+async function retireJwsKey(db: Kysely<RegistrySchema>, participantId: string, environment: string, at: Date): Promise<number> {
+  const result = await db
+    .updateTable('participantKeys')
+    .set({ revokedAt: at.toISOString() })
+    .where('participantId', '=', participantId)
+    .where('environment', '=', environment)
+    .where('type', '=', 'jws-key')
+    .where('revokedAt', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 function toRecord(row: { participantId: string; environment: string; kid: string | null; fingerprintSha256: string; pem: string; notAfter: string | null; acceptedAt: string }): JwsKeyRecord {

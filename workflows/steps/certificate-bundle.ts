@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { CertificateRole } from '../../activities/pki/policy';
+import { notableFindings } from './submissions';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary } from '../messages';
 
@@ -26,9 +27,7 @@ export function certificateBundleCheck(journey: Journey, role: CertificateRole, 
       participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: hosts(instance.environment) },
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
-    const findings: FindingSummary[] = report.findings
-      .filter((f) => f.result === 'warn' || f.result === 'fail')
-      .map(({ code, result, message }) => ({ code, result, message }));
+    const findings: FindingSummary[] = notableFindings(report);
     return {
       accepted: !report.blocking,
       findings,

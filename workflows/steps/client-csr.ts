@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { awaitSubmission } from './submissions';
+import { awaitSubmission, notableFindings } from './submissions';
 
 const pki = proxyActivities<PkiActivities>({
   startToCloseTimeout: '30 seconds',
@@ -28,7 +28,7 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
       role: 'tls-client' as const,
     };
     const report = await pki.checkParticipantCsr(request);
-    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
     const issued = await pki.signParticipantCsr(request);
     const artifact = {

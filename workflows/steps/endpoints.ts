@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { awaitSubmission } from './submissions';
+import { awaitSubmission, notableFindings } from './submissions';
 
 const network = proxyActivities<NetworkActivities>({
   startToCloseTimeout: '30 seconds',
@@ -28,7 +28,7 @@ export function endpointsHandler(journey: Journey): SubmissionHandler {
       serverCertificateHosts: serverCertificateHosts(journey, instance.environment),
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
-    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    const findings: FindingSummary[] = notableFindings(report);
     return { accepted: !report.blocking, findings, report: report as unknown as Record<string, unknown>, artifact: { endpoints: report.endpoints, hosts: report.hosts } };
   };
 }

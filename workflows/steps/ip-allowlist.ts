@@ -2,7 +2,7 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { awaitSubmission } from './submissions';
+import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
 
 const network = proxyActivities<NetworkActivities>({
   startToCloseTimeout: '1 minute',
@@ -20,13 +20,13 @@ export function allowlistCheck(journey: Journey): SubmissionHandler {
     const entries = Array.isArray(payload.entries) ? payload.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : [];
     const participantId = journey.status.participantId;
     const report = await network.checkIpAllowlist({ participantId, environment: instance.environment, entries, ...(input.requestId ? { requestId: input.requestId } : {}) });
-    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
     const applied = await network.applyIpAllowlist({
       participantId,
       environment: instance.environment,
       entries: report.entries,
-      writeKey: `${workflowInfo().workflowId}/${instance.id}/${instance.attempts.length + 1}`,
+      writeKey: attemptWriteKey(instance),
     });
     return {
       accepted: true,

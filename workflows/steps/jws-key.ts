@@ -1,8 +1,8 @@
-import { proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { KeyActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { awaitSubmission } from './submissions';
+import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
 
 const keys = proxyActivities<KeyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -32,7 +32,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler {
       challengeJws: typeof payload.challengeJws === 'string' ? payload.challengeJws : '',
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
-    const findings: FindingSummary[] = report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+    const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking || report.key === null) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
     const record = await keys.recordJwsKey({
       participantId,
@@ -41,7 +41,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler {
       spkiSha256: report.key.spkiSha256,
       publicKeyPem: report.key.publicKeyPem,
       notAfter: report.key.notAfter,
-      writeKey: `${workflowInfo().workflowId}/${instance.id}/${instance.attempts.length + 1}`,
+      writeKey: attemptWriteKey(instance),
     });
     const artifact = { kid: record.kid, alg: report.key.alg, spkiSha256: record.spkiSha256, notAfter: record.notAfter, acceptedAt: record.acceptedAt };
     return { accepted: true, findings, report: { ...(report as unknown as Record<string, unknown>), directory: artifact }, artifact };

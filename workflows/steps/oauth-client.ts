@@ -1,8 +1,8 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { CredentialActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, SubmissionInstance } from '../messages';
-import { awaitSubmission } from './submissions';
+import { attemptWriteKey, awaitSubmission } from './submissions';
 
 const credentials = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
@@ -22,7 +22,7 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
     if (authMethod === 'tls_client_auth' && !tlsSubjectDn) {
       return { accepted: false, findings: [{ code: 'TLS_SUBJECT_DN_REQUIRED', result: 'fail', message: 'tls_client_auth needs tlsSubjectDn, the subject of the hub-issued client certificate' }], report: {} };
     }
-    const writeKey = `${workflowInfo().workflowId}/${instance.id}/${instance.attempts.length + 1}`;
+    const writeKey = attemptWriteKey(instance);
     const existing = instance.artifact as { clientId?: string; authMethod?: string } | null;
     const client =
       instance.status === 'accepted' && existing?.clientId && existing.authMethod === 'client_secret_basic'
