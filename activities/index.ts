@@ -6,6 +6,8 @@ import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } f
 import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './network/access';
 import type { AllowlistReport } from './network/allowlist-checks';
 import { checkEndpoints, EndpointsReport } from './network/endpoint-checks';
+import { checkConnectivity, ConnectivityReport } from './network/connectivity-probe';
+import { scanPem, toPem } from './pki/pem';
 import { checkJwsKey, JwsKeyReport } from './keys/jws-key-checks';
 import type { HubLedger, LedgerSetupRequest, LedgerSetupResult } from './ledger/hub-ledger';
 import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from './registry/participant-keys';
@@ -13,6 +15,8 @@ import { BundleReport, checkBundle } from './pki/bundle-checks';
 import type { CsrReport } from './pki/csr-checks';
 import type { CsrSigningService, IssuedCertificate, SignCsrRequest } from './pki/csr-signing';
 import type { CaSigner } from './pki/local-hub-ca';
+import { checkHubClientCertificate, HubClientCertificateReport } from './pki/hub-client-certificate-checks';
+import type { HubClientCertificate, HubClientKeyRecord, HubClientKeys } from './pki/hub-client-keys';
 import { CertificateRole, ParticipantIdentity, policyFor } from './pki/policy';
 import type { Environment, OnboardingKind } from '../workflows/messages';
 
@@ -25,7 +29,11 @@ export interface ActivityDeps {
   /** How long a rotated-out client secret stays valid. */
   rotationOverlapSeconds: number;
   keys: ParticipantKeyDirectory;
+  /** The hub's client key pairs towards participants (hub → participant mTLS). */
+  hubClientKeys: HubClientKeys;
   ledger: HubLedger;
+  /** The hub's outbound calls to participants: connect timeout, and curl-style --connect-to overrides ("host:port" → where). */
+  outbound: { timeoutMs: number; connectTo: Record<string, { host: string; port: number }> };
   /** Resolves callback host names for the production SSRF rules; the system resolver when absent. */
   resolveHost?: (host: string) => Promise<string[]>;
 }
@@ -35,6 +43,16 @@ export interface CheckEndpointsInput {
   environment: Environment;
   callbacks: Record<string, string>;
   serverCertificateHosts: string[] | null;
+  requestId?: string;
+}
+
+export interface ProveConnectivityInput {
+  participantId: string;
+  environment: Environment;
+  /** The accepted callback URLs. */
+  urls: string[];
+  /** The accepted server certificate: its fingerprint, the normalised chain (leaf first) and the root it came with. */
+  server: { leafSha256: string; chainPem: string; rootPem: string | null };
   requestId?: string;
 }
 
@@ -76,6 +94,32 @@ export interface CheckBundleInput {
   requestId?: string;
 }
 
+export interface HubClientKeyInput {
+  participantId: string;
+  environment: Environment;
+}
+
+export interface CheckHubClientCertificateInput extends HubClientKeyInput {
+  kind: OnboardingKind;
+  pem: string;
+  requestId?: string;
+}
+
+export interface InstallHubClientCertificateInput extends HubClientKeyInput {
+  spkiSha256: string;
+  certificate: HubClientCertificate;
+}
+
+/** What a workflow may know of the hub's client key: public parts only. */
+export type HubClientKeyView = Omit<HubClientKeyRecord, 'certificate'> & { certificate: Omit<HubClientCertificate, 'certificatePem' | 'rootPem'> | null };
+
+function publicView(record: HubClientKeyRecord): HubClientKeyView {
+  const { certificate, ...rest } = record;
+  if (certificate === null) return { ...rest, certificate: null };
+  const { certificatePem: _chain, rootPem: _root, ...summary } = certificate;
+  return { ...rest, certificate: summary };
+}
+
 type ActivityFunction = (...args: never[]) => Promise<unknown>;
 
 /**
@@ -99,6 +143,8 @@ function throughEdge<G extends Record<string, ActivityFunction>>(group: G): G {
   }
   return wrapped as G;
 }
+
+export class HubClientKeyError extends DomainError<'HUB_CLIENT_KEY_MISSING' | 'HUB_CLIENT_KEY_REPLACED'> {}
 
 function notifyActivities(deps: ActivityDeps) {
   return throughEdge({
@@ -134,6 +180,43 @@ function pkiActivities(deps: ActivityDeps) {
       return deps.csrSigning.check(request);
     },
 
+    /**
+     * TLS, hub → participant: the hub's key pair and CSR for its client certificate towards the
+     * participant (made once per participant and environment; the private key stays encrypted in
+     * the registry). Returns the public parts only.
+     */
+    async prepareHubClientCsr(input: HubClientKeyInput): Promise<HubClientKeyView> {
+      const record = await deps.hubClientKeys.prepare(input.participantId, input.environment, new Date());
+      log.info('hub client key ready', { participantId: input.participantId, environment: input.environment, spkiSha256: record.spkiSha256, state: record.state });
+      return publicView(record);
+    },
+
+    /** The certificate the participant's CA issued for the hub's CSR, judged; nothing is installed here. */
+    async checkHubClientCertificate(input: CheckHubClientCertificateInput): Promise<HubClientCertificateReport> {
+      const live = await deps.hubClientKeys.live(input.participantId, input.environment);
+      if (live === null) throw new HubClientKeyError('HUB_CLIENT_KEY_MISSING', `the hub has no client key for ${input.participantId} in ${input.environment}`);
+      const report = await checkHubClientCertificate(input.pem, {
+        policy: policyFor(input.kind, input.environment),
+        expectedSpkiSha256: live.spkiSha256,
+        hubCaSha256: [deps.ca.root.sha256, deps.ca.issuing.sha256],
+      });
+      log.info('hub client certificate checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      return report;
+    },
+
+    /** Installs the checked certificate for the hub's outbound calls to the participant. Idempotent. */
+    async installHubClientCertificate(input: InstallHubClientCertificateInput): Promise<HubClientKeyView> {
+      const record = await deps.hubClientKeys.install(input.participantId, input.environment, input.spkiSha256, input.certificate, new Date());
+      if (record === null) throw new HubClientKeyError('HUB_CLIENT_KEY_REPLACED', `the hub's client key for ${input.participantId} in ${input.environment} is no longer ${input.spkiSha256}`);
+      log.info('hub client certificate installed', { participantId: input.participantId, environment: input.environment, serial: input.certificate.serialHex });
+      return publicView(record);
+    },
+
+    /** Retires the hub's client key towards the participant (cancellation, offboarding). */
+    async retireHubClientKey(input: HubClientKeyInput): Promise<number> {
+      return deps.hubClientKeys.retire(input.participantId, input.environment, new Date());
+    },
+
     /** Idempotent: a retry (same step, same CSR) returns the certificate issued the first time. */
     async signParticipantCsr(request: SignCsrRequest): Promise<IssuedCertificate> {
       const issued = await deps.csrSigning.sign(request);
@@ -163,6 +246,32 @@ function networkActivities(deps: ActivityDeps) {
       const applied = await deps.network.applyAllowlist(request);
       log.info('allowlist applied', { participantId: request.participantId, environment: request.environment, version: applied.version, revision: applied.revision, live: applied.live });
       return applied;
+    },
+
+    /**
+     * The connectivity proof: each callback origin over mTLS with the hub's client certificate
+     * towards the participant, the server held to the certificate it registered.
+     */
+    async proveConnectivity(input: ProveConnectivityInput): Promise<ConnectivityReport> {
+      const identity = await deps.hubClientKeys.outboundIdentity(input.participantId, input.environment);
+      if (identity === null) throw new HubClientKeyError('HUB_CLIENT_KEY_MISSING', `the hub has no installed client certificate towards ${input.participantId} in ${input.environment}`);
+      // Trust what the participant registered: its root and intermediates (not the leaf), or the system's roots when it sent no root.
+      const intermediates = scanPem(input.server.chainPem).blocks.slice(1).map((b) => toPem('CERTIFICATE', b.der));
+      const caPem = input.server.rootPem ? [input.server.rootPem, ...intermediates].join('') : null;
+      const report = await checkConnectivity(input.urls, {
+        identity,
+        trust: { caPem, leafSha256: input.server.leafSha256 },
+        timeoutMs: deps.outbound.timeoutMs,
+        connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
+      });
+      log.info('connectivity proved', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        targets: report.targets.map((t) => ({ origin: t.origin, ok: t.ok, cause: t.cause, alert: t.alert, elapsedMs: t.elapsedMs })),
+        requestId: input.requestId ?? null,
+      });
+      return report;
     },
 
     /** The callback URLs' checks (SSRF rules, https in production, hosts covered by the server certificate). */

@@ -40,6 +40,8 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** The live JWS keys of the directory (participants' and the hub's); absent: the directory is empty. */
   jwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
+  /** The hub's TLS server certificate chain (what participants' clients see), or null while none exists. */
+  hubServerCertificatePem?: () => Promise<string | null>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
   secretPickups?: SecretRedeemer;
 }
@@ -161,6 +163,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(healthRoutes, { gateway: deps.gateway });
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
   app.register(onboardingRoutes, { gateway: deps.gateway, ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}), bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit } });
-  app.register(pkiRoutes, { caChainPem: deps.caChainPem ?? (async () => null), jwsKeys: deps.jwsKeys ?? (async () => []) });
+  app.register(pkiRoutes, {
+    caChainPem: deps.caChainPem ?? (async () => null),
+    jwsKeys: deps.jwsKeys ?? (async () => []),
+    hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
+  });
   return app;
 }

@@ -15,6 +15,8 @@ export const apiConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
   HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
+  /** The hub's TLS server certificate (leaf + issuing CA) served at GET /pki/hub-server-certificate; defaults to the gateway's. */
+  HUB_SERVER_CERT_FILE: z.string().min(1).optional(),
   /** API keys: `{ "keys": [{ "name", "grants", "hash" }] }` (hashes only; `npm run api:key` makes entries). */
   API_KEYS_FILE: z.string().min(1).optional(),
   /** JWT access tokens (all three or none): issuer, audience and the issuer's JWKS URL. */
@@ -41,6 +43,7 @@ export interface ApiConfig {
   logLevel: z.infer<typeof logLevel>;
   bodyLimitBytes: number;
   caChainFile: string;
+  hubServerCertFile: string;
   apiKeysFile: string;
   jwt: JwtSettings | null;
   rateLimitPerMinute: number;
@@ -68,6 +71,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     dataDir: path.resolve(e.DATA_DIR),
     caChainFile: path.resolve(e.HUB_CA_CHAIN_FILE ?? path.join(e.DATA_DIR, 'pki', 'ca', 'ca-chain.pem')),
+    hubServerCertFile: path.resolve(e.HUB_SERVER_CERT_FILE ?? path.join(e.DATA_DIR, 'gateway', 'tls', 'gateway.cert.pem')),
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     jwt:

@@ -27,6 +27,18 @@ function caChainReader(file: string): () => Promise<string | null> {
   };
 }
 
+/** A file read on every call (the gateway's certificate is reissued while the API runs); null while it does not exist. */
+function fileReader(file: string): () => Promise<string | null> {
+  return async () => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadApiConfig(process.env);
   const logger = createApiLogger(config.logLevel);
@@ -46,6 +58,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     caChainPem: caChainReader(config.caChainFile),
+    hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),
     jwsKeys: (environment) => keyDirectory.liveJwsKeys(environment),
   });

@@ -45,6 +45,16 @@ export const workerConfigSchema = z
     HUB_LEDGER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** Create Mojaloop's default DEFERREDNET settlement model for a currency that has none (dev ledgers). */
     HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: z.enum(['true', 'false']).default('false'),
+    /** The hub's outbound calls to participants (the connectivity proof): connect-and-answer timeout per origin. */
+    OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    /**
+     * curl's --connect-to for the hub's outbound calls: `host:port:address:port` entries, comma-separated
+     * (a participant reached through a VPN or NAT address). The TLS name checked stays the URL's host.
+     */
+    OUTBOUND_CONNECT_TO: z
+      .string()
+      .regex(/^([^\s:,]+:\d{1,5}:[^\s:,]+:\d{1,5})(,[^\s:,]+:\d{1,5}:[^\s:,]+:\d{1,5})*$/, 'host:port:address:port[,…]')
+      .optional(),
     /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
     WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
   })
@@ -72,6 +82,25 @@ export interface WorkerConfig {
   gateway: GatewayConfig;
   oauth: OauthConfig;
   ledger: LedgerConfig;
+  /** The hub's name, in what it issues and the subjects of its own CSRs. */
+  hubName: string;
+  outbound: OutboundConfig;
+}
+
+export interface OutboundConfig {
+  timeoutMs: number;
+  /** "host:port" → where to connect instead. */
+  connectTo: Record<string, { host: string; port: number }>;
+}
+
+/** `a:443:b:8443,c:443:d:9443` → { 'a:443': { host: 'b', port: 8443 }, … }. */
+export function parseConnectTo(value: string | undefined): OutboundConfig['connectTo'] {
+  const map: OutboundConfig['connectTo'] = {};
+  for (const entry of value ? value.split(',') : []) {
+    const [host, port, toHost, toPort] = entry.split(':') as [string, string, string, string];
+    map[`${host.toLowerCase()}:${Number(port)}`] = { host: toHost, port: Number(toPort) };
+  }
+  return map;
 }
 
 export interface LedgerConfig {
@@ -152,5 +181,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       timeoutMs: e.HUB_LEDGER_TIMEOUT_MS,
       defaultSettlementModel: e.HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL === 'true',
     },
+    hubName: e.HUB_NAME,
+    outbound: { timeoutMs: e.OUTBOUND_TIMEOUT_MS, connectTo: parseConnectTo(e.OUTBOUND_CONNECT_TO) },
   };
 }

@@ -14,6 +14,8 @@ import { NetworkAccessService } from '../activities/network/access';
 import { NginxGateway } from '../activities/network/nginx-gateway';
 import { ensureServiceCertificate } from '../activities/pki/hub-service-certificate';
 import { CaSigner, LocalHubCa } from '../activities/pki/local-hub-ca';
+import { HubClientKeys, hubClientSubject } from '../activities/pki/hub-client-keys';
+import { loadOrCreateSecretKey } from '../activities/secrets/key-file';
 import { NetworkRegistry } from '../activities/registry/network-registry';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import { SqliteIssuedCertificateRegistry } from '../activities/registry/issued-certificates';
@@ -50,7 +52,7 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
 }
 
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger'>,
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'>,
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -65,6 +67,8 @@ export async function createDefaultActivities(
     credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
     rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
     keys,
+    hubClientKeys: new HubClientKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')), hubClientSubject(config.hubName)),
+    outbound: config.outbound,
     ledger: openHubLedger(config.ledger),
   });
 }

@@ -1,10 +1,13 @@
+import { patched } from '@temporalio/workflow';
 import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
 import { environments, journeys } from './messages';
 import type { DfspOnboardingInput, OnboardingStatus, SubmissionInstance } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitClientCertificate } from './steps/client-csr';
+import { awaitConnectivity } from './steps/connectivity';
 import { awaitEndpoints } from './steps/endpoints';
 import { awaitGate } from './steps/gates';
+import { awaitHubClientCertificate } from './steps/hub-client-certificate';
 import { setUpHubLedger } from './steps/hub-ledger';
 import { awaitAllowlist } from './steps/ip-allowlist';
 import { awaitJwsKey } from './steps/jws-key';
@@ -19,17 +22,22 @@ export const defaultDfspScopes = ['fspiop'];
  * Caps, contacts, notification e-mails) is the start input. Then, in sandbox (pre-production) and
  * again in production:
  * 1. In parallel, the DFSP's submissions, each answered at once with findings:
- *    TLS client CSR → hub-signed client certificate; its server certificate chain; its JWS key with
+ *    TLS client CSR → hub-signed client certificate; its server certificate chain; the hub's own
+ *    client CSR returned signed by the DFSP's CA (installed for the hub's calls); its JWS key with
  *    proof of possession; its callback URLs (checked against the server certificate); its IP
  *    allowlist (applied to the gateway); its OAuth client.
- * 2. The hub sets the DFSP up in the environment's ledger (or ops do and confirm).
- * 3. Sandbox: UAT sign-off by ops, then the scheme contract (legal) before production.
+ * 2. Connectivity proof: the hub calls the DFSP's callback origins over mTLS (asked for by the
+ *    DFSP when its servers are up, repeated until it passes).
+ * 3. The hub sets the DFSP up in the environment's ledger (or ops do and confirm).
+ * 4. Sandbox: UAT sign-off by ops, then the scheme contract (legal) before production.
  *    Production: go-live by ops, then the onboarding is complete (`live`).
  */
 export async function dfspOnboarding(input: DfspOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.dfsp);
   const registration = input.registration;
   const scopes = registration.scopes ?? defaultDfspScopes;
+  // Onboardings started before the hub → DFSP TLS and connectivity steps existed replay without them.
+  const mutualTls = patched('dfsp-hub-to-dfsp-tls');
   return journey.run(async () => {
     for (const environment of environments) {
       journey.enter(environment);
@@ -45,9 +53,15 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
         awaitEndpoints(journey, environment),
         awaitAllowlist(journey, environment),
         awaitOauthClient(journey, environment, scopes),
+        ...(mutualTls ? [awaitHubClientCertificate(journey, environment)] : []),
       ]);
       const failed = firstUnsuccessful(submissions);
       if (failed) return endedBy(journey, failed);
+
+      if (mutualTls) {
+        const connectivity = await awaitConnectivity(journey, environment);
+        if (!succeeded(connectivity)) return endedBy(journey, connectivity);
+      }
 
       const endpoints = submissions[3] as SubmissionInstance;
       const callbacks = (endpoints.artifact?.endpoints ?? []) as { type: string; value: string }[];

@@ -32,6 +32,7 @@ export const errorCatalogue = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, title: 'This Idempotency-Key was used for another request' },
   TEMPORAL_UNAVAILABLE: { status: 503, retryable: true, title: 'The workflow service is unavailable' },
   CA_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub CA is not available' },
+  HUB_CERTIFICATE_UNAVAILABLE: { status: 503, retryable: true, title: "The hub's server certificate is not available" },
   INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
 
   // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.
@@ -67,6 +68,12 @@ export const errorCatalogue = {
   LEDGER_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub ledger is unavailable' },
   /** The ledger refused a set-up call for a reason a retry cannot change (unknown currency, invalid name…). */
   LEDGER_REFUSED: { status: 500, retryable: false, title: 'The hub ledger refused the participant set-up' },
+
+  // Activities: the hub's own client keys towards participants (hub → participant mTLS).
+  /** A certificate for the hub's client key arrived before the key exists (a bug, not input). */
+  HUB_CLIENT_KEY_MISSING: { status: 500, retryable: false, title: 'The hub has no client key for this participant' },
+  /** The checked certificate is for a key the hub has since replaced. */
+  HUB_CLIENT_KEY_REPLACED: { status: 409, retryable: false, title: "The hub's client key was replaced" },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

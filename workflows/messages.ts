@@ -41,11 +41,21 @@ export const gateRoles: Record<GateName, ApproverRole> = {
 };
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
-export const submissionNames = ['certificate-bundle', 'ip-allowlist', 'oauth-client', 'client-csr', 'server-certificate', 'jws-key', 'endpoints'] as const;
+export const submissionNames = [
+  'certificate-bundle',
+  'ip-allowlist',
+  'oauth-client',
+  'client-csr',
+  'server-certificate',
+  'hub-client-certificate',
+  'jws-key',
+  'endpoints',
+  'connectivity',
+] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
 /** What the hub does by itself between waits (recorded as tasks in the status). */
-export const taskNames = ['hub-ledger'] as const;
+export const taskNames = ['hub-client-csr', 'hub-ledger'] as const;
 export type TaskName = (typeof taskNames)[number];
 
 /** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, a hub task, or the end. */
@@ -111,7 +121,7 @@ export interface JourneyDeclaration {
 export const journeys = {
   dfsp: {
     gates: ['ledger-setup', 'uat-signoff', 'contract', 'go-live'],
-    submissions: ['client-csr', 'server-certificate', 'jws-key', 'endpoints', 'ip-allowlist', 'oauth-client'],
+    submissions: ['client-csr', 'server-certificate', 'hub-client-certificate', 'jws-key', 'endpoints', 'ip-allowlist', 'oauth-client', 'connectivity'],
   },
   tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle'] },
 } as const satisfies Record<SupportedKind, JourneyDeclaration>;
@@ -401,8 +411,12 @@ export interface SubmissionPayloads {
   'oauth-client': OauthClientPayload;
   'client-csr': ClientCsrPayload;
   'server-certificate': CertificateBundlePayload;
+  /** The hub's CSR signed by the participant's CA, with that CA's chain up to its root. */
+  'hub-client-certificate': CertificateBundlePayload;
   'jws-key': JwsKeyPayload;
   endpoints: EndpointsPayload;
+  /** Nothing to send: the participant asks the hub to run the proof now. */
+  connectivity: Record<string, never>;
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {

@@ -5,8 +5,8 @@
  * the id once — the row is deleted in the same transaction — and a second redeem finds nothing.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadOrCreateSecretKey } from '../secrets/key-file';
 import type { RegistryDb } from '../registry/database';
 
 export class SecretPickups {
@@ -17,7 +17,7 @@ export class SecretPickups {
     keyFile: string,
     private readonly ttlMs = 15 * 60_000,
   ) {
-    this.key = loadOrCreateKey(keyFile);
+    this.key = loadOrCreateSecretKey(keyFile);
   }
 
   /**
@@ -57,20 +57,6 @@ export class SecretPickups {
   async purgeExpired(at = new Date()): Promise<number> {
     const result = await this.db.deleteFrom('credentialPickups').where('expiresAt', '<=', at.toISOString()).executeTakeFirst();
     return Number(result.numDeletedRows);
-  }
-}
-
-function loadOrCreateKey(file: string): Buffer {
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-  mkdirSync(path.dirname(file), { recursive: true });
-  const key = randomBytes(32);
-  try {
-    writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    return key;
-  } catch (err) {
-    // Another process (API or worker) made it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
   }
 }
 

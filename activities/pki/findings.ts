@@ -64,6 +64,8 @@ export const checkCodes = [
   'CSR_CERT_SAME_PUBLIC_KEY',
   'CSR_CERT_SAME_SUBJECT',
   'KEY_POSSESSION_PROVEN',
+  // the hub's own client certificate, issued by the participant's CA
+  'ISSUED_BY_PARTICIPANT_CA',
   // IP allowlist
   'ALLOWLIST_NOT_EMPTY',
   'ALLOWLIST_ENTRY_PARSES',
@@ -85,6 +87,10 @@ export const checkCodes = [
   'ENDPOINT_HTTPS',
   'ENDPOINT_HOST_PUBLIC',
   'ENDPOINT_HOST_COVERED',
+  // connectivity proof (hub → participant over mTLS)
+  'CONNECTIVITY_TARGETS',
+  'CONNECTIVITY_MTLS',
+  'CONNECTIVITY_SERVER_CERTIFICATE',
 ] as const;
 export type CheckCode = (typeof checkCodes)[number];
 

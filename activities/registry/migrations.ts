@@ -134,4 +134,27 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('oauth_clients').addColumn('rotation_key', 'text').execute();
     },
   },
+  '2026-11-23-003-hub-client-keys': {
+    async up(db: Db) {
+      // The hub's key pairs for its outbound mTLS calls to participants; the private key encrypted.
+      await db.schema
+        .createTable('hub_client_keys')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('awaiting-certificate', 'installed')`))
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('csr_pem', 'text', (c) => c.notNull())
+        .addColumn('spki_sha256', 'text', (c) => c.notNull())
+        .addColumn('key_algorithm', 'text', (c) => c.notNull())
+        .addColumn('encrypted_key_pem', 'text', (c) => c.notNull())
+        .addColumn('certificate_json', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('installed_at', 'text')
+        .addColumn('retired_at', 'text')
+        .execute();
+      // Exactly one live key per participant and environment.
+      await db.schema.createIndex('hub_client_keys_live').on('hub_client_keys').columns(['participant_id', 'environment']).unique().where(sql.ref('retired_at'), 'is', null).execute();
+    },
+  },
 };

@@ -103,7 +103,27 @@ export interface CredentialPickupsTable {
   expiresAt: string;
 }
 
+/** The hub's client key pairs towards participants (hub → participant mTLS); one live (not retired) per participant and environment. */
+export interface HubClientKeysTable {
+  id: Generated<number>;
+  participantId: string;
+  environment: string;
+  state: 'awaiting-certificate' | 'installed';
+  subject: string;
+  csrPem: string;
+  spkiSha256: string;
+  keyAlgorithm: string;
+  /** Encrypted PKCS#8 PEM (PBES2 AES-256-CBC), the passphrase under DATA_DIR. */
+  encryptedKeyPem: string;
+  /** The installed certificate (HubClientCertificate) as JSON, once the participant's CA signed it. */
+  certificateJson: string | null;
+  createdAt: string;
+  installedAt: string | null;
+  retiredAt: string | null;
+}
+
 export interface RegistrySchema {
+  hubClientKeys: HubClientKeysTable;
   credentialPickups: CredentialPickupsTable;
   issuedCertificates: IssuedCertificatesTable;
   participantKeys: ParticipantKeysTable;

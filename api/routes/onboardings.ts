@@ -16,6 +16,7 @@ import {
   idempotencyHeadersSchema,
   ipAllowlistBodySchema,
   jwsKeyBodySchema,
+  connectivityBodySchema,
   oauthClientBodySchema,
   participantParamsSchema,
   searchQuerySchema,
@@ -178,4 +179,18 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
 
   /** The DFSP's FSPIOP callback URLs by central-ledger endpoint type (the whole set; a later call replaces it). */
   submissionRoute('endpoints', endpointsBodySchema, ({ callbacks }) => ({ callbacks }), jsonFormLimit);
+
+  /**
+   * TLS, hub → DFSP: the hub's CSR (`provided.csrPem` of the open instance) signed by the DFSP's CA,
+   * with that CA's chain up to its root. Accepted: installed for the hub's outbound calls; the
+   * artifact names it (serial, fingerprint, issuer, validity).
+   */
+  submissionRoute('hub-client-certificate', certificateBundleBodySchema, ({ pem }) => ({ pem }), bodyLimits.pem);
+
+  /**
+   * Asks the hub to prove connectivity now: it calls every callback origin over mTLS with its
+   * client certificate and checks the server certificate is the registered one. 422 names the
+   * cause per origin (timeout, refused, TLS alert, name mismatch, unknown CA, …); ask again once fixed.
+   */
+  submissionRoute('connectivity', connectivityBodySchema, () => ({}), jsonFormLimit);
 };

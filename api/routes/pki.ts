@@ -13,6 +13,8 @@ export interface PkiRoutesOptions {
   /** The hub CA chain (issuing CA then root) as PEM, or null while the CA does not exist yet. */
   caChainPem: () => Promise<string | null>;
   jwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
+  /** The hub's TLS server certificate and issuing CA (the gateway's), or null while there is none. */
+  hubServerCertificatePem: () => Promise<string | null>;
 }
 
 export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, opts) => {
@@ -21,6 +23,17 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
     const chain = await opts.caChainPem();
     if (chain === null) throw new ApiError('CA_UNAVAILABLE', 'The hub CA has not been created yet: start the worker once');
     return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(chain);
+  });
+
+  /**
+   * The hub's TLS server certificate with its issuing CA (what the gateway presents): participants
+   * pin or inspect it; `/pki/ca` is what they trust. Read fresh: the gateway's certificate is
+   * reissued before it expires.
+   */
+  app.get('/pki/hub-server-certificate', { schema: { response: { 200: pemText, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (_request, reply) => {
+    const pem = await opts.hubServerCertificatePem();
+    if (pem === null) throw new ApiError('HUB_CERTIFICATE_UNAVAILABLE', "The hub's server certificate does not exist yet: start the worker once");
+    return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(pem);
   });
 
   /**

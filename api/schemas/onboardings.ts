@@ -128,6 +128,11 @@ export const jwsKeyBodySchema = z.strictObject({
   environment: z.enum(environments).optional(),
 });
 
+/** The connectivity proof takes no input: only which environment's, when several are open. */
+export const connectivityBodySchema = z.strictObject({
+  environment: z.enum(environments).optional(),
+});
+
 /** The whole set of callback URLs (PUT semantics), by central-ledger endpoint type. */
 export const endpointsBodySchema = z.strictObject({
   callbacks: z.partialRecord(z.enum(callbackTypes), z.string().min(1).max(2048)),

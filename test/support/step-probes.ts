@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -20,7 +21,7 @@ import type { RegistryDb } from '../../activities/registry/database';
 import type { testKeys } from './auth';
 import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
 import { ParticipantKeyDirectory } from '../../activities/registry/participant-keys';
-import type { LedgerConfig } from '../../worker/config';
+import type { LedgerConfig, OutboundConfig } from '../../worker/config';
 import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
 import { OpenSsl } from './openssl';
 import { startBody } from './requests';
@@ -39,6 +40,7 @@ export interface StepStackOptions {
   /** The workflows the worker runs; the step probes unless given (the product's: workflows/index). */
   workflowsPath?: string;
   ledger?: LedgerConfig;
+  outbound?: OutboundConfig;
 }
 
 /** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
@@ -46,7 +48,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const workflowsPath = options.workflowsPath ?? require.resolve('../fixtures/workflows/step-probes');
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
-  await stack.startWorker(options.ledger ? { ledger: options.ledger } : {});
+  await stack.startWorker({ ...(options.ledger ? { ledger: options.ledger } : {}), ...(options.outbound ? { outbound: options.outbound } : {}) });
   // After the worker: it made the hub CA and migrated the registry.
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
@@ -57,6 +59,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, stack.dataDir),
     jwsKeys: (environment) => new ParticipantKeyDirectory(db).liveJwsKeys(environment),
+    hubServerCertificatePem: async () => readFile(path.join(stack.dataDir, 'gateway', 'tls', 'gateway.cert.pem'), 'utf8').catch(() => null),
   });
   await app.ready();
   return {

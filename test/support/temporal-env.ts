@@ -12,7 +12,7 @@ import {
   Worker,
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import type { GatewayConfig, LedgerConfig, OauthConfig } from '../../worker/config';
+import type { GatewayConfig, LedgerConfig, OauthConfig, OutboundConfig } from '../../worker/config';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
 import { freePort } from './dev-server';
 
@@ -70,7 +70,7 @@ export interface TestStack {
   gateway: GatewayConfig;
   /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
   oauth: OauthConfig;
-  startWorker(options?: { ledger?: LedgerConfig }): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  startWorker(options?: { ledger?: LedgerConfig; outbound?: OutboundConfig }): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -107,7 +107,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     namespace,
     gateway,
     oauth,
-    async startWorker(options: { ledger?: LedgerConfig } = {}) {
+    async startWorker(options: { ledger?: LedgerConfig; outbound?: OutboundConfig } = {}) {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
         namespace,
@@ -119,6 +119,8 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           gateway,
           oauth,
           ledger: options.ledger ?? { url: { sandbox: null, production: null }, timeoutMs: 5000, defaultSettlementModel: false },
+          hubName: 'Test Hub',
+          outbound: options.outbound ?? { timeoutMs: 3000, connectTo: {} },
         }),
         workflowBundle: { code: bundle.code },
       });

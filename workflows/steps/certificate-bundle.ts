@@ -32,7 +32,7 @@ export function certificateBundleCheck(journey: Journey, role: CertificateRole, 
       accepted: !report.blocking,
       findings,
       report: report as unknown as Record<string, unknown>,
-      artifact: report.leaf && report.normalised ? { leaf: report.leaf, chainPem: report.normalised.chainPem } : {},
+      artifact: report.leaf && report.normalised ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem } : {},
     };
   };
 }

@@ -17,6 +17,7 @@ import { NetworkAccessService } from '../../../activities/network/access';
 import { NginxGateway } from '../../../activities/network/nginx-gateway';
 import { NetworkRegistry } from '../../../activities/registry/network-registry';
 import { openRegistry, RegistryDb, registryFile } from '../../../activities/registry/database';
+import { HubClientKeys, hubClientSubject } from '../../../activities/pki/hub-client-keys';
 import { SqliteIssuedCertificateRegistry } from '../../../activities/registry/issued-certificates';
 import { HubCaError, LocalHubCa } from '../../../activities/pki/local-hub-ca';
 import type { ParticipantIdentity } from '../../../activities/pki/policy';
@@ -172,7 +173,7 @@ describe('signing a participant CSR', () => {
       tls: { certFile: 'unused', keyFile: 'unused', caFile: 'unused' },
     });
     const network = new NetworkAccessService(new NetworkRegistry(db), gateway);
-    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60, keys: new ParticipantKeyDirectory(db), ledger: new ManualLedger() });
+    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60, keys: new ParticipantKeyDirectory(db), hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')), outbound: { timeoutMs: 1000, connectTo: {} }, ledger: new ManualLedger() });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);

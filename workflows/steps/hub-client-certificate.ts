@@ -1,0 +1,63 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { PkiActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import { awaitSubmission, notableFindings } from './submissions';
+
+const pki = proxyActivities<PkiActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['HUB_CLIENT_KEY_MISSING', 'HUB_CLIENT_KEY_REPLACED'] },
+});
+
+/** Where the participant takes what it needs to trust the hub's side of the connection. */
+const hubTrustLinks = { hubCaChain: '/pki/ca', hubServerCertificate: '/pki/hub-server-certificate' };
+
+/**
+ * The certificate the participant's CA issued for the hub's CSR: checked (issued by the
+ * participant's CA, certifies the CSR's key, clientAuth, valid) and installed for the hub's
+ * outbound calls. The artifact names the installed certificate (serial, fingerprint, issuer).
+ */
+export function hubClientCertificateHandler(journey: Journey, spkiSha256: string): SubmissionHandler {
+  return async (input, instance) => {
+    const payload = input.payload as { pem?: unknown };
+    const participantId = journey.status.participantId;
+    const report = await pki.checkHubClientCertificate({
+      participantId,
+      environment: instance.environment,
+      kind: journey.status.kind,
+      pem: typeof payload.pem === 'string' ? payload.pem : '',
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+    });
+    const findings: FindingSummary[] = notableFindings(report);
+    const { certificate, ...summary } = report;
+    if (report.blocking || certificate === null) return { accepted: false, findings, report: summary as unknown as Record<string, unknown> };
+    const installed = await pki.installHubClientCertificate({ participantId, environment: instance.environment, spkiSha256, certificate });
+    const artifact = { ...installed.certificate, spkiSha256, installedAt: installed.installedAt };
+    return { accepted: true, findings, report: { ...(summary as unknown as Record<string, unknown>), installed: artifact }, artifact };
+  };
+}
+
+/**
+ * TLS, hub → participant (seed 004 asks it of both sides): the hub makes its key pair and CSR
+ * (once; the private key stays with the hub, encrypted), hands the CSR out as the instance's
+ * `provided.csrPem`, and waits for the participant to return it signed by its CA with that CA's
+ * chain. The hub's own server certificate and CA chain are downloadable at the `provided` links.
+ * A cancellation retires the key.
+ */
+export async function awaitHubClientCertificate(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  const participantId = journey.status.participantId;
+  const prepared = await journey.task('hub-client-csr', environment, async () => {
+    const key = await pki.prepareHubClientCsr({ participantId, environment });
+    return { csrPem: key.csrPem, subject: key.subject, spkiSha256: key.spkiSha256, keyAlgorithm: key.keyAlgorithm };
+  });
+  // Making a key pair has no outside dependency: a failure here is a defect for ops, not the participant's to fix.
+  if (prepared.status !== 'done' || prepared.result === null) throw new Error(`hub-client-csr@${environment} failed: ${prepared.error?.message ?? 'no result'}`);
+  const csr = prepared.result as { csrPem: string; subject: string; spkiSha256: string; keyAlgorithm: string };
+  const instance = await awaitSubmission(journey, { name: 'hub-client-certificate', environment }, hubClientCertificateHandler(journey, csr.spkiSha256), {
+    provide: () => ({ ...csr, ...hubTrustLinks }),
+  });
+  if (instance.status === 'accepted') {
+    journey.onCancel(`hub client key towards ${participantId} in ${environment} retired`, () => pki.retireHubClientKey({ participantId, environment }));
+  }
+  return instance;
+}
