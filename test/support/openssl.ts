@@ -85,6 +85,17 @@ export class OpenSsl {
     return { cert: this.read(`${name}.pem`), key: readFileSync(keyFile, 'utf8'), certFile: this.file(`${name}.pem`), keyFile };
   }
 
+  /** Signs someone else's CSR (PEM) as `issuer`, the way a participant's CA signs the hub's CSR. */
+  signCsr(name: string, issuer: Issued, csrPem: string, ext: string[], days = 365): string {
+    const csrFile = this.write(`${name}.csr`, csrPem);
+    const extFile = this.write(`${name}.ext`, `[v3]\n${ext.join('\n')}\n`);
+    this.run([
+      'x509', '-req', '-in', csrFile, '-CA', issuer.certFile, '-CAkey', issuer.keyFile, '-set_serial', String(this.serial++),
+      '-days', String(days), '-sha256', '-extfile', extFile, '-extensions', 'v3', '-out', this.file(`${name}.pem`),
+    ]);
+    return this.read(`${name}.pem`);
+  }
+
   /**
    * A certificate with explicit validity dates (YYYYMMDDHHMMSSZ), through `openssl ca`, the one
    * openssl 3.0 command that takes start and end dates.
