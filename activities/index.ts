@@ -116,8 +116,8 @@ export type HubClientKeyView = Omit<HubClientKeyRecord, 'certificate'> & { certi
 function publicView(record: HubClientKeyRecord): HubClientKeyView {
   const { certificate, ...rest } = record;
   if (certificate === null) return { ...rest, certificate: null };
-  const { certificatePem: _chain, rootPem: _root, ...summary } = certificate;
-  return { ...rest, certificate: summary };
+  const { serialHex, sha256, subject, issuer, notBefore, notAfter } = certificate;
+  return { ...rest, certificate: { serialHex, sha256, subject, issuer, notBefore, notAfter } };
 }
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;

@@ -9,9 +9,8 @@
  * registered.
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { finding, Finding, CheckReport, summarise } from '../pki/findings';
 
 export type ConnectivityCause =
@@ -24,6 +23,10 @@ export type ConnectivityCause =
   | 'unknown-ca'
   | 'certificate-expired'
   | 'certificate-mismatch'
+  /** The server closed the connection after the handshake without answering (Node-style servers refusing the client certificate). */
+  | 'closed-after-handshake'
+  /** The server answered, but with its refusal of the client certificate (nginx: 400 "The SSL certificate error"). */
+  | 'client-certificate-refused'
   | 'error';
 
 export interface ProbeResult {
@@ -107,6 +110,18 @@ export function classify(err: unknown): { cause: ConnectivityCause; alert: strin
 
 const hexFingerprint = (colonHex: string) => colonHex.replace(/:/g, '').toLowerCase();
 
+/**
+ * In TLS 1.3 the server judges the client certificate after the client's handshake is done, and a
+ * refusal (alert, then close) races the request the client sends next — the alert is often lost to
+ * a reset. A server that accepts sends its session tickets at that point: the probe waits for the
+ * first ticket (or the alert) before it sends the request, at most this long (servers without
+ * tickets).
+ */
+const ticketWaitMs = 1000;
+
+const closedAfterHandshake =
+  "the server closed the connection right after the TLS handshake without answering: it most likely refused the hub's client certificate (check that it trusts the CA that signed the hub's certificate)";
+
 /** One origin: TLS (mutual for https) and one GET, within `timeoutMs`. Never throws. */
 export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResult> {
   const started = process.hrtime.bigint();
@@ -117,6 +132,8 @@ export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResul
   const elapsedMs = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
   let presented: ProbeResult['presented'] = null;
   let protocol: string | null = null;
+  let socket: Socket | null = null;
+  let req: ClientRequest | null = null;
 
   return new Promise<ProbeResult>((resolve) => {
     let settled = false;
@@ -124,58 +141,109 @@ export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResul
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req.destroy();
+      req?.destroy();
+      socket?.destroy();
       resolve({ ...base, ...result, presented, protocol, elapsedMs: elapsedMs() });
     };
-    const fail = (err: unknown) => settle({ ok: false, httpStatus: null, ...classify(err) });
-    const common = {
+    let handshakeDone = false;
+    const fail = (err: unknown) => {
+      const classified = classify(err);
+      if (handshakeDone && (classified.cause === 'reset' || classified.cause === 'error')) {
+        return settle({ ok: false, httpStatus: null, ...classified, cause: 'closed-after-handshake', message: closedAfterHandshake });
+      }
+      settle({ ok: false, httpStatus: null, ...classified });
+    };
+    const timer = setTimeout(() => fail(new ProbeAbort('timeout', `no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+
+    /** The HTTP request over the established connection. */
+    const ask = (connection: Socket) => {
+      req = httpRequest({
+        createConnection: () => connection,
+        method: 'GET',
+        path: '/',
+        headers: { host: origin.host, 'user-agent': 'onboarding-hub connectivity proof', accept: '*/*', connection: 'close' },
+      });
+      req.on('response', (res: IncomingMessage) => {
+        if (res.statusCode === 400 && origin.protocol === 'https:') {
+          // nginx answers a refused client certificate with 400 and a page naming it.
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            if (body.length < 4096) body += chunk;
+          });
+          res.on('end', () => {
+            const refusal = /No required SSL certificate was sent|The SSL certificate error/i.exec(body);
+            if (refusal) return settle({ ok: false, cause: 'client-certificate-refused', alert: null, errorCode: null, httpStatus: 400, message: `the server refused the hub's client certificate: "${refusal[0]}" (check that it trusts the CA that signed the hub's certificate)` });
+            answered(res);
+          });
+          return;
+        }
+        answered(res);
+      });
+      const answered = (res: IncomingMessage) => {
+        res.resume();
+        settle({
+          ok: true,
+          cause: null,
+          alert: null,
+          errorCode: null,
+          httpStatus: res.statusCode ?? null,
+          message: origin.protocol === 'https:' ? `mutual TLS established and HTTP ${res.statusCode} answered` : `HTTP ${res.statusCode} answered over plain http (no TLS to prove)`,
+        });
+      };
+      req.on('error', fail);
+      req.end();
+    };
+
+    if (origin.protocol !== 'https:') {
+      socket = netConnect({ host: target.host, port: target.port }, () => ask(socket as Socket));
+      socket.on('error', fail);
+      return;
+    }
+    const tlsSocket = tlsConnect({
       host: target.host,
       port: target.port,
-      method: 'GET',
-      path: '/',
-      agent: false as const,
-      headers: { host: origin.host, 'user-agent': 'onboarding-hub connectivity proof', accept: '*/*' },
-    };
-    const req: ClientRequest =
-      origin.protocol === 'https:'
-        ? httpsRequest({
-            ...common,
-            key: opts.identity.keyPem,
-            cert: opts.identity.certificatePem,
-            ...(opts.trust.caPem ? { ca: opts.trust.caPem } : {}),
-            rejectUnauthorized: true,
-            // SNI carries names only (RFC 6066); the identity check is always against the origin's host.
-            ...(isIP(host) ? {} : { servername: host }),
-            checkServerIdentity: (_connected: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
-          })
-        : httpRequest(common);
-    const timer = setTimeout(() => fail(new ProbeAbort('timeout', `no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    req.on('socket', (socket) => {
-      socket.once('secureConnect', () => {
-        const tlsSocket = socket as TLSSocket;
-        const peer = tlsSocket.getPeerCertificate();
-        protocol = tlsSocket.getProtocol();
-        if (peer && peer.fingerprint256) {
-          presented = { sha256: hexFingerprint(peer.fingerprint256), subject: formatName(peer.subject), issuer: formatName(peer.issuer) };
-          if (presented.sha256 !== opts.trust.leafSha256.toLowerCase()) {
-            fail(new ProbeAbort('certificate-mismatch', `the server presented ${presented.subject} (sha256 ${presented.sha256}), not the certificate you registered (sha256 ${opts.trust.leafSha256})`));
-          }
+      key: opts.identity.keyPem,
+      cert: opts.identity.certificatePem,
+      ...(opts.trust.caPem ? { ca: opts.trust.caPem } : {}),
+      rejectUnauthorized: true,
+      // SNI carries names only (RFC 6066); the identity check is always against the origin's host.
+      ...(isIP(host) ? {} : { servername: host }),
+      checkServerIdentity: (_connected: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+    });
+    socket = tlsSocket;
+    tlsSocket.on('error', fail);
+    // Read from the start: a session ticket or an alert is only seen when the socket reads.
+    tlsSocket.resume();
+    let ticket = false;
+    tlsSocket.once('session', () => {
+      ticket = true;
+    });
+    tlsSocket.once('close', () => {
+      if (handshakeDone) fail(new ProbeAbort('closed-after-handshake', closedAfterHandshake));
+    });
+    tlsSocket.once('secureConnect', () => {
+      handshakeDone = true;
+      const peer = tlsSocket.getPeerCertificate();
+      protocol = tlsSocket.getProtocol();
+      if (peer && peer.fingerprint256) {
+        presented = { sha256: hexFingerprint(peer.fingerprint256), subject: formatName(peer.subject), issuer: formatName(peer.issuer) };
+        if (presented.sha256 !== opts.trust.leafSha256.toLowerCase()) {
+          fail(new ProbeAbort('certificate-mismatch', `the server presented ${presented.subject} (sha256 ${presented.sha256}), not the certificate you registered (sha256 ${opts.trust.leafSha256})`));
+          return;
         }
+      }
+      if (protocol !== 'TLSv1.3' || ticket) return ask(tlsSocket);
+      const wait = setTimeout(() => ask(tlsSocket), ticketWaitMs);
+      tlsSocket.once('session', () => {
+        clearTimeout(wait);
+        // Not from inside the TLS layer's own callback: a write there stalls the connection.
+        setImmediate(() => {
+          if (!settled) ask(tlsSocket);
+        });
       });
+      tlsSocket.once('close', () => clearTimeout(wait));
     });
-    req.on('response', (res: IncomingMessage) => {
-      res.resume();
-      settle({
-        ok: true,
-        cause: null,
-        alert: null,
-        errorCode: null,
-        httpStatus: res.statusCode ?? null,
-        message: origin.protocol === 'https:' ? `mutual TLS established and HTTP ${res.statusCode} answered` : `HTTP ${res.statusCode} answered over plain http (no TLS to prove)`,
-      });
-    });
-    req.on('error', fail);
-    req.end();
   });
 }
 
