@@ -9,6 +9,9 @@
  */
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -25,7 +28,7 @@ import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { startAuthServer, tokenRequest } from '../support/oauth';
-import { caExt, Issued, OpenSsl, serverExt } from '../support/openssl';
+import { caExt, clientExt, Issued, OpenSsl, serverExt } from '../support/openssl';
 import { startStepStack, StepStack, stopProcess } from '../support/step-probes';
 import type { TestStack } from '../support/temporal-env';
 
@@ -59,6 +62,10 @@ let nginx: ChildProcess;
 let authServer: ChildProcess;
 const ssl = new OpenSsl();
 let dfspRoot: Issued;
+/** The DFSP's server certificate per environment (issued by its CA, naming its callback host). */
+const serverCerts = {} as Record<'sandbox' | 'production', Issued>;
+/** The DFSP's callback servers: real mTLS servers on loopback, reached through OUTBOUND_CONNECT_TO. */
+const dfspServers = {} as Record<'sandbox' | 'production', { server: HttpsServer; port: number; clients: string[] }>;
 
 const asParticipant = () => keys.as(`ops@${participantId}`, `participant:${participantId}`);
 const submit = (name: string, payload: Record<string, unknown>) =>
@@ -91,17 +98,44 @@ const callbacks = (environment: 'sandbox' | 'production') => {
   };
 };
 
+/**
+ * A DFSP callback server: TLS with its server certificate, client certificates required. It starts
+ * trusting only `clientCa`; records the serial of each client certificate it accepted.
+ */
+async function startDfspServer(environment: 'sandbox' | 'production', clientCa: string) {
+  const cert = serverCerts[environment];
+  const clients: string[] = [];
+  const server = createHttpsServer({ key: cert.key, cert: cert.cert + dfspRoot.cert, ca: clientCa, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    clients.push((req.socket as TLSSocket).getPeerCertificate().serialNumber.toLowerCase());
+    res.writeHead(404).end();
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  dfspServers[environment] = { server, port, clients };
+}
+
 beforeAll(async () => {
+  dfspRoot = ssl.selfSigned('alpha-root', 'rsa:2048', `/C=SN/O=${legalName}/CN=Alpha Root CA`, caExt);
+  for (const environment of ['sandbox', 'production'] as const) {
+    const san = environment === 'sandbox' ? `DNS:${callbackHost.sandbox}` : `IP:${callbackHost.production}`;
+    serverCerts[environment] = ssl.signed(`server-${environment}`, dfspRoot, { subject: `/C=SN/O=${legalName}/CN=${participantId}`, ext: serverExt(san) });
+  }
+  // At first the DFSP's servers trust only a CA of their own making, not the one that will sign the hub's certificate.
+  const wrongCa = ssl.selfSigned('alpha-old-root', 'rsa:2048', `/C=SN/O=${legalName}/CN=Alpha Old Root`, caExt).cert;
+  await startDfspServer('sandbox', wrongCa);
+  await startDfspServer('production', dfspRoot.cert);
+  const connectTo = {
+    [`${callbackHost.sandbox}:443`]: { host: '127.0.0.1', port: dfspServers.sandbox.port },
+    [`${callbackHost.production}:443`]: { host: '127.0.0.1', port: dfspServers.production.port },
+  };
   ledger = await startLedgerStack({ dataDir: mkdtempSync(path.join(tmpdir(), 'ledger-')) });
   const ledgerConfig = { url: { sandbox: ledger.url, production: ledger.url }, timeoutMs: 10_000, defaultSettlementModel: true };
-  rig = await startStepStack('dfsp', keys, { workflowsPath: require.resolve('../../workflows'), ledger: ledgerConfig });
+  rig = await startStepStack('dfsp', keys, { workflowsPath: require.resolve('../../workflows'), ledger: ledgerConfig, outbound: { timeoutMs: 5000, connectTo } });
   ({ stack, app, db, ca } = rig);
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
   await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
   nginx = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
   authServer = await startAuthServer(stack.dataDir, stack.oauth);
-  dfspRoot = ssl.selfSigned('alpha-root', 'rsa:2048', `/C=SN/O=${legalName}/CN=Alpha Root CA`, caExt);
 });
 
 afterAll(async () => {
@@ -109,6 +143,7 @@ afterAll(async () => {
   await stopProcess(authServer, 'SIGTERM');
   await rig?.close();
   await ledger?.stop();
+  await Promise.all(Object.values(dfspServers).map(({ server }) => new Promise((resolve) => server.close(resolve))));
 });
 
 /** Everything the DFSP sends in one environment; returns what the client certificate and OAuth client are. */
@@ -128,10 +163,28 @@ async function submitEverything(environment: 'sandbox' | 'production') {
   expect(ssl.verify(rootFile, untrusted, ssl.write(`client-${environment}.pem`, certificate.certificatePem))).toMatchObject({ ok: true });
 
   // The DFSP's server certificate, issued by its own CA, naming its callback host.
-  const san = environment === 'sandbox' ? `DNS:${callbackHost.sandbox}` : `IP:${callbackHost.production}`;
-  const server = ssl.signed(`server-${environment}`, dfspRoot, { subject: `/C=SN/O=${legalName}/CN=${participantId}`, ext: serverExt(san) });
+  const server = serverCerts[environment];
   const serverAccepted = await submit('server-certificate', { environment, pem: server.cert + dfspRoot.cert });
   expect({ status: serverAccepted.statusCode, fails: serverAccepted.statusCode === 200 ? [] : serverAccepted.json().context.report.findings.filter((f: { result: string }) => f.result !== 'pass' && f.result !== 'not-applicable') }).toEqual({ status: 200, fails: [] });
+
+  // TLS, hub → DFSP: the hub's CSR comes back signed by the DFSP's CA. A certificate for another
+  // key is refused with the finding that says so; the one for the hub's CSR is installed.
+  const hubCsr = ((await status()).instances.find((i) => i.id === `hub-client-certificate@${environment}#1`) as SubmissionInstance).provided as { csrPem: string; spkiSha256: string; hubServerCertificate: string };
+  expect(hubCsr.csrPem).toMatch(/BEGIN CERTIFICATE REQUEST/);
+  const stray = ssl.signed(`stray-${environment}`, dfspRoot, { subject: '/CN=not the hub', ext: clientExt });
+  const wrongKey = await submit('hub-client-certificate', { environment, pem: stray.cert + dfspRoot.cert });
+  expect(wrongKey.statusCode).toBe(422);
+  expect(wrongKey.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toEqual(['CSR_CERT_SAME_PUBLIC_KEY']);
+  const hubClientCert = ssl.signCsr(`hub-client-${environment}`, dfspRoot, hubCsr.csrPem, clientExt);
+  const installed = await submit('hub-client-certificate', { environment, pem: hubClientCert + dfspRoot.cert });
+  expect(installed.statusCode).toBe(200);
+  const hubClientArtifact = installed.json().submission.artifact as { serialHex: string; spkiSha256: string };
+  expect(hubClientArtifact.spkiSha256).toBe(hubCsr.spkiSha256);
+  // The hub's own server certificate, downloadable, verifies against the hub CA.
+  const hubServer = await app.inject({ method: 'GET', url: hubCsr.hubServerCertificate, headers: asParticipant() });
+  expect(hubServer.statusCode).toBe(200);
+  const hubServerFile = ssl.write(`hub-server-${environment}.pem`, hubServer.body);
+  expect(ssl.verify(ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der)), hubServerFile, hubServerFile)).toMatchObject({ ok: true });
 
   // JWS: a signature over anything but the challenge is refused; over the challenge it is accepted.
   const jwsKeyFile = ssl.key(`jws-${environment}.key`, 'rsa:2048');
@@ -160,6 +213,7 @@ async function submitEverything(environment: 'sandbox' | 'production') {
   const oauth = await submit('oauth-client', { environment });
   expect(oauth.statusCode).toBe(200);
   return {
+    hubClientSerial: hubClientArtifact.serialHex.toLowerCase(),
     clientCert: certificate.certificatePem,
     clientKey: readFileSync(clientKeyFile, 'utf8'),
     jwsPrivatePem,
@@ -167,6 +221,16 @@ async function submitEverything(environment: 'sandbox' | 'production') {
     clientId: oauth.json().submission.artifact.clientId as string,
     secret: oauth.json().secret.value as string,
   };
+}
+
+/** The DFSP asks for the connectivity proof; the hub reaches its callback server with the hub client certificate. */
+async function proveConnectivity(environment: 'sandbox' | 'production', hubClientSerial: string) {
+  await awaiting(`connectivity@${environment}#1`);
+  const proof = await submit('connectivity', { environment });
+  expect({ status: proof.statusCode, body: proof.statusCode === 200 ? null : proof.json().context?.report?.findings }).toMatchObject({ status: 200 });
+  expect(proof.json().submission.artifact.targets).toEqual([expect.objectContaining({ origin: `https://${callbackHost[environment]}`, httpStatus: 404, protocol: 'TLSv1.3' })]);
+  // The DFSP's server saw exactly the certificate its CA issued for the hub.
+  expect(dfspServers[environment].clients.at(-1)).toBe(hubClientSerial);
 }
 
 describe('DFSP onboarding end to end (seed 004)', () => {
@@ -192,6 +256,15 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     await awaiting('client-csr@sandbox#1');
 
     const sandbox = await submitEverything('sandbox');
+
+    // Connectivity: the DFSP's server does not trust its own CA yet, so it hangs up on the hub; the
+    // refusal names the cause. Fixed (it now trusts the CA that signed the hub's certificate), the proof passes.
+    await awaiting('connectivity@sandbox#1');
+    const refusedProof = await submit('connectivity', { environment: 'sandbox' });
+    expect(refusedProof.statusCode).toBe(422);
+    expect(refusedProof.json().context.report.targets).toEqual([expect.objectContaining({ ok: false, cause: 'closed-after-handshake' })]);
+    dfspServers.sandbox.server.setSecureContext({ key: serverCerts.sandbox.key, cert: serverCerts.sandbox.cert + dfspRoot.cert, ca: dfspRoot.cert });
+    await proveConnectivity('sandbox', sandbox.hubClientSerial);
 
     // The gateway: mTLS with the hub-signed certificate, from the allowlisted address only.
     const port = Number(stack.gateway.listen.sandbox.split(':')[1]);
@@ -223,7 +296,10 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     // The hub ledger task ran against central-ledger; ops sign UAT off.
     await awaiting('uat-signoff@sandbox#1');
     const afterSandbox = await status();
-    expect(afterSandbox.tasks).toEqual([expect.objectContaining({ id: 'hub-ledger@sandbox', status: 'done', result: expect.objectContaining({ mode: 'applied' }) })]);
+    expect(afterSandbox.tasks).toEqual([
+      expect.objectContaining({ id: 'hub-client-csr@sandbox', status: 'done' }),
+      expect.objectContaining({ id: 'hub-ledger@sandbox', status: 'done', result: expect.objectContaining({ mode: 'applied' }) }),
+    ]);
     const participant = (await ledgerGet(`/participants/${participantId}`)) as { name: string; accounts: { currency: string; ledgerAccountType: string }[] };
     expect(participant.accounts.map((a) => `${a.currency}/${a.ledgerAccountType}`).sort()).toEqual(['XOF/POSITION', 'XOF/SETTLEMENT']);
     const ledgerEndpoints = (await ledgerGet(`/participants/${participantId}/endpoints`)) as { type: string; value: string }[];
@@ -245,10 +321,11 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     const production = await submitEverything('production');
     expect((await submit('ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] })).statusCode).toBe(200);
     expect(production.clientId).not.toBe(sandbox.clientId);
+    await proveConnectivity('production', production.hubClientSerial);
 
     await awaiting('go-live@production#1');
     // The ledger set-up repeated against the same central-ledger converged (already registered, already set).
-    expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-ledger@sandbox:done', 'hub-ledger@production:done']);
+    expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-client-csr@sandbox:done', 'hub-ledger@sandbox:done', 'hub-client-csr@production:done', 'hub-ledger@production:done']);
     expect((await decide('go-live', 'ops-lead@hub', 'production')).statusCode).toBe(200);
     await eventually(async () => ((await status()).state === 'completed' ? true : undefined));
     const final = await status();
@@ -264,7 +341,7 @@ describe('DFSP onboarding end to end (seed 004)', () => {
         'workflow', 'show', '--workflow-id', onboardingWorkflowId(participantId), '--output', 'json',
         '--address', String(process.env.TEMPORAL_TEST_ADDRESS), '--namespace', String(process.env.TEMPORAL_TEST_NAMESPACE),
       ], { encoding: 'utf8' });
-      writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', 'dfsp-completed.json'), json.endsWith('\n') ? json : `${json}\n`);
+      writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', 'dfsp-completed-mtls.json'), json.endsWith('\n') ? json : `${json}\n`);
     }
   });
 });
