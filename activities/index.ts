@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { DomainError } from './domain-error';
 import type { DeliveryReceipt, Notifier, WaitOpenedNotification } from './notify/notifier';
 import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credentials/credential-issuer';
@@ -118,6 +118,21 @@ function publicView(record: HubClientKeyRecord): HubClientKeyView {
   if (certificate === null) return { ...rest, certificate: null };
   const { serialHex, sha256, subject, issuer, notBefore, notAfter } = certificate;
   return { ...rest, certificate: { serialHex, sha256, subject, issuer, notBefore, notAfter } };
+}
+
+/**
+ * Heartbeats every few seconds while `work` runs, so a worker that dies mid-activity is noticed
+ * after the heartbeat timeout (seconds) rather than the start-to-close timeout (minutes).
+ */
+async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 3000);
+  context.heartbeat();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 type ActivityFunction = (...args: never[]) => Promise<unknown>;
@@ -258,12 +273,14 @@ function networkActivities(deps: ActivityDeps) {
       // Trust what the participant registered: its root and intermediates (not the leaf), or the system's roots when it sent no root.
       const intermediates = scanPem(input.server.chainPem).blocks.slice(1).map((b) => toPem('CERTIFICATE', b.der));
       const caPem = input.server.rootPem ? [input.server.rootPem, ...intermediates].join('') : null;
-      const report = await checkConnectivity(input.urls, {
-        identity,
-        trust: { caPem, leafSha256: input.server.leafSha256 },
-        timeoutMs: deps.outbound.timeoutMs,
-        connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
-      });
+      const report = await whileHeartbeating(() =>
+        checkConnectivity(input.urls, {
+          identity,
+          trust: { caPem, leafSha256: input.server.leafSha256 },
+          timeoutMs: deps.outbound.timeoutMs,
+          connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
+        }),
+      );
       log.info('connectivity proved', {
         participantId: input.participantId,
         environment: input.environment,
@@ -350,7 +367,7 @@ function ledgerActivities(deps: ActivityDeps) {
   return throughEdge({
     /** Sets the DFSP up in the environment's hub ledger (or returns the settings for ops when it is manual). Idempotent. */
     async setUpHubLedger(request: LedgerSetupRequest): Promise<LedgerSetupResult> {
-      const result = await deps.ledger.setUp(request);
+      const result = await whileHeartbeating(() => deps.ledger.setUp(request));
       log.info('hub ledger set up', { fspId: request.fspId, environment: request.environment, mode: result.mode });
       return result;
     },

@@ -5,7 +5,8 @@ import type { Environment, FindingSummary, SubmissionInstance } from '../message
 import { awaitSubmission, notableFindings } from './submissions';
 
 const pki = proxyActivities<PkiActivities>({
-  startToCloseTimeout: '30 seconds',
+  // Checking and signing are local and take milliseconds: a worker that died is noticed in 10 s.
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['CSR_REJECTED'] },
 });
 

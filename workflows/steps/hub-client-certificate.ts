@@ -5,7 +5,8 @@ import type { Environment, FindingSummary, SubmissionInstance } from '../message
 import { awaitSubmission, notableFindings } from './submissions';
 
 const pki = proxyActivities<PkiActivities>({
-  startToCloseTimeout: '30 seconds',
+  // Key generation, checks and installation are local and take milliseconds: a dead worker is noticed in 10 s.
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['HUB_CLIENT_KEY_MISSING', 'HUB_CLIENT_KEY_REPLACED'] },
 });
 

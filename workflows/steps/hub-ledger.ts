@@ -7,6 +7,8 @@ import { awaitGate } from './gates';
 /** Limit calls hang while central-ledger's Kafka is down: each try is bounded, retries back off to a minute. */
 const ledger = proxyActivities<LedgerActivities>({
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats while it runs: a worker that died is noticed in seconds, and the idempotent set-up retried.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: ['LEDGER_REFUSED'] },
 });
 
