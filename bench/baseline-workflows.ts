@@ -1,10 +1,8 @@
 // The bench's worker bundle: the product's workflows and the baseline the CSR bench compares with.
-import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { noopUpdate, stopBaseline } from './baseline-messages';
 
 export * from '../workflows';
-
-export const noopUpdate = defineUpdate<number, [number]>('benchNoop');
-export const stopBaseline = defineSignal('benchStop');
 
 const { benchNoop } = proxyActivities<{ benchNoop(n: number): Promise<number> }>({ startToCloseTimeout: '30 seconds' });
 

@@ -20,8 +20,8 @@ import { testKeys } from '../test/support/auth';
 import { startTestServer } from '../test/support/dev-server';
 import { createTestStack } from '../test/support/temporal-env';
 import { createDefaultActivities } from '../worker/onboarding-worker';
-import type { OnboardingStatus } from '../workflows/messages';
-import { noopUpdate, stopBaseline } from './baseline-workflows';
+import { onboardingWorkflowId, submit, type OnboardingStatus } from '../workflows/messages';
+import { noopUpdate, stopBaseline } from './baseline-messages';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const clients = arg('clients', 20);
   const rounds = arg('rounds', 5);
   const total = clients * rounds;
+  // One onboarding per CSR and path: the API path takes the first `total`, the direct path the rest.
+  const onboardings = 2 * total;
   const server = await startTestServer();
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   process.env.TEMPORAL_TEST_NAMESPACE = server.namespace;
@@ -83,12 +85,12 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const id = (i: number) => `bench-dfsp-${i}`;
   try {
-    process.stderr.write(`making ${total} CSRs and ${total} DFSP onboardings (not timed)…\n`);
-    const csrs = makeCsrs(total, mkdtempSync(path.join(tmpdir(), 'bench-csr-')), id);
+    process.stderr.write(`making ${onboardings} CSRs and ${onboardings} DFSP onboardings (not timed)…\n`);
+    const csrs = makeCsrs(onboardings, mkdtempSync(path.join(tmpdir(), 'bench-csr-')), id);
     const operator = { ...keys.as('bench@hub', 'operator'), 'content-type': 'application/json' };
-    for (let i = 0; i < total; i += clients) {
+    for (let i = 0; i < onboardings; i += clients) {
       await Promise.all(
-        Array.from({ length: Math.min(clients, total - i) }, async (_, j) => {
+        Array.from({ length: Math.min(clients, onboardings - i) }, async (_, j) => {
           const participantId = id(i + j);
           const res = await fetch(`${url}/onboardings`, {
             method: 'POST',
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
       );
     }
     // Every onboarding waits for its CSR before anything is timed.
-    for (let i = 0; i < total; i++) {
+    for (let i = 0; i < onboardings; i++) {
       const headers = keys.as(`ops@${id(i)}`, `participant:${id(i)}`);
       for (;;) {
         const body = (await (await fetch(`${url}/onboardings/${id(i)}`, { headers })).json()) as { onboarding: OnboardingStatus };
@@ -118,7 +120,9 @@ async function main(): Promise<void> {
     await warmup();
 
     const csrSamples: number[] = [];
+    const directSamples: number[] = [];
     const baselineSamples: number[] = [];
+
     // Interleaved, so both paths see the same machine: a CSR round, then a baseline round.
     for (let r = 0; r < rounds; r++) {
       await Promise.all(
@@ -130,6 +134,17 @@ async function main(): Promise<void> {
           const body = (await res.json()) as { submission?: { artifact?: { certificatePem?: string } }; report?: { findings?: unknown[] } };
           csrSamples.push(performance.now() - t0);
           if (res.status !== 200 || !body.submission?.artifact?.certificatePem || !Array.isArray(body.report?.findings)) throw new Error(`csr ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+        }),
+      );
+      await Promise.all(
+        Array.from({ length: clients }, async (_, c) => {
+          const i = total + r * clients + c;
+          const t0 = performance.now();
+          const outcome = await stack.client.workflow
+            .getHandle(onboardingWorkflowId(id(i)))
+            .executeUpdate(submit, { args: [{ name: 'client-csr', environment: 'sandbox', submittedBy: `ops@${id(i)}`, payload: { csrPem: csrs[i] as string } }] });
+          directSamples.push(performance.now() - t0);
+          if (outcome.instance.status !== 'accepted') throw new Error(`direct csr ${outcome.instance.status}`);
         }),
       );
       await Promise.all(
@@ -147,6 +162,7 @@ async function main(): Promise<void> {
       `${clients} concurrent submitters x ${rounds} rounds, ${total} CSRs (RSA-2048) through the API; latencies in ms`,
       `${'path'.padEnd(44)} ${'p50'.padStart(8)} ${'p99'.padStart(8)}`,
       `${'CSR via API: findings + signed certificate'.padEnd(44)} ${fmt(percentile(csrSamples, 50))} ${fmt(percentile(csrSamples, 99))}   target p50 <= 100, p99 <= 300`,
+      `${'CSR via the Temporal client (no API)'.padEnd(44)} ${fmt(percentile(directSamples, 50))} ${fmt(percentile(directSamples, 99))}`,
       `${'bare Update + no-op activity (client)'.padEnd(44)} ${fmt(percentile(baselineSamples, 50))} ${fmt(percentile(baselineSamples, 99))}`,
       `CSR / baseline at p50: ${(percentile(csrSamples, 50) / percentile(baselineSamples, 50)).toFixed(2)} (target <= 1.50); at p99: ${(percentile(csrSamples, 99) / percentile(baselineSamples, 99)).toFixed(2)}`,
     ];

@@ -1,14 +1,22 @@
-import { proxyActivities } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { patched, proxyActivities, proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { awaitSubmission, notableFindings } from './submissions';
 
-const pki = proxyActivities<PkiActivities>({
+const pkiOptions: { startToCloseTimeout: Duration; retry: RetryPolicy } = {
   // Checking and signing are local and take milliseconds: a worker that died is noticed in 10 s.
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['CSR_REJECTED'] },
-});
+};
+const pki = proxyActivities<PkiActivities>(pkiOptions);
+/**
+ * The same two activities as local activities: the participant waits on the HTTP request, the
+ * work is a few milliseconds of CPU in the worker, and signing is idempotent per issuance key — so
+ * they run in the workflow task, without two round trips through the server.
+ */
+const pkiLocal = proxyLocalActivities<PkiActivities>(pkiOptions);
 
 /**
  * TLS, participant → hub: the participant's client CSR is checked with the hub's rules (key, subject,
@@ -28,10 +36,12 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
       environment: instance.environment,
       role: 'tls-client' as const,
     };
-    const report = await pki.checkParticipantCsr(request);
+    // Onboardings whose CSR was handled before this change replay with scheduled activities.
+    const run = patched('client-csr-local-activities') ? pkiLocal : pki;
+    const report = await run.checkParticipantCsr(request);
     const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
-    const issued = await pki.signParticipantCsr(request);
+    const issued = await run.signParticipantCsr(request);
     const artifact = {
       serialHex: issued.serialHex,
       sha256: issued.sha256,
