@@ -30,6 +30,7 @@ import {
   AwaitedInput,
   decideGate,
   decisions,
+  evidenceRequiredFor,
   Decision,
   Environment,
   environments,
@@ -69,6 +70,7 @@ const waitSeconds = metricMeter.createHistogram('onboarding_wait', 'float', 'sec
 const defaultMaxHistoryEvents = 8_000;
 const maxNameLength = 200;
 const maxCommentLength = 2000;
+const maxEvidenceLinks = 10;
 
 export interface TransitionChange {
   step?: StepName;
@@ -479,7 +481,14 @@ export class Journey {
     const at = nowIso();
     instance.status = input.decision;
     instance.closedAt = at;
-    instance.decision = { decision: input.decision, decidedBy: input.decidedBy, comment: input.comment ?? null, at, requestHash: input.requestHash ?? null };
+    instance.decision = {
+      decision: input.decision,
+      decidedBy: input.decidedBy,
+      comment: input.comment ?? null,
+      evidence: (input.evidence ?? []).map(({ label, url }) => ({ label, url })),
+      at,
+      requestHash: input.requestHash ?? null,
+    };
     this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}` });
     log.info('gate decided', { instanceId: instance.id, decision: input.decision, requestId: input.requestId ?? null });
     return { ...instance };
@@ -592,6 +601,16 @@ function decisionProblem(input: GateDecisionInput): { field: string; message: st
   }
   if (input.decision === 'rejected' && (input.comment ?? '').trim() === '') {
     return { field: 'comment', message: 'a rejection needs a comment giving the reason' };
+  }
+  const evidence = input.evidence ?? [];
+  if (!Array.isArray(evidence) || evidence.length > maxEvidenceLinks) return { field: 'evidence', message: `evidence must be a list of at most ${maxEvidenceLinks} links` };
+  for (const link of evidence as unknown[]) {
+    const { label, url } = (link ?? {}) as { label?: unknown; url?: unknown };
+    if (typeof label !== 'string' || label.trim() === '' || codePoints(label) > maxNameLength) return { field: 'evidence', message: `each evidence link needs a label of 1-${maxNameLength} characters` };
+    if (typeof url !== 'string' || !/^https:\/\/[^\s/]+\/?\S*$/.test(url) || url.length > 2048) return { field: 'evidence', message: `evidence url "${String(url).slice(0, 80)}" must be an https URL` };
+  }
+  if (input.decision === 'approved' && evidenceRequiredFor.includes(input.gate) && evidence.length === 0) {
+    return { field: 'evidence', message: `approving ${input.gate} needs at least one evidence link (e.g. the test report)` };
   }
   return null;
 }

@@ -210,10 +210,22 @@ export interface WorkflowByKind {
 }
 export const workflowTypeByKind = { dfsp: 'dfspOnboarding', tpp: 'tppOnboarding' } as const satisfies Record<SupportedKind, string>;
 
+/** A link to what a decision rests on (a UAT test report, a signed contract in the document store). */
+export interface EvidenceLink {
+  label: string;
+  /** https only. */
+  url: string;
+}
+
+/** Gates whose approval must carry at least one evidence link (seed 004: UAT is signed off on a test report). */
+export const evidenceRequiredFor: readonly GateName[] = ['uat-signoff'];
+
 export interface GateDecisionRecord {
   decision: Decision;
   decidedBy: string;
   comment: string | null;
+  /** Absent on decisions recorded before evidence existed. */
+  evidence?: EvidenceLink[];
   at: string;
   /** The API's fingerprint of the request that made it: a reused Idempotency-Key with another body is told apart. */
   requestHash: string | null;
@@ -324,6 +336,7 @@ export interface GateDecisionInput {
   decision: Decision;
   decidedBy: string;
   comment?: string;
+  evidence?: EvidenceLink[];
   /** ISO time after which the caller has given up: a later delivery is refused (REQUEST_EXPIRED). */
   notAfter?: string;
   /** The API's fingerprint of the request, recorded and returned with the outcome. */

@@ -93,6 +93,11 @@ export const gateDecisionBodySchema = z.strictObject({
   environment: z.enum(environments).optional(),
   decision: z.enum(decisions),
   comment: text({ min: 0, max: 2000, multiline: true }).optional(),
+  /** Links to what the decision rests on (a UAT test report); approving `uat-signoff` needs one. */
+  evidence: z
+    .array(z.strictObject({ label: text({ min: 1, max: 200 }), url: z.url({ protocol: /^https$/ }).max(2048) }))
+    .max(10)
+    .optional(),
 });
 export type GateDecisionBody = z.infer<typeof gateDecisionBodySchema>;
 

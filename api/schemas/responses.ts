@@ -43,7 +43,7 @@ export const gateInstanceSchema: z.ZodType<GateInstance> = z.object({
   name: z.enum(gateNames),
   status: z.enum(['open', ...decisions, 'expired', 'withdrawn']),
   decision: z
-    .object({ decision: z.enum(decisions), decidedBy: z.string(), comment: z.string().nullable(), at: isoTime, requestHash: z.string().nullable() })
+    .object({ decision: z.enum(decisions), decidedBy: z.string(), comment: z.string().nullable(), evidence: z.array(z.object({ label: z.string(), url: z.string() })).optional(), at: isoTime, requestHash: z.string().nullable() })
     .nullable(),
 });
 

@@ -70,8 +70,8 @@ const dfspServers = {} as Record<'sandbox' | 'production', { server: HttpsServer
 const asParticipant = () => keys.as(`ops@${participantId}`, `participant:${participantId}`);
 const submit = (name: string, payload: Record<string, unknown>) =>
   app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, headers: asParticipant(), payload });
-const decide = (gate: string, decidedBy: string, environment: string) =>
-  app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: keys.staff(decidedBy), payload: { gate, environment, decision: 'approved', comment: 'ok' } });
+const decide = (gate: string, decidedBy: string, environment: string, extra: Record<string, unknown> = {}) =>
+  app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: keys.staff(decidedBy), payload: { gate, environment, decision: 'approved', comment: 'ok', ...extra } });
 const status = async (): Promise<OnboardingStatus> => (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
 const awaiting = async (instanceId: string) => eventually(async () => ((await status())?.awaiting.some((a) => a.instanceId === instanceId) ? true : undefined));
 const ledgerGet = async (route: string) => (await fetch(`${ledger.url}${route}`)).json();
@@ -312,7 +312,13 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(await ledgerGet(`/participants/${participantId}/limits`)).toEqual([{ currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 50_000 }) }]);
     expect(await ledgerGet(`/participants/${participantId}/positions`)).toEqual([expect.objectContaining({ currency: 'XOF', value: 0 })]);
 
-    expect((await decide('uat-signoff', 'ops-lead@hub', 'sandbox')).statusCode).toBe(200);
+    // UAT is signed off on its test report: an approval without evidence is refused, with it recorded.
+    const bare = await decide('uat-signoff', 'ops-lead@hub', 'sandbox');
+    expect({ status: bare.statusCode, code: bare.json().code }).toEqual({ status: 422, code: 'DECISION_INVALID' });
+    const report = { label: 'UAT report 2026-11', url: 'https://docs.hub.example/uat/dfsp-alpha.pdf' };
+    const signedOff = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { evidence: [report] });
+    expect(signedOff.statusCode).toBe(200);
+    expect(signedOff.json().decision.decision).toMatchObject({ decision: 'approved', decidedBy: 'ops-lead@hub', evidence: [report] });
     await awaiting('contract@production#1');
     expect((await decide('contract', 'counsel@hub', 'production')).statusCode).toBe(200);
 
