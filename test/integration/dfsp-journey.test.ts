@@ -315,6 +315,8 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     // UAT is signed off on its test report: an approval without evidence is refused, with it recorded.
     const bare = await decide('uat-signoff', 'ops-lead@hub', 'sandbox');
     expect({ status: bare.statusCode, code: bare.json().code }).toEqual({ status: 422, code: 'DECISION_INVALID' });
+    const plainHttp = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { evidence: [{ label: 'report', url: 'http://docs.hub.example/uat.pdf' }] });
+    expect({ status: plainHttp.statusCode, code: plainHttp.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     const report = { label: 'UAT report 2026-11', url: 'https://docs.hub.example/uat/dfsp-alpha.pdf' };
     const signedOff = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { evidence: [report] });
     expect(signedOff.statusCode).toBe(200);
