@@ -4,7 +4,7 @@ import { environments, journeys } from './messages';
 import type { DfspOnboardingInput, OnboardingStatus, SubmissionInstance } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitClientCertificate } from './steps/client-csr';
-import { awaitConnectivity } from './steps/connectivity';
+import { awaitConnectivity, awaitUatRetest } from './steps/connectivity';
 import { awaitEndpoints } from './steps/endpoints';
 import { awaitGate } from './steps/gates';
 import { awaitHubClientCertificate } from './steps/hub-client-certificate';
@@ -29,7 +29,9 @@ export const defaultDfspScopes = ['fspiop'];
  * 2. Connectivity proof: the hub calls the DFSP's callback origins over mTLS (asked for by the
  *    DFSP when its servers are up, repeated until it passes).
  * 3. The hub sets the DFSP up in the environment's ledger (or ops do and confirm).
- * 4. Sandbox: UAT sign-off by ops, then the scheme contract (legal) before production.
+ * 4. Sandbox: UAT sign-off by ops on a test report; a rejection sends the DFSP back to fix and ask
+ *    for a retest (connectivity proved again), then UAT reopens in the next round. Then the scheme
+ *    contract (legal) before production.
  *    Production: go-live by ops, then the onboarding is complete (`live`).
  */
 export async function dfspOnboarding(input: DfspOnboardingInput): Promise<OnboardingStatus> {
@@ -68,8 +70,19 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
       const ledger = await setUpHubLedger(journey, environment, registration, callbacks);
       if (ledger.gate && !succeeded(ledger.gate)) return endedBy(journey, ledger.gate);
 
-      const signOff = await awaitGate(journey, { name: environment === 'sandbox' ? 'uat-signoff' : 'go-live', environment });
-      if (!succeeded(signOff)) return endedBy(journey, signOff);
+      if (environment === 'sandbox') {
+        // UAT in rounds: a rejection sends the DFSP back to fix and ask for a retest, then UAT reopens.
+        for (let round = 1; ; round++) {
+          const uat = await awaitGate(journey, { name: 'uat-signoff', environment, round });
+          if (succeeded(uat)) break;
+          if (uat.status !== 'rejected') return endedBy(journey, uat);
+          const retest = await awaitUatRetest(journey, environment, round);
+          if (!succeeded(retest)) return endedBy(journey, retest);
+        }
+      } else {
+        const goLive = await awaitGate(journey, { name: 'go-live', environment });
+        if (!succeeded(goLive)) return endedBy(journey, goLive);
+      }
     }
     return journey.finish('completed', 'DFSP live in production');
   });

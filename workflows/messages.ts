@@ -51,6 +51,7 @@ export const submissionNames = [
   'jws-key',
   'endpoints',
   'connectivity',
+  'uat-retest',
 ] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
@@ -121,7 +122,7 @@ export interface JourneyDeclaration {
 export const journeys = {
   dfsp: {
     gates: ['ledger-setup', 'uat-signoff', 'contract', 'go-live'],
-    submissions: ['client-csr', 'server-certificate', 'hub-client-certificate', 'jws-key', 'endpoints', 'ip-allowlist', 'oauth-client', 'connectivity'],
+    submissions: ['client-csr', 'server-certificate', 'hub-client-certificate', 'jws-key', 'endpoints', 'ip-allowlist', 'oauth-client', 'connectivity', 'uat-retest'],
   },
   tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle'] },
 } as const satisfies Record<SupportedKind, JourneyDeclaration>;
@@ -430,6 +431,12 @@ export interface SubmissionPayloads {
   endpoints: EndpointsPayload;
   /** Nothing to send: the participant asks the hub to run the proof now. */
   connectivity: Record<string, never>;
+  /** After a UAT rejection: what the participant fixed; the hub proves connectivity again before UAT reopens. */
+  'uat-retest': UatRetestPayload;
+}
+
+export interface UatRetestPayload {
+  summary: string;
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {

@@ -17,6 +17,7 @@ import {
   ipAllowlistBodySchema,
   jwsKeyBodySchema,
   connectivityBodySchema,
+  uatRetestBodySchema,
   oauthClientBodySchema,
   participantParamsSchema,
   searchQuerySchema,
@@ -193,4 +194,10 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
    * cause per origin (timeout, refused, TLS alert, name mismatch, unknown CA, …); ask again once fixed.
    */
   submissionRoute('connectivity', connectivityBodySchema, () => ({}), jsonFormLimit);
+
+  /**
+   * After ops rejected a UAT round (the comment says why): the DFSP says what it fixed. The hub
+   * proves connectivity again; 200 reopens UAT in the next round, 422 names what still fails.
+   */
+  submissionRoute('uat-retest', uatRetestBodySchema, ({ summary }) => ({ summary }), jsonFormLimit);
 };

@@ -138,6 +138,12 @@ export const connectivityBodySchema = z.strictObject({
   environment: z.enum(environments).optional(),
 });
 
+/** After a rejected UAT round: what the DFSP fixed (the hub proves connectivity again before UAT reopens). */
+export const uatRetestBodySchema = z.strictObject({
+  summary: text({ min: 1, max: 2000, multiline: true }),
+  environment: z.enum(environments).optional(),
+});
+
 /** The whole set of callback URLs (PUT semantics), by central-ledger endpoint type. */
 export const endpointsBodySchema = z.strictObject({
   callbacks: z.partialRecord(z.enum(callbackTypes), z.string().min(1).max(2048)),

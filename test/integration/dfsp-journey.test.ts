@@ -312,6 +312,18 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(await ledgerGet(`/participants/${participantId}/limits`)).toEqual([{ currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 50_000 }) }]);
     expect(await ledgerGet(`/participants/${participantId}/positions`)).toEqual([expect.objectContaining({ currency: 'XOF', value: 0 })]);
 
+    // UAT round 1 is rejected: the DFSP fixes, asks for a retest (connectivity proved again), and UAT reopens as round 2.
+    const rejected = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { decision: 'rejected', comment: 'transfers callback answered 500 in case T-12' });
+    expect(rejected.statusCode).toBe(200);
+    await awaiting('uat-retest@sandbox#1');
+    expect((await status()).state).toBe('awaiting-participant');
+    const emptyRetest = await submit('uat-retest', { environment: 'sandbox', summary: '' });
+    expect(emptyRetest.statusCode).toBe(400);
+    const retest = await submit('uat-retest', { environment: 'sandbox', summary: 'fixed the transfers callback handler' });
+    expect(retest.statusCode).toBe(200);
+    expect(retest.json().submission.artifact).toMatchObject({ summary: 'fixed the transfers callback handler', targets: [expect.objectContaining({ origin: `https://${callbackHost.sandbox}` })] });
+    await awaiting('uat-signoff@sandbox#2');
+
     // UAT is signed off on its test report: an approval without evidence is refused, with it recorded.
     const bare = await decide('uat-signoff', 'ops-lead@hub', 'sandbox');
     expect({ status: bare.statusCode, code: bare.json().code }).toEqual({ status: 422, code: 'DECISION_INVALID' });

@@ -40,7 +40,29 @@ export function connectivityHandler(journey: Journey): SubmissionHandler {
   };
 }
 
+/**
+ * After a rejected UAT round: the participant says what it fixed and asks for a retest; the hub
+ * proves connectivity again (its servers may have changed) and, when that passes, UAT reopens.
+ */
+export function uatRetestHandler(journey: Journey): SubmissionHandler {
+  const prove = connectivityHandler(journey);
+  return async (input, instance) => {
+    const payload = input.payload as { summary?: unknown };
+    const summary = typeof payload.summary === 'string' ? payload.summary.trim() : '';
+    if (summary === '') {
+      return { accepted: false, findings: [{ code: 'RETEST_SUMMARY', result: 'fail', message: 'say what was fixed since the rejected UAT round' }], report: {} };
+    }
+    const verdict = await prove(input, instance);
+    return verdict.accepted ? { ...verdict, artifact: { summary, ...(verdict.artifact ?? {}) } } : verdict;
+  };
+}
+
 /** "The hub proves it can reach the participant" — after the TLS material and the endpoints are in. */
 export function awaitConnectivity(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
   return awaitSubmission(journey, { name: 'connectivity', environment }, connectivityHandler(journey));
+}
+
+/** "The participant fixed what UAT found and asks for a retest" (round n follows UAT round n's rejection). */
+export function awaitUatRetest(journey: Journey, environment: Environment, round: number): Promise<SubmissionInstance> {
+  return awaitSubmission(journey, { name: 'uat-retest', environment, round }, uatRetestHandler(journey));
 }
