@@ -7,6 +7,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { arg, percentile } from './stats';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
 import { fingerprintRequest } from '../api/fingerprint';
@@ -16,15 +17,6 @@ import { startTestServer } from '../test/support/dev-server';
 import { startBody } from '../test/support/requests';
 import { bundleWorkflows, createTestStack } from '../test/support/temporal-env';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
 
 type Op = 'start' | 'status' | 'decide';
 

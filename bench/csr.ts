@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import pino from 'pino';
+import { arg, percentile } from './stats';
 import { activitiesOf } from '../activities';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
@@ -23,15 +24,6 @@ import { createDefaultActivities } from '../worker/onboarding-worker';
 import { onboardingWorkflowId, submit, type OnboardingStatus } from '../workflows/messages';
 import { noopUpdate, stopBaseline } from './baseline-messages';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
 
 const registration = {
   currencies: [{ currency: 'XOF', netDebitCap: 1000 }],

@@ -28,6 +28,7 @@ import { startLedgerStack, type LedgerStack } from '../../scripts/ledger-stack';
 import { loadDevConfig } from '../../scripts/temporal-dev-config';
 import { onboardingWorkflowId, type OnboardingStatus, type SubmissionInstance } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
+import { dfspCallbacks } from '../support/dfsp';
 import { eventually } from '../support/eventually';
 import { caExt, clientExt, Issued, OpenSsl, serverExt } from '../support/openssl';
 
@@ -113,18 +114,7 @@ const decide = (gate: string, environment: Env, decidedBy: string) =>
     return res.statusCode === 503 ? undefined : res;
   }, 180_000);
 
-const callbacks = (environment: Env) => {
-  const base = `https://${callbackHost[environment]}/fspiop`;
-  return {
-    FSPIOP_CALLBACK_URL_PARTIES_GET: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
-    FSPIOP_CALLBACK_URL_PARTIES_PUT: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
-    FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}/error`,
-    FSPIOP_CALLBACK_URL_QUOTES: base,
-    FSPIOP_CALLBACK_URL_TRANSFER_POST: `${base}/transfers`,
-    FSPIOP_CALLBACK_URL_TRANSFER_PUT: `${base}/transfers/{{transferId}}`,
-    FSPIOP_CALLBACK_URL_TRANSFER_ERROR: `${base}/transfers/{{transferId}}/error`,
-  };
-};
+const callbacks = (environment: 'sandbox' | 'production') => dfspCallbacks(callbackHost[environment]);
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'dfsp-crash-'));

@@ -25,6 +25,7 @@ import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-co
 import { onboardingWorkflowId, OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
+import { dfspCallbacks } from '../support/dfsp';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { startAuthServer, tokenRequest } from '../support/oauth';
@@ -85,18 +86,7 @@ const registration = {
 
 /** Callback host per environment: a name in sandbox (not resolved), a public address in production (no DNS needed). */
 const callbackHost = { sandbox: 'api.alpha.example', production: '93.184.216.34' } as const;
-const callbacks = (environment: 'sandbox' | 'production') => {
-  const base = `https://${callbackHost[environment]}/fspiop`;
-  return {
-    FSPIOP_CALLBACK_URL_PARTIES_GET: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
-    FSPIOP_CALLBACK_URL_PARTIES_PUT: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
-    FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}/error`,
-    FSPIOP_CALLBACK_URL_QUOTES: base,
-    FSPIOP_CALLBACK_URL_TRANSFER_POST: `${base}/transfers`,
-    FSPIOP_CALLBACK_URL_TRANSFER_PUT: `${base}/transfers/{{transferId}}`,
-    FSPIOP_CALLBACK_URL_TRANSFER_ERROR: `${base}/transfers/{{transferId}}/error`,
-  };
-};
+const callbacks = (environment: 'sandbox' | 'production') => dfspCallbacks(callbackHost[environment]);
 
 /**
  * A DFSP callback server: TLS with its server certificate, client certificates required. It starts
