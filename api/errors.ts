@@ -51,7 +51,7 @@ export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyRepl
 }
 
 /** Grpc status codes (numbers as in @grpc/grpc-js `status`). */
-const grpc = { NOT_FOUND: 5, FAILED_PRECONDITION: 9, UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4 } as const;
+const grpc = { NOT_FOUND: 5, FAILED_PRECONDITION: 9, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, DEADLINE_EXCEEDED: 4 } as const;
 
 /** Maps any error reaching a route's edge to a problem. Unknown errors become a 500 with no detail. */
 export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolean } {
@@ -92,6 +92,16 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
     if (grpcError.code === grpc.NOT_FOUND) return { body: problemBody('ONBOARDING_NOT_FOUND'), unexpected: false };
     if (grpcError.code === grpc.UNAVAILABLE || grpcError.code === grpc.DEADLINE_EXCEEDED) {
       return { body: problemBody('TEMPORAL_UNAVAILABLE', 'Temporal or its worker did not answer in time; retry later'), unexpected: false };
+    }
+    // The server's WorkflowNotReady: the workflow task that carried the update failed or timed out
+    // (a worker died mid-task). Nothing was applied; the same request (same Idempotency-Key) can be sent again.
+    const details = (grpcError as { details?: unknown }).details;
+    if (grpcError.code === grpc.FAILED_PRECONDITION && typeof details === 'string' && /workflow task failure/i.test(details)) {
+      return { body: problemBody('TEMPORAL_UNAVAILABLE', 'The onboarding could not take the request just now (its worker stopped mid-task); retry'), unexpected: false };
+    }
+    // Too many updates in flight for the workflow or namespace: back off.
+    if (grpcError.code === grpc.RESOURCE_EXHAUSTED) {
+      return { body: problemBody('RATE_LIMITED', 'Temporal has too many requests in flight for this onboarding; retry later'), unexpected: false };
     }
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {

@@ -114,6 +114,8 @@ const decide = (gate: string, environment: Env, decidedBy: string) =>
     return res.statusCode === 503 ? undefined : res;
   }, 180_000);
 
+/** Status and, when not 200, the problem the API answered with (so a failure says what it was). */
+const answer = (res: { statusCode: number; json(): unknown }) => ({ status: res.statusCode, problem: res.statusCode === 200 ? null : res.json() });
 const callbacks = (environment: 'sandbox' | 'production') => dfspCallbacks(callbackHost[environment]);
 
 beforeAll(async () => {
@@ -182,7 +184,7 @@ async function onboardEnvironment(environment: Env) {
   await new Promise((r) => setTimeout(r, 150));
   await killWorker();
   await startWorker();
-  expect((await pendingCsr).statusCode).toBe(200);
+  expect(answer(await pendingCsr)).toEqual({ status: 200, problem: null });
 
   // SIGKILL while the hub-client certificate is checked and installed.
   await awaiting(`hub-client-certificate@${environment}#1`);
@@ -192,7 +194,7 @@ async function onboardEnvironment(environment: Env) {
   await new Promise((r) => setTimeout(r, 100));
   await killWorker();
   await startWorker();
-  expect((await pendingHubCert).statusCode).toBe(200);
+  expect(answer(await pendingHubCert)).toEqual({ status: 200, problem: null });
 
   expect((await submit('server-certificate', { environment, pem: serverCerts[environment].cert + dfspRoot.cert }, `server-${environment}-01`)).statusCode).toBe(200);
 
@@ -208,7 +210,7 @@ async function onboardEnvironment(environment: Env) {
   await new Promise((r) => setTimeout(r, 100));
   await killWorker();
   await startWorker();
-  expect((await pendingOauth).statusCode).toBe(200);
+  expect(answer(await pendingOauth)).toEqual({ status: 200, problem: null });
 
   await awaiting(`connectivity@${environment}#1`);
   expect((await submit('connectivity', { environment }, `connect-${environment}-1`)).statusCode).toBe(200);

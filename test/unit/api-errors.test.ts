@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import { testKeys } from '../support/auth';
@@ -203,6 +203,22 @@ describe('one error vocabulary from workflow to HTTP', () => {
       expect([code, res.statusCode, res.json().code]).toEqual([code, spec.status, code]);
     }
     expect(errorCatalogue.CSR_REJECTED.status).toBe(422);
+  });
+
+  it('answers 503 (retry) when the workflow task carrying the update failed, as when a worker dies mid-task', async () => {
+    // What Temporal answers then: FAILED_PRECONDITION (WorkflowNotReady), wrapped by the client in a ServiceError.
+    const grpcError = Object.assign(new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'), {
+      code: 9,
+      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+      metadata: {},
+    });
+    const res = await submitBundle(fakeGateway({ submit: async () => Promise.reject(new ServiceError('Workflow Update failed', { cause: grpcError })) }));
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('TEMPORAL_UNAVAILABLE');
+    expect(res.headers['retry-after']).toBeDefined();
+    // Other precondition failures (e.g. too many distinct updates) are not transient: 500.
+    const other = Object.assign(new Error('9 FAILED_PRECONDITION: limit reached'), { code: 9, details: 'The limit on the total number of distinct updates has been reached', metadata: {} });
+    expect((await submitBundle(fakeGateway({ submit: async () => Promise.reject(new ServiceError('x', { cause: other })) }))).statusCode).toBe(500);
   });
 
   it('answers 500 with no detail for a failure type outside the vocabulary', async () => {
