@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
 import { DomainError } from './domain-error';
-import type { DeliveryReceipt, Notifier, WaitOpenedNotification } from './notify/notifier';
+import type { DeliveryReceipt, Notifier, WaitNotification, WaitOpenedNotification } from './notify/notifier';
 import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credentials/credential-issuer';
 import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './network/access';
 import type { AllowlistReport } from './network/allowlist-checks';
@@ -162,12 +162,25 @@ function throughEdge<G extends Record<string, ActivityFunction>>(group: G): G {
 export class HubClientKeyError extends DomainError<'HUB_CLIENT_KEY_MISSING' | 'HUB_CLIENT_KEY_REPLACED'> {}
 
 function notifyActivities(deps: ActivityDeps) {
+  const notify = async (notification: WaitNotification): Promise<DeliveryReceipt> => {
+    const receipt = await deps.notifier.notify(notification);
+    log.info('wait notification', {
+      instanceId: notification.instanceId,
+      event: notification.event,
+      to: notification.to,
+      participantId: notification.participantId,
+      firstDelivery: receipt.firstDelivery,
+    });
+    return receipt;
+  };
   return throughEdge({
     /** Tells the awaited role that a gate or submission opened; once per instance (idempotency key). */
-    async notifyWaitOpened(notification: WaitOpenedNotification): Promise<DeliveryReceipt> {
-      const receipt = await deps.notifier.notifyWaitOpened(notification);
-      log.info('wait notification', { instanceId: notification.instanceId, role: notification.role, participantId: notification.participantId, firstDelivery: receipt.firstDelivery });
-      return receipt;
+    async notifyWaitOpened(notification: WaitOpenedNotification & Partial<WaitNotification>): Promise<DeliveryReceipt> {
+      return notify({ event: 'opened', to: notification.role, since: new Date().toISOString(), ...notification });
+    },
+    /** A reminder, escalation, expiry or renewal notice; once per key. */
+    async notifyWait(notification: WaitNotification): Promise<DeliveryReceipt> {
+      return notify(notification);
     },
   });
 }

@@ -6,7 +6,7 @@ import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitClientCertificate } from './steps/client-csr';
 import { awaitConnectivity, awaitUatRetest } from './steps/connectivity';
 import { awaitEndpoints } from './steps/endpoints';
-import { awaitGate } from './steps/gates';
+import { awaitGateInRounds } from './steps/gates';
 import { awaitHubClientCertificate } from './steps/hub-client-certificate';
 import { setUpHubLedger } from './steps/hub-ledger';
 import { awaitAllowlist } from './steps/ip-allowlist';
@@ -44,7 +44,8 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
     for (const environment of environments) {
       journey.enter(environment);
       if (environment === 'production') {
-        const contract = await awaitGate(journey, { name: 'contract', environment });
+        // A rejected contract: the DFSP sends the new version, legal reviews it as the next round.
+        const contract = await awaitGateInRounds(journey, { name: 'contract', environment });
         if (!succeeded(contract)) return endedBy(journey, contract);
       }
 
@@ -72,15 +73,10 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
 
       if (environment === 'sandbox') {
         // UAT in rounds: a rejection sends the DFSP back to fix and ask for a retest, then UAT reopens.
-        for (let round = 1; ; round++) {
-          const uat = await awaitGate(journey, { name: 'uat-signoff', environment, round });
-          if (succeeded(uat)) break;
-          if (uat.status !== 'rejected') return endedBy(journey, uat);
-          const retest = await awaitUatRetest(journey, environment, round);
-          if (!succeeded(retest)) return endedBy(journey, retest);
-        }
+        const uat = await awaitGateInRounds(journey, { name: 'uat-signoff', environment }, (rejected) => awaitUatRetest(journey, environment, rejected.round));
+        if (!succeeded(uat)) return endedBy(journey, uat);
       } else {
-        const goLive = await awaitGate(journey, { name: 'go-live', environment });
+        const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment });
         if (!succeeded(goLive)) return endedBy(journey, goLive);
       }
     }

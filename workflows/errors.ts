@@ -40,6 +40,12 @@ export const errorCatalogue = {
   GATE_NOT_AWAITED: { status: 409, retryable: false, title: 'The onboarding is not waiting for this decision' },
   SUBMISSION_NOT_AWAITED: { status: 409, retryable: false, title: 'The onboarding is not waiting for this submission' },
   DECISION_INVALID: { status: 422, retryable: false, title: 'The decision was refused by the workflow' },
+  /** N-of-M: this principal already approved this round of the gate; another approver must. */
+  APPROVER_ALREADY_DECIDED: { status: 409, retryable: false, title: 'This approver already approved this gate round' },
+  /** Suspended or expired: an operator resumes it before anyone can act on it. */
+  ONBOARDING_HALTED: { status: 409, retryable: false, title: 'The onboarding is suspended or expired; an operator must resume it' },
+  /** Resume of an onboarding that is not halted, or suspend of one that is. */
+  HALT_STATE_CONFLICT: { status: 409, retryable: false, title: 'The onboarding is not in a state this operation applies to' },
   SUBMISSION_INVALID: { status: 422, retryable: false, title: 'The submission is malformed' },
   SUBMISSION_REFUSED: { status: 422, retryable: false, title: 'The submission does not pass the checks' },
   STATE_CORRUPT: { status: 500, retryable: false, title: 'The onboarding state is inconsistent' },
@@ -68,6 +74,10 @@ export const errorCatalogue = {
   LEDGER_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub ledger is unavailable' },
   /** The ledger refused a set-up call for a reason a retry cannot change (unknown currency, invalid name…). */
   LEDGER_REFUSED: { status: 500, retryable: false, title: 'The hub ledger refused the participant set-up' },
+
+  // Activities: notifications.
+  /** The SMTP server did not take a message; the activity retries, the wait goes on regardless. */
+  NOTIFIER_UNAVAILABLE: { status: 503, retryable: true, title: 'The notification channel is unavailable' },
 
   // Activities: the hub's own client keys towards participants (hub → participant mTLS).
   /** A certificate for the hub's client key arrived before the key exists (a bug, not input). */

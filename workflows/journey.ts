@@ -19,6 +19,7 @@ import {
   isCancellation,
   log,
   metricMeter,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -28,7 +29,17 @@ import { Mutex } from 'async-mutex';
 import { refuse } from './errors';
 import {
   AwaitedInput,
+  ChaseEvent,
   decideGate,
+  decideGateSignal,
+  DecisionChannel,
+  defaultGatePolicy,
+  GatePolicy,
+  HaltInput,
+  resumeOnboarding,
+  suspendOnboarding,
+  timersFor,
+  WaitChase,
   decisions,
   evidenceRequiredFor,
   Decision,
@@ -38,6 +49,7 @@ import {
   GateDecisionInput,
   GateInstance,
   GateName,
+  gateNames,
   gateRoles,
   instanceId,
   InstanceKey,
@@ -61,6 +73,7 @@ import {
   WaitInstance,
 } from './messages';
 import { escapeMarkdown } from './markdown';
+import { notifyChase } from './steps/notify';
 import { onboardingSearchAttributes } from './search-attributes';
 
 /** Emitted by the worker's Prometheus exporter (not on replay): onboarding_wait_seconds{kind,type,name,environment,role,outcome}. */
@@ -135,10 +148,28 @@ function assertValidInput(input: OnboardingInput): void {
     if (!environments.every((e) => Array.isArray(input.registration?.callbackHosts?.[e]))) problems.push('registration.callbackHosts');
   }
   if (typeof input.requestFingerprint !== 'string') problems.push('requestFingerprint');
+  if (input.policy !== undefined) problems.push(...policyProblems(input.policy));
   if (input.resume !== undefined && (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))) {
     problems.push('resume');
   }
   if (problems.length > 0) throw refuse('INPUT_INVALID', `Onboarding input is invalid at: ${problems.join(', ')}`, { fields: problems });
+}
+
+const isInterval = (v: unknown) => v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 10 * 365 * 86_400_000);
+
+/** A policy some other client started with: approvals 1-10 per known gate, intervals of 100 ms to 10 years or null. */
+function policyProblems(policy: GatePolicy): string[] {
+  if (!isObject(policy)) return ['policy'];
+  const problems: string[] = [];
+  const approvals = isObject(policy.approvals) ? Object.entries(policy.approvals) : null;
+  if (approvals === null || approvals.some(([gate, n]) => !(gateNames as readonly string[]).includes(gate) || !Number.isInteger(n) || (n as number) < 1 || (n as number) > 10)) {
+    problems.push('policy.approvals');
+  }
+  const timerSets = [policy.timers, ...Object.values(isObject(policy.timersFor) ? policy.timersFor : {})];
+  if (!isObject(policy.timers) || !['remindEveryMs', 'escalateAfterMs', 'expireAfterMs'].every((k) => isInterval((policy.timers as unknown as Record<string, unknown>)[k]))) problems.push('policy.timers');
+  if (timerSets.some((t) => !isObject(t) || Object.values(t).some((v) => !isInterval(v)))) problems.push('policy.timersFor');
+  if (!isInterval(policy.renewalLeadMs) || policy.renewalLeadMs === null) problems.push('policy.renewalLeadMs');
+  return [...new Set(problems)];
 }
 
 function freshStatus(input: OnboardingInput): OnboardingStatus {
@@ -168,6 +199,12 @@ const describeOpen = (s: OnboardingStatus) => s.awaiting.map((a) => a.instanceId
 
 export class Journey {
   readonly status: OnboardingStatus;
+  /**
+   * Gate policies (N-of-M approvals, reminders / escalation / expiry, rework of contract and
+   * go-live, suspend/resume, renewal after go-live). Onboardings started before them replay
+   * without: one approval, a plain deadline, no chase.
+   */
+  readonly gatePolicies: boolean;
   private readonly submissionHandlers = new Map<SubmissionName, SubmissionHandler>();
   /** Submission handlers call activities and change shared state: one at a time (safe-message-handlers). */
   private readonly submissions = new Mutex();
@@ -183,11 +220,20 @@ export class Journey {
     readonly declaration: JourneyDeclaration,
   ) {
     assertValidInput(input);
+    this.gatePolicies = patched('human-gates');
     this.status = input.resume ?? freshStatus(input);
     // A state carried from before tasks existed.
     if (!Array.isArray(this.status.tasks)) this.status.tasks = [];
+    if (this.gatePolicies) {
+      this.status.policy ??= input.policy ?? defaultGatePolicy;
+      this.status.halt ??= null;
+      this.status.interventions ??= [];
+    }
     setHandler(statusQuery, () => this.status);
-    setHandler(decideGate, (decision) => this.recordDecision(decision), { validator: (decision) => this.validateDecision(decision) });
+    setHandler(decideGate, (decision) => this.recordDecision(decision, 'api'), { validator: (decision) => this.validateDecision(decision) });
+    setHandler(decideGateSignal, (decision) => this.signalledDecision(decision));
+    setHandler(suspendOnboarding, (request) => this.suspend(request), { validator: (request) => this.validateHalt(request, 'suspend') });
+    setHandler(resumeOnboarding, (request) => this.resume(request), { validator: (request) => this.validateHalt(request, 'resume') });
     setHandler(submit, (submission) => this.handleSubmission(submission), { validator: (submission) => this.validateSubmission(submission) });
     this.transition({ note: input.resume ? `continued as new (${this.status.continuedAsNew})` : 'onboarding started' });
     if (!input.resume) log.info('onboarding started', { participantId: input.participantId, requestId: input.requestId ?? null });
@@ -199,10 +245,12 @@ export class Journey {
     const s = this.status;
     if (change.step !== undefined) s.step = change.step;
     if (change.environment !== undefined) s.environment = change.environment;
-    s.awaiting = openOnes(s.instances).map(
-      (i): AwaitedInput => ({ instanceId: i.id, type: i.type, name: i.name, environment: i.environment, round: i.round, role: i.role, since: i.openedAt }),
-    );
-    s.state = change.state ?? this.waitingState();
+    s.awaiting = openOnes(s.instances).map((i): AwaitedInput => {
+      const awaited: AwaitedInput = { instanceId: i.id, type: i.type, name: i.name, environment: i.environment, round: i.round, role: i.role, since: i.openedAt };
+      if (i.type === 'gate' && (i.required ?? 1) > 1) awaited.approvals = { have: approversOf(i), need: i.required ?? 1 };
+      return awaited;
+    });
+    s.state = change.state ?? s.halt?.state ?? this.waitingState();
     s.updatedAt = at;
     s.history.push({ at, step: s.step, environment: s.environment, state: s.state, note: change.note });
     upsertSearchAttributes(onboardingSearchAttributes(s));
@@ -238,7 +286,19 @@ export class Journey {
   /** Opens a gate instance, or finds it in the carried state (after continue-as-new or a repeated call). */
   openGate(spec: GateSpec): GateInstance {
     this.assertDeclared('gates', spec.name);
-    return this.openInstance(spec, (base) => ({ ...base, type: 'gate', name: spec.name, role: gateRoles[spec.name], decision: null }), (i) => `waiting for ${i.role}`);
+    const policy = this.status.policy;
+    return this.openInstance(
+      spec,
+      (base) => ({
+        ...base,
+        type: 'gate',
+        name: spec.name,
+        role: gateRoles[spec.name],
+        decision: null,
+        ...(policy ? { required: Math.max(1, policy.approvals[spec.name] ?? 1), decisions: [] } : {}),
+      }),
+      (i) => `waiting for ${i.required !== undefined && i.required > 1 ? `${i.required} approvers of ` : ''}${i.role}`,
+    );
   }
 
   /**
@@ -289,20 +349,22 @@ export class Journey {
   /** The instance for (name, environment, round): the one in the state, or a new open one. */
   private openInstance<I extends WaitInstance>(
     spec: WaitSpec<I['name']>,
-    build: (base: Omit<InstanceKey, 'name'> & { id: string; status: 'open'; openedAt: string; deadlineAt: string | null; closedAt: null }) => I,
+    build: (base: Omit<InstanceKey, 'name'> & { id: string; status: 'open'; openedAt: string; deadlineAt: string | null; closedAt: null; chase?: WaitChase }) => I,
     waiting: (instance: I) => string,
   ): I {
     const key = this.keyOf(spec);
     const existing = this.instance(key);
     if (existing !== undefined) return existing as I;
+    const openedAt = nowIso();
     const instance = build({
       environment: key.environment,
       round: key.round,
       id: instanceId(key),
       status: 'open',
-      openedAt: nowIso(),
-      deadlineAt: this.deadlineOf(spec),
+      openedAt,
+      deadlineAt: this.status.policy ? null : this.deadlineOf(spec),
       closedAt: null,
+      ...(this.status.policy ? { chase: { timers: timersFor(this.status.policy, spec.name), since: openedAt, reminders: 0, escalated: false, events: [] } } : {}),
     });
     this.status.instances.push(instance);
     this.transition({ step: spec.name, note: `${instance.id}: ${waiting(instance)}` });
@@ -328,6 +390,7 @@ export class Journey {
   }
 
   private async waitUntilClosed<I extends WaitInstance>(instance: I): Promise<I> {
+    if (instance.chase !== undefined) return this.waitChasing(instance, instance.chase);
     const remaining = instance.deadlineAt === null ? undefined : Math.max(0, Date.parse(instance.deadlineAt) - Date.now());
     const done = () => instance.status !== 'open' || this.stopWaiting;
     const closed = remaining === undefined ? (await condition(done), true) : await condition(done, remaining);
@@ -337,6 +400,128 @@ export class Journey {
       this.transition({ note: `${instance.id}: expired waiting for ${instance.role}` });
     }
     return instance;
+  }
+
+  /**
+   * Waits while chasing (gate policies): reminders to the awaited role at every interval, the
+   * escalation contact once, then the onboarding expires — it stands still until an operator
+   * resumes it, and the wait goes on. Suspended or expired, no timer of any wait fires.
+   */
+  private async waitChasing<I extends WaitInstance>(instance: I, chase: WaitChase): Promise<I> {
+    const done = () => instance.status !== 'open' || this.stopWaiting;
+    const halted = () => (this.status.halt ?? null) !== null;
+    while (!done()) {
+      if (halted()) {
+        await condition(() => done() || !halted());
+        continue;
+      }
+      const next = nextChase(chase);
+      if (next === null) {
+        await condition(() => done() || halted());
+        continue;
+      }
+      const wait = Date.parse(next.at) - Date.now();
+      if (wait > 0 && (await condition(() => done() || halted(), wait))) continue;
+      await this.chaseOnce(instance, chase, next.type);
+    }
+    return instance;
+  }
+
+  private async chaseOnce(instance: WaitInstance, chase: WaitChase, type: ChaseEvent['type']): Promise<void> {
+    const at = nowIso();
+    if (type === 'reminder') {
+      chase.reminders += 1;
+      chase.events.push({ at, type, n: chase.reminders, to: instance.role });
+      this.transition({ note: `${instance.id}: reminder ${chase.reminders} to ${instance.role}` });
+    } else if (type === 'escalation') {
+      chase.escalated = true;
+      chase.events.push({ at, type, to: 'escalation' });
+      this.transition({ note: `${instance.id}: escalated (waiting for ${instance.role} since ${chase.since})` });
+    } else {
+      chase.events.push({ at, type, to: instance.role });
+      const reason = `${instance.id} was not answered by ${instance.role} in time`;
+      this.status.halt = { state: 'expired', since: at, by: 'timer', reason, instanceId: instance.id };
+      this.interventions().push({ at, action: 'expired', by: 'timer', via: 'timer', reason, instanceId: instance.id });
+      this.transition({ note: `${instance.id}: expired; the onboarding waits for an operator to resume it` });
+    }
+    await notifyChase(this, instance, chase.events[chase.events.length - 1] as ChaseEvent);
+  }
+
+  private interventions() {
+    this.status.interventions ??= [];
+    return this.status.interventions;
+  }
+
+  private validateHalt(input: HaltInput, action: 'suspend' | 'resume'): void {
+    if (!isObject(input)) throw refuse('DECISION_INVALID', 'A suspend or resume names who and why', { field: 'reason' });
+    assertInTime(input.notAfter);
+    if (!this.gatePolicies) throw refuse('HALT_STATE_CONFLICT', 'This onboarding was started before suspend and resume existed', { state: this.status.state });
+    if (typeof input.by !== 'string' || input.by.trim() === '' || codePoints(input.by) > maxNameLength) throw refuse('DECISION_INVALID', 'by must name the operator', { field: 'by' });
+    if (typeof input.reason !== 'string' || input.reason.trim() === '' || codePoints(input.reason) > maxCommentLength) {
+      throw refuse('DECISION_INVALID', `reason must be a non-empty string of at most ${maxCommentLength} characters`, { field: 'reason' });
+    }
+    const halt = this.status.halt ?? null;
+    if (action === 'suspend' && halt !== null) throw refuse('HALT_STATE_CONFLICT', `The onboarding is already ${halt.state} (since ${halt.since})`, { state: this.status.state });
+    if (action === 'resume' && halt === null) throw refuse('HALT_STATE_CONFLICT', `The onboarding is not suspended or expired (state ${this.status.state})`, { state: this.status.state });
+    if (!['in-progress', 'awaiting-approval', 'awaiting-participant', 'suspended', 'expired', 'live'].includes(this.status.state)) {
+      throw refuse('HALT_STATE_CONFLICT', `The onboarding has ended (${this.status.state})`, { state: this.status.state });
+    }
+  }
+
+  /** An operator stops the clock: no reminder fires, nothing is decided or submitted until resumed. */
+  private suspend(input: HaltInput): OnboardingStatus {
+    const at = nowIso();
+    this.status.halt = { state: 'suspended', since: at, by: input.by, reason: input.reason };
+    this.interventions().push({ at, action: 'suspended', by: input.by, via: 'api', reason: input.reason });
+    this.transition({ note: `suspended by ${input.by}` });
+    log.info('onboarding suspended', { by: input.by, requestId: input.requestId ?? null });
+    return this.status;
+  }
+
+  /**
+   * Goes on where it stood: every open wait's timers move on by the time stood still; the wait
+   * that expired starts its chase afresh.
+   */
+  private resume(input: HaltInput): OnboardingStatus {
+    const halt = this.status.halt;
+    if (!halt) return this.status;
+    const at = nowIso();
+    const stood = Date.now() - Date.parse(halt.since);
+    for (const open of openOnes(this.status.instances)) {
+      if (open.chase === undefined) continue;
+      if (open.id === halt.instanceId) {
+        open.chase.since = at;
+        open.chase.reminders = 0;
+        open.chase.escalated = false;
+      } else {
+        open.chase.since = new Date(Date.parse(open.chase.since) + stood).toISOString();
+      }
+    }
+    this.status.halt = null;
+    this.interventions().push({ at, action: 'resumed', by: input.by, via: 'api', reason: input.reason, ...(halt.instanceId ? { instanceId: halt.instanceId } : {}) });
+    this.transition({ note: `resumed by ${input.by} (was ${halt.state})` });
+    log.info('onboarding resumed', { by: input.by, was: halt.state, requestId: input.requestId ?? null });
+    return this.status;
+  }
+
+  /**
+   * A decision sent as a signal (Temporal Web UI, CLI): the same validation as the API's update.
+   * A refused one changes nothing but is recorded (history, interventions, log) with its reason.
+   */
+  private signalledDecision(input: GateDecisionInput): void {
+    try {
+      this.validateDecision(input);
+    } catch (err) {
+      const failure = err instanceof ApplicationFailure ? err : null;
+      const by = isObject(input) && typeof input.decidedBy === 'string' && input.decidedBy.trim() !== '' ? input.decidedBy.slice(0, maxNameLength) : '(unnamed)';
+      const gate = isObject(input) && typeof input.gate === 'string' ? input.gate.slice(0, 40) : '(no gate)';
+      const reason = failure?.message ?? String(err);
+      this.interventions().push({ at: nowIso(), action: 'signal-refused', by, via: 'signal', reason, code: failure?.type ?? 'DECISION_INVALID' });
+      this.transition({ note: `signal decision on ${gate} from ${by} refused (${failure?.type ?? 'DECISION_INVALID'}): ${reason}` });
+      log.warn('signal decision refused', { gate, by, code: failure?.type ?? null, reason });
+      return;
+    }
+    this.recordDecision(input, 'signal');
   }
 
   /**
@@ -470,27 +655,56 @@ export class Journey {
     if (input.environment !== undefined && !environments.includes(input.environment)) {
       throw refuse('DECISION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
     }
-    this.theOpenInstance('gate', input.gate, input.environment);
+    this.assertNotHalted();
+    const instance = this.theOpenInstance('gate', input.gate, input.environment);
     const invalid = decisionProblem(input);
     if (invalid !== null) throw refuse('DECISION_INVALID', invalid.message, { field: invalid.field });
+    if (input.decision === 'approved' && approversOf(instance).some((name) => sameApprover(name, input.decidedBy))) {
+      throw refuse('APPROVER_ALREADY_DECIDED', `${input.decidedBy} already approved ${instance.id}; it needs ${instance.required ?? 1} distinct approvers`, {
+        instanceId: instance.id,
+        approvals: approversOf(instance),
+        need: instance.required ?? 1,
+      });
+    }
   }
 
-  private recordDecision(input: GateDecisionInput): GateInstance {
+  private assertNotHalted(): void {
+    const halt = this.status.halt ?? null;
+    if (halt !== null) {
+      throw refuse('ONBOARDING_HALTED', `The onboarding is ${halt.state} since ${halt.since} (${halt.reason}); an operator must resume it first`, { state: halt.state, since: halt.since });
+    }
+  }
+
+  /**
+   * Records a decision. N-of-M: an approval closes the round once `required` distinct approvers
+   * approved; until then the gate stays open with the approvals listed. One rejection closes it.
+   */
+  private recordDecision(input: GateDecisionInput, via: DecisionChannel): GateInstance {
     // The validator ran on this same state; this repeats it for an update replayed after acceptance.
     const instance = this.theOpenInstance('gate', input.gate, input.environment);
     const at = nowIso();
-    instance.status = input.decision;
-    instance.closedAt = at;
-    instance.decision = {
+    const record = {
       decision: input.decision,
       decidedBy: input.decidedBy,
+      ...(this.gatePolicies ? { via } : {}),
       comment: input.comment ?? null,
       evidence: (input.evidence ?? []).map(({ label, url }) => ({ label, url })),
       at,
       requestHash: input.requestHash ?? null,
     };
-    this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}` });
-    log.info('gate decided', { instanceId: instance.id, decision: input.decision, requestId: input.requestId ?? null });
+    instance.decisions?.push(record);
+    // Before gate policies a gate had no list of decisions: its one approval closed it.
+    const approvals = instance.decisions ? approversOf(instance).length : Number(input.decision === 'approved');
+    const need = instance.required ?? 1;
+    if (input.decision === 'rejected' || approvals >= need) {
+      instance.status = input.decision;
+      instance.closedAt = at;
+      instance.decision = record;
+      this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}${via === 'signal' ? ' (signal)' : ''}` });
+    } else {
+      this.transition({ note: `${instance.id}: approval ${approvals} of ${need} by ${input.decidedBy}${via === 'signal' ? ' (signal)' : ''}` });
+    }
+    log.info('gate decided', { instanceId: instance.id, decision: input.decision, via, approvals, need, requestId: input.requestId ?? null });
     return { ...instance };
   }
 
@@ -506,6 +720,7 @@ export class Journey {
       throw refuse('SUBMISSION_INVALID', `submittedBy must be a non-empty string of at most ${maxNameLength} characters`, { field: 'submittedBy' });
     }
     if (!isObject(input.payload)) throw refuse('SUBMISSION_INVALID', 'payload must be an object', { field: 'payload' });
+    this.assertNotHalted();
     this.submissionTarget(input.name, input.environment);
   }
 
@@ -589,6 +804,29 @@ export function firstUnsuccessful(instances: readonly (WaitInstance | null)[]): 
   return instances.find((i): i is WaitInstance => i !== null && i.status !== 'open' && !succeeded(i));
 }
 
+/** The distinct principals who approved this round so far. */
+export function approversOf(gate: GateInstance): string[] {
+  return (gate.decisions ?? []).filter((d) => d.decision === 'approved').map((d) => d.decidedBy);
+}
+
+/** Principal names compare without case and surrounding space: "Omar@Hub " approved is omar@hub. */
+function sameApprover(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** The chase's next event: a reminder, the escalation or the expiry, whichever comes first; null when none is due ever. */
+export function nextChase(chase: WaitChase): { type: ChaseEvent['type']; at: string } | null {
+  const since = Date.parse(chase.since);
+  const { remindEveryMs, escalateAfterMs, expireAfterMs } = chase.timers;
+  const due: { type: ChaseEvent['type']; at: number }[] = [];
+  if (remindEveryMs !== null && remindEveryMs > 0) due.push({ type: 'reminder', at: since + (chase.reminders + 1) * remindEveryMs });
+  if (escalateAfterMs !== null && !chase.escalated) due.push({ type: 'escalation', at: since + escalateAfterMs });
+  if (expireAfterMs !== null) due.push({ type: 'expiry', at: since + expireAfterMs });
+  // The earliest; on a tie the reminder, then the escalation, then the expiry.
+  const first = due.reduce<(typeof due)[number] | null>((min, d) => (min === null || d.at < min.at ? d : min), null);
+  return first === null ? null : { type: first.type, at: new Date(first.at).toISOString() };
+}
+
 function decisionProblem(input: GateDecisionInput): { field: string; message: string } | null {
   if (!decisions.includes(input.decision as Decision)) {
     return { field: 'decision', message: `decision must be one of ${decisions.join(', ')}` };
@@ -620,8 +858,12 @@ export function renderCurrentDetails(s: OnboardingStatus): string {
   const lines = [`**${s.participantId}** · ${s.kind} · ${s.environment}`, '', `Step: \`${s.step}\` · State: \`${s.state}\``];
   if (s.awaiting.length > 0) {
     lines.push('', 'Waiting on:');
-    for (const a of s.awaiting) lines.push(`- **${a.role}** for \`${a.instanceId}\` since ${a.since}`);
+    for (const a of s.awaiting) {
+      const approvals = a.approvals ? ` (${a.approvals.have.length} of ${a.approvals.need} approvals${a.approvals.have.length > 0 ? `: ${a.approvals.have.map(escapeMarkdown).join(', ')}` : ''})` : '';
+      lines.push(`- **${a.role}** for \`${a.instanceId}\` since ${a.since}${approvals}`);
+    }
   }
+  if (s.halt) lines.push('', `**${s.halt.state}** since ${s.halt.since} by ${escapeMarkdown(s.halt.by)}: ${escapeMarkdown(s.halt.reason)}`);
   const last = s.history[s.history.length - 1];
   // Notes carry principal names (from key files or an IdP's tokens): escaped, never rendered as Markdown.
   if (last !== undefined) lines.push('', `Last: ${escapeMarkdown(last.note)} (${last.at})`);

@@ -2,7 +2,7 @@
  * Everything the API and the workflows share: ids, message definitions and the JSON shapes that
  * cross workflow history. Imported by workflow code, so it stays free of Node APIs and zod.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CheckResult } from '../activities/pki/findings';
 import type { dfspOnboarding } from './dfsp';
 import type { tppOnboarding } from './tpp';
@@ -52,6 +52,8 @@ export const submissionNames = [
   'endpoints',
   'connectivity',
   'uat-retest',
+  'contract-revision',
+  'go-live-readiness',
 ] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
@@ -66,6 +68,10 @@ export const lifecycleStates = [
   'in-progress',
   'awaiting-approval',
   'awaiting-participant',
+  /** An operator paused it: timers stand still, nothing is taken until resumed. */
+  'suspended',
+  /** On boarding finished; the hub watches its certificates (lifecycle). */
+  'live',
   'completed',
   'rejected',
   'expired',
@@ -122,9 +128,21 @@ export interface JourneyDeclaration {
 export const journeys = {
   dfsp: {
     gates: ['ledger-setup', 'uat-signoff', 'contract', 'go-live'],
-    submissions: ['client-csr', 'server-certificate', 'hub-client-certificate', 'jws-key', 'endpoints', 'ip-allowlist', 'oauth-client', 'connectivity', 'uat-retest'],
+    submissions: [
+      'client-csr',
+      'server-certificate',
+      'hub-client-certificate',
+      'jws-key',
+      'endpoints',
+      'ip-allowlist',
+      'oauth-client',
+      'connectivity',
+      'uat-retest',
+      'contract-revision',
+      'go-live-readiness',
+    ],
   },
-  tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle'] },
+  tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle', 'contract-revision', 'go-live-readiness'] },
 } as const satisfies Record<SupportedKind, JourneyDeclaration>;
 
 export interface ParticipantProfile {
@@ -141,11 +159,61 @@ export interface AccessRequest {
   apis: string[];
 }
 
+/**
+ * How a wait is chased, in ms from its opening (null: never). Reminders repeat every
+ * `remindEveryMs` to the awaited role; the escalation contact is told once after
+ * `escalateAfterMs`; after `expireAfterMs` the onboarding becomes `expired` until an operator
+ * resumes it. Time spent suspended does not count.
+ */
+export interface WaitTimers {
+  remindEveryMs: number | null;
+  escalateAfterMs: number | null;
+  expireAfterMs: number | null;
+}
+
+/**
+ * The hub's rules for human gates, fixed per onboarding when it starts (the API takes them from its
+ * configuration), so a configuration change never alters a running onboarding's history.
+ */
+export interface GatePolicy {
+  /** Distinct approvers each gate needs (absent: 1). */
+  approvals: Partial<Record<GateName, number>>;
+  /** The chase of every gate and submission, unless `timersFor` names it. */
+  timers: WaitTimers;
+  timersFor?: Partial<Record<GateName | SubmissionName, Partial<WaitTimers>>>;
+  /** After go-live: how long before a certificate's notAfter its renewal opens. */
+  renewalLeadMs: number;
+}
+
+const day = 86_400_000;
+
+/** The policy of an onboarding started without one (the API's configuration defaults are the same). */
+export const defaultGatePolicy: GatePolicy = {
+  approvals: { 'go-live': 2 },
+  timers: { remindEveryMs: 2 * day, escalateAfterMs: 5 * day, expireAfterMs: 30 * day },
+  renewalLeadMs: 30 * day,
+};
+
+/** The timers for one wait under a policy. */
+export function timersFor(policy: GatePolicy, name: GateName | SubmissionName): WaitTimers {
+  return { ...policy.timers, ...(policy.timersFor?.[name] ?? {}) };
+}
+
+/** What a rejected gate sends the participant back to (a new round follows); gates not named end the onboarding. */
+export const reworkFor: Partial<Record<GateName, SubmissionName>> = {
+  'uat-signoff': 'uat-retest',
+  contract: 'contract-revision',
+  'go-live': 'go-live-readiness',
+};
+
 /** Operational limits a journey runs under; absent fields take the defaults in journey.ts. */
 export interface JourneyLimits {
   /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts). */
   maxHistoryEvents?: number;
-  /** How long each human wait may stay open, in ms; absent: no deadline. */
+  /**
+   * How long each human wait may stay open, in ms; absent: no deadline. Onboardings started before
+   * gate policies only: a later one expires by `GatePolicy.timers`.
+   */
   waitDeadlineMs?: number;
 }
 
@@ -155,6 +223,8 @@ interface CommonInput {
   /** sha256 of the canonical start request: a repeated start with another body is a conflict. */
   requestFingerprint: string;
   limits?: JourneyLimits;
+  /** Approvals and chase timers; absent: `defaultGatePolicy`. */
+  policy?: GatePolicy;
   /** The API request that started it (x-request-id), for the logs. */
   requestId?: string;
   /** Set only by the journey itself when it continues as new: the state it carries on from. */
@@ -221,9 +291,14 @@ export interface EvidenceLink {
 /** Gates whose approval must carry at least one evidence link (seed 004: UAT is signed off on a test report). */
 export const evidenceRequiredFor: readonly GateName[] = ['uat-signoff'];
 
+/** How a decision reached the onboarding: the API (authenticated principal) or a Temporal signal (name as given). */
+export type DecisionChannel = 'api' | 'signal';
+
 export interface GateDecisionRecord {
   decision: Decision;
   decidedBy: string;
+  /** Absent on decisions recorded before signals were taken: `api`. */
+  via?: DecisionChannel;
   comment: string | null;
   /** Absent on decisions recorded before evidence existed. */
   evidence?: EvidenceLink[];
@@ -246,13 +321,33 @@ export interface SubmissionAttempt {
   findings: FindingSummary[];
 }
 
+/** A reminder, the escalation, or the expiry of a wait: when, to whom. */
+export interface ChaseEvent {
+  at: string;
+  type: 'reminder' | 'escalation' | 'expiry';
+  /** The reminder's number (1, 2, …), counted from the wait's last (re)start. */
+  n?: number;
+  to: Role | 'escalation';
+}
+
+/** How a wait is being chased: the timers run from `since` (moved on by time spent suspended). */
+export interface WaitChase {
+  timers: WaitTimers;
+  since: string;
+  reminders: number;
+  escalated: boolean;
+  events: ChaseEvent[];
+}
+
 interface InstanceBase extends InstanceKey {
   id: string;
   role: Role;
   openedAt: string;
-  /** When the wait expires (ISO), or null without deadline. */
+  /** When the wait expires (ISO), or null without deadline (onboardings started before gate policies). */
   deadlineAt: string | null;
   closedAt: string | null;
+  /** Reminders, escalation and expiry (absent on onboardings started before gate policies). */
+  chase?: WaitChase;
 }
 
 export interface GateInstance extends InstanceBase {
@@ -260,7 +355,12 @@ export interface GateInstance extends InstanceBase {
   name: GateName;
   /** `withdrawn`: still open when the journey ended on another path. */
   status: 'open' | Decision | 'expired' | 'withdrawn';
+  /** The decision that closed the round (the last approval, or the rejection). */
   decision: GateDecisionRecord | null;
+  /** Distinct approvers this round needs (absent: 1). */
+  required?: number;
+  /** Every decision taken in this round, in order: the approvals so far, then possibly a rejection. */
+  decisions?: GateDecisionRecord[];
 }
 
 export interface SubmissionInstance extends InstanceBase {
@@ -297,6 +397,43 @@ export interface AwaitedInput {
   round: number;
   role: Role;
   since: string;
+  /** A gate needing several approvers: who approved so far, of how many. */
+  approvals?: { have: string[]; need: number };
+}
+
+/** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */
+export interface Intervention {
+  at: string;
+  action: 'suspended' | 'resumed' | 'expired' | 'signal-refused' | 'renewal-opened' | 'certificate-expired';
+  by: string;
+  via: DecisionChannel | 'timer';
+  reason: string;
+  /** The refusal code of a refused signal. */
+  code?: string;
+  instanceId?: string;
+}
+
+/** Why the onboarding stands still: an operator suspended it, or a wait expired. */
+export interface Halt {
+  state: 'suspended' | 'expired';
+  since: string;
+  by: string;
+  reason: string;
+  /** The wait that expired. */
+  instanceId?: string;
+}
+
+/** A certificate the hub issued or accepted for a live participant, watched for renewal. */
+export interface WatchedCertificate {
+  /** What it is: `client-csr@production` (hub-issued client certificate), `server-certificate@…`, `hub-client-certificate@…`. */
+  id: string;
+  submission: SubmissionName;
+  environment: Environment;
+  serialHex: string;
+  sha256: string;
+  notAfter: string;
+  /** `renewal-due` once the renewal opened, `expired` if it expired unrenewed. */
+  state: 'valid' | 'renewal-due' | 'expired' | 'replaced';
 }
 
 export interface HistoryEntry {
@@ -328,6 +465,13 @@ export interface OnboardingStatus {
   /** How many times the journey continued as new (history kept short; state carried). */
   continuedAsNew: number;
   history: HistoryEntry[];
+  /** Fixed at start (absent on onboardings started before gate policies). */
+  policy?: GatePolicy;
+  /** Set while suspended or expired. */
+  halt?: Halt | null;
+  interventions?: Intervention[];
+  /** After go-live: the certificates watched for renewal. */
+  certificates?: WatchedCertificate[];
 }
 
 export interface GateDecisionInput {
@@ -433,10 +577,20 @@ export interface SubmissionPayloads {
   connectivity: Record<string, never>;
   /** After a UAT rejection: what the participant fixed; the hub proves connectivity again before UAT reopens. */
   'uat-retest': UatRetestPayload;
+  /** After a contract rejection: the new contract version. */
+  'contract-revision': ContractRevisionPayload;
+  /** After a go-live rejection: what the participant put right. */
+  'go-live-readiness': UatRetestPayload;
 }
 
 export interface UatRetestPayload {
   summary: string;
+}
+
+/** After legal rejected the contract: the new version (a link to it) and what changed. */
+export interface ContractRevisionPayload {
+  summary: string;
+  document: EvidenceLink;
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
@@ -460,6 +614,20 @@ export interface SubmissionOutcome {
   report: Record<string, unknown>;
 }
 
+export interface HaltInput {
+  by: string;
+  reason: string;
+  requestId?: string;
+  notAfter?: string;
+}
+
+/** A decision sent as a Temporal signal by ops (Web UI, CLI): `decidedBy` is the name they give. */
+export type GateDecisionSignal = Omit<GateDecisionInput, 'notAfter' | 'requestHash'>;
+
 export const statusQuery = defineQuery<OnboardingStatus>('status');
 export const decideGate = defineUpdate<GateInstance, [GateDecisionInput]>('decideGate');
+/** The same decision as a signal (same name, same validation; a refused one is recorded, nothing changes). */
+export const decideGateSignal = defineSignal<[GateDecisionSignal]>('decideGate');
+export const suspendOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('suspend');
+export const resumeOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('resume');
 export const submit = defineUpdate<SubmissionOutcome, [SubmissionInput]>('submit');

@@ -2,7 +2,7 @@ import { endedBy, firstUnsuccessful, Journey } from './journey';
 import { environments, journeys } from './messages';
 import type { OnboardingStatus, TppOnboardingInput } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
-import { awaitGate } from './steps/gates';
+import { awaitGate, awaitGateInRounds } from './steps/gates';
 import { awaitSubmission } from './steps/submissions';
 
 /**
@@ -23,13 +23,13 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
       journey.enter(environment);
       const waits = await journey.together([
         awaitSubmission(journey, { name: 'certificate-bundle', environment }, certificateBundleCheck(journey, 'tls-client')),
-        environment === 'production' ? awaitGate(journey, { name: 'contract', environment }) : null,
+        environment === 'production' ? awaitGateInRounds(journey, { name: 'contract', environment }) : null,
       ]);
       const failed = firstUnsuccessful(waits);
       if (failed) return endedBy(journey, failed);
     }
 
-    const goLive = await awaitGate(journey, { name: 'go-live', environment: 'production' });
+    const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
     if (firstUnsuccessful([goLive])) return endedBy(journey, goLive);
     return journey.finish('completed', 'onboarding complete');
   });

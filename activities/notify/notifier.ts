@@ -1,5 +1,9 @@
 import type { Environment, GateName, OnboardingKind, Role, SubmissionName, WaitInstance } from '../../workflows/messages';
 
+/** What happened to a wait: it opened, it is overdue (reminder), it is escalated, it expired; after go-live, a certificate's renewal. */
+export const notificationEvents = ['opened', 'reminder', 'escalation', 'expired', 'renewal-due', 'certificate-expired'] as const;
+export type NotificationEvent = (typeof notificationEvents)[number];
+
 /** A message to the people who must act on an opened gate or submission. Ids and roles only: no personal data. */
 export interface WaitOpenedNotification {
   /** Same key → delivered once, however often the activity is retried (built by `openedNotificationKey`). */
@@ -15,6 +19,22 @@ export interface WaitOpenedNotification {
   role: Role;
 }
 
+/**
+ * Any notification about a wait. `to` is whom it is for: the awaited role, or the escalation
+ * contact. The participant's contact address travels only when the participant is addressed.
+ */
+export interface WaitNotification extends WaitOpenedNotification {
+  event: NotificationEvent;
+  to: Role | 'escalation';
+  /** Since when the wait has been open (ISO). */
+  since: string;
+  /** The reminder's number. */
+  n?: number;
+  /** One line on what is due (e.g. the certificate that nears expiry). */
+  detail?: string;
+  participantEmail?: string;
+}
+
 export interface DeliveryReceipt {
   idempotencyKey: string;
   /** false when this key had already been delivered (a retry). */
@@ -24,5 +44,5 @@ export interface DeliveryReceipt {
 
 /** Port: how the hub reaches approvers and participants (e-mail, chat, ticketing). */
 export interface Notifier {
-  notifyWaitOpened(notification: WaitOpenedNotification): Promise<DeliveryReceipt>;
+  notify(notification: WaitNotification): Promise<DeliveryReceipt>;
 }

@@ -1,36 +1,50 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DeliveryReceipt, WaitOpenedNotification, Notifier } from './notifier';
+import type { DeliveryReceipt, Notifier, WaitNotification } from './notifier';
 
-interface OutboxLine extends WaitOpenedNotification {
+interface OutboxLine extends Omit<WaitNotification, 'participantEmail'> {
   deliveredAt: string;
+  /** How it went out (`smtp`), when not only recorded here. */
+  channel?: string;
+  messageId?: string;
 }
 
+/** Sends one notification on a real channel; what it returns is recorded in the outbox line. */
+export type Delivery = (notification: WaitNotification) => Promise<{ channel: string; messageId?: string }>;
+
 /**
- * Embedded notifier: appends each notification as one JSON line to an outbox file that an
- * operator (or a mail relay) reads. Delivery is idempotent by key, also across restarts.
+ * The record of what was sent and the idempotency guard: each notification is one JSON line in an
+ * outbox file, written after the channel (`send`, e.g. SMTP) took it; a key already in the outbox
+ * is not sent again, also across restarts — a retried activity never sends twice. Without `send`
+ * the outbox is the channel (an operator or a mail relay reads it). Contact addresses are not kept.
  */
 export class OutboxNotifier implements Notifier {
   private delivered: Map<string, string> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly send?: Delivery,
+  ) {}
 
-  notifyWaitOpened(notification: WaitOpenedNotification): Promise<DeliveryReceipt> {
+  notify(notification: WaitNotification): Promise<DeliveryReceipt> {
     // Serialised so two concurrent deliveries of one key cannot both append.
     const run = this.queue.then(() => this.deliver(notification));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async deliver(notification: WaitOpenedNotification): Promise<DeliveryReceipt> {
+  private async deliver(notification: WaitNotification): Promise<DeliveryReceipt> {
     const delivered = await this.load();
     const earlier = delivered.get(notification.idempotencyKey);
     if (earlier !== undefined) {
       return { idempotencyKey: notification.idempotencyKey, firstDelivery: false, deliveredAt: earlier };
     }
+    const sent = this.send ? await this.send(notification) : null;
     const deliveredAt = new Date().toISOString();
-    const line: OutboxLine = { ...notification, deliveredAt };
+    const recorded: Omit<WaitNotification, 'participantEmail'> & { participantEmail?: string } = { ...notification };
+    delete recorded.participantEmail;
+    const line: OutboxLine = { ...recorded, deliveredAt, ...(sent ? { channel: sent.channel, ...(sent.messageId ? { messageId: sent.messageId } : {}) } : {}) };
     await appendFile(this.file, `${JSON.stringify(line)}\n`, { encoding: 'utf8', mode: 0o600 });
     delivered.set(notification.idempotencyKey, deliveredAt);
     return { idempotencyKey: notification.idempotencyKey, firstDelivery: true, deliveredAt };

@@ -1,36 +1,63 @@
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { NotifyActivities } from '../../activities';
+import type { NotificationEvent, WaitNotification } from '../../activities/notify/notifier';
 import type { Journey } from '../journey';
-import { openedNotificationKey, WaitInstance } from '../messages';
+import { ChaseEvent, instanceId, onboardingWorkflowId, openedNotificationKey, WaitInstance } from '../messages';
 
-const { notifyWaitOpened } = proxyActivities<NotifyActivities>({
+const { notifyWaitOpened, notifyWait } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+/** The notification for an instance; the participant's contact address only when it is addressed. */
+function aboutInstance(journey: Journey, instance: WaitInstance, event: NotificationEvent, to: WaitNotification['to'], idempotencyKey: string): WaitNotification {
+  const { participantId, kind, participant } = journey.status;
+  return {
+    idempotencyKey,
+    participantId,
+    kind,
+    environment: instance.environment,
+    instanceId: instance.id,
+    type: instance.type,
+    name: instance.name,
+    round: instance.round,
+    role: instance.role,
+    event,
+    to,
+    since: instance.chase?.since ?? instance.openedAt,
+    ...(to === 'participant' ? { participantEmail: participant.contactEmail } : {}),
+  };
+}
+
 /**
- * Tells the awaited role that an instance opened; keyed by the instance, so every round and every
- * environment notifies once. A notification that cannot be delivered does not block the wait: it
- * stays visible in the UI and can still be answered; the failure is recorded for ops.
+ * A notification that cannot be delivered does not block the wait: it stays visible in the UI and
+ * can still be answered; the failure is recorded for ops.
  */
-export async function notifyOpened(journey: Journey, instance: WaitInstance): Promise<void> {
-  const { participantId, kind } = journey.status;
+async function deliver(journey: Journey, instance: WaitInstance, what: string, send: () => Promise<unknown>): Promise<void> {
   try {
-    await notifyWaitOpened({
-      idempotencyKey: openedNotificationKey(participantId, instance),
-      participantId,
-      kind,
-      environment: instance.environment,
-      instanceId: instance.id,
-      type: instance.type,
-      name: instance.name,
-      round: instance.round,
-      role: instance.role,
-    });
+    await send();
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const type = err.cause instanceof ApplicationFailure ? err.cause.type : null;
-    log.warn('wait notification failed', { instanceId: instance.id, role: instance.role, type });
-    journey.transition({ note: `${instance.id}: notifying ${instance.role} failed (${type ?? 'unknown'})` });
+    log.warn('wait notification failed', { instanceId: instance.id, role: instance.role, what, type });
+    journey.transition({ note: `${instance.id}: ${what} failed (${type ?? 'unknown'})` });
   }
+}
+
+/** Tells the awaited role that an instance opened; keyed by the instance, so every round and every environment notifies once. */
+export async function notifyOpened(journey: Journey, instance: WaitInstance): Promise<void> {
+  const key = openedNotificationKey(journey.status.participantId, instance);
+  await deliver(journey, instance, `notifying ${instance.role}`, () => notifyWaitOpened(aboutInstance(journey, instance, 'opened', instance.role, key)));
+}
+
+/** A reminder (to the awaited role), the escalation (to the escalation contact), or the expiry (to both). */
+export async function notifyChase(journey: Journey, instance: WaitInstance, event: ChaseEvent): Promise<void> {
+  const base = `${onboardingWorkflowId(journey.status.participantId)}/${instanceId(instance)}/${event.type}${event.n ? `-${event.n}` : ''}@${event.at}`;
+  const notices: WaitNotification[] =
+    event.type === 'reminder'
+      ? [{ ...aboutInstance(journey, instance, 'reminder', instance.role, base), n: event.n ?? 1 }]
+      : event.type === 'escalation'
+        ? [aboutInstance(journey, instance, 'escalation', 'escalation', base)]
+        : [aboutInstance(journey, instance, 'expired', instance.role, `${base}/role`), aboutInstance(journey, instance, 'expired', 'escalation', `${base}/escalation`)];
+  for (const notice of notices) await deliver(journey, instance, `${event.type} to ${notice.to}`, () => notifyWait(notice));
 }
