@@ -1,8 +1,13 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { JwtSettings } from './auth';
+import { GatePolicyConfig, parseApprovals } from './gate-policy';
+import { durationSchema } from './schemas/onboardings';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** An ISO 8601 duration, or `off` (never). */
+const chaseInterval = z.union([z.literal('off').transform(() => null), durationSchema.refine((ms) => ms >= 1000, 'at least PT1S')]);
 
 export const apiConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -27,6 +32,14 @@ export const apiConfigSchema = z.object({
   JWT_GRANTS_CLAIM: z.string().min(1).default('grants'),
   /** Requests per principal per minute before 429. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Distinct approvers per gate: `go-live=2`, per kind `tpp.contract=2`; comma-separated. */
+  GATE_APPROVALS: z.string().default('go-live=2'),
+  /** How open waits are chased (ISO 8601 durations or `off`): reminder interval, escalation, expiry. */
+  WAIT_REMIND_EVERY: chaseInterval.default(2 * 86_400_000),
+  WAIT_ESCALATE_AFTER: chaseInterval.default(5 * 86_400_000),
+  WAIT_EXPIRE_AFTER: chaseInterval.default(30 * 86_400_000),
+  /** After go-live: how long before a certificate expires its renewal opens. */
+  RENEWAL_LEAD: durationSchema.default(30 * 86_400_000),
 }).refine((e) => [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v === undefined) || [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v !== undefined), {
   path: ['JWT_JWKS_URL'],
   message: 'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none',
@@ -47,6 +60,7 @@ export interface ApiConfig {
   apiKeysFile: string;
   jwt: JwtSettings | null;
   rateLimitPerMinute: number;
+  gatePolicy: GatePolicyConfig;
 }
 
 export class ConfigError extends Error {
@@ -61,7 +75,10 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     throw new ConfigError(`Invalid API configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const approvals = parseApprovals(e.GATE_APPROVALS);
+  if (typeof approvals === 'string') throw new ConfigError(`Invalid API configuration:\n  GATE_APPROVALS: ${approvals}`);
   return {
+    gatePolicy: { approvals, timers: { remindEveryMs: e.WAIT_REMIND_EVERY, escalateAfterMs: e.WAIT_ESCALATE_AFTER, expireAfterMs: e.WAIT_EXPIRE_AFTER }, renewalLeadMs: e.RENEWAL_LEAD },
     host: e.HOST,
     port: e.PORT,
     temporalAddress: e.TEMPORAL_ADDRESS,

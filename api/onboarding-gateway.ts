@@ -9,14 +9,17 @@ import {
   OnboardingInput,
   OnboardingStatus,
   onboardingWorkflowId,
+  resumeOnboarding,
   statusQuery,
   submit,
+  suspendOnboarding,
   SubmissionInput,
   SubmissionOutcome,
   workflowTypeByKind,
 } from '../workflows/messages';
 import { startSearchAttributes } from '../workflows/search-attributes';
 import { ApiError } from './errors';
+import { defaultGatePolicyConfig, GatePolicyConfig, policyFor } from './gate-policy';
 import { OnboardingFilter, OnboardingPage, searchOnboardings, StuckGroup, stuckOnboardings } from './onboarding-search';
 import { fingerprintRequest } from './fingerprint';
 import type { StartOnboardingBody } from './schemas/onboardings';
@@ -52,6 +55,8 @@ export interface OnboardingPort {
    * closed answers like the first instead of ONBOARDING_CLOSED.
    */
   cancel(participantId: string, by: string, reason: string, idempotencyKey?: string): Promise<void>;
+  /** Suspends (timers stand still, nothing is taken) or resumes an onboarding; `by` and `reason` are recorded. */
+  halt(participantId: string, action: 'suspend' | 'resume', by: string, reason: string, idempotencyKey?: string): Promise<OnboardingStatus>;
   search(filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }): Promise<OnboardingPage>;
   stuck(olderThanMs: number): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }>;
 }
@@ -72,6 +77,7 @@ export class OnboardingGateway implements OnboardingPort {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly timeouts: GatewayTimeouts = defaultGatewayTimeouts,
+    private readonly gatePolicy: GatePolicyConfig = defaultGatePolicyConfig,
   ) {}
 
   private within<T>(ms: number, call: () => Promise<T>): Promise<T> {
@@ -82,7 +88,7 @@ export class OnboardingGateway implements OnboardingPort {
   async start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }> {
     const workflowId = onboardingWorkflowId(body.participantId);
     const requestFingerprint = fingerprintRequest(body);
-    const input: OnboardingInput = { ...body, requestFingerprint, ...(requestId ? { requestId } : {}) };
+    const input: OnboardingInput = { ...body, requestFingerprint, policy: policyFor(this.gatePolicy, body.kind), ...(requestId ? { requestId } : {}) };
     let created = true;
     try {
       await this.within(this.timeouts.callMs, () => this.client.workflow.start(workflowTypeByKind[input.kind], {
@@ -213,6 +219,10 @@ export class OnboardingGateway implements OnboardingPort {
       return this.client.options.loadedDataConverter.payloadConverter.fromPayload<R>(success);
     }
     return null;
+  }
+
+  halt(participantId: string, action: 'suspend' | 'resume', by: string, reason: string, idempotencyKey?: string): Promise<OnboardingStatus> {
+    return this.update(participantId, action === 'suspend' ? suspendOnboarding : resumeOnboarding, { by, reason }, idempotencyKey, () => undefined);
   }
 
   async cancel(participantId: string, by: string, reason: string, idempotencyKey?: string): Promise<void> {

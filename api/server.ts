@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const registry = await openRegistry(registryFile(config.dataDir));
   const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
-    gateway: new OnboardingGateway(client, config.taskQueue),
+    gateway: new OnboardingGateway(client, config.taskQueue, undefined, config.gatePolicy),
     authenticator: createAuthenticator(keys, config.jwt ?? undefined),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -17,6 +17,9 @@ import {
   ipAllowlistBodySchema,
   jwsKeyBodySchema,
   connectivityBodySchema,
+  contractRevisionBodySchema,
+  goLiveReadinessBodySchema,
+  haltBodySchema,
   uatRetestBodySchema,
   oauthClientBodySchema,
   participantParamsSchema,
@@ -24,7 +27,9 @@ import {
   startOnboardingBodySchema,
   stuckQuerySchema,
 } from '../schemas/onboardings';
-import { cancelResponseSchema, decisionResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
+import { auditCsv, auditTrail } from '../audit';
+import { ApiError } from '../errors';
+import { auditResponseSchema, cancelResponseSchema, decisionResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
@@ -101,6 +106,53 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     async (request, reply) => {
       await gateway.cancel(request.params.participantId, (request.principal as Principal).name, request.body.reason, request.headers['idempotency-key']);
       return reply.code(202).send({ workflowId: onboardingWorkflowId(request.params.participantId), cancellation: 'requested' as const });
+    },
+  );
+
+  /**
+   * Suspends (timers stand still: no reminder, escalation or expiry; decisions and submissions are
+   * refused with ONBOARDING_HALTED) or resumes an onboarding — also one that expired. The operator
+   * and the reason are recorded in the audit.
+   */
+  for (const action of ['suspend', 'resume'] as const) {
+    app.post(
+      `/onboardings/:participantId/${action}`,
+      {
+        schema: { params: participantParamsSchema, body: haltBodySchema, headers: idempotencyHeadersSchema, response: { 200: onboardingViewSchema, ...problems } },
+        config: { authorize: (p) => access.operate(p, undefined) },
+        bodyLimit: jsonFormLimit,
+      },
+      async (request) => {
+        await gateway.halt(request.params.participantId, action, (request.principal as Principal).name, request.body.reason, request.headers['idempotency-key']);
+        return gateway.status(request.params.participantId);
+      },
+    );
+  }
+
+  /**
+   * The audit trail, from the workflow's own record: JSON, or CSV with `Accept: text/csv` (for a
+   * spreadsheet: fields that would start a formula are prefixed with an apostrophe).
+   */
+  app.get(
+    '/onboardings/:participantId/audit',
+    {
+      schema: { params: participantParamsSchema, response: { 200: auditResponseSchema, ...problems } },
+      config: { authorize: (p) => access.readAll(p, undefined) },
+    },
+    async (request, reply) => {
+      const view = await gateway.status(request.params.participantId);
+      if (view.onboarding === null) throw new ApiError('TEMPORAL_UNAVAILABLE', 'No worker reported the onboarding yet; try again shortly');
+      const entries = auditTrail(view.onboarding);
+      const accept = request.headers.accept ?? '';
+      if (/\btext\/csv\b/.test(accept) && !/application\/json/.test(accept)) {
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="onboarding-${request.params.participantId}-audit.csv"`)
+          .serializer((payload: unknown) => payload as string)
+          // The response schema describes the JSON form; the CSV is a string sent as it is.
+          .send(auditCsv(entries) as never);
+      }
+      return { workflowId: view.workflowId, participantId: request.params.participantId, entries };
     },
   );
 
@@ -200,4 +252,10 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
    * proves connectivity again; 200 reopens UAT in the next round, 422 names what still fails.
    */
   submissionRoute('uat-retest', uatRetestBodySchema, ({ summary }) => ({ summary }), jsonFormLimit);
+
+  /** After legal rejected the contract (the comment says why): the new version; 200 opens the contract's next round. */
+  submissionRoute('contract-revision', contractRevisionBodySchema, ({ summary, document }) => ({ summary, document }), jsonFormLimit);
+
+  /** After ops rejected go-live: what was put right; 200 opens go-live's next round. */
+  submissionRoute('go-live-readiness', goLiveReadinessBodySchema, ({ summary }) => ({ summary }), jsonFormLimit);
 };

@@ -87,6 +87,9 @@ export const startOnboardingBodySchema = z.discriminatedUnion('kind', [dfspStart
 });
 export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
 
+/** A link to what a decision or a document rests on: https only. */
+export const evidenceLinkSchema = z.strictObject({ label: text({ min: 1, max: 200 }), url: z.url({ protocol: /^https$/ }).max(2048) });
+
 export const gateDecisionBodySchema = z.strictObject({
   gate: z.enum(gateNames),
   /** Needed only when the gate is open in both environments at once. */
@@ -94,10 +97,7 @@ export const gateDecisionBodySchema = z.strictObject({
   decision: z.enum(decisions),
   comment: text({ min: 0, max: 2000, multiline: true }).optional(),
   /** Links to what the decision rests on (a UAT test report); approving `uat-signoff` needs one. */
-  evidence: z
-    .array(z.strictObject({ label: text({ min: 1, max: 200 }), url: z.url({ protocol: /^https$/ }).max(2048) }))
-    .max(10)
-    .optional(),
+  evidence: z.array(evidenceLinkSchema).max(10).optional(),
 });
 export type GateDecisionBody = z.infer<typeof gateDecisionBodySchema>;
 
@@ -137,6 +137,22 @@ export const jwsKeyBodySchema = z.strictObject({
 export const connectivityBodySchema = z.strictObject({
   environment: z.enum(environments).optional(),
 });
+
+/** After a rejected contract round: the new version (an https link) and what changed; legal reviews it as the next round. */
+export const contractRevisionBodySchema = z.strictObject({
+  summary: text({ min: 1, max: 2000, multiline: true }),
+  document: evidenceLinkSchema,
+  environment: z.enum(environments).optional(),
+});
+
+/** After a rejected go-live round: what the participant put right; go-live opens again as the next round. */
+export const goLiveReadinessBodySchema = z.strictObject({
+  summary: text({ min: 1, max: 2000, multiline: true }),
+  environment: z.enum(environments).optional(),
+});
+
+/** Suspend or resume: the reason is recorded with the operator. */
+export const haltBodySchema = z.strictObject({ reason: text({ min: 1, max: 2000, multiline: true }) });
 
 /** After a rejected UAT round: what the DFSP fixed (the hub proves connectivity again before UAT reopens). */
 export const uatRetestBodySchema = z.strictObject({

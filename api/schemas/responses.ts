@@ -21,11 +21,33 @@ import {
   TaskRecord,
 } from '../../workflows/messages';
 import { errorCatalogue, ErrorCode } from '../../workflows/errors';
+import { auditTypes } from '../audit';
 
 const isoTime = z.string().describe('ISO 8601 time');
 const stepName = z.enum([...gateNames, ...submissionNames, ...taskNames, 'registration', 'done']);
 
 const findingSummary = z.object({ code: z.string(), result: z.enum(['pass', 'warn', 'fail', 'not-applicable']), message: z.string() });
+
+const interval = z.number().int().nullable().describe('milliseconds; null: never');
+const waitTimers = z.object({ remindEveryMs: interval, escalateAfterMs: interval, expireAfterMs: interval });
+const chaseView = z
+  .object({
+    timers: waitTimers,
+    since: isoTime.describe('the timers run from here (moved on by time spent suspended; reset when an expired wait is resumed)'),
+    reminders: z.number().int(),
+    escalated: z.boolean(),
+    events: z.array(z.object({ at: isoTime, type: z.enum(['reminder', 'escalation', 'expiry']), n: z.number().int().optional(), to: z.enum([...roles, 'escalation']) })),
+  })
+  .optional();
+const decisionRecord = z.object({
+  decision: z.enum(decisions),
+  decidedBy: z.string(),
+  via: z.enum(['api', 'signal']).optional(),
+  comment: z.string().nullable(),
+  evidence: z.array(z.object({ label: z.string(), url: z.string() })).optional(),
+  at: isoTime,
+  requestHash: z.string().nullable(),
+});
 
 const instanceBase = {
   id: z.string().describe('`<name>@<environment>#<round>`'),
@@ -35,6 +57,7 @@ const instanceBase = {
   openedAt: isoTime,
   deadlineAt: isoTime.nullable(),
   closedAt: isoTime.nullable(),
+  chase: chaseView,
 };
 
 export const gateInstanceSchema: z.ZodType<GateInstance> = z.object({
@@ -42,9 +65,9 @@ export const gateInstanceSchema: z.ZodType<GateInstance> = z.object({
   type: z.literal('gate'),
   name: z.enum(gateNames),
   status: z.enum(['open', ...decisions, 'expired', 'withdrawn']),
-  decision: z
-    .object({ decision: z.enum(decisions), decidedBy: z.string(), comment: z.string().nullable(), evidence: z.array(z.object({ label: z.string(), url: z.string() })).optional(), at: isoTime, requestHash: z.string().nullable() })
-    .nullable(),
+  decision: decisionRecord.nullable().describe('the decision that closed the round'),
+  required: z.number().int().optional().describe('distinct approvers this round needs'),
+  decisions: z.array(decisionRecord).optional().describe('every decision of this round: approvals so far, then a rejection if any'),
 });
 
 export const submissionInstanceSchema: z.ZodType<SubmissionInstance> = z.object({
@@ -92,6 +115,7 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
       round: z.number().int(),
       role: z.enum(roles),
       since: isoTime,
+      approvals: z.object({ have: z.array(z.string()), need: z.number().int() }).optional(),
     }),
   ),
   instances: z.array(z.union([gateInstanceSchema, submissionInstanceSchema])),
@@ -106,11 +130,67 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
   updatedAt: isoTime,
   continuedAsNew: z.number().int(),
   history: z.array(z.object({ at: isoTime, step: stepName, environment: z.enum(environments), state: z.enum(lifecycleStates), note: z.string() })),
+  policy: z
+    .object({
+      approvals: z.partialRecord(z.enum(gateNames), z.number().int()),
+      timers: waitTimers,
+      timersFor: z.partialRecord(z.enum([...gateNames, ...submissionNames]), waitTimers.partial()).optional(),
+      renewalLeadMs: z.number().int(),
+    })
+    .optional(),
+  halt: z.object({ state: z.enum(['suspended', 'expired']), since: isoTime, by: z.string(), reason: z.string(), instanceId: z.string().optional() }).nullable().optional(),
+  interventions: z
+    .array(
+      z.object({
+        at: isoTime,
+        action: z.enum(['suspended', 'resumed', 'expired', 'signal-refused', 'renewal-opened', 'certificate-expired']),
+        by: z.string(),
+        via: z.enum(['api', 'signal', 'timer']),
+        reason: z.string(),
+        code: z.string().optional(),
+        instanceId: z.string().optional(),
+      }),
+    )
+    .optional(),
+  certificates: z
+    .array(
+      z.object({
+        id: z.string(),
+        submission: z.enum(submissionNames),
+        environment: z.enum(environments),
+        serialHex: z.string(),
+        sha256: z.string(),
+        notAfter: isoTime,
+        state: z.enum(['valid', 'renewal-due', 'expired', 'replaced']),
+      }),
+    )
+    .optional(),
 });
 
 export const onboardingViewSchema: z.ZodType<OnboardingView> = z.object({
   workflowId: z.string(),
   onboarding: onboardingStatusSchema.nullable().describe('null while no worker has reported the state (202 on start)'),
+});
+
+export const auditResponseSchema = z.object({
+  workflowId: z.string(),
+  participantId: z.string(),
+  entries: z.array(
+    z.object({
+      at: isoTime,
+      type: z.enum(auditTypes),
+      instanceId: z.string().nullable(),
+      environment: z.string().nullable(),
+      round: z.number().int().nullable(),
+      actor: z.string().nullable(),
+      via: z.enum(['api', 'signal', 'timer', 'hub']).nullable(),
+      outcome: z.string().nullable(),
+      codes: z.array(z.string()),
+      comment: z.string().nullable(),
+      evidence: z.array(z.object({ label: z.string(), url: z.string() })),
+      note: z.string(),
+    }),
+  ),
 });
 
 export const decisionResponseSchema = z.object({ decision: gateInstanceSchema, workflowId: z.string(), onboarding: onboardingStatusSchema.nullable() });

@@ -34,6 +34,10 @@ const gateway: OnboardingPort = {
   async cancel(_id, by) {
     calls.push(`cancel by ${by}`);
   },
+  async halt(id, action, by) {
+    calls.push(`${action} by ${by}`);
+    return sampleStatus(id);
+  },
   search: async () => ({ onboardings: [], nextPageToken: null }),
   stuck: async () => ({ groups: [], scanned: 0, truncated: false }),
 };
@@ -84,6 +88,17 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
   { name: 'POST submissions/ip-allowlist', method: 'POST', url: '/onboardings/acme/submissions/ip-allowlist', payload: { entries: ['81.2.69.160'] }, allowed: ['operator', 'participant:acme'], mutates: true },
   { name: 'POST submissions/oauth-client', method: 'POST', url: '/onboardings/acme/submissions/oauth-client', payload: {}, allowed: ['operator', 'participant:acme'], mutates: true },
   { name: 'POST cancel', method: 'POST', url: '/onboardings/acme/cancel', payload: { reason: 'duplicate application' }, allowed: ['operator'], mutates: true },
+  { name: 'POST suspend', method: 'POST', url: '/onboardings/acme/suspend', payload: { reason: 'sanctions screening' }, allowed: ['operator'], mutates: true },
+  { name: 'POST resume', method: 'POST', url: '/onboardings/acme/resume', payload: { reason: 'screening cleared' }, allowed: ['operator'], mutates: true },
+  { name: 'GET audit', method: 'GET', url: '/onboardings/acme/audit', allowed: staff },
+  {
+    name: 'POST submissions/contract-revision',
+    method: 'POST',
+    url: '/onboardings/acme/submissions/contract-revision',
+    payload: { summary: 'clause 7 amended', document: { label: 'contract v2', url: 'https://docs.example/contract-v2.pdf' } },
+    allowed: ['operator', 'participant:acme'],
+    mutates: true,
+  },
   { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
   { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
   { name: 'POST /pki/checks/certificates', method: 'POST', url: '/pki/checks/certificates', payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, allowed: authenticated },

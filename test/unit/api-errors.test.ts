@@ -17,7 +17,7 @@ function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
   const fail = async () => {
     throw new Error('secret internal detail: db password is hunter2');
   };
-  return { start: fail, status: fail, decide: fail, submit: fail, search: fail, stuck: fail, cancel: fail, ping: async () => undefined, ...overrides };
+  return { start: fail, status: fail, decide: fail, submit: fail, search: fail, stuck: fail, cancel: fail, halt: fail, ping: async () => undefined, ...overrides };
 }
 
 function appWith(gateway: OnboardingPort, bodyLimitBytes?: number) {

@@ -16,6 +16,7 @@ const unusedGateway: OnboardingPort = {
   search: async () => Promise.reject(new Error('not used')),
   stuck: async () => Promise.reject(new Error('not used')),
   cancel: async () => Promise.reject(new Error('not used')),
+  halt: async () => Promise.reject(new Error('not used')),
   ping: async () => undefined,
 };
 

@@ -25,6 +25,7 @@ const gateway: OnboardingPort = {
   stuck: async () => ({ groups: [{ step: 'application-review', awaitingRole: 'business', count: 1, oldestWaitingSince: '2026-11-23T10:00:00.000Z', participantIds: ['acme'] }], scanned: 1, truncated: false }),
   ping: async () => undefined,
   cancel: async () => undefined,
+  halt: async () => Promise.reject(new Error('not used')),
 };
 
 const routes: RouteOptions[] = [];

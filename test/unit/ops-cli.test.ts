@@ -23,6 +23,10 @@ const gateway: OnboardingPort = {
   }),
   stuck: async () => ({ groups: [{ step: 'contract', awaitingRole: 'legal', count: 2, oldestWaitingSince: '2026-11-20T10:00:00.000Z', participantIds: ['acme', 'beta'] }], scanned: 2, truncated: false }),
   cancel: async (id, by, reason) => void decisions.push(`cancel ${id} by ${by}: ${reason}`),
+  halt: async (id, action, by, reason) => {
+    decisions.push(`${action} ${id} by ${by}: ${reason}`);
+    return sampleStatus(id);
+  },
   ping: async () => undefined,
 };
 const app = buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
