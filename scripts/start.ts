@@ -13,6 +13,7 @@ import { loadApiConfig } from '../api/config';
 import { loadWorkerConfig } from '../worker/config';
 import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
+import { ensureMailpit, startMailpit } from './mailpit';
 import {
   RunningDevServer,
   ensureSearchAttributes,
@@ -22,7 +23,7 @@ import {
   stopChild,
 } from './dev-server';
 import { Supervisor } from './supervisor';
-import { frontendAddress, loadDevConfig, projectRoot } from './temporal-dev-config';
+import { frontendAddress, loadDevConfig, projectRoot, resolveFromRoot } from './temporal-dev-config';
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
@@ -122,6 +123,31 @@ async function main(): Promise<void> {
       });
     }
 
+    // Mail: the worker sends notifications to a local Mailpit; its web inbox shows what was sent.
+    const mail = dev.mailpit;
+    const mailpitBinary = ensureMailpit(mail, say);
+    const mailpit = new Supervisor({
+      name: 'mailpit',
+      log: say,
+      stopChild,
+      start: async () => (await startMailpit(mailpitBinary, { ...mail, dbFile: mail.dbFile ? resolveFromRoot(mail.dbFile) : null })).process,
+    });
+    supervised.push(mailpit);
+    await mailpit.run();
+    const smtpUrl = `smtp://${mail.ip}:${mail.smtpPort}`;
+    const inboxUrl = `http://${mail.ip}:${mail.uiPort}`;
+    Object.assign(env, {
+      SMTP_URL: process.env.SMTP_URL ?? smtpUrl,
+      // Development addresses for the hub's teams (all land in Mailpit); the environment overrides them.
+      NOTIFY_BUSINESS_EMAIL: process.env.NOTIFY_BUSINESS_EMAIL ?? 'business@hub.local',
+      NOTIFY_LEGAL_EMAIL: process.env.NOTIFY_LEGAL_EMAIL ?? 'legal@hub.local',
+      NOTIFY_SECURITY_EMAIL: process.env.NOTIFY_SECURITY_EMAIL ?? 'security@hub.local',
+      NOTIFY_OPS_EMAIL: process.env.NOTIFY_OPS_EMAIL ?? 'ops@hub.local',
+      NOTIFY_ESCALATION_EMAIL: process.env.NOTIFY_ESCALATION_EMAIL ?? 'escalation@hub.local',
+      PUBLIC_API_URL: process.env.PUBLIC_API_URL ?? `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`,
+      TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? `http://${dev.server.ip}:${dev.server.uiPort}`,
+    });
+
     // The worker and the API are supervised: a crash restarts that process with backoff, the rest stays up.
     const worker = new Supervisor({
       name: 'worker',
@@ -193,6 +219,7 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
     say(`  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`);
+    say(`  Mail (Mailpit)   inbox ${inboxUrl}  SMTP ${smtpUrl}  (every notification the hub sends)`);
     say(`  OAuth server     ${oauth.issuer}  (token ${oauth.issuer}/token, JWKS ${oauth.issuer}/jwks; TLS from the hub CA)`);
     if (devKey !== null) {
       say(`  a development API key with every staff grant was created (stored hashed in ${api.apiKeysFile}); shown once:`);

@@ -29,6 +29,16 @@ export const devConfigSchema = z.strictObject({
   }),
   searchAttributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/), searchAttributeType),
   dynamicConfig: z.record(z.string().min(1), dynamicConfigValue),
+  mailpit: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a version like 1.27.11'),
+    module: z.string().min(1),
+    versionVariable: z.string().min(1),
+    installDir: z.string().min(1),
+    ip: z.string().min(1),
+    smtpPort: port,
+    uiPort: port,
+    dbFile: z.string().min(1).nullable(),
+  }),
   ui: z.strictObject({
     codecEndpoint: z
       .string()

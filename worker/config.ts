@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { MailConfig } from '../activities/notify/smtp-mail';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const days = z.coerce.number().int().min(1).max(3650);
@@ -55,6 +56,22 @@ export const workerConfigSchema = z
       .string()
       .regex(/^([^\s:,]+:\d{1,5}:[^\s:,]+:\d{1,5})(,[^\s:,]+:\d{1,5}:[^\s:,]+:\d{1,5})*$/, 'host:port:address:port[,…]')
       .optional(),
+    /**
+     * Notifications by e-mail through this SMTP server (smtp://host:port, or smtps://); absent: the
+     * outbox file only (DATA_DIR/outbox/notifications.jsonl). `npm start` points it at its Mailpit.
+     */
+    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s/]+(:\d{1,5})?\/?$/, 'smtp://host:port or smtps://host:port').optional(),
+    MAIL_FROM: z.string().min(3).max(200).default('Onboarding Hub <onboarding@hub.local>'),
+    /** Each hub team's address; a team without one is notified in the outbox only. */
+    NOTIFY_BUSINESS_EMAIL: z.email().optional(),
+    NOTIFY_LEGAL_EMAIL: z.email().optional(),
+    NOTIFY_SECURITY_EMAIL: z.email().optional(),
+    NOTIFY_OPS_EMAIL: z.email().optional(),
+    /** Who is told when a wait is overdue past its escalation interval (and when it expires). */
+    NOTIFY_ESCALATION_EMAIL: z.email().optional(),
+    /** Where the links in messages point: the API as participants and staff reach it, and the Temporal Web UI. */
+    PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
+    TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
     WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
   })
@@ -85,6 +102,8 @@ export interface WorkerConfig {
   /** The hub's name, in what it issues and the subjects of its own CSRs. */
   hubName: string;
   outbound: OutboundConfig;
+  /** null: notifications go to the outbox file only. */
+  mail: MailConfig | null;
 }
 
 export interface OutboundConfig {
@@ -183,5 +202,22 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     },
     hubName: e.HUB_NAME,
     outbound: { timeoutMs: e.OUTBOUND_TIMEOUT_MS, connectTo: parseConnectTo(e.OUTBOUND_CONNECT_TO) },
+    mail: e.SMTP_URL
+      ? {
+          smtpUrl: e.SMTP_URL,
+          from: e.MAIL_FROM,
+          roleAddresses: {
+            ...(e.NOTIFY_BUSINESS_EMAIL ? { business: e.NOTIFY_BUSINESS_EMAIL } : {}),
+            ...(e.NOTIFY_LEGAL_EMAIL ? { legal: e.NOTIFY_LEGAL_EMAIL } : {}),
+            ...(e.NOTIFY_SECURITY_EMAIL ? { security: e.NOTIFY_SECURITY_EMAIL } : {}),
+            ...(e.NOTIFY_OPS_EMAIL ? { ops: e.NOTIFY_OPS_EMAIL } : {}),
+          },
+          escalationAddress: e.NOTIFY_ESCALATION_EMAIL ?? null,
+          apiUrl: e.PUBLIC_API_URL,
+          uiUrl: e.TEMPORAL_UI_URL,
+          namespace: e.TEMPORAL_NAMESPACE,
+          timeoutMs: 10_000,
+        }
+      : null,
   };
 }

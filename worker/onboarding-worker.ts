@@ -7,6 +7,7 @@ import { ensureHubJwsKey } from '../activities/keys/hub-jws-key';
 import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
+import { MailConfig, smtpDelivery } from '../activities/notify/smtp-mail';
 import { CsrSigningService } from '../activities/pki/csr-signing';
 import { RegistryCredentialIssuer } from '../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
@@ -52,7 +53,7 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
 }
 
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'>,
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & { mail?: MailConfig | null },
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -60,7 +61,8 @@ export async function createDefaultActivities(
   const keys = new ParticipantKeyDirectory(db);
   await ensureHubJwsKey(path.join(config.dataDir, 'jws'), keys);
   return createActivities({
-    notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl')),
+    // The outbox records every notification and guards against sending one twice; SMTP sends it when configured.
+    notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl'), config.mail ? smtpDelivery(config.mail) : undefined),
     ca,
     csrSigning: new CsrSigningService(ca, registry, { validityDays: config.certificateValidityDays }),
     network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca)),

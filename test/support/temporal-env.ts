@@ -12,6 +12,7 @@ import {
   Worker,
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import type { MailConfig } from '../../activities/notify/smtp-mail';
 import type { GatewayConfig, LedgerConfig, OauthConfig, OutboundConfig } from '../../worker/config';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
 import { freePort } from './dev-server';
@@ -70,7 +71,7 @@ export interface TestStack {
   gateway: GatewayConfig;
   /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
   oauth: OauthConfig;
-  startWorker(options?: { ledger?: LedgerConfig; outbound?: OutboundConfig }): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  startWorker(options?: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig }): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -107,7 +108,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     namespace,
     gateway,
     oauth,
-    async startWorker(options: { ledger?: LedgerConfig; outbound?: OutboundConfig } = {}) {
+    async startWorker(options: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig } = {}) {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
         namespace,
@@ -121,6 +122,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           ledger: options.ledger ?? { url: { sandbox: null, production: null }, timeoutMs: 5000, defaultSettlementModel: false },
           hubName: 'Test Hub',
           outbound: options.outbound ?? { timeoutMs: 3000, connectTo: {} },
+          mail: options.mail ?? null,
         }),
         workflowBundle: { code: bundle.code },
       });
