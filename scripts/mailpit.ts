@@ -92,7 +92,7 @@ export interface RunningMailpit {
 /** Starts Mailpit on loopback ports; resolves once its API answers. `dbFile` null: in memory. */
 export async function startMailpit(binary: string, options: { ip: string; smtpPort: number; uiPort: number; dbFile: string | null }, timeoutMs = 20_000): Promise<RunningMailpit> {
   if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const args = ['--smtp', `${options.ip}:${options.smtpPort}`, '--listen', `${options.ip}:${options.uiPort}`, '--disable-version-check', '--smtp-auth-accept-any', '--smtp-disable-rdns', ...(options.dbFile ? ['--database', options.dbFile] : [])];
+  const args = ['--smtp', `${options.ip}:${options.smtpPort}`, '--listen', `${options.ip}:${options.uiPort}`, '--disable-version-check', '--smtp-disable-rdns', ...(options.dbFile ? ['--database', options.dbFile] : [])];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));

@@ -819,10 +819,10 @@ export function nextChase(chase: WaitChase): { type: ChaseEvent['type']; at: str
   const since = Date.parse(chase.since);
   const { remindEveryMs, escalateAfterMs, expireAfterMs } = chase.timers;
   const due: { type: ChaseEvent['type']; at: number }[] = [];
-  if (remindEveryMs !== null && remindEveryMs > 0) due.push({ type: 'reminder', at: since + (chase.reminders + 1) * remindEveryMs });
-  if (escalateAfterMs !== null && !chase.escalated) due.push({ type: 'escalation', at: since + escalateAfterMs });
   if (expireAfterMs !== null) due.push({ type: 'expiry', at: since + expireAfterMs });
-  // The earliest; on a tie the reminder, then the escalation, then the expiry.
+  if (escalateAfterMs !== null && !chase.escalated) due.push({ type: 'escalation', at: since + escalateAfterMs });
+  if (remindEveryMs !== null && remindEveryMs > 0) due.push({ type: 'reminder', at: since + (chase.reminders + 1) * remindEveryMs });
+  // The earliest; on a tie the expiry, then the escalation (a reminder at the same moment would say less).
   const first = due.reduce<(typeof due)[number] | null>((min, d) => (min === null || d.at < min.at ? d : min), null);
   return first === null ? null : { type: first.type, at: new Date(first.at).toISOString() };
 }

@@ -1,0 +1,273 @@
+/**
+ * Human gates in full, against the real dev server, through the API, with e-mail read back from a
+ * real SMTP server (Mailpit): decisions by signal (the `temporal` CLI, as ops send them) and a
+ * refused one; 2-of-N go-live with a duplicate approver refused; a contract rejected, revised and
+ * approved in round 2; reminders, escalation and expiry on second-scale timers, then resume;
+ * suspend/resume with no reminder while suspended; the audit in JSON and CSV.
+ */
+import { execFileSync } from 'node:child_process';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../api/app';
+import { defaultGatePolicyConfig, GatePolicyConfig } from '../../api/gate-policy';
+import { OnboardingGateway } from '../../api/onboarding-gateway';
+import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
+import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
+import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
+import { startTestMailpit } from '../support/mailpit';
+import { startBody } from '../support/requests';
+import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
+import { TppPki } from '../support/tpp-journey';
+
+let stack: TestStack;
+let mailpit: Awaited<ReturnType<typeof startTestMailpit>>;
+const keys = testKeys();
+const pki = new TppPki();
+const apps: FastifyInstance[] = [];
+
+/** An API whose onboardings start with this policy (quiet timers unless a test sets them). */
+async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
+  const quiet = { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: null };
+  const app = buildApp({
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, { ...defaultGatePolicyConfig, timers: quiet, ...policy }),
+    authenticator: keys.authenticator,
+    logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
+  });
+  await app.ready();
+  apps.push(app);
+  const operator = keys.as('olga@hub', 'operator');
+  return {
+    start: (id: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(id), headers: operator }),
+    status: async (id: string) => (await app.inject({ method: 'GET', url: `/onboardings/${id}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding as OnboardingStatus,
+    decide: (id: string, by: string, body: Record<string, unknown>) => app.inject({ method: 'POST', url: `/onboardings/${id}/approvals`, payload: body, headers: keys.staff(by) }),
+    bundle: (id: string, pem: string, environment: string) =>
+      app.inject({ method: 'POST', url: `/onboardings/${id}/submissions/certificate-bundle`, payload: { pem, environment }, headers: keys.as(`it@${id}`, `participant:${id}`) }),
+    submit: (id: string, name: string, payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: `/onboardings/${id}/submissions/${name}`, payload, headers: keys.as(`it@${id}`, `participant:${id}`) }),
+    halt: (id: string, action: 'suspend' | 'resume', reason: string) => app.inject({ method: 'POST', url: `/onboardings/${id}/${action}`, payload: { reason }, headers: operator }),
+    audit: (id: string, accept = 'application/json') => app.inject({ method: 'GET', url: `/onboardings/${id}/audit`, headers: { ...keys.as('auditor@hub', 'viewer'), accept } }),
+  };
+}
+
+function awaiting(api: Awaited<ReturnType<typeof apiWith>>, id: string, instanceIds: string[]): Promise<OnboardingStatus> {
+  return eventually(async () => {
+    const s = await api.status(id);
+    return JSON.stringify(s?.awaiting.map((a) => a.instanceId).sort()) === JSON.stringify([...instanceIds].sort()) ? s : undefined;
+  });
+}
+
+/** Sends a decision as ops do from a terminal: `temporal workflow signal … --name decideGate --input '{…}'`. */
+function signalWithCli(participantId: string, input: Record<string, unknown>): void {
+  execFileSync(temporalBinaryPath(loadDevConfig()), [
+    'workflow', 'signal',
+    '--address', String(process.env.TEMPORAL_TEST_ADDRESS),
+    '--namespace', stack.namespace,
+    '--workflow-id', onboardingWorkflowId(participantId),
+    '--name', 'decideGate',
+    '--input', JSON.stringify(input),
+  ], { stdio: 'pipe' });
+}
+
+const mailsTo = async (address: string, participantId: string) =>
+  (await mailpit.messages()).filter((m) => m.To.some((t) => t.Address === address) && m.Subject.startsWith(`[${participantId}]`)).map((m) => m.Subject);
+
+beforeAll(async () => {
+  mailpit = await startTestMailpit();
+  stack = await createTestStack(await bundleWorkflows(), `human-gates-${Date.now()}`);
+  await stack.startWorker({ mail: mailpit.mailConfig(stack.namespace) });
+});
+
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await stack?.close();
+  await mailpit?.stop();
+});
+
+describe('decisions by signal', () => {
+  it('takes a decision sent with the temporal CLI as a signal (via: signal, the name given); a refused signal changes nothing and is recorded with its reason', async () => {
+    const api = await apiWith();
+    const id = 'gates-signal';
+    expect((await api.start(id)).statusCode).toBe(201);
+    await awaiting(api, id, ['application-review@sandbox#1']);
+
+    // Refused: a rejection without a reason, and a gate that is not open.
+    signalWithCli(id, { gate: 'application-review', decision: 'rejected', decidedBy: 'Bea (ops console)' });
+    signalWithCli(id, { gate: 'go-live', decision: 'approved', decidedBy: 'Bea (ops console)' });
+    const refused = await eventually(async () => {
+      const s = await api.status(id);
+      return (s.interventions ?? []).length === 2 ? s : undefined;
+    });
+    expect(refused.interventions).toEqual([
+      expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'DECISION_INVALID', reason: expect.stringContaining('needs a comment') }),
+      expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'GATE_NOT_AWAITED' }),
+    ]);
+    expect(refused.awaiting.map((a) => a.instanceId)).toEqual(['application-review@sandbox#1']);
+    expect(refused.state).toBe('awaiting-approval');
+    expect(refused.history.some((h) => h.note.includes('refused (DECISION_INVALID)'))).toBe(true);
+
+    signalWithCli(id, { gate: 'application-review', decision: 'approved', decidedBy: 'Bea (ops console)', comment: 'licence checked' });
+    const moved = await awaiting(api, id, ['certificate-bundle@sandbox#1']);
+    const review = moved.instances.find((i) => i.id === 'application-review@sandbox#1');
+    expect(review).toMatchObject({ status: 'approved', decision: { decidedBy: 'Bea (ops console)', via: 'signal', comment: 'licence checked' } });
+  });
+});
+
+describe('N-of-M, rework rounds, audit', () => {
+  it('needs 2 distinct approvers for go-live (a duplicate refused, partial approvals visible); a rejected contract comes back revised and is approved in round 2; the audit lists it all in JSON and CSV', async () => {
+    const api = await apiWith();
+    const id = 'gates-two';
+    const bundles = pki.bundlesFor(id);
+    await api.start(id);
+    await awaiting(api, id, ['application-review@sandbox#1']);
+    expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
+    expect((await api.bundle(id, bundles.weak, 'sandbox')).statusCode).toBe(422);
+    expect((await api.bundle(id, bundles.good, 'sandbox')).statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@production#1', 'contract@production#1']);
+
+    // Contract round 1 rejected → the participant sends the new version → round 2 approved.
+    expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'rejected', comment: 'liability clause unsigned' })).statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@production#1', 'contract-revision@production#1']);
+    const noDocument = await api.submit(id, 'contract-revision', { summary: 'signed clause 7' });
+    expect([noDocument.statusCode, noDocument.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    const revised = await api.submit(id, 'contract-revision', { summary: 'signed clause 7', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } });
+    expect(revised.statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@production#1', 'contract@production#2']);
+    expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'approved', comment: 'v2 in order' })).statusCode).toBe(200);
+    expect((await api.bundle(id, bundles.good, 'production')).statusCode).toBe(200);
+
+    // Go-live: 2 distinct approvers.
+    const open = await awaiting(api, id, ['go-live@production#1']);
+    expect(open.awaiting[0]).toMatchObject({ approvals: { have: [], need: 2 } });
+    const first = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().decision).toMatchObject({ status: 'open', required: 2, decisions: [expect.objectContaining({ decidedBy: 'omar@hub', via: 'api' })] });
+    expect(first.json().onboarding.awaiting[0]).toMatchObject({ instanceId: 'go-live@production#1', approvals: { have: ['omar@hub'], need: 2 } });
+    const again = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
+    expect([again.statusCode, again.json().code]).toEqual([409, 'APPROVER_ALREADY_DECIDED']);
+    const second = await api.decide(id, 'pia@hub', { gate: 'go-live', decision: 'approved' });
+    expect(second.statusCode).toBe(200);
+    const done = await eventually(async () => {
+      const s = await api.status(id);
+      return s.state === 'completed' || s.state === 'live' ? s : undefined;
+    });
+    expect(done.instances.filter((i) => i.name === 'contract').map((i) => `${i.id}=${i.status}`)).toEqual(['contract@production#1=rejected', 'contract@production#2=approved']);
+
+    // The audit: JSON …
+    const audit = await api.audit(id);
+    expect(audit.statusCode).toBe(200);
+    const entries = audit.json().entries as { type: string; instanceId: string | null; actor: string | null; via: string | null; outcome: string | null; codes: string[]; comment: string | null }[];
+    const line = (e: (typeof entries)[number]) => `${e.type} ${e.instanceId ?? '-'} ${e.actor ?? '-'} ${e.outcome ?? '-'}`;
+    const lines = entries.map(line);
+    const order = [
+      'decision application-review@sandbox#1 alice@hub approved',
+      `submission certificate-bundle@sandbox#1 it@${id} refused`,
+      `submission certificate-bundle@sandbox#1 it@${id} accepted`,
+      'decision contract@production#1 lena@hub rejected',
+      `submission contract-revision@production#1 it@${id} accepted`,
+      'decision contract@production#2 lena@hub approved',
+      'decision go-live@production#1 omar@hub approved',
+      'decision go-live@production#1 pia@hub approved',
+    ];
+    expect(lines.filter((l) => order.includes(l))).toEqual(order);
+    expect(entries.find((e) => e.outcome === 'refused')?.codes).toContain('KEY_SIZE_MIN');
+    expect(entries.find((e) => e.instanceId === 'contract@production#1' && e.type === 'decision')?.comment).toBe('liability clause unsigned');
+    expect(entries.map((e) => e.type)).toContain('state');
+    const times = entries.map((e) => (e as unknown as { at: string }).at);
+    expect([...times].sort()).toEqual(times);
+
+    // … and CSV.
+    const csv = await api.audit(id, 'text/csv');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const rows = csv.body.trimEnd().split('\r\n');
+    expect(rows[0]).toBe('at,type,instanceId,environment,round,actor,via,outcome,codes,comment,evidence,note');
+    expect(rows).toHaveLength(entries.length + 1);
+    expect(rows.some((r) => r.includes(',decision,contract@production#1,production,1,lena@hub,api,rejected,,liability clause unsigned,'))).toBe(true);
+  });
+});
+
+describe('reminders, escalation, expiry, suspend and resume (second-scale timers, mail read back from Mailpit)', () => {
+  it('reminds the awaited team, tells the escalation contact, then expires the onboarding until an operator resumes it', async () => {
+    const api = await apiWith({ timers: { remindEveryMs: 2000, escalateAfterMs: 5000, expireAfterMs: 8000 } });
+    const id = 'gates-chase';
+    await api.start(id);
+    await awaiting(api, id, ['application-review@sandbox#1']);
+    const expired = await eventually(async () => {
+      const s = await api.status(id);
+      return s.state === 'expired' ? s : undefined;
+    }, 30_000);
+    expect(expired.halt).toMatchObject({ state: 'expired', by: 'timer', instanceId: 'application-review@sandbox#1' });
+    const chase = expired.instances[0]?.chase;
+    expect(chase?.events.map((e) => `${e.type}${e.n ?? ''}→${e.to}`)).toEqual(['reminder1→business', 'reminder2→business', 'escalation→escalation', 'reminder3→business', 'expiry→business']);
+
+    // The e-mails, read back from the SMTP server.
+    const toBusiness = await eventually(async () => {
+      const subjects = await mailsTo('business@hub.test', id);
+      return subjects.length >= 5 ? subjects : undefined;
+    });
+    expect(toBusiness.sort()).toEqual(
+      [
+        `[${id}] application-review@sandbox#1 is waiting for business`,
+        `[${id}] Reminder 1: application-review@sandbox#1 is still waiting for business`,
+        `[${id}] Reminder 2: application-review@sandbox#1 is still waiting for business`,
+        `[${id}] Reminder 3: application-review@sandbox#1 is still waiting for business`,
+        `[${id}] Expired: application-review@sandbox#1 was not answered; the onboarding is on hold`,
+      ].sort(),
+    );
+    const toLead = await eventually(async () => {
+      const subjects = await mailsTo('escalation@hub.test', id);
+      return subjects.length >= 2 ? subjects : undefined;
+    });
+    expect(toLead.some((s) => s.startsWith(`[${id}] Escalation: application-review@sandbox#1 has waited for business since`))).toBe(true);
+    const reminder = (await mailpit.messages()).find((m) => m.Subject === `[${id}] Reminder 1: application-review@sandbox#1 is still waiting for business`);
+    const text = await mailpit.text(reminder?.ID ?? '');
+    expect(text).toContain(`https://hub.test/api/onboardings/${id}`);
+    expect(text).toContain(`/workflows/onboarding-${id}`);
+    expect(text).toContain(`Waiting since ${expired.instances[0]?.openedAt}`);
+
+    // Expired: decisions are refused until an operator resumes it.
+    const refused = await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' });
+    expect([refused.statusCode, refused.json().code]).toEqual([409, 'ONBOARDING_HALTED']);
+    const resumed = await api.halt(id, 'resume', 'applicant answered by phone');
+    expect(resumed.statusCode).toBe(200);
+    expect(resumed.json().onboarding).toMatchObject({ state: 'awaiting-approval', halt: null });
+    expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@sandbox#1']);
+  }, 60_000);
+
+  it('stops the clock while suspended (no reminder fires) and resumes where it stood', async () => {
+    const api = await apiWith({ timers: { remindEveryMs: 3000, escalateAfterMs: null, expireAfterMs: null } });
+    const id = 'gates-suspend';
+    await api.start(id);
+    await awaiting(api, id, ['application-review@sandbox#1']);
+    const suspended = await api.halt(id, 'suspend', 'sanctions screening pending');
+    expect(suspended.statusCode).toBe(200);
+    expect(suspended.json().onboarding).toMatchObject({ state: 'suspended', halt: { state: 'suspended', by: 'olga@hub', reason: 'sanctions screening pending' } });
+    const twice = await api.halt(id, 'suspend', 'again');
+    expect([twice.statusCode, twice.json().code]).toEqual([409, 'HALT_STATE_CONFLICT']);
+    const decided = await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' });
+    expect([decided.statusCode, decided.json().code]).toEqual([409, 'ONBOARDING_HALTED']);
+
+    await new Promise((r) => setTimeout(r, 7000));
+    const still = await api.status(id);
+    expect(still.instances[0]?.chase?.events).toEqual([]);
+    expect(await mailsTo('business@hub.test', id)).toEqual([`[${id}] application-review@sandbox#1 is waiting for business`]);
+
+    expect((await api.halt(id, 'resume', 'screening cleared')).statusCode).toBe(200);
+    const reminded = await eventually(async () => {
+      const s = await api.status(id);
+      return (s.instances[0]?.chase?.events.length ?? 0) >= 1 ? s : undefined;
+    }, 15_000);
+    expect(reminded.instances[0]?.chase?.events[0]).toMatchObject({ type: 'reminder', n: 1 });
+    // The reminder came 3 s of running time after the opening: after the resume, not during the suspension.
+    const resumedAt = (reminded.interventions ?? []).find((v) => v.action === 'resumed')?.at ?? '';
+    expect(Date.parse(reminded.instances[0]?.chase?.events[0]?.at ?? '')).toBeGreaterThan(Date.parse(resumedAt));
+    const audit = (await api.audit(id)).json().entries as { type: string; actor: string | null; comment: string | null }[];
+    expect(audit.filter((e) => e.type === 'suspended' || e.type === 'resumed' || e.type === 'reminder').map((e) => `${e.type} ${e.actor ?? '-'} ${e.comment ?? '-'}`)).toEqual([
+      'suspended olga@hub sanctions screening pending',
+      'resumed olga@hub screening cleared',
+      'reminder - -',
+    ]);
+  }, 60_000);
+});
