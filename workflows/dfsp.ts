@@ -3,14 +3,15 @@ import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
 import { environments, journeys } from './messages';
 import type { DfspOnboardingInput, OnboardingStatus, SubmissionInstance } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
-import { awaitClientCertificate } from './steps/client-csr';
+import { awaitClientCertificate, clientCertificateRenewal } from './steps/client-csr';
 import { awaitConnectivity, awaitUatRetest } from './steps/connectivity';
 import { awaitEndpoints } from './steps/endpoints';
 import { awaitGateInRounds } from './steps/gates';
-import { awaitHubClientCertificate } from './steps/hub-client-certificate';
+import { awaitHubClientCertificate, hubClientCertificateRenewal } from './steps/hub-client-certificate';
 import { setUpHubLedger } from './steps/hub-ledger';
 import { awaitAllowlist } from './steps/ip-allowlist';
 import { awaitJwsKey } from './steps/jws-key';
+import { liveWithRenewals, Renewals } from './steps/renewal';
 import { awaitOauthClient } from './steps/oauth-client';
 import { awaitSubmission } from './steps/submissions';
 
@@ -32,7 +33,8 @@ export const defaultDfspScopes = ['fspiop'];
  * 4. Sandbox: UAT sign-off by ops on a test report; a rejection sends the DFSP back to fix and ask
  *    for a retest (connectivity proved again), then UAT reopens in the next round. Then the scheme
  *    contract (legal) before production.
- *    Production: go-live by ops, then the onboarding is complete (`live`).
+ *    Production: go-live by ops (two distinct approvers by default), then `live`: the hub renews
+ *    each certificate before it expires (a new round of the same submission) while the DFSP stays live.
  */
 export async function dfspOnboarding(input: DfspOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.dfsp);
@@ -40,6 +42,13 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
   const scopes = registration.scopes ?? defaultDfspScopes;
   // Onboardings started before the hub → DFSP TLS and connectivity steps existed replay without them.
   const mutualTls = patched('dfsp-hub-to-dfsp-tls');
+  const serverCertificateCheck = certificateBundleCheck(journey, 'tls-server', (env) => registration.callbackHosts[env]);
+  // Live: the certificates the hub issued (client) and accepted (server chain, the hub's own client certificate) are renewed before they expire.
+  const renewals: Renewals = {
+    'client-csr': () => clientCertificateRenewal(journey),
+    'server-certificate': () => ({ handler: serverCertificateCheck }),
+    ...(mutualTls ? { 'hub-client-certificate': (environment) => hubClientCertificateRenewal(journey, environment) } : {}),
+  };
   return journey.run(async () => {
     for (const environment of environments) {
       journey.enter(environment);
@@ -51,7 +60,7 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
 
       const submissions = await journey.together([
         awaitClientCertificate(journey, environment),
-        awaitSubmission(journey, { name: 'server-certificate', environment }, certificateBundleCheck(journey, 'tls-server', (env) => registration.callbackHosts[env])),
+        awaitSubmission(journey, { name: 'server-certificate', environment }, serverCertificateCheck),
         awaitJwsKey(journey, environment),
         awaitEndpoints(journey, environment),
         awaitAllowlist(journey, environment),
@@ -80,7 +89,7 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
         if (!succeeded(goLive)) return endedBy(journey, goLive);
       }
     }
-    return journey.finish('completed', 'DFSP live in production');
+    return liveWithRenewals(journey, 'DFSP live in production', renewals);
   });
 }
 

@@ -40,6 +40,7 @@ import {
   suspendOnboarding,
   timersFor,
   WaitChase,
+  WaitTimers,
   decisions,
   evidenceRequiredFor,
   Decision,
@@ -100,6 +101,8 @@ export interface WaitSpec<N> {
   round?: number;
   /** Overrides the journey's `limits.waitDeadlineMs` for this wait. */
   deadlineMs?: number;
+  /** Overrides the policy's chase for this wait (a certificate renewal never expires the onboarding). */
+  timers?: Partial<WaitTimers>;
 }
 
 /** A gate awaits the team `gateRoles` names for it. */
@@ -250,7 +253,7 @@ export class Journey {
       if (i.type === 'gate' && (i.required ?? 1) > 1) awaited.approvals = { have: approversOf(i), need: i.required ?? 1 };
       return awaited;
     });
-    s.state = change.state ?? s.halt?.state ?? this.waitingState();
+    s.state = change.state ?? s.halt?.state ?? (s.liveSince !== undefined ? 'live' : this.waitingState());
     s.updatedAt = at;
     s.history.push({ at, step: s.step, environment: s.environment, state: s.state, note: change.note });
     upsertSearchAttributes(onboardingSearchAttributes(s));
@@ -364,7 +367,7 @@ export class Journey {
       openedAt,
       deadlineAt: this.status.policy ? null : this.deadlineOf(spec),
       closedAt: null,
-      ...(this.status.policy ? { chase: { timers: timersFor(this.status.policy, spec.name), since: openedAt, reminders: 0, escalated: false, events: [] } } : {}),
+      ...(this.status.policy ? { chase: { timers: { ...timersFor(this.status.policy, spec.name), ...spec.timers }, since: openedAt, reminders: 0, escalated: false, events: [] } } : {}),
     });
     this.status.instances.push(instance);
     this.transition({ step: spec.name, note: `${instance.id}: ${waiting(instance)}` });
@@ -584,6 +587,17 @@ export class Journey {
     this.withdrawOpen();
     this.transition({ step: state === 'completed' ? 'done' : this.status.step, state, note });
     return this.status;
+  }
+
+  /**
+   * Onboarding done, the participant in service: open waits are withdrawn, in-flight handlers
+   * finish first; from here the state is `live` (or suspended) while renewals come and go.
+   */
+  async live(note: string): Promise<void> {
+    await condition(allHandlersFinished);
+    this.withdrawOpen();
+    this.status.liveSince = nowIso();
+    this.transition({ step: 'done', note });
   }
 
   instance(key: InstanceKey): WaitInstance | undefined {

@@ -423,17 +423,27 @@ export interface Halt {
   instanceId?: string;
 }
 
+/** The states of a watched certificate: in force, renewal opened, expired unrenewed, superseded by its renewal. */
+export const watchedCertificateStates = ['valid', 'renewal-due', 'expired', 'replaced'] as const;
+export type WatchedCertificateState = (typeof watchedCertificateStates)[number];
+
 /** A certificate the hub issued or accepted for a live participant, watched for renewal. */
 export interface WatchedCertificate {
-  /** What it is: `client-csr@production` (hub-issued client certificate), `server-certificate@…`, `hub-client-certificate@…`. */
+  /** The submission instance that brought it: `client-csr@production#1` (hub-issued client certificate), `server-certificate@…`, `hub-client-certificate@…`. */
   id: string;
   submission: SubmissionName;
   environment: Environment;
   serialHex: string;
   sha256: string;
   notAfter: string;
-  /** `renewal-due` once the renewal opened, `expired` if it expired unrenewed. */
-  state: 'valid' | 'renewal-due' | 'expired' | 'replaced';
+  /** `renewal-due` once the renewal opened, `expired` if it expired unrenewed, `replaced` once its renewal was accepted. */
+  state: WatchedCertificateState;
+  /** The renewal's submission instance, once opened (`client-csr@production#2`). */
+  renewal?: string;
+  /** When the renewal opened, when it expired unrenewed, when its renewal was accepted. */
+  renewalOpenedAt?: string;
+  expiredAt?: string;
+  replacedAt?: string;
 }
 
 export interface HistoryEntry {
@@ -472,6 +482,8 @@ export interface OnboardingStatus {
   interventions?: Intervention[];
   /** After go-live: the certificates watched for renewal. */
   certificates?: WatchedCertificate[];
+  /** When the onboarding went live (go-live approved); from then the state is `live`. */
+  liveSince?: string;
 }
 
 export interface GateDecisionInput {

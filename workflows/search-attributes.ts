@@ -15,6 +15,8 @@ export const AwaitingRoleKey = defineSearchAttributeKey('AwaitingRole', SearchAt
 export const EnvironmentKey = defineSearchAttributeKey('Environment', SearchAttributeType.KEYWORD);
 /** Since when the oldest open wait has been open; unset when nothing is awaited. */
 export const WaitingSinceKey = defineSearchAttributeKey('WaitingSince', SearchAttributeType.DATETIME);
+/** After go-live: the worst state of the certificates in force (`valid`, `renewal-due`, `expired`); unset before. */
+export const CertificateStateKey = defineSearchAttributeKey('CertificateState', SearchAttributeType.KEYWORD);
 
 export const onboardingSearchAttributeKeys = [
   OnboardingKindKey,
@@ -24,9 +26,10 @@ export const onboardingSearchAttributeKeys = [
   AwaitingRoleKey,
   EnvironmentKey,
   WaitingSinceKey,
+  CertificateStateKey,
 ] as const;
 
-type Visible = Pick<OnboardingStatus, 'kind' | 'participantId' | 'environment' | 'step' | 'state' | 'awaiting'>;
+type Visible = Pick<OnboardingStatus, 'kind' | 'participantId' | 'environment' | 'step' | 'state' | 'awaiting' | 'certificates'>;
 
 /** The attributes for an onboarding's state; `WaitingSince` null means "unset" (nothing awaited). */
 export function onboardingSearchAttributes(s: Visible): SearchAttributeUpdatePair[] {
@@ -40,7 +43,15 @@ export function onboardingSearchAttributes(s: Visible): SearchAttributeUpdatePai
     { key: OnboardingStateKey, value: s.state },
     { key: AwaitingRoleKey, value: roles },
     { key: WaitingSinceKey, value: oldest === null ? null : new Date(oldest) },
+    // Pushed only once certificates are watched: the upserts of onboardings before go-live stay as recorded.
+    ...(s.certificates === undefined ? [] : [{ key: CertificateStateKey, value: certificateAlert(s.certificates) }]),
   ];
+}
+
+/** The worst state among the certificates watched; `valid` when all are in force or replaced. */
+export function certificateAlert(certificates: NonNullable<OnboardingStatus['certificates']>): 'valid' | 'renewal-due' | 'expired' {
+  const states = certificates.map((c) => c.state);
+  return states.includes('expired') ? 'expired' : states.includes('renewal-due') ? 'renewal-due' : 'valid';
 }
 
 /** The same, as set on start (no unset values): the UI can filter an onboarding before its first task ran. */

@@ -3,6 +3,7 @@ import { environments, journeys } from './messages';
 import type { OnboardingStatus, TppOnboardingInput } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitGate, awaitGateInRounds } from './steps/gates';
+import { liveWithRenewals } from './steps/renewal';
 import { awaitSubmission } from './steps/submissions';
 
 /**
@@ -10,11 +11,12 @@ import { awaitSubmission } from './steps/submissions';
  * 1. Business reviews the access request (use case, expected volume, APIs wanted).
  * 2. Sandbox: the TPP submits its client certificate bundle until it passes the certificate review.
  * 3. Production: the production bundle and the signed contract (legal), in parallel.
- * 4. Ops approve go-live.
+ * 4. Ops approve go-live; then `live`, with each certificate renewed before it expires.
  * Next (ROADMAP): credentials per environment, redirect/callback URLs, UAT, production CSR + IP allowlist.
  */
 export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.tpp);
+  const bundleCheck = certificateBundleCheck(journey, 'tls-client');
   return journey.run(async () => {
     const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
     if (firstUnsuccessful([review])) return endedBy(journey, review);
@@ -22,7 +24,7 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
     for (const environment of environments) {
       journey.enter(environment);
       const waits = await journey.together([
-        awaitSubmission(journey, { name: 'certificate-bundle', environment }, certificateBundleCheck(journey, 'tls-client')),
+        awaitSubmission(journey, { name: 'certificate-bundle', environment }, bundleCheck),
         environment === 'production' ? awaitGateInRounds(journey, { name: 'contract', environment }) : null,
       ]);
       const failed = firstUnsuccessful(waits);
@@ -31,7 +33,8 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
 
     const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
     if (firstUnsuccessful([goLive])) return endedBy(journey, goLive);
-    return journey.finish('completed', 'onboarding complete');
+    // Live: each environment's certificate is renewed (a new bundle, the same review) before it expires.
+    return liveWithRenewals(journey, 'onboarding complete: live', { 'certificate-bundle': () => ({ handler: bundleCheck }) });
   });
 }
 

@@ -12,6 +12,7 @@ import {
   gateNames,
   GateInstance,
   lifecycleStates,
+  watchedCertificateStates,
   onboardingKinds,
   OnboardingStatus,
   roles,
@@ -161,10 +162,16 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
         serialHex: z.string(),
         sha256: z.string(),
         notAfter: isoTime,
-        state: z.enum(['valid', 'renewal-due', 'expired', 'replaced']),
+        state: z.enum(watchedCertificateStates),
+        renewal: z.string().optional().describe('the renewal submission instance, once opened'),
+        renewalOpenedAt: isoTime.optional(),
+        expiredAt: isoTime.optional(),
+        replacedAt: isoTime.optional(),
       }),
     )
-    .optional(),
+    .optional()
+    .describe('after go-live: every certificate the hub issued or accepted, watched for renewal'),
+  liveSince: isoTime.optional().describe('when go-live was approved; from then the state is live'),
 });
 
 export const onboardingViewSchema: z.ZodType<OnboardingView> = z.object({

@@ -110,7 +110,7 @@ async function submit(name: string, payload: Record<string, unknown>, idempotenc
 }
 const decide = (gate: string, environment: Env, decidedBy: string) =>
   eventually(async () => {
-    const res = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: { ...keys.staff(decidedBy), 'idempotency-key': `decide-${gate}-${environment}` }, payload: { gate, environment, decision: 'approved', comment: 'ok', evidence: [{ label: 'report', url: 'https://docs.hub.example/uat.pdf' }] } });
+    const res = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: { ...keys.staff(decidedBy), 'idempotency-key': `decide-${gate}-${environment}-${decidedBy}` }, payload: { gate, environment, decision: 'approved', comment: 'ok', evidence: [{ label: 'report', url: 'https://docs.hub.example/uat.pdf' }] } });
     return res.statusCode === 503 ? undefined : res;
   }, 180_000);
 
@@ -257,7 +257,9 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
     await onboardEnvironment('production');
     await awaiting('go-live@production#1');
     expect((await decide('go-live', 'production', 'ops-lead@hub')).statusCode).toBe(200);
-    await eventually(async () => ((await status()).state === 'completed' ? true : undefined), 60_000);
+    // Go-live needs two distinct approvers (the default gate policy).
+    expect((await decide('go-live', 'production', 'ops-second@hub')).statusCode).toBe(200);
+    await eventually(async () => ((await status()).state === 'live' ? true : undefined), 60_000);
 
     // Exactly one of each, per environment.
     const count = async <T>(rows: Promise<T[]>) => (await rows).length;

@@ -336,8 +336,11 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     await awaiting('go-live@production#1');
     // The ledger set-up repeated against the same central-ledger converged (already registered, already set).
     expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-client-csr@sandbox:done', 'hub-ledger@sandbox:done', 'hub-client-csr@production:done', 'hub-ledger@production:done']);
+    // Go-live needs two distinct approvers (the default gate policy): the first approval leaves it open.
     expect((await decide('go-live', 'ops-lead@hub', 'production')).statusCode).toBe(200);
-    await eventually(async () => ((await status()).state === 'completed' ? true : undefined));
+    expect((await status()).awaiting.find((a) => a.instanceId === 'go-live@production#1')?.approvals).toEqual({ have: ['ops-lead@hub'], need: 2 });
+    expect((await decide('go-live', 'ops-second@hub', 'production')).statusCode).toBe(200);
+    await eventually(async () => ((await status()).state === 'live' ? true : undefined));
     const final = await status();
     expect(final.step).toBe('done');
     // Never a secret or a private key in the state.

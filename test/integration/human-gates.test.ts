@@ -149,7 +149,7 @@ describe('N-of-M, rework rounds, audit', () => {
     expect(second.statusCode).toBe(200);
     const done = await eventually(async () => {
       const s = await api.status(id);
-      return s.state === 'completed' || s.state === 'live' ? s : undefined;
+      return s.state === 'live' ? s : undefined;
     });
     expect(done.instances.filter((i) => i.name === 'contract').map((i) => `${i.id}=${i.status}`)).toEqual(['contract@production#1=rejected', 'contract@production#2=approved']);
 

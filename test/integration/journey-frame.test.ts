@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
-import { GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInstance, TppOnboardingInput } from '../../workflows/messages';
-import { AwaitingRoleKey, WaitingSinceKey } from '../../workflows/search-attributes';
+import { defaultGatePolicy, GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInput, SubmissionInstance, submit, TppOnboardingInput } from '../../workflows/messages';
+import { AwaitingRoleKey, CertificateStateKey, WaitingSinceKey } from '../../workflows/search-attributes';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';
@@ -118,9 +118,15 @@ describe('a TPP onboarding through the API', () => {
     expect((await api.submitBundle(id, bundles.messy, 'production')).statusCode).toBe(200);
 
     await awaitingExactly(id, ['go-live@production#1']);
+    // Go-live takes two distinct approvers (the default policy); then the TPP is live, its certificates watched.
     expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' })).statusCode).toBe(200);
-    const result = (await handle.result()) as OnboardingStatus;
-    expect(result).toMatchObject({ state: 'completed', step: 'done', environment: 'production', awaiting: [] });
+    expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'pia@hub' })).statusCode).toBe(200);
+    const result = await eventually(async () => {
+      const s = await statusOf(id);
+      return s.state === 'live' ? s : undefined;
+    });
+    expect(result).toMatchObject({ state: 'live', step: 'done', environment: 'production', awaiting: [], liveSince: expect.any(String) });
+    expect(result.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=valid', 'certificate-bundle@production#1=valid']);
     expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
       'application-review@sandbox#1=approved',
       'certificate-bundle@sandbox#1=accepted',
@@ -140,6 +146,7 @@ describe('a TPP onboarding through the API', () => {
     // Nothing awaited: an empty keyword list and an unset time, so neither matches a filter.
     expect(done.typedSearchAttributes.get(AwaitingRoleKey)).toBeUndefined();
     expect(done.typedSearchAttributes.get(WaitingSinceKey)).toBeUndefined();
+    expect(done.typedSearchAttributes.get(CertificateStateKey)).toBe('valid');
   });
 
   it('decides the production bundle before the contract just as well, and a contract rejection ends it with the bundle withdrawn', async () => {
@@ -193,6 +200,58 @@ describe('the frame', () => {
     ]);
   });
 
+  it("watches a live participant's certificates: a renewal round opens before the end, an unrenewed one is flagged expired, the renewal is put in force", async () => {
+    const id = 'watch-1';
+    const quiet = { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: null };
+    const input: TppOnboardingInput = { ...startBody(id), requestFingerprint: `direct-${id}`, policy: { ...defaultGatePolicy, timers: quiet, renewalLeadMs: 3000 } };
+    const handle = await stack.client.workflow.start('certificateWatchProbe', { workflowId: onboardingWorkflowId(id), taskQueue: stack.taskQueue, args: [input] });
+    const send = (serialHex: string, notAfter: number) =>
+      // The probe's submission is the certificate's identity itself (no PEM).
+      handle.executeUpdate(submit, { args: [{ name: 'certificate-bundle', environment: 'sandbox', submittedBy: `it@${id}`, payload: { serialHex, notAfter: new Date(notAfter).toISOString() } as unknown as SubmissionInput['payload'] }] });
+    const certificateState = async () => (await handle.describe()).typedSearchAttributes.get(CertificateStateKey);
+    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
+    const notAfter = Date.now() + 7000;
+    await send('01', notAfter);
+
+    // Live at once; 3 s (the lead) before its end the renewal opens as round 2 of the same submission, and it stays live.
+    const due = await awaitingExactly(id, ['certificate-bundle@sandbox#2']);
+    expect(due).toMatchObject({ state: 'live', step: 'certificate-bundle', awaiting: [expect.objectContaining({ role: 'participant' })] });
+    expect(due.certificates).toEqual([expect.objectContaining({ id: 'certificate-bundle@sandbox#1', serialHex: '01', state: 'renewal-due', renewal: 'certificate-bundle@sandbox#2' })]);
+    expect(Date.parse(due.certificates![0]!.renewalOpenedAt!)).toBeGreaterThanOrEqual(notAfter - 3000 - 100);
+    expect(due.interventions).toEqual([expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' })]);
+    expect(await eventually(async () => ((await certificateState()) === 'renewal-due' ? true : undefined))).toBe(true);
+
+    // Not renewed by its end: flagged in the state and the search attribute; the renewal stays open, the participant live.
+    const expired = await eventually(async () => {
+      const s = await statusOf(id);
+      return s.certificates?.[0]?.state === 'expired' ? s : undefined;
+    }, 20_000);
+    expect(Date.parse(expired.certificates![0]!.expiredAt!)).toBeGreaterThanOrEqual(notAfter);
+    expect(expired).toMatchObject({ state: 'live', awaiting: [expect.objectContaining({ instanceId: 'certificate-bundle@sandbox#2' })] });
+    expect(expired.interventions?.map((i) => i.action)).toEqual(['renewal-opened', 'certificate-expired']);
+    expect(await eventually(async () => ((await certificateState()) === 'expired' ? true : undefined))).toBe(true);
+
+    // The renewal arrives: the new certificate is in force, the old one replaced, nothing awaited.
+    await send('02', Date.now() + 3_600_000);
+    const renewed = await eventually(async () => {
+      const s = await statusOf(id);
+      return s.certificates?.length === 2 ? s : undefined;
+    });
+    expect(renewed.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=replaced', 'certificate-bundle@sandbox#2=valid']);
+    expect(renewed).toMatchObject({ state: 'live', step: 'done', awaiting: [] });
+    expect(await eventually(async () => ((await certificateState()) === 'valid' ? true : undefined))).toBe(true);
+    // The participant and ops heard of the renewal and of the expiry, once each.
+    expect(notificationsOf(id).map((n) => n.idempotencyKey).filter((k) => !k.endsWith('/opened'))).toEqual([
+      'onboarding-watch-1/certificate-bundle@sandbox#2/renewal-due/participant',
+      'onboarding-watch-1/certificate-bundle@sandbox#2/renewal-due/ops',
+      'onboarding-watch-1/certificate-bundle@sandbox#2/certificate-expired/participant',
+      'onboarding-watch-1/certificate-bundle@sandbox#2/certificate-expired/ops',
+    ]);
+    // Offboarding ends the watch.
+    await handle.cancel();
+    expect(await eventually(async () => ((await statusOf(id)).state === 'cancelled' ? true : undefined))).toBe(true);
+  });
+
   it('expires a wait at its deadline and ends the onboarding as expired', async () => {
     const id = 'deadline-1';
     const handle = await startDirect('tppOnboarding', id, { waitDeadlineMs: 1500 });
@@ -216,10 +275,12 @@ describe('the frame', () => {
     expect((await api.submitBundle(id, bundles.good, 'production')).statusCode).toBe(200);
     await awaitingExactly(id, ['go-live@production#1']);
     await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' });
+    await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'pia@hub' });
 
-    const latest = stack.client.workflow.getHandle(onboardingWorkflowId(id));
-    const result = (await latest.result()) as OnboardingStatus;
-    expect(result.state).toBe('completed');
+    const result = await eventually(async () => {
+      const s = await statusOf(id);
+      return s.state === 'live' ? s : undefined;
+    });
     expect(result.continuedAsNew).toBeGreaterThanOrEqual(1);
     expect(result.instances.map((i) => i.id)).toEqual([
       'application-review@sandbox#1',

@@ -3,7 +3,9 @@ import { patched, proxyActivities, proxyLocalActivities, type RetryPolicy } from
 import type { PkiActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { awaitSubmission, notableFindings } from './submissions';
+import { reapplyAllowlist } from './ip-allowlist';
+import type { RenewalStep } from './renewal';
+import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
 
 const pkiOptions: { startToCloseTimeout: Duration; retry: RetryPolicy } = {
   // Checking and signing are local and take milliseconds: a worker that died is noticed in 10 s.
@@ -58,4 +60,22 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
 /** "The participant sends its TLS client CSR and gets the hub-signed certificate." */
 export function awaitClientCertificate(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
   return awaitSubmission(journey, { name: 'client-csr', environment }, clientCsrHandler(journey));
+}
+
+/**
+ * The renewal of a live participant's client certificate: a new CSR, the same checks and signing,
+ * then the gateway admits the new serial (the allowlist in force applied again) — the old one stays
+ * admitted until it expires, so the participant switches over without an outage.
+ */
+export function clientCertificateRenewal(journey: Journey): RenewalStep {
+  const sign = clientCsrHandler(journey);
+  return {
+    handler: async (input, instance) => {
+      const writeKey = `${attemptWriteKey(instance)}/gateway`;
+      const verdict = await sign(input, instance);
+      if (!verdict.accepted || verdict.artifact === undefined) return verdict;
+      const gatewayRevision = await reapplyAllowlist(journey, instance.environment, writeKey);
+      return { ...verdict, artifact: { ...verdict.artifact, gatewayRevision }, report: { ...verdict.report, gatewayRevision } };
+    },
+  };
 }

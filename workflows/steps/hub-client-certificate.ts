@@ -2,6 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import type { RenewalStep } from './renewal';
 import { awaitSubmission, notableFindings } from './submissions';
 
 const pki = proxyActivities<PkiActivities>({
@@ -61,4 +62,14 @@ export async function awaitHubClientCertificate(journey: Journey, environment: E
     journey.onCancel(`hub client key towards ${participantId} in ${environment} retired`, () => pki.retireHubClientKey({ participantId, environment }));
   }
   return instance;
+}
+
+/**
+ * The renewal of the hub's client certificate towards the participant: the participant's CA signs
+ * the hub's CSR (the same key, handed out again) anew; checked and installed as at onboarding.
+ */
+export function hubClientCertificateRenewal(journey: Journey, environment: Environment): RenewalStep {
+  const prepared = journey.status.tasks.find((t) => t.id === `hub-client-csr@${environment}`)?.result as { csrPem: string; subject: string; spkiSha256: string; keyAlgorithm: string } | null | undefined;
+  if (!prepared) throw new TypeError(`hub-client-csr@${environment} has no CSR to renew with`);
+  return { handler: hubClientCertificateHandler(journey, prepared.spkiSha256), options: { provide: () => ({ ...prepared, ...hubTrustLinks }) } };
 }

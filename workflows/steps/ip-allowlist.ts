@@ -54,3 +54,16 @@ export async function awaitAllowlist(journey: Journey, environment: Environment)
 export function revokeAccess(journey: Journey, environment: Environment) {
   return network.revokeGatewayAccess({ participantId: journey.status.participantId, environment, writeKey: `${workflowInfo().workflowId}/revoke@${environment}` });
 }
+
+/**
+ * Applies the participant's allowlist in force again, so the gateway admits every live client
+ * certificate — after a renewal, the new serial beside the old one until it expires. Nothing to do
+ * before an allowlist was accepted. Returns the gateway revision applied, or null.
+ */
+export async function reapplyAllowlist(journey: Journey, environment: Environment, writeKey: string): Promise<number | null> {
+  const inForce = journey.status.instances.filter((i): i is SubmissionInstance => i.type === 'submission' && i.name === 'ip-allowlist' && i.environment === environment && i.status === 'accepted').pop();
+  const entries = inForce?.artifact?.entries;
+  if (!Array.isArray(entries)) return null;
+  const applied = await network.applyIpAllowlist({ participantId: journey.status.participantId, environment, entries: entries as string[], writeKey });
+  return applied.revision;
+}

@@ -61,3 +61,15 @@ export async function notifyChase(journey: Journey, instance: WaitInstance, even
         : [aboutInstance(journey, instance, 'expired', instance.role, `${base}/role`), aboutInstance(journey, instance, 'expired', 'escalation', `${base}/escalation`)];
   for (const notice of notices) await deliver(journey, instance, `${event.type} to ${notice.to}`, () => notifyWait(notice));
 }
+
+/**
+ * After go-live: a certificate's renewal opened or its certificate expired unrenewed — told to the
+ * participant and to ops, once per renewal and event however often retried.
+ */
+export async function notifyCertificate(journey: Journey, renewal: WaitInstance, event: 'renewal-due' | 'certificate-expired', detail: string): Promise<void> {
+  const base = `${onboardingWorkflowId(journey.status.participantId)}/${instanceId(renewal)}/${event}`;
+  for (const to of ['participant', 'ops'] as const) {
+    const notice = { ...aboutInstance(journey, renewal, event, to, `${base}/${to}`), detail };
+    await deliver(journey, renewal, `${event} to ${to}`, () => notifyWait(notice));
+  }
+}

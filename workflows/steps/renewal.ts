@@ -1,0 +1,150 @@
+import { condition, log, patched } from '@temporalio/workflow';
+import type { Journey, SubmissionHandler, SubmissionOptions, WaitSpec } from '../journey';
+import { instanceId } from '../messages';
+import type { Environment, OnboardingStatus, SubmissionInstance, SubmissionName, WatchedCertificate } from '../messages';
+import { notifyCertificate } from './notify';
+
+/** How a kind renews one of its certificates: the same check (and signing) as at onboarding, per environment. */
+export interface RenewalStep {
+  handler: SubmissionHandler;
+  options?: SubmissionOptions;
+}
+
+/** The certificates a kind watches after go-live, by the submission that brought them. */
+export type Renewals = Partial<Record<SubmissionName, (environment: Environment) => RenewalStep>>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** The identity of the certificate an accepted submission carries: at the top of its artifact (hub-issued, installed) or as its `leaf` (a checked bundle). */
+export function certificateOf(artifact: Record<string, unknown> | null): Pick<WatchedCertificate, 'serialHex' | 'sha256' | 'notAfter'> | null {
+  if (artifact === null) return null;
+  const source = isObject(artifact.leaf) ? artifact.leaf : artifact;
+  const { serialHex, sha256, notAfter } = source;
+  if (typeof serialHex !== 'string' || typeof sha256 !== 'string' || typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter))) return null;
+  return { serialHex, sha256, notAfter };
+}
+
+/**
+ * Brings the watch list up to date with the accepted submissions: every accepted certificate is
+ * watched once; a certificate whose renewal was accepted becomes `replaced`. Returns whether it changed.
+ */
+export function absorbCertificates(status: OnboardingStatus, watched: readonly SubmissionName[]): boolean {
+  const certificates = (status.certificates ??= []);
+  let changed = false;
+  for (const instance of status.instances) {
+    if (instance.type !== 'submission' || instance.status !== 'accepted' || !watched.includes(instance.name)) continue;
+    if (certificates.some((c) => c.id === instance.id)) continue;
+    const certificate = certificateOf(instance.artifact);
+    if (certificate === null) continue;
+    certificates.push({ id: instance.id, submission: instance.name, environment: instance.environment, ...certificate, state: 'valid' });
+    for (const renewed of certificates.filter((c) => c.renewal === instance.id && c.state !== 'replaced')) {
+      renewed.state = 'replaced';
+      renewed.replacedAt = instance.closedAt ?? undefined;
+    }
+    changed = true;
+  }
+  return changed;
+}
+
+/** The watch's next event: a renewal opens `leadMs` before a valid certificate's notAfter; a certificate under renewal expires at its notAfter. */
+export function nextCertificateEvent(certificates: readonly WatchedCertificate[], leadMs: number): { type: 'renewal-due' | 'expiry'; id: string; at: number } | null {
+  let next: { type: 'renewal-due' | 'expiry'; id: string; at: number } | null = null;
+  for (const c of certificates) {
+    const notAfter = Date.parse(c.notAfter);
+    const event = c.state === 'valid' ? { type: 'renewal-due' as const, id: c.id, at: notAfter - leadMs } : c.state === 'renewal-due' ? { type: 'expiry' as const, id: c.id, at: notAfter } : null;
+    if (event !== null && (next === null || event.at < next.at)) next = event;
+  }
+  return next;
+}
+
+/**
+ * After go-live. Onboardings started before certificate renewal existed (or before gate policies)
+ * complete as they did; the others stay `live` and watch their certificates.
+ */
+export async function liveWithRenewals(journey: Journey, note: string, renewals: Renewals): Promise<OnboardingStatus> {
+  if (!journey.gatePolicies || !patched('certificate-renewal')) return journey.finish('completed', note);
+  return watchCertificates(journey, note, renewals);
+}
+
+/**
+ * The live participant's certificates, watched for years: each certificate the hub issued or
+ * accepted (the kind's `renewals`) is renewed `policy.renewalLeadMs` before it expires — the
+ * participant and ops are told, and a renewal round of the same submission opens (new CSR → checks
+ * → signing, or a new chain → checks) while the participant stays live. A certificate that expires
+ * unrenewed is flagged (`expired`, the `CertificateState` search attribute) and the renewal stays
+ * open. Ends only by cancellation (offboarding); continues as new when the history grows long.
+ */
+async function watchCertificates(journey: Journey, note: string, renewals: Renewals): Promise<never> {
+  const watched = Object.keys(renewals) as SubmissionName[];
+  const status = journey.status;
+  if (status.liveSince === undefined) {
+    absorbCertificates(status, watched);
+    await journey.live(note);
+  }
+  // A renewal left open by the previous run (continue-as-new) is waited on again.
+  for (const c of status.certificates ?? []) {
+    const open = status.instances.find((i) => i.id === c.renewal && i.status === 'open');
+    if (open !== undefined) follow(journey, renewals, c, open.round);
+  }
+  const leadMs = status.policy?.renewalLeadMs ?? 30 * 86_400_000;
+  const accepted = () => status.instances.some((i) => i.type === 'submission' && i.status === 'accepted' && watched.includes(i.name) && !(status.certificates ?? []).some((c) => c.id === i.id));
+  for (;;) {
+    await journey.checkpoint();
+    if (absorbCertificates(status, watched)) journey.transition({ step: 'done', note: 'renewed certificate in force' });
+    const next = nextCertificateEvent(status.certificates ?? [], leadMs);
+    if (next === null) {
+      await condition(accepted);
+      continue;
+    }
+    const wait = next.at - Date.now();
+    if (wait > 0 && (await condition(accepted, wait))) continue;
+    const certificate = (status.certificates ?? []).find((c) => c.id === next.id) as WatchedCertificate;
+    if (next.type === 'renewal-due') await openRenewal(journey, renewals, certificate);
+    else await flagExpired(journey, certificate);
+  }
+}
+
+/** Opens the next round of the certificate's submission, tells the participant and ops, and chases it (no expiry: the certificate's own end is the deadline). */
+async function openRenewal(journey: Journey, renewals: Renewals, certificate: WatchedCertificate): Promise<void> {
+  const status = journey.status;
+  const rounds = status.instances.filter((i) => i.name === certificate.submission && i.environment === certificate.environment).map((i) => i.round);
+  const spec = renewalSpec(certificate, Math.max(0, ...rounds) + 1);
+  const at = new Date(Date.now()).toISOString();
+  certificate.state = 'renewal-due';
+  certificate.renewal = instanceId({ name: spec.name, environment: certificate.environment, round: spec.round ?? 1 });
+  certificate.renewalOpenedAt = at;
+  const reason = `${certificate.id} (serial ${certificate.serialHex}) expires at ${certificate.notAfter}`;
+  (status.interventions ??= []).push({ at, action: 'renewal-opened', by: 'timer', via: 'timer', reason, instanceId: certificate.renewal });
+  const instance = follow(journey, renewals, certificate, spec.round ?? 1);
+  log.info('certificate renewal opened', { certificate: certificate.id, renewal: instance.id, notAfter: certificate.notAfter });
+  await notifyCertificate(journey, instance, 'renewal-due', `The certificate ${certificate.id} (serial ${certificate.serialHex}, SHA-256 ${certificate.sha256}) expires at ${certificate.notAfter}. Submit its renewal as ${instance.id}.`);
+}
+
+async function flagExpired(journey: Journey, certificate: WatchedCertificate): Promise<void> {
+  const at = new Date(Date.now()).toISOString();
+  certificate.state = 'expired';
+  certificate.expiredAt = at;
+  const reason = `${certificate.id} (serial ${certificate.serialHex}) expired at ${certificate.notAfter} before ${certificate.renewal ?? 'a renewal'} was accepted`;
+  (journey.status.interventions ??= []).push({ at, action: 'certificate-expired', by: 'timer', via: 'timer', reason, ...(certificate.renewal ? { instanceId: certificate.renewal } : {}) });
+  journey.transition({ note: `${certificate.id}: expired unrenewed` });
+  log.warn('certificate expired unrenewed', { certificate: certificate.id, renewal: certificate.renewal ?? null });
+  const renewal = journey.status.instances.find((i): i is SubmissionInstance => i.id === certificate.renewal && i.type === 'submission');
+  if (renewal !== undefined) {
+    await notifyCertificate(journey, renewal, 'certificate-expired', `The certificate ${certificate.id} (serial ${certificate.serialHex}) expired at ${certificate.notAfter}; ${renewal.id} is still open.`);
+  }
+}
+
+function renewalSpec(certificate: WatchedCertificate, round: number): WaitSpec<SubmissionName> {
+  return { name: certificate.submission, environment: certificate.environment, round, timers: { expireAfterMs: null } };
+}
+
+/** Opens (or finds, after continue-as-new) the certificate's renewal and waits on it beside the watch; the watch sees it accepted. */
+function follow(journey: Journey, renewals: Renewals, certificate: WatchedCertificate, round: number): SubmissionInstance {
+  const renewal = renewals[certificate.submission];
+  if (renewal === undefined) throw new TypeError(`no renewal step for ${certificate.submission}`);
+  const step = renewal(certificate.environment);
+  const instance = journey.openSubmission(renewalSpec(certificate, round), step.handler, step.options);
+  // Reminders run beside the watch; a cancellation ends both (the journey's run handles it).
+  journey.waitClosed(instance).catch(() => undefined);
+  return instance;
+}
