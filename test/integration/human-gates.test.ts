@@ -18,6 +18,7 @@ import { eventually } from '../support/eventually';
 import { startTestMailpit } from '../support/mailpit';
 import { startBody } from '../support/requests';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
+import { clientExt } from '../support/openssl';
 import { TppPki } from '../support/tpp-journey';
 
 let stack: TestStack;
@@ -270,4 +271,66 @@ describe('reminders, escalation, expiry, suspend and resume (second-scale timers
       'reminder - -',
     ]);
   }, 60_000);
+});
+
+describe('certificates after go-live', () => {
+  it('opens a renewal round for a certificate issued with a short validity, mails the participant and ops, stays live, and puts the renewed certificate in force', async () => {
+    const leadMs = 2 * 86_400_000;
+    const api = await apiWith({ renewalLeadMs: leadMs });
+    const id = 'gates-renewal';
+    const bundles = pki.bundlesFor(id);
+    const root = bundles.good.slice(bundles.leaf.cert.length + bundles.intermediate.cert.length);
+    const subject = `/C=GB/O=Acme Pay Ltd/CN=${id}`;
+    // The sandbox certificate (made by openssl) ends the renewal lead time and 15 s from now: its renewal opens 15 s from now.
+    const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:T]|\.\d{3}/g, ''); // YYYYMMDDHHMMSSZ
+    const end = Math.floor((Date.now() + leadMs + 15_000) / 1000) * 1000;
+    const short = pki.ssl.signedWithDates(`short-${id}`, bundles.intermediate, subject, stamp(end - leadMs - 120_000), stamp(end), clientExt);
+    expect((await api.start(id)).statusCode).toBe(201);
+    await awaiting(api, id, ['application-review@sandbox#1']);
+    expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@sandbox#1']);
+    expect((await api.bundle(id, short.cert + bundles.intermediate.cert + root, 'sandbox')).statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@production#1', 'contract@production#1']);
+    expect((await api.bundle(id, bundles.good, 'production')).statusCode).toBe(200);
+    expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'approved' })).statusCode).toBe(200);
+    await awaiting(api, id, ['go-live@production#1']);
+    expect((await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' })).statusCode).toBe(200);
+    expect((await api.decide(id, 'pia@hub', { gate: 'go-live', decision: 'approved' })).statusCode).toBe(200);
+
+    // Live; the sandbox certificate's renewal opens as round 2 of its submission, the production one is not due.
+    const due = await awaiting(api, id, ['certificate-bundle@sandbox#2']);
+    expect(due.state).toBe('live');
+    expect(due.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=renewal-due', 'certificate-bundle@production#1=valid']);
+    expect(due.certificates?.[0]).toMatchObject({ notAfter: new Date(end).toISOString(), renewal: 'certificate-bundle@sandbox#2' });
+    expect(Date.parse(due.certificates?.[0]?.renewalOpenedAt ?? '')).toBeGreaterThanOrEqual(end - leadMs - 100);
+    expect(due.interventions).toEqual([expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' })]);
+    const subjectLine = `[${id}] Certificate renewal due: certificate-bundle@sandbox#2`;
+    for (const to of ['it@acme.example', 'ops@hub.test']) {
+      expect(await eventually(async () => ((await mailsTo(to, id)).includes(subjectLine) ? true : undefined))).toBe(true);
+    }
+    const notice = (await mailpit.messages()).find((m) => m.Subject === subjectLine);
+    expect(await mailpit.text(notice?.ID ?? '')).toContain(`serial ${due.certificates?.[0]?.serialHex}`);
+
+    // A go-live decision now has nothing to decide; the renewal is the same submission, in the same onboarding.
+    const late = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
+    expect([late.statusCode, late.json().code]).toEqual([409, 'GATE_NOT_AWAITED']);
+    const renewedLeaf = pki.ssl.signed(`renewed-${id}`, bundles.intermediate, { subject, ext: clientExt });
+    const renewed = await api.bundle(id, renewedLeaf.cert + bundles.intermediate.cert + root, 'sandbox');
+    expect(renewed.statusCode).toBe(200);
+    expect(renewed.json().submission).toMatchObject({ id: 'certificate-bundle@sandbox#2', status: 'accepted' });
+    const inForce = await eventually(async () => {
+      const s = await api.status(id);
+      return s.certificates?.length === 3 ? s : undefined;
+    });
+    expect(inForce).toMatchObject({ state: 'live', awaiting: [] });
+    expect(inForce.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'certificate-bundle@sandbox#1=replaced',
+      'certificate-bundle@production#1=valid',
+      'certificate-bundle@sandbox#2=valid',
+    ]);
+    const audit = (await api.audit(id)).json().entries as { type: string; instanceId: string | null; outcome: string | null }[];
+    expect(audit.filter((e) => e.instanceId === 'certificate-bundle@sandbox#2').map((e) => `${e.type} ${e.outcome ?? '-'}`)).toEqual(
+      expect.arrayContaining(['renewal-opened -', 'submission accepted']),
+    );
+  }, 90_000);
 });
