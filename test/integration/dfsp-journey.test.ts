@@ -7,8 +7,8 @@
  * token, the JWS key is in the directory and validates a request signed by Mojaloop's own signer,
  * and central-ledger shows the participant with its accounts, endpoints, Net Debit Cap and position.
  */
-import { ChildProcess, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -21,12 +21,12 @@ import { toPem } from '../../activities/pki/pem';
 import type { RegistryDb } from '../../activities/registry/database';
 import { NetworkRegistry } from '../../activities/registry/network-registry';
 import { startLedgerStack, type LedgerStack } from '../../scripts/ledger-stack';
-import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
-import { onboardingWorkflowId, OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
+import { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
 import { dfspCallbacks } from '../support/dfsp';
 import { eventually } from '../support/eventually';
+import { recordHistory } from '../support/histories';
 import { callGateway } from '../support/gateway';
 import { startAuthServer, tokenRequest } from '../support/oauth';
 import { caExt, clientExt, Issued, OpenSsl, serverExt } from '../support/openssl';
@@ -348,13 +348,7 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(text).not.toContain(sandbox.secret);
     expect(text).not.toContain('PRIVATE KEY');
 
-    // The replay test's DFSP history comes from this run: `RECORD_HISTORIES=1 npx jest test/integration/dfsp-journey.test.ts`.
-    if (process.env.RECORD_HISTORIES === '1') {
-      const json = execFileSync(temporalBinaryPath(loadDevConfig()), [
-        'workflow', 'show', '--workflow-id', onboardingWorkflowId(participantId), '--output', 'json',
-        '--address', String(process.env.TEMPORAL_TEST_ADDRESS), '--namespace', String(process.env.TEMPORAL_TEST_NAMESPACE),
-      ], { encoding: 'utf8' });
-      writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', 'dfsp-completed-mtls.json'), json.endsWith('\n') ? json : `${json}\n`);
-    }
+    // The replay test's live DFSP history comes from this run: `RECORD_HISTORIES=1 npx jest test/integration/dfsp-journey.test.ts`.
+    recordHistory(participantId, 'dfsp-live.json');
   });
 });

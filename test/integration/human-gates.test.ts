@@ -15,6 +15,7 @@ import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-co
 import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
+import { recordHistory } from '../support/histories';
 import { startTestMailpit } from '../support/mailpit';
 import { startBody } from '../support/requests';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
@@ -185,6 +186,8 @@ describe('N-of-M, rework rounds, audit', () => {
     expect(rows[0]).toBe('at,type,instanceId,environment,round,actor,via,outcome,codes,comment,evidence,note');
     expect(rows).toHaveLength(entries.length + 1);
     expect(rows.some((r) => r.includes(',decision,contract@production#1,production,1,lena@hub,api,rejected,,liability clause unsigned,'))).toBe(true);
+    // The replay test's history of human gates (contract rework round, 2-of-N go-live, a refused duplicate).
+    recordHistory(id, 'tpp-gates-rework.json');
   });
 });
 
@@ -332,5 +335,7 @@ describe('certificates after go-live', () => {
     expect(audit.filter((e) => e.instanceId === 'certificate-bundle@sandbox#2').map((e) => `${e.type} ${e.outcome ?? '-'}`)).toEqual(
       expect.arrayContaining(['renewal-opened -', 'submission accepted']),
     );
+    // The replay test's live TPP history (N-of-M go-live, renewal opened and accepted): `RECORD_HISTORIES=1 npx jest test/integration/human-gates.test.ts`.
+    recordHistory(id, 'tpp-live-renewed.json');
   }, 90_000);
 });

@@ -149,7 +149,7 @@ describe('a TPP onboarding through the API', () => {
     expect(done.typedSearchAttributes.get(CertificateStateKey)).toBe('valid');
   });
 
-  it('decides the production bundle before the contract just as well, and a contract rejection ends it with the bundle withdrawn', async () => {
+  it('keeps the production bundle awaited while a rejected contract is revised (round 2), and a cancellation withdraws what is open', async () => {
     const id = 'tpp-order-1';
     const bundles = pki.bundlesFor(id);
     await api.start(id);
@@ -160,13 +160,29 @@ describe('a TPP onboarding through the API', () => {
     await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
     const rejected = await api.decide(id, { gate: 'contract', decision: 'rejected', decidedBy: 'lena@hub', comment: 'liability clause refused' });
     expect(rejected.statusCode).toBe(200);
-    const result = (await stack.client.workflow.getHandle(onboardingWorkflowId(id)).result()) as OnboardingStatus;
-    expect(result.state).toBe('rejected');
+    // The rejection sends the TPP back for a new contract version; the bundle stays awaited beside it.
+    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract-revision@production#1']);
+    const revision = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${id}/submissions/contract-revision`,
+      headers: keys.as(`it@${id}`, `participant:${id}`),
+      payload: { summary: 'liability clause signed', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } },
+    });
+    expect(revision.statusCode).toBe(200);
+    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#2']);
+
+    const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${id}/cancel`, headers: keys.as('olga@hub', 'operator'), payload: { reason: 'applicant withdrew' } });
+    expect(cancelled.statusCode).toBe(202);
+    await expect(stack.client.workflow.getHandle(onboardingWorkflowId(id)).result()).rejects.toThrow();
+    const result = await statusOf(id);
+    expect(result.state).toBe('cancelled');
     expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
       'application-review@sandbox#1=approved',
       'certificate-bundle@sandbox#1=accepted',
       'certificate-bundle@production#1=withdrawn',
       'contract@production#1=rejected',
+      'contract-revision@production#1=accepted',
+      'contract@production#2=withdrawn',
     ]);
   });
 });
@@ -176,7 +192,9 @@ describe('the frame', () => {
     for (const [id, order] of [['parallel-1', ['go-live', 'contract']], ['parallel-2', ['contract', 'go-live']]] as const) {
       const handle = await startDirect('parallelGatesProbe', id);
       await awaitingExactly(id, ['contract@sandbox#1', 'go-live@sandbox#1']);
+      // go-live takes two distinct approvers (the default policy): the first one leaves it open.
       for (const gate of order) expect((await api.decide(id, { gate, decision: 'approved', decidedBy: `${gate}@hub` })).statusCode).toBe(200);
+      expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'second@hub' })).statusCode).toBe(200);
       const decided = (await handle.result()) as GateInstance[];
       expect(decided.map((g) => `${g.id}=${g.status}`)).toEqual(['contract@sandbox#1=approved', 'go-live@sandbox#1=approved']);
     }
@@ -249,17 +267,23 @@ describe('the frame', () => {
     ]);
     // Offboarding ends the watch.
     await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
     expect(await eventually(async () => ((await statusOf(id)).state === 'cancelled' ? true : undefined))).toBe(true);
   });
 
-  it('expires a wait at its deadline and ends the onboarding as expired', async () => {
+  it('expires an unanswered wait under the policy: the onboarding stands still (expired) and refuses decisions until resumed', async () => {
     const id = 'deadline-1';
-    const handle = await startDirect('tppOnboarding', id, { waitDeadlineMs: 1500 });
-    const result = (await handle.result()) as OnboardingStatus;
-    expect(result.state).toBe('expired');
-    expect(result.instances).toEqual([expect.objectContaining({ id: 'application-review@sandbox#1', status: 'expired', closedAt: expect.any(String) })]);
+    const timers = { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: 1500 };
+    const input: TppOnboardingInput = { ...startBody(id), requestFingerprint: `direct-${id}`, policy: { ...defaultGatePolicy, timers } };
+    await stack.client.workflow.start('tppOnboarding', { workflowId: onboardingWorkflowId(id), taskQueue: stack.taskQueue, args: [input] });
+    const expired = await eventually(async () => {
+      const s = await statusOf(id);
+      return s?.state === 'expired' ? s : undefined;
+    });
+    expect(expired.halt).toMatchObject({ state: 'expired', by: 'timer', instanceId: 'application-review@sandbox#1' });
+    expect(expired.awaiting.map((a) => a.instanceId)).toEqual(['application-review@sandbox#1']);
     const late = await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
-    expect(late.json().code).toBe('ONBOARDING_CLOSED');
+    expect([late.statusCode, late.json().code]).toEqual([409, 'ONBOARDING_HALTED']);
   });
 
   it('continues as new mid-journey when the history grows long, and the onboarding carries on', async () => {
