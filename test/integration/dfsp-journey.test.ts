@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CompactSign, importPKCS8 } from 'jose';
 import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
+import { defaultGatePolicyConfig } from '../../api/gate-policy';
 import { toPem } from '../../activities/pki/pem';
 import type { RegistryDb } from '../../activities/registry/database';
 import { NetworkRegistry } from '../../activities/registry/network-registry';
@@ -119,7 +120,9 @@ beforeAll(async () => {
   };
   ledger = await startLedgerStack({ dataDir: mkdtempSync(path.join(tmpdir(), 'ledger-')) });
   const ledgerConfig = { url: { sandbox: ledger.url, production: ledger.url }, timeoutMs: 10_000, defaultSettlementModel: true };
-  rig = await startStepStack('dfsp', keys, { workflowsPath: require.resolve('../../workflows'), ledger: ledgerConfig, outbound: { timeoutMs: 5000, connectTo } });
+  // Renewals open 100 days before a certificate ends: the hub CA's 90-day sandbox client certificate is renewed as soon as the DFSP is live.
+  const gatePolicy = { ...defaultGatePolicyConfig, renewalLeadMs: 100 * 86_400_000 };
+  rig = await startStepStack('dfsp', keys, { workflowsPath: require.resolve('../../workflows'), ledger: ledgerConfig, outbound: { timeoutMs: 5000, connectTo }, gatePolicy });
   ({ stack, app, db, ca } = rig);
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
   await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
@@ -341,8 +344,48 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect((await status()).awaiting.find((a) => a.instanceId === 'go-live@production#1')?.approvals).toEqual({ have: ['ops-lead@hub'], need: 2 });
     expect((await decide('go-live', 'ops-second@hub', 'production')).statusCode).toBe(200);
     await eventually(async () => ((await status()).state === 'live' ? true : undefined));
+
+    // Live, and the certificates are watched: the 90-day sandbox client certificate is within the
+    // renewal lead (100 days here), so its renewal opened as client-csr@sandbox#2; the rest is valid.
+    const due = await eventually(async () => {
+      const s = await status();
+      return s.awaiting.some((a) => a.instanceId === 'client-csr@sandbox#2') ? s : undefined;
+    });
+    expect(due.state).toBe('live');
+    expect(due.certificates?.map((c) => `${c.id}=${c.state}`).sort()).toEqual([
+      'client-csr@production#1=valid',
+      'client-csr@sandbox#1=renewal-due',
+      'hub-client-certificate@production#1=valid',
+      'hub-client-certificate@sandbox#1=valid',
+      'server-certificate@production#1=valid',
+      'server-certificate@sandbox#1=valid',
+    ]);
+    // The DFSP renews with a new key: the hub CA signs it, openssl verifies it, and the gateway admits it
+    // beside the old certificate (which stays admitted until it ends).
+    const renewedKeyFile = ssl.key('client-sandbox-renewed.key', 'rsa:2048');
+    const renewed = await submit('client-csr', { environment: 'sandbox', csrPem: ssl.csr('client-sandbox-renewed.csr', renewedKeyFile, `/C=SN/O=${legalName}/CN=${participantId}`) });
+    expect(renewed.statusCode).toBe(200);
+    const renewedCert = renewed.json().submission.artifact as { certificatePem: string; chainPem: string; serialHex: string; gatewayRevision: number | null };
+    expect(renewed.json().submission.id).toBe('client-csr@sandbox#2');
+    expect(renewedCert.gatewayRevision).toEqual(expect.any(Number));
+    expect(ssl.verify(ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der)), ssl.write('hub-chain-renewed.pem', renewedCert.chainPem), ssl.write('client-sandbox-renewed.pem', renewedCert.certificatePem))).toMatchObject({ ok: true });
+    const renewedKey = readFileSync(renewedKeyFile, 'utf8');
+    await eventually(async () => ((await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: renewedCert.certificatePem, key: renewedKey })) as { status?: number }).status === 200 || undefined);
+    expect(await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })).toMatchObject({ status: 200 });
+    const inForce = await eventually(async () => {
+      const s = await status();
+      return s.certificates?.length === 7 ? s : undefined;
+    });
+    expect(inForce.certificates?.filter((c) => c.submission === 'client-csr' && c.environment === 'sandbox').map((c) => `${c.id}=${c.state}`)).toEqual(['client-csr@sandbox#1=replaced', expect.stringMatching(/^client-csr@sandbox#2=(valid|renewal-due)$/)]);
+    // The renewed certificate is a 90-day one too, so within this test's 100-day lead: its own renewal opens at once.
+    const next = await eventually(async () => {
+      const s = await status();
+      return s.awaiting.some((a) => a.instanceId === 'client-csr@sandbox#3') ? s : undefined;
+    });
+    expect(next.state).toBe('live');
+
     const final = await status();
-    expect(final.step).toBe('done');
+    expect(final.liveSince).toEqual(expect.any(String));
     // Never a secret or a private key in the state.
     const text = JSON.stringify(final);
     expect(text).not.toContain(sandbox.secret);

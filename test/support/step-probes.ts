@@ -11,6 +11,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
+import type { GatePolicyConfig } from '../../api/gate-policy';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
@@ -41,6 +42,8 @@ export interface StepStackOptions {
   workflowsPath?: string;
   ledger?: LedgerConfig;
   outbound?: OutboundConfig;
+  /** The gate policy the API starts onboardings with; the configuration defaults unless given. */
+  gatePolicy?: GatePolicyConfig;
 }
 
 /** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
@@ -53,7 +56,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
   const app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, options.gatePolicy),
     authenticator: keys.authenticator,
     // TEST_API_LOG=error shows the API's own account of a 500 while a test is being written.
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
