@@ -110,7 +110,7 @@ async function submit(name: string, payload: Record<string, unknown>, idempotenc
 }
 const decide = (gate: string, environment: Env, decidedBy: string) =>
   eventually(async () => {
-    const res = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: { ...keys.staff(decidedBy), 'idempotency-key': `decide-${gate}-${environment}-${decidedBy}` }, payload: { gate, environment, decision: 'approved', comment: 'ok', evidence: [{ label: 'report', url: 'https://docs.hub.example/uat.pdf' }] } });
+    const res = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: { ...keys.staff(decidedBy), 'idempotency-key': `decide-${gate}-${environment}-${decidedBy.replace(/[^a-z0-9]/gi, '-')}` }, payload: { gate, environment, decision: 'approved', comment: 'ok', evidence: [{ label: 'report', url: 'https://docs.hub.example/uat.pdf' }] } });
     return res.statusCode === 503 ? undefined : res;
   }, 180_000);
 
