@@ -9,6 +9,7 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { temporal } from '@temporalio/proto';
 import {
   AwaitingRoleKey,
+  CertificateStateKey,
   EnvironmentKey,
   OnboardingKindKey,
   OnboardingStateKey,
@@ -24,6 +25,8 @@ export interface OnboardingFilter {
   awaitingRole?: string;
   environment?: string;
   participantId?: string;
+  /** Live onboardings whose certificates are all valid, one due for renewal, or one expired unrenewed. */
+  certificateState?: string;
   /** Only onboardings whose oldest open wait is older than this many ms. */
   waitingLongerThanMs?: number;
 }
@@ -39,6 +42,8 @@ export interface OnboardingSummary {
   state: string | null;
   awaitingRoles: string[];
   waitingSince: string | null;
+  /** After go-live: the worst state of its certificates (`valid`, `renewal-due`, `expired`). */
+  certificateState: string | null;
   startedAt: string | null;
 }
 
@@ -60,6 +65,7 @@ export function visibilityQuery(filter: OnboardingFilter, now: Date): string {
     ['AwaitingRole', filter.awaitingRole],
     ['Environment', filter.environment],
     ['ParticipantId', filter.participantId],
+    ['CertificateState', filter.certificateState],
   ];
   for (const [attribute, value] of exact) if (value !== undefined) clauses.push(`${attribute} = ${quote(value)}`);
   if (filter.waitingLongerThanMs !== undefined) {
@@ -86,6 +92,7 @@ function summarise(raw: RawExecution): OnboardingSummary {
     state: attributes.get(OnboardingStateKey) ?? null,
     awaitingRoles: attributes.get(AwaitingRoleKey) ?? [],
     waitingSince: attributes.get(WaitingSinceKey)?.toISOString() ?? null,
+    certificateState: attributes.get(CertificateStateKey) ?? null,
     startedAt: started === undefined || started === null ? null : new Date(Number(started) * 1000).toISOString(),
   };
 }

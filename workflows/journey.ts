@@ -878,6 +878,11 @@ export function renderCurrentDetails(s: OnboardingStatus): string {
     }
   }
   if (s.halt) lines.push('', `**${s.halt.state}** since ${s.halt.since} by ${escapeMarkdown(s.halt.by)}: ${escapeMarkdown(s.halt.reason)}`);
+  const attention = (s.certificates ?? []).filter((c) => c.state === 'renewal-due' || c.state === 'expired');
+  if (s.certificates !== undefined) {
+    lines.push('', attention.length === 0 ? `Certificates: all ${s.certificates.filter((c) => c.state === 'valid').length} in force are valid` : 'Certificates needing renewal:');
+    for (const c of attention) lines.push(`- \`${c.id}\` **${c.state}**, ends ${c.notAfter}${c.renewal ? ` (renewal \`${c.renewal}\`)` : ''}`);
+  }
   const last = s.history[s.history.length - 1];
   // Notes carry principal names (from key files or an IdP's tokens): escaped, never rendered as Markdown.
   if (last !== undefined) lines.push('', `Last: ${escapeMarkdown(last.note)} (${last.at})`);

@@ -191,6 +191,7 @@ export const searchQuerySchema = z.strictObject({
   awaitingRole: z.enum([...approverRoles, 'participant']).optional(),
   environment: z.enum(environments).optional(),
   participantId: participantIdSchema.optional(),
+  certificateState: z.enum(['valid', 'renewal-due', 'expired']).optional().describe('live onboardings by the worst state of their certificates'),
   waitingLongerThan: durationSchema.optional(),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
   pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the nextPageToken of the previous page').optional(),

@@ -224,6 +224,7 @@ export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({
       state: z.string().nullable(),
       awaitingRoles: z.array(z.string()),
       waitingSince: isoTime.nullable(),
+      certificateState: z.enum(['valid', 'renewal-due', 'expired']).nullable().describe('after go-live: the worst state of its certificates'),
       startedAt: isoTime.nullable(),
     }),
   ),

@@ -48,6 +48,7 @@ async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
     submit: (id: string, name: string, payload: Record<string, unknown>) =>
       app.inject({ method: 'POST', url: `/onboardings/${id}/submissions/${name}`, payload, headers: keys.as(`it@${id}`, `participant:${id}`) }),
     halt: (id: string, action: 'suspend' | 'resume', reason: string) => app.inject({ method: 'POST', url: `/onboardings/${id}/${action}`, payload: { reason }, headers: operator }),
+    search: (query: string) => app.inject({ method: 'GET', url: `/onboardings?${query}`, headers: keys.as('viewer@hub', 'viewer') }),
     audit: (id: string, accept = 'application/json') => app.inject({ method: 'GET', url: `/onboardings/${id}/audit`, headers: { ...keys.as('auditor@hub', 'viewer'), accept } }),
   };
 }
@@ -307,6 +308,12 @@ describe('certificates after go-live', () => {
     expect(due.certificates?.[0]).toMatchObject({ notAfter: new Date(end).toISOString(), renewal: 'certificate-bundle@sandbox#2' });
     expect(Date.parse(due.certificates?.[0]?.renewalOpenedAt ?? '')).toBeGreaterThanOrEqual(end - leadMs - 100);
     expect(due.interventions).toEqual([expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' })]);
+    // Ops find it in the list: live, a certificate due for renewal (the CertificateState search attribute).
+    const listed = await eventually(async () => {
+      const page = (await api.search('state=live&certificateState=renewal-due')).json() as { onboardings: { participantId: string; certificateState: string | null }[] };
+      return page.onboardings.find((o) => o.participantId === id);
+    });
+    expect(listed.certificateState).toBe('renewal-due');
     const subjectLine = `[${id}] Certificate renewal due: certificate-bundle@sandbox#2`;
     for (const to of ['it@acme.example', 'ops@hub.test']) {
       expect(await eventually(async () => ((await mailsTo(to, id)).includes(subjectLine) ? true : undefined))).toBe(true);

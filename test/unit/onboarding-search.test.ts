@@ -15,6 +15,7 @@ describe('search filters', () => {
     expect(visibilityQuery({ kind: 'tpp', awaitingRole: 'legal', environment: 'production', waitingLongerThanMs: 3 * 86_400_000 }, now)).toBe(
       'WorkflowId STARTS_WITH "onboarding-" AND OnboardingKind = "tpp" AND AwaitingRole = "legal" AND Environment = "production" AND WaitingSince < "2026-11-20T12:00:00.000Z"',
     );
+     expect(visibilityQuery({ state: 'live', certificateState: 'expired' }, now)).toBe('WorkflowId STARTS_WITH "onboarding-" AND OnboardingState = "live" AND CertificateState = "expired"');
   });
 
   it('refuses values outside the vocabulary before they reach a query', () => {

@@ -19,7 +19,7 @@ const gateway: OnboardingPort = {
   decide: async (_id, d) => sampleGate(d.gate, d.decision, d.decidedBy),
   submit: async (_id, s) => sampleSubmissionOutcome(s.submittedBy),
   search: async () => ({
-    onboardings: [{ participantId: 'acme', workflowId: 'onboarding-acme', execution: 'RUNNING', kind: 'tpp', environment: 'sandbox', step: 'application-review', state: 'awaiting-approval', awaitingRoles: ['business'], waitingSince: '2026-11-23T10:00:00.000Z', startedAt: '2026-11-23T10:00:00.000Z' }],
+    onboardings: [{ participantId: 'acme', workflowId: 'onboarding-acme', execution: 'RUNNING', kind: 'tpp', environment: 'sandbox', step: 'application-review', state: 'awaiting-approval', awaitingRoles: ['business'], waitingSince: '2026-11-23T10:00:00.000Z', certificateState: null, startedAt: '2026-11-23T10:00:00.000Z' }],
     nextPageToken: null,
   }),
   stuck: async () => ({ groups: [{ step: 'application-review', awaitingRole: 'business', count: 1, oldestWaitingSince: '2026-11-23T10:00:00.000Z', participantIds: ['acme'] }], scanned: 1, truncated: false }),

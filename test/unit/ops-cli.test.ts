@@ -18,7 +18,7 @@ const gateway: OnboardingPort = {
   },
   submit: async (_id, s) => sampleSubmissionOutcome(s.submittedBy),
   search: async () => ({
-    onboardings: [{ participantId: 'acme', workflowId: 'onboarding-acme', execution: 'RUNNING', kind: 'tpp', environment: 'sandbox', step: 'contract', state: 'awaiting-approval', awaitingRoles: ['legal'], waitingSince: '2026-11-20T10:00:00.000Z', startedAt: '2026-11-19T10:00:00.000Z' }],
+    onboardings: [{ participantId: 'acme', workflowId: 'onboarding-acme', execution: 'RUNNING', kind: 'tpp', environment: 'sandbox', step: 'contract', state: 'awaiting-approval', awaitingRoles: ['legal'], waitingSince: '2026-11-20T10:00:00.000Z', certificateState: null, startedAt: '2026-11-19T10:00:00.000Z' }],
     nextPageToken: 'abc',
   }),
   stuck: async () => ({ groups: [{ step: 'contract', awaitingRole: 'legal', count: 2, oldestWaitingSince: '2026-11-20T10:00:00.000Z', participantIds: ['acme', 'beta'] }], scanned: 2, truncated: false }),
