@@ -17,6 +17,9 @@ import { ensureServiceCertificate } from '../activities/pki/hub-service-certific
 import { CaSigner, LocalHubCa } from '../activities/pki/local-hub-ca';
 import { HubClientKeys, hubClientSubject } from '../activities/pki/hub-client-keys';
 import { loadOrCreateSecretKey } from '../activities/secrets/key-file';
+import { HubJwtKeys } from '../activities/keys/hub-jwt-keys';
+import { SqliteProcessingCenter } from '../activities/processing/processing-center';
+import { BankTechnicalUsers } from '../activities/credentials/technical-users';
 import { NetworkRegistry } from '../activities/registry/network-registry';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import { SqliteIssuedCertificateRegistry } from '../activities/registry/issued-certificates';
@@ -72,6 +75,10 @@ export async function createDefaultActivities(
     hubClientKeys: new HubClientKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')), hubClientSubject(config.hubName)),
     outbound: config.outbound,
     ledger: openHubLedger(config.ledger),
+    hubJwtKeys: new HubJwtKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'jwt', 'key-passphrase'))),
+    processingCenter: new SqliteProcessingCenter(db),
+    technicalUsers: new BankTechnicalUsers(db, openSecretPickups(db, config.dataDir)),
+    hubName: config.hubName,
   });
 }
 

@@ -33,6 +33,8 @@ export const errorCatalogue = {
   TEMPORAL_UNAVAILABLE: { status: 503, retryable: true, title: 'The workflow service is unavailable' },
   CA_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub CA is not available' },
   HUB_CERTIFICATE_UNAVAILABLE: { status: 503, retryable: true, title: "The hub's server certificate is not available" },
+  /** A bank's hub JWT key is made when its onboarding reaches JWT trust; asked before (or for another kind). */
+  JWT_KEY_NOT_READY: { status: 404, retryable: false, title: 'No hub JWT key for this onboarding and environment yet' },
   INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
 
   // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.
@@ -74,6 +76,10 @@ export const errorCatalogue = {
   LEDGER_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub ledger is unavailable' },
   /** The ledger refused a set-up call for a reason a retry cannot change (unknown currency, invalid name…). */
   LEDGER_REFUSED: { status: 500, retryable: false, title: 'The hub ledger refused the participant set-up' },
+
+  // Activities: the processing centre (bank counterparties).
+  /** The processing centre refused the counterparty for a reason a retry cannot change (its alias belongs to another bank). */
+  PROCESSING_REFUSED: { status: 409, retryable: false, title: 'The processing centre refused the counterparty' },
 
   // Activities: notifications.
   /** The SMTP server did not take a message; the activity retries, the wait goes on regardless. */

@@ -59,6 +59,7 @@ import {
   OnboardingInput,
   OnboardingStatus,
   isFspId,
+  bankAliasPattern,
   participantIdPattern,
   statusQuery,
   TaskName,
@@ -150,6 +151,13 @@ function assertValidInput(input: OnboardingInput): void {
     if (!isObject(input.registration?.notificationEmails)) problems.push('registration.notificationEmails');
     if (!environments.every((e) => Array.isArray(input.registration?.callbackHosts?.[e]))) problems.push('registration.callbackHosts');
   }
+  if (input.kind === 'bank') {
+    const r = input.registration;
+    if (typeof r?.alias !== 'string' || !bankAliasPattern.test(r.alias)) problems.push('registration.alias');
+    if (typeof r?.assetCode !== 'string' || !/^[A-Z]{3}$/.test(r.assetCode)) problems.push('registration.assetCode');
+    if (typeof r?.firstEmployeeEmail !== 'string') problems.push('registration.firstEmployeeEmail');
+    if (!environments.every((e) => typeof r?.authorizationUrls?.[e] === 'string' && r.authorizationUrls[e].startsWith('https://'))) problems.push('registration.authorizationUrls');
+  }
   if (typeof input.requestFingerprint !== 'string') problems.push('requestFingerprint');
   if (input.policy !== undefined) problems.push(...policyProblems(input.policy));
   if (input.resume !== undefined && (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))) {
@@ -187,7 +195,7 @@ function freshStatus(input: OnboardingInput): OnboardingStatus {
     instances: [],
     tasks: [],
     participant: input.participant,
-    data: input.kind === 'dfsp' ? { kind: 'dfsp', registration: input.registration } : { kind: 'tpp', application: input.application },
+    data: input.kind === 'tpp' ? { kind: 'tpp', application: input.application } : input.kind === 'dfsp' ? { kind: 'dfsp', registration: input.registration } : { kind: 'bank', registration: input.registration },
     requestFingerprint: input.requestFingerprint,
     startedAt,
     updatedAt: startedAt,
@@ -582,7 +590,7 @@ export class Journey {
   }
 
   /** Ends the journey: open waits are withdrawn, in-flight handlers finish first. */
-  async finish(state: 'completed' | 'rejected' | 'expired', note: string): Promise<OnboardingStatus> {
+  async finish(state: 'completed' | 'rejected' | 'expired' | 'failed', note: string): Promise<OnboardingStatus> {
     await condition(allHandlersFinished);
     this.withdrawOpen();
     this.transition({ step: state === 'completed' ? 'done' : this.status.step, state, note });

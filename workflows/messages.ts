@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CheckResult } from '../activities/pki/findings';
+import type { bankOnboarding } from './bank';
 import type { dfspOnboarding } from './dfsp';
 import type { tppOnboarding } from './tpp';
 
@@ -26,7 +27,7 @@ export type ApproverRole = (typeof approverRoles)[number];
  * which it uses (`journeys`); a decision for a gate instance that is not open is refused with
  * GATE_NOT_AWAITED, listing the open ones.
  */
-export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live', 'ledger-setup'] as const;
+export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live', 'ledger-setup', 'jwt-trust-check', 'integration-test'] as const;
 export type GateName = (typeof gateNames)[number];
 
 /** The team each gate awaits: the workflow opens it for them, the API lets only them decide it. */
@@ -38,6 +39,10 @@ export const gateRoles: Record<GateName, ApproverRole> = {
   'go-live': 'ops',
   /** Ops confirm the DFSP is set up in the hub ledger by hand (no ledger API configured). */
   'ledger-setup': 'ops',
+  /** Security records the bank's JWT check by hand when the hub cannot reach its authorization URL. */
+  'jwt-trust-check': 'security',
+  /** Ops confirm the bank's integration test scenario (amount created, transfer checks) on its evidence. */
+  'integration-test': 'ops',
 };
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
@@ -54,11 +59,14 @@ export const submissionNames = [
   'uat-retest',
   'contract-revision',
   'go-live-readiness',
+  'authorization-service',
+  'officer-credentials',
+  'identifiers',
 ] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
 /** What the hub does by itself between waits (recorded as tasks in the status). */
-export const taskNames = ['hub-client-csr', 'hub-ledger'] as const;
+export const taskNames = ['hub-client-csr', 'hub-ledger', 'hub-jwt-key', 'processing-center'] as const;
 export type TaskName = (typeof taskNames)[number];
 
 /** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, a hub task, or the end. */
@@ -116,7 +124,7 @@ export function openedNotificationKey(participantId: string, key: InstanceKey): 
 }
 
 /** Kinds whose journey is implemented; the others arrive with their roadmap issues. */
-export const supportedKinds = ['dfsp', 'tpp'] as const satisfies readonly OnboardingKind[];
+export const supportedKinds = ['dfsp', 'tpp', 'bank'] as const satisfies readonly OnboardingKind[];
 export type SupportedKind = (typeof supportedKinds)[number];
 
 /** What a kind's journey is made of: the gates and submissions it opens (for docs, API and checks). */
@@ -143,6 +151,10 @@ export const journeys = {
     ],
   },
   tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle', 'contract-revision', 'go-live-readiness'] },
+  bank: {
+    gates: ['jwt-trust-check', 'integration-test', 'go-live'],
+    submissions: ['authorization-service', 'officer-credentials', 'identifiers', 'uat-retest', 'go-live-readiness'],
+  },
 } as const satisfies Record<SupportedKind, JourneyDeclaration>;
 
 export interface ParticipantProfile {
@@ -204,6 +216,8 @@ export const reworkFor: Partial<Record<GateName, SubmissionName>> = {
   'uat-signoff': 'uat-retest',
   contract: 'contract-revision',
   'go-live': 'go-live-readiness',
+  /** The bank says what it fixed in its integration test scenario; ops confirm it again. */
+  'integration-test': 'uat-retest',
 };
 
 /** Operational limits a journey runs under; absent fields take the defaults in journey.ts. */
@@ -268,18 +282,46 @@ export interface DfspOnboardingInput extends CommonInput {
   registration: DfspRegistration;
 }
 
+/**
+ * A bank counterparty of a digital-currency processing centre (seed 001). Its alias names its hosts
+ * (`api-<alias>-<environment>`, `backoffice-<alias>-<environment>`), so it is a DNS label.
+ */
+export interface BankRegistration {
+  alias: string;
+  /** ISO 4217, e.g. UAH: the asset the counterparty is registered with. */
+  assetCode: string;
+  /** The first employee of the counterparty in the processing centre. */
+  firstEmployeeEmail: string;
+  /** Where the bank's authorization service answers, per environment (https). */
+  authorizationUrls: Record<Environment, string>;
+}
+
+/** A DNS label short enough for `backoffice-<alias>-production` (63 characters). */
+export const bankAliasPattern = /^[a-z0-9](?:[a-z0-9-]{0,39}[a-z0-9])?$/;
+
+/** The hosts the hub runs for a bank in an environment (seed 001: api-{alias}-…, backoffice-{alias}-…). */
+export function bankHosts(alias: string, environment: Environment): { api: string; backoffice: string } {
+  return { api: `api-${alias}-${environment}`, backoffice: `backoffice-${alias}-${environment}` };
+}
+
+export interface BankOnboardingInput extends CommonInput {
+  kind: 'bank';
+  registration: BankRegistration;
+}
+
 /** The start input, one shape per kind. */
-export type OnboardingInput = DfspOnboardingInput | TppOnboardingInput;
+export type OnboardingInput = DfspOnboardingInput | TppOnboardingInput | BankOnboardingInput;
 
 /** The kind-specific part of the state. */
-export type KindData = { kind: 'tpp'; application: AccessRequest } | { kind: 'dfsp'; registration: DfspRegistration };
+export type KindData = { kind: 'tpp'; application: AccessRequest } | { kind: 'dfsp'; registration: DfspRegistration } | { kind: 'bank'; registration: BankRegistration };
 
 /** The workflow that runs each kind, so `client.workflow.start` checks its arguments. */
 export interface WorkflowByKind {
   dfsp: typeof dfspOnboarding;
   tpp: typeof tppOnboarding;
+  bank: typeof bankOnboarding;
 }
-export const workflowTypeByKind = { dfsp: 'dfspOnboarding', tpp: 'tppOnboarding' } as const satisfies Record<SupportedKind, string>;
+export const workflowTypeByKind = { dfsp: 'dfspOnboarding', tpp: 'tppOnboarding', bank: 'bankOnboarding' } as const satisfies Record<SupportedKind, string>;
 
 /** A link to what a decision rests on (a UAT test report, a signed contract in the document store). */
 export interface EvidenceLink {
@@ -289,7 +331,7 @@ export interface EvidenceLink {
 }
 
 /** Gates whose approval must carry at least one evidence link (seed 004: UAT is signed off on a test report). */
-export const evidenceRequiredFor: readonly GateName[] = ['uat-signoff'];
+export const evidenceRequiredFor: readonly GateName[] = ['uat-signoff', 'integration-test', 'jwt-trust-check'];
 
 /** How a decision reached the onboarding: the API (authenticated principal) or a Temporal signal (name as given). */
 export type DecisionChannel = 'api' | 'signal';
@@ -593,6 +635,26 @@ export interface SubmissionPayloads {
   'contract-revision': ContractRevisionPayload;
   /** After a go-live rejection: what the participant put right. */
   'go-live-readiness': UatRetestPayload;
+  /** The bank's authorization service is deployed with the hub's JWT key: the hub checks it live. */
+  'authorization-service': AuthorizationServicePayload;
+  /** The bank officer asks for the key keeper's two technical users (identification, processing). */
+  'officer-credentials': Record<string, never>;
+  /** The identifiers the bank's system operator requests (the whole list: a later one replaces it). */
+  identifiers: IdentifiersPayload;
+}
+
+/**
+ * The bank says its authorization service runs with the hub's public key. `caPem`: the CA chain
+ * of its TLS server when not publicly trusted. `hubCannotReach`: the URL is not reachable from the
+ * hub (a private network): security then records the check at the `jwt-trust-check` gate.
+ */
+export interface AuthorizationServicePayload {
+  caPem?: string;
+  hubCannotReach?: boolean;
+}
+
+export interface IdentifiersPayload {
+  identifiers: string[];
 }
 
 export interface UatRetestPayload {

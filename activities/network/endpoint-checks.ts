@@ -42,11 +42,11 @@ function nonPublicRange(address: string): string | null {
   return range === 'unicast' ? null : range;
 }
 
-function hostOf(url: URL): string {
+export function hostOf(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 }
 
-async function hostFinding(host: string, environment: Environment, resolve: (host: string) => Promise<string[]>): Promise<Finding> {
+export async function hostFinding(host: string, environment: Environment, resolve: (host: string) => Promise<string[]>): Promise<Finding> {
   const production = environment === 'production';
   const named = host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || metadataNames.has(host);
   if (named) {

@@ -91,6 +91,12 @@ export const checkCodes = [
   'CONNECTIVITY_TARGETS',
   'CONNECTIVITY_MTLS',
   'CONNECTIVITY_SERVER_CERTIFICATE',
+  // a bank's authorization service, checked live with the hub's JWT
+  'AUTHORIZATION_REACHABLE',
+  'AUTHORIZATION_JWT_ACCEPTED',
+  // identifiers a bank's system operator requests
+  'IDENTIFIERS_VALID',
+  'IDENTIFIERS_AVAILABLE',
 ] as const;
 export type CheckCode = (typeof checkCodes)[number];
 

@@ -157,4 +157,76 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('hub_client_keys_live').on('hub_client_keys').columns(['participant_id', 'environment']).unique().where(sql.ref('retired_at'), 'is', null).execute();
     },
   },
+  '2026-12-02-004-bank-counterparties': {
+    async up(db: Db) {
+      // The hub's JWT signing keys per environment (banks verify the processing centre's requests with them); rotation-ready: one live, old ones kept until retired.
+      await db.schema
+        .createTable('hub_jwt_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('public_key_pem', 'text', (c) => c.notNull())
+        .addColumn('encrypted_key_pem', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('retired_at', 'text')
+        .execute();
+      await db.schema.createIndex('hub_jwt_keys_live').on('hub_jwt_keys').column('environment').unique().where(sql.ref('retired_at'), 'is', null).execute();
+
+      // The embedded processing centre (the ProcessingCenter port's default adapter): counterparties and what is made for them.
+      await db.schema
+        .createTable('processing_counterparties')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('alias', 'text', (c) => c.notNull())
+        .addColumn('legal_name', 'text', (c) => c.notNull())
+        .addColumn('asset_code', 'text', (c) => c.notNull())
+        .addColumn('system_urls_json', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('processing_counterparties_participant', ['participant_id', 'environment'])
+        .addUniqueConstraint('processing_counterparties_alias', ['alias', 'environment'])
+        .execute();
+      await db.schema
+        .createTable('processing_employees')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('counterparty_id', 'text', (c) => c.notNull().references('processing_counterparties.id'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('processing_employees_email', ['counterparty_id', 'email'])
+        .execute();
+      await db.schema
+        .createTable('processing_entities')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('counterparty_id', 'text', (c) => c.notNull().references('processing_counterparties.id'))
+        .addColumn('type', 'text', (c) => c.notNull().check(sql`type in ('identification', 'processing')`))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('processing_entities_type', ['counterparty_id', 'type'])
+        .execute();
+      await db.schema
+        .createTable('processing_identifiers')
+        .addColumn('counterparty_id', 'text', (c) => c.notNull().references('processing_counterparties.id'))
+        .addColumn('identifier', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull().references('processing_entities.id'))
+        .addColumn('registered_at', 'text', (c) => c.notNull())
+        .addColumn('withdrawn_at', 'text')
+        .addPrimaryKeyConstraint('processing_identifiers_pk', ['counterparty_id', 'identifier'])
+        .execute();
+      // The key keeper's technical users of a bank (identification, processing): secrets only as scrypt hashes.
+      await db.schema
+        .createTable('bank_technical_users')
+        .addColumn('username', 'text', (c) => c.primaryKey())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('identification', 'processing')`))
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('write_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('rotated_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .addUniqueConstraint('bank_technical_users_purpose', ['participant_id', 'environment', 'purpose'])
+        .execute();
+    },
+  },
 };

@@ -122,7 +122,73 @@ export interface HubClientKeysTable {
   retiredAt: string | null;
 }
 
+/** The hub's JWT signing keys per environment; one live (not retired) per environment. */
+export interface HubJwtKeysTable {
+  kid: string;
+  environment: string;
+  /** The public JWK (JSON) with kid, alg and use. */
+  publicJwk: string;
+  publicKeyPem: string;
+  /** Encrypted PKCS#8 PEM, the passphrase under DATA_DIR. */
+  encryptedKeyPem: string;
+  createdAt: string;
+  retiredAt: string | null;
+}
+
+export interface ProcessingCounterpartiesTable {
+  id: string;
+  participantId: string;
+  environment: string;
+  alias: string;
+  legalName: string;
+  assetCode: string;
+  systemUrlsJson: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProcessingEmployeesTable {
+  id: string;
+  counterpartyId: string;
+  email: string;
+  role: string;
+  createdAt: string;
+}
+
+export interface ProcessingEntitiesTable {
+  id: string;
+  counterpartyId: string;
+  type: 'identification' | 'processing';
+  createdAt: string;
+}
+
+export interface ProcessingIdentifiersTable {
+  counterpartyId: string;
+  identifier: string;
+  entityId: string;
+  registeredAt: string;
+  withdrawnAt: string | null;
+}
+
+export interface BankTechnicalUsersTable {
+  username: string;
+  participantId: string;
+  environment: string;
+  purpose: 'identification' | 'processing';
+  secretHash: string;
+  writeKey: string;
+  createdAt: string;
+  rotatedAt: string | null;
+  revokedAt: string | null;
+}
+
 export interface RegistrySchema {
+  hubJwtKeys: HubJwtKeysTable;
+  processingCounterparties: ProcessingCounterpartiesTable;
+  processingEmployees: ProcessingEmployeesTable;
+  processingEntities: ProcessingEntitiesTable;
+  processingIdentifiers: ProcessingIdentifiersTable;
+  bankTechnicalUsers: BankTechnicalUsersTable;
   hubClientKeys: HubClientKeysTable;
   credentialPickups: CredentialPickupsTable;
   issuedCertificates: IssuedCertificatesTable;

@@ -7,6 +7,10 @@ import type { OnboardingPort } from '../onboarding-gateway';
 import type { SecretRedeemer } from '../app';
 import type { Principal } from '../auth';
 import {
+  authorizationServiceBodySchema,
+  identifiersBodySchema,
+  jwtKeyQuerySchema,
+  officerCredentialsBodySchema,
   cancelBodySchema,
   certificateBundleBodySchema,
   clientCsrBodySchema,
@@ -29,7 +33,7 @@ import {
 } from '../schemas/onboardings';
 import { auditCsv, auditTrail } from '../audit';
 import { ApiError } from '../errors';
-import { auditResponseSchema, cancelResponseSchema, decisionResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
+import { auditResponseSchema, cancelResponseSchema, decisionResponseSchema, jwtKeyResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
@@ -178,12 +182,22 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
           request.headers['idempotency-key'],
         );
         // A secret the step made reaches this one response through its pickup, and no other.
-        const pickup = (outcome.instance.artifact as { secretPickup?: unknown } | null)?.secretPickup;
+        const artifact = outcome.instance.artifact as { secretPickup?: unknown; secretPickups?: unknown } | null;
+        const pickup = artifact?.secretPickup;
         const secret = typeof pickup === 'string' && secretPickups ? await secretPickups.redeem(pickup) : null;
+        // Several secrets (a bank's technical users): each by name, once.
+        const secrets: Record<string, { value: string; shownOnce: true }> = {};
+        if (typeof artifact?.secretPickups === 'object' && artifact.secretPickups !== null && secretPickups) {
+          for (const [name, id] of Object.entries(artifact.secretPickups as Record<string, unknown>)) {
+            const value = typeof id === 'string' ? await secretPickups.redeem(id) : null;
+            if (value !== null) secrets[name] = { value, shownOnce: true };
+          }
+        }
         return {
           submission: outcome.instance,
           report: outcome.report,
           ...(secret !== null ? { secret: { value: secret, shownOnce: true as const } } : {}),
+          ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
           ...(await gateway.status(request.params.participantId)),
         };
       },
@@ -258,4 +272,47 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
 
   /** After ops rejected go-live: what was put right; 200 opens go-live's next round. */
   submissionRoute('go-live-readiness', goLiveReadinessBodySchema, ({ summary }) => ({ summary }), jsonFormLimit);
+
+  /**
+   * A bank: its authorization service is deployed with the hub's JWT key (`GET …/jwt-key`). The hub
+   * presents a signed JWT to the registered authorization URL over TLS: 200 when accepted, 422 with
+   * the cause (JWT refused, unreachable, TLS) when not. `hubCannotReach: true` hands the check to
+   * security at the `jwt-trust-check` gate.
+   */
+  submissionRoute(
+    'authorization-service',
+    authorizationServiceBodySchema,
+    ({ caPem, hubCannotReach }) => ({ ...(caPem ? { caPem } : {}), ...(hubCannotReach !== undefined ? { hubCannotReach } : {}) }),
+    bodyLimits.pem,
+  );
+
+  /**
+   * A bank officer: the key keeper's technical users `identification` and `processing`; their
+   * secrets are in `secrets` of this response only. Asked again, both secrets are replaced.
+   */
+  submissionRoute('officer-credentials', officerCredentialsBodySchema, () => ({}), jsonFormLimit);
+
+  /** A bank's system operator: the identifiers to register (the whole list; a later call replaces it). */
+  submissionRoute('identifiers', identifiersBodySchema, ({ identifiers }) => ({ identifiers }), jsonFormLimit);
+
+  /**
+   * The hub's public JWT key for a bank in an environment (JWK and PEM), as its authorization service
+   * installs it; known once the bank's onboarding reached JWT trust.
+   */
+  app.get(
+    '/onboardings/:participantId/jwt-key',
+    {
+      schema: { params: participantParamsSchema, querystring: jwtKeyQuerySchema, response: { 200: jwtKeyResponseSchema, ...problems } },
+      config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) },
+    },
+    async (request) => {
+      const { onboarding } = await gateway.status(request.params.participantId);
+      const environment = request.query.environment;
+      const key = onboarding?.tasks.find((t) => t.id === `hub-jwt-key@${environment}` && t.status === 'done')?.result as { kid: string; jwk: Record<string, unknown>; publicKeyPem: string } | undefined;
+      if (onboarding?.kind !== 'bank' || key === undefined) {
+        throw new ApiError('JWT_KEY_NOT_READY', `${request.params.participantId} has no hub JWT key in ${environment} yet (bank onboardings only, once JWT trust starts)`);
+      }
+      return { kid: key.kid, environment, alg: 'ES256' as const, jwk: key.jwk, publicKeyPem: key.publicKeyPem };
+    },
+  );
 };

@@ -6,6 +6,7 @@ import {
   decisions,
   environments,
   fspIdLength,
+  bankAliasPattern,
   gateNames,
   lifecycleStates,
   onboardingKinds,
@@ -81,9 +82,34 @@ const dfspStartSchema = z.strictObject({
   registration: dfspRegistrationSchema,
 });
 
-/** One shape per kind, as the workflows' start input (`OnboardingInput`); more kinds join the union with their journeys. */
-export const startOnboardingBodySchema = z.discriminatedUnion('kind', [dfspStartSchema, tppStartSchema], {
-  error: `kind must be one of: ${supportedKinds.join(', ')} (other kinds arrive with their journeys)`,
+/** An https URL the hub will call (a bank's authorization endpoint): no credentials, no fragment. */
+const calledHttpsUrl = z
+  .url({ protocol: /^https$/, error: 'an https URL' })
+  .max(2048)
+  .refine((u) => {
+    const url = new URL(u);
+    return url.username === '' && url.password === '' && url.hash === '';
+  }, 'no credentials or fragment in the URL');
+
+/** Seed 001's onboarding data: alias (a DNS label: it names the bank's hosts), asset code, first employee, authorization URLs. */
+export const bankRegistrationSchema = z.strictObject({
+  alias: z.string().regex(bankAliasPattern, 'a DNS label of 1-41 lowercase letters, digits and inner hyphens (it becomes api-<alias>-<environment>)'),
+  assetCode: currencyCode,
+  firstEmployeeEmail: z.email().max(254),
+  authorizationUrls: z.strictObject({ sandbox: calledHttpsUrl, production: calledHttpsUrl }),
+});
+
+/** A bank counterparty of a digital-currency processing centre (seed 001). */
+const bankStartSchema = z.strictObject({
+  participantId: participantIdSchema,
+  kind: z.literal('bank'),
+  participant: participantProfileSchema,
+  registration: bankRegistrationSchema,
+});
+
+/** One shape per kind, as the workflows' start input (`OnboardingInput`). */
+export const startOnboardingBodySchema = z.discriminatedUnion('kind', [dfspStartSchema, tppStartSchema, bankStartSchema], {
+  error: `kind must be one of: ${supportedKinds.join(', ')}`,
 });
 export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
 
@@ -165,6 +191,27 @@ export const endpointsBodySchema = z.strictObject({
   callbacks: z.partialRecord(z.enum(callbackTypes), z.string().min(1).max(2048)),
   environment: z.enum(environments).optional(),
 });
+
+/** The bank's authorization service is deployed with the hub's key: its TLS server's CA chain when not publicly trusted, or that the hub cannot reach it. */
+export const authorizationServiceBodySchema = z.strictObject({
+  caPem: z.string().min(1).max(64 * 1024).optional(),
+  hubCannotReach: z.boolean().optional(),
+  environment: z.enum(environments).optional(),
+});
+
+/** The bank officer asks for the key keeper's technical users; only which environment's. */
+export const officerCredentialsBodySchema = z.strictObject({
+  environment: z.enum(environments).optional(),
+});
+
+/** The whole list of identifiers the bank's operator requests (PUT semantics); the processing centre's rules judge them. */
+export const identifiersBodySchema = z.strictObject({
+  identifiers: z.array(z.string().min(1).max(64)).min(1).max(1000),
+  environment: z.enum(environments).optional(),
+});
+
+/** Which environment's hub JWT key. */
+export const jwtKeyQuerySchema = z.strictObject({ environment: z.enum(environments).default('sandbox') });
 
 /** The whole allowlist (PUT semantics): addresses or CIDR blocks, IPv4 or IPv6; the workflow's checks judge them. */
 export const ipAllowlistBodySchema = z.strictObject({

@@ -125,6 +125,10 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
   data: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('tpp'), application: z.object({ useCase: z.string(), expectedMonthlyVolume: z.number(), apis: z.array(z.string()) }) }),
     z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationView }),
+    z.object({
+      kind: z.literal('bank'),
+      registration: z.object({ alias: z.string(), assetCode: z.string(), firstEmployeeEmail: z.string(), authorizationUrls: z.object({ sandbox: z.string(), production: z.string() }) }),
+    }),
   ]),
   requestFingerprint: z.string(),
   startedAt: isoTime,
@@ -208,8 +212,20 @@ export const submissionResponseSchema = z.object({
     .object({ value: z.string(), shownOnce: z.literal(true) })
     .optional()
     .describe('a secret the step made (an OAuth client secret): in this response only, never again'),
+  secrets: z
+    .record(z.string(), z.object({ value: z.string(), shownOnce: z.literal(true) }))
+    .optional()
+    .describe("several secrets by name (a bank's technical users): in this response only, never again"),
   workflowId: z.string(),
   onboarding: onboardingStatusSchema.nullable(),
+});
+
+export const jwtKeyResponseSchema = z.object({
+  kid: z.string().describe('RFC 7638 thumbprint; the JWT header names it'),
+  environment: z.enum(environments),
+  alg: z.literal('ES256'),
+  jwk: z.record(z.string(), z.unknown()).describe('the public key as a JWK (kty EC, crv P-256)'),
+  publicKeyPem: z.string().describe('the same key as SPKI PEM'),
 });
 
 export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({

@@ -70,15 +70,28 @@ describe('API error edge', () => {
     expect(res.json()['invalid-params']).toEqual([{ name: 'body.extra', reason: 'unknown field' }]);
   });
 
-  it('answers 400 for a kind whose journey does not exist yet, saying which kinds do', async () => {
+  it('answers 400 for a kind there is no journey for, saying which kinds there are', async () => {
     const res = await appWith(fakeGateway()).inject({
       headers: keys.staff(),
       method: 'POST',
       url: '/onboardings',
-      payload: { ...startBody('kind-1'), kind: 'bank' },
+      payload: { ...startBody('kind-1'), kind: 'insurer' },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()['invalid-params']).toEqual([{ name: 'body.kind', reason: expect.stringContaining('tpp') }]);
+    expect(res.json()['invalid-params']).toEqual([{ name: 'body.kind', reason: expect.stringContaining('dfsp, tpp, bank') }]);
+  });
+
+  it("answers 400 for a bank start with a TPP's application instead of its registration, naming the fields", async () => {
+    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: { ...startBody('kind-2'), kind: 'bank' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params'].map((p: { name: string }) => p.name).sort()).toEqual(['body.application', 'body.registration']);
+  });
+
+  it('answers 400 for a bank alias that is not a DNS label and an authorization URL over http', async () => {
+    const registration = { alias: 'Bank_A', assetCode: 'UAH', firstEmployeeEmail: 'first@bank.example', authorizationUrls: { sandbox: 'http://auth.bank.example/check', production: 'https://auth.bank.example/check' } };
+    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: { participantId: 'bank-a', kind: 'bank', participant: startBody('x').participant, registration } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params'].map((p: { name: string }) => p.name).sort()).toEqual(['body.registration.alias', 'body.registration.authorizationUrls.sandbox']);
   });
 
   it('answers 400 for a malformed participant id in the path', async () => {

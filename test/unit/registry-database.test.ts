@@ -36,7 +36,7 @@ describe('registry database', () => {
     await first.destroy();
     const again = await openRegistry(file);
     const ran = await sql<{ name: string }>`select name from kysely_migration`.execute(again);
-    expect(ran.rows.map((r) => r.name)).toEqual(['2026-11-23-001-registries', '2026-11-23-002-credential-pickups', '2026-11-23-003-hub-client-keys']);
+    expect(ran.rows.map((r) => r.name)).toEqual(['2026-11-23-001-registries', '2026-11-23-002-credential-pickups', '2026-11-23-003-hub-client-keys', '2026-12-02-004-bank-counterparties']);
     await again.destroy();
     expect(file).toBe(path.join(dir, 'registry', 'registry.sqlite'));
   });

@@ -1,4 +1,7 @@
 import { ManualLedger } from '../../../activities/ledger/hub-ledger';
+import { HubJwtKeys } from '../../../activities/keys/hub-jwt-keys';
+import { SqliteProcessingCenter } from '../../../activities/processing/processing-center';
+import { BankTechnicalUsers } from '../../../activities/credentials/technical-users';
 import { ParticipantKeyDirectory } from '../../../activities/registry/participant-keys';
 import { statSync } from 'node:fs';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -173,7 +176,8 @@ describe('signing a participant CSR', () => {
       tls: { certFile: 'unused', keyFile: 'unused', caFile: 'unused' },
     });
     const network = new NetworkAccessService(new NetworkRegistry(db), gateway);
-    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60, keys: new ParticipantKeyDirectory(db), hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')), outbound: { timeoutMs: 1000, connectTo: {} }, ledger: new ManualLedger() });
+    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60, keys: new ParticipantKeyDirectory(db), hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')), outbound: { timeoutMs: 1000, connectTo: {} }, ledger: new ManualLedger(),
+      hubJwtKeys: new HubJwtKeys(db, Buffer.alloc(32, 8)), processingCenter: new SqliteProcessingCenter(db), technicalUsers: new BankTechnicalUsers(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), hubName: 'Test Hub' });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);

@@ -1,0 +1,135 @@
+/**
+ * The live check of a bank's authorization service (seed 001, "Authorization via JWT"): the hub
+ * presents a JWT signed with its key for the environment to the bank's authorization URL over TLS
+ * (`Authorization: Bearer …`); the service must accept it (2xx) — proof that the bank installed the
+ * hub's public key. The URL is a server-side request target, so the endpoint SSRF rules apply
+ * (https only; in production no private, loopback or link-local host). A failure names its cause:
+ * the JWT refused (401/403), another answer, or the connection (refused, timeout, DNS, TLS: unknown
+ * CA, name mismatch, expired certificate).
+ */
+import { request } from 'node:https';
+import { hostFinding, hostOf } from './endpoint-checks';
+import { CheckReport, Finding, finding, summarise } from '../pki/findings';
+import type { Environment } from '../../workflows/messages';
+
+export interface AuthorizationCheckInput {
+  url: string;
+  environment: Environment;
+  /** The signed test JWT and its key id. */
+  jwt: string;
+  kid: string;
+  /** The CA chain of the bank's TLS server when not publicly trusted; null: the system's roots. */
+  caPem: string | null;
+  timeoutMs: number;
+  /** curl's --connect-to: where to connect for `host:port` instead of resolving it (the name checked stays the URL's). */
+  connectTo: (host: string, port: number) => { host: string; port: number } | null;
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+export type AuthorizationCause = 'jwt-refused' | 'unexpected-status' | 'refused' | 'timeout' | 'dns' | 'unknown-ca' | 'name-mismatch' | 'certificate-expired' | 'tls' | 'reset';
+
+export interface AuthorizationCheckReport extends CheckReport {
+  url: string;
+  kid: string;
+  httpStatus: number | null;
+  cause: AuthorizationCause | null;
+  elapsedMs: number;
+}
+
+const tlsCauses: Record<string, AuthorizationCause> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown-ca',
+  SELF_SIGNED_CERT_IN_CHAIN: 'unknown-ca',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown-ca',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown-ca',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'name-mismatch',
+  CERT_HAS_EXPIRED: 'certificate-expired',
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  ECONNRESET: 'reset',
+  ETIMEDOUT: 'timeout',
+};
+
+function causeOf(err: NodeJS.ErrnoException): AuthorizationCause {
+  return tlsCauses[err.code ?? ''] ?? (String(err.code ?? '').startsWith('ERR_SSL') || String(err.code ?? '').includes('CERT') ? 'tls' : 'reset');
+}
+
+/** One GET with the JWT; the status, or the connection's failure. */
+function present(url: URL, input: AuthorizationCheckInput): Promise<{ status: number } | { error: NodeJS.ErrnoException }> {
+  const port = Number(url.port || 443);
+  const target = input.connectTo(url.hostname, port);
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: target?.host ?? url.hostname,
+        port: target?.port ?? port,
+        servername: url.hostname,
+        path: `${url.pathname}${url.search}`,
+        method: 'GET',
+        headers: { host: url.host, authorization: `Bearer ${input.jwt}`, accept: 'application/json' },
+        ...(input.caPem ? { ca: input.caPem } : {}),
+        timeout: input.timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        res.on('error', (error) => resolve({ error }));
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${input.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error }));
+    req.end();
+  });
+}
+
+export async function checkAuthorizationService(input: AuthorizationCheckInput): Promise<AuthorizationCheckReport> {
+  const findings: Finding[] = [];
+  const started = Date.now();
+  const done = (httpStatus: number | null, cause: AuthorizationCause | null): AuthorizationCheckReport => ({
+    ...summarise(findings, input.environment === 'production'),
+    url: input.url,
+    kid: input.kid,
+    httpStatus,
+    cause,
+    elapsedMs: Date.now() - started,
+  });
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    findings.push(finding('ENDPOINT_URL_VALID', 'fail', 'the authorization URL is not an absolute URL'));
+    return done(null, null);
+  }
+  if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.hash !== '') {
+    findings.push(finding('ENDPOINT_HTTPS', 'fail', 'the authorization URL must be https, without credentials or fragment: the JWT travels in it'));
+    return done(null, null);
+  }
+  findings.push(finding('ENDPOINT_HTTPS', 'pass', 'https'));
+  const host = await hostFinding(hostOf(url), input.environment, input.resolve ?? (async (h) => [h]));
+  findings.push(host);
+  if (host.result === 'fail') return done(null, null);
+
+  const answer = await present(url, input);
+  if ('error' in answer) {
+    const cause = causeOf(answer.error);
+    findings.push(finding('AUTHORIZATION_REACHABLE', 'fail', `the hub could not reach ${url.origin}: ${cause} (${answer.error.message})`, { cause, code: answer.error.code ?? null }));
+    return done(null, cause);
+  }
+  findings.push(finding('AUTHORIZATION_REACHABLE', 'pass', `${url.origin} answered ${answer.status} over TLS`));
+  if (answer.status >= 200 && answer.status < 300) {
+    findings.push(finding('AUTHORIZATION_JWT_ACCEPTED', 'pass', `the service accepted the hub's JWT (kid ${input.kid})`, { httpStatus: answer.status }));
+    return done(answer.status, null);
+  }
+  const refused = answer.status === 401 || answer.status === 403;
+  findings.push(
+    finding(
+      'AUTHORIZATION_JWT_ACCEPTED',
+      'fail',
+      refused
+        ? `the service refused the hub's JWT with ${answer.status}: install the hub's public key (kid ${input.kid}) for this environment`
+        : `the service answered ${answer.status}, not 2xx, to the hub's JWT`,
+      { httpStatus: answer.status },
+    ),
+  );
+  return done(answer.status, refused ? 'jwt-refused' : 'unexpected-status');
+}

@@ -1,0 +1,52 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { BankActivities } from '../../activities';
+import type { Journey } from '../journey';
+import { bankHosts } from '../messages';
+import type { BankOnboardingInput, Environment, SubmissionInstance, TaskRecord } from '../messages';
+import { awaitSubmission, notableFindings } from './submissions';
+
+const bank = proxyActivities<BankActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['PROCESSING_REFUSED'] },
+});
+
+/**
+ * The hub sets the bank up in the environment's processing centre (seed 001 steps 3, 9, 10): the
+ * counterparty with its asset code, its system URLs (the hub's `api-<alias>-<env>` and
+ * `backoffice-<alias>-<env>` hosts, the bank's authorization URL), the first employee, the
+ * identification and processing entities. Once per environment; each call idempotent.
+ */
+export function setUpCounterparty(journey: Journey, environment: Environment, input: BankOnboardingInput): Promise<TaskRecord> {
+  const { alias, assetCode, firstEmployeeEmail, authorizationUrls } = input.registration;
+  const hosts = bankHosts(alias, environment);
+  return journey.task('processing-center', environment, async () => ({
+    ...(await bank.setUpCounterparty({
+      participantId: input.participantId,
+      environment,
+      alias,
+      legalName: input.participant.legalName,
+      assetCode,
+      firstEmployeeEmail,
+      systemUrls: { api: `https://${hosts.api}`, backoffice: `https://${hosts.backoffice}`, authorization: authorizationUrls[environment] },
+    })),
+  }));
+}
+
+/**
+ * "The bank's system operator requests identifiers" (seed 001 steps 12-13): the whole list,
+ * registered to the identification entity; a later list replaces it (PUT semantics). Refused when
+ * one is malformed, repeated, or another counterparty's.
+ */
+export function awaitIdentifiers(journey: Journey, environment: Environment, counterpartyId: string): Promise<SubmissionInstance> {
+  return awaitSubmission(
+    journey,
+    { name: 'identifiers', environment },
+    async (input) => {
+      const payload = input.payload as { identifiers?: unknown };
+      const identifiers = Array.isArray(payload.identifiers) ? payload.identifiers.map(String) : [];
+      const report = await bank.registerIdentifiers({ counterpartyId, identifiers });
+      return { accepted: !report.blocking, findings: notableFindings(report), report: report as unknown as Record<string, unknown>, artifact: { identifiers: report.identifiers, counterpartyId } };
+    },
+    { replaceable: true },
+  );
+}
