@@ -8,7 +8,9 @@
  * CA, name mismatch, expired certificate).
  */
 import { request } from 'node:https';
-import { hostFinding, hostOf } from './endpoint-checks';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { hostFinding, hostOf, systemResolve } from './endpoint-checks';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
 import type { Environment } from '../../workflows/messages';
 
@@ -63,7 +65,9 @@ function present(url: URL, input: AuthorizationCheckInput): Promise<{ status: nu
       {
         host: target?.host ?? url.hostname,
         port: target?.port ?? port,
-        servername: url.hostname,
+        // SNI takes names only; the certificate is checked against the URL's host even when connecting elsewhere (connectTo).
+        ...(isIP(hostOf(url)) === 0 ? { servername: url.hostname } : {}),
+        checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(hostOf(url), cert),
         path: `${url.pathname}${url.search}`,
         method: 'GET',
         headers: { host: url.host, authorization: `Bearer ${input.jwt}`, accept: 'application/json' },
@@ -105,7 +109,7 @@ export async function checkAuthorizationService(input: AuthorizationCheckInput):
     return done(null, null);
   }
   findings.push(finding('ENDPOINT_HTTPS', 'pass', 'https'));
-  const host = await hostFinding(hostOf(url), input.environment, input.resolve ?? (async (h) => [h]));
+  const host = await hostFinding(hostOf(url), input.environment, input.resolve ?? systemResolve);
   findings.push(host);
   if (host.result === 'fail') return done(null, null);
 

@@ -31,7 +31,7 @@ export interface EndpointsReport extends CheckReport {
 const placeholder = /\{\{[A-Za-z][A-Za-z0-9_]*\}\}/g;
 const metadataNames = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
 
-async function systemResolve(host: string): Promise<string[]> {
+export async function systemResolve(host: string): Promise<string[]> {
   const answers = await lookup(host, { all: true, verbatim: true });
   return answers.map((a) => a.address);
 }
