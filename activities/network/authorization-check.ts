@@ -73,6 +73,8 @@ function present(url: URL, input: AuthorizationCheckInput): Promise<{ status: nu
         headers: { host: url.host, authorization: `Bearer ${input.jwt}`, accept: 'application/json' },
         ...(input.caPem ? { ca: input.caPem } : {}),
         timeout: input.timeoutMs,
+        // A fresh connection each time: a check must see the bank's TLS server as it is now.
+        agent: false,
       },
       (res) => {
         res.resume();

@@ -40,6 +40,11 @@ export class OpenSsl {
     return this.file(name);
   }
 
+  writeBytes(name: string, bytes: Uint8Array): string {
+    writeFileSync(this.file(name), bytes);
+    return this.file(name);
+  }
+
   /** `rsa:2048`, `rsa:1024`, `ec:P-256`, … */
   key(name: string, spec: string): string {
     const [type, size] = spec.split(':');
