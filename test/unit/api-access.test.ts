@@ -99,6 +99,11 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
     allowed: ['operator', 'participant:acme'],
     mutates: true,
   },
+  { name: 'POST approvals (integration-test)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'integration-test', decision: 'approved', evidence: [{ label: 'report', url: 'https://docs.example/it.pdf' }] }, allowed: ['approver:ops'], mutates: true },
+  { name: 'POST approvals (jwt-trust-check)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'jwt-trust-check', decision: 'approved' }, allowed: ['approver:security'], mutates: true },
+  { name: 'POST submissions/authorization-service', method: 'POST', url: '/onboardings/acme/submissions/authorization-service', payload: { hubCannotReach: true }, allowed: ['operator', 'participant:acme'], mutates: true },
+  { name: 'POST submissions/officer-credentials', method: 'POST', url: '/onboardings/acme/submissions/officer-credentials', payload: {}, allowed: ['operator', 'participant:acme'], mutates: true },
+  { name: 'POST submissions/identifiers', method: 'POST', url: '/onboardings/acme/submissions/identifiers', payload: { identifiers: ['UA-1'] }, allowed: ['operator', 'participant:acme'], mutates: true },
   { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
   { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
   { name: 'POST /pki/checks/certificates', method: 'POST', url: '/pki/checks/certificates', payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, allowed: authenticated },
@@ -131,6 +136,19 @@ describe('route × caller matrix', () => {
         expect(calls).toEqual([]);
       }
     }
+  });
+});
+
+describe("a bank's hub JWT key", () => {
+  it('is read by staff and the participant itself, and is 404 JWT_KEY_NOT_READY before the onboarding made one', async () => {
+    const url = '/onboardings/acme/jwt-key?environment=production';
+    expect((await app.inject({ method: 'GET', url, headers: callers['participant:other'] })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    for (const caller of ['participant:acme', 'viewer'] as const) {
+      const res = await app.inject({ method: 'GET', url, headers: callers[caller] });
+      expect([res.statusCode, res.json().code]).toEqual([404, 'JWT_KEY_NOT_READY']);
+    }
+    expect((await app.inject({ method: 'GET', url: '/onboardings/acme/jwt-key?environment=staging', headers: callers.viewer })).statusCode).toBe(400);
   });
 });
 
