@@ -12,6 +12,8 @@ import { checkJwsKey, JwsKeyReport } from './keys/jws-key-checks';
 import type { HubLedger, LedgerSetupRequest, LedgerSetupResult } from './ledger/hub-ledger';
 import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from './registry/participant-keys';
 import { BundleReport, checkBundle } from './pki/bundle-checks';
+import { evaluateClientCertificate, type ClientCertificateEvaluationInput } from './pki/client-certificate-evaluation';
+import { checkRedirectUrls, type RedirectUrlsReport } from './network/redirect-url-checks';
 import type { CsrReport } from './pki/csr-checks';
 import type { CsrSigningService, IssuedCertificate, SignCsrRequest } from './pki/csr-signing';
 import type { CaSigner } from './pki/local-hub-ca';
@@ -236,6 +238,14 @@ function pkiActivities(deps: ActivityDeps) {
       return report;
     },
 
+    /** An API client's certificate bundle, the CSR it came from (optional) and the challenge signed with its key. */
+    async evaluateClientCertificate(input: ClientCertificateEvaluationInput & { kind: OnboardingKind; environment: Environment; participant?: ParticipantIdentity; requestId?: string }): Promise<BundleReport> {
+      const { kind, environment, participant, requestId, ...evaluation } = input;
+      const report = await evaluateClientCertificate(evaluation, { policy: policyFor(kind, environment), ...(participant ? { participant } : {}) });
+      log.info('client certificate evaluated', { participantId: participant?.participantId ?? null, environment, verdict: report.verdict, blocking: report.blocking, requestId: requestId ?? null });
+      return report;
+    },
+
     async checkParticipantCsr(request: SignCsrRequest): Promise<CsrReport> {
       return deps.csrSigning.check(request);
     },
@@ -345,6 +355,13 @@ function networkActivities(deps: ActivityDeps) {
         ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
       });
       log.info('callback endpoints checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      return report;
+    },
+
+    /** An API client's redirect URIs (exact https) and callback URLs (SSRF rules). */
+    async checkRedirectUrls(input: { participantId: string; environment: Environment; redirectUris: string[]; callbackUrls: string[]; requestId?: string }): Promise<RedirectUrlsReport> {
+      const report = await checkRedirectUrls(input, deps.resolveHost);
+      log.info('redirect urls checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
       return report;
     },
 

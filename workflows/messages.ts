@@ -27,7 +27,7 @@ export type ApproverRole = (typeof approverRoles)[number];
  * which it uses (`journeys`); a decision for a gate instance that is not open is refused with
  * GATE_NOT_AWAITED, listing the open ones.
  */
-export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live', 'ledger-setup', 'jwt-trust-check', 'integration-test'] as const;
+export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live', 'ledger-setup', 'jwt-trust-check', 'integration-test', 'kickoff-call', 'bank-coordination'] as const;
 export type GateName = (typeof gateNames)[number];
 
 /** The team each gate awaits: the workflow opens it for them, the API lets only them decide it. */
@@ -43,6 +43,10 @@ export const gateRoles: Record<GateName, ApproverRole> = {
   'jwt-trust-check': 'security',
   /** Ops confirm the bank's integration test scenario (amount created, transfer checks) on its evidence. */
   'integration-test': 'ops',
+  /** Business holds the kickoff call an API client asked for. */
+  'kickoff-call': 'business',
+  /** Ops confirm the bank-side operations the client's APIs need (e.g. IBAN verification) are in place. */
+  'bank-coordination': 'ops',
 };
 
 /** What participants submit: each is one shared step (workflows/steps/), answered with findings. */
@@ -62,6 +66,7 @@ export const submissionNames = [
   'authorization-service',
   'officer-credentials',
   'identifiers',
+  'redirect-urls',
 ] as const;
 export type SubmissionName = (typeof submissionNames)[number];
 
@@ -150,7 +155,10 @@ export const journeys = {
       'go-live-readiness',
     ],
   },
-  tpp: { gates: ['application-review', 'contract', 'go-live'], submissions: ['certificate-bundle', 'contract-revision', 'go-live-readiness'] },
+  tpp: {
+    gates: ['application-review', 'kickoff-call', 'uat-signoff', 'contract', 'bank-coordination', 'go-live'],
+    submissions: ['certificate-bundle', 'oauth-client', 'redirect-urls', 'uat-retest', 'contract-revision', 'client-csr', 'ip-allowlist', 'go-live-readiness'],
+  },
   bank: {
     gates: ['jwt-trust-check', 'integration-test', 'go-live'],
     submissions: ['authorization-service', 'officer-credentials', 'identifiers', 'uat-retest', 'go-live-readiness'],
@@ -168,8 +176,16 @@ export interface ParticipantProfile {
 export interface AccessRequest {
   useCase: string;
   expectedMonthlyVolume: number;
+  /** The API products wanted: the scopes of its OAuth clients. */
   apis: string[];
+  /** The client asked for a kickoff call with the hub (a business gate after the certificate review). */
+  kickoffCall?: boolean;
+  /** Production identity: a CSR the hub CA signs (default), or a certificate from the client's own CA. */
+  productionCertificate?: 'hub-signed' | 'ca-signed';
 }
+
+/** APIs whose use needs operations on the bank's side before go-live (a bank-coordination gate runs beside production). */
+export const apisNeedingBankOperations: readonly string[] = ['iban-verification', 'payments-initiation'];
 
 /**
  * How a wait is chased, in ms from its opening (null: never). Reminders repeat every
@@ -546,6 +562,15 @@ export interface GateDecisionInput {
 
 export interface CertificateBundlePayload {
   pem: string;
+  /** An API client's technical evaluation: the CSR the certificate came from, and the challenge signed with its key (base64). */
+  csrPem?: string;
+  challengeSignature?: string;
+}
+
+/** An API client's OAuth redirect URIs (mandatory, exact https) and callback URLs (optional); the whole set, replaceable. */
+export interface RedirectUrlsPayload {
+  redirectUris: string[];
+  callbackUrls?: string[];
 }
 
 /** The full list of addresses and CIDR blocks the participant connects from (replaces the previous one). */
@@ -641,6 +666,7 @@ export interface SubmissionPayloads {
   'officer-credentials': Record<string, never>;
   /** The identifiers the bank's system operator requests (the whole list: a later one replaces it). */
   identifiers: IdentifiersPayload;
+  'redirect-urls': RedirectUrlsPayload;
 }
 
 /**

@@ -1,21 +1,77 @@
+import { patched } from '@temporalio/workflow';
 import { endedBy, firstUnsuccessful, Journey } from './journey';
-import { environments, journeys } from './messages';
+import { apisNeedingBankOperations, environments, journeys } from './messages';
 import type { OnboardingStatus, TppOnboardingInput } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
+import { awaitClientCertificateEvaluation, awaitRedirectUrls, clientCertificateEvaluationStep } from './steps/client-certificate';
+import { awaitClientCertificate, clientCertificateRenewal } from './steps/client-csr';
 import { awaitGate, awaitGateInRounds } from './steps/gates';
+import { awaitAllowlist } from './steps/ip-allowlist';
+import { awaitOauthClient } from './steps/oauth-client';
 import { liveWithRenewals } from './steps/renewal';
 import { awaitSubmission } from './steps/submissions';
 
 /**
  * Open-banking third party / API client (seeds 000, 002, 003), read top to bottom.
  * 1. Business reviews the access request (use case, expected volume, APIs wanted).
- * 2. Sandbox: the TPP submits its client certificate bundle until it passes the certificate review.
- * 3. Production: the production bundle and the signed contract (legal), in parallel.
- * 4. Ops approve go-live; then `live`, with each certificate renewed before it expires.
- * Next (ROADMAP): credentials per environment, redirect/callback URLs, UAT, production CSR + IP allowlist.
+ * 2. Sandbox: the technical evaluation of its certificate bundle (PKI rules, the CSR it came from,
+ *    a signed challenge proving it holds the key); a kickoff call when it asked for one; then its
+ *    sandbox OAuth client (scopes = the APIs wanted) beside its redirect and callback URLs.
+ * 3. UAT sign-off (ops) and the signed contract (legal), both before production.
+ * 4. Production: its certificate (a CSR the hub CA signs, or one from its own CA checked again),
+ *    its IP allowlist, a second OAuth client and its production URLs — and, where its APIs need
+ *    operations on the bank's side, a bank-coordination gate beside them.
+ * 5. Go-live (two distinct approvers), then `live`, each certificate renewed before it expires.
  */
 export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.tpp);
+  // Onboardings started before the full journey (credentials, URLs, UAT, production CSR) replay as they ran.
+  if (!patched('tpp-full-journey')) return accessRequestJourney(journey);
+  const application = input.application;
+  const scopes = application.apis;
+  const hubSigned = (application.productionCertificate ?? 'hub-signed') === 'hub-signed';
+  const needsBank = application.apis.some((api) => apisNeedingBankOperations.includes(api));
+  return journey.run(async () => {
+    const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
+    if (firstUnsuccessful([review])) return endedBy(journey, review);
+
+    const evaluation = await awaitClientCertificateEvaluation(journey, 'sandbox');
+    if (firstUnsuccessful([evaluation])) return endedBy(journey, evaluation);
+    if (application.kickoffCall === true) {
+      const kickoff = await awaitGate(journey, { name: 'kickoff-call', environment: 'sandbox' });
+      if (firstUnsuccessful([kickoff])) return endedBy(journey, kickoff);
+    }
+    const sandbox = await journey.together([awaitOauthClient(journey, 'sandbox', scopes), awaitRedirectUrls(journey, 'sandbox')]);
+    const sandboxFailed = firstUnsuccessful(sandbox);
+    if (sandboxFailed) return endedBy(journey, sandboxFailed);
+
+    // UAT and the contract, both before production (the contract is production's: legal signs for live use).
+    const signOffs = await journey.together([awaitGateInRounds(journey, { name: 'uat-signoff', environment: 'sandbox' }), awaitGateInRounds(journey, { name: 'contract', environment: 'production' })]);
+    const signOffFailed = firstUnsuccessful(signOffs);
+    if (signOffFailed) return endedBy(journey, signOffFailed);
+
+    journey.enter(environments[1]);
+    const production = await journey.together([
+      hubSigned ? awaitClientCertificate(journey, 'production') : awaitClientCertificateEvaluation(journey, 'production'),
+      awaitAllowlist(journey, 'production'),
+      awaitOauthClient(journey, 'production', scopes),
+      awaitRedirectUrls(journey, 'production'),
+      needsBank ? awaitGateInRounds(journey, { name: 'bank-coordination', environment: 'production' }) : null,
+    ]);
+    const productionFailed = firstUnsuccessful(production);
+    if (productionFailed) return endedBy(journey, productionFailed);
+
+    const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
+    if (firstUnsuccessful([goLive])) return endedBy(journey, goLive);
+    return liveWithRenewals(journey, 'TPP live in production', {
+      'certificate-bundle': () => clientCertificateEvaluationStep(journey),
+      'client-csr': () => clientCertificateRenewal(journey),
+    });
+  });
+}
+
+/** The journey as it ran before the full one: access request, the certificate bundle per environment, the contract, go-live. */
+function accessRequestJourney(journey: Journey): Promise<OnboardingStatus> {
   const bundleCheck = certificateBundleCheck(journey, 'tls-client');
   return journey.run(async () => {
     const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
@@ -37,4 +93,3 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
     return liveWithRenewals(journey, 'onboarding complete: live', { 'certificate-bundle': () => ({ handler: bundleCheck }) });
   });
 }
-

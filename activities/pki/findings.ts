@@ -97,6 +97,9 @@ export const checkCodes = [
   // identifiers a bank's system operator requests
   'IDENTIFIERS_VALID',
   'IDENTIFIERS_AVAILABLE',
+  // an API client's redirect URIs
+  'REDIRECT_URIS_PRESENT',
+  'REDIRECT_URI_VALID',
 ] as const;
 export type CheckCode = (typeof checkCodes)[number];
 

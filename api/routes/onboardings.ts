@@ -7,6 +7,7 @@ import type { OnboardingPort } from '../onboarding-gateway';
 import type { SecretRedeemer } from '../app';
 import type { Principal } from '../auth';
 import {
+  redirectUrlsBodySchema,
   authorizationServiceBodySchema,
   identifiersBodySchema,
   jwtKeyQuerySchema,
@@ -209,7 +210,15 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
    * accepted; 422 SUBMISSION_REFUSED with the report (findings) in `context.report` when not — fix
    * and send again, as often as needed. PEM bundles are larger than the JSON forms.
    */
-  submissionRoute('certificate-bundle', certificateBundleBodySchema, ({ pem }) => ({ pem }), bodyLimits.pem);
+  submissionRoute(
+    'certificate-bundle',
+    certificateBundleBodySchema,
+    ({ pem, csrPem, challengeSignature }) => ({ pem, ...(csrPem ? { csrPem } : {}), ...(challengeSignature ? { challengeSignature } : {}) }),
+    bodyLimits.pem,
+  );
+
+  /** An API client's OAuth redirect URIs (exact https) and callback URLs: the whole set; sent again, it replaces them. */
+  submissionRoute('redirect-urls', redirectUrlsBodySchema, ({ redirectUris, callbackUrls }) => ({ redirectUris, ...(callbackUrls ? { callbackUrls } : {}) }), jsonFormLimit);
 
   /**
    * The full list of addresses and blocks the participant connects from. Accepted: applied to the

@@ -39,13 +39,16 @@ const tppStartSchema = z.strictObject({
   application: z.strictObject({
     useCase: text({ max: 2000, multiline: true }),
     expectedMonthlyVolume: z.number().int().nonnegative().max(1e12),
+    // API products by name; they become the scopes of the client's OAuth clients.
     apis: z
-      .array(text({ max: 100 }))
+      .array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/, 'an API product name (lowercase letters, digits, : . _ -), as its OAuth scope'))
       .min(1)
       .max(50)
       .refine((apis) => new Set(apis).size === apis.length, 'apis must not repeat')
       // A set: sorted, so the same request with the APIs in another order is the same onboarding.
       .transform((apis) => [...apis].sort()),
+    kickoffCall: z.boolean().optional().describe('ask for a kickoff call with the hub after the certificate review'),
+    productionCertificate: z.enum(['hub-signed', 'ca-signed']).optional().describe('production identity: a CSR the hub CA signs (default) or a certificate from your own CA'),
   }),
 });
 
@@ -137,6 +140,17 @@ export const idempotencyHeadersSchema = z.object({
 /** A participant's certificate bundle (PEM: leaf, intermediates, root in any order; text between blocks is ignored). */
 export const certificateBundleBodySchema = z.strictObject({
   pem: z.string().min(1).max(512 * 1024),
+  /** An API client's technical evaluation: the CSR the certificate was made from (optional). */
+  csrPem: z.string().min(1).max(64 * 1024).optional(),
+  /** An API client's technical evaluation: the instance's `provided.challenge` signed with the certificate's key, base64. */
+  challengeSignature: z.string().regex(/^[A-Za-z0-9+/=]{16,2048}$/, 'a base64 signature').optional(),
+  environment: z.enum(environments).optional(),
+});
+
+/** An API client's redirect URIs (mandatory, exact https) and callback URLs (optional): the whole set, replaceable. */
+export const redirectUrlsBodySchema = z.strictObject({
+  redirectUris: z.array(z.string().min(1).max(2048)).min(1).max(10),
+  callbackUrls: z.array(z.string().min(1).max(2048)).max(10).optional(),
   environment: z.enum(environments).optional(),
 });
 export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;

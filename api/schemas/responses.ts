@@ -123,7 +123,16 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
   tasks: z.array(taskRecordSchema),
   participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
   data: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('tpp'), application: z.object({ useCase: z.string(), expectedMonthlyVolume: z.number(), apis: z.array(z.string()) }) }),
+    z.object({
+      kind: z.literal('tpp'),
+      application: z.object({
+        useCase: z.string(),
+        expectedMonthlyVolume: z.number(),
+        apis: z.array(z.string()),
+        kickoffCall: z.boolean().optional(),
+        productionCertificate: z.enum(['hub-signed', 'ca-signed']).optional(),
+      }),
+    }),
     z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationView }),
     z.object({
       kind: z.literal('bank'),

@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
+import { openSecretPickups } from '../../activities/credentials/secret-pickup';
+import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { defaultGatePolicy, GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInput, SubmissionInstance, submit, TppOnboardingInput } from '../../workflows/messages';
 import { AwaitingRoleKey, CertificateStateKey, WaitingSinceKey } from '../../workflows/search-attributes';
@@ -16,10 +18,11 @@ import { capturedLogs, createTestStack, TestStack } from '../support/temporal-en
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { startBody } from '../support/requests';
-import { TppPki, tppCalls } from '../support/tpp-journey';
+import { redirectUris, submitEvaluation, TppPki, tppCalls, tppThroughProduction, tppThroughSandbox } from '../support/tpp-journey';
 
 let stack: TestStack;
 let app: FastifyInstance;
+let db: RegistryDb;
 let api: ReturnType<typeof tppCalls>;
 let pki: TppPki;
 const keys = testKeys();
@@ -54,19 +57,22 @@ beforeAll(async () => {
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/frame-probes'), logger: new DefaultLogger('WARN') });
   stack = await createTestStack(bundle, `journey-frame-${Date.now()}`);
   await stack.startWorker();
-  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
+  // After the worker: it migrated the registry. Secrets a step makes reach the one response through their pickups.
+  db = await openRegistry(registryFile(stack.dataDir));
+  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }), secretPickups: openSecretPickups(db, stack.dataDir) });
   await app.ready();
   api = tppCalls(app, keys);
   pki = new TppPki();
 });
 
 afterAll(async () => {
+  await db?.destroy();
   await app?.close();
   await stack?.close();
 });
 
 describe('a TPP onboarding through the API', () => {
-  it('goes from access request to go-live: bundles refused with findings and accepted repaired, sandbox then production, contract beside the production bundle', async () => {
+  it('goes from access request to live: the evaluation refused with findings and accepted repaired, sandbox credentials and URLs, UAT beside the contract, production CSR, allowlist and client', async () => {
     const id = 'tpp-full-1';
     const bundles = pki.bundlesFor(id);
     expect((await api.start(id)).statusCode).toBe(201);
@@ -78,46 +84,60 @@ describe('a TPP onboarding through the API', () => {
 
     await awaitingExactly(id, ['application-review@sandbox#1']);
     expect((await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(200);
-    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
+    const evaluation = await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
+    expect((evaluation.instances.find((i) => i.id === 'certificate-bundle@sandbox#1') as SubmissionInstance).provided).toMatchObject({ challenge: expect.stringContaining(`${id}:certificate-bundle@sandbox#1:`) });
 
-    // A 1024-bit key: refused with the findings, the review stays open for another try.
-    const weak = await api.submitBundle(id, bundles.weak);
+    // The technical evaluation: a weak key refused; the messy bundle without the signed challenge refused;
+    // with a CSR of another key refused (the client's usual mismatch); with its own CSR and the signature, accepted repaired.
+    const weak = await api.submitBundle(id, bundles.weak, undefined, 'req-bundle-tpp-full-1');
     expect(weak.statusCode).toBe(422);
-    const refusal = weak.json();
-    expect(refusal).toMatchObject({ code: 'SUBMISSION_REFUSED', context: { instanceId: 'certificate-bundle@sandbox#1', attempt: 1 } });
-    expect(refusal.context.report.findings).toContainEqual(expect.objectContaining({ code: 'KEY_SIZE_MIN', result: 'fail' }));
-
-    // Reversed, with text and a duplicate: accepted, and the hub keeps the normalised chain.
-    const accepted = await api.submitBundle(id, bundles.messy, undefined, 'req-bundle-tpp-full-1');
     // The API's request id reaches the workflow's and the activity's log lines.
     const tagged = capturedLogs().filter((e) => e.meta?.requestId === 'req-bundle-tpp-full-1').map((e) => e.message);
-    expect(tagged).toEqual(expect.arrayContaining(['certificate bundle checked', 'submission checked']));
+    expect(tagged).toEqual(expect.arrayContaining(['client certificate evaluated', 'submission checked']));
+    expect(weak.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toContain('KEY_SIZE_MIN');
+    const unsigned = await api.submitBundle(id, bundles.messy);
+    expect(unsigned.json().context.report.findings.find((f: { code: string }) => f.code === 'KEY_POSSESSION_PROVEN')).toMatchObject({ result: 'fail' });
+    const otherKey = pki.ssl.key(`other-${id}.key`, 'rsa:2048');
+    const mismatched = await submitEvaluation(api, pki.ssl, id, bundles.messy, bundles.leaf.keyFile, 'sandbox', { csrPem: pki.ssl.csr(`other-${id}.csr`, otherKey, `/C=GB/O=Acme Pay Ltd/CN=${id}`) });
+    expect(mismatched.statusCode).toBe(422);
+    expect(mismatched.json().context.report.findings.find((f: { code: string }) => f.code === 'CSR_CERT_SAME_PUBLIC_KEY')).toMatchObject({ result: 'fail' });
+    const wrongKey = await submitEvaluation(api, pki.ssl, id, bundles.messy, otherKey);
+    expect(wrongKey.json().context.report.findings.find((f: { code: string }) => f.code === 'KEY_POSSESSION_PROVEN')).toMatchObject({ result: 'fail' });
+    const accepted = await submitEvaluation(api, pki.ssl, id, bundles.messy, bundles.leaf.keyFile);
     expect(accepted.statusCode).toBe(200);
     const sandboxBundle = accepted.json().submission as SubmissionInstance;
     expect(sandboxBundle).toMatchObject({ id: 'certificate-bundle@sandbox#1', status: 'accepted', artifact: { chainPem: bundles.leaf.cert + bundles.intermediate.cert } });
-    expect(sandboxBundle.attempts.map((a) => a.accepted)).toEqual([false, true]);
+    expect(sandboxBundle.attempts.map((a) => a.accepted)).toEqual([false, false, false, false, true]);
     // Who submitted is the authenticated participant, never a body field.
-    expect(sandboxBundle.attempts.map((a) => a.submittedBy)).toEqual([`it@${id}`, `it@${id}`]);
-    expect(sandboxBundle.attempts[1]!.findings.map((f) => f.code).sort()).toEqual(['CHAIN_NO_DUPLICATES', 'CHAIN_ORDER', 'PEM_NO_JUNK']);
+    expect(new Set(sandboxBundle.attempts.map((a) => a.submittedBy))).toEqual(new Set([`it@${id}`]));
+    expect(sandboxBundle.attempts[4]!.findings.map((f) => f.code).sort()).toEqual(['CHAIN_NO_DUPLICATES', 'CHAIN_ORDER', 'PEM_NO_JUNK']);
 
-    // Production: the bundle and the contract are awaited at once.
-    const parallel = await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
-    expect(parallel).toMatchObject({ environment: 'production', state: 'awaiting-approval' });
+    // Sandbox credentials and URLs, in parallel: a wildcard redirect refused, an exact one accepted.
+    await awaitingExactly(id, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
+    const client = await api.submit(id, 'oauth-client', { environment: 'sandbox' });
+    expect(client.statusCode).toBe(200);
+    expect(client.json()).toMatchObject({ submission: { artifact: { scopes: ['accounts', 'transactions'] } }, secret: { shownOnce: true } });
+    const wildcard = await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris: ['https://*.acme.example/cb'] });
+    expect(wildcard.json().context.report.findings.find((f: { code: string }) => f.code === 'REDIRECT_URI_VALID')).toMatchObject({ result: 'fail' });
+    expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris, callbackUrls: ['https://api.acme.example/events'] })).statusCode).toBe(200);
+    // Replaceable later with one call, without a new onboarding.
+    expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris: ['https://app.acme.example/v2/callback'] })).statusCode).toBe(200);
+
+    // UAT and the contract are awaited at once.
+    const parallel = await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#1']);
+    expect(parallel.state).toBe('awaiting-approval');
     const handle = stack.client.workflow.getHandle(onboardingWorkflowId(id));
     const attributes = await eventually(async () => {
       const d = await handle.describe();
       const roles = d.typedSearchAttributes.get(AwaitingRoleKey);
       return roles?.length === 2 ? d.typedSearchAttributes : undefined;
     });
-    expect(attributes.get(AwaitingRoleKey)).toEqual(['legal', 'participant']);
+    expect(attributes.get(AwaitingRoleKey)).toEqual(['legal', 'ops']);
     const oldest = parallel.awaiting.map((a) => a.since).sort()[0]!;
     expect(attributes.get(WaitingSinceKey)).toEqual(new Date(oldest));
 
-    // Production refuses a warning that means a risk but repairs packaging: the messy bundle passes.
-    expect((await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub', comment: 'signed v3' })).statusCode).toBe(200);
-    expect((await api.submitBundle(id, bundles.messy, 'production')).statusCode).toBe(200);
-
-    await awaitingExactly(id, ['go-live@production#1']);
+    const production = await tppThroughProduction(api, pki, id);
+    expect(production.clientId).not.toBe(client.json().submission.artifact.clientId);
     // Go-live takes two distinct approvers (the default policy); then the TPP is live, its certificates watched.
     expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' })).statusCode).toBe(200);
     expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'pia@hub' })).statusCode).toBe(200);
@@ -126,12 +146,18 @@ describe('a TPP onboarding through the API', () => {
       return s.state === 'live' ? s : undefined;
     });
     expect(result).toMatchObject({ state: 'live', step: 'done', environment: 'production', awaiting: [], liveSince: expect.any(String) });
-    expect(result.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=valid', 'certificate-bundle@production#1=valid']);
+    expect(result.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=valid', 'client-csr@production#1=valid']);
     expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
       'application-review@sandbox#1=approved',
       'certificate-bundle@sandbox#1=accepted',
-      'certificate-bundle@production#1=accepted',
+      'oauth-client@sandbox#1=accepted',
+      'redirect-urls@sandbox#1=accepted',
+      'uat-signoff@sandbox#1=approved',
       'contract@production#1=approved',
+      'client-csr@production#1=accepted',
+      'ip-allowlist@production#1=accepted',
+      'oauth-client@production#1=accepted',
+      'redirect-urls@production#1=accepted',
       'go-live@production#1=approved',
     ]);
     // Parallel openings notify concurrently: one line per instance, in any order.
@@ -149,41 +175,33 @@ describe('a TPP onboarding through the API', () => {
     expect(done.typedSearchAttributes.get(CertificateStateKey)).toBe('valid');
   });
 
-  it('keeps the production bundle awaited while a rejected contract is revised (round 2), and a cancellation withdraws what is open', async () => {
+  it('keeps UAT awaited while a rejected contract is revised (round 2), and a cancellation withdraws what is open', async () => {
     const id = 'tpp-order-1';
     const bundles = pki.bundlesFor(id);
     await api.start(id);
-    await awaitingExactly(id, ['application-review@sandbox#1']);
-    await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
-    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
-    expect((await api.submitBundle(id, bundles.good)).statusCode).toBe(200);
-    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
+    await tppThroughSandbox(api, pki, id, bundles);
+    await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#1']);
     const rejected = await api.decide(id, { gate: 'contract', decision: 'rejected', decidedBy: 'lena@hub', comment: 'liability clause refused' });
     expect(rejected.statusCode).toBe(200);
-    // The rejection sends the TPP back for a new contract version; the bundle stays awaited beside it.
-    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract-revision@production#1']);
-    const revision = await app.inject({
-      method: 'POST',
-      url: `/onboardings/${id}/submissions/contract-revision`,
-      headers: keys.as(`it@${id}`, `participant:${id}`),
-      payload: { summary: 'liability clause signed', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } },
-    });
+    // The rejection sends the TPP back for a new contract version; UAT stays awaited beside it.
+    await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract-revision@production#1']);
+    const revision = await api.submit(id, 'contract-revision', { summary: 'liability clause signed', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } });
     expect(revision.statusCode).toBe(200);
-    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#2']);
+    await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#2']);
 
     const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${id}/cancel`, headers: keys.as('olga@hub', 'operator'), payload: { reason: 'applicant withdrew' } });
     expect(cancelled.statusCode).toBe(202);
     await expect(stack.client.workflow.getHandle(onboardingWorkflowId(id)).result()).rejects.toThrow();
     const result = await statusOf(id);
     expect(result.state).toBe('cancelled');
-    expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
-      'application-review@sandbox#1=approved',
-      'certificate-bundle@sandbox#1=accepted',
-      'certificate-bundle@production#1=withdrawn',
+    expect(result.instances.filter((i) => !['application-review', 'certificate-bundle', 'oauth-client', 'redirect-urls'].includes(i.name)).map((i) => `${i.id}=${i.status}`)).toEqual([
+      'uat-signoff@sandbox#1=withdrawn',
       'contract@production#1=rejected',
       'contract-revision@production#1=accepted',
       'contract@production#2=withdrawn',
     ]);
+    // The sandbox client was revoked with the cancellation.
+    expect(result.history.some((h) => h.note.startsWith('cancelled: OAuth client'))).toBe(true);
   });
 });
 
@@ -290,14 +308,8 @@ describe('the frame', () => {
     const id = 'can-1';
     const bundles = pki.bundlesFor(id);
     const first = await startDirect('tppOnboarding', id, { maxHistoryEvents: 20 });
-    await awaitingExactly(id, ['application-review@sandbox#1']);
-    await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
-    await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
-    expect((await api.submitBundle(id, bundles.good)).statusCode).toBe(200);
-    await awaitingExactly(id, ['certificate-bundle@production#1', 'contract@production#1']);
-    await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' });
-    expect((await api.submitBundle(id, bundles.good, 'production')).statusCode).toBe(200);
-    await awaitingExactly(id, ['go-live@production#1']);
+    await tppThroughSandbox(api, pki, id, bundles);
+    await tppThroughProduction(api, pki, id);
     await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' });
     await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'pia@hub' });
 
@@ -309,8 +321,14 @@ describe('the frame', () => {
     expect(result.instances.map((i) => i.id)).toEqual([
       'application-review@sandbox#1',
       'certificate-bundle@sandbox#1',
-      'certificate-bundle@production#1',
+      'oauth-client@sandbox#1',
+      'redirect-urls@sandbox#1',
+      'uat-signoff@sandbox#1',
       'contract@production#1',
+      'client-csr@production#1',
+      'ip-allowlist@production#1',
+      'oauth-client@production#1',
+      'redirect-urls@production#1',
       'go-live@production#1',
     ]);
     // The first run ended by continuing as new; the state came along.

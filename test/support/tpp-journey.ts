@@ -3,6 +3,8 @@
  * certificate bundles, and the calls each role makes.
  */
 import type { FastifyInstance } from 'fastify';
+import type { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
+import { eventually } from './eventually';
 import { caExt, clientExt, Issued, OpenSsl } from './openssl';
 import type { testKeys } from './auth';
 import { startBody } from './requests';
@@ -50,6 +52,8 @@ export function tppCalls(app: FastifyInstance, keys: ReturnType<typeof testKeys>
       const { decidedBy = 'approver@hub', ...payload } = body;
       return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: { ...keys.staff(String(decidedBy)), ...headers } });
     },
+    submit: (participantId: string, name: string, payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, payload, headers: keys.as(`it@${participantId}`, `participant:${participantId}`) }),
     submitBundle: (participantId: string, pem: string, environment?: string, requestId?: string) =>
       app.inject({
         method: 'POST',
@@ -58,4 +62,64 @@ export function tppCalls(app: FastifyInstance, keys: ReturnType<typeof testKeys>
         headers: { ...keys.as(`it@${participantId}`, `participant:${participantId}`), ...(requestId ? { 'x-request-id': requestId } : {}) },
       }),
   };
+}
+
+type Calls = ReturnType<typeof tppCalls>;
+type Reply = Awaited<ReturnType<Calls['status']>>;
+
+/** The onboarding once every instance named is open. */
+export async function awaitingAll(calls: Calls, participantId: string, ids: string[]): Promise<OnboardingStatus> {
+  return eventually(async () => {
+    const s = (await calls.status(participantId)).json().onboarding as OnboardingStatus | null;
+    return s && ids.every((id) => s.awaiting.some((a) => a.instanceId === id)) ? s : undefined;
+  });
+}
+
+/**
+ * The technical evaluation as a client makes it: the open certificate-bundle instance's challenge
+ * signed with the certificate's key (`openssl dgst -sha256 -sign`), base64, with the bundle.
+ */
+export async function submitEvaluation(calls: Calls, ssl: OpenSsl, participantId: string, pem: string, keyFile: string, environment = 'sandbox', extra: Record<string, unknown> = {}): Promise<Reply> {
+  const s = (await calls.status(participantId)).json().onboarding as OnboardingStatus;
+  const open = s.instances.find((i) => i.name === 'certificate-bundle' && i.environment === environment && i.status === 'open') as SubmissionInstance | undefined;
+  const challenge = String(open?.provided?.challenge ?? '');
+  const challengeSignature = Buffer.from(ssl.signChallenge(keyFile, challenge)).toString('base64');
+  return calls.submit(participantId, 'certificate-bundle', { pem, environment, challengeSignature, ...extra });
+}
+
+export const redirectUris = ['https://app.acme.example/oauth/callback'];
+
+/**
+ * The usual sandbox of a TPP, from the open application review: approved, the good bundle evaluated,
+ * the sandbox OAuth client and redirect URLs. Returns the sandbox client.
+ */
+export async function tppThroughSandbox(calls: Calls, pki: TppPki, participantId: string, bundles: TppBundles): Promise<{ clientId: string; secret: string }> {
+  await awaitingAll(calls, participantId, ['application-review@sandbox#1']);
+  expect((await calls.decide(participantId, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(200);
+  await awaitingAll(calls, participantId, ['certificate-bundle@sandbox#1']);
+  expect((await submitEvaluation(calls, pki.ssl, participantId, bundles.good, bundles.leaf.keyFile)).statusCode).toBe(200);
+  await awaitingAll(calls, participantId, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
+  const client = await calls.submit(participantId, 'oauth-client', { environment: 'sandbox' });
+  expect(client.statusCode).toBe(200);
+  expect((await calls.submit(participantId, 'redirect-urls', { environment: 'sandbox', redirectUris })).statusCode).toBe(200);
+  return { clientId: client.json().submission.artifact.clientId, secret: client.json().secret.value };
+}
+
+/** UAT and contract approved, then production: a CSR signed by the hub CA, a public allowlist, the production client and URLs; up to the open go-live. */
+export async function tppThroughProduction(calls: Calls, pki: TppPki, participantId: string): Promise<{ clientId: string; secret: string; certificatePem: string; chainPem: string; keyFile: string }> {
+  await awaitingAll(calls, participantId, ['uat-signoff@sandbox#1', 'contract@production#1']);
+  const evidence = [{ label: 'UAT report', url: 'https://docs.hub.example/uat/tpp.pdf' }];
+  expect((await calls.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence })).statusCode).toBe(200);
+  expect((await calls.decide(participantId, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
+  await awaitingAll(calls, participantId, ['client-csr@production#1', 'ip-allowlist@production#1', 'oauth-client@production#1', 'redirect-urls@production#1']);
+  const keyFile = pki.ssl.key(`prod-${participantId}.key`, 'rsa:2048');
+  const signed = await calls.submit(participantId, 'client-csr', { environment: 'production', csrPem: pki.ssl.csr(`prod-${participantId}.csr`, keyFile, `/C=GB/O=Acme Pay Ltd/CN=${participantId}`) });
+  expect(signed.statusCode).toBe(200);
+  expect((await calls.submit(participantId, 'ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] })).statusCode).toBe(200);
+  const client = await calls.submit(participantId, 'oauth-client', { environment: 'production' });
+  expect(client.statusCode).toBe(200);
+  expect((await calls.submit(participantId, 'redirect-urls', { environment: 'production', redirectUris })).statusCode).toBe(200);
+  await awaitingAll(calls, participantId, ['go-live@production#1']);
+  const certificate = signed.json().submission.artifact as { certificatePem: string; chainPem: string };
+  return { clientId: client.json().submission.artifact.clientId, secret: client.json().secret.value, certificatePem: certificate.certificatePem, chainPem: certificate.chainPem, keyFile };
 }

@@ -1,0 +1,73 @@
+import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { NetworkActivities, PkiActivities } from '../../activities';
+import type { Journey, SubmissionHandler } from '../journey';
+import type { Environment, SubmissionInstance } from '../messages';
+import type { RenewalStep } from './renewal';
+import { awaitSubmission, notableFindings } from './submissions';
+
+const pki = proxyActivities<PkiActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 } });
+const network = proxyActivities<NetworkActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 } });
+
+/**
+ * The technical evaluation of an API client's certificate bundle: the PKI rules, the CSR it came
+ * from when sent, and the proof that the client holds the key — a signature over the instance's
+ * `provided.challenge`. Accepted: the normalised chain and the leaf's identity are the artifact.
+ */
+export function clientCertificateEvaluation(journey: Journey): SubmissionHandler {
+  return async (input, instance) => {
+    const s = journey.status;
+    const payload = input.payload as { pem?: unknown; csrPem?: unknown; challengeSignature?: unknown };
+    const report = await pki.evaluateClientCertificate({
+      pem: typeof payload.pem === 'string' ? payload.pem : '',
+      ...(typeof payload.csrPem === 'string' ? { csrPem: payload.csrPem } : {}),
+      ...(typeof payload.challengeSignature === 'string' ? { challengeSignature: payload.challengeSignature } : {}),
+      challenge: typeof instance.provided?.challenge === 'string' ? instance.provided.challenge : '',
+      kind: s.kind,
+      environment: instance.environment,
+      participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: [] },
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+    });
+    return {
+      accepted: !report.blocking,
+      findings: notableFindings(report),
+      report: report as unknown as Record<string, unknown>,
+      artifact: report.leaf && report.normalised ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem } : {},
+    };
+  };
+}
+
+/** The challenge of one instance: unique (a deterministic uuid4) and naming what it is for, with how to sign it. */
+export function keyChallenge(journey: Journey): (instanceId: string) => Record<string, unknown> {
+  return (id) => ({ challenge: `${journey.status.participantId}:${id}:${uuid4()}`, sign: 'printf %s "$challenge" | openssl dgst -sha256 -sign key.pem | base64 -w0' });
+}
+
+/** "The client sends its certificate bundle and proves it holds the key" (also its renewal, with a challenge of its own). */
+export function clientCertificateEvaluationStep(journey: Journey): RenewalStep {
+  return { handler: clientCertificateEvaluation(journey), options: { provide: keyChallenge(journey) } };
+}
+
+export function awaitClientCertificateEvaluation(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  const step = clientCertificateEvaluationStep(journey);
+  return awaitSubmission(journey, { name: 'certificate-bundle', environment }, step.handler, step.options);
+}
+
+/** The client's redirect URIs (exact https, mandatory) and callback URLs (optional), replaceable with one call. */
+export function awaitRedirectUrls(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+  return awaitSubmission(
+    journey,
+    { name: 'redirect-urls', environment },
+    async (input, instance) => {
+      const payload = input.payload as { redirectUris?: unknown; callbackUrls?: unknown };
+      const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+      const report = await network.checkRedirectUrls({
+        participantId: journey.status.participantId,
+        environment: instance.environment,
+        redirectUris: list(payload.redirectUris),
+        callbackUrls: list(payload.callbackUrls),
+        ...(input.requestId ? { requestId: input.requestId } : {}),
+      });
+      return { accepted: !report.blocking, findings: notableFindings(report), report: report as unknown as Record<string, unknown>, artifact: { redirectUris: report.redirectUris, callbackUrls: report.callbackUrls } };
+    },
+    { replaceable: true },
+  );
+}
