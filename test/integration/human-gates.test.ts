@@ -20,13 +20,16 @@ import { startTestMailpit } from '../support/mailpit';
 import { startBody } from '../support/requests';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 import { clientExt } from '../support/openssl';
-import { TppPki } from '../support/tpp-journey';
+import { redirectUris, submitEvaluation, TppPki, tppCalls, tppThroughProduction, uatEvidence } from '../support/tpp-journey';
+import { openSecretPickups } from '../../activities/credentials/secret-pickup';
+import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
 
 let stack: TestStack;
 let mailpit: Awaited<ReturnType<typeof startTestMailpit>>;
 const keys = testKeys();
 const pki = new TppPki();
 const apps: FastifyInstance[] = [];
+let db: RegistryDb;
 
 /** An API whose onboardings start with this policy (quiet timers unless a test sets them). */
 async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
@@ -35,11 +38,13 @@ async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
     gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, { ...defaultGatePolicyConfig, timers: quiet, ...policy }),
     authenticator: keys.authenticator,
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
+    secretPickups: openSecretPickups(db, stack.dataDir),
   });
   await app.ready();
   apps.push(app);
   const operator = keys.as('olga@hub', 'operator');
   return {
+    calls: tppCalls(app, keys),
     start: (id: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(id), headers: operator }),
     status: async (id: string) => (await app.inject({ method: 'GET', url: `/onboardings/${id}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding as OnboardingStatus,
     decide: (id: string, by: string, body: Record<string, unknown>) => app.inject({ method: 'POST', url: `/onboardings/${id}/approvals`, payload: body, headers: keys.staff(by) }),
@@ -79,10 +84,12 @@ beforeAll(async () => {
   mailpit = await startTestMailpit();
   stack = await createTestStack(await bundleWorkflows(), `human-gates-${Date.now()}`);
   await stack.startWorker({ mail: mailpit.mailConfig(stack.namespace) });
+  db = await openRegistry(registryFile(stack.dataDir));
 });
 
 afterAll(async () => {
   for (const app of apps) await app.close();
+  await db?.destroy();
   await stack?.close();
   await mailpit?.stop();
 });
@@ -125,19 +132,23 @@ describe('N-of-M, rework rounds, audit', () => {
     await awaiting(api, id, ['application-review@sandbox#1']);
     expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
     expect((await api.bundle(id, bundles.weak, 'sandbox')).statusCode).toBe(422);
-    expect((await api.bundle(id, bundles.good, 'sandbox')).statusCode).toBe(200);
-    await awaiting(api, id, ['certificate-bundle@production#1', 'contract@production#1']);
+    expect((await submitEvaluation(api.calls, pki.ssl, id, bundles.good, bundles.leaf.keyFile)).statusCode).toBe(200);
+    await awaiting(api, id, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
+    expect((await api.submit(id, 'oauth-client', { environment: 'sandbox' })).statusCode).toBe(200);
+    expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris })).statusCode).toBe(200);
+    await awaiting(api, id, ['uat-signoff@sandbox#1', 'contract@production#1']);
 
-    // Contract round 1 rejected → the participant sends the new version → round 2 approved.
+    // Contract round 1 rejected → the participant sends the new version → round 2 approved (UAT stays awaited beside it).
     expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'rejected', comment: 'liability clause unsigned' })).statusCode).toBe(200);
-    await awaiting(api, id, ['certificate-bundle@production#1', 'contract-revision@production#1']);
+    await awaiting(api, id, ['uat-signoff@sandbox#1', 'contract-revision@production#1']);
     const noDocument = await api.submit(id, 'contract-revision', { summary: 'signed clause 7' });
     expect([noDocument.statusCode, noDocument.json().code]).toEqual([400, 'VALIDATION_FAILED']);
     const revised = await api.submit(id, 'contract-revision', { summary: 'signed clause 7', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } });
     expect(revised.statusCode).toBe(200);
-    await awaiting(api, id, ['certificate-bundle@production#1', 'contract@production#2']);
+    await awaiting(api, id, ['uat-signoff@sandbox#1', 'contract@production#2']);
     expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'approved', comment: 'v2 in order' })).statusCode).toBe(200);
-    expect((await api.bundle(id, bundles.good, 'production')).statusCode).toBe(200);
+    expect((await api.decide(id, 'omar@hub', { gate: 'uat-signoff', decision: 'approved', evidence: uatEvidence })).statusCode).toBe(200);
+    await tppThroughProduction(api.calls, pki, id, { signOffs: false });
 
     // Go-live: 2 distinct approvers.
     const open = await awaiting(api, id, ['go-live@production#1']);
@@ -293,18 +304,18 @@ describe('certificates after go-live', () => {
     await awaiting(api, id, ['application-review@sandbox#1']);
     expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
     await awaiting(api, id, ['certificate-bundle@sandbox#1']);
-    expect((await api.bundle(id, short.cert + bundles.intermediate.cert + root, 'sandbox')).statusCode).toBe(200);
-    await awaiting(api, id, ['certificate-bundle@production#1', 'contract@production#1']);
-    expect((await api.bundle(id, bundles.good, 'production')).statusCode).toBe(200);
-    expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'approved' })).statusCode).toBe(200);
-    await awaiting(api, id, ['go-live@production#1']);
+    expect((await submitEvaluation(api.calls, pki.ssl, id, short.cert + bundles.intermediate.cert + root, short.keyFile)).statusCode).toBe(200);
+    await awaiting(api, id, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
+    expect((await api.submit(id, 'oauth-client', { environment: 'sandbox' })).statusCode).toBe(200);
+    expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris })).statusCode).toBe(200);
+    await tppThroughProduction(api.calls, pki, id);
     expect((await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' })).statusCode).toBe(200);
     expect((await api.decide(id, 'pia@hub', { gate: 'go-live', decision: 'approved' })).statusCode).toBe(200);
 
     // Live; the sandbox certificate's renewal opens as round 2 of its submission, the production one is not due.
     const due = await awaiting(api, id, ['certificate-bundle@sandbox#2']);
     expect(due.state).toBe('live');
-    expect(due.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=renewal-due', 'certificate-bundle@production#1=valid']);
+    expect(due.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=renewal-due', 'client-csr@production#1=valid']);
     expect(due.certificates?.[0]).toMatchObject({ notAfter: new Date(end).toISOString(), renewal: 'certificate-bundle@sandbox#2' });
     expect(Date.parse(due.certificates?.[0]?.renewalOpenedAt ?? '')).toBeGreaterThanOrEqual(end - leadMs - 100);
     expect(due.interventions).toEqual([expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' })]);
@@ -325,7 +336,7 @@ describe('certificates after go-live', () => {
     const late = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
     expect([late.statusCode, late.json().code]).toEqual([409, 'GATE_NOT_AWAITED']);
     const renewedLeaf = pki.ssl.signed(`renewed-${id}`, bundles.intermediate, { subject, ext: clientExt });
-    const renewed = await api.bundle(id, renewedLeaf.cert + bundles.intermediate.cert + root, 'sandbox');
+    const renewed = await submitEvaluation(api.calls, pki.ssl, id, renewedLeaf.cert + bundles.intermediate.cert + root, renewedLeaf.keyFile);
     expect(renewed.statusCode).toBe(200);
     expect(renewed.json().submission).toMatchObject({ id: 'certificate-bundle@sandbox#2', status: 'accepted' });
     const inForce = await eventually(async () => {
@@ -335,7 +346,7 @@ describe('certificates after go-live', () => {
     expect(inForce).toMatchObject({ state: 'live', awaiting: [] });
     expect(inForce.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
       'certificate-bundle@sandbox#1=replaced',
-      'certificate-bundle@production#1=valid',
+      'client-csr@production#1=valid',
       'certificate-bundle@sandbox#2=valid',
     ]);
     const audit = (await api.audit(id)).json().entries as { type: string; instanceId: string | null; outcome: string | null }[];

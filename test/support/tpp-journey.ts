@@ -88,6 +88,7 @@ export async function submitEvaluation(calls: Calls, ssl: OpenSsl, participantId
 }
 
 export const redirectUris = ['https://app.acme.example/oauth/callback'];
+export const uatEvidence = [{ label: 'UAT report', url: 'https://docs.hub.example/uat/tpp.pdf' }];
 
 /**
  * The usual sandbox of a TPP, from the open application review: approved, the good bundle evaluated,
@@ -106,11 +107,12 @@ export async function tppThroughSandbox(calls: Calls, pki: TppPki, participantId
 }
 
 /** UAT and contract approved, then production: a CSR signed by the hub CA, a public allowlist, the production client and URLs; up to the open go-live. */
-export async function tppThroughProduction(calls: Calls, pki: TppPki, participantId: string): Promise<{ clientId: string; secret: string; certificatePem: string; chainPem: string; keyFile: string }> {
-  await awaitingAll(calls, participantId, ['uat-signoff@sandbox#1', 'contract@production#1']);
-  const evidence = [{ label: 'UAT report', url: 'https://docs.hub.example/uat/tpp.pdf' }];
-  expect((await calls.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence })).statusCode).toBe(200);
-  expect((await calls.decide(participantId, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
+export async function tppThroughProduction(calls: Calls, pki: TppPki, participantId: string, opts: { signOffs?: boolean } = {}): Promise<{ clientId: string; secret: string; certificatePem: string; chainPem: string; keyFile: string }> {
+  if (opts.signOffs !== false) {
+    await awaitingAll(calls, participantId, ['uat-signoff@sandbox#1', 'contract@production#1']);
+    expect((await calls.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence })).statusCode).toBe(200);
+    expect((await calls.decide(participantId, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
+  }
   await awaitingAll(calls, participantId, ['client-csr@production#1', 'ip-allowlist@production#1', 'oauth-client@production#1', 'redirect-urls@production#1']);
   const keyFile = pki.ssl.key(`prod-${participantId}.key`, 'rsa:2048');
   const signed = await calls.submit(participantId, 'client-csr', { environment: 'production', csrPem: pki.ssl.csr(`prod-${participantId}.csr`, keyFile, `/C=GB/O=Acme Pay Ltd/CN=${participantId}`) });
