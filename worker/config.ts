@@ -46,6 +46,11 @@ export const workerConfigSchema = z
     HUB_LEDGER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** Create Mojaloop's default DEFERREDNET settlement model for a currency that has none (dev ledgers). */
     HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: z.enum(['true', 'false']).default('false'),
+    /**
+     * Accept private ranges (RFC 1918, loopback, …) in production IP allowlists: for hubs whose
+     * participants connect over a private link or VPN. Off by default: production lists are public addresses.
+     */
+    ALLOWLIST_PRODUCTION_PRIVATE: z.enum(['true', 'false']).default('false'),
     /** The hub's outbound calls to participants (the connectivity proof): connect-and-answer timeout per origin. */
     OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     /**
@@ -104,6 +109,8 @@ export interface WorkerConfig {
   outbound: OutboundConfig;
   /** null: notifications go to the outbox file only. */
   mail: MailConfig | null;
+  /** Whether production allowlists may hold private ranges (participants on a private link). */
+  allowlist: { productionAllowsNonPublic: boolean };
 }
 
 export interface OutboundConfig {
@@ -202,6 +209,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     },
     hubName: e.HUB_NAME,
     outbound: { timeoutMs: e.OUTBOUND_TIMEOUT_MS, connectTo: parseConnectTo(e.OUTBOUND_CONNECT_TO) },
+    allowlist: { productionAllowsNonPublic: e.ALLOWLIST_PRODUCTION_PRIVATE === 'true' },
     mail: e.SMTP_URL
       ? {
           smtpUrl: e.SMTP_URL,

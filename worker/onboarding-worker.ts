@@ -56,7 +56,7 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
 }
 
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & { mail?: MailConfig | null },
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & { mail?: MailConfig | null; allowlist?: WorkerConfig['allowlist'] },
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -68,7 +68,7 @@ export async function createDefaultActivities(
     notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl'), config.mail ? smtpDelivery(config.mail) : undefined),
     ca,
     csrSigning: new CsrSigningService(ca, registry, { validityDays: config.certificateValidityDays }),
-    network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca)),
+    network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca), config.allowlist?.productionAllowsNonPublic ? { production: { allowNonPublic: true } } : {}),
     credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
     rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
     keys,

@@ -185,7 +185,7 @@ export interface AccessRequest {
 }
 
 /** APIs whose use needs operations on the bank's side before go-live (a bank-coordination gate runs beside production). */
-export const apisNeedingBankOperations: readonly string[] = ['iban-verification', 'payments-initiation'];
+export const apisNeedingBankOperations: readonly string[] = ['payments', 'iban-verification'];
 
 /**
  * How a wait is chased, in ms from its opening (null: never). Reminders repeat every

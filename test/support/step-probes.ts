@@ -44,6 +44,8 @@ export interface StepStackOptions {
   outbound?: OutboundConfig;
   /** The gate policy the API starts onboardings with; the configuration defaults unless given. */
   gatePolicy?: GatePolicyConfig;
+  /** Production allowlists may hold private ranges (a private-link hub; loopback in tests). */
+  allowlist?: { productionAllowsNonPublic: boolean };
 }
 
 /** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
@@ -51,7 +53,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const workflowsPath = options.workflowsPath ?? require.resolve('../fixtures/workflows/step-probes');
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
-  await stack.startWorker({ ...(options.ledger ? { ledger: options.ledger } : {}), ...(options.outbound ? { outbound: options.outbound } : {}) });
+  await stack.startWorker({ ...(options.ledger ? { ledger: options.ledger } : {}), ...(options.outbound ? { outbound: options.outbound } : {}), ...(options.allowlist ? { allowlist: options.allowlist } : {}) });
   // After the worker: it made the hub CA and migrated the registry.
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });

@@ -71,7 +71,7 @@ export interface TestStack {
   gateway: GatewayConfig;
   /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
   oauth: OauthConfig;
-  startWorker(options?: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig }): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  startWorker(options?: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig; allowlist?: { productionAllowsNonPublic: boolean } }): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -108,7 +108,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     namespace,
     gateway,
     oauth,
-    async startWorker(options: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig } = {}) {
+    async startWorker(options: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig; allowlist?: { productionAllowsNonPublic: boolean } } = {}) {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
         namespace,
@@ -123,6 +123,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           hubName: 'Test Hub',
           outbound: options.outbound ?? { timeoutMs: 3000, connectTo: {} },
           mail: options.mail ?? null,
+          ...(options.allowlist ? { allowlist: options.allowlist } : {}),
         }),
         workflowBundle: { code: bundle.code },
       });
