@@ -18,7 +18,7 @@ import { capturedLogs, createTestStack, TestStack } from '../support/temporal-en
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { startBody } from '../support/requests';
-import { redirectUris, submitEvaluation, TppPki, tppCalls, tppThroughProduction, tppThroughSandbox } from '../support/tpp-journey';
+import { redirectUris, submitEvaluation, TppPki, tppCalls, tppThroughProduction, tppThroughSandbox, uatEvidence } from '../support/tpp-journey';
 
 let stack: TestStack;
 let app: FastifyInstance;
@@ -173,6 +173,27 @@ describe('a TPP onboarding through the API', () => {
     expect(done.typedSearchAttributes.get(AwaitingRoleKey)).toBeUndefined();
     expect(done.typedSearchAttributes.get(WaitingSinceKey)).toBeUndefined();
     expect(done.typedSearchAttributes.get(CertificateStateKey)).toBe('valid');
+  });
+
+  it('takes a certificate from the TPP\'s own CA in production when it chose ca-signed, evaluated like the sandbox one', async () => {
+    const id = 'tpp-ca-1';
+    const bundles = pki.bundlesFor(id);
+    const body = { ...startBody(id), application: { ...startBody(id).application, productionCertificate: 'ca-signed' } };
+    expect((await app.inject({ method: 'POST', url: '/onboardings', payload: body, headers: keys.as('tool@hub', 'operator') })).statusCode).toBe(201);
+    await tppThroughSandbox(api, pki, id, bundles);
+    await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#1']);
+    expect((await api.decide(id, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence })).statusCode).toBe(200);
+    expect((await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
+    // No CSR for the hub CA here: the production certificate is a bundle with its key proven (no bank coordination for these APIs).
+    const production = await awaitingExactly(id, ['certificate-bundle@production#1', 'ip-allowlist@production#1', 'oauth-client@production#1', 'redirect-urls@production#1']);
+    expect((production.instances.find((i) => i.id === 'certificate-bundle@production#1') as SubmissionInstance).provided).toMatchObject({ challenge: expect.any(String) });
+    const early = await api.submit(id, 'client-csr', { environment: 'production', csrPem: 'x' });
+    expect([early.statusCode, early.json().code]).toEqual([409, 'SUBMISSION_NOT_AWAITED']);
+    expect((await submitEvaluation(api, pki.ssl, id, bundles.good, bundles.leaf.keyFile, 'production')).statusCode).toBe(200);
+    await api.submit(id, 'ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] });
+    await api.submit(id, 'oauth-client', { environment: 'production' });
+    expect((await api.submit(id, 'redirect-urls', { environment: 'production', redirectUris })).statusCode).toBe(200);
+    await awaitingExactly(id, ['go-live@production#1']);
   });
 
   it('keeps UAT awaited while a rejected contract is revised (round 2), and a cancellation withdraws what is open', async () => {
