@@ -131,6 +131,7 @@ describe('N-of-M, rework rounds, audit', () => {
     await api.start(id);
     await awaiting(api, id, ['application-review@sandbox#1']);
     expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
+    await awaiting(api, id, ['certificate-bundle@sandbox#1']);
     expect((await api.bundle(id, bundles.weak, 'sandbox')).statusCode).toBe(422);
     expect((await submitEvaluation(api.calls, pki.ssl, id, bundles.good, bundles.leaf.keyFile)).statusCode).toBe(200);
     await awaiting(api, id, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);

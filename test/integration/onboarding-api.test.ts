@@ -210,6 +210,8 @@ describe('GET /onboardings (search) and /onboardings/stuck', () => {
           state: 'awaiting-approval',
           awaitingRoles: ['business'],
           waitingSince: expect.any(String),
+          // Before go-live no certificate is watched: the attribute is unset.
+          certificateState: null,
           startedAt: expect.any(String),
         },
       ],
