@@ -234,6 +234,7 @@ export const reworkFor: Partial<Record<GateName, SubmissionName>> = {
   'go-live': 'go-live-readiness',
   /** The bank says what it fixed in its integration test scenario; ops confirm it again. */
   'integration-test': 'uat-retest',
+  'jwt-trust-check': 'uat-retest',
 };
 
 /** Operational limits a journey runs under; absent fields take the defaults in journey.ts. */

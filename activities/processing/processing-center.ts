@@ -117,12 +117,17 @@ export class SqliteProcessingCenter implements ProcessingCenter {
     const own = checkIdentifiers(identifiers);
     if (own.valid.length === 0) return { ...summarise(own.findings, true), identifiers: [] };
     return this.db.transaction().execute(async (trx) => {
+      // Identifiers are unique within an environment's processing centre: the same bank holds its own in sandbox and production.
+      const self = await trx.selectFrom('processingCounterparties').select('environment').where('id', '=', counterpartyId).executeTakeFirst();
+      if (!self) throw new TypeError(`no counterparty ${counterpartyId}`);
       const taken = await trx
         .selectFrom('processingIdentifiers')
-        .select('identifier')
-        .where('identifier', 'in', own.valid)
-        .where('counterpartyId', '!=', counterpartyId)
-        .where('withdrawnAt', 'is', null)
+        .innerJoin('processingCounterparties', 'processingCounterparties.id', 'processingIdentifiers.counterpartyId')
+        .select('processingIdentifiers.identifier as identifier')
+        .where('processingIdentifiers.identifier', 'in', own.valid)
+        .where('processingIdentifiers.counterpartyId', '!=', counterpartyId)
+        .where('processingCounterparties.environment', '=', self.environment)
+        .where('processingIdentifiers.withdrawnAt', 'is', null)
         .execute();
       if (taken.length > 0) {
         const names = taken.map((t) => t.identifier).sort();

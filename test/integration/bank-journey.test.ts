@@ -160,6 +160,11 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
     expect((await submit('authorization-service', { environment: 'production', hubCannotReach: true })).statusCode).toBe(200);
     expect((await submit('officer-credentials', { environment: 'production' })).statusCode).toBe(200);
     await awaitingAll(['jwt-trust-check@production#1']);
+    // Security's first check fails (rejected with the reason): the bank says what it fixed, and the check reopens as round 2.
+    expect((await decide('jwt-trust-check', 'sec-officer@hub', 'production', { decision: 'rejected', comment: 'the service still trusts the sandbox key' })).statusCode).toBe(200);
+    await awaitingAll(['uat-retest@production#1']);
+    expect((await submit('uat-retest', { environment: 'production', summary: 'installed the production key (kid in our config)' })).statusCode).toBe(200);
+    await awaitingAll(['jwt-trust-check@production#2']);
     expect((await decide('jwt-trust-check', 'sec-officer@hub', 'production', { evidence: [{ label: 'bank test log', url: 'https://docs.hub.example/bank/kyivbank-jwt.txt' }] })).statusCode).toBe(200);
     await awaitingAll(['identifiers@production#1']);
     expect((await submit('identifiers', { environment: 'production', identifiers: ['UA-9001'] })).statusCode).toBe(200);

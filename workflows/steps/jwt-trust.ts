@@ -2,7 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { BankActivities } from '../../activities';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, WaitInstance } from '../messages';
-import { awaitGate } from './gates';
+import { awaitGateInRounds } from './gates';
 import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
 
 const bank = proxyActivities<BankActivities>({
@@ -54,5 +54,6 @@ export async function awaitJwtTrust(journey: Journey, environment: Environment, 
     provide: () => ({ kid, jwk, publicKeyPem, keyUrl, authorizationUrl: url }),
   });
   if (instance.status !== 'accepted' || (instance.artifact as { manual?: boolean } | null)?.manual !== true) return instance;
-  return awaitGate(journey, { name: 'jwt-trust-check', environment });
+  // A rejected check: the bank says what it fixed, and security checks again (the next round).
+  return awaitGateInRounds(journey, { name: 'jwt-trust-check', environment });
 }

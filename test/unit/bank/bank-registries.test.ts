@@ -117,5 +117,9 @@ describe('the embedded processing centre', () => {
     // W-1 was withdrawn from bank A: bank B may have it now.
     expect((await center.registerIdentifiers(b, ['W-1'])).blocking).toBe(false);
     for (const bad of [[], ['has space'], ['dup', 'dup']]) expect((await center.registerIdentifiers(a, bad)).findings[0]).toMatchObject({ code: 'IDENTIFIERS_VALID', result: 'fail' });
+    // The same bank holds its identifiers in production too: another environment's processing centre.
+    const aProduction = (await center.registerCounterparty({ ...spec, environment: 'production' })).counterpartyId;
+    await center.createEntities(aProduction);
+    expect((await center.registerIdentifiers(aProduction, ['W-2', 'W-3'])).blocking).toBe(false);
   });
 });
