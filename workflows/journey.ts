@@ -591,8 +591,7 @@ export class Journey {
 
   /** Ends the journey: open waits are withdrawn, in-flight handlers finish first. */
   async finish(state: 'completed' | 'rejected' | 'expired' | 'failed', note: string): Promise<OnboardingStatus> {
-    await condition(allHandlersFinished);
-    this.withdrawOpen();
+    await this.settle();
     this.transition({ step: state === 'completed' ? 'done' : this.status.step, state, note });
     return this.status;
   }
@@ -602,10 +601,15 @@ export class Journey {
    * finish first; from here the state is `live` (or suspended) while renewals come and go.
    */
   async live(note: string): Promise<void> {
-    await condition(allHandlersFinished);
-    this.withdrawOpen();
+    await this.settle();
     this.status.liveSince = nowIso();
     this.transition({ step: 'done', note });
+  }
+
+  /** In-flight handlers finish, then what is still open is withdrawn. */
+  private async settle(): Promise<void> {
+    await condition(allHandlersFinished);
+    this.withdrawOpen();
   }
 
   instance(key: InstanceKey): WaitInstance | undefined {

@@ -6,7 +6,7 @@
  * has a `kid` (RFC 7638 thumbprint); rotating retires the live one and makes the next, and the
  * retired one stays published until it is removed, so verifiers can overlap.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import type { JWK } from 'jose';
 import type { Environment } from '../../workflows/messages';
@@ -48,8 +48,12 @@ export class HubJwtKeys {
 
   /** The environment's live key, made on first use; concurrent first uses end with one key. */
   async live(environment: Environment, now = new Date()): Promise<HubJwtKey> {
+    return toKey(await this.liveRowMade(environment, now));
+  }
+
+  private async liveRowMade(environment: Environment, now: Date) {
     const found = await this.liveRow(environment);
-    if (found) return toKey(found);
+    if (found) return found;
     const made = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = await exportJWK(made.publicKey);
     const kid = await calculateJwkThumbprint(jwk);
@@ -69,7 +73,7 @@ export class HubJwtKeys {
       .execute();
     const row = await this.liveRow(environment);
     if (!row) throw new TypeError(`no live JWT key for ${environment} after making one`);
-    return toKey(row);
+    return row;
   }
 
   /** Every key a verifier should accept for the environment: the live one first, then retired ones not yet removed. */
@@ -86,12 +90,11 @@ export class HubJwtKeys {
 
   /** A short-lived JWT signed with the environment's live key (header kid), as the processing centre's requests carry. */
   async signTestJwt(request: TestJwtRequest, now = new Date()): Promise<{ jwt: string; kid: string }> {
-    const key = await this.live(request.environment, now);
-    const row = await this.liveRow(request.environment);
-    const privateKey = createPrivateKey({ key: row?.encryptedKeyPem ?? '', format: 'pem', passphrase: this.#passphrase });
+    const row = await this.liveRowMade(request.environment, now);
+    const privateKey = createPrivateKey({ key: row.encryptedKeyPem, format: 'pem', passphrase: this.#passphrase });
     const issuedAt = Math.floor(now.getTime() / 1000);
     const jwt = await new SignJWT({ purpose: 'onboarding-check' })
-      .setProtectedHeader({ alg: hubJwtAlgorithm, kid: key.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: hubJwtAlgorithm, kid: row.kid, typ: 'JWT' })
       .setIssuer(request.issuer)
       .setAudience(request.audience)
       .setSubject(request.subject)
@@ -99,7 +102,7 @@ export class HubJwtKeys {
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + 300)
       .sign(privateKey);
-    return { jwt, kid: key.kid };
+    return { jwt, kid: row.kid };
   }
 
   private liveRow(environment: Environment) {
@@ -108,7 +111,5 @@ export class HubJwtKeys {
 }
 
 function toKey(row: { kid: string; environment: string; publicJwk: string; publicKeyPem: string; createdAt: string; retiredAt: string | null }): HubJwtKey {
-  // The stored PEM and JWK are the same key (made together); re-read so a damaged row fails here, not at a bank.
-  createPublicKey({ key: row.publicKeyPem, format: 'pem' });
   return { kid: row.kid, environment: row.environment as Environment, jwk: JSON.parse(row.publicJwk) as JWK, publicKeyPem: row.publicKeyPem, createdAt: row.createdAt, retiredAt: row.retiredAt };
 }

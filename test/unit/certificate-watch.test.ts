@@ -58,6 +58,10 @@ describe('the certificate watch after go-live', () => {
     expect(absorbCertificates(status, ['client-csr', 'server-certificate'])).toBe(true);
     expect(status.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['client-csr@production#1=valid', 'server-certificate@production#1=valid']);
     expect(absorbCertificates(status, ['client-csr', 'server-certificate'])).toBe(false);
+    // An accepted submission that carries no certificate is not watched (and does not count as news).
+    status.instances.push(accepted('server-certificate@sandbox#1', {}, 'server-certificate'));
+    expect(absorbCertificates(status, ['client-csr', 'server-certificate'])).toBe(false);
+    status.instances.pop();
 
     status.certificates![0]!.state = 'expired';
     status.certificates![0]!.renewal = 'client-csr@production#2';

@@ -11,6 +11,14 @@ const pki = proxyActivities<PkiActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['HUB_CLIENT_KEY_MISSING', 'HUB_CLIENT_KEY_REPLACED'] },
 });
 
+/** What the `hub-client-csr` task records: the hub's CSR towards the participant, public parts only. */
+interface HubClientCsr {
+  csrPem: string;
+  subject: string;
+  spkiSha256: string;
+  keyAlgorithm: string;
+}
+
 /** Where the participant takes what it needs to trust the hub's side of the connection. */
 const hubTrustLinks = { hubCaChain: '/pki/ca', hubServerCertificate: '/pki/hub-server-certificate' };
 
@@ -54,7 +62,7 @@ export async function awaitHubClientCertificate(journey: Journey, environment: E
   });
   // Making a key pair has no outside dependency: a failure here is a defect for ops, not the participant's to fix.
   if (prepared.status !== 'done' || prepared.result === null) throw new Error(`hub-client-csr@${environment} failed: ${prepared.error?.message ?? 'no result'}`);
-  const csr = prepared.result as { csrPem: string; subject: string; spkiSha256: string; keyAlgorithm: string };
+  const csr = prepared.result as unknown as HubClientCsr;
   const instance = await awaitSubmission(journey, { name: 'hub-client-certificate', environment }, hubClientCertificateHandler(journey, csr.spkiSha256), {
     provide: () => ({ ...csr, ...hubTrustLinks }),
   });
@@ -69,7 +77,7 @@ export async function awaitHubClientCertificate(journey: Journey, environment: E
  * the hub's CSR (the same key, handed out again) anew; checked and installed as at onboarding.
  */
 export function hubClientCertificateRenewal(journey: Journey, environment: Environment): RenewalStep {
-  const prepared = journey.status.tasks.find((t) => t.id === `hub-client-csr@${environment}`)?.result as { csrPem: string; subject: string; spkiSha256: string; keyAlgorithm: string } | null | undefined;
+  const prepared = journey.status.tasks.find((t) => t.id === `hub-client-csr@${environment}`)?.result as HubClientCsr | null | undefined;
   if (!prepared) throw new TypeError(`hub-client-csr@${environment} has no CSR to renew with`);
   return { handler: hubClientCertificateHandler(journey, prepared.spkiSha256), options: { provide: () => ({ ...prepared, ...hubTrustLinks }) } };
 }

@@ -1,6 +1,6 @@
 import { condition, log, patched } from '@temporalio/workflow';
 import type { Journey, SubmissionHandler, SubmissionOptions, WaitSpec } from '../journey';
-import { instanceId } from '../messages';
+import { defaultGatePolicy, instanceId } from '../messages';
 import type { Environment, OnboardingStatus, SubmissionInstance, SubmissionName, WatchedCertificate } from '../messages';
 import { notifyCertificate } from './notify';
 
@@ -24,26 +24,31 @@ export function certificateOf(artifact: Record<string, unknown> | null): Pick<Wa
   return { serialHex, sha256, notAfter };
 }
 
+/** Accepted submissions of the watched kinds that carry a certificate not yet on the watch list. */
+function unwatched(status: OnboardingStatus, watched: readonly SubmissionName[]) {
+  const known = new Set((status.certificates ?? []).map((c) => c.id));
+  return status.instances.flatMap((instance) => {
+    if (instance.type !== 'submission' || instance.status !== 'accepted' || !watched.includes(instance.name) || known.has(instance.id)) return [];
+    const certificate = certificateOf(instance.artifact);
+    return certificate === null ? [] : [{ instance, certificate }];
+  });
+}
+
 /**
  * Brings the watch list up to date with the accepted submissions: every accepted certificate is
  * watched once; a certificate whose renewal was accepted becomes `replaced`. Returns whether it changed.
  */
 export function absorbCertificates(status: OnboardingStatus, watched: readonly SubmissionName[]): boolean {
+  const found = unwatched(status, watched);
   const certificates = (status.certificates ??= []);
-  let changed = false;
-  for (const instance of status.instances) {
-    if (instance.type !== 'submission' || instance.status !== 'accepted' || !watched.includes(instance.name)) continue;
-    if (certificates.some((c) => c.id === instance.id)) continue;
-    const certificate = certificateOf(instance.artifact);
-    if (certificate === null) continue;
+  for (const { instance, certificate } of found) {
     certificates.push({ id: instance.id, submission: instance.name, environment: instance.environment, ...certificate, state: 'valid' });
     for (const renewed of certificates.filter((c) => c.renewal === instance.id && c.state !== 'replaced')) {
       renewed.state = 'replaced';
       renewed.replacedAt = instance.closedAt ?? undefined;
     }
-    changed = true;
   }
-  return changed;
+  return found.length > 0;
 }
 
 /** The watch's next event: a renewal opens `leadMs` before a valid certificate's notAfter; a certificate under renewal expires at its notAfter. */
@@ -86,8 +91,9 @@ async function watchCertificates(journey: Journey, note: string, renewals: Renew
     const open = status.instances.find((i) => i.id === c.renewal && i.status === 'open');
     if (open !== undefined) follow(journey, renewals, c, open.round);
   }
-  const leadMs = status.policy?.renewalLeadMs ?? 30 * 86_400_000;
-  const accepted = () => status.instances.some((i) => i.type === 'submission' && i.status === 'accepted' && watched.includes(i.name) && !(status.certificates ?? []).some((c) => c.id === i.id));
+  const leadMs = status.policy?.renewalLeadMs ?? defaultGatePolicy.renewalLeadMs;
+  // The same test as absorbing: an accepted submission without a certificate never wakes the watch.
+  const accepted = () => unwatched(status, watched).length > 0;
   for (;;) {
     await journey.checkpoint();
     if (absorbCertificates(status, watched)) journey.transition({ step: 'done', note: 'renewed certificate in force' });
@@ -107,15 +113,14 @@ async function watchCertificates(journey: Journey, note: string, renewals: Renew
 /** Opens the next round of the certificate's submission, tells the participant and ops, and chases it (no expiry: the certificate's own end is the deadline). */
 async function openRenewal(journey: Journey, renewals: Renewals, certificate: WatchedCertificate): Promise<void> {
   const status = journey.status;
-  const rounds = status.instances.filter((i) => i.name === certificate.submission && i.environment === certificate.environment).map((i) => i.round);
-  const spec = renewalSpec(certificate, Math.max(0, ...rounds) + 1);
+  const round = Math.max(0, ...status.instances.filter((i) => i.name === certificate.submission && i.environment === certificate.environment).map((i) => i.round)) + 1;
   const at = new Date(Date.now()).toISOString();
   certificate.state = 'renewal-due';
-  certificate.renewal = instanceId({ name: spec.name, environment: certificate.environment, round: spec.round ?? 1 });
+  certificate.renewal = instanceId({ name: certificate.submission, environment: certificate.environment, round });
   certificate.renewalOpenedAt = at;
   const reason = `${certificate.id} (serial ${certificate.serialHex}) expires at ${certificate.notAfter}`;
   (status.interventions ??= []).push({ at, action: 'renewal-opened', by: 'timer', via: 'timer', reason, instanceId: certificate.renewal });
-  const instance = follow(journey, renewals, certificate, spec.round ?? 1);
+  const instance = follow(journey, renewals, certificate, round);
   log.info('certificate renewal opened', { certificate: certificate.id, renewal: instance.id, notAfter: certificate.notAfter });
   await notifyCertificate(journey, instance, 'renewal-due', `The certificate ${certificate.id} (serial ${certificate.serialHex}, SHA-256 ${certificate.sha256}) expires at ${certificate.notAfter}. Submit its renewal as ${instance.id}.`);
 }
