@@ -251,6 +251,16 @@ function pkiActivities(deps: ActivityDeps) {
     },
 
     /**
+     * A submitted CSR checked and, when nothing blocks, signed — one activity, the CSR read once.
+     * Idempotent like signParticipantCsr: a retry returns the certificate issued the first time.
+     */
+    async checkAndSignParticipantCsr(request: SignCsrRequest): Promise<{ report: CsrReport; issued: IssuedCertificate | null }> {
+      const { report, issued } = await deps.csrSigning.checkAndSign(request);
+      if (issued !== null) logIssued(request, issued);
+      return { report, issued };
+    },
+
+    /**
      * TLS, hub → participant: the hub's key pair and CSR for its client certificate towards the
      * participant (made once per participant and environment; the private key stays encrypted in
      * the registry). Returns the public parts only.
@@ -290,15 +300,19 @@ function pkiActivities(deps: ActivityDeps) {
     /** Idempotent: a retry (same step, same CSR) returns the certificate issued the first time. */
     async signParticipantCsr(request: SignCsrRequest): Promise<IssuedCertificate> {
       const issued = await deps.csrSigning.sign(request);
-      log.info('certificate issued', {
-        participantId: request.participant.participantId,
-        environment: request.environment,
-        role: request.role,
-        serial: issued.serialHex,
-        reused: issued.reused,
-      });
+      logIssued(request, issued);
       return issued;
     },
+  });
+}
+
+function logIssued(request: SignCsrRequest, issued: IssuedCertificate): void {
+  log.info('certificate issued', {
+    participantId: request.participant.participantId,
+    environment: request.environment,
+    role: request.role,
+    serial: issued.serialHex,
+    reused: issued.reused,
   });
 }
 

@@ -58,6 +58,7 @@ import {
   LifecycleState,
   OnboardingInput,
   OnboardingStatus,
+  progressOf,
   isFspId,
   bankAliasPattern,
   participantIdPattern,
@@ -799,7 +800,7 @@ export class Journey {
         instance.closedAt = at;
         this.transition({ note: `${instance.id}: submission ${instance.attempts.length} accepted from ${input.submittedBy}` });
       }
-      return { requestHash: input.requestHash ?? null, instance: { ...instance }, report: verdict.report };
+      return { requestHash: input.requestHash ?? null, instance: { ...instance }, report: verdict.report, progress: progressOf(this.status) };
     });
   }
 }

@@ -713,6 +713,18 @@ export interface SubmissionOutcome {
   instance: SubmissionInstance;
   /** The full report of the check (findings with details), for the caller to act on. */
   report: Record<string, unknown>;
+  /** Where the onboarding stood once this submission was recorded (absent from workers before it existed). */
+  progress?: OnboardingProgress;
+}
+
+/**
+ * The compact view of an onboarding a submission answers with: where it stands and what it awaits,
+ * without the instances, history and data of the full status (`statusQuery`).
+ */
+export type OnboardingProgress = Pick<OnboardingStatus, 'participantId' | 'kind' | 'environment' | 'step' | 'state' | 'awaiting' | 'updatedAt'>;
+
+export function progressOf(s: OnboardingStatus): OnboardingProgress {
+  return { participantId: s.participantId, kind: s.kind, environment: s.environment, step: s.step, state: s.state, awaiting: s.awaiting, updatedAt: s.updatedAt };
 }
 
 export interface HaltInput {

@@ -83,31 +83,55 @@ export class CsrSigningService {
 
   /** Concurrent identical requests share one issuance; sequential ones find it in the registry. */
   sign(request: SignCsrRequest): Promise<IssuedCertificate> {
+    return this.shared(request, async () => {
+      const policy = policyFor(request.kind, request.environment);
+      const read = readCsrPem(request.csrPem, policy);
+      if ('error' in read) {
+        throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', {
+          findings: [{ code: read.error.code, result: read.error.result, message: read.error.message }],
+        });
+      }
+      const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
+      if (existing) return this.toIssued(existing, true);
+      const report = await this.checkRead(request, read.csr, policy);
+      if (report.blocking) {
+        throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', {
+          findings: failing(report.findings).map(({ code, result, message }) => ({ code, result, message })),
+        });
+      }
+      return this.issue(request, read.csr, policy);
+    });
+  }
+
+  /**
+   * The checks, and when nothing blocks, the signing — the CSR read once, one registry look-up of
+   * its key: what a submission runs in one step. `issued` is null when the report blocks. A retry
+   * (same step, same CSR) gets the same report and the certificate issued the first time.
+   */
+  async checkAndSign(request: SignCsrRequest): Promise<{ report: CsrReport; issued: IssuedCertificate | null }> {
+    const policy = policyFor(request.kind, request.environment);
+    const read = readCsrPem(request.csrPem, policy);
+    if ('error' in read) return { report: await checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant }), issued: null };
+    const report = await this.checkRead(request, read.csr, policy);
+    if (report.blocking) return { report, issued: null };
+    const issued = await this.shared(request, async () => {
+      const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
+      return existing ? this.toIssued(existing, true) : this.issue(request, read.csr, policy);
+    });
+    return { report, issued };
+  }
+
+  private shared(request: SignCsrRequest, run: () => Promise<IssuedCertificate>): Promise<IssuedCertificate> {
     const key = `${issuanceKey(request)}#${request.csrPem}`;
     const running = this.inFlight.get(key);
     if (running) return running;
-    const run = this.signOnce(request).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, run);
-    return run;
+    const issuance = run().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, issuance);
+    return issuance;
   }
 
-  private async signOnce(request: SignCsrRequest): Promise<IssuedCertificate> {
-    const policy = policyFor(request.kind, request.environment);
-    const read = readCsrPem(request.csrPem, policy);
-    if ('error' in read) {
-      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', {
-        findings: [{ code: read.error.code, result: read.error.result, message: read.error.message }],
-      });
-    }
-    const existing = await this.registry.findIssued(issuanceKey(request), read.csr.sha256);
-    if (existing) return this.toIssued(existing, true);
-    const report = await this.checkRead(request, read.csr, policy);
-    if (report.blocking) {
-      throw new CsrSigningError('CSR_REJECTED', 'The CSR does not meet the hub policy', {
-        findings: failing(report.findings).map(({ code, result, message }) => ({ code, result, message })),
-      });
-    }
-    const csr = read.csr;
+  /** Issues, lints and records the certificate for a CSR that passed the checks. */
+  private async issue(request: SignCsrRequest, csr: CsrView, policy: PkiPolicy): Promise<IssuedCertificate> {
     const now = this.config.now?.() ?? new Date();
     const notBefore = new Date(now.getTime() - (this.config.backdateMinutes ?? 5) * 60_000);
     const requestedEnd = new Date(now.getTime() + this.config.validityDays[request.environment] * 86_400_000);

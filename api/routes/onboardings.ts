@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { gateRoles, onboardingWorkflowId } from '../../workflows/messages';
-import type { Environment, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
+import { gateRoles, onboardingWorkflowId, progressOf } from '../../workflows/messages';
+import type { Environment, OnboardingProgress, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
 import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
 import type { SecretRedeemer } from '../app';
@@ -162,6 +162,13 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   );
 
   /** A participant submission: the workflow's check answers in the same request (200 accepted / 422 with the findings). */
+  /** A worker from before submissions answered with their progress: read it from the status. */
+  async function progressFromStatus(participantId: string): Promise<OnboardingProgress> {
+    const { onboarding } = await gateway.status(participantId);
+    if (onboarding === null) throw new ApiError('TEMPORAL_UNAVAILABLE', 'The submission was recorded, but the onboarding did not answer its status in time; read it with GET');
+    return progressOf(onboarding);
+  }
+
   function submissionRoute<B extends z.ZodType<{ environment?: Environment }>>(
     name: SubmissionName,
     body: B,
@@ -199,7 +206,9 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
           report: outcome.report,
           ...(secret !== null ? { secret: { value: secret, shownOnce: true as const } } : {}),
           ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
-          ...(await gateway.status(request.params.participantId)),
+          workflowId: onboardingWorkflowId(request.params.participantId),
+          // The update's own answer: no second round trip to the workflow while the participant waits.
+          progress: outcome.progress ?? (await progressFromStatus(request.params.participantId)),
         };
       },
     );

@@ -14,6 +14,7 @@ import {
   lifecycleStates,
   watchedCertificateStates,
   onboardingKinds,
+  OnboardingProgress,
   OnboardingStatus,
   roles,
   submissionNames,
@@ -101,24 +102,32 @@ const dfspRegistrationView = z.object({
   scopes: z.array(z.string()).optional(),
 });
 
-export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
+const awaitedSchema = z.object({
+  instanceId: z.string(),
+  type: z.enum(['gate', 'submission']),
+  name: z.enum([...gateNames, ...submissionNames]),
+  environment: z.enum(environments),
+  round: z.number().int(),
+  role: z.enum(roles),
+  since: isoTime,
+  approvals: z.object({ have: z.array(z.string()), need: z.number().int() }).optional(),
+});
+
+/** Where an onboarding stands: the head of its status. */
+const standing = {
   participantId: z.string(),
   kind: z.enum(onboardingKinds),
   environment: z.enum(environments),
   step: stepName,
   state: z.enum(lifecycleStates),
-  awaiting: z.array(
-    z.object({
-      instanceId: z.string(),
-      type: z.enum(['gate', 'submission']),
-      name: z.enum([...gateNames, ...submissionNames]),
-      environment: z.enum(environments),
-      round: z.number().int(),
-      role: z.enum(roles),
-      since: isoTime,
-      approvals: z.object({ have: z.array(z.string()), need: z.number().int() }).optional(),
-    }),
-  ),
+  awaiting: z.array(awaitedSchema),
+};
+
+/** Where an onboarding stands, without its instances, history and data (a submission's answer). */
+export const onboardingProgressSchema: z.ZodType<OnboardingProgress> = z.object({ ...standing, updatedAt: isoTime });
+
+export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
+  ...standing,
   instances: z.array(z.union([gateInstanceSchema, submissionInstanceSchema])),
   tasks: z.array(taskRecordSchema),
   participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
@@ -226,7 +235,7 @@ export const submissionResponseSchema = z.object({
     .optional()
     .describe("several secrets by name (a bank's technical users): in this response only, never again"),
   workflowId: z.string(),
-  onboarding: onboardingStatusSchema.nullable(),
+  progress: onboardingProgressSchema.describe('where the onboarding stood once this submission was recorded; GET /onboardings/{participantId} has the whole status'),
 });
 
 export const jwtKeyResponseSchema = z.object({

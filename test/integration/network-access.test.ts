@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import type { RegistryDb } from '../../activities/registry/database';
 import { NetworkRegistry } from '../../activities/registry/network-registry';
-import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
+import { onboardingWorkflowId, OnboardingProgress, OnboardingStatus } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
@@ -89,8 +89,11 @@ describe('IP allowlist step on a real nginx', () => {
     expect(replaced.json().submission.attempts).toHaveLength(4);
     expect(await call('127.0.0.3')).toMatchObject({ status: 200 });
     expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
-    const status = replaced.json().onboarding as OnboardingStatus;
-    expect(status.awaiting.map((a) => a.instanceId)).toEqual(['go-live@sandbox#1']);
+    // The answer carries where the onboarding stands, not the whole status.
+    const progress = replaced.json().progress as OnboardingProgress;
+    expect(progress).toMatchObject({ participantId, kind: 'tpp', environment: 'sandbox', state: 'awaiting-approval' });
+    expect(progress.awaiting.map((a) => a.instanceId)).toEqual(['go-live@sandbox#1']);
+    expect(replaced.json()).not.toHaveProperty('onboarding');
   });
 
   it('revokes gateway access when the onboarding is cancelled', async () => {

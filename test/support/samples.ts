@@ -1,5 +1,5 @@
 /** Well-formed workflow answers for API tests with a fake gateway (the response schemas check them). */
-import type { GateInstance, OnboardingStatus, SubmissionOutcome } from '../../workflows/messages';
+import { progressOf, type GateInstance, type OnboardingStatus, type SubmissionOutcome } from '../../workflows/messages';
 import { startBody } from './requests';
 
 const at = '2026-11-23T10:00:00.000Z';
@@ -41,7 +41,8 @@ export function sampleGate(name: GateInstance['name'], status: GateInstance['sta
   };
 }
 
-export function sampleSubmissionOutcome(submittedBy: string): SubmissionOutcome {
+/** A submission's outcome as the workflow answers it; `progress: false` for a worker from before progress existed. */
+export function sampleSubmissionOutcome(submittedBy: string, options: { participantId?: string; progress?: boolean } = {}): SubmissionOutcome {
   return {
     requestHash: null,
     instance: {
@@ -59,5 +60,6 @@ export function sampleSubmissionOutcome(submittedBy: string): SubmissionOutcome 
       artifact: {},
     },
     report: { verdict: 'pass', blocking: false, findings: [] },
+    ...(options.progress === false ? {} : { progress: progressOf(sampleStatus(options.participantId ?? 'a')) }),
   };
 }

@@ -2,7 +2,7 @@ import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import { testKeys } from '../support/auth';
-import { sampleSubmissionOutcome } from '../support/samples';
+import { sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 import { errorCatalogue } from '../../workflows/errors';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
@@ -178,6 +178,34 @@ describe('limits and hygiene', () => {
     expect([decision.statusCode, decision.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const bundle = await app.inject({ method: 'POST', url: '/onboardings/a/submissions/certificate-bundle', headers: keys.as('it@a', 'participant:a'), payload: { pem: big } });
     expect(bundle.statusCode).toBe(200);
+  });
+
+  it('answers a submission with its progress from the update alone, and reads it from the status when an older worker answered without it', async () => {
+    const statusCalls: string[] = [];
+    const submitTo = (progress: boolean, onboarding: 'known' | 'silent') =>
+      appWith(
+        fakeGateway({
+          submit: async () => sampleSubmissionOutcome('it@a', { progress }),
+          status: async (id) => {
+            statusCalls.push(id);
+            return { workflowId: `onboarding-${id}`, onboarding: onboarding === 'known' ? { ...sampleStatus(id), step: 'contract', updatedAt: '2026-11-24T08:00:00.000Z' } : null };
+          },
+        }),
+      ).inject({ method: 'POST', url: '/onboardings/a/submissions/certificate-bundle', headers: keys.as('it@a', 'participant:a'), payload: { pem: 'x' } });
+
+    const fresh = await submitTo(true, 'known');
+    expect(fresh.statusCode).toBe(200);
+    expect(fresh.json()).toMatchObject({ workflowId: 'onboarding-a', progress: { participantId: 'a', step: 'application-review', state: 'awaiting-approval', updatedAt: '2026-11-23T10:00:00.000Z' } });
+    expect(fresh.json()).not.toHaveProperty('onboarding');
+    expect(statusCalls).toEqual([]);
+
+    const older = await submitTo(false, 'known');
+    expect(older.statusCode).toBe(200);
+    expect(older.json().progress).toEqual({ participantId: 'a', kind: 'tpp', environment: 'sandbox', step: 'contract', state: 'awaiting-approval', awaiting: sampleStatus('a').awaiting, updatedAt: '2026-11-24T08:00:00.000Z' });
+    expect(statusCalls).toEqual(['a']);
+
+    const silent = await submitTo(false, 'silent');
+    expect([silent.statusCode, silent.json().code]).toEqual([503, 'TEMPORAL_UNAVAILABLE']);
   });
 });
 

@@ -1,6 +1,8 @@
 import type { Duration } from '@temporalio/common';
 import { patched, proxyActivities, proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
+import type { CsrReport } from '../../activities/pki/csr-checks';
+import type { IssuedCertificate, SignCsrRequest } from '../../activities/pki/csr-signing';
 import type { Journey, SubmissionHandler } from '../journey';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { reapplyAllowlist } from './ip-allowlist';
@@ -21,6 +23,20 @@ const pki = proxyActivities<PkiActivities>(pkiOptions);
 const pkiLocal = proxyLocalActivities<PkiActivities>(pkiOptions);
 
 /**
+ * Checks the CSR and signs it when nothing blocks: one local activity (the CSR read once, one
+ * activation fewer while the participant waits). Onboardings that handled a CSR before that
+ * replay with the check and the signing as two local activities, and those from before the local
+ * activities with two scheduled ones.
+ */
+async function checkAndSign(request: SignCsrRequest): Promise<{ report: CsrReport; issued: IssuedCertificate | null }> {
+  if (patched('client-csr-one-local-activity')) return pkiLocal.checkAndSignParticipantCsr(request);
+  const run = patched('client-csr-local-activities') ? pkiLocal : pki;
+  const report = await run.checkParticipantCsr(request);
+  if (report.blocking) return { report, issued: null };
+  return { report, issued: await run.signParticipantCsr(request) };
+}
+
+/**
  * TLS, participant → hub: the participant's client CSR is checked with the hub's rules (key, subject,
  * duplicate keys across participants) and, when it passes, signed by the hub CA. The artifact is
  * the certificate with the hub CA chain (public) and its serial and fingerprint; the signing is
@@ -38,12 +54,9 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
       environment: instance.environment,
       role: 'tls-client' as const,
     };
-    // Onboardings whose CSR was handled before this change replay with scheduled activities.
-    const run = patched('client-csr-local-activities') ? pkiLocal : pki;
-    const report = await run.checkParticipantCsr(request);
+    const { report, issued } = await checkAndSign(request);
     const findings: FindingSummary[] = notableFindings(report);
-    if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
-    const issued = await run.signParticipantCsr(request);
+    if (issued === null) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
     const artifact = {
       serialHex: issued.serialHex,
       sha256: issued.sha256,

@@ -163,6 +163,30 @@ describe('signing a participant CSR', () => {
     expect((error.details.findings as { code: string }[]).map((f) => f.code)).toEqual(['DUPLICATE_KEY']);
   });
 
+  it('checks and signs in one call: the report with the certificate openssl verifies, the same certificate on a retry, nothing issued when the report blocks', async () => {
+    const { signing, registry } = await service();
+    const csr = ssl.csr('once.csr', ssl.key('once.key', 'rsa:2048'), subject);
+    const first = await signing.checkAndSign(request(csr));
+    expect(first.report).toMatchObject({ blocking: false, verdict: 'pass' });
+    expect(first.report.findings.find((f) => f.code === 'DUPLICATE_KEY')).toMatchObject({ result: 'pass' });
+    if (first.issued === null) throw new Error('expected a certificate');
+    const leaf = ssl.write('once.cert.pem', first.issued.certificatePem);
+    expect(ssl.verify(rootFile, issuingFile, leaf).ok).toBe(true);
+    const [again, twin] = await Promise.all([signing.checkAndSign(request(csr)), signing.checkAndSign(request(csr))]);
+    expect(again.report.blocking).toBe(false);
+    expect(again.issued).toMatchObject({ sha256: first.issued.sha256, serialHex: first.issued.serialHex, reused: true });
+    expect(twin.issued?.sha256).toBe(first.issued.sha256);
+    expect(await registry.list()).toHaveLength(1);
+
+    const weak = await signing.checkAndSign(request(ssl.csr('weak.csr', ssl.key('weak.key', 'rsa:1024'), subject)));
+    expect(weak.issued).toBeNull();
+    expect(weak.report.blocking).toBe(true);
+    expect(weak.report.findings.filter((f) => f.result === 'fail').map((f) => f.code)).toEqual(['KEY_SIZE_MIN']);
+    const garbage = await signing.checkAndSign(request('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n'));
+    expect(garbage).toMatchObject({ issued: null, report: { blocking: true } });
+    expect(await registry.list()).toHaveLength(1);
+  });
+
   it('surfaces a refusal from the activity as a non-retryable ApplicationFailure typed CSR_REJECTED', async () => {
     const { signing } = await service();
     const db = await openRegistry(registryFile(mkdtempSync(path.join(tmpdir(), 'registry-'))));
