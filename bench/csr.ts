@@ -9,11 +9,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { arg, percentile } from './stats';
+import { arg, cpuSeconds, percentile } from './stats';
 import { activitiesOf } from '../activities';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
@@ -115,6 +115,9 @@ async function main(): Promise<void> {
     const directSamples: number[] = [];
     const baselineSamples: number[] = [];
 
+    // Where the CPU goes while the rounds run: the dev server, and this process (API, worker, clients).
+    const serverPid = server.process.pid ?? 0;
+    const cpuBefore = { server: cpuSeconds(serverPid), self: cpuSeconds(process.pid), at: performance.now() };
     // Interleaved, so both paths see the same machine: a CSR round, then a baseline round.
     for (let r = 0; r < rounds; r++) {
       await Promise.all(
@@ -147,6 +150,9 @@ async function main(): Promise<void> {
         }),
       );
     }
+    const wallSeconds = (performance.now() - cpuBefore.at) / 1000;
+    const used = (before: number | null, pid: number) => (before === null ? null : (cpuSeconds(pid) ?? before) - before);
+    const cpu = { server: used(cpuBefore.server, serverPid), self: used(cpuBefore.self, process.pid) };
     await Promise.all(baselines.map((h) => h.signal(stopBaseline)));
 
     const fmt = (n: number) => n.toFixed(1).padStart(8);
@@ -158,6 +164,13 @@ async function main(): Promise<void> {
       `${'bare Update + no-op activity (client)'.padEnd(44)} ${fmt(percentile(baselineSamples, 50))} ${fmt(percentile(baselineSamples, 99))}`,
       `CSR / baseline at p50: ${(percentile(csrSamples, 50) / percentile(baselineSamples, 50)).toFixed(2)} (target <= 1.50); at p99: ${(percentile(csrSamples, 99) / percentile(baselineSamples, 99)).toFixed(2)}`,
     ];
+    if (cpu.server !== null && cpu.self !== null) {
+      const cores = availableParallelism();
+      lines.push(
+        `CPU over the ${wallSeconds.toFixed(1)} s of rounds: dev server ${cpu.server.toFixed(2)} s, this process (API + worker + clients) ${cpu.self.toFixed(2)} s` +
+          ` = ${(((cpu.server + cpu.self) / (wallSeconds * cores)) * 100).toFixed(0)}% of ${cores} cores`,
+      );
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await app.close();

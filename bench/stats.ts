@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** What the benches share: a numeric command-line option and percentiles. */
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -8,3 +10,18 @@ export const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
+
+/**
+ * CPU seconds a process has used (user + system, from /proc; Linux), or null where /proc is not
+ * there. The kernel counts in clock ticks of 1/100 s on the machines we run on.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
