@@ -2,12 +2,15 @@
  * A DFSP's client CSR submitted through the API (real HTTP) and answered with its findings and the
  * hub-signed certificate, by N concurrent submitters, against the floor any submission stands on:
  * a bare Workflow Update whose handler runs one no-op activity, made with the Temporal client on
- * the same server and worker, in the same run. Prints p50/p99 of both and the ratio.
- *   npm run bench:csr [-- --clients 20 --rounds 5]
+ * the same server and worker, in the same run. Prints p50/p99 of both, the ratio, and the CPU each
+ * process used while the rounds ran.
+ *   npm run bench:csr [-- --clients 20 --rounds 5 --layout processes|single]
+ * `--layout processes` (default): worker and API in processes of their own, as deployed;
+ * `single`: both inside the bench process, on the submitters' event loop.
  * Targets (issue 10): CSR p50 <= 100 ms, p99 <= 300 ms, CSR p50 <= 1.5 x baseline p50.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,13 +20,12 @@ import { arg, cpuSeconds, percentile } from './stats';
 import { activitiesOf } from '../activities';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
-import { testKeys } from '../test/support/auth';
-import { startTestServer } from '../test/support/dev-server';
-import { createTestStack } from '../test/support/temporal-env';
+import { ApiKeyEntry, createAuthenticator, Grant, newApiKey } from '../api/auth';
+import { freePort, startTestServer } from '../test/support/dev-server';
+import { createTestStack, type TestStack } from '../test/support/temporal-env';
 import { createDefaultActivities } from '../worker/onboarding-worker';
 import { onboardingWorkflowId, submit, type OnboardingStatus } from '../workflows/messages';
 import { noopUpdate, stopBaseline } from './baseline-messages';
-
 
 const registration = {
   currencies: [{ currency: 'XOF', netDebitCap: 1000 }],
@@ -42,9 +44,115 @@ function makeCsrs(count: number, dir: string, id: (i: number) => string): string
   });
 }
 
+/** API keys made up front: the API process reads them from its key file, the in-process API from memory. */
+function benchKeys(participants: string[]) {
+  const made = new Map<string, { key: string; entry: ApiKeyEntry }>();
+  const make = (name: string, grant: Grant) => made.set(name, newApiKey(name, [grant]));
+  make('bench@hub', 'operator');
+  for (const id of participants) make(`ops@${id}`, `participant:${id}`);
+  return {
+    entries: [...made.values()].map((m) => m.entry),
+    as: (name: string): Record<string, string> => ({ authorization: `Bearer ${(made.get(name) as { key: string }).key}` }),
+  };
+}
+
+/** Runs a child process until it prints `ready` (the worker) or answers /healthz (the API). */
+function spawnChild(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout?.resume();
+  return child;
+}
+
+async function until(what: string, child: ChildProcess, ready: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (await ready().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} not ready in 60 s`);
+}
+
+interface BenchStack {
+  url: string;
+  /** The processes whose CPU the bench reports, by role. */
+  pids: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `processes` (the default) is the production shape — the worker and the API are processes of
+ * their own, as `npm start` runs them, and this process only submits; `single` runs the worker
+ * and the API inside the bench process, sharing one event loop with the submitters.
+ */
+async function startStack(layout: string, stack: TestStack, bundle: { code: string }, keys: ReturnType<typeof benchKeys>, serverAddress: string): Promise<BenchStack> {
+  if (layout === 'single') {
+    const groups = await createDefaultActivities({
+      dataDir: stack.dataDir,
+      hubCa: { mode: 'embedded', dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Bench Hub' },
+      hubName: 'Bench Hub',
+      certificateValidityDays: { sandbox: 90, production: 365 },
+      gateway: stack.gateway,
+      oauth: stack.oauth,
+      ledger: { url: { sandbox: null, production: null }, timeoutMs: 5000, defaultSettlementModel: false },
+      outbound: { timeoutMs: 3000, connectTo: {} },
+    });
+    const worker = await Worker.create({
+      connection: stack.nativeConnection,
+      namespace: stack.namespace,
+      taskQueue: stack.taskQueue,
+      workflowBundle: { code: bundle.code },
+      activities: { ...activitiesOf(groups), benchNoop: async (n: number) => n },
+    });
+    const running = worker.run();
+    const app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: createAuthenticator(keys.entries), logger: pino({ level: 'silent' }), rateLimitPerMinute: 1_000_000 });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return {
+      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+      pids: { 'bench (API + worker + submitters)': process.pid },
+      stop: async () => {
+        await app.close();
+        worker.shutdown();
+        await running;
+      },
+    };
+  }
+  if (layout !== 'processes') throw new Error(`--layout is processes or single, not ${layout}`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-csr-run-'));
+  const bundleFile = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundleFile, bundle.code);
+  const keyFile = path.join(dir, 'api-keys.json');
+  writeFileSync(keyFile, `${JSON.stringify({ keys: keys.entries })}\n`, { mode: 0o600 });
+  const common = { TEMPORAL_ADDRESS: serverAddress, TEMPORAL_NAMESPACE: stack.namespace, TEMPORAL_TASK_QUEUE: stack.taskQueue, DATA_DIR: stack.dataDir };
+  const worker = spawnChild(path.join(__dirname, 'worker.ts'), { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' });
+  let workerReady = false;
+  worker.stdout?.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('ready')) workerReady = true;
+  });
+  await until('bench worker', worker, async () => workerReady);
+  const port = await freePort();
+  const api = spawnChild(path.join(__dirname, '..', 'api', 'server.ts'), { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' });
+  const url = `http://127.0.0.1:${port}`;
+  await until('API', api, async () => (await fetch(`${url}/healthz`)).ok);
+  const stopChild = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return {
+    url,
+    pids: { worker: worker.pid ?? 0, API: api.pid ?? 0, 'bench (submitters)': process.pid },
+    stop: async () => {
+      await stopChild(api);
+      await stopChild(worker);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const clients = arg('clients', 20);
   const rounds = arg('rounds', 5);
+  const layout = process.argv.includes('--layout') ? String(process.argv[process.argv.indexOf('--layout') + 1]) : 'processes';
   const total = clients * rounds;
   // One onboarding per CSR and path: the API path takes the first `total`, the direct path the rest.
   const onboardings = 2 * total;
@@ -53,33 +161,14 @@ async function main(): Promise<void> {
   process.env.TEMPORAL_TEST_NAMESPACE = server.namespace;
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `bench-csr-${Date.now()}`);
-  const groups = await createDefaultActivities({
-    dataDir: stack.dataDir,
-    hubCa: { mode: 'embedded', dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Bench Hub' },
-    hubName: 'Bench Hub',
-    certificateValidityDays: { sandbox: 90, production: 365 },
-    gateway: stack.gateway,
-    oauth: stack.oauth,
-    ledger: { url: { sandbox: null, production: null }, timeoutMs: 5000, defaultSettlementModel: false },
-    outbound: { timeoutMs: 3000, connectTo: {} },
-  });
-  const worker = await Worker.create({
-    connection: stack.nativeConnection,
-    namespace: stack.namespace,
-    taskQueue: stack.taskQueue,
-    workflowBundle: { code: bundle.code },
-    activities: { ...activitiesOf(groups), benchNoop: async (n: number) => n },
-  });
-  const running = worker.run();
-  const keys = testKeys();
-  const app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }), rateLimitPerMinute: 1_000_000 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const id = (i: number) => `bench-dfsp-${i}`;
+  const keys = benchKeys(Array.from({ length: onboardings }, (_, i) => id(i)));
+  const running = await startStack(layout, stack, bundle, keys, server.address);
+  const url = running.url;
   try {
     process.stderr.write(`making ${onboardings} CSRs and ${onboardings} DFSP onboardings (not timed)…\n`);
     const csrs = makeCsrs(onboardings, mkdtempSync(path.join(tmpdir(), 'bench-csr-')), id);
-    const operator = { ...keys.as('bench@hub', 'operator'), 'content-type': 'application/json' };
+    const operator = { ...keys.as('bench@hub'), 'content-type': 'application/json' };
     for (let i = 0; i < onboardings; i += clients) {
       await Promise.all(
         Array.from({ length: Math.min(clients, onboardings - i) }, async (_, j) => {
@@ -95,7 +184,7 @@ async function main(): Promise<void> {
     }
     // Every onboarding waits for its CSR before anything is timed.
     for (let i = 0; i < onboardings; i++) {
-      const headers = keys.as(`ops@${id(i)}`, `participant:${id(i)}`);
+      const headers = keys.as(`ops@${id(i)}`);
       for (;;) {
         const body = (await (await fetch(`${url}/onboardings/${id(i)}`, { headers })).json()) as { onboarding: OnboardingStatus };
         if (body.onboarding.awaiting.some((a) => a.instanceId === 'client-csr@sandbox#1')) break;
@@ -116,14 +205,15 @@ async function main(): Promise<void> {
     const baselineSamples: number[] = [];
 
     // Where the CPU goes while the rounds run: the dev server, and this process (API, worker, clients).
-    const serverPid = server.process.pid ?? 0;
-    const cpuBefore = { server: cpuSeconds(serverPid), self: cpuSeconds(process.pid), at: performance.now() };
+    const pids: Record<string, number> = { 'dev server': server.process.pid ?? 0, ...running.pids };
+    const cpuBefore = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuSeconds(pid)]));
+    const startedAt = performance.now();
     // Interleaved, so both paths see the same machine: a CSR round, then a baseline round.
     for (let r = 0; r < rounds; r++) {
       await Promise.all(
         Array.from({ length: clients }, async (_, c) => {
           const i = r * clients + c;
-          const headers = { ...keys.as(`ops@${id(i)}`, `participant:${id(i)}`), 'content-type': 'application/json' };
+          const headers = { ...keys.as(`ops@${id(i)}`), 'content-type': 'application/json' };
           const t0 = performance.now();
           const res = await fetch(`${url}/onboardings/${id(i)}/submissions/client-csr`, { method: 'POST', headers, body: JSON.stringify({ csrPem: csrs[i] }) });
           const body = (await res.json()) as { submission?: { artifact?: { certificatePem?: string } }; report?: { findings?: unknown[] } };
@@ -150,32 +240,34 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const wallSeconds = (performance.now() - cpuBefore.at) / 1000;
-    const used = (before: number | null, pid: number) => (before === null ? null : (cpuSeconds(pid) ?? before) - before);
-    const cpu = { server: used(cpuBefore.server, serverPid), self: used(cpuBefore.self, process.pid) };
+    const wallSeconds = (performance.now() - startedAt) / 1000;
+    const cpu = Object.entries(pids).map(([role, pid]) => {
+      const before = cpuBefore[role];
+      const after = cpuSeconds(pid);
+      return { role, seconds: before === null || before === undefined || after === null ? null : after - before };
+    });
     await Promise.all(baselines.map((h) => h.signal(stopBaseline)));
 
     const fmt = (n: number) => n.toFixed(1).padStart(8);
     const lines = [
-      `${clients} concurrent submitters x ${rounds} rounds, ${total} CSRs (RSA-2048) through the API; latencies in ms`,
+      `${clients} concurrent submitters x ${rounds} rounds, ${total} CSRs (RSA-2048) through the API; worker and API: ${layout === 'single' ? 'in the bench process' : 'processes of their own'}; latencies in ms`,
       `${'path'.padEnd(44)} ${'p50'.padStart(8)} ${'p99'.padStart(8)}`,
       `${'CSR via API: findings + signed certificate'.padEnd(44)} ${fmt(percentile(csrSamples, 50))} ${fmt(percentile(csrSamples, 99))}   target p50 <= 100, p99 <= 300`,
       `${'CSR via the Temporal client (no API)'.padEnd(44)} ${fmt(percentile(directSamples, 50))} ${fmt(percentile(directSamples, 99))}`,
       `${'bare Update + no-op activity (client)'.padEnd(44)} ${fmt(percentile(baselineSamples, 50))} ${fmt(percentile(baselineSamples, 99))}`,
       `CSR / baseline at p50: ${(percentile(csrSamples, 50) / percentile(baselineSamples, 50)).toFixed(2)} (target <= 1.50); at p99: ${(percentile(csrSamples, 99) / percentile(baselineSamples, 99)).toFixed(2)}`,
     ];
-    if (cpu.server !== null && cpu.self !== null) {
+    if (cpu.every((c) => c.seconds !== null)) {
       const cores = availableParallelism();
+      const sum = cpu.reduce((n, c) => n + (c.seconds ?? 0), 0);
       lines.push(
-        `CPU over the ${wallSeconds.toFixed(1)} s of rounds: dev server ${cpu.server.toFixed(2)} s, this process (API + worker + clients) ${cpu.self.toFixed(2)} s` +
-          ` = ${(((cpu.server + cpu.self) / (wallSeconds * cores)) * 100).toFixed(0)}% of ${cores} cores`,
+        `CPU over the ${wallSeconds.toFixed(1)} s of rounds (layout ${layout}): ${cpu.map((c) => `${c.role} ${(c.seconds ?? 0).toFixed(2)} s`).join(', ')}` +
+          ` = ${((sum / (wallSeconds * cores)) * 100).toFixed(0)}% of ${cores} cores`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await app.close();
-    worker.shutdown();
-    await running;
+    await running.stop();
     await stack.close();
     await server.stop();
   }
