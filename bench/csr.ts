@@ -4,7 +4,7 @@
  * a bare Workflow Update whose handler runs one no-op activity, made with the Temporal client on
  * the same server and worker, in the same run. Prints p50/p99 of both, the ratio, and the CPU each
  * process used while the rounds ran.
- *   npm run bench:csr [-- --clients 20 --rounds 5 --layout processes|single]
+ *   npm run bench:csr [-- --clients 20 --rounds 5 --layout processes|single --profile DIR]
  * `--layout processes` (default): worker and API in processes of their own, as deployed;
  * `single`: both inside the bench process, on the submitters' event loop.
  * Targets (issue 10): CSR p50 <= 100 ms, p99 <= 300 ms, CSR p50 <= 1.5 x baseline p50.
@@ -57,8 +57,9 @@ function benchKeys(participants: string[]) {
 }
 
 /** Runs a child process until it prints `ready` (the worker) or answers /healthz (the API). */
-function spawnChild(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function spawnChild(entry: string, env: NodeJS.ProcessEnv, profileDir: string | null): ChildProcess {
+  const profiling = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout?.resume();
   return child;
 }
@@ -84,7 +85,7 @@ interface BenchStack {
  * their own, as `npm start` runs them, and this process only submits; `single` runs the worker
  * and the API inside the bench process, sharing one event loop with the submitters.
  */
-async function startStack(layout: string, stack: TestStack, bundle: { code: string }, keys: ReturnType<typeof benchKeys>, serverAddress: string): Promise<BenchStack> {
+async function startStack(layout: string, stack: TestStack, bundle: { code: string }, keys: ReturnType<typeof benchKeys>, serverAddress: string, profileDir: string | null): Promise<BenchStack> {
   if (layout === 'single') {
     const groups = await createDefaultActivities({
       dataDir: stack.dataDir,
@@ -123,14 +124,14 @@ async function startStack(layout: string, stack: TestStack, bundle: { code: stri
   const keyFile = path.join(dir, 'api-keys.json');
   writeFileSync(keyFile, `${JSON.stringify({ keys: keys.entries })}\n`, { mode: 0o600 });
   const common = { TEMPORAL_ADDRESS: serverAddress, TEMPORAL_NAMESPACE: stack.namespace, TEMPORAL_TASK_QUEUE: stack.taskQueue, DATA_DIR: stack.dataDir };
-  const worker = spawnChild(path.join(__dirname, 'worker.ts'), { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' });
+  const worker = spawnChild(path.join(__dirname, 'worker.ts'), { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' }, profileDir);
   let workerReady = false;
   worker.stdout?.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes('ready')) workerReady = true;
   });
   await until('bench worker', worker, async () => workerReady);
   const port = await freePort();
-  const api = spawnChild(path.join(__dirname, '..', 'api', 'server.ts'), { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' });
+  const api = spawnChild(path.join(__dirname, '..', 'api', 'server.ts'), { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, profileDir);
   const url = `http://127.0.0.1:${port}`;
   await until('API', api, async () => (await fetch(`${url}/healthz`)).ok);
   const stopChild = (child: ChildProcess) =>
@@ -152,7 +153,11 @@ async function startStack(layout: string, stack: TestStack, bundle: { code: stri
 async function main(): Promise<void> {
   const clients = arg('clients', 20);
   const rounds = arg('rounds', 5);
-  const layout = process.argv.includes('--layout') ? String(process.argv[process.argv.indexOf('--layout') + 1]) : 'processes';
+  const option = (name: string) => (process.argv.includes(`--${name}`) ? String(process.argv[process.argv.indexOf(`--${name}`) + 1]) : null);
+  const layout = option('layout') ?? 'processes';
+  // --profile DIR: the worker and the API write V8 CPU profiles there when they stop; the rounds'
+  // window is printed in the profiles' clock (monotonic µs), to cut the set-up out.
+  const profileDir = option('profile');
   const total = clients * rounds;
   // One onboarding per CSR and path: the API path takes the first `total`, the direct path the rest.
   const onboardings = 2 * total;
@@ -163,7 +168,7 @@ async function main(): Promise<void> {
   const stack = await createTestStack(bundle, `bench-csr-${Date.now()}`);
   const id = (i: number) => `bench-dfsp-${i}`;
   const keys = benchKeys(Array.from({ length: onboardings }, (_, i) => id(i)));
-  const running = await startStack(layout, stack, bundle, keys, server.address);
+  const running = await startStack(layout, stack, bundle, keys, server.address, profileDir);
   const url = running.url;
   try {
     process.stderr.write(`making ${onboardings} CSRs and ${onboardings} DFSP onboardings (not timed)…\n`);
@@ -208,6 +213,8 @@ async function main(): Promise<void> {
     const pids: Record<string, number> = { 'dev server': server.process.pid ?? 0, ...running.pids };
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([role, pid]) => [role, cpuSeconds(pid)]));
     const startedAt = performance.now();
+    const monotonicUs = () => process.hrtime.bigint() / 1000n;
+    const windowStart = monotonicUs();
     // Interleaved, so both paths see the same machine: a CSR round, then a baseline round.
     for (let r = 0; r < rounds; r++) {
       await Promise.all(
@@ -241,6 +248,7 @@ async function main(): Promise<void> {
       );
     }
     const wallSeconds = (performance.now() - startedAt) / 1000;
+    if (profileDir !== null) process.stderr.write(`profiles in ${profileDir}; rounds from ${windowStart} to ${monotonicUs()} µs (monotonic)\n`);
     const cpu = Object.entries(pids).map(([role, pid]) => {
       const before = cpuBefore[role];
       const after = cpuSeconds(pid);
