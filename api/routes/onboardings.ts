@@ -161,13 +161,14 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     },
   );
 
-  /** A participant submission: the workflow's check answers in the same request (200 accepted / 422 with the findings). */
   /** A worker from before submissions answered with their progress: read it from the status. */
   async function progressFromStatus(participantId: string): Promise<OnboardingProgress> {
     const { onboarding } = await gateway.status(participantId);
     if (onboarding === null) throw new ApiError('TEMPORAL_UNAVAILABLE', 'The submission was recorded, but the onboarding did not answer its status in time; read it with GET');
     return progressOf(onboarding);
   }
+
+  /** A participant submission: the workflow's check answers in the same request (200 accepted / 422 with the findings). */
 
   function submissionRoute<B extends z.ZodType<{ environment?: Environment }>>(
     name: SubmissionName,
