@@ -9,6 +9,7 @@
  * check activity under one mutex. Long journeys continue as new at checkpoints, carrying the state:
  * step functions find their instance already in it and carry on where the last run stopped.
  */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -226,6 +227,8 @@ export class Journey {
   private readonly cleanups: { what: string; undo: () => Promise<unknown> }[] = [];
   /** Set while parallel waits unwind because one of them ended unsuccessfully (see `together`). */
   private stopWaiting = false;
+  /** The search attribute values this run pushed last, by key (JSON): an unchanged one is not pushed again. */
+  private readonly pushed = new Map<string, string>();
 
   constructor(
     private readonly input: OnboardingInput,
@@ -265,9 +268,26 @@ export class Journey {
     s.state = change.state ?? s.halt?.state ?? (s.liveSince !== undefined ? 'live' : this.waitingState());
     s.updatedAt = at;
     s.history.push({ at, step: s.step, environment: s.environment, state: s.state, note: change.note });
-    upsertSearchAttributes(onboardingSearchAttributes(s));
+    this.pushSearchAttributes(onboardingSearchAttributes(s));
     setCurrentDetails(renderCurrentDetails(s));
     log.info('onboarding transition', { step: s.step, environment: s.environment, state: s.state, awaiting: describeOpen(s) });
+  }
+
+  /**
+   * Only the attributes whose value changed since this run last pushed them: most transitions
+   * (a submission accepted among parallel waits, a reminder) change none, and an unchanged upsert
+   * would still be an event in the history and a visibility write on the server. Onboardings that
+   * transitioned before this replay with every attribute on every transition.
+   */
+  private pushSearchAttributes(pairs: SearchAttributeUpdatePair[]): void {
+    if (!patched('search-attributes-when-changed')) {
+      upsertSearchAttributes(pairs);
+      return;
+    }
+    const changed = pairs.filter((pair) => this.pushed.get(pair.key.name) !== JSON.stringify(pair.value));
+    if (changed.length === 0) return;
+    upsertSearchAttributes(changed);
+    for (const pair of changed) this.pushed.set(pair.key.name, JSON.stringify(pair.value));
   }
 
   /**

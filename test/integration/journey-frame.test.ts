@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { defaultGatePolicy, GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInput, SubmissionInstance, submit, TppOnboardingInput } from '../../workflows/messages';
-import { AwaitingRoleKey, CertificateStateKey, WaitingSinceKey } from '../../workflows/search-attributes';
+import { AwaitingRoleKey, CertificateStateKey, onboardingSearchAttributeKeys, onboardingSearchAttributes, WaitingSinceKey } from '../../workflows/search-attributes';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';
@@ -71,6 +72,14 @@ afterAll(async () => {
   await stack?.close();
 });
 
+
+/** The search attributes of a run are those of its status (unset: nothing awaited, no time). */
+function expectSearchAttributesOf(description: WorkflowExecutionDescription, status: OnboardingStatus): void {
+  const set = onboardingSearchAttributes(status).filter((pair) => pair.value !== null && !(Array.isArray(pair.value) && pair.value.length === 0));
+  expect(Object.fromEntries(onboardingSearchAttributeKeys.map((key) => [key.name, description.typedSearchAttributes.get(key)]))).toEqual(
+    Object.fromEntries(set.map((pair) => [pair.key.name, pair.value])),
+  );
+}
 describe('a TPP onboarding through the API', () => {
   it('goes from access request to live: the evaluation refused with findings and accepted repaired, sandbox credentials and URLs, UAT beside the contract, production CSR, allowlist and client', async () => {
     const id = 'tpp-full-1';
@@ -173,6 +182,13 @@ describe('a TPP onboarding through the API', () => {
     expect(done.typedSearchAttributes.get(AwaitingRoleKey)).toBeUndefined();
     expect(done.typedSearchAttributes.get(WaitingSinceKey)).toBeUndefined();
     expect(done.typedSearchAttributes.get(CertificateStateKey)).toBe('valid');
+    // Search attributes are pushed when they change, not on every transition: fewer upsert events
+    // than transitions, and what the UI filters on still says what the status says.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const upserts = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
+    expect(upserts).toBeGreaterThan(0);
+    expect(upserts).toBeLessThan(result.history.length);
+    expectSearchAttributesOf(done, result);
   });
 
   it('takes a certificate from the TPP\'s own CA in production when it chose ca-signed, evaluated like the sandbox one', async () => {
@@ -355,6 +371,8 @@ describe('the frame', () => {
     // The first run ended by continuing as new; the state came along.
     const firstRun = await stack.client.workflow.getHandle(onboardingWorkflowId(id), first.firstExecutionRunId).describe();
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+    // The run that carried on pushes only what changed, and its search attributes say what its status says.
+    expectSearchAttributesOf(await stack.client.workflow.getHandle(onboardingWorkflowId(id)).describe(), result);
     expect(result.history[0]!.note).toBe('onboarding started');
     // Parallel openings notify concurrently: one line per instance, in any order.
     expect(notificationsOf(id).map((n) => n.instanceId).sort()).toEqual(result.instances.map((i) => i.id).sort());

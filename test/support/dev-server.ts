@@ -12,11 +12,21 @@ import { loadDevConfig } from '../../scripts/temporal-dev-config';
 export async function startTestServer(): Promise<RunningDevServer & { namespace: string }> {
   const config = loadDevConfig();
   const binary = ensureTemporalCli(config, (line) => process.stderr.write(`${line}\n`));
-  const server = await startDevServer(
-    binary,
-    config,
-    { headless: true, dbFile: null, port: await freePort(), metricsPort: await freePort() },
-    { stdio: 'ignore', readyTimeoutMs: 90_000 },
-  );
-  return { ...server, namespace: config.server.namespace };
+  // A port free when picked can be taken before the server binds it (its services bind ports next
+  // to the frontend's, and every connection on this machine holds an ephemeral port): a server
+  // that exits before it answers is started again on other ports, up to three times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const server = await startDevServer(
+        binary,
+        config,
+        { headless: true, dbFile: null, port: await freePort(), metricsPort: await freePort() },
+        { stdio: 'ignore', readyTimeoutMs: 90_000 },
+      );
+      return { ...server, namespace: config.server.namespace };
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error) || !err.message.includes('exited with code')) throw err;
+      process.stderr.write(`${err.message}; starting it again on other ports\n`);
+    }
+  }
 }
