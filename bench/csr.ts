@@ -9,18 +9,20 @@
  * `single`: both inside the bench process, on the submitters' event loop.
  * Targets (issue 10): CSR p50 <= 100 ms, p99 <= 300 ms, CSR p50 <= 1.5 x baseline p50.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { arg, cpuSeconds, percentile } from './stats';
+import { arg, cpuSeconds, percentile, textArg } from './stats';
 import { activitiesOf } from '../activities';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
 import { ApiKeyEntry, createAuthenticator, Grant, newApiKey } from '../api/auth';
+import { stopChild } from '../scripts/dev-server';
+import { spawnTs, waitUntil, workerPolling } from '../scripts/processes';
 import { freePort, startTestServer } from '../test/support/dev-server';
 import { createTestStack, type TestStack } from '../test/support/temporal-env';
 import { createDefaultActivities } from '../worker/onboarding-worker';
@@ -54,23 +56,6 @@ function benchKeys(participants: string[]) {
     entries: [...made.values()].map((m) => m.entry),
     as: (name: string): Record<string, string> => ({ authorization: `Bearer ${(made.get(name) as { key: string }).key}` }),
   };
-}
-
-/** Runs a child process until it prints `ready` (the worker) or answers /healthz (the API). */
-function spawnChild(entry: string, env: NodeJS.ProcessEnv, profileDir: string | null): ChildProcess {
-  const profiling = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout?.resume();
-  return child;
-}
-
-async function until(what: string, child: ChildProcess, ready: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    if (await ready().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} not ready in 60 s`);
 }
 
 interface BenchStack {
@@ -124,22 +109,14 @@ async function startStack(layout: string, stack: TestStack, bundle: { code: stri
   const keyFile = path.join(dir, 'api-keys.json');
   writeFileSync(keyFile, `${JSON.stringify({ keys: keys.entries })}\n`, { mode: 0o600 });
   const common = { TEMPORAL_ADDRESS: serverAddress, TEMPORAL_NAMESPACE: stack.namespace, TEMPORAL_TASK_QUEUE: stack.taskQueue, DATA_DIR: stack.dataDir };
-  const worker = spawnChild(path.join(__dirname, 'worker.ts'), { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' }, profileDir);
-  let workerReady = false;
-  worker.stdout?.on('data', (chunk: Buffer) => {
-    if (chunk.toString().includes('ready')) workerReady = true;
-  });
-  await until('bench worker', worker, async () => workerReady);
+  // Child output goes to stderr: stdout is the bench's figures.
+  const nodeArgs = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const worker = spawnTs('bench/worker.ts', 'worker', { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' }, { nodeArgs, output: process.stderr });
+  await waitUntil('bench worker', 120_000, worker, () => workerPolling(stack.client, stack.namespace, stack.taskQueue, worker.pid ?? -1));
   const port = await freePort();
-  const api = spawnChild(path.join(__dirname, '..', 'api', 'server.ts'), { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, profileDir);
+  const api = spawnTs('api/server.ts', 'api', { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, { nodeArgs, output: process.stderr });
   const url = `http://127.0.0.1:${port}`;
-  await until('API', api, async () => (await fetch(`${url}/healthz`)).ok);
-  const stopChild = (child: ChildProcess) =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+  await waitUntil('API', 60_000, api, async () => (await fetch(`${url}/healthz`)).ok);
   return {
     url,
     pids: { worker: worker.pid ?? 0, API: api.pid ?? 0, 'bench (submitters)': process.pid },
@@ -153,11 +130,10 @@ async function startStack(layout: string, stack: TestStack, bundle: { code: stri
 async function main(): Promise<void> {
   const clients = arg('clients', 20);
   const rounds = arg('rounds', 5);
-  const option = (name: string) => (process.argv.includes(`--${name}`) ? String(process.argv[process.argv.indexOf(`--${name}`) + 1]) : null);
-  const layout = option('layout') ?? 'processes';
+  const layout = textArg('layout') ?? 'processes';
   // --profile DIR: the worker and the API write V8 CPU profiles there when they stop; the rounds'
   // window is printed in the profiles' clock (monotonic µs), to cut the set-up out.
-  const profileDir = option('profile');
+  const profileDir = textArg('profile');
   const total = clients * rounds;
   // One onboarding per CSR and path: the API path takes the first `total`, the direct path the rest.
   const onboardings = 2 * total;

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 
-/** What the benches share: a numeric command-line option and percentiles. */
+/** What the benches share: command-line options, percentiles, CPU seconds. */
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** A text command-line option (`--name value`), or null when absent. */
+export function textArg(name: string): string | null {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? null) : null;
 }
 
 export const percentile = (values: number[], p: number) => {

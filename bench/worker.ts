@@ -1,7 +1,7 @@
 /**
  * The CSR bench's worker process: the production worker (worker/main.ts — configuration from the
  * environment, the default activities) with the bench's bundle, whose baseline workflow and no-op
- * activity sit beside the product's. Prints `ready` once it polls; SIGTERM stops it.
+ * activity sit beside the product's. Ready once the server sees it poll; SIGTERM stops it.
  *   BENCH_BUNDLE=<file> TEMPORAL_ADDRESS=… TEMPORAL_TASK_QUEUE=… DATA_DIR=… tsx bench/worker.ts
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -22,10 +22,8 @@ async function main(): Promise<void> {
     workflowBundle: { codePath },
     activities: { ...activitiesOf(await createDefaultActivities(config)), benchNoop: async (n: number) => n },
   });
-  const running = worker.run();
-  process.stdout.write('ready\n');
   try {
-    await running;
+    await worker.run();
   } finally {
     await connection.close();
   }

@@ -4,9 +4,8 @@
  * the gateway (nginx), the authorization server (oidc-provider) and the API; waits until each is ready; Ctrl-C / SIGTERM stops them in
  * reverse order.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { existsSync } from 'node:fs';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
@@ -14,61 +13,18 @@ import { loadWorkerConfig } from '../worker/config';
 import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import { ensureMailpit, startMailpit } from './mailpit';
+import { prefixOutput, spawnTs, waitUntil, workerPolling } from './processes';
 import {
   RunningDevServer,
   ensureSearchAttributes,
   serverAnswers,
-  sleep,
   startDevServer,
   stopChild,
 } from './dev-server';
 import { Supervisor } from './supervisor';
-import { frontendAddress, loadDevConfig, projectRoot, resolveFromRoot } from './temporal-dev-config';
+import { frontendAddress, loadDevConfig, resolveFromRoot } from './temporal-dev-config';
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
-
-function prefixOutput(child: ChildProcess, name: string): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8');
-    let buffered = '';
-    stream?.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`[${name}] ${line}\n`);
-    });
-  }
-}
-
-function spawnTs(entry: string, name: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  prefixOutput(child, name);
-  return child;
-}
-
-async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, probe: () => Promise<boolean>) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    if (await probe().catch(() => false)) return;
-    await sleep(300);
-  }
-  throw new Error(`${what} not ready within ${timeoutMs} ms`);
-}
-
-/** The worker is ready when the server sees its pollers on the task queue (identity `<pid>@host`). */
-async function workerPolling(connection: Connection, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
-  const res = await connection.workflowService.describeTaskQueue({
-    namespace,
-    taskQueue: { name: taskQueue },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
-}
 
 /**
  * On a fresh checkout (no key file yet) a development key with every staff grant, so the README's

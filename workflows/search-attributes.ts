@@ -48,8 +48,12 @@ export function onboardingSearchAttributes(s: Visible): SearchAttributeUpdatePai
   ];
 }
 
+/** What `CertificateState` says of a live onboarding: the worst state of the certificates in force. */
+export const certificateAlerts = ['valid', 'renewal-due', 'expired'] as const;
+export type CertificateAlert = (typeof certificateAlerts)[number];
+
 /** The worst state among the certificates watched; `valid` when all are in force or replaced. */
-export function certificateAlert(certificates: NonNullable<OnboardingStatus['certificates']>): 'valid' | 'renewal-due' | 'expired' {
+export function certificateAlert(certificates: NonNullable<OnboardingStatus['certificates']>): CertificateAlert {
   const states = certificates.map((c) => c.state);
   return states.includes('expired') ? 'expired' : states.includes('renewal-due') ? 'renewal-due' : 'valid';
 }

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import { endedBy, firstUnsuccessful, Journey } from './journey';
+import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
 import { apisNeedingBankOperations, environments, journeys } from './messages';
 import type { OnboardingStatus, TppOnboardingInput } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
@@ -33,13 +33,13 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
   const needsBank = application.apis.some((api) => apisNeedingBankOperations.includes(api));
   return journey.run(async () => {
     const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
-    if (firstUnsuccessful([review])) return endedBy(journey, review);
+    if (!succeeded(review)) return endedBy(journey, review);
 
     const evaluation = await awaitClientCertificateEvaluation(journey, 'sandbox');
-    if (firstUnsuccessful([evaluation])) return endedBy(journey, evaluation);
+    if (!succeeded(evaluation)) return endedBy(journey, evaluation);
     if (application.kickoffCall === true) {
       const kickoff = await awaitGate(journey, { name: 'kickoff-call', environment: 'sandbox' });
-      if (firstUnsuccessful([kickoff])) return endedBy(journey, kickoff);
+      if (!succeeded(kickoff)) return endedBy(journey, kickoff);
     }
     const sandbox = await journey.together([awaitOauthClient(journey, 'sandbox', scopes), awaitRedirectUrls(journey, 'sandbox')]);
     const sandboxFailed = firstUnsuccessful(sandbox);
@@ -62,7 +62,7 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
     if (productionFailed) return endedBy(journey, productionFailed);
 
     const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
-    if (firstUnsuccessful([goLive])) return endedBy(journey, goLive);
+    if (!succeeded(goLive)) return endedBy(journey, goLive);
     return liveWithRenewals(journey, 'TPP live in production', {
       'certificate-bundle': () => clientCertificateEvaluationStep(journey),
       'client-csr': () => clientCertificateRenewal(journey),
@@ -75,7 +75,7 @@ function accessRequestJourney(journey: Journey): Promise<OnboardingStatus> {
   const bundleCheck = certificateBundleCheck(journey, 'tls-client');
   return journey.run(async () => {
     const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
-    if (firstUnsuccessful([review])) return endedBy(journey, review);
+    if (!succeeded(review)) return endedBy(journey, review);
 
     for (const environment of environments) {
       journey.enter(environment);
@@ -88,7 +88,7 @@ function accessRequestJourney(journey: Journey): Promise<OnboardingStatus> {
     }
 
     const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
-    if (firstUnsuccessful([goLive])) return endedBy(journey, goLive);
+    if (!succeeded(goLive)) return endedBy(journey, goLive);
     // Live: each environment's certificate is renewed (a new bundle, the same review) before it expires.
     return liveWithRenewals(journey, 'onboarding complete: live', { 'certificate-bundle': () => ({ handler: bundleCheck }) });
   });

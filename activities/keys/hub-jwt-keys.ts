@@ -6,11 +6,12 @@
  * has a `kid` (RFC 7638 thumbprint); rotating retires the live one and makes the next, and the
  * retired one stays published until it is removed, so verifiers can overlap.
  */
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import type { JWK } from 'jose';
 import type { Environment } from '../../workflows/messages';
 import type { RegistryDb } from '../registry/database';
+import { KeySeal } from '../secrets/sealed-key';
 
 export const hubJwtAlgorithm = 'ES256';
 
@@ -36,14 +37,14 @@ export interface TestJwtRequest {
 }
 
 export class HubJwtKeys {
-  readonly #passphrase: string;
+  readonly #seal: KeySeal;
 
   /** @param secretKey 32 bytes from DATA_DIR (loadOrCreateSecretKey): the passphrase of every stored key. */
   constructor(
     private readonly db: RegistryDb,
     secretKey: Buffer,
   ) {
-    this.#passphrase = secretKey.toString('base64url');
+    this.#seal = new KeySeal(secretKey);
   }
 
   /** The environment's live key, made on first use; concurrent first uses end with one key. */
@@ -64,7 +65,7 @@ export class HubJwtKeys {
         environment,
         publicJwk: JSON.stringify({ ...jwk, kid, alg: hubJwtAlgorithm, use: 'sig' }),
         publicKeyPem: made.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-        encryptedKeyPem: made.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: this.#passphrase }).toString(),
+        encryptedKeyPem: this.#seal.seal(made.privateKey),
         createdAt: now.toISOString(),
         retiredAt: null,
       })
@@ -91,7 +92,7 @@ export class HubJwtKeys {
   /** A short-lived JWT signed with the environment's live key (header kid), as the processing centre's requests carry. */
   async signTestJwt(request: TestJwtRequest, now = new Date()): Promise<{ jwt: string; kid: string }> {
     const row = await this.liveRowMade(request.environment, now);
-    const privateKey = createPrivateKey({ key: row.encryptedKeyPem, format: 'pem', passphrase: this.#passphrase });
+    const privateKey = this.#seal.open(row.encryptedKeyPem);
     const issuedAt = Math.floor(now.getTime() / 1000);
     const jwt = await new SignJWT({ purpose: 'onboarding-check' })
       .setProtectedHeader({ alg: hubJwtAlgorithm, kid: row.kid, typ: 'JWT' })

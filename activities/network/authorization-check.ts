@@ -10,6 +10,7 @@
 import { request } from 'node:https';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { classify, type ConnectivityCause } from './connectivity-probe';
 import { hostFinding, hostOf, systemResolve } from './endpoint-checks';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
 import type { Environment } from '../../workflows/messages';
@@ -28,7 +29,8 @@ export interface AuthorizationCheckInput {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-export type AuthorizationCause = 'jwt-refused' | 'unexpected-status' | 'refused' | 'timeout' | 'dns' | 'unknown-ca' | 'name-mismatch' | 'certificate-expired' | 'tls' | 'reset';
+/** The JWT refused or another answer, or why the connection failed — in the connectivity proof's words. */
+export type AuthorizationCause = 'jwt-refused' | 'unexpected-status' | ConnectivityCause;
 
 export interface AuthorizationCheckReport extends CheckReport {
   url: string;
@@ -36,24 +38,6 @@ export interface AuthorizationCheckReport extends CheckReport {
   httpStatus: number | null;
   cause: AuthorizationCause | null;
   elapsedMs: number;
-}
-
-const tlsCauses: Record<string, AuthorizationCause> = {
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown-ca',
-  SELF_SIGNED_CERT_IN_CHAIN: 'unknown-ca',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'unknown-ca',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown-ca',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'name-mismatch',
-  CERT_HAS_EXPIRED: 'certificate-expired',
-  ECONNREFUSED: 'refused',
-  ENOTFOUND: 'dns',
-  EAI_AGAIN: 'dns',
-  ECONNRESET: 'reset',
-  ETIMEDOUT: 'timeout',
-};
-
-function causeOf(err: NodeJS.ErrnoException): AuthorizationCause {
-  return tlsCauses[err.code ?? ''] ?? (String(err.code ?? '').startsWith('ERR_SSL') || String(err.code ?? '').includes('CERT') ? 'tls' : 'reset');
 }
 
 /** One GET with the JWT; the status, or the connection's failure. */
@@ -117,8 +101,8 @@ export async function checkAuthorizationService(input: AuthorizationCheckInput):
 
   const answer = await present(url, input);
   if ('error' in answer) {
-    const cause = causeOf(answer.error);
-    findings.push(finding('AUTHORIZATION_REACHABLE', 'fail', `the hub could not reach ${url.origin}: ${cause} (${answer.error.message})`, { cause, code: answer.error.code ?? null }));
+    const { cause, message, errorCode, alert } = classify(answer.error);
+    findings.push(finding('AUTHORIZATION_REACHABLE', 'fail', `the hub could not reach ${url.origin}: ${cause} — ${message}`, { cause, code: errorCode, ...(alert ? { alert } : {}) }));
     return done(null, cause);
   }
   findings.push(finding('AUTHORIZATION_REACHABLE', 'pass', `${url.origin} answered ${answer.status} over TLS`));

@@ -11,9 +11,10 @@
  * Exactly one live key per (participant, environment): a unique partial index holds it, and
  * `prepare` returns the live key's CSR when there is one, so a retried activity makes no second key.
  */
-import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
+import { KeyObject, webcrypto } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import type { RegistryDb } from '../registry/database';
+import { KeySeal } from '../secrets/sealed-key';
 import { buildName, extensions, NameSpec } from './certificate-builder';
 import { toPem } from './pem';
 import { oids, sha256Hex } from './x509-model';
@@ -80,7 +81,7 @@ async function makeKeyAndCsr(subject: NameSpec): Promise<{ privateKey: KeyObject
 type Row = Awaited<ReturnType<HubClientKeys['liveRow']>>;
 
 export class HubClientKeys {
-  readonly #passphrase: string;
+  readonly #seal: KeySeal;
 
   /**
    * @param secretKey 32 bytes from DATA_DIR (loadOrCreateSecretKey): the passphrase of every stored key.
@@ -91,7 +92,7 @@ export class HubClientKeys {
     secretKey: Buffer,
     private readonly subjectFor: (participantId: string, environment: string) => NameSpec,
   ) {
-    this.#passphrase = secretKey.toString('base64url');
+    this.#seal = new KeySeal(secretKey);
   }
 
   /** The live key's CSR, making the key pair when the participant has none in the environment. Idempotent. */
@@ -100,7 +101,7 @@ export class HubClientKeys {
     if (existing) return toRecord(existing);
     const subject = this.subjectFor(participantId, environment);
     const made = await makeKeyAndCsr(subject);
-    const encrypted = made.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: this.#passphrase }).toString();
+    const encrypted = this.#seal.seal(made.privateKey);
     await this.db
       .insertInto('hubClientKeys')
       .values({
@@ -157,7 +158,7 @@ export class HubClientKeys {
     const row = await this.liveRow(participantId, environment);
     if (!row || row.certificateJson === null) return null;
     const certificate = JSON.parse(row.certificateJson) as HubClientCertificate;
-    const key = createPrivateKey({ key: row.encryptedKeyPem, format: 'pem', passphrase: this.#passphrase });
+    const key = this.#seal.open(row.encryptedKeyPem);
     return { keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(), certificatePem: certificate.certificatePem, spkiSha256: row.spkiSha256 };
   }
 

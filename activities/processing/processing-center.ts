@@ -82,7 +82,7 @@ export class SqliteProcessingCenter implements ProcessingCenter {
       .values({ id: randomUUID(), participantId: spec.participantId, environment: spec.environment, alias: spec.alias, legalName: spec.legalName, assetCode: spec.assetCode, systemUrlsJson: null, createdAt: at.toISOString(), updatedAt: at.toISOString() })
       .onConflict((oc) => oc.columns(['participantId', 'environment']).doNothing())
       .executeTakeFirst();
-    const row = await this.db.selectFrom('processingCounterparties').select(['id', 'alias', 'assetCode']).where('participantId', '=', spec.participantId).where('environment', '=', spec.environment).executeTakeFirstOrThrow();
+    const row = await this.db.selectFrom('processingCounterparties').select('id').where('participantId', '=', spec.participantId).where('environment', '=', spec.environment).executeTakeFirstOrThrow();
     return { counterpartyId: row.id, created: Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 };
   }
 

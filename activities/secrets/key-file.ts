@@ -1,7 +1,8 @@
 /**
  * Secret keys kept in a file under DATA_DIR (0600, made once): what the hub encrypts data at rest
- * with (secret pickups, the private keys of its outbound client certificates). The worker and the
- * API share DATA_DIR; whichever process starts first makes the key, the other reads it.
+ * with (secret pickups; through KeySeal, the private keys of its client certificates and its JWT
+ * keys). The worker and the API share DATA_DIR; whichever process starts first makes the key, the
+ * other reads it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

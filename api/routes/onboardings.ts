@@ -169,7 +169,6 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   }
 
   /** A participant submission: the workflow's check answers in the same request (200 accepted / 422 with the findings). */
-
   function submissionRoute<B extends z.ZodType<{ environment?: Environment }>>(
     name: SubmissionName,
     body: B,

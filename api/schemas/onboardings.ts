@@ -1,3 +1,4 @@
+import { certificateAlerts } from '../../workflows/search-attributes';
 import { z } from 'zod';
 import { text } from './text';
 import {
@@ -146,6 +147,7 @@ export const certificateBundleBodySchema = z.strictObject({
   challengeSignature: z.string().regex(/^[A-Za-z0-9+/=]{16,2048}$/, 'a base64 signature').optional(),
   environment: z.enum(environments).optional(),
 });
+export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;
 
 /** An API client's redirect URIs (mandatory, exact https) and callback URLs (optional): the whole set, replaceable. */
 export const redirectUrlsBodySchema = z.strictObject({
@@ -153,7 +155,6 @@ export const redirectUrlsBodySchema = z.strictObject({
   callbackUrls: z.array(z.string().min(1).max(2048)).max(10).optional(),
   environment: z.enum(environments).optional(),
 });
-export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;
 
 export const oauthClientBodySchema = z.strictObject({
   authMethod: z.enum(['client_secret_basic', 'tls_client_auth']).default('client_secret_basic'),
@@ -252,7 +253,7 @@ export const searchQuerySchema = z.strictObject({
   awaitingRole: z.enum([...approverRoles, 'participant']).optional(),
   environment: z.enum(environments).optional(),
   participantId: participantIdSchema.optional(),
-  certificateState: z.enum(['valid', 'renewal-due', 'expired']).optional().describe('live onboardings by the worst state of their certificates'),
+  certificateState: z.enum(certificateAlerts).optional().describe('live onboardings by the worst state of their certificates'),
   waitingLongerThan: durationSchema.optional(),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
   pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the nextPageToken of the previous page').optional(),

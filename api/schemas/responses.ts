@@ -3,6 +3,7 @@
  * document, and each is tied to the TypeScript type the code returns (`z.ZodType<T>`), so the
  * document cannot drift from what the workflows produce.
  */
+import { certificateAlerts } from '../../workflows/search-attributes';
 import { z } from 'zod';
 import type { OnboardingPage, StuckGroup } from '../onboarding-search';
 import type { OnboardingView } from '../onboarding-gateway';
@@ -258,7 +259,7 @@ export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({
       state: z.string().nullable(),
       awaitingRoles: z.array(z.string()),
       waitingSince: isoTime.nullable(),
-      certificateState: z.enum(['valid', 'renewal-due', 'expired']).nullable().describe('after go-live: the worst state of its certificates'),
+      certificateState: z.enum(certificateAlerts).nullable().describe('after go-live: the worst state of its certificates'),
       startedAt: isoTime.nullable(),
     }),
   ),

@@ -1,0 +1,55 @@
+/**
+ * The project's TypeScript entry points as child processes: started with tsx, their output
+ * prefixed with their name, waited for until a probe says they are ready. `npm start` runs the
+ * stack with these; the CSR bench runs its worker and API with them.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { sleep } from './dev-server';
+import { projectRoot } from './temporal-dev-config';
+
+/** Copies a child's output to ours, line by line, each line prefixed with `[name]`. */
+export function prefixOutput(child: ChildProcess, name: string, to: NodeJS.WritableStream = process.stdout): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    let buffered = '';
+    stream?.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) to.write(`[${name}] ${line}\n`);
+    });
+  }
+}
+
+/** Runs `entry` (relative to the project root) with tsx; `nodeArgs` go before it (e.g. --cpu-prof). */
+export function spawnTs(entry: string, name: string, env: NodeJS.ProcessEnv, options: { nodeArgs?: string[]; output?: NodeJS.WritableStream } = {}): ChildProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  prefixOutput(child, name, options.output);
+  return child;
+}
+
+export async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    if (await probe().catch(() => false)) return;
+    await sleep(300);
+  }
+  throw new Error(`${what} not ready within ${timeoutMs} ms`);
+}
+
+/** The worker is ready when the server sees its pollers on the task queue (identity `<pid>@host`). */
+export async function workerPolling(connection: Pick<Connection, 'workflowService'>, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
+  const res = await connection.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
+}
