@@ -145,7 +145,9 @@ export interface InstallHubClientCertificateInput extends HubClientKeyInput {
 }
 
 /** What a workflow may know of the hub's client key: public parts only. */
-export type HubClientKeyView = Omit<HubClientKeyRecord, 'certificate'> & { certificate: Omit<HubClientCertificate, 'certificatePem' | 'rootPem'> | null };
+export type HubClientKeyView = Omit<HubClientKeyRecord, 'certificate'> & {
+  certificate: Omit<HubClientCertificate, 'certificatePem' | 'rootPem'> | null;
+};
 
 function publicView(record: HubClientKeyRecord): HubClientKeyView {
   const { certificate, ...rest } = record;
@@ -239,10 +241,26 @@ function pkiActivities(deps: ActivityDeps) {
     },
 
     /** An API client's certificate bundle, the CSR it came from (optional) and the challenge signed with its key. */
-    async evaluateClientCertificate(input: ClientCertificateEvaluationInput & { kind: OnboardingKind; environment: Environment; participant?: ParticipantIdentity; requestId?: string }): Promise<BundleReport> {
+    async evaluateClientCertificate(
+      input: ClientCertificateEvaluationInput & {
+        kind: OnboardingKind;
+        environment: Environment;
+        participant?: ParticipantIdentity;
+        requestId?: string;
+      },
+    ): Promise<BundleReport> {
       const { kind, environment, participant, requestId, ...evaluation } = input;
-      const report = await evaluateClientCertificate(evaluation, { policy: policyFor(kind, environment), ...(participant ? { participant } : {}) });
-      log.info('client certificate evaluated', { participantId: participant?.participantId ?? null, environment, verdict: report.verdict, blocking: report.blocking, requestId: requestId ?? null });
+      const report = await evaluateClientCertificate(evaluation, {
+        policy: policyFor(kind, environment),
+        ...(participant ? { participant } : {}),
+      });
+      log.info('client certificate evaluated', {
+        participantId: participant?.participantId ?? null,
+        environment,
+        verdict: report.verdict,
+        blocking: report.blocking,
+        requestId: requestId ?? null,
+      });
       return report;
     },
 
@@ -267,28 +285,56 @@ function pkiActivities(deps: ActivityDeps) {
      */
     async prepareHubClientCsr(input: HubClientKeyInput): Promise<HubClientKeyView> {
       const record = await deps.hubClientKeys.prepare(input.participantId, input.environment, new Date());
-      log.info('hub client key ready', { participantId: input.participantId, environment: input.environment, spkiSha256: record.spkiSha256, state: record.state });
+      log.info('hub client key ready', {
+        participantId: input.participantId,
+        environment: input.environment,
+        spkiSha256: record.spkiSha256,
+        state: record.state,
+      });
       return publicView(record);
     },
 
     /** The certificate the participant's CA issued for the hub's CSR, judged; nothing is installed here. */
     async checkHubClientCertificate(input: CheckHubClientCertificateInput): Promise<HubClientCertificateReport> {
       const live = await deps.hubClientKeys.live(input.participantId, input.environment);
-      if (live === null) throw new HubClientKeyError('HUB_CLIENT_KEY_MISSING', `the hub has no client key for ${input.participantId} in ${input.environment}`);
+      if (live === null)
+        throw new HubClientKeyError(
+          'HUB_CLIENT_KEY_MISSING',
+          `the hub has no client key for ${input.participantId} in ${input.environment}`,
+        );
       const report = await checkHubClientCertificate(input.pem, {
         policy: policyFor(input.kind, input.environment),
         expectedSpkiSha256: live.spkiSha256,
         hubCaSha256: [deps.ca.root.sha256, deps.ca.issuing.sha256],
       });
-      log.info('hub client certificate checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      log.info('hub client certificate checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
       return report;
     },
 
     /** Installs the checked certificate for the hub's outbound calls to the participant. Idempotent. */
     async installHubClientCertificate(input: InstallHubClientCertificateInput): Promise<HubClientKeyView> {
-      const record = await deps.hubClientKeys.install(input.participantId, input.environment, input.spkiSha256, input.certificate, new Date());
-      if (record === null) throw new HubClientKeyError('HUB_CLIENT_KEY_REPLACED', `the hub's client key for ${input.participantId} in ${input.environment} is no longer ${input.spkiSha256}`);
-      log.info('hub client certificate installed', { participantId: input.participantId, environment: input.environment, serial: input.certificate.serialHex });
+      const record = await deps.hubClientKeys.install(
+        input.participantId,
+        input.environment,
+        input.spkiSha256,
+        input.certificate,
+        new Date(),
+      );
+      if (record === null)
+        throw new HubClientKeyError(
+          'HUB_CLIENT_KEY_REPLACED',
+          `the hub's client key for ${input.participantId} in ${input.environment} is no longer ${input.spkiSha256}`,
+        );
+      log.info('hub client certificate installed', {
+        participantId: input.participantId,
+        environment: input.environment,
+        serial: input.certificate.serialHex,
+      });
       return publicView(record);
     },
 
@@ -321,14 +367,25 @@ function networkActivities(deps: ActivityDeps) {
     /** The allowlist checks (pure): findings and the normalised list. */
     async checkIpAllowlist(input: CheckAllowlistInput): Promise<AllowlistReport> {
       const report = deps.network.check(input.entries, input.environment);
-      log.info('allowlist checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      log.info('allowlist checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
       return report;
     },
 
     /** Idempotent by write key: the accepted list becomes the participant's allowlist on the gateway. */
     async applyIpAllowlist(request: ApplyAllowlistRequest): Promise<AppliedAllowlist> {
       const applied = await deps.network.applyAllowlist(request);
-      log.info('allowlist applied', { participantId: request.participantId, environment: request.environment, version: applied.version, revision: applied.revision, live: applied.live });
+      log.info('allowlist applied', {
+        participantId: request.participantId,
+        environment: request.environment,
+        version: applied.version,
+        revision: applied.revision,
+        live: applied.live,
+      });
       return applied;
     },
 
@@ -338,9 +395,15 @@ function networkActivities(deps: ActivityDeps) {
      */
     async proveConnectivity(input: ProveConnectivityInput): Promise<ConnectivityReport> {
       const identity = await deps.hubClientKeys.outboundIdentity(input.participantId, input.environment);
-      if (identity === null) throw new HubClientKeyError('HUB_CLIENT_KEY_MISSING', `the hub has no installed client certificate towards ${input.participantId} in ${input.environment}`);
+      if (identity === null)
+        throw new HubClientKeyError(
+          'HUB_CLIENT_KEY_MISSING',
+          `the hub has no installed client certificate towards ${input.participantId} in ${input.environment}`,
+        );
       // Trust what the participant registered: its root and intermediates (not the leaf), or the system's roots when it sent no root.
-      const intermediates = scanPem(input.server.chainPem).blocks.slice(1).map((b) => toPem('CERTIFICATE', b.der));
+      const intermediates = scanPem(input.server.chainPem)
+        .blocks.slice(1)
+        .map((b) => toPem('CERTIFICATE', b.der));
       const caPem = input.server.rootPem ? [input.server.rootPem, ...intermediates].join('') : null;
       const report = await whileHeartbeating(() =>
         checkConnectivity(input.urls, {
@@ -368,21 +431,42 @@ function networkActivities(deps: ActivityDeps) {
         serverCertificateHosts: input.serverCertificateHosts,
         ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
       });
-      log.info('callback endpoints checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      log.info('callback endpoints checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
       return report;
     },
 
     /** An API client's redirect URIs (exact https) and callback URLs (SSRF rules). */
-    async checkRedirectUrls(input: { participantId: string; environment: Environment; redirectUris: string[]; callbackUrls: string[]; requestId?: string }): Promise<RedirectUrlsReport> {
+    async checkRedirectUrls(input: {
+      participantId: string;
+      environment: Environment;
+      redirectUris: string[];
+      callbackUrls: string[];
+      requestId?: string;
+    }): Promise<RedirectUrlsReport> {
       const report = await checkRedirectUrls(input, deps.resolveHost);
-      log.info('redirect urls checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, requestId: input.requestId ?? null });
+      log.info('redirect urls checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
       return report;
     },
 
     /** Takes the participant out of the gateway in one environment (cancellation, offboarding). */
     async revokeGatewayAccess(input: RevokeAccessInput): Promise<GatewayChange> {
       const change = await deps.network.revoke(input.participantId, input.environment, input.writeKey);
-      log.info('gateway access revoked', { participantId: input.participantId, environment: input.environment, revision: change.revision, live: change.live });
+      log.info('gateway access revoked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        revision: change.revision,
+        live: change.live,
+      });
       return change;
     },
   });
@@ -393,7 +477,12 @@ function credentialActivities(deps: ActivityDeps) {
     /** One OAuth client per participant and environment; the secret leaves only as a one-time pickup id. */
     async issueOauthClient(request: IssueClientRequest): Promise<IssuedClient> {
       const issued = await deps.credentials.issue(request);
-      log.info('oauth client issued', { clientId: issued.clientId, authMethod: issued.authMethod, scopes: issued.scopes, reused: issued.reused });
+      log.info('oauth client issued', {
+        clientId: issued.clientId,
+        authMethod: issued.authMethod,
+        scopes: issued.scopes,
+        reused: issued.reused,
+      });
       return issued;
     },
 
@@ -422,7 +511,13 @@ function keyActivities(deps: ActivityDeps) {
         challengeJws: input.challengeJws,
         heldBy: (spki) => deps.keys.jwsKeyHolders(spki, input.participantId),
       });
-      log.info('jws key checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, kid: report.key?.kid ?? null, requestId: input.requestId ?? null });
+      log.info('jws key checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        kid: report.key?.kid ?? null,
+        requestId: input.requestId ?? null,
+      });
       return report;
     },
 
@@ -461,7 +556,13 @@ function bankActivities(deps: ActivityDeps) {
 
     /** Presents a JWT signed with the hub's key to the bank's authorization URL; the report says whether it was accepted and why not. */
     async checkBankAuthorization(input: CheckBankAuthorizationInput): Promise<AuthorizationCheckReport> {
-      const { jwt, kid } = await deps.hubJwtKeys.signTestJwt({ environment: input.environment, audience: input.url, subject: input.participantId, jti: input.writeKey, issuer: deps.hubName });
+      const { jwt, kid } = await deps.hubJwtKeys.signTestJwt({
+        environment: input.environment,
+        audience: input.url,
+        subject: input.participantId,
+        jti: input.writeKey,
+        issuer: deps.hubName,
+      });
       const report = await checkAuthorizationService({
         url: input.url,
         environment: input.environment,
@@ -472,14 +573,25 @@ function bankActivities(deps: ActivityDeps) {
         connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
         ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
       });
-      log.info('bank authorization checked', { participantId: input.participantId, environment: input.environment, verdict: report.verdict, httpStatus: report.httpStatus, cause: report.cause, requestId: input.requestId ?? null });
+      log.info('bank authorization checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        httpStatus: report.httpStatus,
+        cause: report.cause,
+        requestId: input.requestId ?? null,
+      });
       return report;
     },
 
     /** The key keeper's two technical users; their secrets leave only as one-time pickups. Idempotent by write key. */
     async issueTechnicalUsers(input: { participantId: string; environment: Environment; writeKey: string }): Promise<TechnicalUser[]> {
       const users = await deps.technicalUsers.issue(input);
-      log.info('bank technical users issued', { participantId: input.participantId, environment: input.environment, users: users.map((u) => u.username) });
+      log.info('bank technical users issued', {
+        participantId: input.participantId,
+        environment: input.environment,
+        users: users.map((u) => u.username),
+      });
       return users;
     },
 

@@ -66,7 +66,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     // The router's own errors (a malformed URL) as problem+json too.
     frameworkErrors: (error, request, reply) => {
-      void sendProblem(reply, { ...problemBody('VALIDATION_FAILED', `The request line cannot be read: ${error.message}`), instance: request.url });
+      void sendProblem(reply, {
+        ...problemBody('VALIDATION_FAILED', `The request line cannot be read: ${error.message}`),
+        instance: request.url,
+      });
     },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -93,7 +96,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     timeWindow: 60_000,
     keyGenerator: (request) => (request.principal ? `principal:${request.principal.name}` : `ip:${request.ip}`),
     allowList: (request) => request.routeOptions.config.public === true,
-    errorResponseBuilder: (_request, context) => new ApiError('RATE_LIMITED', `More than ${context.max} requests in a minute; retry after ${context.after}`),
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('RATE_LIMITED', `More than ${context.max} requests in a minute; retry after ${context.after}`),
   });
 
   app.decorateRequest('principal', null);
@@ -107,7 +111,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const header = request.headers.authorization;
     const token = typeof header === 'string' && /^Bearer [^\s]{1,4096}$/.test(header) ? header.slice(7) : null;
     request.principal = token === null ? null : await deps.authenticator.authenticate(token);
-    if (request.principal === null) throw new ApiError('UNAUTHENTICATED', token === null ? 'Send Authorization: Bearer <API key or access token>' : 'The token is not valid');
+    if (request.principal === null)
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        token === null ? 'Send Authorization: Bearer <API key or access token>' : 'The token is not valid',
+      );
   });
   app.addHook('preHandler', async (request) => {
     const { public: isPublic, authorize } = request.routeOptions.config;
@@ -131,15 +139,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         instance: request.url,
       });
     }
-    return sendProblem(reply, { ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`), instance: request.url });
+    return sendProblem(reply, {
+      ...problemBody('ROUTE_NOT_FOUND', `${request.method} ${request.url} is not a route of this API`),
+      instance: request.url,
+    });
   });
 
   // OpenAPI 3.1 generated from the same zod schemas that validate requests and serialise responses.
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Onboarding orchestrator API', version: '1.0.0', description: 'Participant onboarding for payment hubs, as durable Temporal workflows.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (obk_…) or a JWT access token' } } },
+      info: {
+        title: 'Onboarding orchestrator API',
+        version: '1.0.0',
+        description: 'Participant onboarding for payment hubs, as durable Temporal workflows.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (obk_…) or a JWT access token' } },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
@@ -153,16 +170,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const metrics = registerMetrics(app);
   app.register(async (scope) => {
-    scope.withTypeProvider<ZodTypeProvider>().get(
-      '/metrics',
-      { schema: { response: { 200: metricsText, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } },
-      async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
-    );
+    scope
+      .withTypeProvider<ZodTypeProvider>()
+      .get(
+        '/metrics',
+        { schema: { response: { 200: metricsText, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } },
+        async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+      );
   });
 
   app.register(healthRoutes, { gateway: deps.gateway });
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
-  app.register(onboardingRoutes, { gateway: deps.gateway, ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}), bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit } });
+  app.register(onboardingRoutes, {
+    gateway: deps.gateway,
+    ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}),
+    bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit },
+  });
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),

@@ -99,11 +99,17 @@ function instanceEntries(i: WaitInstance): AuditEntry[] {
         ...where,
         via: 'timer',
         outcome: c.to,
-        note: c.type === 'reminder' ? `${i.id}: reminder ${c.n ?? ''} to ${c.to}` : c.type === 'escalation' ? `${i.id}: escalated` : `${i.id}: expired waiting for ${i.role}`,
+        note:
+          c.type === 'reminder'
+            ? `${i.id}: reminder ${c.n ?? ''} to ${c.to}`
+            : c.type === 'escalation'
+              ? `${i.id}: escalated`
+              : `${i.id}: expired waiting for ${i.role}`,
       }),
     );
   }
-  if (i.status === 'withdrawn' && i.closedAt) out.push(entry({ at: i.closedAt, type: 'withdrawn', ...where, note: `${i.id} withdrawn (the onboarding ended on another path)` }));
+  if (i.status === 'withdrawn' && i.closedAt)
+    out.push(entry({ at: i.closedAt, type: 'withdrawn', ...where, note: `${i.id} withdrawn (the onboarding ended on another path)` }));
   return out;
 }
 
@@ -112,15 +118,35 @@ export function auditTrail(s: OnboardingStatus): AuditEntry[] {
   const entries: AuditEntry[] = [];
   let previous: string | null = null;
   for (const h of s.history) {
-    if (h.state !== previous) entries.push(entry({ at: h.at, type: 'state', environment: h.environment, outcome: h.state, via: 'hub', note: h.note }));
+    if (h.state !== previous)
+      entries.push(entry({ at: h.at, type: 'state', environment: h.environment, outcome: h.state, via: 'hub', note: h.note }));
     previous = h.state;
   }
   for (const i of s.instances) entries.push(...instanceEntries(i));
   for (const t of s.tasks) {
-    entries.push(entry({ at: t.startedAt, type: 'task', instanceId: t.id, environment: t.environment, via: 'hub', outcome: 'started', note: `${t.id} started` }));
+    entries.push(
+      entry({
+        at: t.startedAt,
+        type: 'task',
+        instanceId: t.id,
+        environment: t.environment,
+        via: 'hub',
+        outcome: 'started',
+        note: `${t.id} started`,
+      }),
+    );
     if (t.finishedAt) {
       entries.push(
-        entry({ at: t.finishedAt, type: 'task', instanceId: t.id, environment: t.environment, via: 'hub', outcome: t.status, codes: t.error?.type ? [t.error.type] : [], note: `${t.id} ${t.status}` }),
+        entry({
+          at: t.finishedAt,
+          type: 'task',
+          instanceId: t.id,
+          environment: t.environment,
+          via: 'hub',
+          outcome: t.status,
+          codes: t.error?.type ? [t.error.type] : [],
+          note: `${t.id} ${t.status}`,
+        }),
       );
     }
   }
@@ -141,10 +167,26 @@ export function auditTrail(s: OnboardingStatus): AuditEntry[] {
     );
   }
   // Stable: entries of one instant keep the order they were gathered in.
-  return entries.map((e, n) => ({ e, n })).sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : a.n - b.n)).map(({ e }) => e);
+  return entries
+    .map((e, n) => ({ e, n }))
+    .sort((a, b) => (a.e.at < b.e.at ? -1 : a.e.at > b.e.at ? 1 : a.n - b.n))
+    .map(({ e }) => e);
 }
 
-const csvColumns = ['at', 'type', 'instanceId', 'environment', 'round', 'actor', 'via', 'outcome', 'codes', 'comment', 'evidence', 'note'] as const;
+const csvColumns = [
+  'at',
+  'type',
+  'instanceId',
+  'environment',
+  'round',
+  'actor',
+  'via',
+  'outcome',
+  'codes',
+  'comment',
+  'evidence',
+  'note',
+] as const;
 
 /**
  * One field: quoted when it holds a separator, quote or line break; a leading = + - @ (or tab/CR)

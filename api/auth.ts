@@ -20,14 +20,16 @@ export interface Principal {
   via: 'api-key' | 'jwt';
 }
 
-export const grantSchema = z.string().refine(
-  (g): g is Grant =>
-    g === 'viewer' ||
-    g === 'operator' ||
-    approverRoles.some((r) => g === `approver:${r}`) ||
-    (g.startsWith('participant:') && participantIdPattern.test(g.slice('participant:'.length))),
-  { message: `a grant: viewer, operator, ${approverRoles.map((r) => `approver:${r}`).join(', ')} or participant:<participantId>` },
-) as unknown as z.ZodType<Grant>;
+export const grantSchema = z
+  .string()
+  .refine(
+    (g): g is Grant =>
+      g === 'viewer' ||
+      g === 'operator' ||
+      approverRoles.some((r) => g === `approver:${r}`) ||
+      (g.startsWith('participant:') && participantIdPattern.test(g.slice('participant:'.length))),
+    { message: `a grant: viewer, operator, ${approverRoles.map((r) => `approver:${r}`).join(', ')} or participant:<participantId>` },
+  ) as unknown as z.ZodType<Grant>;
 
 /** Every grant a development key gets: all roles, no participant scope. */
 export const allStaffGrants: Grant[] = ['viewer', 'operator', ...approverRoles.map((r) => `approver:${r}` as Grant)];
@@ -139,5 +141,8 @@ export const access = {
   /** Submitting for an onboarding: an operator on the participant's behalf, or the participant itself. */
   submit: ((p, id) => has(p, 'operator') || (id !== undefined && has(p, `participant:${id}`))) as Access,
   /** Deciding a gate: the approver role that gate awaits. */
-  decide: (role: (typeof approverRoles)[number]): Access => (p) => has(p, `approver:${role}`),
+  decide:
+    (role: (typeof approverRoles)[number]): Access =>
+    (p) =>
+      has(p, `approver:${role}`),
 };

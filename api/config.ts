@@ -9,41 +9,53 @@ const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'si
 /** An ISO 8601 duration, or `off` (never). */
 const chaseInterval = z.union([z.literal('off').transform(() => null), durationSchema.refine((ms) => ms >= 1000, 'at least PT1S')]);
 
-export const apiConfigSchema = z.object({
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
-  LOG_LEVEL: logLevel.default('info'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
-  DATA_DIR: z.string().min(1).default('.data'),
-  /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
-  HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
-  /** The hub's TLS server certificate (leaf + issuing CA) served at GET /pki/hub-server-certificate; defaults to the gateway's. */
-  HUB_SERVER_CERT_FILE: z.string().min(1).optional(),
-  /** API keys: `{ "keys": [{ "name", "grants", "hash" }] }` (hashes only; `npm run api:key` makes entries). */
-  API_KEYS_FILE: z.string().min(1).optional(),
-  /** JWT access tokens (all three or none): issuer, audience and the issuer's JWKS URL. */
-  JWT_ISSUER: z.string().min(1).optional(),
-  JWT_AUDIENCE: z.string().min(1).optional(),
-  JWT_JWKS_URL: z.url().optional(),
-  /** The claim that lists a token's grants (array or space-separated string). */
-  JWT_GRANTS_CLAIM: z.string().min(1).default('grants'),
-  /** Requests per principal per minute before 429. */
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-  /** Distinct approvers per gate: `go-live=2`, per kind `tpp.contract=2`; comma-separated. */
-  GATE_APPROVALS: z.string().default('go-live=2'),
-  /** How open waits are chased (ISO 8601 durations or `off`): reminder interval, escalation, expiry. */
-  WAIT_REMIND_EVERY: chaseInterval.default(2 * 86_400_000),
-  WAIT_ESCALATE_AFTER: chaseInterval.default(5 * 86_400_000),
-  WAIT_EXPIRE_AFTER: chaseInterval.default(30 * 86_400_000),
-  /** After go-live: how long before a certificate expires its renewal opens. */
-  RENEWAL_LEAD: durationSchema.default(30 * 86_400_000),
-}).refine((e) => [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v === undefined) || [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v !== undefined), {
-  path: ['JWT_JWKS_URL'],
-  message: 'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none',
-});
+export const apiConfigSchema = z
+  .object({
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
+    LOG_LEVEL: logLevel.default('info'),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
+    DATA_DIR: z.string().min(1).default('.data'),
+    /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
+    HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
+    /** The hub's TLS server certificate (leaf + issuing CA) served at GET /pki/hub-server-certificate; defaults to the gateway's. */
+    HUB_SERVER_CERT_FILE: z.string().min(1).optional(),
+    /** API keys: `{ "keys": [{ "name", "grants", "hash" }] }` (hashes only; `npm run api:key` makes entries). */
+    API_KEYS_FILE: z.string().min(1).optional(),
+    /** JWT access tokens (all three or none): issuer, audience and the issuer's JWKS URL. */
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    JWT_JWKS_URL: z.url().optional(),
+    /** The claim that lists a token's grants (array or space-separated string). */
+    JWT_GRANTS_CLAIM: z.string().min(1).default('grants'),
+    /** Requests per principal per minute before 429. */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** Distinct approvers per gate: `go-live=2`, per kind `tpp.contract=2`; comma-separated. */
+    GATE_APPROVALS: z.string().default('go-live=2'),
+    /** How open waits are chased (ISO 8601 durations or `off`): reminder interval, escalation, expiry. */
+    WAIT_REMIND_EVERY: chaseInterval.default(2 * 86_400_000),
+    WAIT_ESCALATE_AFTER: chaseInterval.default(5 * 86_400_000),
+    WAIT_EXPIRE_AFTER: chaseInterval.default(30 * 86_400_000),
+    /** After go-live: how long before a certificate expires its renewal opens. */
+    RENEWAL_LEAD: durationSchema.default(30 * 86_400_000),
+  })
+  .refine(
+    (e) =>
+      [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v === undefined) ||
+      [e.JWT_ISSUER, e.JWT_AUDIENCE, e.JWT_JWKS_URL].every((v) => v !== undefined),
+    {
+      path: ['JWT_JWKS_URL'],
+      message: 'JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL go together: set all three or none',
+    },
+  );
 
 export interface ApiConfig {
   /** Where the registry database and the secret-pickup key live (shared with the worker). */
@@ -78,7 +90,11 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   const approvals = parseApprovals(e.GATE_APPROVALS);
   if (typeof approvals === 'string') throw new ConfigError(`Invalid API configuration:\n  GATE_APPROVALS: ${approvals}`);
   return {
-    gatePolicy: { approvals, timers: { remindEveryMs: e.WAIT_REMIND_EVERY, escalateAfterMs: e.WAIT_ESCALATE_AFTER, expireAfterMs: e.WAIT_EXPIRE_AFTER }, renewalLeadMs: e.RENEWAL_LEAD },
+    gatePolicy: {
+      approvals,
+      timers: { remindEveryMs: e.WAIT_REMIND_EVERY, escalateAfterMs: e.WAIT_ESCALATE_AFTER, expireAfterMs: e.WAIT_EXPIRE_AFTER },
+      renewalLeadMs: e.RENEWAL_LEAD,
+    },
     host: e.HOST,
     port: e.PORT,
     temporalAddress: e.TEMPORAL_ADDRESS,

@@ -4,7 +4,12 @@
  * the API speak the same codes, and no table here repeats them.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcServiceError,
+} from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { errorCatalogue, ErrorCode, isErrorCode } from '../workflows/errors';
@@ -87,7 +92,11 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
   }
   // The client wraps gRPC errors in a ServiceError (the gRPC error is its cause); updates that the
   // deadline cut off arrive as WorkflowUpdateRPCTimeoutOrCancelledError.
-  const grpcError = isGrpcServiceError(err) ? err : isGrpcServiceError((err as { cause?: unknown })?.cause) ? (err as { cause: { code: number } }).cause : null;
+  const grpcError = isGrpcServiceError(err)
+    ? err
+    : isGrpcServiceError((err as { cause?: unknown })?.cause)
+      ? (err as { cause: { code: number } }).cause
+      : null;
   if (grpcError !== null) {
     if (grpcError.code === grpc.NOT_FOUND) return { body: problemBody('ONBOARDING_NOT_FOUND'), unexpected: false };
     if (grpcError.code === grpc.UNAVAILABLE || grpcError.code === grpc.DEADLINE_EXCEEDED) {
@@ -97,15 +106,27 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
     // (a worker died mid-task). Nothing was applied; the same request (same Idempotency-Key) can be sent again.
     const details = (grpcError as { details?: unknown }).details;
     if (grpcError.code === grpc.FAILED_PRECONDITION && typeof details === 'string' && /workflow task failure/i.test(details)) {
-      return { body: problemBody('TEMPORAL_UNAVAILABLE', 'The onboarding could not take the request just now (its worker stopped mid-task); retry'), unexpected: false };
+      return {
+        body: problemBody(
+          'TEMPORAL_UNAVAILABLE',
+          'The onboarding could not take the request just now (its worker stopped mid-task); retry',
+        ),
+        unexpected: false,
+      };
     }
     // Too many updates in flight for the workflow or namespace: back off.
     if (grpcError.code === grpc.RESOURCE_EXHAUSTED) {
-      return { body: problemBody('RATE_LIMITED', 'Temporal has too many requests in flight for this onboarding; retry later'), unexpected: false };
+      return {
+        body: problemBody('RATE_LIMITED', 'Temporal has too many requests in flight for this onboarding; retry later'),
+        unexpected: false,
+      };
     }
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return { body: problemBody('TEMPORAL_UNAVAILABLE', 'The onboarding did not take the request in time (no worker?); retry later'), unexpected: false };
+    return {
+      body: problemBody('TEMPORAL_UNAVAILABLE', 'The onboarding did not take the request in time (no worker?); retry later'),
+      unexpected: false,
+    };
   }
   const fastifyCode = (err as Partial<FastifyError>)?.code;
   switch (fastifyCode) {

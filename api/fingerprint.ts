@@ -14,5 +14,7 @@ function canonical(value: unknown): unknown {
 
 /** sha256 over key-sorted JSON: the same request in any key order has the same fingerprint. */
 export function fingerprintRequest(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('hex');
 }

@@ -13,7 +13,11 @@ export interface GatePolicyConfig {
 }
 
 export const defaultGatePolicyConfig: GatePolicyConfig = {
-  approvals: Object.entries(defaultGatePolicy.approvals).map(([gate, count]) => ({ kind: null, gate: gate as GateName, count: count as number })),
+  approvals: Object.entries(defaultGatePolicy.approvals).map(([gate, count]) => ({
+    kind: null,
+    gate: gate as GateName,
+    count: count as number,
+  })),
   timers: defaultGatePolicy.timers,
   renewalLeadMs: defaultGatePolicy.renewalLeadMs,
 };
@@ -21,11 +25,15 @@ export const defaultGatePolicyConfig: GatePolicyConfig = {
 /** `go-live=2,tpp.contract=1` → entries; an unknown gate or kind, or a count outside 1-10, is refused with a message. */
 export function parseApprovals(text: string): GatePolicyConfig['approvals'] | string {
   const entries: GatePolicyConfig['approvals'] = [];
-  for (const raw of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const raw of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const match = /^(?:([a-z]+)\.)?([a-z-]+)=(\d{1,2})$/.exec(raw);
     if (!match) return `"${raw}" is not [kind.]gate=count`;
     const [, kind, gate, count] = match as unknown as [string, string | undefined, string, string];
-    if (kind !== undefined && !(supportedKinds as readonly string[]).includes(kind)) return `"${raw}": kind must be one of ${supportedKinds.join(', ')}`;
+    if (kind !== undefined && !(supportedKinds as readonly string[]).includes(kind))
+      return `"${raw}": kind must be one of ${supportedKinds.join(', ')}`;
     if (!(gateNames as readonly string[]).includes(gate)) return `"${raw}": gate must be one of ${gateNames.join(', ')}`;
     const n = Number(count);
     if (n < 1 || n > 10) return `"${raw}": count must be 1-10`;

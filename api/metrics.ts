@@ -9,7 +9,12 @@ export function registerMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'onboarding_api_' });
   const labelNames = ['method', 'route', 'status_code'] as const;
-  const requests = new Counter({ name: 'onboarding_api_requests_total', help: 'HTTP requests answered', labelNames, registers: [registry] });
+  const requests = new Counter({
+    name: 'onboarding_api_requests_total',
+    help: 'HTTP requests answered',
+    labelNames,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'onboarding_api_request_duration_seconds',
     help: 'Time to answer an HTTP request',

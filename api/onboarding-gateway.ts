@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowHandle,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure, UpdateDefinition } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
@@ -67,7 +73,10 @@ export interface OnboardingPort {
  */
 function assertSameRequest(answered: string | null | undefined, asked: string, idempotencyKey: string | undefined): void {
   if (idempotencyKey !== undefined && typeof answered === 'string' && answered !== asked) {
-    throw new ApiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} was used for another request; use a new key for a new request`);
+    throw new ApiError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency-Key ${idempotencyKey} was used for another request; use a new key for a new request`,
+    );
   }
 }
 
@@ -88,32 +97,42 @@ export class OnboardingGateway implements OnboardingPort {
   async start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }> {
     const workflowId = onboardingWorkflowId(body.participantId);
     const requestFingerprint = fingerprintRequest(body);
-    const input: OnboardingInput = { ...body, requestFingerprint, policy: policyFor(this.gatePolicy, body.kind), ...(requestId ? { requestId } : {}) };
+    const input: OnboardingInput = {
+      ...body,
+      requestFingerprint,
+      policy: policyFor(this.gatePolicy, body.kind),
+      ...(requestId ? { requestId } : {}),
+    };
     let created = true;
     try {
-      await this.within(this.timeouts.callMs, () => this.client.workflow.start(workflowTypeByKind[input.kind], {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        // One onboarding per participant, ever: a finished one is not silently restarted.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
-        memo: { requestFingerprint, ...(idempotencyKey ? { idempotencyKey } : {}) },
-        typedSearchAttributes: startSearchAttributes({
-          kind: body.kind,
-          participantId: body.participantId,
-          environment: 'sandbox',
-          step: 'registration',
-          state: 'in-progress',
-          awaiting: [],
+      await this.within(this.timeouts.callMs, () =>
+        this.client.workflow.start(workflowTypeByKind[input.kind], {
+          workflowId,
+          taskQueue: this.taskQueue,
+          args: [input],
+          // One onboarding per participant, ever: a finished one is not silently restarted.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+          memo: { requestFingerprint, ...(idempotencyKey ? { idempotencyKey } : {}) },
+          typedSearchAttributes: startSearchAttributes({
+            kind: body.kind,
+            participantId: body.participantId,
+            environment: 'sandbox',
+            step: 'registration',
+            state: 'in-progress',
+            awaiting: [],
+          }),
         }),
-      }));
+      );
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
       if (existing.memo?.requestFingerprint !== requestFingerprint) {
         if (idempotencyKey !== undefined && existing.memo?.idempotencyKey === idempotencyKey) {
-          throw new ApiError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`);
+          throw new ApiError(
+            'IDEMPOTENCY_KEY_REUSED',
+            `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`,
+          );
         }
         throw new ApiError(
           'ONBOARDING_CONFLICT',
@@ -164,7 +183,11 @@ export class OnboardingGateway implements OnboardingPort {
     answeredBy: (outcome: R) => string | null | undefined,
   ): Promise<R> {
     // The request id and the deadline differ between retries of one request: not part of what it asks.
-    const requestHash = fingerprintRequest({ participantId, update: definition.name, arg: { ...arg, requestId: undefined, notAfter: undefined } });
+    const requestHash = fingerprintRequest({
+      participantId,
+      update: definition.name,
+      arg: { ...arg, requestId: undefined, notAfter: undefined },
+    });
     try {
       const outcome = await this.executeUpdate(participantId, definition, { ...arg, requestHash }, idempotencyKey);
       assertSameRequest(answeredBy(outcome), requestHash, idempotencyKey);
@@ -178,7 +201,12 @@ export class OnboardingGateway implements OnboardingPort {
     }
   }
 
-  private async executeUpdate<R, A extends { notAfter?: string }>(participantId: string, definition: UpdateDefinition<R, [A]>, arg: A, idempotencyKey?: string): Promise<R> {
+  private async executeUpdate<R, A extends { notAfter?: string }>(
+    participantId: string,
+    definition: UpdateDefinition<R, [A]>,
+    arg: A,
+    idempotencyKey?: string,
+  ): Promise<R> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
     // While the workflow runs, Temporal itself answers a repeated update id with the first outcome.
     // Once an update has closed it (a rejection ends the onboarding), a retry of that update, or
@@ -221,8 +249,20 @@ export class OnboardingGateway implements OnboardingPort {
     return null;
   }
 
-  halt(participantId: string, action: 'suspend' | 'resume', by: string, reason: string, idempotencyKey?: string): Promise<OnboardingStatus> {
-    return this.update(participantId, action === 'suspend' ? suspendOnboarding : resumeOnboarding, { by, reason }, idempotencyKey, () => undefined);
+  halt(
+    participantId: string,
+    action: 'suspend' | 'resume',
+    by: string,
+    reason: string,
+    idempotencyKey?: string,
+  ): Promise<OnboardingStatus> {
+    return this.update(
+      participantId,
+      action === 'suspend' ? suspendOnboarding : resumeOnboarding,
+      { by, reason },
+      idempotencyKey,
+      () => undefined,
+    );
   }
 
   async cancel(participantId: string, by: string, reason: string, idempotencyKey?: string): Promise<void> {

@@ -85,7 +85,10 @@ function summarise(raw: RawExecution): OnboardingSummary {
   return {
     participantId: attributes.get(ParticipantIdKey) ?? workflowId.replace(/^onboarding-/, ''),
     workflowId,
-    execution: (WorkflowExecutionStatus[raw.status ?? 0] ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', ''),
+    execution: (WorkflowExecutionStatus[raw.status ?? 0] ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED').replace(
+      'WORKFLOW_EXECUTION_STATUS_',
+      '',
+    ),
     kind: attributes.get(OnboardingKindKey) ?? null,
     environment: attributes.get(EnvironmentKey) ?? null,
     step: attributes.get(OnboardingStepKey) ?? null,
@@ -97,7 +100,12 @@ function summarise(raw: RawExecution): OnboardingSummary {
   };
 }
 
-export async function searchOnboardings(client: Client, filter: OnboardingFilter, page: { pageSize: number; pageToken?: string }, now = new Date()): Promise<OnboardingPage> {
+export async function searchOnboardings(
+  client: Client,
+  filter: OnboardingFilter,
+  page: { pageSize: number; pageToken?: string },
+  now = new Date(),
+): Promise<OnboardingPage> {
   const response = await client.workflowService.listWorkflowExecutions({
     namespace: client.options.namespace,
     query: visibilityQuery(filter, now),
@@ -123,11 +131,21 @@ export interface StuckGroup {
  * Running onboardings waiting longer than `olderThanMs`, grouped by step and awaited role (an
  * onboarding awaiting two roles counts in both), the longest wait first. Reads at most `limit`.
  */
-export async function stuckOnboardings(client: Client, olderThanMs: number, limit = 1000, now = new Date()): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }> {
+export async function stuckOnboardings(
+  client: Client,
+  olderThanMs: number,
+  limit = 1000,
+  now = new Date(),
+): Promise<{ groups: StuckGroup[]; scanned: number; truncated: boolean }> {
   const found: OnboardingSummary[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await searchOnboardings(client, { waitingLongerThanMs: olderThanMs }, { pageSize: 200, ...(pageToken ? { pageToken } : {}) }, now);
+    const page = await searchOnboardings(
+      client,
+      { waitingLongerThanMs: olderThanMs },
+      { pageSize: 200, ...(pageToken ? { pageToken } : {}) },
+      now,
+    );
     found.push(...page.onboardings.filter((o) => o.execution === 'RUNNING'));
     pageToken = page.nextPageToken ?? undefined;
   } while (pageToken !== undefined && found.length < limit);
@@ -135,10 +153,17 @@ export async function stuckOnboardings(client: Client, olderThanMs: number, limi
   for (const o of found.slice(0, limit)) {
     for (const role of o.awaitingRoles) {
       const key = `${o.step}\u0000${role}`;
-      const group = groups.get(key) ?? { step: o.step ?? 'unknown', awaitingRole: role, count: 0, oldestWaitingSince: o.waitingSince ?? '', participantIds: [] };
+      const group = groups.get(key) ?? {
+        step: o.step ?? 'unknown',
+        awaitingRole: role,
+        count: 0,
+        oldestWaitingSince: o.waitingSince ?? '',
+        participantIds: [],
+      };
       group.count += 1;
       group.participantIds.push(o.participantId);
-      if (o.waitingSince !== null && (group.oldestWaitingSince === '' || o.waitingSince < group.oldestWaitingSince)) group.oldestWaitingSince = o.waitingSince;
+      if (o.waitingSince !== null && (group.oldestWaitingSince === '' || o.waitingSince < group.oldestWaitingSince))
+        group.oldestWaitingSince = o.waitingSince;
       groups.set(key, group);
     }
   }

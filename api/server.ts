@@ -47,7 +47,10 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: config.namespace });
   const keys = await readApiKeyFile(config.apiKeysFile);
   if (keys.length === 0 && config.jwt === null) {
-    logger.warn({ apiKeysFile: config.apiKeysFile }, 'no API keys and no JWT issuer: every call but /healthz and /readyz is 401 (npm run api:key makes a key)');
+    logger.warn(
+      { apiKeysFile: config.apiKeysFile },
+      'no API keys and no JWT issuer: every call but /healthz and /readyz is 401 (npm run api:key makes a key)',
+    );
   }
   const registry = await openRegistry(registryFile(config.dataDir));
   const keyDirectory = new ParticipantKeyDirectory(registry);

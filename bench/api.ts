@@ -17,10 +17,14 @@ import { startTestServer } from '../test/support/dev-server';
 import { startBody } from '../test/support/requests';
 import { bundleWorkflows, createTestStack } from '../test/support/temporal-env';
 
-
 type Op = 'start' | 'status' | 'decide';
 
-async function measure(clients: number, rounds: number, run: (id: string, time: (op: Op, call: () => Promise<unknown>) => Promise<void>) => Promise<void>, prefix: string) {
+async function measure(
+  clients: number,
+  rounds: number,
+  run: (id: string, time: (op: Op, call: () => Promise<unknown>) => Promise<void>) => Promise<void>,
+  prefix: string,
+) {
   const samples: Record<Op, number[]> = { start: [], status: [], decide: [] };
   const time = async (op: Op, call: () => Promise<unknown>) => {
     const t0 = performance.now();
@@ -53,43 +57,73 @@ async function main(): Promise<void> {
   const stack = await createTestStack(await bundleWorkflows(), `bench-api-${Date.now()}`);
   await stack.startWorker();
   const keys = testKeys();
-  const app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }), rateLimitPerMinute: 1_000_000 });
+  const app = buildApp({
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    authenticator: keys.authenticator,
+    logger: pino({ level: 'silent' }),
+    rateLimitPerMinute: 1_000_000,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const headers = { ...keys.staff('bench@hub'), 'content-type': 'application/json' };
   try {
-    const viaApi = await measure(clients, rounds, async (id, time) => {
-      await time('start', async () => {
-        const res = await fetch(`${url}/onboardings`, { method: 'POST', headers, body: JSON.stringify(startBody(id)) });
-        if (res.status >= 300) throw new Error(`start ${res.status}`);
-      });
-      await awaitingReview(async () => ((await (await fetch(`${url}/onboardings/${id}`, { headers })).json()) as { onboarding: OnboardingStatus | null }).onboarding);
-      await time('status', async () => {
-        const res = await fetch(`${url}/onboardings/${id}`, { headers });
-        if (res.status !== 200) throw new Error(`status ${res.status}`);
-      });
-      await time('decide', async () => {
-        const res = await fetch(`${url}/onboardings/${id}/approvals`, { method: 'POST', headers, body: JSON.stringify({ gate: 'application-review', decision: 'approved' }) });
-        if (res.status !== 200) throw new Error(`decide ${res.status}: ${await res.text()}`);
-      });
-    }, 'bench-api');
+    const viaApi = await measure(
+      clients,
+      rounds,
+      async (id, time) => {
+        await time('start', async () => {
+          const res = await fetch(`${url}/onboardings`, { method: 'POST', headers, body: JSON.stringify(startBody(id)) });
+          if (res.status >= 300) throw new Error(`start ${res.status}`);
+        });
+        await awaitingReview(
+          async () =>
+            ((await (await fetch(`${url}/onboardings/${id}`, { headers })).json()) as { onboarding: OnboardingStatus | null }).onboarding,
+        );
+        await time('status', async () => {
+          const res = await fetch(`${url}/onboardings/${id}`, { headers });
+          if (res.status !== 200) throw new Error(`status ${res.status}`);
+        });
+        await time('decide', async () => {
+          const res = await fetch(`${url}/onboardings/${id}/approvals`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ gate: 'application-review', decision: 'approved' }),
+          });
+          if (res.status !== 200) throw new Error(`decide ${res.status}: ${await res.text()}`);
+        });
+      },
+      'bench-api',
+    );
 
-    const direct = await measure(clients, rounds, async (id, time) => {
-      const body = startBody(id);
-      const input: TppOnboardingInput = { ...body, requestFingerprint: fingerprintRequest(body) };
-      const handle = stack.client.workflow.getHandle(onboardingWorkflowId(id));
-      await time('start', () => stack.client.workflow.start('tppOnboarding', { workflowId: onboardingWorkflowId(id), taskQueue: stack.taskQueue, args: [input] }));
-      await awaitingReview(() => handle.query(statusQuery));
-      await time('status', () => handle.query(statusQuery));
-      await time('decide', () => handle.executeUpdate(decideGate, { args: [{ gate: 'application-review', decision: 'approved', decidedBy: 'bench@hub' }] }));
-    }, 'bench-direct');
+    const direct = await measure(
+      clients,
+      rounds,
+      async (id, time) => {
+        const body = startBody(id);
+        const input: TppOnboardingInput = { ...body, requestFingerprint: fingerprintRequest(body) };
+        const handle = stack.client.workflow.getHandle(onboardingWorkflowId(id));
+        await time('start', () =>
+          stack.client.workflow.start('tppOnboarding', { workflowId: onboardingWorkflowId(id), taskQueue: stack.taskQueue, args: [input] }),
+        );
+        await awaitingReview(() => handle.query(statusQuery));
+        await time('status', () => handle.query(statusQuery));
+        await time('decide', () =>
+          handle.executeUpdate(decideGate, { args: [{ gate: 'application-review', decision: 'approved', decidedBy: 'bench@hub' }] }),
+        );
+      },
+      'bench-direct',
+    );
 
     const fmt = (n: number) => n.toFixed(1).padStart(8);
     const lines = [`${clients} concurrent clients x ${rounds} onboardings each, ${clients * rounds} per path; latencies in ms`];
-    lines.push(`${'call'.padEnd(8)} ${'API p50'.padStart(8)} ${'API p99'.padStart(8)} ${'Temporal p50'.padStart(13)} ${'Temporal p99'.padStart(13)}   API/Temporal at p50 (target <= 1.10)`);
+    lines.push(
+      `${'call'.padEnd(8)} ${'API p50'.padStart(8)} ${'API p99'.padStart(8)} ${'Temporal p50'.padStart(13)} ${'Temporal p99'.padStart(13)}   API/Temporal at p50 (target <= 1.10)`,
+    );
     for (const op of ['start', 'status', 'decide'] as const) {
       const ratio = percentile(viaApi[op], 50) / percentile(direct[op], 50);
-      lines.push(`${op.padEnd(8)} ${fmt(percentile(viaApi[op], 50))} ${fmt(percentile(viaApi[op], 99))} ${fmt(percentile(direct[op], 50)).padStart(13)} ${fmt(percentile(direct[op], 99)).padStart(13)}   ${ratio.toFixed(2)}`);
+      lines.push(
+        `${op.padEnd(8)} ${fmt(percentile(viaApi[op], 50))} ${fmt(percentile(viaApi[op], 99))} ${fmt(percentile(direct[op], 50)).padStart(13)} ${fmt(percentile(direct[op], 99)).padStart(13)}   ${ratio.toFixed(2)}`,
+      );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

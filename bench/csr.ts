@@ -33,7 +33,11 @@ const registration = {
   currencies: [{ currency: 'XOF', netDebitCap: 1000 }],
   contacts: { business: { name: 'B', email: 'b@bench.example' }, technical: { name: 'T', email: 't@bench.example' } },
   callbackHosts: { sandbox: ['api.bench.example'], production: ['93.184.216.34'] },
-  notificationEmails: { netDebitCapAdjustment: 'n@bench.example', settlementPositionChange: 's@bench.example', netDebitCapThresholdBreach: 'x@bench.example' },
+  notificationEmails: {
+    netDebitCapAdjustment: 'n@bench.example',
+    settlementPositionChange: 's@bench.example',
+    netDebitCapThresholdBreach: 'x@bench.example',
+  },
 };
 
 /** Distinct RSA-2048 CSRs made by openssl (a CSR's key may serve one participant only). */
@@ -41,7 +45,9 @@ function makeCsrs(count: number, dir: string, id: (i: number) => string): string
   return Array.from({ length: count }, (_, i) => {
     const key = path.join(dir, `${i}.key`);
     execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key], { stdio: 'ignore' });
-    execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/C=SN/O=Bench Money/CN=${id(i)}`, '-out', path.join(dir, `${i}.csr`)], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/C=SN/O=Bench Money/CN=${id(i)}`, '-out', path.join(dir, `${i}.csr`)], {
+      stdio: 'ignore',
+    });
     return readFileSync(path.join(dir, `${i}.csr`), 'utf8');
   });
 }
@@ -70,7 +76,14 @@ interface BenchStack {
  * their own, as `npm start` runs them, and this process only submits; `single` runs the worker
  * and the API inside the bench process, sharing one event loop with the submitters.
  */
-async function startStack(layout: string, stack: TestStack, bundle: { code: string }, keys: ReturnType<typeof benchKeys>, serverAddress: string, profileDir: string | null): Promise<BenchStack> {
+async function startStack(
+  layout: string,
+  stack: TestStack,
+  bundle: { code: string },
+  keys: ReturnType<typeof benchKeys>,
+  serverAddress: string,
+  profileDir: string | null,
+): Promise<BenchStack> {
   if (layout === 'single') {
     const groups = await createDefaultActivities({
       dataDir: stack.dataDir,
@@ -90,7 +103,12 @@ async function startStack(layout: string, stack: TestStack, bundle: { code: stri
       activities: { ...activitiesOf(groups), benchNoop: async (n: number) => n },
     });
     const running = worker.run();
-    const app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: createAuthenticator(keys.entries), logger: pino({ level: 'silent' }), rateLimitPerMinute: 1_000_000 });
+    const app = buildApp({
+      gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+      authenticator: createAuthenticator(keys.entries),
+      logger: pino({ level: 'silent' }),
+      rateLimitPerMinute: 1_000_000,
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     return {
       url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
@@ -108,13 +126,28 @@ async function startStack(layout: string, stack: TestStack, bundle: { code: stri
   writeFileSync(bundleFile, bundle.code);
   const keyFile = path.join(dir, 'api-keys.json');
   writeFileSync(keyFile, `${JSON.stringify({ keys: keys.entries })}\n`, { mode: 0o600 });
-  const common = { TEMPORAL_ADDRESS: serverAddress, TEMPORAL_NAMESPACE: stack.namespace, TEMPORAL_TASK_QUEUE: stack.taskQueue, DATA_DIR: stack.dataDir };
+  const common = {
+    TEMPORAL_ADDRESS: serverAddress,
+    TEMPORAL_NAMESPACE: stack.namespace,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    DATA_DIR: stack.dataDir,
+  };
   // Child output goes to stderr: stdout is the bench's figures.
   const nodeArgs = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-  const worker = spawnTs('bench/worker.ts', 'worker', { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' }, { nodeArgs, output: process.stderr });
+  const worker = spawnTs(
+    'bench/worker.ts',
+    'worker',
+    { ...common, BENCH_BUNDLE: bundleFile, HUB_NAME: 'Bench Hub' },
+    { nodeArgs, output: process.stderr },
+  );
   await waitUntil('bench worker', 120_000, worker, () => workerPolling(stack.client, stack.namespace, stack.taskQueue, worker.pid ?? -1));
   const port = await freePort();
-  const api = spawnTs('api/server.ts', 'api', { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' }, { nodeArgs, output: process.stderr });
+  const api = spawnTs(
+    'api/server.ts',
+    'api',
+    { ...common, API_KEYS_FILE: keyFile, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' },
+    { nodeArgs, output: process.stderr },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitUntil('API', 60_000, api, async () => (await fetch(`${url}/healthz`)).ok);
   return {
@@ -157,7 +190,12 @@ async function main(): Promise<void> {
           const res = await fetch(`${url}/onboardings`, {
             method: 'POST',
             headers: operator,
-            body: JSON.stringify({ participantId, kind: 'dfsp', participant: { legalName: 'Bench Money', country: 'SN', contactEmail: 'ops@bench.example' }, registration }),
+            body: JSON.stringify({
+              participantId,
+              kind: 'dfsp',
+              participant: { legalName: 'Bench Money', country: 'SN', contactEmail: 'ops@bench.example' },
+              registration,
+            }),
           });
           if (res.status >= 300) throw new Error(`start ${res.status}: ${await res.text()}`);
         }),
@@ -173,7 +211,9 @@ async function main(): Promise<void> {
       }
     }
     const baselines = await Promise.all(
-      Array.from({ length: clients }, (_, c) => stack.client.workflow.start('benchBaseline', { workflowId: `bench-baseline-${Date.now()}-${c}`, taskQueue: stack.taskQueue })),
+      Array.from({ length: clients }, (_, c) =>
+        stack.client.workflow.start('benchBaseline', { workflowId: `bench-baseline-${Date.now()}-${c}`, taskQueue: stack.taskQueue }),
+      ),
     );
 
     const warmup = async () => {
@@ -198,19 +238,24 @@ async function main(): Promise<void> {
           const i = r * clients + c;
           const headers = { ...keys.as(`ops@${id(i)}`), 'content-type': 'application/json' };
           const t0 = performance.now();
-          const res = await fetch(`${url}/onboardings/${id(i)}/submissions/client-csr`, { method: 'POST', headers, body: JSON.stringify({ csrPem: csrs[i] }) });
+          const res = await fetch(`${url}/onboardings/${id(i)}/submissions/client-csr`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ csrPem: csrs[i] }),
+          });
           const body = (await res.json()) as { submission?: { artifact?: { certificatePem?: string } }; report?: { findings?: unknown[] } };
           csrSamples.push(performance.now() - t0);
-          if (res.status !== 200 || !body.submission?.artifact?.certificatePem || !Array.isArray(body.report?.findings)) throw new Error(`csr ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+          if (res.status !== 200 || !body.submission?.artifact?.certificatePem || !Array.isArray(body.report?.findings))
+            throw new Error(`csr ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
         }),
       );
       await Promise.all(
         Array.from({ length: clients }, async (_, c) => {
           const i = total + r * clients + c;
           const t0 = performance.now();
-          const outcome = await stack.client.workflow
-            .getHandle(onboardingWorkflowId(id(i)))
-            .executeUpdate(submit, { args: [{ name: 'client-csr', environment: 'sandbox', submittedBy: `ops@${id(i)}`, payload: { csrPem: csrs[i] as string } }] });
+          const outcome = await stack.client.workflow.getHandle(onboardingWorkflowId(id(i))).executeUpdate(submit, {
+            args: [{ name: 'client-csr', environment: 'sandbox', submittedBy: `ops@${id(i)}`, payload: { csrPem: csrs[i] as string } }],
+          });
           directSamples.push(performance.now() - t0);
           if (outcome.instance.status !== 'accepted') throw new Error(`direct csr ${outcome.instance.status}`);
         }),
@@ -224,7 +269,8 @@ async function main(): Promise<void> {
       );
     }
     const wallSeconds = (performance.now() - startedAt) / 1000;
-    if (profileDir !== null) process.stderr.write(`profiles in ${profileDir}; rounds from ${windowStart} to ${monotonicUs()} µs (monotonic)\n`);
+    if (profileDir !== null)
+      process.stderr.write(`profiles in ${profileDir}; rounds from ${windowStart} to ${monotonicUs()} µs (monotonic)\n`);
     const cpu = Object.entries(pids).map(([role, pid]) => {
       const before = cpuBefore[role];
       const after = cpuSeconds(pid);

@@ -53,7 +53,10 @@ async function rate(seconds: number, concurrency: number, op: (lane: number) => 
 }
 
 function opensslRsa2048(seconds: number): { sign: number; verify: number } {
-  const out = execFileSync('openssl', ['speed', '-seconds', String(seconds), 'rsa2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('openssl', ['speed', '-seconds', String(seconds), 'rsa2048'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const line = out.split('\n').find((l) => /^rsa\s+2048 bits/.test(l));
   const nums = line?.trim().split(/\s+/).slice(-2).map(Number);
   if (!nums || nums.some(Number.isNaN)) throw new Error(`cannot read openssl speed output:\n${out}`);
@@ -66,17 +69,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-pki-'));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(dir, 'ca'), hubName: 'Bench Hub' });
   const keyFile = path.join(dir, 'client.key');
-  const quiet = { stdio: ['ignore', 'ignore', 'ignore'] as ('ignore')[] };
+  const quiet = { stdio: ['ignore', 'ignore', 'ignore'] as 'ignore'[] };
   execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile], quiet);
   // One CSR per lane (a key each): concurrent lanes never share an in-flight issuance.
   const csrPems = Array.from({ length: Math.max(1, concurrency) }, (_, i) => {
     const laneKey = path.join(dir, `lane-${i}.key`);
     execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', laneKey], quiet);
-    execFileSync('openssl', ['req', '-new', '-key', laneKey, '-subj', '/C=GB/O=Bench Pay Ltd/CN=bench-pay', '-out', path.join(dir, `lane-${i}.csr`)], quiet);
+    execFileSync(
+      'openssl',
+      ['req', '-new', '-key', laneKey, '-subj', '/C=GB/O=Bench Pay Ltd/CN=bench-pay', '-out', path.join(dir, `lane-${i}.csr`)],
+      quiet,
+    );
     return readFileSync(path.join(dir, `lane-${i}.csr`), 'utf8');
   });
   const participant = { participantId: 'bench-pay', legalName: 'Bench Pay Ltd', country: 'GB', hosts: [] };
-  const requestFor = (lane: number) => ({ csrPem: csrPems[lane % csrPems.length] as string, participant, kind: 'dfsp' as const, environment: 'sandbox' as const, role: 'tls-client' as const });
+  const requestFor = (lane: number) => ({
+    csrPem: csrPems[lane % csrPems.length] as string,
+    participant,
+    kind: 'dfsp' as const,
+    environment: 'sandbox' as const,
+    role: 'tls-client' as const,
+  });
 
   // A fresh in-memory registry per signing: every iteration issues a new certificate (no reuse).
   // One long-lived service, as in the worker (its per-role extensions are built once), over a
@@ -111,7 +124,10 @@ async function main(): Promise<void> {
 
   // Signature verification: OpenSSL through node:crypto with the issuer key cached (what the
   // checks use) against pkijs's crypto engine bound to Node's WebCrypto (the alternative).
-  pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }));
+  pkijs.setEngine(
+    'node',
+    new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'] }),
+  );
   const leafDer = scanPem(leaves[1] as string).blocks[0]!.der;
   const leafView = parseCertificate(leafDer);
   const pkijsLeaf = new pkijs.Certificate({ schema: asn1js.fromBER(leafDer).result });

@@ -15,10 +15,15 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const name = arg('name');
-  const grants = (arg('grants') ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  const grants = (arg('grants') ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
   const bad = grants.filter((g) => !grantSchema.safeParse(g).success);
   if (!name || grants.length === 0 || bad.length > 0) {
-    process.stderr.write(`usage: npm run api:key -- --name <principal> --grants <g1,g2,...> [--add]\n${bad.length ? `not a grant: ${bad.join(', ')}\n` : ''}`);
+    process.stderr.write(
+      `usage: npm run api:key -- --name <principal> --grants <g1,g2,...> [--add]\n${bad.length ? `not a grant: ${bad.join(', ')}\n` : ''}`,
+    );
     process.exit(2);
   }
   const { key, entry } = newApiKey(name, grants as Grant[]);

@@ -40,10 +40,20 @@ async function main(): Promise<void> {
   // Errors the provider handles (invalid_client, …) are answers, not failures: log the kind only, never a secret.
   provider.on('server_error', (_ctx, err: Error) => process.stderr.write(`auth-server: server_error ${err.message}\n`));
   const server = https.createServer(
-    { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile), ca: readFileSync(tls.caFile), requestCert: true, rejectUnauthorized: false },
+    {
+      key: readFileSync(tls.keyFile),
+      cert: readFileSync(tls.certFile),
+      ca: readFileSync(tls.caFile),
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     provider.callback(),
   );
-  server.listen(Number(port), hostname, () => process.stdout.write(`auth-server: issuer ${config.oauth.issuer} (token endpoint ${config.oauth.issuer}/token, JWKS ${config.oauth.issuer}/jwks)\n`));
+  server.listen(Number(port), hostname, () =>
+    process.stdout.write(
+      `auth-server: issuer ${config.oauth.issuer} (token endpoint ${config.oauth.issuer}/token, JWKS ${config.oauth.issuer}/jwks)\n`,
+    ),
+  );
   const stop = () => server.close(() => void db.destroy().then(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -8,13 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import {
-  DevConfig,
-  SearchAttributeTypeName,
-  StartDevOverrides,
-  resolveFromRoot,
-  startDevArgs,
-} from './temporal-dev-config';
+import { DevConfig, SearchAttributeTypeName, StartDevOverrides, resolveFromRoot, startDevArgs } from './temporal-dev-config';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
@@ -37,9 +31,7 @@ export async function serverAnswers(address: string, namespace: string): Promise
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: 1000 });
-    await connection.withDeadline(Date.now() + 2000, () =>
-      connection!.workflowService.describeNamespace({ namespace }),
-    );
+    await connection.withDeadline(Date.now() + 2000, () => connection!.workflowService.describeNamespace({ namespace }));
     return true;
   } catch {
     return false;
@@ -48,12 +40,7 @@ export async function serverAnswers(address: string, namespace: string): Promise
   }
 }
 
-export async function waitForServer(
-  address: string,
-  namespace: string,
-  timeoutMs: number,
-  child?: ChildProcess,
-): Promise<void> {
+export async function waitForServer(address: string, namespace: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) {

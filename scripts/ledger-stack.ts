@@ -50,7 +50,8 @@ const kafkaJar = () => path.join(kafkaDir, 'libs', `kafka_2.13-${ledgerPins.kafk
 
 /** The Maven project whose runtime dependencies are a Kafka broker (server, raft, storage) with log4j2. */
 function kafkaPom(): string {
-  const dep = (g: string, a: string, v: string) => `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
+  const dep = (g: string, a: string, v: string) =>
+    `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`;
   return [
     '<project xmlns="http://maven.apache.org/POM/4.0.0">',
     '  <modelVersion>4.0.0</modelVersion>',
@@ -77,7 +78,8 @@ function cachedInstallDir(): string {
 
 function reuseCachedInstall(): boolean {
   const cached = cachedInstallDir();
-  if (existsSync(centralLedgerDir) || !existsSync(path.join(cached, 'node_modules', '@mojaloop', 'central-ledger', 'package.json'))) return false;
+  if (existsSync(centralLedgerDir) || !existsSync(path.join(cached, 'node_modules', '@mojaloop', 'central-ledger', 'package.json')))
+    return false;
   mkdirSync(path.dirname(centralLedgerDir), { recursive: true });
   const link = spawnSync('cp', ['-al', cached, centralLedgerDir], { encoding: 'utf8' });
   return link.status === 0 && installedCentralLedger() === ledgerPins.centralLedger;
@@ -94,25 +96,35 @@ function cacheInstall(): void {
 /** Installs what is missing or at another version; a second run with everything in place does nothing. */
 export function ensureLedgerInstalled(log: (line: string) => void = () => {}): void {
   if (mariadbd() === null || mariadbInstallDb() === null) {
-    throw new LedgerStackError('MariaDB is not installed: `apt-get install mariadb-server` (Debian), then run `npm run ledger:install` again.');
+    throw new LedgerStackError(
+      'MariaDB is not installed: `apt-get install mariadb-server` (Debian), then run `npm run ledger:install` again.',
+    );
   }
-  if (findBinary('java', []) === null) throw new LedgerStackError('Java (17+) is not on PATH: Kafka needs it (`apt-get install default-jre-headless`).');
+  if (findBinary('java', []) === null)
+    throw new LedgerStackError('Java (17+) is not on PATH: Kafka needs it (`apt-get install default-jre-headless`).');
 
-  if (installedCentralLedger() !== ledgerPins.centralLedger && reuseCachedInstall()) log(`Reused the central-ledger ${ledgerPins.centralLedger} install cached in ${cachedInstallDir()}`);
+  if (installedCentralLedger() !== ledgerPins.centralLedger && reuseCachedInstall())
+    log(`Reused the central-ledger ${ledgerPins.centralLedger} install cached in ${cachedInstallDir()}`);
   if (installedCentralLedger() !== ledgerPins.centralLedger) {
-    log(`Installing @mojaloop/central-ledger ${ledgerPins.centralLedger} into ${centralLedgerDir} (node-rdkafka compiles librdkafka: a few minutes)…`);
+    log(
+      `Installing @mojaloop/central-ledger ${ledgerPins.centralLedger} into ${centralLedgerDir} (node-rdkafka compiles librdkafka: a few minutes)…`,
+    );
     mkdirSync(centralLedgerDir, { recursive: true });
     writeFileSync(
       path.join(centralLedgerDir, 'package.json'),
       `${JSON.stringify({ name: 'central-ledger-runtime', private: true, dependencies: { '@mojaloop/central-ledger': ledgerPins.centralLedger } }, null, 2)}\n`,
     );
     run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], centralLedgerDir);
-    if (installedCentralLedger() !== ledgerPins.centralLedger) throw new LedgerStackError(`npm install finished but @mojaloop/central-ledger ${ledgerPins.centralLedger} is not in ${centralLedgerDir}`);
+    if (installedCentralLedger() !== ledgerPins.centralLedger)
+      throw new LedgerStackError(
+        `npm install finished but @mojaloop/central-ledger ${ledgerPins.centralLedger} is not in ${centralLedgerDir}`,
+      );
     cacheInstall();
   }
 
   if (!existsSync(kafkaJar())) {
-    if (findBinary('mvn', ['/usr/bin/mvn']) === null) throw new LedgerStackError('Maven is not installed: `apt-get install maven`, then run `npm run ledger:install` again.');
+    if (findBinary('mvn', ['/usr/bin/mvn']) === null)
+      throw new LedgerStackError('Maven is not installed: `apt-get install maven`, then run `npm run ledger:install` again.');
     log(`Fetching Kafka ${ledgerPins.kafka} (KRaft) jars from Maven Central into ${kafkaDir}…`);
     mkdirSync(kafkaDir, { recursive: true });
     writeFileSync(path.join(kafkaDir, 'pom.xml'), kafkaPom());
@@ -148,7 +160,13 @@ export interface LedgerStack {
   stop(): Promise<void>;
 }
 
-async function waitFor(what: string, ready: () => Promise<boolean>, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+async function waitFor(
+  what: string,
+  ready: () => Promise<boolean>,
+  child: ChildProcess,
+  timeoutMs: number,
+  logFile: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -177,20 +195,29 @@ async function startMariaDb(dir: string, port: number): Promise<ChildProcess> {
   const socket = path.join(dir, 'mysqld.sock');
   if (!existsSync(path.join(dataDir, 'mysql'))) {
     mkdirSync(dataDir, { recursive: true });
-    run(mariadbInstallDb() ?? 'mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], dir, true);
+    run(
+      mariadbInstallDb() ?? 'mariadb-install-db',
+      ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+      dir,
+      true,
+    );
   }
   const logFile = path.join(dir, 'mariadb.log');
-  const child = startLogged(mariadbd() ?? 'mariadbd', [
-    '--no-defaults',
-    `--datadir=${dataDir}`,
-    `--socket=${socket}`,
-    `--port=${port}`,
-    '--bind-address=127.0.0.1',
-    '--user=root',
-    '--skip-name-resolve',
-    `--pid-file=${path.join(dir, 'mysqld.pid')}`,
-    '--innodb-buffer-pool-size=128M',
-  ], logFile);
+  const child = startLogged(
+    mariadbd() ?? 'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--user=root',
+      '--skip-name-resolve',
+      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+      '--innodb-buffer-pool-size=128M',
+    ],
+    logFile,
+  );
   await waitFor('MariaDB', () => portOpen(port), child, 60_000, logFile);
   // The schema and account central-ledger's default configuration expects.
   const sql = [
@@ -227,7 +254,9 @@ async function startKafka(dir: string, port: number, controllerPort: number): Pr
   );
   const classpath = `${path.join(kafkaDir, 'libs')}/*`;
   if (!existsSync(path.join(logDirs, 'meta.properties'))) {
-    const clusterId = execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    const clusterId =
+      execFileSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).trim().split('\n').pop() ??
+      '';
     run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], dir, true);
   }
   const logFile = path.join(dir, 'kafka.log');
@@ -243,7 +272,9 @@ function centralLedgerConfig(ledgerPort: number, mariadbPort: number, kafkaPort:
   const rewrite = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(rewrite);
     if (typeof value !== 'object' || value === null) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'metadata.broker.list' || k === 'bootstrap.servers' ? brokers : rewrite(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'metadata.broker.list' || k === 'bootstrap.servers' ? brokers : rewrite(v)]),
+    );
   };
   const config = rewrite(defaults) as Record<string, Record<string, unknown>>;
   return {
@@ -262,7 +293,13 @@ async function startCentralLedger(dir: string, ledgerPort: number, mariadbPort: 
   const configFile = path.join(dir, 'central-ledger.json');
   writeFileSync(configFile, `${JSON.stringify(centralLedgerConfig(ledgerPort, mariadbPort, kafkaPort), null, 2)}\n`);
   const logFile = path.join(dir, 'central-ledger.log');
-  const child = startLogged(process.execPath, [path.join(centralLedgerPackage, 'src', 'api', 'index.js'), '--config', configFile], logFile, { ...process.env, LOG_LEVEL: 'warn', CSL_LOG_LEVEL: 'warn' }, centralLedgerPackage);
+  const child = startLogged(
+    process.execPath,
+    [path.join(centralLedgerPackage, 'src', 'api', 'index.js'), '--config', configFile],
+    logFile,
+    { ...process.env, LOG_LEVEL: 'warn', CSL_LOG_LEVEL: 'warn' },
+    centralLedgerPackage,
+  );
   const healthy = async () => {
     try {
       const res = await fetch(`http://127.0.0.1:${ledgerPort}/health`, { signal: AbortSignal.timeout(2000) });

@@ -45,7 +45,8 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 }
 
 function build(config: MailpitConfig, target: string, log: (line: string) => void): void {
-  if (spawnSync('go', ['version']).status !== 0) throw new MailpitInstallError('Go is not on PATH: Mailpit is built from source (`apt-get install golang-go`).');
+  if (spawnSync('go', ['version']).status !== 0)
+    throw new MailpitInstallError('Go is not on PATH: Mailpit is built from source (`apt-get install golang-go`).');
   const module = `${config.module}@v${config.version}`;
   log(`Building Mailpit ${config.version} from source (go mod download ${module}, its web UI with npm, go build): about 2 minutes…`);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'mailpit-build-'));
@@ -59,9 +60,13 @@ function build(config: MailpitConfig, target: string, log: (line: string) => voi
     run('chmod', ['-R', 'u+w', source], scratch);
     run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], source);
     run('npm', ['run', 'build'], source);
-    if (!existsSync(path.join(source, 'server', 'ui', 'dist', 'app.js'))) throw new MailpitInstallError('the Mailpit web UI build produced no server/ui/dist/app.js');
+    if (!existsSync(path.join(source, 'server', 'ui', 'dist', 'app.js')))
+      throw new MailpitInstallError('the Mailpit web UI build produced no server/ui/dist/app.js');
     mkdirSync(path.dirname(target), { recursive: true });
-    run('go', ['build', '-ldflags', `-s -w -X ${config.versionVariable}=v${config.version}`, '-o', target, '.'], source, { ...process.env, CGO_ENABLED: '0' });
+    run('go', ['build', '-ldflags', `-s -w -X ${config.versionVariable}=v${config.version}`, '-o', target, '.'], source, {
+      ...process.env,
+      CGO_ENABLED: '0',
+    });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -73,7 +78,8 @@ export function ensureMailpit(config: MailpitConfig, log: (line: string) => void
   if (installedMailpitVersion(binary) === config.version) return binary;
   const cached = cachedBinary(config);
   if (installedMailpitVersion(cached) !== config.version) build(config, cached, log);
-  if (installedMailpitVersion(cached) !== config.version) throw new MailpitInstallError(`the built ${cached} does not report version ${config.version}`);
+  if (installedMailpitVersion(cached) !== config.version)
+    throw new MailpitInstallError(`the built ${cached} does not report version ${config.version}`);
   mkdirSync(path.dirname(binary), { recursive: true });
   copyFileSync(cached, binary);
   spawnSync('chmod', ['755', binary]);
@@ -90,9 +96,21 @@ export interface RunningMailpit {
 }
 
 /** Starts Mailpit on loopback ports; resolves once its API answers. `dbFile` null: in memory. */
-export async function startMailpit(binary: string, options: { ip: string; smtpPort: number; uiPort: number; dbFile: string | null }, timeoutMs = 20_000): Promise<RunningMailpit> {
+export async function startMailpit(
+  binary: string,
+  options: { ip: string; smtpPort: number; uiPort: number; dbFile: string | null },
+  timeoutMs = 20_000,
+): Promise<RunningMailpit> {
   if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
-  const args = ['--smtp', `${options.ip}:${options.smtpPort}`, '--listen', `${options.ip}:${options.uiPort}`, '--disable-version-check', '--smtp-disable-rdns', ...(options.dbFile ? ['--database', options.dbFile] : [])];
+  const args = [
+    '--smtp',
+    `${options.ip}:${options.smtpPort}`,
+    '--listen',
+    `${options.ip}:${options.uiPort}`,
+    '--disable-version-check',
+    '--smtp-disable-rdns',
+    ...(options.dbFile ? ['--database', options.dbFile] : []),
+  ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
@@ -106,7 +124,10 @@ export async function startMailpit(binary: string, options: { ip: string; smtpPo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`mailpit exited (${child.exitCode}): ${output.join('').slice(-2000)}`);
-    const ok = await fetch(`${httpUrl}/api/v1/info`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${httpUrl}/api/v1/info`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { smtpUrl: `smtp://${options.ip}:${options.smtpPort}`, httpUrl, process: child, stop };
     await new Promise((r) => setTimeout(r, 200));
   }

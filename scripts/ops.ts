@@ -50,7 +50,11 @@ function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, s
 /** Left-aligned columns, header first. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -111,8 +115,15 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       case 'list': {
         const query = new URLSearchParams();
         const map: [string, string][] = [
-          ['kind', 'kind'], ['state', 'state'], ['step', 'step'], ['awaiting-role', 'awaitingRole'], ['environment', 'environment'],
-          ['waiting-longer-than', 'waitingLongerThan'], ['page-size', 'pageSize'], ['page-token', 'pageToken'], ['participant', 'participantId'],
+          ['kind', 'kind'],
+          ['state', 'state'],
+          ['step', 'step'],
+          ['awaiting-role', 'awaitingRole'],
+          ['environment', 'environment'],
+          ['waiting-longer-than', 'waitingLongerThan'],
+          ['page-size', 'pageSize'],
+          ['page-token', 'pageToken'],
+          ['participant', 'participantId'],
         ];
         for (const [flag, param] of map) if (flags.has(flag)) query.set(param, flags.get(flag) as string);
         const res = await call('GET', `/onboardings${query.size ? `?${query}` : ''}`);
@@ -120,10 +131,22 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
         const page = res.data as { onboardings: Record<string, unknown>[]; nextPageToken: string | null };
         if (json) io.out(`${JSON.stringify(page, null, 2)}\n`);
         else {
-          io.out(`${table(
-            ['PARTICIPANT', 'KIND', 'ENV', 'STEP', 'STATE', 'AWAITING', 'WAITING SINCE'],
-            page.onboardings.map((o) => [o.participantId, o.kind, o.environment, o.step, o.state, (o.awaitingRoles as string[]).join(','), o.waitingSince ?? '-'].map((v) => String(v ?? '-'))),
-          )}\n`);
+          io.out(
+            `${table(
+              ['PARTICIPANT', 'KIND', 'ENV', 'STEP', 'STATE', 'AWAITING', 'WAITING SINCE'],
+              page.onboardings.map((o) =>
+                [
+                  o.participantId,
+                  o.kind,
+                  o.environment,
+                  o.step,
+                  o.state,
+                  (o.awaitingRoles as string[]).join(','),
+                  o.waitingSince ?? '-',
+                ].map((v) => String(v ?? '-')),
+              ),
+            )}\n`,
+          );
           if (page.nextPageToken) io.out(`more: --page-token ${page.nextPageToken}\n`);
         }
         return 0;
@@ -143,11 +166,28 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
           return 0;
         }
         io.out(`${o.participantId} (${o.kind}) — ${o.environment}, step ${o.step}, ${o.state}\n\n`);
-        const instances = o.instances as { id: string; role: string; status: string; openedAt: string; closedAt: string | null; decision?: { decidedBy: string } | null; attempts?: unknown[] }[];
-        io.out(`${table(
-          ['INSTANCE', 'ROLE', 'STATUS', 'OPENED', 'CLOSED', 'BY / ATTEMPTS'],
-          instances.map((i) => [i.id, i.role, i.status, i.openedAt, i.closedAt ?? '-', i.decision?.decidedBy ?? (i.attempts ? `${i.attempts.length} attempt(s)` : '-')]),
-        )}\n`);
+        const instances = o.instances as {
+          id: string;
+          role: string;
+          status: string;
+          openedAt: string;
+          closedAt: string | null;
+          decision?: { decidedBy: string } | null;
+          attempts?: unknown[];
+        }[];
+        io.out(
+          `${table(
+            ['INSTANCE', 'ROLE', 'STATUS', 'OPENED', 'CLOSED', 'BY / ATTEMPTS'],
+            instances.map((i) => [
+              i.id,
+              i.role,
+              i.status,
+              i.openedAt,
+              i.closedAt ?? '-',
+              i.decision?.decidedBy ?? (i.attempts ? `${i.attempts.length} attempt(s)` : '-'),
+            ]),
+          )}\n`,
+        );
         const history = (o.history as { at: string; note: string }[]).slice(-5);
         io.out(`\nlast events:\n${history.map((h) => `  ${h.at}  ${h.note}`).join('\n')}\n`);
         return 0;
@@ -155,13 +195,18 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
       case 'stuck': {
         const res = await call('GET', `/onboardings/stuck?olderThan=${encodeURIComponent(flags.get('older-than') ?? 'P3D')}`);
         if (!res.ok) return fail(res.status, res.data);
-        const stuck = res.data as { groups: { step: string; awaitingRole: string; count: number; oldestWaitingSince: string; participantIds: string[] }[]; truncated: boolean };
+        const stuck = res.data as {
+          groups: { step: string; awaitingRole: string; count: number; oldestWaitingSince: string; participantIds: string[] }[];
+          truncated: boolean;
+        };
         if (json) io.out(`${JSON.stringify(stuck, null, 2)}\n`);
         else {
-          io.out(`${table(
-            ['STEP', 'AWAITING', 'COUNT', 'OLDEST WAIT SINCE', 'PARTICIPANTS'],
-            stuck.groups.map((g) => [g.step, g.awaitingRole, String(g.count), g.oldestWaitingSince, g.participantIds.join(', ')]),
-          )}\n`);
+          io.out(
+            `${table(
+              ['STEP', 'AWAITING', 'COUNT', 'OLDEST WAIT SINCE', 'PARTICIPANTS'],
+              stuck.groups.map((g) => [g.step, g.awaitingRole, String(g.count), g.oldestWaitingSince, g.participantIds.join(', ')]),
+            )}\n`,
+          );
           if (stuck.truncated) io.out('(more onboardings wait than were read)\n');
         }
         return 0;
@@ -171,7 +216,12 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
         need(2, 'a participant id and a gate');
         const comment = flags.get('comment');
         if (verb === 'reject' && !comment) throw new OpsUsageError('reject needs --comment giving the reason');
-        const body = { gate: rest[1], decision: verb === 'approve' ? 'approved' : 'rejected', ...(comment ? { comment } : {}), ...(flags.has('environment') ? { environment: flags.get('environment') } : {}) };
+        const body = {
+          gate: rest[1],
+          decision: verb === 'approve' ? 'approved' : 'rejected',
+          ...(comment ? { comment } : {}),
+          ...(flags.has('environment') ? { environment: flags.get('environment') } : {}),
+        };
         const res = await call('POST', `/onboardings/${encodeURIComponent(rest[0] as string)}/approvals`, body);
         if (!res.ok) return fail(res.status, res.data);
         const decided = (res.data as { decision: { id: string; status: string; decision: { decidedBy: string } } }).decision;

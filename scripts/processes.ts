@@ -24,7 +24,12 @@ export function prefixOutput(child: ChildProcess, name: string, to: NodeJS.Writa
 }
 
 /** Runs `entry` (relative to the project root) with tsx; `nodeArgs` go before it (e.g. --cpu-prof). */
-export function spawnTs(entry: string, name: string, env: NodeJS.ProcessEnv, options: { nodeArgs?: string[]; output?: NodeJS.WritableStream } = {}): ChildProcess {
+export function spawnTs(
+  entry: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  options: { nodeArgs?: string[]; output?: NodeJS.WritableStream } = {},
+): ChildProcess {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
@@ -45,7 +50,12 @@ export async function waitUntil(what: string, timeoutMs: number, child: ChildPro
 }
 
 /** The worker is ready when the server sees its pollers on the task queue (identity `<pid>@host`). */
-export async function workerPolling(connection: Pick<Connection, 'workflowService'>, namespace: string, taskQueue: string, pid: number): Promise<boolean> {
+export async function workerPolling(
+  connection: Pick<Connection, 'workflowService'>,
+  namespace: string,
+  taskQueue: string,
+  pid: number,
+): Promise<boolean> {
   const res = await connection.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: taskQueue },

@@ -14,13 +14,7 @@ import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import { ensureMailpit, startMailpit } from './mailpit';
 import { prefixOutput, spawnTs, waitUntil, workerPolling } from './processes';
-import {
-  RunningDevServer,
-  ensureSearchAttributes,
-  serverAnswers,
-  startDevServer,
-  stopChild,
-} from './dev-server';
+import { RunningDevServer, ensureSearchAttributes, serverAnswers, startDevServer, stopChild } from './dev-server';
 import { Supervisor } from './supervisor';
 import { frontendAddress, loadDevConfig, resolveFromRoot } from './temporal-dev-config';
 
@@ -86,7 +80,8 @@ async function main(): Promise<void> {
       name: 'mailpit',
       log: say,
       stopChild,
-      start: async () => (await startMailpit(mailpitBinary, { ...mail, dbFile: mail.dbFile ? resolveFromRoot(mail.dbFile) : null })).process,
+      start: async () =>
+        (await startMailpit(mailpitBinary, { ...mail, dbFile: mail.dbFile ? resolveFromRoot(mail.dbFile) : null })).process,
     });
     supervised.push(mailpit);
     await mailpit.run();

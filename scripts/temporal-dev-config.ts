@@ -40,11 +40,9 @@ export const devConfigSchema = z.strictObject({
     dbFile: z.string().min(1).nullable(),
   }),
   ui: z.strictObject({
-    codecEndpoint: z
-      .string()
-      .refine((v) => v === '' || (/^https?:\/\//.test(v) && !v.endsWith('/')), {
-        message: 'must be empty or an http(s) URL without a trailing slash',
-      }),
+    codecEndpoint: z.string().refine((v) => v === '' || (/^https?:\/\//.test(v) && !v.endsWith('/')), {
+      message: 'must be empty or an http(s) URL without a trailing slash',
+    }),
   }),
 });
 

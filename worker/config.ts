@@ -32,14 +32,25 @@ export const workerConfigSchema = z
     GATEWAY_SANDBOX_UPSTREAM: upstreamUrl.optional(),
     GATEWAY_PRODUCTION_UPSTREAM: upstreamUrl.optional(),
     /** Names in the gateway's server certificate (comma-separated DNS names and IPs). */
-    GATEWAY_HOSTS: z.string().regex(/^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$/, 'comma-separated host names or IPs').default('localhost,127.0.0.1'),
+    GATEWAY_HOSTS: z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*$/, 'comma-separated host names or IPs')
+      .default('localhost,127.0.0.1'),
     /** The embedded authorization server (oidc-provider): where it listens, the token audience, scopes, token lifetime. */
     AUTH_SERVER_LISTEN: hostPort.default('127.0.0.1:9100'),
     AUTH_AUDIENCE: z.string().url().default('https://hub.local/api'),
-    OAUTH_SCOPES: z.string().regex(/^[a-z][a-z0-9:._-]*( [a-z][a-z0-9:._-]*)*$/, 'space-separated scope names').default('accounts transactions payments balances fspiop'),
+    OAUTH_SCOPES: z
+      .string()
+      .regex(/^[a-z][a-z0-9:._-]*( [a-z][a-z0-9:._-]*)*$/, 'space-separated scope names')
+      .default('accounts transactions payments balances fspiop'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
     /** How long a rotated-out client secret stays valid. */
-    SECRET_ROTATION_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(86_400),
+    SECRET_ROTATION_OVERLAP_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(86_400),
     /** Mojaloop central-ledger admin APIs per environment; absent: the ledger set-up is manual (ops confirm at the ledger-setup gate). */
     HUB_LEDGER_SANDBOX_URL: z.string().url().optional(),
     HUB_LEDGER_PRODUCTION_URL: z.string().url().optional(),
@@ -65,7 +76,10 @@ export const workerConfigSchema = z
      * Notifications by e-mail through this SMTP server (smtp://host:port, or smtps://); absent: the
      * outbox file only (DATA_DIR/outbox/notifications.jsonl). `npm start` points it at its Mailpit.
      */
-    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s/]+(:\d{1,5})?\/?$/, 'smtp://host:port or smtps://host:port').optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^\s/]+(:\d{1,5})?\/?$/, 'smtp://host:port or smtps://host:port')
+      .optional(),
     MAIL_FROM: z.string().min(3).max(200).default('Onboarding Hub <onboarding@hub.local>'),
     /** Each hub team's address; a team without one is notified in the outbox only. */
     NOTIFY_BUSINESS_EMAIL: z.email().optional(),
@@ -78,7 +92,9 @@ export const workerConfigSchema = z
     PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     /** host:port of the worker's Prometheus exporter (SDK + workflow metrics); `off` disables it. */
-    WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')]).default('127.0.0.1:9464'),
+    WORKER_METRICS_ADDRESS: z
+      .union([z.literal('off'), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port or off')])
+      .default('127.0.0.1:9464'),
   })
   .superRefine((env, ctx) => {
     if (env.HUB_CA_MODE !== 'files') return;

@@ -24,10 +24,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     activities: await createDefaultActivities(config),
   });
-  logger.info(
-    { address: config.temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue },
-    'worker polling',
-  );
+  logger.info({ address: config.temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue }, 'worker polling');
   try {
     await worker.run();
   } finally {

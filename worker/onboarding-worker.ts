@@ -52,11 +52,21 @@ export async function openHubCa(config: HubCaConfig): Promise<LocalHubCa> {
 export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gateway'>, ca: CaSigner): Promise<NginxGateway> {
   const prefix = path.join(config.dataDir, 'gateway');
   const tls = await ensureServiceCertificate(ca, path.join(prefix, 'tls'), 'gateway', config.gateway.hosts);
-  return new NginxGateway({ prefix, binary: config.gateway.binary, listen: config.gateway.listen, echoListen: config.gateway.echoListen, upstream: config.gateway.upstream, tls });
+  return new NginxGateway({
+    prefix,
+    binary: config.gateway.binary,
+    listen: config.gateway.listen,
+    echoListen: config.gateway.echoListen,
+    upstream: config.gateway.upstream,
+    tls,
+  });
 }
 
 export async function createDefaultActivities(
-  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & { mail?: MailConfig | null; allowlist?: WorkerConfig['allowlist'] },
+  config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & {
+    mail?: MailConfig | null;
+    allowlist?: WorkerConfig['allowlist'];
+  },
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -65,14 +75,25 @@ export async function createDefaultActivities(
   await ensureHubJwsKey(path.join(config.dataDir, 'jws'), keys);
   return createActivities({
     // The outbox records every notification and guards against sending one twice; SMTP sends it when configured.
-    notifier: new OutboxNotifier(path.join(config.dataDir, 'outbox', 'notifications.jsonl'), config.mail ? smtpDelivery(config.mail) : undefined),
+    notifier: new OutboxNotifier(
+      path.join(config.dataDir, 'outbox', 'notifications.jsonl'),
+      config.mail ? smtpDelivery(config.mail) : undefined,
+    ),
     ca,
     csrSigning: new CsrSigningService(ca, registry, { validityDays: config.certificateValidityDays }),
-    network: new NetworkAccessService(new NetworkRegistry(db), await openGateway(config, ca), config.allowlist?.productionAllowsNonPublic ? { production: { allowNonPublic: true } } : {}),
+    network: new NetworkAccessService(
+      new NetworkRegistry(db),
+      await openGateway(config, ca),
+      config.allowlist?.productionAllowsNonPublic ? { production: { allowNonPublic: true } } : {},
+    ),
     credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
     rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
     keys,
-    hubClientKeys: new HubClientKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')), hubClientSubject(config.hubName)),
+    hubClientKeys: new HubClientKeys(
+      db,
+      loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')),
+      hubClientSubject(config.hubName),
+    ),
     outbound: config.outbound,
     ledger: openHubLedger(config.ledger),
     hubJwtKeys: new HubJwtKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'jwt', 'key-passphrase'))),
@@ -85,7 +106,9 @@ export async function createDefaultActivities(
 /** central-ledger where an environment's admin API is configured, the manual set-up where not. */
 export function openHubLedger(config: WorkerConfig['ledger']): HubLedger {
   const one = (url: string | null): HubLedger =>
-    url === null ? new ManualLedger() : new CentralLedger({ url, timeoutMs: config.timeoutMs, defaultSettlementModel: config.defaultSettlementModel });
+    url === null
+      ? new ManualLedger()
+      : new CentralLedger({ url, timeoutMs: config.timeoutMs, defaultSettlementModel: config.defaultSettlementModel });
   return new LedgerByEnvironment({ sandbox: one(config.url.sandbox), production: one(config.url.production) });
 }
 

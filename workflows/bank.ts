@@ -26,14 +26,20 @@ export async function bankOnboarding(input: BankOnboardingInput): Promise<Onboar
   return journey.run(async () => {
     for (const environment of environments) {
       journey.enter(environment);
-      const access = await journey.together([awaitJwtTrust(journey, environment, input.registration.authorizationUrls[environment]), awaitTechnicalUsers(journey, environment)]);
+      const access = await journey.together([
+        awaitJwtTrust(journey, environment, input.registration.authorizationUrls[environment]),
+        awaitTechnicalUsers(journey, environment),
+      ]);
       const failed = firstUnsuccessful(access);
       if (failed) return endedBy(journey, failed);
 
       const counterparty = await setUpCounterparty(journey, environment, input);
       const counterpartyId = (counterparty.result as { counterpartyId?: string } | null)?.counterpartyId;
       if (counterparty.status !== 'done' || counterpartyId === undefined) {
-        return journey.finish('failed', `processing-center@${environment} failed (${counterparty.error?.type ?? 'error'}): ${counterparty.error?.message ?? ''}`);
+        return journey.finish(
+          'failed',
+          `processing-center@${environment} failed (${counterparty.error?.type ?? 'error'}): ${counterparty.error?.message ?? ''}`,
+        );
       }
       const identifiers = await awaitIdentifiers(journey, environment, counterpartyId);
       if (!succeeded(identifiers)) return endedBy(journey, identifiers);

@@ -82,7 +82,9 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
 
       if (environment === 'sandbox') {
         // UAT in rounds: a rejection sends the DFSP back to fix and ask for a retest, then UAT reopens.
-        const uat = await awaitGateInRounds(journey, { name: 'uat-signoff', environment }, (rejected) => awaitUatRetest(journey, environment, rejected.round));
+        const uat = await awaitGateInRounds(journey, { name: 'uat-signoff', environment }, (rejected) =>
+          awaitUatRetest(journey, environment, rejected.round),
+        );
         if (!succeeded(uat)) return endedBy(journey, uat);
       } else {
         const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment });
@@ -92,4 +94,3 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
     return liveWithRenewals(journey, 'DFSP live in production', renewals);
   });
 }
-

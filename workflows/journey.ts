@@ -81,7 +81,12 @@ import { notifyChase } from './steps/notify';
 import { onboardingSearchAttributes } from './search-attributes';
 
 /** Emitted by the worker's Prometheus exporter (not on replay): onboarding_wait_seconds{kind,type,name,environment,role,outcome}. */
-const waitSeconds = metricMeter.createHistogram('onboarding_wait', 'float', 'seconds', 'How long a gate or submission stayed open until it closed');
+const waitSeconds = metricMeter.createHistogram(
+  'onboarding_wait',
+  'float',
+  'seconds',
+  'How long a gate or submission stayed open until it closed',
+);
 
 /** Temporal suggests continue-as-new near 10k events or 10 MB; we go earlier unless told otherwise. */
 const defaultMaxHistoryEvents = 8_000;
@@ -149,7 +154,8 @@ function assertValidInput(input: OnboardingInput): void {
   if (input.kind === 'tpp' && !Array.isArray(input.application?.apis)) problems.push('application.apis');
   if (input.kind === 'dfsp') {
     if (typeof input.participantId === 'string' && !isFspId(input.participantId)) problems.push('participantId');
-    if (!Array.isArray(input.registration?.currencies) || input.registration.currencies.length === 0) problems.push('registration.currencies');
+    if (!Array.isArray(input.registration?.currencies) || input.registration.currencies.length === 0)
+      problems.push('registration.currencies');
     if (!isObject(input.registration?.notificationEmails)) problems.push('registration.notificationEmails');
     if (!environments.every((e) => Array.isArray(input.registration?.callbackHosts?.[e]))) problems.push('registration.callbackHosts');
   }
@@ -158,11 +164,15 @@ function assertValidInput(input: OnboardingInput): void {
     if (typeof r?.alias !== 'string' || !bankAliasPattern.test(r.alias)) problems.push('registration.alias');
     if (typeof r?.assetCode !== 'string' || !/^[A-Z]{3}$/.test(r.assetCode)) problems.push('registration.assetCode');
     if (typeof r?.firstEmployeeEmail !== 'string') problems.push('registration.firstEmployeeEmail');
-    if (!environments.every((e) => typeof r?.authorizationUrls?.[e] === 'string' && r.authorizationUrls[e].startsWith('https://'))) problems.push('registration.authorizationUrls');
+    if (!environments.every((e) => typeof r?.authorizationUrls?.[e] === 'string' && r.authorizationUrls[e].startsWith('https://')))
+      problems.push('registration.authorizationUrls');
   }
   if (typeof input.requestFingerprint !== 'string') problems.push('requestFingerprint');
   if (input.policy !== undefined) problems.push(...policyProblems(input.policy));
-  if (input.resume !== undefined && (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))) {
+  if (
+    input.resume !== undefined &&
+    (!isObject(input.resume) || input.resume.participantId !== input.participantId || !Array.isArray(input.resume.instances))
+  ) {
     problems.push('resume');
   }
   if (problems.length > 0) throw refuse('INPUT_INVALID', `Onboarding input is invalid at: ${problems.join(', ')}`, { fields: problems });
@@ -175,11 +185,22 @@ function policyProblems(policy: GatePolicy): string[] {
   if (!isObject(policy)) return ['policy'];
   const problems: string[] = [];
   const approvals = isObject(policy.approvals) ? Object.entries(policy.approvals) : null;
-  if (approvals === null || approvals.some(([gate, n]) => !(gateNames as readonly string[]).includes(gate) || !Number.isInteger(n) || (n as number) < 1 || (n as number) > 10)) {
+  if (
+    approvals === null ||
+    approvals.some(
+      ([gate, n]) => !(gateNames as readonly string[]).includes(gate) || !Number.isInteger(n) || (n as number) < 1 || (n as number) > 10,
+    )
+  ) {
     problems.push('policy.approvals');
   }
   const timerSets = [policy.timers, ...Object.values(isObject(policy.timersFor) ? policy.timersFor : {})];
-  if (!isObject(policy.timers) || !['remindEveryMs', 'escalateAfterMs', 'expireAfterMs'].every((k) => isInterval((policy.timers as unknown as Record<string, unknown>)[k]))) problems.push('policy.timers');
+  if (
+    !isObject(policy.timers) ||
+    !['remindEveryMs', 'escalateAfterMs', 'expireAfterMs'].every((k) =>
+      isInterval((policy.timers as unknown as Record<string, unknown>)[k]),
+    )
+  )
+    problems.push('policy.timers');
   if (timerSets.some((t) => !isObject(t) || Object.values(t).some((v) => !isInterval(v)))) problems.push('policy.timersFor');
   if (!isInterval(policy.renewalLeadMs) || policy.renewalLeadMs === null) problems.push('policy.renewalLeadMs');
   return [...new Set(problems)];
@@ -197,7 +218,12 @@ function freshStatus(input: OnboardingInput): OnboardingStatus {
     instances: [],
     tasks: [],
     participant: input.participant,
-    data: input.kind === 'tpp' ? { kind: 'tpp', application: input.application } : input.kind === 'dfsp' ? { kind: 'dfsp', registration: input.registration } : { kind: 'bank', registration: input.registration },
+    data:
+      input.kind === 'tpp'
+        ? { kind: 'tpp', application: input.application }
+        : input.kind === 'dfsp'
+          ? { kind: 'dfsp', registration: input.registration }
+          : { kind: 'bank', registration: input.registration },
     requestFingerprint: input.requestFingerprint,
     startedAt,
     updatedAt: startedAt,
@@ -245,11 +271,15 @@ export class Journey {
       this.status.interventions ??= [];
     }
     setHandler(statusQuery, () => this.status);
-    setHandler(decideGate, (decision) => this.recordDecision(decision, 'api'), { validator: (decision) => this.validateDecision(decision) });
+    setHandler(decideGate, (decision) => this.recordDecision(decision, 'api'), {
+      validator: (decision) => this.validateDecision(decision),
+    });
     setHandler(decideGateSignal, (decision) => this.signalledDecision(decision));
     setHandler(suspendOnboarding, (request) => this.suspend(request), { validator: (request) => this.validateHalt(request, 'suspend') });
     setHandler(resumeOnboarding, (request) => this.resume(request), { validator: (request) => this.validateHalt(request, 'resume') });
-    setHandler(submit, (submission) => this.handleSubmission(submission), { validator: (submission) => this.validateSubmission(submission) });
+    setHandler(submit, (submission) => this.handleSubmission(submission), {
+      validator: (submission) => this.validateSubmission(submission),
+    });
     this.transition({ note: input.resume ? `continued as new (${this.status.continuedAsNew})` : 'onboarding started' });
     if (!input.resume) log.info('onboarding started', { participantId: input.participantId, requestId: input.requestId ?? null });
   }
@@ -261,7 +291,15 @@ export class Journey {
     if (change.step !== undefined) s.step = change.step;
     if (change.environment !== undefined) s.environment = change.environment;
     s.awaiting = openOnes(s.instances).map((i): AwaitedInput => {
-      const awaited: AwaitedInput = { instanceId: i.id, type: i.type, name: i.name, environment: i.environment, round: i.round, role: i.role, since: i.openedAt };
+      const awaited: AwaitedInput = {
+        instanceId: i.id,
+        type: i.type,
+        name: i.name,
+        environment: i.environment,
+        round: i.round,
+        role: i.role,
+        since: i.openedAt,
+      };
       if (i.type === 'gate' && (i.required ?? 1) > 1) awaited.approvals = { have: approversOf(i), need: i.required ?? 1 };
       return awaited;
     });
@@ -344,7 +382,15 @@ export class Journey {
     if (options.replaceable) this.replaceable.add(spec.name);
     return this.openInstance(
       spec,
-      (base) => ({ ...base, type: 'submission', name: spec.name, role: 'participant', attempts: [], artifact: null, ...(options.provide ? { provided: options.provide(base.id) } : {}) }),
+      (base) => ({
+        ...base,
+        type: 'submission',
+        name: spec.name,
+        role: 'participant',
+        attempts: [],
+        artifact: null,
+        ...(options.provide ? { provided: options.provide(base.id) } : {}),
+      }),
       () => "waiting for the participant's submission",
     );
   }
@@ -358,7 +404,16 @@ export class Journey {
     const id = `${name}@${environment}`;
     const found = this.status.tasks.find((t) => t.id === id);
     if (found?.status === 'done') return found;
-    const record: TaskRecord = found ?? { id, name, environment, status: 'running', startedAt: nowIso(), finishedAt: null, result: null, error: null };
+    const record: TaskRecord = found ?? {
+      id,
+      name,
+      environment,
+      status: 'running',
+      startedAt: nowIso(),
+      finishedAt: null,
+      result: null,
+      error: null,
+    };
     if (!found) this.status.tasks.push(record);
     record.status = 'running';
     this.transition({ step: name, note: `${id}: started` });
@@ -369,7 +424,12 @@ export class Journey {
       this.transition({ note: `${id}: done` });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      const failure = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err instanceof ApplicationFailure ? err : null;
+      const failure =
+        err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+          ? err.cause
+          : err instanceof ApplicationFailure
+            ? err
+            : null;
       record.status = 'failed';
       record.finishedAt = nowIso();
       record.error = { type: failure?.type ?? null, message: (failure ?? (err as Error)).message };
@@ -381,7 +441,16 @@ export class Journey {
   /** The instance for (name, environment, round): the one in the state, or a new open one. */
   private openInstance<I extends WaitInstance>(
     spec: WaitSpec<I['name']>,
-    build: (base: Omit<InstanceKey, 'name'> & { id: string; status: 'open'; openedAt: string; deadlineAt: string | null; closedAt: null; chase?: WaitChase }) => I,
+    build: (
+      base: Omit<InstanceKey, 'name'> & {
+        id: string;
+        status: 'open';
+        openedAt: string;
+        deadlineAt: string | null;
+        closedAt: null;
+        chase?: WaitChase;
+      },
+    ) => I,
     waiting: (instance: I) => string,
   ): I {
     const key = this.keyOf(spec);
@@ -396,7 +465,17 @@ export class Journey {
       openedAt,
       deadlineAt: this.status.policy ? null : this.deadlineOf(spec),
       closedAt: null,
-      ...(this.status.policy ? { chase: { timers: { ...timersFor(this.status.policy, spec.name), ...spec.timers }, since: openedAt, reminders: 0, escalated: false, events: [] } } : {}),
+      ...(this.status.policy
+        ? {
+            chase: {
+              timers: { ...timersFor(this.status.policy, spec.name), ...spec.timers },
+              since: openedAt,
+              reminders: 0,
+              escalated: false,
+              events: [],
+            },
+          }
+        : {}),
     });
     this.status.instances.push(instance);
     this.transition({ step: spec.name, note: `${instance.id}: ${waiting(instance)}` });
@@ -487,14 +566,20 @@ export class Journey {
   private validateHalt(input: HaltInput, action: 'suspend' | 'resume'): void {
     if (!isObject(input)) throw refuse('DECISION_INVALID', 'A suspend or resume names who and why', { field: 'reason' });
     assertInTime(input.notAfter);
-    if (!this.gatePolicies) throw refuse('HALT_STATE_CONFLICT', 'This onboarding was started before suspend and resume existed', { state: this.status.state });
-    if (typeof input.by !== 'string' || input.by.trim() === '' || codePoints(input.by) > maxNameLength) throw refuse('DECISION_INVALID', 'by must name the operator', { field: 'by' });
+    if (!this.gatePolicies)
+      throw refuse('HALT_STATE_CONFLICT', 'This onboarding was started before suspend and resume existed', { state: this.status.state });
+    if (typeof input.by !== 'string' || input.by.trim() === '' || codePoints(input.by) > maxNameLength)
+      throw refuse('DECISION_INVALID', 'by must name the operator', { field: 'by' });
     if (typeof input.reason !== 'string' || input.reason.trim() === '' || codePoints(input.reason) > maxCommentLength) {
       throw refuse('DECISION_INVALID', `reason must be a non-empty string of at most ${maxCommentLength} characters`, { field: 'reason' });
     }
     const halt = this.status.halt ?? null;
-    if (action === 'suspend' && halt !== null) throw refuse('HALT_STATE_CONFLICT', `The onboarding is already ${halt.state} (since ${halt.since})`, { state: this.status.state });
-    if (action === 'resume' && halt === null) throw refuse('HALT_STATE_CONFLICT', `The onboarding is not suspended or expired (state ${this.status.state})`, { state: this.status.state });
+    if (action === 'suspend' && halt !== null)
+      throw refuse('HALT_STATE_CONFLICT', `The onboarding is already ${halt.state} (since ${halt.since})`, { state: this.status.state });
+    if (action === 'resume' && halt === null)
+      throw refuse('HALT_STATE_CONFLICT', `The onboarding is not suspended or expired (state ${this.status.state})`, {
+        state: this.status.state,
+      });
     if (!['in-progress', 'awaiting-approval', 'awaiting-participant', 'suspended', 'expired', 'live'].includes(this.status.state)) {
       throw refuse('HALT_STATE_CONFLICT', `The onboarding has ended (${this.status.state})`, { state: this.status.state });
     }
@@ -530,7 +615,14 @@ export class Journey {
       }
     }
     this.status.halt = null;
-    this.interventions().push({ at, action: 'resumed', by: input.by, via: 'api', reason: input.reason, ...(halt.instanceId ? { instanceId: halt.instanceId } : {}) });
+    this.interventions().push({
+      at,
+      action: 'resumed',
+      by: input.by,
+      via: 'api',
+      reason: input.reason,
+      ...(halt.instanceId ? { instanceId: halt.instanceId } : {}),
+    });
     this.transition({ note: `resumed by ${input.by} (was ${halt.state})` });
     log.info('onboarding resumed', { by: input.by, was: halt.state, requestId: input.requestId ?? null });
     return this.status;
@@ -545,10 +637,20 @@ export class Journey {
       this.validateDecision(input);
     } catch (err) {
       const failure = err instanceof ApplicationFailure ? err : null;
-      const by = isObject(input) && typeof input.decidedBy === 'string' && input.decidedBy.trim() !== '' ? input.decidedBy.slice(0, maxNameLength) : '(unnamed)';
+      const by =
+        isObject(input) && typeof input.decidedBy === 'string' && input.decidedBy.trim() !== ''
+          ? input.decidedBy.slice(0, maxNameLength)
+          : '(unnamed)';
       const gate = isObject(input) && typeof input.gate === 'string' ? input.gate.slice(0, 40) : '(no gate)';
       const reason = failure?.message ?? String(err);
-      this.interventions().push({ at: nowIso(), action: 'signal-refused', by, via: 'signal', reason, code: failure?.type ?? 'DECISION_INVALID' });
+      this.interventions().push({
+        at: nowIso(),
+        action: 'signal-refused',
+        by,
+        via: 'signal',
+        reason,
+        code: failure?.type ?? 'DECISION_INVALID',
+      });
       this.transition({ note: `signal decision on ${gate} from ${by} refused (${failure?.type ?? 'DECISION_INVALID'}): ${reason}` });
       log.warn('signal decision refused', { gate, by, code: failure?.type ?? null, reason });
       return;
@@ -564,11 +666,12 @@ export class Journey {
   async together<T extends readonly (Promise<WaitInstance> | null)[]>(waits: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
     try {
       return (await Promise.all(
-        waits.map((wait) =>
-          wait?.then((instance) => {
-            if (!succeeded(instance)) this.stopWaiting = true;
-            return instance;
-          }) ?? null,
+        waits.map(
+          (wait) =>
+            wait?.then((instance) => {
+              if (!succeeded(instance)) this.stopWaiting = true;
+              return instance;
+            }) ?? null,
         ),
       )) as { [K in keyof T]: Awaited<T[K]> };
     } finally {
@@ -661,14 +764,23 @@ export class Journey {
   }
 
   /** The open instances of `name` (in `environment` when given). */
-  private openInstances<T extends WaitInstance['type']>(type: T, name: string, environment: Environment | undefined): Extract<WaitInstance, { type: T }>[] {
+  private openInstances<T extends WaitInstance['type']>(
+    type: T,
+    name: string,
+    environment: Environment | undefined,
+  ): Extract<WaitInstance, { type: T }>[] {
     return openOnes(this.status.instances).filter(
-      (i): i is Extract<WaitInstance, { type: T }> => i.type === type && i.name === name && (environment === undefined || i.environment === environment),
+      (i): i is Extract<WaitInstance, { type: T }> =>
+        i.type === type && i.name === name && (environment === undefined || i.environment === environment),
     );
   }
 
   /** Exactly one open instance, or a refusal that lists what is open. */
-  private theOpenInstance<T extends WaitInstance['type']>(type: T, name: string, environment: Environment | undefined): Extract<WaitInstance, { type: T }> {
+  private theOpenInstance<T extends WaitInstance['type']>(
+    type: T,
+    name: string,
+    environment: Environment | undefined,
+  ): Extract<WaitInstance, { type: T }> {
     const candidates = this.openInstances(type, name, environment);
     const what = environment ? `${name} in ${environment}` : name;
     if (candidates.length === 0) {
@@ -691,13 +803,18 @@ export class Journey {
 
   /** Synchronous by necessity: an async validator's rejection never reaches the caller. */
   private validateDecision(input: GateDecisionInput): void {
-    if (!isObject(input) || typeof input.gate !== 'string') throw refuse('DECISION_INVALID', 'A decision names its gate', { field: 'gate' });
+    if (!isObject(input) || typeof input.gate !== 'string')
+      throw refuse('DECISION_INVALID', 'A decision names its gate', { field: 'gate' });
     assertInTime(input.notAfter);
     if (!(this.declaration.gates as readonly string[]).includes(input.gate)) {
-      throw refuse('GATE_NOT_AWAITED', `${this.status.kind} onboardings have no gate ${input.gate} (they have: ${this.declaration.gates.join(', ')})`, {
-        open: describeOpen(this.status),
-        state: this.status.state,
-      });
+      throw refuse(
+        'GATE_NOT_AWAITED',
+        `${this.status.kind} onboardings have no gate ${input.gate} (they have: ${this.declaration.gates.join(', ')})`,
+        {
+          open: describeOpen(this.status),
+          state: this.status.state,
+        },
+      );
     }
     if (input.environment !== undefined && !environments.includes(input.environment)) {
       throw refuse('DECISION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
@@ -707,18 +824,26 @@ export class Journey {
     const invalid = decisionProblem(input);
     if (invalid !== null) throw refuse('DECISION_INVALID', invalid.message, { field: invalid.field });
     if (input.decision === 'approved' && approversOf(instance).some((name) => sameApprover(name, input.decidedBy))) {
-      throw refuse('APPROVER_ALREADY_DECIDED', `${input.decidedBy} already approved ${instance.id}; it needs ${instance.required ?? 1} distinct approvers`, {
-        instanceId: instance.id,
-        approvals: approversOf(instance),
-        need: instance.required ?? 1,
-      });
+      throw refuse(
+        'APPROVER_ALREADY_DECIDED',
+        `${input.decidedBy} already approved ${instance.id}; it needs ${instance.required ?? 1} distinct approvers`,
+        {
+          instanceId: instance.id,
+          approvals: approversOf(instance),
+          need: instance.required ?? 1,
+        },
+      );
     }
   }
 
   private assertNotHalted(): void {
     const halt = this.status.halt ?? null;
     if (halt !== null) {
-      throw refuse('ONBOARDING_HALTED', `The onboarding is ${halt.state} since ${halt.since} (${halt.reason}); an operator must resume it first`, { state: halt.state, since: halt.since });
+      throw refuse(
+        'ONBOARDING_HALTED',
+        `The onboarding is ${halt.state} since ${halt.since} (${halt.reason}); an operator must resume it first`,
+        { state: halt.state, since: halt.since },
+      );
     }
   }
 
@@ -749,9 +874,18 @@ export class Journey {
       instance.decision = record;
       this.transition({ note: `${instance.id}: ${input.decision} by ${input.decidedBy}${via === 'signal' ? ' (signal)' : ''}` });
     } else {
-      this.transition({ note: `${instance.id}: approval ${approvals} of ${need} by ${input.decidedBy}${via === 'signal' ? ' (signal)' : ''}` });
+      this.transition({
+        note: `${instance.id}: approval ${approvals} of ${need} by ${input.decidedBy}${via === 'signal' ? ' (signal)' : ''}`,
+      });
     }
-    log.info('gate decided', { instanceId: instance.id, decision: input.decision, via, approvals, need, requestId: input.requestId ?? null });
+    log.info('gate decided', {
+      instanceId: instance.id,
+      decision: input.decision,
+      via,
+      approvals,
+      need,
+      requestId: input.requestId ?? null,
+    });
     return { ...instance };
   }
 
@@ -764,7 +898,9 @@ export class Journey {
       throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
     }
     if (typeof input.submittedBy !== 'string' || input.submittedBy.trim() === '' || codePoints(input.submittedBy) > maxNameLength) {
-      throw refuse('SUBMISSION_INVALID', `submittedBy must be a non-empty string of at most ${maxNameLength} characters`, { field: 'submittedBy' });
+      throw refuse('SUBMISSION_INVALID', `submittedBy must be a non-empty string of at most ${maxNameLength} characters`, {
+        field: 'submittedBy',
+      });
     }
     if (!isObject(input.payload)) throw refuse('SUBMISSION_INVALID', 'payload must be an object', { field: 'payload' });
     this.assertNotHalted();
@@ -775,11 +911,18 @@ export class Journey {
   private submissionTarget(name: SubmissionName, environment: Environment | undefined): SubmissionInstance {
     if (this.replaceable.has(name) && this.openInstances('submission', name, environment).length === 0) {
       const accepted = this.status.instances.filter(
-        (i): i is SubmissionInstance => i.type === 'submission' && i.name === name && i.status === 'accepted' && (environment === undefined || i.environment === environment),
+        (i): i is SubmissionInstance =>
+          i.type === 'submission' &&
+          i.name === name &&
+          i.status === 'accepted' &&
+          (environment === undefined || i.environment === environment),
       );
       const latestByEnvironment = new Map(accepted.map((i) => [i.environment, i]));
       if (latestByEnvironment.size > 1) {
-        throw refuse('SUBMISSION_INVALID', `${name} is in force in several environments: say which one to replace`, { field: 'environment', open: [...latestByEnvironment.values()].map((i) => i.id) });
+        throw refuse('SUBMISSION_INVALID', `${name} is in force in several environments: say which one to replace`, {
+          field: 'environment',
+          open: [...latestByEnvironment.values()].map((i) => i.id),
+        });
       }
       const [only] = latestByEnvironment.values();
       if (only !== undefined) return only;
@@ -802,9 +945,21 @@ export class Journey {
       const verdict = await handler(input, instance);
       const at = nowIso();
       instance.attempts.push({ at, submittedBy: input.submittedBy, accepted: verdict.accepted, findings: verdict.findings });
-      log.info('submission checked', { instanceId: instance.id, attempt: instance.attempts.length, accepted: verdict.accepted, requestId: input.requestId ?? null });
+      log.info('submission checked', {
+        instanceId: instance.id,
+        attempt: instance.attempts.length,
+        accepted: verdict.accepted,
+        requestId: input.requestId ?? null,
+      });
       if (!verdict.accepted) {
-        this.transition({ note: `${instance.id}: submission ${instance.attempts.length} refused (${verdict.findings.filter((f) => f.result === 'fail').map((f) => f.code).join(', ') || 'blocking warnings'})` });
+        this.transition({
+          note: `${instance.id}: submission ${instance.attempts.length} refused (${
+            verdict.findings
+              .filter((f) => f.result === 'fail')
+              .map((f) => f.code)
+              .join(', ') || 'blocking warnings'
+          })`,
+        });
         throw refuse('SUBMISSION_REFUSED', `The ${input.name} does not pass the checks`, {
           instanceId: instance.id,
           attempt: instance.attempts.length,
@@ -820,7 +975,12 @@ export class Journey {
         instance.closedAt = at;
         this.transition({ note: `${instance.id}: submission ${instance.attempts.length} accepted from ${input.submittedBy}` });
       }
-      return { requestHash: input.requestHash ?? null, instance: { ...instance }, report: verdict.report, progress: progressOf(this.status) };
+      return {
+        requestHash: input.requestHash ?? null,
+        instance: { ...instance },
+        report: verdict.report,
+        progress: progressOf(this.status),
+      };
     });
   }
 }
@@ -833,7 +993,8 @@ function assertInTime(notAfter: string | undefined): void {
   if (notAfter === undefined) return;
   const deadline = Date.parse(notAfter);
   if (Number.isNaN(deadline)) throw refuse('DECISION_INVALID', 'notAfter must be an ISO time', { field: 'notAfter' });
-  if (Date.now() > deadline) throw refuse('REQUEST_EXPIRED', `The request expired at ${notAfter}, before the onboarding could take it`, { notAfter });
+  if (Date.now() > deadline)
+    throw refuse('REQUEST_EXPIRED', `The request expired at ${notAfter}, before the onboarding could take it`, { notAfter });
 }
 
 /** A wait that did not end well ends the journey (rework rounds arrive with the human-gates issue). */
@@ -888,11 +1049,14 @@ function decisionProblem(input: GateDecisionInput): { field: string; message: st
     return { field: 'comment', message: 'a rejection needs a comment giving the reason' };
   }
   const evidence = input.evidence ?? [];
-  if (!Array.isArray(evidence) || evidence.length > maxEvidenceLinks) return { field: 'evidence', message: `evidence must be a list of at most ${maxEvidenceLinks} links` };
+  if (!Array.isArray(evidence) || evidence.length > maxEvidenceLinks)
+    return { field: 'evidence', message: `evidence must be a list of at most ${maxEvidenceLinks} links` };
   for (const link of evidence as unknown[]) {
     const { label, url } = (link ?? {}) as { label?: unknown; url?: unknown };
-    if (typeof label !== 'string' || label.trim() === '' || codePoints(label) > maxNameLength) return { field: 'evidence', message: `each evidence link needs a label of 1-${maxNameLength} characters` };
-    if (typeof url !== 'string' || !/^https:\/\/[^\s/]+\/?\S*$/.test(url) || url.length > 2048) return { field: 'evidence', message: `evidence url "${String(url).slice(0, 80)}" must be an https URL` };
+    if (typeof label !== 'string' || label.trim() === '' || codePoints(label) > maxNameLength)
+      return { field: 'evidence', message: `each evidence link needs a label of 1-${maxNameLength} characters` };
+    if (typeof url !== 'string' || !/^https:\/\/[^\s/]+\/?\S*$/.test(url) || url.length > 2048)
+      return { field: 'evidence', message: `evidence url "${String(url).slice(0, 80)}" must be an https URL` };
   }
   if (input.decision === 'approved' && evidenceRequiredFor.includes(input.gate) && evidence.length === 0) {
     return { field: 'evidence', message: `approving ${input.gate} needs at least one evidence link (e.g. the test report)` };
@@ -906,15 +1070,23 @@ export function renderCurrentDetails(s: OnboardingStatus): string {
   if (s.awaiting.length > 0) {
     lines.push('', 'Waiting on:');
     for (const a of s.awaiting) {
-      const approvals = a.approvals ? ` (${a.approvals.have.length} of ${a.approvals.need} approvals${a.approvals.have.length > 0 ? `: ${a.approvals.have.map(escapeMarkdown).join(', ')}` : ''})` : '';
+      const approvals = a.approvals
+        ? ` (${a.approvals.have.length} of ${a.approvals.need} approvals${a.approvals.have.length > 0 ? `: ${a.approvals.have.map(escapeMarkdown).join(', ')}` : ''})`
+        : '';
       lines.push(`- **${a.role}** for \`${a.instanceId}\` since ${a.since}${approvals}`);
     }
   }
   if (s.halt) lines.push('', `**${s.halt.state}** since ${s.halt.since} by ${escapeMarkdown(s.halt.by)}: ${escapeMarkdown(s.halt.reason)}`);
   const attention = (s.certificates ?? []).filter((c) => c.state === 'renewal-due' || c.state === 'expired');
   if (s.certificates !== undefined) {
-    lines.push('', attention.length === 0 ? `Certificates: all ${s.certificates.filter((c) => c.state === 'valid').length} in force are valid` : 'Certificates needing renewal:');
-    for (const c of attention) lines.push(`- \`${c.id}\` **${c.state}**, ends ${c.notAfter}${c.renewal ? ` (renewal \`${c.renewal}\`)` : ''}`);
+    lines.push(
+      '',
+      attention.length === 0
+        ? `Certificates: all ${s.certificates.filter((c) => c.state === 'valid').length} in force are valid`
+        : 'Certificates needing renewal:',
+    );
+    for (const c of attention)
+      lines.push(`- \`${c.id}\` **${c.state}**, ends ${c.notAfter}${c.renewal ? ` (renewal \`${c.renewal}\`)` : ''}`);
   }
   const last = s.history[s.history.length - 1];
   // Notes carry principal names (from key files or an IdP's tokens): escaped, never rendered as Markdown.

@@ -27,7 +27,18 @@ export type ApproverRole = (typeof approverRoles)[number];
  * which it uses (`journeys`); a decision for a gate instance that is not open is refused with
  * GATE_NOT_AWAITED, listing the open ones.
  */
-export const gateNames = ['application-review', 'certificate-review', 'uat-signoff', 'contract', 'go-live', 'ledger-setup', 'jwt-trust-check', 'integration-test', 'kickoff-call', 'bank-coordination'] as const;
+export const gateNames = [
+  'application-review',
+  'certificate-review',
+  'uat-signoff',
+  'contract',
+  'go-live',
+  'ledger-setup',
+  'jwt-trust-check',
+  'integration-test',
+  'kickoff-call',
+  'bank-coordination',
+] as const;
 export type GateName = (typeof gateNames)[number];
 
 /** The team each gate awaits: the workflow opens it for them, the API lets only them decide it. */
@@ -157,7 +168,16 @@ export const journeys = {
   },
   tpp: {
     gates: ['application-review', 'kickoff-call', 'uat-signoff', 'contract', 'bank-coordination', 'go-live'],
-    submissions: ['certificate-bundle', 'oauth-client', 'redirect-urls', 'uat-retest', 'contract-revision', 'client-csr', 'ip-allowlist', 'go-live-readiness'],
+    submissions: [
+      'certificate-bundle',
+      'oauth-client',
+      'redirect-urls',
+      'uat-retest',
+      'contract-revision',
+      'client-csr',
+      'ip-allowlist',
+      'go-live-readiness',
+    ],
   },
   bank: {
     gates: ['jwt-trust-check', 'integration-test', 'go-live'],
@@ -330,7 +350,10 @@ export interface BankOnboardingInput extends CommonInput {
 export type OnboardingInput = DfspOnboardingInput | TppOnboardingInput | BankOnboardingInput;
 
 /** The kind-specific part of the state. */
-export type KindData = { kind: 'tpp'; application: AccessRequest } | { kind: 'dfsp'; registration: DfspRegistration } | { kind: 'bank'; registration: BankRegistration };
+export type KindData =
+  | { kind: 'tpp'; application: AccessRequest }
+  | { kind: 'dfsp'; registration: DfspRegistration }
+  | { kind: 'bank'; registration: BankRegistration };
 
 /** The workflow that runs each kind, so `client.workflow.start` checks its arguments. */
 export interface WorkflowByKind {
@@ -338,7 +361,10 @@ export interface WorkflowByKind {
   tpp: typeof tppOnboarding;
   bank: typeof bankOnboarding;
 }
-export const workflowTypeByKind = { dfsp: 'dfspOnboarding', tpp: 'tppOnboarding', bank: 'bankOnboarding' } as const satisfies Record<SupportedKind, string>;
+export const workflowTypeByKind = { dfsp: 'dfspOnboarding', tpp: 'tppOnboarding', bank: 'bankOnboarding' } as const satisfies Record<
+  SupportedKind,
+  string
+>;
 
 /** A link to what a decision rests on (a UAT test report, a signed contract in the document store). */
 export interface EvidenceLink {
@@ -721,10 +747,21 @@ export interface SubmissionOutcome {
  * The compact view of an onboarding a submission answers with: where it stands and what it awaits,
  * without the instances, history and data of the full status (`statusQuery`).
  */
-export type OnboardingProgress = Pick<OnboardingStatus, 'participantId' | 'kind' | 'environment' | 'step' | 'state' | 'awaiting' | 'updatedAt'>;
+export type OnboardingProgress = Pick<
+  OnboardingStatus,
+  'participantId' | 'kind' | 'environment' | 'step' | 'state' | 'awaiting' | 'updatedAt'
+>;
 
 export function progressOf(s: OnboardingStatus): OnboardingProgress {
-  return { participantId: s.participantId, kind: s.kind, environment: s.environment, step: s.step, state: s.state, awaiting: s.awaiting, updatedAt: s.updatedAt };
+  return {
+    participantId: s.participantId,
+    kind: s.kind,
+    environment: s.environment,
+    step: s.step,
+    state: s.state,
+    awaiting: s.awaiting,
+    updatedAt: s.updatedAt,
+  };
 }
 
 export interface HaltInput {

@@ -46,7 +46,10 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
     if (sandboxFailed) return endedBy(journey, sandboxFailed);
 
     // UAT and the contract, both before production (the contract is production's: legal signs for live use).
-    const signOffs = await journey.together([awaitGateInRounds(journey, { name: 'uat-signoff', environment: 'sandbox' }), awaitGateInRounds(journey, { name: 'contract', environment: 'production' })]);
+    const signOffs = await journey.together([
+      awaitGateInRounds(journey, { name: 'uat-signoff', environment: 'sandbox' }),
+      awaitGateInRounds(journey, { name: 'contract', environment: 'production' }),
+    ]);
     const signOffFailed = firstUnsuccessful(signOffs);
     if (signOffFailed) return endedBy(journey, signOffFailed);
 

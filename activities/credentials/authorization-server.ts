@@ -35,7 +35,16 @@ function adapterFactory(db: RegistryDb) {
       const expiresAt = expiresIn ? Math.floor(Date.now() / 1000) + expiresIn : null;
       await db
         .insertInto('oidcPayloads')
-        .values({ model: this.model, id, payload: JSON.stringify(payload), grantId: payload.grantId ?? null, uid: payload.uid ?? null, userCode: payload.userCode ?? null, expiresAt, consumedAt: null })
+        .values({
+          model: this.model,
+          id,
+          payload: JSON.stringify(payload),
+          grantId: payload.grantId ?? null,
+          uid: payload.uid ?? null,
+          userCode: payload.userCode ?? null,
+          expiresAt,
+          consumedAt: null,
+        })
         .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ payload: JSON.stringify(payload), expiresAt }))
         .execute();
     }
@@ -48,17 +57,32 @@ function adapterFactory(db: RegistryDb) {
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const row = await db.selectFrom('oidcPayloads').select('id').where('model', '=', this.model).where('userCode', '=', userCode).executeTakeFirst();
+      const row = await db
+        .selectFrom('oidcPayloads')
+        .select('id')
+        .where('model', '=', this.model)
+        .where('userCode', '=', userCode)
+        .executeTakeFirst();
       return row ? this.find(row.id) : undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await db.selectFrom('oidcPayloads').select('id').where('model', '=', this.model).where('uid', '=', uid).executeTakeFirst();
+      const row = await db
+        .selectFrom('oidcPayloads')
+        .select('id')
+        .where('model', '=', this.model)
+        .where('uid', '=', uid)
+        .executeTakeFirst();
       return row ? this.find(row.id) : undefined;
     }
 
     async consume(id: string): Promise<void> {
-      await db.updateTable('oidcPayloads').set({ consumedAt: Math.floor(Date.now() / 1000) }).where('model', '=', this.model).where('id', '=', id).execute();
+      await db
+        .updateTable('oidcPayloads')
+        .set({ consumedAt: Math.floor(Date.now() / 1000) })
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .execute();
     }
 
     async destroy(id: string): Promise<void> {
@@ -73,7 +97,12 @@ function adapterFactory(db: RegistryDb) {
 
 /** A live client as oidc-provider metadata; a revoked or unknown one does not exist. */
 async function findClient(db: RegistryDb, clientId: string): Promise<AdapterPayload | undefined> {
-  const row = await db.selectFrom('oauthClients').selectAll().where('clientId', '=', clientId).where('revokedAt', 'is', null).executeTakeFirst();
+  const row = await db
+    .selectFrom('oauthClients')
+    .selectAll()
+    .where('clientId', '=', clientId)
+    .where('revokedAt', 'is', null)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   return {
     client_id: row.clientId,
@@ -85,7 +114,9 @@ async function findClient(db: RegistryDb, clientId: string): Promise<AdapterPayl
     scope: row.scope,
     ...(row.tlsSubjectDn ? { tls_client_auth_subject_dn: row.tlsSubjectDn } : {}),
     ...(row.authMethod === 'tls_client_auth' ? { tls_client_certificate_bound_access_tokens: true } : {}),
-    ...(row.previousSecretHash && row.previousSecretExpiresAt ? { previous_secret_hash: row.previousSecretHash, previous_secret_expires_at: row.previousSecretExpiresAt } : {}),
+    ...(row.previousSecretHash && row.previousSecretExpiresAt
+      ? { previous_secret_hash: row.previousSecretHash, previous_secret_expires_at: row.previousSecretExpiresAt }
+      : {}),
   };
 }
 
@@ -118,7 +149,13 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, indicator) => {
           if (indicator !== opts.audience) throw new errors.InvalidTarget();
-          return { scope: opts.scopes.join(' '), audience: opts.audience, accessTokenFormat: 'jwt', accessTokenTTL: opts.accessTokenTtlSeconds, jwt: { sign: { alg: 'ES256' } } };
+          return {
+            scope: opts.scopes.join(' '),
+            audience: opts.audience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: opts.accessTokenTtlSeconds,
+            jwt: { sign: { alg: 'ES256' } },
+          };
         },
       },
       mTLS: {
@@ -137,10 +174,18 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
   const provider = new Provider(opts.issuer, configuration);
   // Secrets are stored as scrypt hashes: compare by verifying the hash, and accept the previous
   // secret until the end of a rotation's overlap window.
-  provider.Client.prototype.compareClientSecret = async function compareHashed(this: InstanceType<Provider['Client']>, actual: string): Promise<boolean> {
+  provider.Client.prototype.compareClientSecret = async function compareHashed(
+    this: InstanceType<Provider['Client']>,
+    actual: string,
+  ): Promise<boolean> {
     if (this.clientSecret && (await verifySecret(this.clientSecret, actual))) return true;
     const meta = this.metadata() as { previous_secret_hash?: string; previous_secret_expires_at?: string };
-    return Boolean(meta.previous_secret_hash && meta.previous_secret_expires_at && Date.parse(meta.previous_secret_expires_at) > Date.now() && (await verifySecret(meta.previous_secret_hash, actual)));
+    return Boolean(
+      meta.previous_secret_hash &&
+      meta.previous_secret_expires_at &&
+      Date.parse(meta.previous_secret_expires_at) > Date.now() &&
+      (await verifySecret(meta.previous_secret_hash, actual)),
+    );
   };
   return provider;
 }

@@ -88,9 +88,12 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
 
   async issue(request: IssueClientRequest): Promise<IssuedClient> {
     const bad = request.scopes.filter((s) => !scopePattern.test(s));
-    if (bad.length > 0) throw new DomainError('INPUT_INVALID', `Scopes ${bad.join(', ')} are not valid OAuth scope names`, { fields: ['scopes'] });
+    if (bad.length > 0)
+      throw new DomainError('INPUT_INVALID', `Scopes ${bad.join(', ')} are not valid OAuth scope names`, { fields: ['scopes'] });
     if (request.authMethod === 'tls_client_auth' && !request.tlsSubjectDn) {
-      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', { fields: ['tlsSubjectDn'] });
+      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
+        fields: ['tlsSubjectDn'],
+      });
     }
     const clientId = clientIdOf(request.participantId, request.environment);
     const existing = await this.find(clientId);
@@ -136,24 +139,28 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
   async rotate(clientId: string, overlapSeconds: number, writeKey: string): Promise<IssuedClient> {
     const row = await this.live(clientId);
     if (row.rotationKey === writeKey) return { ...view(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
-    if (row.authMethod === 'tls_client_auth') throw new DomainError('INPUT_INVALID', `${clientId} authenticates with its certificate: it has no secret to rotate`, { fields: ['clientId'] });
+    if (row.authMethod === 'tls_client_auth')
+      throw new DomainError('INPUT_INVALID', `${clientId} authenticates with its certificate: it has no secret to rotate`, {
+        fields: ['clientId'],
+      });
     const secret = newClientSecret();
     const secretHash = await hashSecret(secret);
     const now = new Date();
     const secretPickup = await this.db.transaction().execute(async (trx) => {
       const updated = await trx
-      .updateTable('oauthClients')
-      .set({
-        secretHash,
-        previousSecretHash: row.secretHash,
-        previousSecretExpiresAt: new Date(now.getTime() + overlapSeconds * 1000).toISOString(),
-        rotatedAt: now.toISOString(),
-        rotationKey: writeKey,
-      })
-      .where('clientId', '=', clientId)
-      .where('rotationKey', 'is', row.rotationKey)
-      .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) throw new DomainError('STATE_CORRUPT', `${clientId} was rotated by another request meanwhile`);
+        .updateTable('oauthClients')
+        .set({
+          secretHash,
+          previousSecretHash: row.secretHash,
+          previousSecretExpiresAt: new Date(now.getTime() + overlapSeconds * 1000).toISOString(),
+          rotatedAt: now.toISOString(),
+          rotationKey: writeKey,
+        })
+        .where('clientId', '=', clientId)
+        .where('rotationKey', 'is', row.rotationKey)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw new DomainError('STATE_CORRUPT', `${clientId} was rotated by another request meanwhile`);
       return this.pickups.deposit(secret, writeKey, trx);
     });
     return { ...view(await this.live(clientId)), secretPickup, reused: false };
@@ -166,7 +173,10 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
       await this.db.transaction().execute(async (trx) => {
         await trx.updateTable('oauthClients').set({ revokedAt: new Date().toISOString() }).where('clientId', '=', clientId).execute();
         // Opaque tokens and grants the authorization server stored for the client.
-        await trx.deleteFrom('oidcPayloads').where(sql<string>`json_extract(payload, '$.clientId')`, '=', clientId).execute();
+        await trx
+          .deleteFrom('oidcPayloads')
+          .where(sql<string>`json_extract(payload, '$.clientId')`, '=', clientId)
+          .execute();
       });
     }
     return view((await this.find(clientId)) as OauthClientRow);
@@ -178,7 +188,8 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
 
   private async live(clientId: string): Promise<OauthClientRow> {
     const row = await this.find(clientId);
-    if (row === undefined || row.revokedAt !== null) throw new DomainError('INPUT_INVALID', `No live client ${clientId}`, { fields: ['clientId'] });
+    if (row === undefined || row.revokedAt !== null)
+      throw new DomainError('INPUT_INVALID', `No live client ${clientId}`, { fields: ['clientId'] });
     return row;
   }
 

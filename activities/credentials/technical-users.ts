@@ -50,11 +50,25 @@ export class BankTechnicalUsers {
           }
           const stamp = at.toISOString();
           if (row) {
-            await trx.updateTable('bankTechnicalUsers').set({ secretHash, writeKey, rotatedAt: stamp, revokedAt: null }).where('username', '=', username).execute();
+            await trx
+              .updateTable('bankTechnicalUsers')
+              .set({ secretHash, writeKey, rotatedAt: stamp, revokedAt: null })
+              .where('username', '=', username)
+              .execute();
           } else {
             await trx
               .insertInto('bankTechnicalUsers')
-              .values({ username, participantId: request.participantId, environment: request.environment, purpose, secretHash, writeKey, createdAt: stamp, rotatedAt: null, revokedAt: null })
+              .values({
+                username,
+                participantId: request.participantId,
+                environment: request.environment,
+                purpose,
+                secretHash,
+                writeKey,
+                createdAt: stamp,
+                rotatedAt: null,
+                revokedAt: null,
+              })
               .execute();
           }
           const secretPickup = await this.pickups.deposit(secret, writeKey, trx, at);
@@ -67,13 +81,23 @@ export class BankTechnicalUsers {
 
   /** Cancellation, offboarding: the secrets stop working. */
   async revoke(participantId: string, environment: Environment, at = new Date()): Promise<number> {
-    const result = await this.db.updateTable('bankTechnicalUsers').set({ revokedAt: at.toISOString() }).where('participantId', '=', participantId).where('environment', '=', environment).where('revokedAt', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('bankTechnicalUsers')
+      .set({ revokedAt: at.toISOString() })
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
   /** Whether a presented secret is the user's current one (what the key keeper asks). */
   async verify(username: string, secret: string): Promise<boolean> {
-    const row = await this.db.selectFrom('bankTechnicalUsers').select(['secretHash', 'revokedAt']).where('username', '=', username).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('bankTechnicalUsers')
+      .select(['secretHash', 'revokedAt'])
+      .where('username', '=', username)
+      .executeTakeFirst();
     if (!row || row.revokedAt !== null) return false;
     return verifySecret(row.secretHash, secret);
   }

@@ -27,7 +27,18 @@ export async function ensureHubJwsKey(dir: string, directory: ParticipantKeyDire
   const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
   const spkiSha256 = parsePublicKey(spkiDer).spkiSha256;
   for (const environment of environments) {
-    await directory.recordJwsKey({ participantId: hubKeyOwner, environment, kid, spkiSha256, publicKeyPem, notAfter: null, writeKey: `hub-jws/${environment}/${spkiSha256}` }, new Date());
+    await directory.recordJwsKey(
+      {
+        participantId: hubKeyOwner,
+        environment,
+        kid,
+        spkiSha256,
+        publicKeyPem,
+        notAfter: null,
+        writeKey: `hub-jws/${environment}/${spkiSha256}`,
+      },
+      new Date(),
+    );
   }
   return { kid, publicKeyPem };
 }

@@ -79,13 +79,24 @@ export class HubJwtKeys {
 
   /** Every key a verifier should accept for the environment: the live one first, then retired ones not yet removed. */
   async published(environment: Environment): Promise<HubJwtKey[]> {
-    const rows = await this.db.selectFrom('hubJwtKeys').selectAll().where('environment', '=', environment).orderBy('retiredAt', 'desc').orderBy('createdAt', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('hubJwtKeys')
+      .selectAll()
+      .where('environment', '=', environment)
+      .orderBy('retiredAt', 'desc')
+      .orderBy('createdAt', 'desc')
+      .execute();
     return rows.map(toKey).sort((a, b) => Number(a.retiredAt !== null) - Number(b.retiredAt !== null));
   }
 
   /** Retires the live key and makes the next one. */
   async rotate(environment: Environment, now = new Date()): Promise<HubJwtKey> {
-    await this.db.updateTable('hubJwtKeys').set({ retiredAt: now.toISOString() }).where('environment', '=', environment).where('retiredAt', 'is', null).execute();
+    await this.db
+      .updateTable('hubJwtKeys')
+      .set({ retiredAt: now.toISOString() })
+      .where('environment', '=', environment)
+      .where('retiredAt', 'is', null)
+      .execute();
     return this.live(environment, now);
   }
 
@@ -107,10 +118,29 @@ export class HubJwtKeys {
   }
 
   private liveRow(environment: Environment) {
-    return this.db.selectFrom('hubJwtKeys').selectAll().where('environment', '=', environment).where('retiredAt', 'is', null).executeTakeFirst();
+    return this.db
+      .selectFrom('hubJwtKeys')
+      .selectAll()
+      .where('environment', '=', environment)
+      .where('retiredAt', 'is', null)
+      .executeTakeFirst();
   }
 }
 
-function toKey(row: { kid: string; environment: string; publicJwk: string; publicKeyPem: string; createdAt: string; retiredAt: string | null }): HubJwtKey {
-  return { kid: row.kid, environment: row.environment as Environment, jwk: JSON.parse(row.publicJwk) as JWK, publicKeyPem: row.publicKeyPem, createdAt: row.createdAt, retiredAt: row.retiredAt };
+function toKey(row: {
+  kid: string;
+  environment: string;
+  publicJwk: string;
+  publicKeyPem: string;
+  createdAt: string;
+  retiredAt: string | null;
+}): HubJwtKey {
+  return {
+    kid: row.kid,
+    environment: row.environment as Environment,
+    jwk: JSON.parse(row.publicJwk) as JWK,
+    publicKeyPem: row.publicKeyPem,
+    createdAt: row.createdAt,
+    retiredAt: row.retiredAt,
+  };
 }

@@ -49,11 +49,17 @@ function readKeyPem(pem: string): ReadKey | Finding {
   const scan = scanPem(pem);
   const blocks = scan.blocks.filter((b) => b.label === 'PUBLIC KEY' || b.label === 'CERTIFICATE');
   if (scan.blocks.some((b) => b.label.includes('PRIVATE KEY'))) {
-    return finding('JWS_KEY_PARSES', 'fail', 'A private key was sent: send only the public key or the certificate, and replace this key — it is no longer private');
+    return finding(
+      'JWS_KEY_PARSES',
+      'fail',
+      'A private key was sent: send only the public key or the certificate, and replace this key — it is no longer private',
+    );
   }
   const block = blocks[0];
   if (blocks.length !== 1 || block === undefined || scan.problems.length > 0) {
-    return finding('JWS_KEY_PARSES', 'fail', 'Send exactly one PEM block: PUBLIC KEY (SPKI) or CERTIFICATE', { blocks: scan.blocks.map((b) => b.label) });
+    return finding('JWS_KEY_PARSES', 'fail', 'Send exactly one PEM block: PUBLIC KEY (SPKI) or CERTIFICATE', {
+      blocks: scan.blocks.map((b) => b.label),
+    });
   }
   try {
     if (block.label === 'PUBLIC KEY') return { view: parsePublicKey(block.der), spkiDer: block.der, notBefore: null, notAfter: null };
@@ -74,14 +80,23 @@ function algorithmFinding(view: KeyView): Finding {
   if (view.algorithm === 'EC') {
     return view.curve === 'P-256'
       ? finding('JWS_KEY_ALGORITHM', 'pass', 'EC P-256 (ES256)', { curve: view.curve })
-      : finding('JWS_KEY_ALGORITHM', 'fail', `EC curve ${view.curve}: only P-256 (ES256) is used for FSPIOP signatures`, { curve: view.curve });
+      : finding('JWS_KEY_ALGORITHM', 'fail', `EC curve ${view.curve}: only P-256 (ES256) is used for FSPIOP signatures`, {
+          curve: view.curve,
+        });
   }
-  return finding('JWS_KEY_ALGORITHM', 'fail', `${view.algorithm} keys are not used for FSPIOP signatures: RSA (RS256) or EC P-256 (ES256)`, { algorithm: view.algorithm });
+  return finding(
+    'JWS_KEY_ALGORITHM',
+    'fail',
+    `${view.algorithm} keys are not used for FSPIOP signatures: RSA (RS256) or EC P-256 (ES256)`,
+    { algorithm: view.algorithm },
+  );
 }
 
 function validityFinding(read: ReadKey, now: Date): Finding {
-  if (read.notAfter === null || read.notBefore === null) return finding('JWS_KEY_VALID_NOW', 'not-applicable', 'A bare public key has no validity period');
-  if (now < read.notBefore) return finding('JWS_KEY_VALID_NOW', 'fail', `The certificate is valid only from ${read.notBefore.toISOString()}`);
+  if (read.notAfter === null || read.notBefore === null)
+    return finding('JWS_KEY_VALID_NOW', 'not-applicable', 'A bare public key has no validity period');
+  if (now < read.notBefore)
+    return finding('JWS_KEY_VALID_NOW', 'fail', `The certificate is valid only from ${read.notBefore.toISOString()}`);
   if (now > read.notAfter) return finding('JWS_KEY_VALID_NOW', 'fail', `The certificate expired at ${read.notAfter.toISOString()}`);
   return finding('JWS_KEY_VALID_NOW', 'pass', `Valid until ${read.notAfter.toISOString()}`, { notAfter: read.notAfter.toISOString() });
 }
@@ -93,7 +108,13 @@ async function possessionFinding(key: KeyObject, alg: string, challenge: string,
   } catch {
     return finding('JWS_POSSESSION_PROVEN', 'fail', 'challengeJws is not a compact JWS (header.payload.signature)');
   }
-  if (header.alg !== alg) return finding('JWS_POSSESSION_PROVEN', 'fail', `The challenge must be signed ${alg} with this key; the JWS says ${String(header.alg)}`, { alg: header.alg ?? null });
+  if (header.alg !== alg)
+    return finding(
+      'JWS_POSSESSION_PROVEN',
+      'fail',
+      `The challenge must be signed ${alg} with this key; the JWS says ${String(header.alg)}`,
+      { alg: header.alg ?? null },
+    );
   try {
     const { payload } = await compactVerify(jws, key, { algorithms: [alg] });
     if (new TextDecoder().decode(payload) !== challenge) {
@@ -101,7 +122,11 @@ async function possessionFinding(key: KeyObject, alg: string, challenge: string,
     }
     return finding('JWS_POSSESSION_PROVEN', 'pass', 'The challenge JWS verifies with the submitted key');
   } catch {
-    return finding('JWS_POSSESSION_PROVEN', 'fail', 'The challenge JWS does not verify with the submitted key: it was signed with another key, or altered');
+    return finding(
+      'JWS_POSSESSION_PROVEN',
+      'fail',
+      'The challenge JWS does not verify with the submitted key: it was signed with another key, or altered',
+    );
   }
 }
 
@@ -116,7 +141,9 @@ export async function checkJwsKey(input: JwsKeyCheckInput): Promise<JwsKeyReport
   findings.push(
     heldBy.length === 0
       ? finding('JWS_KEY_NOT_IN_USE', 'pass', 'No other participant holds this key')
-      : finding('JWS_KEY_NOT_IN_USE', 'fail', 'This key is already another participant\'s JWS key: generate a key of your own', { participants: heldBy.length }),
+      : finding('JWS_KEY_NOT_IN_USE', 'fail', "This key is already another participant's JWS key: generate a key of your own", {
+          participants: heldBy.length,
+        }),
   );
   if (usable) findings.push(await possessionFinding(key, alg, input.challenge, input.challengeJws));
   const facts: JwsKeyFacts = {

@@ -58,7 +58,9 @@ export class CentralLedger implements HubLedger {
   async setUp(request: LedgerSetupRequest): Promise<LedgerSetupResult> {
     for (const { currency } of request.currencies) await this.ensureHubCurrency(currency);
     for (const { currency } of request.currencies) {
-      await this.call('POST', '/participants', { name: request.fspId, currency }, (a) => this.isRepeat(a, 400, '3000', /already been registered/i));
+      await this.call('POST', '/participants', { name: request.fspId, currency }, (a) =>
+        this.isRepeat(a, 400, '3000', /already been registered/i),
+      );
     }
     for (const endpoint of request.endpoints) {
       await this.call('POST', `/participants/${encodeURIComponent(request.fspId)}/endpoints`, endpoint);
@@ -83,12 +85,19 @@ export class CentralLedger implements HubLedger {
       accounts: { currency: string; ledgerAccountType: string; isActive: number | boolean }[];
     };
     const endpoints = (await this.call('GET', `/participants/${name}/endpoints`)).body as { type: string; value: string }[];
-    const limits = (await this.call('GET', `/participants/${name}/limits`)).body as { currency: string; limit: { type: string; value: number } }[];
+    const limits = (await this.call('GET', `/participants/${name}/limits`)).body as {
+      currency: string;
+      limit: { type: string; value: number };
+    }[];
     const positions = (await this.call('GET', `/participants/${name}/positions`)).body as { currency: string; value: number }[];
     return {
       name: participant.name,
       isActive: Boolean(participant.isActive),
-      accounts: participant.accounts.map((a) => ({ currency: a.currency, ledgerAccountType: a.ledgerAccountType, isActive: Boolean(a.isActive) })),
+      accounts: participant.accounts.map((a) => ({
+        currency: a.currency,
+        ledgerAccountType: a.ledgerAccountType,
+        isActive: Boolean(a.isActive),
+      })),
       endpoints: endpoints.map(({ type, value }) => ({ type, value })),
       limits: limits.map((l) => ({ currency: l.currency, type: l.limit.type, value: Number(l.limit.value) })),
       positions: positions.map((p) => ({ currency: p.currency, value: Number(p.value) })),
@@ -98,12 +107,18 @@ export class CentralLedger implements HubLedger {
   /** The hub's own accounts for the currency and a settlement model that covers it. */
   private async ensureHubCurrency(currency: string): Promise<void> {
     for (const type of hubAccountTypes) {
-      await this.call('POST', `/participants/${hubName}/accounts`, { type, currency }, (a) => this.isRepeat(a, 400, '3003', /already been registered/i));
+      await this.call('POST', `/participants/${hubName}/accounts`, { type, currency }, (a) =>
+        this.isRepeat(a, 400, '3003', /already been registered/i),
+      );
     }
     const models = (await this.call('GET', '/settlementModels')).body as { currency: string | null; isActive: number | boolean }[];
     if (models.some((m) => (m.currency === currency || m.currency === null) && Boolean(m.isActive))) return;
     if (!this.options.defaultSettlementModel) {
-      throw new DomainError('LEDGER_REFUSED', `central-ledger has no settlement model for ${currency}: participants would be half-created (6000). Create the scheme's model first.`, { currency });
+      throw new DomainError(
+        'LEDGER_REFUSED',
+        `central-ledger has no settlement model for ${currency}: participants would be half-created (6000). Create the scheme's model first.`,
+        { currency },
+      );
     }
     await this.call('POST', '/settlementModels', {
       name: `DEFERREDNET${currency}`,
@@ -124,7 +139,12 @@ export class CentralLedger implements HubLedger {
   }
 
   /** One call with a timeout; `done` says which error answers mean "already so" (an idempotent repeat). */
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown, done: (answer: LedgerAnswer) => boolean = () => false): Promise<LedgerAnswer> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    done: (answer: LedgerAnswer) => boolean = () => false,
+  ): Promise<LedgerAnswer> {
     let res: Response;
     try {
       res = await fetch(`${this.url}${path}`, {
@@ -147,7 +167,13 @@ export class CentralLedger implements HubLedger {
     const answer = { status: res.status, body: parsed };
     if (res.ok || done(answer)) return answer;
     const info = errorInformation(parsed);
-    const details = { method, path, status: res.status, errorCode: info.errorCode ?? null, errorDescription: info.errorDescription ?? null };
+    const details = {
+      method,
+      path,
+      status: res.status,
+      errorCode: info.errorCode ?? null,
+      errorDescription: info.errorDescription ?? null,
+    };
     const message = `central-ledger ${method} ${path} answered ${res.status}${info.errorCode ? ` ${info.errorCode}` : ''}: ${info.errorDescription ?? text.slice(0, 200)}`;
     throw new DomainError(res.status >= 500 ? 'LEDGER_UNAVAILABLE' : 'LEDGER_REFUSED', message, details);
   }

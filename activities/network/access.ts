@@ -52,8 +52,19 @@ export class NetworkAccessService {
     const applied = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
     const version = await this.registry.replaceAllowlist(request.participantId, request.environment, report.entries, request.writeKey, at);
     await this.registry.setGrant(request.participantId, request.environment, 'granted', request.writeKey, at);
-    const recorded = await this.registry.recordRevision(request.writeKey, `allowlist v${version.version} of ${request.participantId} in ${request.environment}`, applied, at);
-    return { version: version.version, entries: version.entries, revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    const recorded = await this.registry.recordRevision(
+      request.writeKey,
+      `allowlist v${version.version} of ${request.participantId} in ${request.environment}`,
+      applied,
+      at,
+    );
+    return {
+      version: version.version,
+      entries: version.entries,
+      revision: recorded.revision,
+      configSha256: applied.configSha256,
+      live: applied.live,
+    };
   }
 
   /** Takes the participant out of the gateway in the environment (cancellation, offboarding). */
@@ -69,10 +80,17 @@ export class NetworkAccessService {
   private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<GatewayApplied> {
     const applied = await this.gateway.apply(state, reason);
     if (applied.status === 'refused') {
-      throw new DomainError('GATEWAY_CONFIG_REFUSED', `The gateway refused the configuration for the ${reason}: ${applied.message}`, { writeKey, configSha256: applied.configSha256, nginx: applied.message });
+      throw new DomainError('GATEWAY_CONFIG_REFUSED', `The gateway refused the configuration for the ${reason}: ${applied.message}`, {
+        writeKey,
+        configSha256: applied.configSha256,
+        nginx: applied.message,
+      });
     }
     if (applied.running && !applied.live) {
-      throw new DomainError('GATEWAY_NOT_LIVE', `The gateway did not take the configuration for the ${reason}: ${applied.message}`, { writeKey, configSha256: applied.configSha256 });
+      throw new DomainError('GATEWAY_NOT_LIVE', `The gateway did not take the configuration for the ${reason}: ${applied.message}`, {
+        writeKey,
+        configSha256: applied.configSha256,
+      });
     }
     return applied;
   }

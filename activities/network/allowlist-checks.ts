@@ -94,12 +94,17 @@ function specialRange(block: Block): string | null {
 export function checkAllowlist(entries: readonly string[], policy: AllowlistPolicy): AllowlistReport {
   const findings: Finding[] = [];
   if (entries.length === 0) {
-    findings.push(finding('ALLOWLIST_NOT_EMPTY', 'fail', 'The allowlist is empty: list at least one address or block the participant connects from'));
+    findings.push(
+      finding('ALLOWLIST_NOT_EMPTY', 'fail', 'The allowlist is empty: list at least one address or block the participant connects from'),
+    );
     return { ...summarise(findings, true), entries: [] };
   }
   findings.push(
     entries.length > policy.maxEntries
-      ? finding('ALLOWLIST_SIZE', 'fail', `${entries.length} entries; at most ${policy.maxEntries} are accepted`, { count: entries.length, max: policy.maxEntries })
+      ? finding('ALLOWLIST_SIZE', 'fail', `${entries.length} entries; at most ${policy.maxEntries} are accepted`, {
+          count: entries.length,
+          max: policy.maxEntries,
+        })
       : finding('ALLOWLIST_SIZE', 'pass', `${entries.length} entries`, { count: entries.length, max: policy.maxEntries }),
   );
 
@@ -107,29 +112,44 @@ export function checkAllowlist(entries: readonly string[], policy: AllowlistPoli
   entries.forEach((raw, index) => {
     const parsed = parseEntry(raw);
     if (typeof parsed === 'string') {
-      findings.push(finding('ALLOWLIST_ENTRY_PARSES', 'fail', `Entry ${index + 1} ("${raw.slice(0, maxEntryLength)}"): ${parsed}`, { index, entry: raw.slice(0, maxEntryLength) }));
+      findings.push(
+        finding('ALLOWLIST_ENTRY_PARSES', 'fail', `Entry ${index + 1} ("${raw.slice(0, maxEntryLength)}"): ${parsed}`, {
+          index,
+          entry: raw.slice(0, maxEntryLength),
+        }),
+      );
       return;
     }
     if (parsed.hostBitsSet) {
       // Which one was meant is not ours to guess: the block or the single address.
       findings.push(
-        finding('ALLOWLIST_NO_HOST_BITS', 'fail', `Entry ${index + 1} (${parsed.input}) has host bits set: write ${parsed.cidr} for the block or ${parsed.given} for the one address`, {
-          index,
-          entry: parsed.input,
-          block: parsed.cidr,
-          address: parsed.given,
-        }),
+        finding(
+          'ALLOWLIST_NO_HOST_BITS',
+          'fail',
+          `Entry ${index + 1} (${parsed.input}) has host bits set: write ${parsed.cidr} for the block or ${parsed.given} for the one address`,
+          {
+            index,
+            entry: parsed.input,
+            block: parsed.cidr,
+            address: parsed.given,
+          },
+        ),
       );
       return;
     }
     const minPrefix = parsed.address.kind() === 'ipv4' ? policy.minPrefix.ipv4 : policy.minPrefix.ipv6;
     if (parsed.prefix < minPrefix) {
       findings.push(
-        finding('ALLOWLIST_PREFIX_BREADTH', 'fail', `Entry ${index + 1} (${parsed.cidr}) is wider than /${minPrefix}: list the narrower blocks the participant really uses`, {
-          index,
-          entry: parsed.cidr,
-          minPrefix,
-        }),
+        finding(
+          'ALLOWLIST_PREFIX_BREADTH',
+          'fail',
+          `Entry ${index + 1} (${parsed.cidr}) is wider than /${minPrefix}: list the narrower blocks the participant really uses`,
+          {
+            index,
+            entry: parsed.cidr,
+            minPrefix,
+          },
+        ),
       );
       return;
     }
@@ -154,12 +174,22 @@ export function checkAllowlist(entries: readonly string[], policy: AllowlistPoli
   for (const block of byBreadth) {
     const same = kept.find((k) => k.cidr === block.cidr);
     if (same) {
-      findings.push(finding('ALLOWLIST_NO_DUPLICATES', 'warn', `${block.input} repeats ${same.cidr}; kept once`, { entry: block.input, keptAs: same.cidr }));
+      findings.push(
+        finding('ALLOWLIST_NO_DUPLICATES', 'warn', `${block.input} repeats ${same.cidr}; kept once`, {
+          entry: block.input,
+          keptAs: same.cidr,
+        }),
+      );
       continue;
     }
     const wider = kept.find((k) => covers(k, block));
     if (wider) {
-      findings.push(finding('ALLOWLIST_NO_OVERLAP', 'warn', `${block.cidr} lies inside ${wider.cidr}; kept as ${wider.cidr}`, { entry: block.cidr, keptAs: wider.cidr }));
+      findings.push(
+        finding('ALLOWLIST_NO_OVERLAP', 'warn', `${block.cidr} lies inside ${wider.cidr}; kept as ${wider.cidr}`, {
+          entry: block.cidr,
+          keptAs: wider.cidr,
+        }),
+      );
       continue;
     }
     kept.push(block);

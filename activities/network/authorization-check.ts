@@ -91,7 +91,9 @@ export async function checkAuthorizationService(input: AuthorizationCheckInput):
     return done(null, null);
   }
   if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.hash !== '') {
-    findings.push(finding('ENDPOINT_HTTPS', 'fail', 'the authorization URL must be https, without credentials or fragment: the JWT travels in it'));
+    findings.push(
+      finding('ENDPOINT_HTTPS', 'fail', 'the authorization URL must be https, without credentials or fragment: the JWT travels in it'),
+    );
     return done(null, null);
   }
   findings.push(finding('ENDPOINT_HTTPS', 'pass', 'https'));
@@ -102,12 +104,20 @@ export async function checkAuthorizationService(input: AuthorizationCheckInput):
   const answer = await present(url, input);
   if ('error' in answer) {
     const { cause, message, errorCode, alert } = classify(answer.error);
-    findings.push(finding('AUTHORIZATION_REACHABLE', 'fail', `the hub could not reach ${url.origin}: ${cause} — ${message}`, { cause, code: errorCode, ...(alert ? { alert } : {}) }));
+    findings.push(
+      finding('AUTHORIZATION_REACHABLE', 'fail', `the hub could not reach ${url.origin}: ${cause} — ${message}`, {
+        cause,
+        code: errorCode,
+        ...(alert ? { alert } : {}),
+      }),
+    );
     return done(null, cause);
   }
   findings.push(finding('AUTHORIZATION_REACHABLE', 'pass', `${url.origin} answered ${answer.status} over TLS`));
   if (answer.status >= 200 && answer.status < 300) {
-    findings.push(finding('AUTHORIZATION_JWT_ACCEPTED', 'pass', `the service accepted the hub's JWT (kid ${input.kid})`, { httpStatus: answer.status }));
+    findings.push(
+      finding('AUTHORIZATION_JWT_ACCEPTED', 'pass', `the service accepted the hub's JWT (kid ${input.kid})`, { httpStatus: answer.status }),
+    );
     return done(answer.status, null);
   }
   const refused = answer.status === 401 || answer.status === 403;

@@ -96,15 +96,42 @@ export function classify(err: unknown): { cause: ConnectivityCause; alert: strin
   const alert = code ? /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code)?.[1] : undefined;
   if (alert) {
     const name = alert.toLowerCase().replace(/_/g, ' ');
-    return { cause: 'tls-alert', alert: name, errorCode: code, message: `the server ended the handshake with the TLS alert "${name}"${/certificate|unknown ca|access denied/.test(name) ? ": it did not accept the hub's client certificate" : ''}` };
+    return {
+      cause: 'tls-alert',
+      alert: name,
+      errorCode: code,
+      message: `the server ended the handshake with the TLS alert "${name}"${/certificate|unknown ca|access denied/.test(name) ? ": it did not accept the hub's client certificate" : ''}`,
+    };
   }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { cause: 'name-mismatch', alert: null, errorCode: code, message: `the server's certificate does not name this host: ${e.reason ?? e.message}` };
-  if (code && unknownCa.has(code)) return { cause: 'unknown-ca', alert: null, errorCode: code, message: `the server's certificate does not chain to the CA you registered (${code})` };
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return { cause: 'certificate-expired', alert: null, errorCode: code, message: `the server's certificate is not valid now (${code})` };
-  if (code === 'ECONNREFUSED') return { cause: 'refused', alert: null, errorCode: code, message: 'the connection was refused: nothing listens there' };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { cause: 'dns', alert: null, errorCode: code, message: 'the host name does not resolve' };
-  if (code === 'ECONNRESET' || code === 'EPIPE') return { cause: 'reset', alert: null, errorCode: code, message: 'the server closed the connection (a firewall, or a TLS server that refused the hub without an alert)' };
-  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') return { cause: 'timeout', alert: null, errorCode: code, message: 'no answer in time' };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return {
+      cause: 'name-mismatch',
+      alert: null,
+      errorCode: code,
+      message: `the server's certificate does not name this host: ${e.reason ?? e.message}`,
+    };
+  if (code && unknownCa.has(code))
+    return {
+      cause: 'unknown-ca',
+      alert: null,
+      errorCode: code,
+      message: `the server's certificate does not chain to the CA you registered (${code})`,
+    };
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return { cause: 'certificate-expired', alert: null, errorCode: code, message: `the server's certificate is not valid now (${code})` };
+  if (code === 'ECONNREFUSED')
+    return { cause: 'refused', alert: null, errorCode: code, message: 'the connection was refused: nothing listens there' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return { cause: 'dns', alert: null, errorCode: code, message: 'the host name does not resolve' };
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return {
+      cause: 'reset',
+      alert: null,
+      errorCode: code,
+      message: 'the server closed the connection (a firewall, or a TLS server that refused the hub without an alert)',
+    };
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED')
+    return { cause: 'timeout', alert: null, errorCode: code, message: 'no answer in time' };
   return { cause: 'error', alert: null, errorCode: code, message: e.message };
 }
 
@@ -173,7 +200,15 @@ export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResul
           });
           res.on('end', () => {
             const refusal = /No required SSL certificate was sent|The SSL certificate error/i.exec(body);
-            if (refusal) return settle({ ok: false, cause: 'client-certificate-refused', alert: null, errorCode: null, httpStatus: 400, message: `the server refused the hub's client certificate: "${refusal[0]}" (check that it trusts the CA that signed the hub's certificate)` });
+            if (refusal)
+              return settle({
+                ok: false,
+                cause: 'client-certificate-refused',
+                alert: null,
+                errorCode: null,
+                httpStatus: 400,
+                message: `the server refused the hub's client certificate: "${refusal[0]}" (check that it trusts the CA that signed the hub's certificate)`,
+              });
             answered(res);
           });
           return;
@@ -188,7 +223,10 @@ export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResul
           alert: null,
           errorCode: null,
           httpStatus: res.statusCode ?? null,
-          message: origin.protocol === 'https:' ? `mutual TLS established and HTTP ${res.statusCode} answered` : `HTTP ${res.statusCode} answered over plain http (no TLS to prove)`,
+          message:
+            origin.protocol === 'https:'
+              ? `mutual TLS established and HTTP ${res.statusCode} answered`
+              : `HTTP ${res.statusCode} answered over plain http (no TLS to prove)`,
         });
       };
       req.on('error', fail);
@@ -229,7 +267,12 @@ export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResul
       if (peer && peer.fingerprint256) {
         presented = { sha256: hexFingerprint(peer.fingerprint256), subject: formatName(peer.subject), issuer: formatName(peer.issuer) };
         if (presented.sha256 !== opts.trust.leafSha256.toLowerCase()) {
-          fail(new ProbeAbort('certificate-mismatch', `the server presented ${presented.subject} (sha256 ${presented.sha256}), not the certificate you registered (sha256 ${opts.trust.leafSha256})`));
+          fail(
+            new ProbeAbort(
+              'certificate-mismatch',
+              `the server presented ${presented.subject} (sha256 ${presented.sha256}), not the certificate you registered (sha256 ${opts.trust.leafSha256})`,
+            ),
+          );
           return;
         }
       }
@@ -262,17 +305,32 @@ export interface ConnectivityReport extends CheckReport {
 export async function checkConnectivity(urls: string[], opts: ProbeOptions): Promise<ConnectivityReport> {
   const origins = [...new Map(urls.map((u) => new URL(u)).map((u) => [u.origin, u])).values()];
   const findings: Finding[] = [
-    finding('CONNECTIVITY_TARGETS', origins.length ? 'pass' : 'fail', origins.length ? `${origins.length} callback origin(s) to reach` : 'no callback URL to reach: submit the endpoints first', {
-      origins: origins.map((o) => o.origin),
-    }),
+    finding(
+      'CONNECTIVITY_TARGETS',
+      origins.length ? 'pass' : 'fail',
+      origins.length ? `${origins.length} callback origin(s) to reach` : 'no callback URL to reach: submit the endpoints first',
+      {
+        origins: origins.map((o) => o.origin),
+      },
+    ),
   ];
   const targets: ProbeResult[] = [];
   for (const origin of origins) {
     const result = await probeOrigin(origin, opts);
     targets.push(result);
-    const detail = { origin: result.origin, connectedTo: result.connectedTo, cause: result.cause, alert: result.alert, errorCode: result.errorCode, httpStatus: result.httpStatus, elapsedMs: result.elapsedMs };
+    const detail = {
+      origin: result.origin,
+      connectedTo: result.connectedTo,
+      cause: result.cause,
+      alert: result.alert,
+      errorCode: result.errorCode,
+      httpStatus: result.httpStatus,
+      elapsedMs: result.elapsedMs,
+    };
     const plain = origin.protocol !== 'https:';
-    findings.push(finding('CONNECTIVITY_MTLS', result.ok ? (plain ? 'warn' : 'pass') : 'fail', `${result.origin}: ${result.message}`, detail));
+    findings.push(
+      finding('CONNECTIVITY_MTLS', result.ok ? (plain ? 'warn' : 'pass') : 'fail', `${result.origin}: ${result.message}`, detail),
+    );
     findings.push(
       finding(
         'CONNECTIVITY_SERVER_CERTIFICATE',

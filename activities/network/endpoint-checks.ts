@@ -48,9 +48,15 @@ export function hostOf(url: URL): string {
 
 export async function hostFinding(host: string, environment: Environment, resolve: (host: string) => Promise<string[]>): Promise<Finding> {
   const production = environment === 'production';
-  const named = host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || metadataNames.has(host);
+  const named =
+    host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || metadataNames.has(host);
   if (named) {
-    return finding('ENDPOINT_HOST_PUBLIC', production ? 'fail' : 'warn', `${host} is a local or internal name${production ? ': production callbacks must be public' : ''}`, { host });
+    return finding(
+      'ENDPOINT_HOST_PUBLIC',
+      production ? 'fail' : 'warn',
+      `${host} is a local or internal name${production ? ': production callbacks must be public' : ''}`,
+      { host },
+    );
   }
   let addresses: string[];
   if (isIP(host) !== 0) addresses = [host];
@@ -59,13 +65,21 @@ export async function hostFinding(host: string, environment: Environment, resolv
     try {
       addresses = await resolve(host);
     } catch (err) {
-      return finding('ENDPOINT_HOST_PUBLIC', 'fail', `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): the hub could not call it`, { host });
+      return finding(
+        'ENDPOINT_HOST_PUBLIC',
+        'fail',
+        `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): the hub could not call it`,
+        { host },
+      );
     }
   }
   const bad = addresses.map((a) => ({ address: a, range: nonPublicRange(a) })).filter((a) => a.range !== null);
   if (bad.length === 0) return finding('ENDPOINT_HOST_PUBLIC', 'pass', `${host} is public`, { host, addresses });
   const what = bad.map((b) => `${b.address} (${b.range})`).join(', ');
-  return finding('ENDPOINT_HOST_PUBLIC', production ? 'fail' : 'warn', `${host} is or resolves to a non-public address: ${what}`, { host, addresses: bad });
+  return finding('ENDPOINT_HOST_PUBLIC', production ? 'fail' : 'warn', `${host} is or resolves to a non-public address: ${what}`, {
+    host,
+    addresses: bad,
+  });
 }
 
 export async function checkEndpoints(input: EndpointsCheckInput): Promise<EndpointsReport> {
@@ -77,8 +91,19 @@ export async function checkEndpoints(input: EndpointsCheckInput): Promise<Endpoi
   const unknown = entries.filter(([type]) => !known.has(type)).map(([type]) => type);
   findings.push(
     missing.length === 0 && unknown.length === 0
-      ? finding('ENDPOINTS_REQUIRED_PRESENT', 'pass', `${entries.length} callback types, the ${requiredCallbackTypes.length} required ones among them`)
-      : finding('ENDPOINTS_REQUIRED_PRESENT', 'fail', [missing.length ? `missing: ${missing.join(', ')}` : '', unknown.length ? `unknown types: ${unknown.join(', ')}` : ''].filter(Boolean).join('; '), { missing, unknown }),
+      ? finding(
+          'ENDPOINTS_REQUIRED_PRESENT',
+          'pass',
+          `${entries.length} callback types, the ${requiredCallbackTypes.length} required ones among them`,
+        )
+      : finding(
+          'ENDPOINTS_REQUIRED_PRESENT',
+          'fail',
+          [missing.length ? `missing: ${missing.join(', ')}` : '', unknown.length ? `unknown types: ${unknown.join(', ')}` : '']
+            .filter(Boolean)
+            .join('; '),
+          { missing, unknown },
+        ),
   );
 
   const hosts = new Set<string>();
@@ -91,35 +116,62 @@ export async function checkEndpoints(input: EndpointsCheckInput): Promise<Endpoi
       continue;
     }
     const problem =
-      url.protocol !== 'https:' && url.protocol !== 'http:' ? `scheme ${url.protocol} (http or https only)`
-      : url.username !== '' || url.password !== '' ? 'credentials in the URL'
-      : url.hash !== '' || value.includes('#') ? 'a fragment'
-      : url.search !== '' ? 'a query string'
-      : null;
+      url.protocol !== 'https:' && url.protocol !== 'http:'
+        ? `scheme ${url.protocol} (http or https only)`
+        : url.username !== '' || url.password !== ''
+          ? 'credentials in the URL'
+          : url.hash !== '' || value.includes('#')
+            ? 'a fragment'
+            : url.search !== ''
+              ? 'a query string'
+              : null;
     if (problem !== null) {
       findings.push(finding('ENDPOINT_URL_VALID', 'fail', `${type}: ${problem}`, { type }));
       continue;
     }
     if (url.protocol !== 'https:') {
-      findings.push(finding('ENDPOINT_HTTPS', production ? 'fail' : 'warn', `${type}: http${production ? ' is refused in production' : ' (sandbox only; production needs https)'}`, { type }));
+      findings.push(
+        finding(
+          'ENDPOINT_HTTPS',
+          production ? 'fail' : 'warn',
+          `${type}: http${production ? ' is refused in production' : ' (sandbox only; production needs https)'}`,
+          { type },
+        ),
+      );
     }
     hosts.add(hostOf(url));
   }
-  if (!findings.some((f) => f.code === 'ENDPOINT_URL_VALID')) findings.push(finding('ENDPOINT_URL_VALID', 'pass', 'Every URL is absolute http(s), without credentials, query or fragment'));
+  if (!findings.some((f) => f.code === 'ENDPOINT_URL_VALID'))
+    findings.push(finding('ENDPOINT_URL_VALID', 'pass', 'Every URL is absolute http(s), without credentials, query or fragment'));
   if (!findings.some((f) => f.code === 'ENDPOINT_HTTPS')) findings.push(finding('ENDPOINT_HTTPS', 'pass', 'Every callback is https'));
 
   const resolve = input.resolve ?? systemResolve;
   for (const host of [...hosts].sort()) {
     findings.push(await hostFinding(host, input.environment, resolve));
     if (input.serverCertificateHosts === null) {
-      findings.push(finding('ENDPOINT_HOST_COVERED', 'fail', `${host}: no server certificate accepted yet — submit the server certificate first`, { host }));
+      findings.push(
+        finding('ENDPOINT_HOST_COVERED', 'fail', `${host}: no server certificate accepted yet — submit the server certificate first`, {
+          host,
+        }),
+      );
     } else if (!hostDeclared(host, input.serverCertificateHosts)) {
-      findings.push(finding('ENDPOINT_HOST_COVERED', 'fail', `${host} is not among the server certificate's names (${input.serverCertificateHosts.join(', ') || 'none'})`, { host }));
+      findings.push(
+        finding(
+          'ENDPOINT_HOST_COVERED',
+          'fail',
+          `${host} is not among the server certificate's names (${input.serverCertificateHosts.join(', ') || 'none'})`,
+          { host },
+        ),
+      );
     } else {
       findings.push(finding('ENDPOINT_HOST_COVERED', 'pass', `${host} is covered by the server certificate`, { host }));
     }
   }
   // Sandbox warnings (http, local hosts) are reported, not blocking: test DFSPs run on laptops.
   const report = summarise(findings, production);
-  return { ...report, endpoints: entries.filter(([type]) => known.has(type)).map(([type, value]) => ({ type, value })), hosts: [...hosts].sort() };
+  return {
+    ...report,
+    endpoints: entries.filter(([type]) => known.has(type)).map(([type, value]) => ({ type, value })),
+    hosts: [...hosts].sort(),
+  };
 }

@@ -124,7 +124,8 @@ ${servers}}
     const locations: string[] = [];
     for (const participant of [...participants].sort((a, b) => a.participantId.localeCompare(b.participantId))) {
       const id = participant.participantId;
-      if (!participantIdPattern.test(id)) throw new TypeError(`participant id ${JSON.stringify(id)} cannot go into a gateway configuration`);
+      if (!participantIdPattern.test(id))
+        throw new TypeError(`participant id ${JSON.stringify(id)} cannot go into a gateway configuration`);
       for (const serial of participant.serials.map(nginxSerial)) {
         if (!serialPattern.test(serial)) throw new TypeError(`serial ${serial} is not hex`);
         mapLines.push(`    "${serial}" "${id}";`);
@@ -171,18 +172,33 @@ ${locations.join('\n')}
       const candidate = path.join(this.opts.prefix, 'revisions', `${sha256.slice(0, 16)}.conf`);
       await writeFile(candidate, text, { mode: 0o644 });
       const test = await this.nginx(['-t', '-q', '-c', candidate]);
-      if (!test.ok) return { configSha256: sha256, status: 'refused', message: test.output || 'nginx -t failed', running: this.running(), live: false };
+      if (!test.ok)
+        return { configSha256: sha256, status: 'refused', message: test.output || 'nginx -t failed', running: this.running(), live: false };
       const tmp = `${this.configFile}.${process.pid}.tmp`;
       await writeFile(tmp, text, { mode: 0o644 });
       await rename(tmp, this.configFile);
-      if (!this.running()) return { configSha256: sha256, status: 'applied', message: 'gateway not running: the configuration is used at its next start', running: false, live: false };
+      if (!this.running())
+        return {
+          configSha256: sha256,
+          status: 'applied',
+          message: 'gateway not running: the configuration is used at its next start',
+          running: false,
+          live: false,
+        };
       // Workers of the previous revision may still accept a connection after the new ones serve:
       // the change is live once they are gone (worker_shutdown_timeout bounds their last requests).
       const previousWorkers = workersOf(this.masterPid());
       const reload = await this.nginx(['-s', 'reload', '-c', this.configFile]);
-      if (!reload.ok) return { configSha256: sha256, status: 'applied', message: `reload failed: ${reload.output}`, running: true, live: false };
+      if (!reload.ok)
+        return { configSha256: sha256, status: 'applied', message: `reload failed: ${reload.output}`, running: true, live: false };
       const live = await this.waitServing(sha256, previousWorkers);
-      return { configSha256: sha256, status: 'applied', message: live ? 'reloaded' : 'reloaded, but the new revision was not served in time', running: true, live };
+      return {
+        configSha256: sha256,
+        status: 'applied',
+        message: live ? 'reloaded' : 'reloaded, but the new revision was not served in time',
+        running: true,
+        live,
+      };
     });
   }
 

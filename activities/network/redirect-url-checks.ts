@@ -47,7 +47,8 @@ export async function checkRedirectUrls(
       ? finding('REDIRECT_URI_VALID', 'pass', 'every redirect URI is an exact https URL')
       : finding('REDIRECT_URI_VALID', 'fail', bad.map((b) => `${b.url}: ${b.problem}`).join('; '), { invalid: bad }),
   );
-  if (callbackUrls.length > maxUrls) findings.push(finding('ENDPOINT_URL_VALID', 'fail', `at most ${maxUrls} callback URLs`, { count: callbackUrls.length }));
+  if (callbackUrls.length > maxUrls)
+    findings.push(finding('ENDPOINT_URL_VALID', 'fail', `at most ${maxUrls} callback URLs`, { count: callbackUrls.length }));
   const production = environment === 'production';
   for (const value of callbackUrls.slice(0, maxUrls)) {
     const problem = urlProblem(value, production);

@@ -44,7 +44,11 @@ export class OutboxNotifier implements Notifier {
     const deliveredAt = new Date().toISOString();
     const recorded: Omit<WaitNotification, 'participantEmail'> & { participantEmail?: string } = { ...notification };
     delete recorded.participantEmail;
-    const line: OutboxLine = { ...recorded, deliveredAt, ...(sent ? { channel: sent.channel, ...(sent.messageId ? { messageId: sent.messageId } : {}) } : {}) };
+    const line: OutboxLine = {
+      ...recorded,
+      deliveredAt,
+      ...(sent ? { channel: sent.channel, ...(sent.messageId ? { messageId: sent.messageId } : {}) } : {}),
+    };
     await appendFile(this.file, `${JSON.stringify(line)}\n`, { encoding: 'utf8', mode: 0o600 });
     delivered.set(notification.idempotencyKey, deliveredAt);
     return { idempotencyKey: notification.idempotencyKey, firstDelivery: true, deliveredAt };

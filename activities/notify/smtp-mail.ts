@@ -71,7 +71,14 @@ export function renderMail(n: WaitNotification, config: MailConfig): RenderedMai
 }
 
 /** Sends through SMTP; a notification with no recipient configured is recorded only. */
-export function smtpDelivery(config: MailConfig, transport: Transporter = nodemailer.createTransport(config.smtpUrl, { connectionTimeout: config.timeoutMs, greetingTimeout: config.timeoutMs, socketTimeout: config.timeoutMs })): Delivery {
+export function smtpDelivery(
+  config: MailConfig,
+  transport: Transporter = nodemailer.createTransport(config.smtpUrl, {
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+  }),
+): Delivery {
   return async (n) => {
     const mail = renderMail(n, config);
     if (mail.to.length === 0) return { channel: 'none (no address configured)' };

@@ -66,13 +66,24 @@ function mayHaveIssued(issuer: CertificateView, child: CertificateView): boolean
   return aki === null || ski === null || aki === ski;
 }
 
-function report(findings: Finding[], policy: PkiPolicy, leaf: CertificateView | null, path: CertificateView[], rootInPath = false): BundleReport {
+function report(
+  findings: Finding[],
+  policy: PkiPolicy,
+  leaf: CertificateView | null,
+  path: CertificateView[],
+  rootInPath = false,
+): BundleReport {
   const chain = rootInPath ? path.slice(0, -1) : path;
   return {
     ...summarise(findings, policy.warnBlocks),
     leaf: leaf ? summariseCertificate(leaf) : null,
     path: path.map(summariseCertificate),
-    normalised: leaf ? { chainPem: chain.map((c) => toPem('CERTIFICATE', c.der)).join(''), rootPem: rootInPath ? toPem('CERTIFICATE', path[path.length - 1]!.der) : null } : null,
+    normalised: leaf
+      ? {
+          chainPem: chain.map((c) => toPem('CERTIFICATE', c.der)).join(''),
+          rootPem: rootInPath ? toPem('CERTIFICATE', path[path.length - 1]!.der) : null,
+        }
+      : null,
   };
 }
 
@@ -81,7 +92,9 @@ export async function checkBundle(pemText: string, opts: BundleCheckOptions): Pr
   const findings: Finding[] = [];
   const inputBytes = Buffer.byteLength(pemText, 'utf8');
   if (inputBytes > policy.maxInputBytes) {
-    findings.push(finding('INPUT_TOO_LARGE', 'fail', `${inputBytes} bytes; at most ${policy.maxInputBytes} accepted`, { bytes: inputBytes }));
+    findings.push(
+      finding('INPUT_TOO_LARGE', 'fail', `${inputBytes} bytes; at most ${policy.maxInputBytes} accepted`, { bytes: inputBytes }),
+    );
     return report(findings, policy, null, []);
   }
 
@@ -90,7 +103,11 @@ export async function checkBundle(pemText: string, opts: BundleCheckOptions): Pr
     findings.push(finding('PEM_BLOCK_PARSES', 'fail', problem.message, { block: problem.index, label: problem.label }));
   }
   if (scan.junkCharacters > 0) {
-    findings.push(finding('PEM_NO_JUNK', 'warn', `${scan.junkCharacters} characters of text outside PEM blocks were ignored`, { characters: scan.junkCharacters }));
+    findings.push(
+      finding('PEM_NO_JUNK', 'warn', `${scan.junkCharacters} characters of text outside PEM blocks were ignored`, {
+        characters: scan.junkCharacters,
+      }),
+    );
   }
   for (const block of scan.blocks.filter((b) => b.label !== 'CERTIFICATE')) {
     const isKey = privateKeyLabels.test(block.label);
@@ -132,7 +149,11 @@ export async function checkBundle(pemText: string, opts: BundleCheckOptions): Pr
  * The chain rules on certificates already read: find the leaf, build and verify the path, apply
  * the per-certificate rules. Also how the hub CA lints what it issues.
  */
-export async function checkCertificateChain(parsed: CertificateView[], opts: BundleCheckOptions, earlier: Finding[] = []): Promise<BundleReport> {
+export async function checkCertificateChain(
+  parsed: CertificateView[],
+  opts: BundleCheckOptions,
+  earlier: Finding[] = [],
+): Promise<BundleReport> {
   const { policy } = opts;
   const now = opts.now ?? new Date();
   const findings = [...earlier];
@@ -150,9 +171,14 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
     else unique.push(cert);
   }
   findings.push(
-    finding('CHAIN_NO_DUPLICATES', duplicates.length ? 'warn' : 'pass', duplicates.length ? `repeated certificates: ${duplicates.join('; ')}` : 'no repeated certificate', {
-      duplicates,
-    }),
+    finding(
+      'CHAIN_NO_DUPLICATES',
+      duplicates.length ? 'warn' : 'pass',
+      duplicates.length ? `repeated certificates: ${duplicates.join('; ')}` : 'no repeated certificate',
+      {
+        duplicates,
+      },
+    ),
   );
 
   // The leaf issued nothing in the bundle. Prefer end-entity certificates among the candidates.
@@ -174,7 +200,12 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
     return report(findings, policy, null, []);
   }
   const leaf = candidates[0] as CertificateView;
-  findings.push(finding('LEAF_IDENTIFIED', 'pass', `the certificate in use is ${leaf.subject.text}`, { subject: leaf.subject.text, sha256: leaf.sha256 }));
+  findings.push(
+    finding('LEAF_IDENTIFIED', 'pass', `the certificate in use is ${leaf.subject.text}`, {
+      subject: leaf.subject.text,
+      sha256: leaf.sha256,
+    }),
+  );
 
   // Build the path upward, verifying each link's signature.
   const anchors = opts.trustAnchors ?? [];
@@ -215,9 +246,14 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
     ),
   );
   findings.push(
-    finding('CHAIN_SIGNATURES_VALID', badSignatures.length ? 'fail' : 'pass', badSignatures.length ? badSignatures.join('; ') : 'every link verifies', {
-      failures: badSignatures,
-    }),
+    finding(
+      'CHAIN_SIGNATURES_VALID',
+      badSignatures.length ? 'fail' : 'pass',
+      badSignatures.length ? badSignatures.join('; ') : 'every link verifies',
+      {
+        failures: badSignatures,
+      },
+    ),
   );
   if (anchors.length === 0) {
     findings.push(finding('CHAIN_TRUSTED_ANCHOR', 'not-applicable', 'no trust anchor configured for this check', {}));
@@ -245,9 +281,16 @@ export async function checkCertificateChain(parsed: CertificateView[], opts: Bun
   );
   const unrelated = unique.filter((c) => !path.includes(c));
   findings.push(
-    finding('CHAIN_NO_UNRELATED', unrelated.length ? 'warn' : 'pass', unrelated.length ? `not part of the chain: ${unrelated.map((c) => c.subject.text).join('; ')}` : 'every certificate is part of the chain', {
-      unrelated: unrelated.map((c) => c.subject.text),
-    }),
+    finding(
+      'CHAIN_NO_UNRELATED',
+      unrelated.length ? 'warn' : 'pass',
+      unrelated.length
+        ? `not part of the chain: ${unrelated.map((c) => c.subject.text).join('; ')}`
+        : 'every certificate is part of the chain',
+      {
+        unrelated: unrelated.map((c) => c.subject.text),
+      },
+    ),
   );
 
   const leafSelfSigned = selfSignedTop && path.length === 1;

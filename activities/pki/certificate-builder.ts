@@ -57,7 +57,11 @@ const extension = (extnID: string, critical: boolean, value: { toBER(): ArrayBuf
 /** The extensions the hub's profiles use. */
 export const extensions = {
   basicConstraints(cA: boolean, pathLen?: number): pkijs.Extension {
-    return extension(oids.basicConstraints, true, new pkijs.BasicConstraints(cA ? { cA, ...(pathLen === undefined ? {} : { pathLenConstraint: pathLen }) } : {}));
+    return extension(
+      oids.basicConstraints,
+      true,
+      new pkijs.BasicConstraints(cA ? { cA, ...(pathLen === undefined ? {} : { pathLenConstraint: pathLen }) } : {}),
+    );
   },
   /** keyUsage bits by number (0 digitalSignature … 8 decipherOnly), with the right unused-bit count. */
   keyUsage(bits: number[]): pkijs.Extension {
@@ -73,12 +77,19 @@ export const extensions = {
     return extension(oids.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: keyId }));
   },
   authorityKeyIdentifier(keyId: Uint8Array): pkijs.Extension {
-    return extension(oids.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: keyId }) }));
+    return extension(
+      oids.authorityKeyIdentifier,
+      false,
+      new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: keyId }) }),
+    );
   },
   subjectAltName(dns: string[], ips: string[]): pkijs.Extension {
     const altNames = [
       ...dns.map((value) => new pkijs.GeneralName({ type: 2, value })),
-      ...ips.map((ip) => new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: new Uint8Array(ipaddr.parse(ip).toByteArray()) }) })),
+      ...ips.map(
+        (ip) =>
+          new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: new Uint8Array(ipaddr.parse(ip).toByteArray()) }) }),
+      ),
     ];
     return extension(oids.subjectAltName, false, new pkijs.AltName({ altNames }));
   },
@@ -120,11 +131,18 @@ const algorithmIdentifier = (algorithm: SignatureAlgorithm) =>
 /** UTCTime up to 2049, GeneralizedTime from 2050 (RFC 5280 4.1.2.5), whole seconds (a fraction would be encoded). */
 function time(value: Date): pkijs.Time {
   const seconds = new Date(Math.floor(value.getTime() / 1000) * 1000);
-  return new pkijs.Time({ type: seconds.getUTCFullYear() >= 2050 ? pkijs.TimeType.GeneralizedTime : pkijs.TimeType.UTCTime, value: seconds });
+  return new pkijs.Time({
+    type: seconds.getUTCFullYear() >= 2050 ? pkijs.TimeType.GeneralizedTime : pkijs.TimeType.UTCTime,
+    value: seconds,
+  });
 }
 
 /** An unsigned v3 certificate whose issuer is `issuer`, signed with `algorithm`. */
-export function buildCertificate(template: CertificateTemplate, issuer: pkijs.RelativeDistinguishedNames, algorithm: SignatureAlgorithm): pkijs.Certificate {
+export function buildCertificate(
+  template: CertificateTemplate,
+  issuer: pkijs.RelativeDistinguishedNames,
+  algorithm: SignatureAlgorithm,
+): pkijs.Certificate {
   return new pkijs.Certificate({
     version: 2,
     serialNumber: new asn1js.Integer({ valueHex: template.serial }),
@@ -149,5 +167,7 @@ export async function signCertificate(certificate: pkijs.Certificate, sign: (tbs
   const tbsSchema = certificate.encodeTBS();
   certificate.tbsView = new Uint8Array(tbsSchema.toBER());
   certificate.signatureValue = new asn1js.BitString({ valueHex: await sign(certificate.tbsView) });
-  return new Uint8Array(new asn1js.Sequence({ value: [tbsSchema, certificate.signatureAlgorithm.toSchema(), certificate.signatureValue] }).toBER());
+  return new Uint8Array(
+    new asn1js.Sequence({ value: [tbsSchema, certificate.signatureAlgorithm.toSchema(), certificate.signatureValue] }).toBER(),
+  );
 }

@@ -34,9 +34,7 @@ export function checkKey(key: KeyView, policy: PkiPolicy, who: Record<string, un
     finding(
       'KEY_ALGORITHM_ALLOWED',
       algorithmAllowed ? 'pass' : 'fail',
-      algorithmAllowed
-        ? `${key.algorithm} key`
-        : `${key.algorithm} keys are not accepted here (allowed: ${allowed.join(', ')})`,
+      algorithmAllowed ? `${key.algorithm} key` : `${key.algorithm} keys are not accepted here (allowed: ${allowed.join(', ')})`,
       { ...who, algorithm: key.algorithm, oid: key.oid },
     ),
   );
@@ -51,18 +49,28 @@ export function checkKey(key: KeyView, policy: PkiPolicy, who: Record<string, un
     );
     const exponentOk = key.rsaExponent === policy.requiredRsaExponent;
     out.push(
-      finding('RSA_EXPONENT', exponentOk ? 'pass' : 'fail', `RSA public exponent ${key.rsaExponent ?? 'unreadable'} (required ${policy.requiredRsaExponent})`, {
-        ...who,
-        exponent: key.rsaExponent,
-      }),
+      finding(
+        'RSA_EXPONENT',
+        exponentOk ? 'pass' : 'fail',
+        `RSA public exponent ${key.rsaExponent ?? 'unreadable'} (required ${policy.requiredRsaExponent})`,
+        {
+          ...who,
+          exponent: key.rsaExponent,
+        },
+      ),
     );
   } else if (key.algorithm === 'EC') {
     const curveOk = key.curve !== null && policy.allowedCurves.includes(key.curve);
     out.push(
-      finding('KEY_SIZE_MIN', curveOk ? 'pass' : 'fail', `EC curve ${key.curve ?? 'unknown'} (allowed: ${policy.allowedCurves.join(', ')})`, {
-        ...who,
-        curve: key.curve,
-      }),
+      finding(
+        'KEY_SIZE_MIN',
+        curveOk ? 'pass' : 'fail',
+        `EC curve ${key.curve ?? 'unknown'} (allowed: ${policy.allowedCurves.join(', ')})`,
+        {
+          ...who,
+          curve: key.curve,
+        },
+      ),
     );
     out.push(finding('RSA_EXPONENT', 'not-applicable', 'not an RSA key', who));
   } else {
@@ -125,7 +133,9 @@ export function checkSubject(subject: NameView, participant: ParticipantIdentity
     problems.push(`CN "${cn}" is neither the participant id nor a declared host`);
   }
   if (os.length !== 1 || os[0]?.trim().toLowerCase() !== participant.legalName.trim().toLowerCase()) {
-    problems.push(`O must be the participant's legal name "${participant.legalName}" (found ${os.length ? `"${os.join('", "')}"` : 'none'})`);
+    problems.push(
+      `O must be the participant's legal name "${participant.legalName}" (found ${os.length ? `"${os.join('", "')}"` : 'none'})`,
+    );
   }
   if (cs.length > 1 || (cs.length === 1 && cs[0] !== participant.country)) {
     problems.push(`C must be ${participant.country} (found ${cs.join(', ')})`);
@@ -185,10 +195,15 @@ function checkValidity(cert: CertificateView, ctx: CertificateCheckContext, who:
   } else {
     const result = daysLeft < ctx.policy.minRemainingDays ? 'fail' : daysLeft < ctx.policy.expiryWarningDays ? 'warn' : 'pass';
     out.push(
-      finding('CERT_MIN_REMAINING_VALIDITY', result, `${daysLeft} days of validity left (minimum ${ctx.policy.minRemainingDays}, warning under ${ctx.policy.expiryWarningDays})`, {
-        ...dates,
-        daysLeft,
-      }),
+      finding(
+        'CERT_MIN_REMAINING_VALIDITY',
+        result,
+        `${daysLeft} days of validity left (minimum ${ctx.policy.minRemainingDays}, warning under ${ctx.policy.expiryWarningDays})`,
+        {
+          ...dates,
+          daysLeft,
+        },
+      ),
     );
   }
   return out;
@@ -201,16 +216,26 @@ function checkStructure(cert: CertificateView, who: Record<string, unknown>): Fi
   if (cert.ext.duplicated.length > 0) problems.push(`duplicated extensions: ${cert.ext.duplicated.join(', ')}`);
   if (!cert.signatureAlgorithmsMatch) problems.push('inner and outer signature algorithms differ');
   return [
-    finding('SERIAL_VALID', serialOk ? 'pass' : 'fail', serialOk ? 'serial is positive and at most 20 octets' : `serial ${cert.serialHex} is zero, negative or longer than 20 octets`, {
-      ...who,
-      serialOctets: cert.serialOctets,
-      negative: cert.serialNegative,
-    }),
-    finding('NO_UNKNOWN_CRITICAL_EXTENSION', problems.length === 0 ? 'pass' : 'fail', problems.length === 0 ? 'extensions well formed' : problems.join('; '), {
-      ...who,
-      unknownCritical: cert.ext.unknownCritical,
-      duplicated: cert.ext.duplicated,
-    }),
+    finding(
+      'SERIAL_VALID',
+      serialOk ? 'pass' : 'fail',
+      serialOk ? 'serial is positive and at most 20 octets' : `serial ${cert.serialHex} is zero, negative or longer than 20 octets`,
+      {
+        ...who,
+        serialOctets: cert.serialOctets,
+        negative: cert.serialNegative,
+      },
+    ),
+    finding(
+      'NO_UNKNOWN_CRITICAL_EXTENSION',
+      problems.length === 0 ? 'pass' : 'fail',
+      problems.length === 0 ? 'extensions well formed' : problems.join('; '),
+      {
+        ...who,
+        unknownCritical: cert.ext.unknownCritical,
+        duplicated: cert.ext.duplicated,
+      },
+    ),
   ];
 }
 
@@ -220,10 +245,15 @@ function checkIssuerIsCa(cert: CertificateView, ctx: CertificateCheckContext, wh
   if (bc === null || !bc.cA) {
     bcResult = finding('CA_BASIC_CONSTRAINTS', 'fail', 'issuer lacks basicConstraints cA=TRUE', who);
   } else if (bc.pathLen !== null && (ctx.casBelow ?? 0) > bc.pathLen) {
-    bcResult = finding('CA_BASIC_CONSTRAINTS', 'fail', `pathLenConstraint ${bc.pathLen} exceeded by ${ctx.casBelow} CA certificates below`, {
-      ...who,
-      pathLen: bc.pathLen,
-    });
+    bcResult = finding(
+      'CA_BASIC_CONSTRAINTS',
+      'fail',
+      `pathLenConstraint ${bc.pathLen} exceeded by ${ctx.casBelow} CA certificates below`,
+      {
+        ...who,
+        pathLen: bc.pathLen,
+      },
+    );
   } else if (!bc.critical) {
     bcResult = finding('CA_BASIC_CONSTRAINTS', 'warn', 'basicConstraints cA=TRUE is not marked critical', who);
   } else {
@@ -253,7 +283,9 @@ function checkLeaf(cert: CertificateView, ctx: CertificateCheckContext, who: Rec
     finding(
       'LEAF_NOT_CA',
       !isCa ? 'pass' : ctx.selfSigned ? 'warn' : 'fail',
-      !isCa ? 'end-entity certificate' : `the certificate in use is a CA certificate (cA=${bc?.cA === true}, ${caUsages.join(', ') || 'no CA key usages'})`,
+      !isCa
+        ? 'end-entity certificate'
+        : `the certificate in use is a CA certificate (cA=${bc?.cA === true}, ${caUsages.join(', ') || 'no CA key usages'})`,
       who,
     ),
   );
@@ -262,7 +294,11 @@ function checkLeaf(cert: CertificateView, ctx: CertificateCheckContext, who: Rec
     finding(
       'SELF_SIGNED',
       selfSignedResult,
-      !ctx.selfSigned ? 'signed by a CA' : ctx.policy.allowSelfSigned ? 'self-signed (accepted in this environment)' : 'self-signed certificates are not accepted here',
+      !ctx.selfSigned
+        ? 'signed by a CA'
+        : ctx.policy.allowSelfSigned
+          ? 'self-signed (accepted in this environment)'
+          : 'self-signed certificates are not accepted here',
       who,
     ),
   );

@@ -23,8 +23,15 @@ export interface ClientCertificateEvaluationInput {
   challengeSignature?: string;
 }
 
-export async function evaluateClientCertificate(input: ClientCertificateEvaluationInput, opts: { policy: PkiPolicy; participant?: ParticipantIdentity }): Promise<BundleReport> {
-  const bundle = await checkBundle(input.pem, { policy: opts.policy, role: 'tls-client', ...(opts.participant ? { participant: opts.participant } : {}) });
+export async function evaluateClientCertificate(
+  input: ClientCertificateEvaluationInput,
+  opts: { policy: PkiPolicy; participant?: ParticipantIdentity },
+): Promise<BundleReport> {
+  const bundle = await checkBundle(input.pem, {
+    policy: opts.policy,
+    role: 'tls-client',
+    ...(opts.participant ? { participant: opts.participant } : {}),
+  });
   const findings: Finding[] = [...bundle.findings];
   const leafBlock = bundle.normalised ? scanPem(bundle.normalised.chainPem).blocks[0] : undefined;
   const leaf = leafBlock ? parseCertificate(leafBlock.der) : null;
@@ -36,7 +43,14 @@ export async function evaluateClientCertificate(input: ClientCertificateEvaluati
   if (leaf === null) {
     findings.push(finding('KEY_POSSESSION_PROVEN', 'not-applicable', 'no certificate in use could be identified'));
   } else if (input.challengeSignature === undefined || input.challengeSignature === '') {
-    findings.push(finding('KEY_POSSESSION_PROVEN', 'fail', "sign the submission's challenge with the certificate's private key (openssl dgst -sha256 -sign key.pem) and send the signature in base64", { spkiSha256: leaf.key.spkiSha256 }));
+    findings.push(
+      finding(
+        'KEY_POSSESSION_PROVEN',
+        'fail',
+        "sign the submission's challenge with the certificate's private key (openssl dgst -sha256 -sign key.pem) and send the signature in base64",
+        { spkiSha256: leaf.key.spkiSha256 },
+      ),
+    );
   } else {
     findings.push(checkKeyPossession(leaf, input.challenge, Buffer.from(input.challengeSignature, 'base64')));
   }

@@ -63,7 +63,9 @@ export async function checkParsedCsr(csr: CsrView, opts: CsrCheckOptions): Promi
     finding(
       'CSR_SIGNATURE_VALID',
       signatureOk ? 'pass' : 'fail',
-      signatureOk ? 'self-signature verifies: the requester holds the private key' : 'the CSR signature does not verify (altered or corrupt CSR)',
+      signatureOk
+        ? 'self-signature verifies: the requester holds the private key'
+        : 'the CSR signature does not verify (altered or corrupt CSR)',
       {},
     ),
   );
@@ -75,27 +77,38 @@ export async function checkParsedCsr(csr: CsrView, opts: CsrCheckOptions): Promi
   if (requested.basicConstraints?.cA) caAsks.push('basicConstraints cA=TRUE');
   for (const usage of requested.keyUsage?.usages ?? []) if (usage === 'keyCertSign' || usage === 'cRLSign') caAsks.push(usage);
   findings.push(
-    finding('CSR_NO_CA_REQUEST', caAsks.length ? 'fail' : 'pass', caAsks.length ? `the CSR asks for CA powers: ${caAsks.join(', ')}` : 'no CA powers requested', {
-      requested: caAsks,
-    }),
+    finding(
+      'CSR_NO_CA_REQUEST',
+      caAsks.length ? 'fail' : 'pass',
+      caAsks.length ? `the CSR asks for CA powers: ${caAsks.join(', ')}` : 'no CA powers requested',
+      {
+        requested: caAsks,
+      },
+    ),
   );
   findings.push(checkSubject(csr.subject, opts.participant));
   findings.push(checkSans(requested.sanDns, requested.sanIps, opts.role === 'tls-server' ? undefined : opts.role, opts.participant));
   findings.push(checkKeyReuse(csr, opts));
   return {
     ...summarise(findings, opts.policy.warnBlocks),
-    csr: { sha256: csr.sha256, subject: csr.subject.text, spkiSha256: csr.key.spkiSha256, sanDns: requested.sanDns, sanIps: requested.sanIps },
+    csr: {
+      sha256: csr.sha256,
+      subject: csr.subject.text,
+      spkiSha256: csr.key.spkiSha256,
+      sanDns: requested.sanDns,
+      sanIps: requested.sanIps,
+    },
   };
 }
 
 /** A key serves one participant and one purpose (TLS and JWS keys differ); resubmitting the same CSR is fine. */
 function checkKeyReuse(csr: CsrView, opts: CsrCheckOptions): Finding {
   if (opts.earlierKeyUses === undefined) {
-    return finding('DUPLICATE_KEY', 'not-applicable', 'checked when the CSR is submitted to the hub CA', { spkiSha256: csr.key.spkiSha256 });
+    return finding('DUPLICATE_KEY', 'not-applicable', 'checked when the CSR is submitted to the hub CA', {
+      spkiSha256: csr.key.spkiSha256,
+    });
   }
-  const others = opts.earlierKeyUses.filter(
-    (use) => use.participantId !== opts.participant.participantId || use.role !== opts.role,
-  );
+  const others = opts.earlierKeyUses.filter((use) => use.participantId !== opts.participant.participantId || use.role !== opts.role);
   if (others.length === 0) return finding('DUPLICATE_KEY', 'pass', 'the public key is new to the hub', { spkiSha256: csr.key.spkiSha256 });
   const sameParticipant = others.every((o) => o.participantId === opts.participant.participantId);
   return finding(
@@ -111,17 +124,31 @@ function checkKeyReuse(csr: CsrView, opts: CsrCheckOptions): Finding {
 /** The seed's "400: mismatched CSR and certificate": same key, same subject. */
 export function checkCsrMatchesCertificate(csr: CsrView, cert: CertificateView): Finding[] {
   const sameKey = csr.key.spkiSha256 === cert.key.spkiSha256;
-  const sortedName = (attrs: { oid: string; value: string }[]) => attrs.map((a) => `${a.oid}=${a.value}`).sort().join('\n');
+  const sortedName = (attrs: { oid: string; value: string }[]) =>
+    attrs
+      .map((a) => `${a.oid}=${a.value}`)
+      .sort()
+      .join('\n');
   const sameSubject = sortedName(csr.subject.attributes) === sortedName(cert.subject.attributes);
   return [
-    finding('CSR_CERT_SAME_PUBLIC_KEY', sameKey ? 'pass' : 'fail', sameKey ? 'the certificate carries the CSR public key' : 'the certificate was not made from this CSR: the public keys differ', {
-      csrKey: csr.key.spkiSha256,
-      certificateKey: cert.key.spkiSha256,
-    }),
-    finding('CSR_CERT_SAME_SUBJECT', sameSubject ? 'pass' : 'fail', sameSubject ? 'same subject' : `subjects differ: CSR ${csr.subject.text}, certificate ${cert.subject.text}`, {
-      csrSubject: csr.subject.text,
-      certificateSubject: cert.subject.text,
-    }),
+    finding(
+      'CSR_CERT_SAME_PUBLIC_KEY',
+      sameKey ? 'pass' : 'fail',
+      sameKey ? 'the certificate carries the CSR public key' : 'the certificate was not made from this CSR: the public keys differ',
+      {
+        csrKey: csr.key.spkiSha256,
+        certificateKey: cert.key.spkiSha256,
+      },
+    ),
+    finding(
+      'CSR_CERT_SAME_SUBJECT',
+      sameSubject ? 'pass' : 'fail',
+      sameSubject ? 'same subject' : `subjects differ: CSR ${csr.subject.text}, certificate ${cert.subject.text}`,
+      {
+        csrSubject: csr.subject.text,
+        certificateSubject: cert.subject.text,
+      },
+    ),
   ];
 }
 
@@ -140,12 +167,19 @@ export function checkKeyPossession(publicKey: { spkiDer: Uint8Array; key: KeyVie
     new TextEncoder().encode(challenge),
   );
   if (verified === null) {
-    return finding('KEY_POSSESSION_PROVEN', 'fail', `cannot verify signatures of ${publicKey.key.algorithm} ${publicKey.key.curve ?? ''} keys`.trim(), detail);
+    return finding(
+      'KEY_POSSESSION_PROVEN',
+      'fail',
+      `cannot verify signatures of ${publicKey.key.algorithm} ${publicKey.key.curve ?? ''} keys`.trim(),
+      detail,
+    );
   }
   return finding(
     'KEY_POSSESSION_PROVEN',
     verified ? 'pass' : 'fail',
-    verified ? 'the challenge signature verifies with the certificate key' : 'the challenge signature does not verify with the certificate key',
+    verified
+      ? 'the challenge signature verifies with the certificate key'
+      : 'the challenge signature does not verify with the certificate key',
     detail,
   );
 }

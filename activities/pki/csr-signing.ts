@@ -111,7 +111,8 @@ export class CsrSigningService {
   async checkAndSign(request: SignCsrRequest): Promise<{ report: CsrReport; issued: IssuedCertificate | null }> {
     const policy = policyFor(request.kind, request.environment);
     const read = readCsrPem(request.csrPem, policy);
-    if ('error' in read) return { report: await checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant }), issued: null };
+    if ('error' in read)
+      return { report: await checkCsr(request.csrPem, { policy, role: request.role, participant: request.participant }), issued: null };
     const report = await this.checkRead(request, read.csr, policy);
     if (report.blocking) return { report, issued: null };
     const issued = await this.shared(request, async () => {

@@ -122,12 +122,7 @@ export const repairedByHub: ReadonlySet<CheckCode> = new Set<CheckCode>([
   'ALLOWLIST_NO_OVERLAP',
 ]);
 
-export function finding(
-  code: CheckCode,
-  result: CheckResult,
-  message: string,
-  detail: Record<string, unknown> = {},
-): Finding {
+export function finding(code: CheckCode, result: CheckResult, message: string, detail: Record<string, unknown> = {}): Finding {
   return { code, result, message, detail };
 }
 

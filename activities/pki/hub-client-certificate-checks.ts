@@ -39,7 +39,9 @@ export async function checkHubClientCertificate(pem: string, opts: HubClientCert
       finding(
         'CSR_CERT_SAME_PUBLIC_KEY',
         same ? 'pass' : 'fail',
-        same ? "the certificate certifies the key of the hub's CSR" : "the certificate is for another key: sign the CSR the hub provided (provided.csrPem), not a new one",
+        same
+          ? "the certificate certifies the key of the hub's CSR"
+          : 'the certificate is for another key: sign the CSR the hub provided (provided.csrPem), not a new one',
         { expected: opts.expectedSpkiSha256, found: leaf.key.spkiSha256 },
       ),
     );
@@ -47,7 +49,10 @@ export async function checkHubClientCertificate(pem: string, opts: HubClientCert
     const root = bundle.normalised?.rootPem ?? null;
     const byHubCa = bundle.path.slice(1).some((c) => opts.hubCaSha256.includes(c.sha256));
     const [result, message] = byHubCa
-      ? (['fail', "issued by the hub's own CA: the hub's client certificate must be issued by your CA, the one your servers trust for clients"] as const)
+      ? ([
+          'fail',
+          "issued by the hub's own CA: the hub's client certificate must be issued by your CA, the one your servers trust for clients",
+        ] as const)
       : bundle.path.length < 2
         ? (['fail', 'self-signed: it must be issued by your CA'] as const)
         : root === null

@@ -137,9 +137,21 @@ export class HubClientKeys {
    * certifies `spkiSha256`). Installing the same certificate again changes nothing; another one for
    * the same key replaces it. Null when the live key is not `spkiSha256` (it was replaced).
    */
-  async install(participantId: string, environment: string, spkiSha256: string, certificate: HubClientCertificate, now: Date): Promise<HubClientKeyRecord | null> {
+  async install(
+    participantId: string,
+    environment: string,
+    spkiSha256: string,
+    certificate: HubClientCertificate,
+    now: Date,
+  ): Promise<HubClientKeyRecord | null> {
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('hubClientKeys').selectAll().where('participantId', '=', participantId).where('environment', '=', environment).where('retiredAt', 'is', null).executeTakeFirst();
+      const row = await trx
+        .selectFrom('hubClientKeys')
+        .selectAll()
+        .where('participantId', '=', participantId)
+        .where('environment', '=', environment)
+        .where('retiredAt', 'is', null)
+        .executeTakeFirst();
       if (!row || row.spkiSha256 !== spkiSha256) return null;
       const current = row.certificateJson ? (JSON.parse(row.certificateJson) as HubClientCertificate) : null;
       if (current?.sha256 === certificate.sha256) return toRecord(row);
@@ -159,7 +171,11 @@ export class HubClientKeys {
     if (!row || row.certificateJson === null) return null;
     const certificate = JSON.parse(row.certificateJson) as HubClientCertificate;
     const key = this.#seal.open(row.encryptedKeyPem);
-    return { keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(), certificatePem: certificate.certificatePem, spkiSha256: row.spkiSha256 };
+    return {
+      keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      certificatePem: certificate.certificatePem,
+      spkiSha256: row.spkiSha256,
+    };
   }
 
   /** Retires the live key (cancellation, offboarding, or before a renewal makes a new one). */
@@ -175,7 +191,13 @@ export class HubClientKeys {
   }
 
   private liveRow(participantId: string, environment: string) {
-    return this.db.selectFrom('hubClientKeys').selectAll().where('participantId', '=', participantId).where('environment', '=', environment).where('retiredAt', 'is', null).executeTakeFirst();
+    return this.db
+      .selectFrom('hubClientKeys')
+      .selectAll()
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('retiredAt', 'is', null)
+      .executeTakeFirst();
   }
 }
 

@@ -30,15 +30,28 @@ async function current(files: ServiceCertificateFiles, hosts: string[], ca: CaSi
     const cert = parseCertificate(block.der);
     const names = [...cert.ext.sanDns, ...cert.ext.sanIps].sort().join(',');
     const remaining = cert.notAfter.getTime() - Date.now();
-    return names === [...hosts].sort().join(',') && remaining > (validityDays * 86_400_000) / 5 && (await readFile(files.caFile, 'utf8')) === ca.chainPem();
+    return (
+      names === [...hosts].sort().join(',') &&
+      remaining > (validityDays * 86_400_000) / 5 &&
+      (await readFile(files.caFile, 'utf8')) === ca.chainPem()
+    );
   } catch {
     return false;
   }
 }
 
 /** Ensures `dir` holds a current server certificate for `hosts` (DNS names and IPs). */
-export async function ensureServiceCertificate(ca: CaSigner, dir: string, service: string, hosts: string[]): Promise<ServiceCertificateFiles> {
-  const files = { certFile: path.join(dir, `${service}.cert.pem`), keyFile: path.join(dir, `${service}.key.pem`), caFile: path.join(dir, 'hub-ca-chain.pem') };
+export async function ensureServiceCertificate(
+  ca: CaSigner,
+  dir: string,
+  service: string,
+  hosts: string[],
+): Promise<ServiceCertificateFiles> {
+  const files = {
+    certFile: path.join(dir, `${service}.cert.pem`),
+    keyFile: path.join(dir, `${service}.key.pem`),
+    caFile: path.join(dir, 'hub-ca-chain.pem'),
+  };
   if (await current(files, hosts, ca)) return files;
   await mkdir(dir, { recursive: true });
   const { publicKey, privateKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'P-256' });
@@ -57,7 +70,10 @@ export async function ensureServiceCertificate(ca: CaSigner, dir: string, servic
       extensions.extKeyUsage([oids.serverAuth]),
       extensions.subjectKeyIdentifier(keyIdentifier(spkiDer)),
       ...(issuerKeyId ? [extensions.authorityKeyIdentifier(Buffer.from(issuerKeyId, 'hex'))] : []),
-      extensions.subjectAltName(hosts.filter((h) => !ipaddr.isValid(h)), hosts.filter((h) => ipaddr.isValid(h))),
+      extensions.subjectAltName(
+        hosts.filter((h) => !ipaddr.isValid(h)),
+        hosts.filter((h) => ipaddr.isValid(h)),
+      ),
     ],
   });
   const write = async (file: string, text: string, mode: number) => {

@@ -45,7 +45,10 @@ const generateRsa = (modulusLength: number) => promisify(generateKeyPair)('rsa',
 /** Builds the certificate with pkijs, signs its TBS with `key`, and returns the certificate DER. */
 function issueWith(template: CertificateTemplate, issuerName: pkijs.RelativeDistinguishedNames, key: KeyObject): Promise<Uint8Array> {
   const algorithm = signatureAlgorithmFor(key);
-  return signCertificate(buildCertificate(template, issuerName, algorithm), async (tbs) => new Uint8Array(await signAsync(algorithm.hash, tbs, key)));
+  return signCertificate(
+    buildCertificate(template, issuerName, algorithm),
+    async (tbs) => new Uint8Array(await signAsync(algorithm.hash, tbs, key)),
+  );
 }
 
 function caExtensions(spkiDer: Uint8Array, issuerKeyId: Uint8Array | null, pathLen?: number): pkijs.Extension[] {
@@ -110,7 +113,11 @@ export class LocalHubCa implements CaSigner {
     const issuing = firstCertificate(files.issuingCertPem, 'issuing certificate');
     let keyObject: KeyObject;
     try {
-      keyObject = createPrivateKey({ key: files.issuingKeyPem, format: 'pem', ...(files.passphrase ? { passphrase: files.passphrase } : {}) });
+      keyObject = createPrivateKey({
+        key: files.issuingKeyPem,
+        format: 'pem',
+        ...(files.passphrase ? { passphrase: files.passphrase } : {}),
+      });
     } catch (err) {
       throw new HubCaError('CA_FILES_INVALID', `issuing key unreadable (wrong passphrase?): ${(err as Error).message}`);
     }
@@ -150,7 +157,14 @@ export class LocalHubCa implements CaSigner {
     const rootSpki = spkiOf(rootKeys.publicKey);
     const rootName = buildName({ CN: `${opts.hubName} Root CA`, O: opts.hubName });
     const rootDer = await issueWith(
-      { subject: rootName, spkiDer: rootSpki, serial: randomSerial(), notBefore, notAfter: years(20), extensions: caExtensions(rootSpki, null) },
+      {
+        subject: rootName,
+        spkiDer: rootSpki,
+        serial: randomSerial(),
+        notBefore,
+        notAfter: years(20),
+        extensions: caExtensions(rootSpki, null),
+      },
       rootName,
       rootKeys.privateKey,
     );

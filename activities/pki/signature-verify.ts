@@ -17,7 +17,11 @@ function publicKey(signer: SignerKey): KeyObject | null {
   if (hit !== undefined) return hit;
   let key: KeyObject | null;
   try {
-    key = createPublicKey({ key: Buffer.from(signer.spkiDer.buffer, signer.spkiDer.byteOffset, signer.spkiDer.length), format: 'der', type: 'spki' });
+    key = createPublicKey({
+      key: Buffer.from(signer.spkiDer.buffer, signer.spkiDer.byteOffset, signer.spkiDer.length),
+      format: 'der',
+      type: 'spki',
+    });
   } catch {
     key = null;
   }
@@ -61,9 +65,7 @@ export function verifySignature(signer: SignerKey, algorithm: SignatureView, sig
   if (key === null) return false;
   try {
     const target =
-      algorithm.family === 'RSA-PSS'
-        ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.pssSaltLength ?? 20 }
-        : key;
+      algorithm.family === 'RSA-PSS' ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.pssSaltLength ?? 20 } : key;
     return verify(hash ?? null, data, target, signature);
   } catch {
     return false;

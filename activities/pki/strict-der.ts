@@ -65,7 +65,8 @@ function assertCanonical(node: asn1js.AsnType): void {
   if (lenBlock.longFormUsed) {
     // X.690 10.1: the fewest length octets; asn1js reads "82 00 05" as 5 and does not object.
     const firstLengthOctet = node.valueBeforeDecodeView[idBlock.blockLength + 1];
-    if (lenBlock.length < 0x80 || firstLengthOctet === 0) throw new DerError('not-canonical', `length ${lenBlock.length} not in its shortest form (BER, not DER)`);
+    if (lenBlock.length < 0x80 || firstLengthOctet === 0)
+      throw new DerError('not-canonical', `length ${lenBlock.length} not in its shortest form (BER, not DER)`);
   }
   if (idBlock.isConstructed) {
     if (idBlock.tagClass === universal && idBlock.tagNumber !== tag.sequence && idBlock.tagNumber !== tag.set) {
@@ -76,7 +77,8 @@ function assertCanonical(node: asn1js.AsnType): void {
     const children = (node.valueBlock as unknown as { value: asn1js.AsnType[] }).value;
     let contentLength = 0;
     for (const child of children) contentLength += child.valueBeforeDecodeView.length;
-    if (contentLength !== lenBlock.length) throw new DerError('invalid', `truncated: a value announces ${lenBlock.length} content octets, its parts take ${contentLength}`);
+    if (contentLength !== lenBlock.length)
+      throw new DerError('invalid', `truncated: a value announces ${lenBlock.length} content octets, its parts take ${contentLength}`);
     for (const child of children) assertCanonical(child);
     return;
   }
@@ -87,7 +89,8 @@ function assertPrimitiveContent(type: number, content: Uint8Array): void {
   switch (type) {
     case tag.boolean:
       if (content.length !== 1) throw new DerError('invalid', `BOOLEAN of ${content.length} octets`);
-      if (content[0] !== 0x00 && content[0] !== 0xff) throw new DerError('not-canonical', `BOOLEAN 0x${content[0]!.toString(16)} (DER uses 00 or FF)`);
+      if (content[0] !== 0x00 && content[0] !== 0xff)
+        throw new DerError('not-canonical', `BOOLEAN 0x${content[0]!.toString(16)} (DER uses 00 or FF)`);
       return;
     case tag.integer: {
       if (content.length === 0) throw new DerError('invalid', 'empty INTEGER');
@@ -108,7 +111,8 @@ function assertPrimitiveContent(type: number, content: Uint8Array): void {
       if (content.length === 0) throw new DerError('invalid', 'empty OBJECT IDENTIFIER');
       if ((content[content.length - 1]! & 0x80) !== 0) throw new DerError('invalid', 'OBJECT IDENTIFIER with an unterminated arc');
       for (let i = 0; i < content.length; i++) {
-        if (content[i] === 0x80 && (i === 0 || (content[i - 1]! & 0x80) === 0)) throw new DerError('not-canonical', 'OBJECT IDENTIFIER arc with a leading 0x80 octet');
+        if (content[i] === 0x80 && (i === 0 || (content[i - 1]! & 0x80) === 0))
+          throw new DerError('not-canonical', 'OBJECT IDENTIFIER arc with a leading 0x80 octet');
       }
       return;
     case tag.utcTime:

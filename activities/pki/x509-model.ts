@@ -214,7 +214,8 @@ function readStructure<T>(der: Uint8Array, code: StructureCode, read: (root: asn
     }
     if (err.problem === 'not-canonical') throw new PkiInputError('DER_NOT_CANONICAL', `The data is BER, not DER: ${err.message}`, detail);
     if (!wellFormed) throw new PkiInputError('DER_INVALID', 'The data is not valid DER', detail);
-    const what = code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate';
+    const what =
+      code === 'NOT_A_CSR' ? 'The data is not a readable PKCS#10 certification request' : 'The data is not a readable X.509 certificate';
     throw new PkiInputError(code, `${what}: ${err.message}`, detail);
   }
 }
@@ -347,7 +348,8 @@ function readSignatureAlgorithm(algorithm: pkijs.AlgorithmIdentifier): Signature
       hash = hashOids[pss.hashAlgorithm.algorithmId] ?? null;
       if (present.has(1)) {
         const mgf = pss.maskGenAlgorithm;
-        const mgfHash = mgf.algorithmId === oids.mgf1 ? hashOids[new pkijs.AlgorithmIdentifier({ schema: mgf.algorithmParams }).algorithmId] : undefined;
+        const mgfHash =
+          mgf.algorithmId === oids.mgf1 ? hashOids[new pkijs.AlgorithmIdentifier({ schema: mgf.algorithmParams }).algorithmId] : undefined;
         if (mgfHash !== hash) hash = null; // a mask hash other than the signature hash is not supported
       }
       if (present.has(2)) {
@@ -397,7 +399,13 @@ function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean
       const pathLen = bc.pathLenConstraint;
       view.basicConstraints = {
         cA: bc.cA === true,
-        pathLen: pathLen === undefined ? null : smallInteger(pathLen instanceof asn1js.Integer ? pathLen : (root as asn1js.Sequence).valueBlock.value.at(-1)!, 'pathLenConstraint'),
+        pathLen:
+          pathLen === undefined
+            ? null
+            : smallInteger(
+                pathLen instanceof asn1js.Integer ? pathLen : (root as asn1js.Sequence).valueBlock.value.at(-1)!,
+                'pathLenConstraint',
+              ),
         critical,
       };
       return;
@@ -429,7 +437,9 @@ function readExtensionValue(view: ExtensionsView, oid: string, critical: boolean
       return;
     case oids.authorityKeyIdentifier: {
       // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … } (asn1js tree, as for SANs).
-      const keyId = assertSequence(root, 'authorityKeyIdentifier').find((f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0 && !f.idBlock.isConstructed);
+      const keyId = assertSequence(root, 'authorityKeyIdentifier').find(
+        (f) => f.idBlock.tagClass === 3 && f.idBlock.tagNumber === 0 && !f.idBlock.isConstructed,
+      );
       view.authorityKeyId = keyId ? hex(contentOf(keyId)) : null;
       return;
     }
@@ -500,13 +510,25 @@ export function parseCertificate(der: Uint8Array): CertificateView {
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 4.1). */
 function readCertificate(der: Uint8Array, root: asn1js.AsnType, sha256: string): CertificateView {
   const cert = asStructure('certificate', () => new pkijs.Certificate({ schema: root }));
-  const [tbsNode, outerAlgNode, signatureNode] = assertFields(root, 3, 3, 'certificate') as [asn1js.AsnType, asn1js.AsnType, asn1js.BitString];
+  const [tbsNode, outerAlgNode, signatureNode] = assertFields(root, 3, 3, 'certificate') as [
+    asn1js.AsnType,
+    asn1js.AsnType,
+    asn1js.BitString,
+  ];
   const tbsFields = fieldsOf(tbsNode);
   const hasVersion = tbsFields[0]?.idBlock.tagClass === 3;
   const at = (i: number) => tbsFields[hasVersion ? i : i - 1] as asn1js.AsnType;
   // After the seven fixed fields only issuerUniqueID [1], subjectUniqueID [2] and extensions [3].
   const optional = tbsFields.slice(hasVersion ? 7 : 6);
-  if (optional.some((f, i) => f.idBlock.tagClass !== 3 || f.idBlock.tagNumber < 1 || f.idBlock.tagNumber > 3 || (i > 0 && f.idBlock.tagNumber <= optional[i - 1]!.idBlock.tagNumber))) {
+  if (
+    optional.some(
+      (f, i) =>
+        f.idBlock.tagClass !== 3 ||
+        f.idBlock.tagNumber < 1 ||
+        f.idBlock.tagNumber > 3 ||
+        (i > 0 && f.idBlock.tagNumber <= optional[i - 1]!.idBlock.tagNumber),
+    )
+  ) {
     throw new DerError('invalid', 'tbsCertificate: unexpected fields');
   }
   const [notBeforeNode, notAfterNode] = assertFields(at(4), 2, 2, 'validity') as [asn1js.AsnType, asn1js.AsnType];
@@ -547,7 +569,11 @@ function readCertificate(der: Uint8Array, root: asn1js.AsnType, sha256: string):
 export function parseCsr(der: Uint8Array): CsrView {
   return readStructure(der, 'NOT_A_CSR', (root) => {
     const csr = asStructure('certification request', () => new pkijs.CertificationRequest({ schema: root }));
-    const [infoNode, algNode, signatureNode] = assertFields(root, 3, 3, 'certification request') as [asn1js.AsnType, asn1js.AsnType, asn1js.BitString];
+    const [infoNode, algNode, signatureNode] = assertFields(root, 3, 3, 'certification request') as [
+      asn1js.AsnType,
+      asn1js.AsnType,
+      asn1js.BitString,
+    ];
     const info = assertFields(infoNode, 3, 4, 'certificationRequestInfo');
     smallInteger(info[0] as asn1js.AsnType, 'version');
     assertFields(algNode, 1, 2, 'signatureAlgorithm');
@@ -581,7 +607,12 @@ export function parseCsr(der: Uint8Array): CsrView {
 }
 /** A SubjectPublicKeyInfo (a `PUBLIC KEY` PEM block's DER): the key's facts, as in certificates and CSRs. */
 export function parsePublicKey(spkiDer: Uint8Array): KeyView {
-  return readStructure(spkiDer, 'NOT_A_CERTIFICATE', (root) => readKey(asStructure('SubjectPublicKeyInfo', () => new pkijs.PublicKeyInfo({ schema: root })), spkiDer));
+  return readStructure(spkiDer, 'NOT_A_CERTIFICATE', (root) =>
+    readKey(
+      asStructure('SubjectPublicKeyInfo', () => new pkijs.PublicKeyInfo({ schema: root })),
+      spkiDer,
+    ),
+  );
 }
 
 /** Signed by its own key: verifies the signature with the certificate's own public key. */

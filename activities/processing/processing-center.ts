@@ -60,7 +60,11 @@ export function checkIdentifiers(identifiers: unknown[]): { findings: Finding[];
   if (identifiers.length === 0 || identifiers.length > maxIdentifiers) {
     findings.push(finding('IDENTIFIERS_VALID', 'fail', `send 1-${maxIdentifiers} identifiers`, { count: identifiers.length }));
   } else if (bad.length > 0) {
-    findings.push(finding('IDENTIFIERS_VALID', 'fail', `not identifiers (letters, digits, . _ : -, up to 64): ${bad.slice(0, 5).join(', ')}`, { invalid: bad.slice(0, 20) }));
+    findings.push(
+      finding('IDENTIFIERS_VALID', 'fail', `not identifiers (letters, digits, . _ : -, up to 64): ${bad.slice(0, 5).join(', ')}`, {
+        invalid: bad.slice(0, 20),
+      }),
+    );
   } else if (new Set(strings).size !== strings.length) {
     findings.push(finding('IDENTIFIERS_VALID', 'fail', 'an identifier appears twice', {}));
   } else {
@@ -73,30 +77,67 @@ export class SqliteProcessingCenter implements ProcessingCenter {
   constructor(private readonly db: RegistryDb) {}
 
   async registerCounterparty(spec: CounterpartySpec, at = new Date()): Promise<{ counterpartyId: string; created: boolean }> {
-    const holder = await this.db.selectFrom('processingCounterparties').select('participantId').where('alias', '=', spec.alias).where('environment', '=', spec.environment).executeTakeFirst();
+    const holder = await this.db
+      .selectFrom('processingCounterparties')
+      .select('participantId')
+      .where('alias', '=', spec.alias)
+      .where('environment', '=', spec.environment)
+      .executeTakeFirst();
     if (holder && holder.participantId !== spec.participantId) {
-      throw new DomainError('PROCESSING_REFUSED', `the alias ${spec.alias} belongs to another counterparty in ${spec.environment}`, { alias: spec.alias, environment: spec.environment });
+      throw new DomainError('PROCESSING_REFUSED', `the alias ${spec.alias} belongs to another counterparty in ${spec.environment}`, {
+        alias: spec.alias,
+        environment: spec.environment,
+      });
     }
     const inserted = await this.db
       .insertInto('processingCounterparties')
-      .values({ id: randomUUID(), participantId: spec.participantId, environment: spec.environment, alias: spec.alias, legalName: spec.legalName, assetCode: spec.assetCode, systemUrlsJson: null, createdAt: at.toISOString(), updatedAt: at.toISOString() })
+      .values({
+        id: randomUUID(),
+        participantId: spec.participantId,
+        environment: spec.environment,
+        alias: spec.alias,
+        legalName: spec.legalName,
+        assetCode: spec.assetCode,
+        systemUrlsJson: null,
+        createdAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+      })
       .onConflict((oc) => oc.columns(['participantId', 'environment']).doNothing())
       .executeTakeFirst();
-    const row = await this.db.selectFrom('processingCounterparties').select('id').where('participantId', '=', spec.participantId).where('environment', '=', spec.environment).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('processingCounterparties')
+      .select('id')
+      .where('participantId', '=', spec.participantId)
+      .where('environment', '=', spec.environment)
+      .executeTakeFirstOrThrow();
     return { counterpartyId: row.id, created: Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 };
   }
 
   async setSystemUrls(counterpartyId: string, urls: SystemUrls, at = new Date()): Promise<void> {
-    await this.db.updateTable('processingCounterparties').set({ systemUrlsJson: JSON.stringify(urls), updatedAt: at.toISOString() }).where('id', '=', counterpartyId).execute();
+    await this.db
+      .updateTable('processingCounterparties')
+      .set({ systemUrlsJson: JSON.stringify(urls), updatedAt: at.toISOString() })
+      .where('id', '=', counterpartyId)
+      .execute();
   }
 
-  async createEmployee(counterpartyId: string, email: string, role: string, at = new Date()): Promise<{ employeeId: string; created: boolean }> {
+  async createEmployee(
+    counterpartyId: string,
+    email: string,
+    role: string,
+    at = new Date(),
+  ): Promise<{ employeeId: string; created: boolean }> {
     const inserted = await this.db
       .insertInto('processingEmployees')
       .values({ id: randomUUID(), counterpartyId, email: email.toLowerCase(), role, createdAt: at.toISOString() })
       .onConflict((oc) => oc.columns(['counterpartyId', 'email']).doNothing())
       .executeTakeFirst();
-    const row = await this.db.selectFrom('processingEmployees').select('id').where('counterpartyId', '=', counterpartyId).where('email', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('processingEmployees')
+      .select('id')
+      .where('counterpartyId', '=', counterpartyId)
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirstOrThrow();
     return { employeeId: row.id, created: Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 };
   }
 
@@ -108,7 +149,11 @@ export class SqliteProcessingCenter implements ProcessingCenter {
         .onConflict((oc) => oc.columns(['counterpartyId', 'type']).doNothing())
         .execute();
     }
-    const rows = await this.db.selectFrom('processingEntities').select(['id', 'type']).where('counterpartyId', '=', counterpartyId).execute();
+    const rows = await this.db
+      .selectFrom('processingEntities')
+      .select(['id', 'type'])
+      .where('counterpartyId', '=', counterpartyId)
+      .execute();
     const idOf = (type: string) => rows.find((r) => r.type === type)?.id ?? '';
     return { identification: idOf('identification'), processing: idOf('processing') };
   }
@@ -118,7 +163,11 @@ export class SqliteProcessingCenter implements ProcessingCenter {
     if (own.valid.length === 0) return { ...summarise(own.findings, true), identifiers: [] };
     return this.db.transaction().execute(async (trx) => {
       // Identifiers are unique within an environment's processing centre: the same bank holds its own in sandbox and production.
-      const self = await trx.selectFrom('processingCounterparties').select('environment').where('id', '=', counterpartyId).executeTakeFirst();
+      const self = await trx
+        .selectFrom('processingCounterparties')
+        .select('environment')
+        .where('id', '=', counterpartyId)
+        .executeTakeFirst();
       if (!self) throw new TypeError(`no counterparty ${counterpartyId}`);
       const taken = await trx
         .selectFrom('processingIdentifiers')
@@ -131,10 +180,20 @@ export class SqliteProcessingCenter implements ProcessingCenter {
         .execute();
       if (taken.length > 0) {
         const names = taken.map((t) => t.identifier).sort();
-        const findings = [...own.findings, finding('IDENTIFIERS_AVAILABLE', 'fail', `held by another counterparty: ${names.slice(0, 5).join(', ')}`, { taken: names.slice(0, 20) })];
+        const findings = [
+          ...own.findings,
+          finding('IDENTIFIERS_AVAILABLE', 'fail', `held by another counterparty: ${names.slice(0, 5).join(', ')}`, {
+            taken: names.slice(0, 20),
+          }),
+        ];
         return { ...summarise(findings, true), identifiers: [] };
       }
-      const entity = await trx.selectFrom('processingEntities').select('id').where('counterpartyId', '=', counterpartyId).where('type', '=', 'identification').executeTakeFirst();
+      const entity = await trx
+        .selectFrom('processingEntities')
+        .select('id')
+        .where('counterpartyId', '=', counterpartyId)
+        .where('type', '=', 'identification')
+        .executeTakeFirst();
       if (!entity) throw new TypeError(`counterparty ${counterpartyId} has no identification entity yet`);
       const stamp = at.toISOString();
       for (const identifier of own.valid) {
@@ -144,18 +203,45 @@ export class SqliteProcessingCenter implements ProcessingCenter {
           .onConflict((oc) => oc.columns(['counterpartyId', 'identifier']).doUpdateSet({ withdrawnAt: null }))
           .execute();
       }
-      await trx.updateTable('processingIdentifiers').set({ withdrawnAt: stamp }).where('counterpartyId', '=', counterpartyId).where('identifier', 'not in', own.valid).where('withdrawnAt', 'is', null).execute();
+      await trx
+        .updateTable('processingIdentifiers')
+        .set({ withdrawnAt: stamp })
+        .where('counterpartyId', '=', counterpartyId)
+        .where('identifier', 'not in', own.valid)
+        .where('withdrawnAt', 'is', null)
+        .execute();
       const findings = [...own.findings, finding('IDENTIFIERS_AVAILABLE', 'pass', 'none is held by another counterparty')];
       return { ...summarise(findings, true), identifiers: own.valid };
     });
   }
 
   async counterparty(participantId: string, environment: Environment): Promise<CounterpartyView | null> {
-    const row = await this.db.selectFrom('processingCounterparties').selectAll().where('participantId', '=', participantId).where('environment', '=', environment).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('processingCounterparties')
+      .selectAll()
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .executeTakeFirst();
     if (!row) return null;
-    const employees = await this.db.selectFrom('processingEmployees').select(['id', 'email', 'role']).where('counterpartyId', '=', row.id).orderBy('createdAt').execute();
-    const entities = await this.db.selectFrom('processingEntities').select(['id', 'type']).where('counterpartyId', '=', row.id).orderBy('type').execute();
-    const identifiers = await this.db.selectFrom('processingIdentifiers').select('identifier').where('counterpartyId', '=', row.id).where('withdrawnAt', 'is', null).orderBy('identifier').execute();
+    const employees = await this.db
+      .selectFrom('processingEmployees')
+      .select(['id', 'email', 'role'])
+      .where('counterpartyId', '=', row.id)
+      .orderBy('createdAt')
+      .execute();
+    const entities = await this.db
+      .selectFrom('processingEntities')
+      .select(['id', 'type'])
+      .where('counterpartyId', '=', row.id)
+      .orderBy('type')
+      .execute();
+    const identifiers = await this.db
+      .selectFrom('processingIdentifiers')
+      .select('identifier')
+      .where('counterpartyId', '=', row.id)
+      .where('withdrawnAt', 'is', null)
+      .orderBy('identifier')
+      .execute();
     return {
       counterpartyId: row.id,
       participantId: row.participantId,

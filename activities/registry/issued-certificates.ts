@@ -19,12 +19,22 @@ export class SqliteIssuedCertificateRegistry implements IssuedCertificateRegistr
   constructor(private readonly db: RegistryDb) {}
 
   async findIssued(issuanceKey: string, csrSha256: string): Promise<IssuedCertificateRecord | null> {
-    const row = await this.db.selectFrom('issuedCertificates').selectAll().where('issuanceKey', '=', issuanceKey).where('csrSha256', '=', csrSha256).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('issuedCertificates')
+      .selectAll()
+      .where('issuanceKey', '=', issuanceKey)
+      .where('csrSha256', '=', csrSha256)
+      .executeTakeFirst();
     return row ? toRecord(row) : null;
   }
 
   async findByPublicKey(spkiSha256: string): Promise<IssuedCertificateRecord[]> {
-    const rows = await this.db.selectFrom('issuedCertificates').selectAll().where('spkiSha256', '=', spkiSha256).orderBy('issuedAt').execute();
+    const rows = await this.db
+      .selectFrom('issuedCertificates')
+      .selectAll()
+      .where('spkiSha256', '=', spkiSha256)
+      .orderBy('issuedAt')
+      .execute();
     return rows.map(toRecord);
   }
 

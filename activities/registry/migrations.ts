@@ -29,7 +29,11 @@ export const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('issued_certificates_pk', ['issuance_key', 'csr_sha256'])
         .execute();
       await db.schema.createIndex('issued_certificates_spki').on('issued_certificates').column('spki_sha256').execute();
-      await db.schema.createIndex('issued_certificates_participant').on('issued_certificates').columns(['participant_id', 'environment', 'role']).execute();
+      await db.schema
+        .createIndex('issued_certificates_participant')
+        .on('issued_certificates')
+        .columns(['participant_id', 'environment', 'role'])
+        .execute();
 
       await db.schema
         .createTable('participant_keys')
@@ -45,7 +49,11 @@ export const migrations: Record<string, Migration> = {
         .addColumn('accepted_at', 'text', (c) => c.notNull())
         .addColumn('revoked_at', 'text')
         .execute();
-      await db.schema.createIndex('participant_keys_participant').on('participant_keys').columns(['participant_id', 'environment', 'type']).execute();
+      await db.schema
+        .createIndex('participant_keys_participant')
+        .on('participant_keys')
+        .columns(['participant_id', 'environment', 'type'])
+        .execute();
 
       await db.schema
         .createTable('oauth_clients')
@@ -154,7 +162,13 @@ export const migrations: Record<string, Migration> = {
         .addColumn('retired_at', 'text')
         .execute();
       // Exactly one live key per participant and environment.
-      await db.schema.createIndex('hub_client_keys_live').on('hub_client_keys').columns(['participant_id', 'environment']).unique().where(sql.ref('retired_at'), 'is', null).execute();
+      await db.schema
+        .createIndex('hub_client_keys_live')
+        .on('hub_client_keys')
+        .columns(['participant_id', 'environment'])
+        .unique()
+        .where(sql.ref('retired_at'), 'is', null)
+        .execute();
     },
   },
   '2026-12-02-004-bank-counterparties': {
@@ -170,7 +184,13 @@ export const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('retired_at', 'text')
         .execute();
-      await db.schema.createIndex('hub_jwt_keys_live').on('hub_jwt_keys').column('environment').unique().where(sql.ref('retired_at'), 'is', null).execute();
+      await db.schema
+        .createIndex('hub_jwt_keys_live')
+        .on('hub_jwt_keys')
+        .column('environment')
+        .unique()
+        .where(sql.ref('retired_at'), 'is', null)
+        .execute();
 
       // The embedded processing centre (the ProcessingCenter port's default adapter): counterparties and what is made for them.
       await db.schema

@@ -21,7 +21,13 @@ export class NetworkRegistry {
   constructor(private readonly db: RegistryDb) {}
 
   /** Replaces the participant's allowlist (PUT semantics) as a new version; a repeated write key returns the version it made. */
-  async replaceAllowlist(participantId: string, environment: Environment, entries: string[], writeKey: string, at: Date): Promise<AllowlistVersion> {
+  async replaceAllowlist(
+    participantId: string,
+    environment: Environment,
+    entries: string[],
+    writeKey: string,
+    at: Date,
+  ): Promise<AllowlistVersion> {
     return this.db.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('allowlistVersions').select(['id']).where('writeKey', '=', writeKey).executeTakeFirst();
       if (existing === undefined) {
@@ -36,11 +42,21 @@ export class NetworkRegistry {
           .values({ writeKey, participantId, environment, version: (latest?.version ?? 0) + 1, acceptedAt: at.toISOString() })
           .returning('id')
           .executeTakeFirstOrThrow();
-        if (entries.length > 0) await trx.insertInto('allowlistEntries').values(entries.map((cidr) => ({ versionId: inserted.id, cidr }))).execute();
+        if (entries.length > 0)
+          await trx
+            .insertInto('allowlistEntries')
+            .values(entries.map((cidr) => ({ versionId: inserted.id, cidr })))
+            .execute();
       }
       const version = await trx.selectFrom('allowlistVersions').selectAll().where('writeKey', '=', writeKey).executeTakeFirstOrThrow();
       const rows = await trx.selectFrom('allowlistEntries').select('cidr').where('versionId', '=', version.id).execute();
-      return { participantId, environment, version: version.version, entries: rows.map((r) => r.cidr).sort(), acceptedAt: version.acceptedAt };
+      return {
+        participantId,
+        environment,
+        version: version.version,
+        entries: rows.map((r) => r.cidr).sort(),
+        acceptedAt: version.acceptedAt,
+      };
     });
   }
 
@@ -55,7 +71,13 @@ export class NetworkRegistry {
       .executeTakeFirst();
     if (version === undefined) return null;
     const rows = await this.db.selectFrom('allowlistEntries').select('cidr').where('versionId', '=', version.id).execute();
-    return { participantId, environment, version: version.version, entries: rows.map((r) => r.cidr).sort(), acceptedAt: version.acceptedAt };
+    return {
+      participantId,
+      environment,
+      version: version.version,
+      entries: rows.map((r) => r.cidr).sort(),
+      acceptedAt: version.acceptedAt,
+    };
   }
 
   async setGrant(participantId: string, environment: Environment, state: 'granted' | 'revoked', writeKey: string, at: Date): Promise<void> {
@@ -101,7 +123,14 @@ export class NetworkRegistry {
   async recordRevision(writeKey: string, reason: string, applied: GatewayApplied, at: Date): Promise<GatewayRevisionRow> {
     await this.db
       .insertInto('gatewayRevisions')
-      .values({ writeKey, reason, configSha256: applied.configSha256, status: applied.status, message: applied.message.slice(0, 4000), createdAt: at.toISOString() })
+      .values({
+        writeKey,
+        reason,
+        configSha256: applied.configSha256,
+        status: applied.status,
+        message: applied.message.slice(0, 4000),
+        createdAt: at.toISOString(),
+      })
       .onConflict((oc) => oc.column('writeKey').doNothing())
       .execute();
     return (await this.findRevision(writeKey)) as GatewayRevisionRow;

@@ -92,7 +92,15 @@ async function retireJwsKey(db: Kysely<RegistrySchema>, participantId: string, e
   return Number(result.numUpdatedRows);
 }
 
-function toRecord(row: { participantId: string; environment: string; kid: string | null; fingerprintSha256: string; pem: string; notAfter: string | null; acceptedAt: string }): JwsKeyRecord {
+function toRecord(row: {
+  participantId: string;
+  environment: string;
+  kid: string | null;
+  fingerprintSha256: string;
+  pem: string;
+  notAfter: string | null;
+  acceptedAt: string;
+}): JwsKeyRecord {
   return {
     participantId: row.participantId,
     environment: row.environment,

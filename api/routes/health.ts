@@ -10,7 +10,9 @@ export interface HealthRoutesOptions {
 
 export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, opts) => {
   /** Liveness: the process serves requests. */
-  app.get('/healthz', { schema: { response: { 200: healthSchema, ...problems } }, config: { public: true } }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', { schema: { response: { 200: healthSchema, ...problems } }, config: { public: true } }, async () => ({
+    status: 'ok' as const,
+  }));
 
   /** Readiness: Temporal answers within the timeout and a worker polls the task queue. */
   app.get('/readyz', { schema: { response: { 200: readySchema, ...problems } }, config: { public: true } }, async (request, reply) => {

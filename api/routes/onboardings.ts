@@ -34,7 +34,17 @@ import {
 } from '../schemas/onboardings';
 import { auditCsv, auditTrail } from '../audit';
 import { ApiError } from '../errors';
-import { auditResponseSchema, cancelResponseSchema, decisionResponseSchema, jwtKeyResponseSchema, onboardingPageSchema, onboardingViewSchema, problems, stuckResponseSchema, submissionResponseSchema } from '../schemas/responses';
+import {
+  auditResponseSchema,
+  cancelResponseSchema,
+  decisionResponseSchema,
+  jwtKeyResponseSchema,
+  onboardingPageSchema,
+  onboardingViewSchema,
+  problems,
+  stuckResponseSchema,
+  submissionResponseSchema,
+} from '../schemas/responses';
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;
@@ -47,29 +57,52 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   const jsonFormLimit = bodyLimits.form;
   const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
 
-  app.post('/onboardings', {
-      schema: { body: startOnboardingBodySchema, headers: idempotencyHeadersSchema, response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems } },
+  app.post(
+    '/onboardings',
+    {
+      schema: {
+        body: startOnboardingBodySchema,
+        headers: idempotencyHeadersSchema,
+        response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems },
+      },
       config: { authorize: (p) => access.operate(p, undefined) },
       bodyLimit: jsonFormLimit,
-    }, async (request, reply) => {
-    const { created, view } = await gateway.start(request.body, request.id, request.headers['idempotency-key']);
-    const location = `/onboardings/${request.body.participantId}`;
-    // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
-    return reply.code(view.onboarding === null ? 202 : created ? 201 : 200).header('location', location).send(view);
-  });
+    },
+    async (request, reply) => {
+      const { created, view } = await gateway.start(request.body, request.id, request.headers['idempotency-key']);
+      const location = `/onboardings/${request.body.participantId}`;
+      // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
+      return reply
+        .code(view.onboarding === null ? 202 : created ? 201 : 200)
+        .header('location', location)
+        .send(view);
+    },
+  );
 
   /** Search through Temporal visibility; cursor pagination with `nextPageToken`. Staff only. */
-  app.get('/onboardings', { schema: { querystring: searchQuerySchema, response: { 200: onboardingPageSchema, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) => {
-    const { pageSize, pageToken, waitingLongerThan, ...filter } = request.query;
-    return gateway.search(
-      { ...filter, ...(waitingLongerThan !== undefined ? { waitingLongerThanMs: waitingLongerThan } : {}) },
-      { pageSize, ...(pageToken ? { pageToken } : {}) },
-    );
-  });
+  app.get(
+    '/onboardings',
+    {
+      schema: { querystring: searchQuerySchema, response: { 200: onboardingPageSchema, ...problems } },
+      config: { authorize: (p) => access.readAll(p, undefined) },
+    },
+    async (request) => {
+      const { pageSize, pageToken, waitingLongerThan, ...filter } = request.query;
+      return gateway.search(
+        { ...filter, ...(waitingLongerThan !== undefined ? { waitingLongerThanMs: waitingLongerThan } : {}) },
+        { pageSize, ...(pageToken ? { pageToken } : {}) },
+      );
+    },
+  );
 
   /** Running onboardings waiting longer than `olderThan` (default P3D), grouped by step and awaited role. */
-  app.get('/onboardings/stuck', { schema: { querystring: stuckQuerySchema, response: { 200: stuckResponseSchema, ...problems } }, config: { authorize: (p) => access.readAll(p, undefined) } }, async (request) =>
-    gateway.stuck(request.query.olderThan),
+  app.get(
+    '/onboardings/stuck',
+    {
+      schema: { querystring: stuckQuerySchema, response: { 200: stuckResponseSchema, ...problems } },
+      config: { authorize: (p) => access.readAll(p, undefined) },
+    },
+    async (request) => gateway.stuck(request.query.olderThan),
   );
 
   app.get(
@@ -78,14 +111,18 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       schema: { params: participantParamsSchema, response: { 200: onboardingViewSchema, ...problems } },
       config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) },
     },
-    async (request) =>
-      gateway.status(request.params.participantId),
+    async (request) => gateway.status(request.params.participantId),
   );
 
   app.post(
     '/onboardings/:participantId/approvals',
     {
-      schema: { params: participantParamsSchema, body: gateDecisionBodySchema, headers: idempotencyHeadersSchema, response: { 200: decisionResponseSchema, ...problems } },
+      schema: {
+        params: participantParamsSchema,
+        body: gateDecisionBodySchema,
+        headers: idempotencyHeadersSchema,
+        response: { 200: decisionResponseSchema, ...problems },
+      },
       bodyLimit: jsonFormLimit,
       // Only the team the gate awaits decides it.
       config: { authorize: (p, request) => access.decide(gateRoles[(request.body as GateDecisionBody).gate])(p, participantOf(request)) },
@@ -104,12 +141,22 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   app.post(
     '/onboardings/:participantId/cancel',
     {
-      schema: { params: participantParamsSchema, body: cancelBodySchema, headers: idempotencyHeadersSchema, response: { 202: cancelResponseSchema, ...problems } },
+      schema: {
+        params: participantParamsSchema,
+        body: cancelBodySchema,
+        headers: idempotencyHeadersSchema,
+        response: { 202: cancelResponseSchema, ...problems },
+      },
       config: { authorize: (p) => access.operate(p, undefined) },
       bodyLimit: jsonFormLimit,
     },
     async (request, reply) => {
-      await gateway.cancel(request.params.participantId, (request.principal as Principal).name, request.body.reason, request.headers['idempotency-key']);
+      await gateway.cancel(
+        request.params.participantId,
+        (request.principal as Principal).name,
+        request.body.reason,
+        request.headers['idempotency-key'],
+      );
       return reply.code(202).send({ workflowId: onboardingWorkflowId(request.params.participantId), cancellation: 'requested' as const });
     },
   );
@@ -123,12 +170,23 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     app.post(
       `/onboardings/:participantId/${action}`,
       {
-        schema: { params: participantParamsSchema, body: haltBodySchema, headers: idempotencyHeadersSchema, response: { 200: onboardingViewSchema, ...problems } },
+        schema: {
+          params: participantParamsSchema,
+          body: haltBodySchema,
+          headers: idempotencyHeadersSchema,
+          response: { 200: onboardingViewSchema, ...problems },
+        },
         config: { authorize: (p) => access.operate(p, undefined) },
         bodyLimit: jsonFormLimit,
       },
       async (request) => {
-        await gateway.halt(request.params.participantId, action, (request.principal as Principal).name, request.body.reason, request.headers['idempotency-key']);
+        await gateway.halt(
+          request.params.participantId,
+          action,
+          (request.principal as Principal).name,
+          request.body.reason,
+          request.headers['idempotency-key'],
+        );
         return gateway.status(request.params.participantId);
       },
     );
@@ -150,12 +208,14 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       const entries = auditTrail(view.onboarding);
       const accept = request.headers.accept ?? '';
       if (/\btext\/csv\b/.test(accept) && !/application\/json/.test(accept)) {
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="onboarding-${request.params.participantId}-audit.csv"`)
-          .serializer((payload: unknown) => payload as string)
-          // The response schema describes the JSON form; the CSV is a string sent as it is.
-          .send(auditCsv(entries) as never);
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="onboarding-${request.params.participantId}-audit.csv"`)
+            .serializer((payload: unknown) => payload as string)
+            // The response schema describes the JSON form; the CSV is a string sent as it is.
+            .send(auditCsv(entries) as never)
+        );
       }
       return { workflowId: view.workflowId, participantId: request.params.participantId, entries };
     },
@@ -164,7 +224,11 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   /** A worker from before submissions answered with their progress: read it from the status. */
   async function progressFromStatus(participantId: string): Promise<OnboardingProgress> {
     const { onboarding } = await gateway.status(participantId);
-    if (onboarding === null) throw new ApiError('TEMPORAL_UNAVAILABLE', 'The submission was recorded, but the onboarding did not answer its status in time; read it with GET');
+    if (onboarding === null)
+      throw new ApiError(
+        'TEMPORAL_UNAVAILABLE',
+        'The submission was recorded, but the onboarding did not answer its status in time; read it with GET',
+      );
     return progressOf(onboarding);
   }
 
@@ -178,7 +242,12 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     app.post(
       `/onboardings/:participantId/submissions/${name}`,
       {
-        schema: { params: participantParamsSchema, body, headers: idempotencyHeadersSchema, response: { 200: submissionResponseSchema, ...problems } },
+        schema: {
+          params: participantParamsSchema,
+          body,
+          headers: idempotencyHeadersSchema,
+          response: { 200: submissionResponseSchema, ...problems },
+        },
         config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
         bodyLimit,
       },
@@ -186,7 +255,13 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
         const { environment } = request.body as z.infer<B>;
         const outcome = await gateway.submit(
           request.params.participantId,
-          { name, submittedBy: (request.principal as Principal).name, payload: payloadOf(request.body as z.infer<B>), requestId: request.id, ...(environment ? { environment } : {}) },
+          {
+            name,
+            submittedBy: (request.principal as Principal).name,
+            payload: payloadOf(request.body as z.infer<B>),
+            requestId: request.id,
+            ...(environment ? { environment } : {}),
+          },
           request.headers['idempotency-key'],
         );
         // A secret the step made reaches this one response through its pickup, and no other.
@@ -222,12 +297,21 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   submissionRoute(
     'certificate-bundle',
     certificateBundleBodySchema,
-    ({ pem, csrPem, challengeSignature }) => ({ pem, ...(csrPem ? { csrPem } : {}), ...(challengeSignature ? { challengeSignature } : {}) }),
+    ({ pem, csrPem, challengeSignature }) => ({
+      pem,
+      ...(csrPem ? { csrPem } : {}),
+      ...(challengeSignature ? { challengeSignature } : {}),
+    }),
     bodyLimits.pem,
   );
 
   /** An API client's OAuth redirect URIs (exact https) and callback URLs: the whole set; sent again, it replaces them. */
-  submissionRoute('redirect-urls', redirectUrlsBodySchema, ({ redirectUris, callbackUrls }) => ({ redirectUris, ...(callbackUrls ? { callbackUrls } : {}) }), jsonFormLimit);
+  submissionRoute(
+    'redirect-urls',
+    redirectUrlsBodySchema,
+    ({ redirectUris, callbackUrls }) => ({ redirectUris, ...(callbackUrls ? { callbackUrls } : {}) }),
+    jsonFormLimit,
+  );
 
   /**
    * The full list of addresses and blocks the participant connects from. Accepted: applied to the
@@ -326,9 +410,13 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     async (request) => {
       const { onboarding } = await gateway.status(request.params.participantId);
       const environment = request.query.environment;
-      const key = onboarding?.tasks.find((t) => t.id === `hub-jwt-key@${environment}` && t.status === 'done')?.result as { kid: string; jwk: Record<string, unknown>; publicKeyPem: string } | undefined;
+      const key = onboarding?.tasks.find((t) => t.id === `hub-jwt-key@${environment}` && t.status === 'done')?.result as
+        { kid: string; jwk: Record<string, unknown>; publicKeyPem: string } | undefined;
       if (onboarding?.kind !== 'bank' || key === undefined) {
-        throw new ApiError('JWT_KEY_NOT_READY', `${request.params.participantId} has no hub JWT key in ${environment} yet (bank onboardings only, once JWT trust starts)`);
+        throw new ApiError(
+          'JWT_KEY_NOT_READY',
+          `${request.params.participantId} has no hub JWT key in ${environment} yet (bank onboardings only, once JWT trust starts)`,
+        );
       }
       return { kid: key.kid, environment, alg: 'ES256' as const, jwk: key.jwk, publicKeyPem: key.publicKeyPem };
     },

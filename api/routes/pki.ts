@@ -19,44 +19,74 @@ export interface PkiRoutesOptions {
 
 export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, opts) => {
   /** What participants install to trust the hub and to verify certificates it issued. */
-  app.get('/pki/ca', { schema: { response: { 200: pemText, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (_request, reply) => {
-    const chain = await opts.caChainPem();
-    if (chain === null) throw new ApiError('CA_UNAVAILABLE', 'The hub CA has not been created yet: start the worker once');
-    return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(chain);
-  });
+  app.get(
+    '/pki/ca',
+    { schema: { response: { 200: pemText, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } },
+    async (_request, reply) => {
+      const chain = await opts.caChainPem();
+      if (chain === null) throw new ApiError('CA_UNAVAILABLE', 'The hub CA has not been created yet: start the worker once');
+      return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(chain);
+    },
+  );
 
   /**
    * The hub's TLS server certificate with its issuing CA (what the gateway presents): participants
    * pin or inspect it; `/pki/ca` is what they trust. Read fresh: the gateway's certificate is
    * reissued before it expires.
    */
-  app.get('/pki/hub-server-certificate', { schema: { response: { 200: pemText, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (_request, reply) => {
-    const pem = await opts.hubServerCertificatePem();
-    if (pem === null) throw new ApiError('HUB_CERTIFICATE_UNAVAILABLE', "The hub's server certificate does not exist yet: start the worker once");
-    return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(pem);
-  });
+  app.get(
+    '/pki/hub-server-certificate',
+    { schema: { response: { 200: pemText, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } },
+    async (_request, reply) => {
+      const pem = await opts.hubServerCertificatePem();
+      if (pem === null)
+        throw new ApiError('HUB_CERTIFICATE_UNAVAILABLE', "The hub's server certificate does not exist yet: start the worker once");
+      return reply.type('application/x-pem-file').header('cache-control', 'public, max-age=300').send(pem);
+    },
+  );
 
   /**
    * The hub's JWS key directory: every live participant key (`kid`, environment, validity, public
    * key PEM) and the hub's own (`participantId` `@hub`) — what inbound gateways install to verify
    * FSPIOP signatures, and what DFSPs take the hub's key from.
    */
-  app.get('/jws-keys', { schema: { querystring: jwsKeysQuerySchema, response: { 200: jwsKeyDirectorySchema, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => ({
-    keys: await opts.jwsKeys(request.query.environment),
-  }));
+  app.get(
+    '/jws-keys',
+    {
+      schema: { querystring: jwsKeysQuerySchema, response: { 200: jwsKeyDirectorySchema, ...problems } },
+      config: { authorize: (p) => access.anyone(p, undefined) },
+    },
+    async (request) => ({
+      keys: await opts.jwsKeys(request.query.environment),
+    }),
+  );
 
   /**
    * Runs the gating certificate checks on a bundle without submitting it: participants fix their
    * bundle before a step refuses it. 200 with the report, whatever the verdict.
    */
-  app.post('/pki/checks/certificates', { schema: { body: certificateCheckBodySchema, response: { 200: bundleReportSchema, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => {
-    const { pem, kind, environment, role, participant } = request.body;
-    return checkBundle(pem, { policy: policyFor(kind, environment), role, ...(participant ? { participant } : {}) });
-  });
+  app.post(
+    '/pki/checks/certificates',
+    {
+      schema: { body: certificateCheckBodySchema, response: { 200: bundleReportSchema, ...problems } },
+      config: { authorize: (p) => access.anyone(p, undefined) },
+    },
+    async (request) => {
+      const { pem, kind, environment, role, participant } = request.body;
+      return checkBundle(pem, { policy: policyFor(kind, environment), role, ...(participant ? { participant } : {}) });
+    },
+  );
 
   /** Same for a CSR (key reuse is only judged when the CSR is submitted to the hub CA). */
-  app.post('/pki/checks/csrs', { schema: { body: csrCheckBodySchema, response: { 200: csrReportSchema, ...problems } }, config: { authorize: (p) => access.anyone(p, undefined) } }, async (request) => {
-    const { pem, kind, environment, role, participant } = request.body;
-    return checkCsr(pem, { policy: policyFor(kind, environment), role, participant });
-  });
+  app.post(
+    '/pki/checks/csrs',
+    {
+      schema: { body: csrCheckBodySchema, response: { 200: csrReportSchema, ...problems } },
+      config: { authorize: (p) => access.anyone(p, undefined) },
+    },
+    async (request) => {
+      const { pem, kind, environment, role, participant } = request.body;
+      return checkCsr(pem, { policy: policyFor(kind, environment), role, participant });
+    },
+  );
 };

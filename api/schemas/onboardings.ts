@@ -17,9 +17,7 @@ import {
   taskNames,
 } from '../../workflows/messages';
 
-export const participantIdSchema = z
-  .string()
-  .regex(participantIdPattern, 'lower-case letters, digits and inner hyphens, 1-63 characters');
+export const participantIdSchema = z.string().regex(participantIdPattern, 'lower-case letters, digits and inner hyphens, 1-63 characters');
 
 export const participantParamsSchema = z.strictObject({ participantId: participantIdSchema });
 
@@ -49,14 +47,20 @@ const tppStartSchema = z.strictObject({
       // A set: sorted, so the same request with the APIs in another order is the same onboarding.
       .transform((apis) => [...apis].sort()),
     kickoffCall: z.boolean().optional().describe('ask for a kickoff call with the hub after the certificate review'),
-    productionCertificate: z.enum(['hub-signed', 'ca-signed']).optional().describe('production identity: a CSR the hub CA signs (default) or a certificate from your own CA'),
+    productionCertificate: z
+      .enum(['hub-signed', 'ca-signed'])
+      .optional()
+      .describe('production identity: a CSR the hub CA signs (default) or a certificate from your own CA'),
   }),
 });
 
 const contactSchema = z.strictObject({ name: text({ max: 200 }), email: z.email().max(254) });
 
 /** A DNS name (wildcards `*.` allowed) or an IPv4/IPv6 address, as certificates name hosts. */
-const hostName = z.string().max(253).regex(/^(\*\.)?[A-Za-z0-9.-]+$|^[0-9A-Fa-f:.]+$/, 'a host name or IP address');
+const hostName = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?[A-Za-z0-9.-]+$|^[0-9A-Fa-f:.]+$/, 'a host name or IP address');
 
 /** ISO 4217 alphabetic code; central-ledger refuses currencies it does not know. */
 const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 currency code, e.g. XOF');
@@ -75,12 +79,19 @@ export const dfspRegistrationSchema = z.strictObject({
     netDebitCapThresholdBreach: z.email().max(254),
   }),
   callbackHosts: z.strictObject({ sandbox: z.array(hostName).min(1).max(20), production: z.array(hostName).min(1).max(20) }),
-  scopes: z.array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/)).min(1).max(20).optional(),
+  scopes: z
+    .array(z.string().regex(/^[a-z][a-z0-9:._-]{0,63}$/))
+    .min(1)
+    .max(20)
+    .optional(),
 });
 
 /** A Mojaloop DFSP (seed 004): its participant id is its FSP id in the hub ledger. */
 const dfspStartSchema = z.strictObject({
-  participantId: participantIdSchema.refine((id) => id.length >= fspIdLength.min && id.length <= fspIdLength.max, `a DFSP's id is its FSP id: ${fspIdLength.min}-${fspIdLength.max} characters`),
+  participantId: participantIdSchema.refine(
+    (id) => id.length >= fspIdLength.min && id.length <= fspIdLength.max,
+    `a DFSP's id is its FSP id: ${fspIdLength.min}-${fspIdLength.max} characters`,
+  ),
   kind: z.literal('dfsp'),
   participant: participantProfileSchema,
   registration: dfspRegistrationSchema,
@@ -97,7 +108,9 @@ const calledHttpsUrl = z
 
 /** Seed 001's onboarding data: alias (a DNS label: it names the bank's hosts), asset code, first employee, authorization URLs. */
 export const bankRegistrationSchema = z.strictObject({
-  alias: z.string().regex(bankAliasPattern, 'a DNS label of 1-41 lowercase letters, digits and inner hyphens (it becomes api-<alias>-<environment>)'),
+  alias: z
+    .string()
+    .regex(bankAliasPattern, 'a DNS label of 1-41 lowercase letters, digits and inner hyphens (it becomes api-<alias>-<environment>)'),
   assetCode: currencyCode,
   firstEmployeeEmail: z.email().max(254),
   authorizationUrls: z.strictObject({ sandbox: calledHttpsUrl, production: calledHttpsUrl }),
@@ -140,11 +153,21 @@ export const idempotencyHeadersSchema = z.object({
 
 /** A participant's certificate bundle (PEM: leaf, intermediates, root in any order; text between blocks is ignored). */
 export const certificateBundleBodySchema = z.strictObject({
-  pem: z.string().min(1).max(512 * 1024),
+  pem: z
+    .string()
+    .min(1)
+    .max(512 * 1024),
   /** An API client's technical evaluation: the CSR the certificate was made from (optional). */
-  csrPem: z.string().min(1).max(64 * 1024).optional(),
+  csrPem: z
+    .string()
+    .min(1)
+    .max(64 * 1024)
+    .optional(),
   /** An API client's technical evaluation: the instance's `provided.challenge` signed with the certificate's key, base64. */
-  challengeSignature: z.string().regex(/^[A-Za-z0-9+/=]{16,2048}$/, 'a base64 signature').optional(),
+  challengeSignature: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=]{16,2048}$/, 'a base64 signature')
+    .optional(),
   environment: z.enum(environments).optional(),
 });
 export type CertificateBundleBody = z.infer<typeof certificateBundleBodySchema>;
@@ -164,13 +187,22 @@ export const oauthClientBodySchema = z.strictObject({
 });
 
 export const clientCsrBodySchema = z.strictObject({
-  csrPem: z.string().min(1).max(64 * 1024),
+  csrPem: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
   environment: z.enum(environments).optional(),
 });
 
 export const jwsKeyBodySchema = z.strictObject({
-  keyPem: z.string().min(1).max(64 * 1024),
-  challengeJws: z.string().min(1).max(16 * 1024),
+  keyPem: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  challengeJws: z
+    .string()
+    .min(1)
+    .max(16 * 1024),
   environment: z.enum(environments).optional(),
 });
 
@@ -209,7 +241,11 @@ export const endpointsBodySchema = z.strictObject({
 
 /** The bank's authorization service is deployed with the hub's key: its TLS server's CA chain when not publicly trusted, or that the hub cannot reach it. */
 export const authorizationServiceBodySchema = z.strictObject({
-  caPem: z.string().min(1).max(64 * 1024).optional(),
+  caPem: z
+    .string()
+    .min(1)
+    .max(64 * 1024)
+    .optional(),
   hubCannotReach: z.boolean().optional(),
   environment: z.enum(environments).optional(),
 });
@@ -239,7 +275,10 @@ const isoDuration = /^P(?:(\d{1,4})W)?(?:(\d{1,5})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1
 /** An ISO 8601 duration in weeks, days, hours, minutes, seconds (`P3D`, `PT36H`, `P1W`) → ms. Years and months are refused: their length varies. */
 export const durationSchema = z
   .string()
-  .refine((text) => isoDuration.test(text) && text !== 'P' && !text.endsWith('T'), 'an ISO 8601 duration such as P3D, PT12H or P1W (no years or months)')
+  .refine(
+    (text) => isoDuration.test(text) && text !== 'P' && !text.endsWith('T'),
+    'an ISO 8601 duration such as P3D, PT12H or P1W (no years or months)',
+  )
   .transform((text) => {
     const [, w, d, h, m, sec] = isoDuration.exec(text) ?? [];
     const n = (v: string | undefined) => Number(v ?? 0);
@@ -256,7 +295,10 @@ export const searchQuerySchema = z.strictObject({
   certificateState: z.enum(certificateAlerts).optional().describe('live onboardings by the worst state of their certificates'),
   waitingLongerThan: durationSchema.optional(),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  pageToken: z.string().regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the nextPageToken of the previous page').optional(),
+  pageToken: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the nextPageToken of the previous page')
+    .optional(),
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 

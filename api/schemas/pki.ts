@@ -8,7 +8,10 @@ const hostSchema = z
   .string()
   .trim()
   .max(253)
-  .refine((h) => ipaddr.isValid(h) || /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(h), 'a DNS name, *.wildcard or IP address');
+  .refine(
+    (h) => ipaddr.isValid(h) || /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(h),
+    'a DNS name, *.wildcard or IP address',
+  );
 
 export const participantIdentitySchema = z.strictObject({
   participantId: participantIdSchema,
@@ -18,7 +21,10 @@ export const participantIdentitySchema = z.strictObject({
 });
 
 /** PEM text; the size limit that matters is the policy's, reported as INPUT_TOO_LARGE. */
-const pem = z.string().min(1).max(2 * 1024 * 1024);
+const pem = z
+  .string()
+  .min(1)
+  .max(2 * 1024 * 1024);
 
 export const certificateCheckBodySchema = z.strictObject({
   pem,

@@ -39,7 +39,14 @@ const chaseView = z
     since: isoTime.describe('the timers run from here (moved on by time spent suspended; reset when an expired wait is resumed)'),
     reminders: z.number().int(),
     escalated: z.boolean(),
-    events: z.array(z.object({ at: isoTime, type: z.enum(['reminder', 'escalation', 'expiry']), n: z.number().int().optional(), to: z.enum([...roles, 'escalation']) })),
+    events: z.array(
+      z.object({
+        at: isoTime,
+        type: z.enum(['reminder', 'escalation', 'expiry']),
+        n: z.number().int().optional(),
+        to: z.enum([...roles, 'escalation']),
+      }),
+    ),
   })
   .optional();
 const decisionRecord = z.object({
@@ -79,7 +86,10 @@ export const submissionInstanceSchema: z.ZodType<SubmissionInstance> = z.object(
   name: z.enum(submissionNames),
   status: z.enum(['open', 'accepted', 'expired', 'withdrawn']),
   attempts: z.array(z.object({ at: isoTime, submittedBy: z.string(), accepted: z.boolean(), findings: z.array(findingSummary) })),
-  provided: z.record(z.string(), z.unknown()).optional().describe('what the hub hands the participant for this submission, e.g. the JWS challenge to sign'),
+  provided: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('what the hub hands the participant for this submission, e.g. the JWS challenge to sign'),
   artifact: z.record(z.string(), z.unknown()).nullable(),
 });
 
@@ -98,7 +108,11 @@ const contactView = z.object({ name: z.string(), email: z.string() });
 const dfspRegistrationView = z.object({
   currencies: z.array(z.object({ currency: z.string(), netDebitCap: z.number() })),
   contacts: z.object({ business: contactView, technical: contactView }),
-  notificationEmails: z.object({ netDebitCapAdjustment: z.string(), settlementPositionChange: z.string(), netDebitCapThresholdBreach: z.string() }),
+  notificationEmails: z.object({
+    netDebitCapAdjustment: z.string(),
+    settlementPositionChange: z.string(),
+    netDebitCapThresholdBreach: z.string(),
+  }),
   callbackHosts: z.object({ sandbox: z.array(z.string()), production: z.array(z.string()) }),
   scopes: z.array(z.string()).optional(),
 });
@@ -146,14 +160,21 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
     z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationView }),
     z.object({
       kind: z.literal('bank'),
-      registration: z.object({ alias: z.string(), assetCode: z.string(), firstEmployeeEmail: z.string(), authorizationUrls: z.object({ sandbox: z.string(), production: z.string() }) }),
+      registration: z.object({
+        alias: z.string(),
+        assetCode: z.string(),
+        firstEmployeeEmail: z.string(),
+        authorizationUrls: z.object({ sandbox: z.string(), production: z.string() }),
+      }),
     }),
   ]),
   requestFingerprint: z.string(),
   startedAt: isoTime,
   updatedAt: isoTime,
   continuedAsNew: z.number().int(),
-  history: z.array(z.object({ at: isoTime, step: stepName, environment: z.enum(environments), state: z.enum(lifecycleStates), note: z.string() })),
+  history: z.array(
+    z.object({ at: isoTime, step: stepName, environment: z.enum(environments), state: z.enum(lifecycleStates), note: z.string() }),
+  ),
   policy: z
     .object({
       approvals: z.partialRecord(z.enum(gateNames), z.number().int()),
@@ -162,7 +183,16 @@ export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
       renewalLeadMs: z.number().int(),
     })
     .optional(),
-  halt: z.object({ state: z.enum(['suspended', 'expired']), since: isoTime, by: z.string(), reason: z.string(), instanceId: z.string().optional() }).nullable().optional(),
+  halt: z
+    .object({
+      state: z.enum(['suspended', 'expired']),
+      since: isoTime,
+      by: z.string(),
+      reason: z.string(),
+      instanceId: z.string().optional(),
+    })
+    .nullable()
+    .optional(),
   interventions: z
     .array(
       z.object({
@@ -223,7 +253,11 @@ export const auditResponseSchema = z.object({
   ),
 });
 
-export const decisionResponseSchema = z.object({ decision: gateInstanceSchema, workflowId: z.string(), onboarding: onboardingStatusSchema.nullable() });
+export const decisionResponseSchema = z.object({
+  decision: gateInstanceSchema,
+  workflowId: z.string(),
+  onboarding: onboardingStatusSchema.nullable(),
+});
 export const submissionResponseSchema = z.object({
   submission: submissionInstanceSchema,
   report: z.record(z.string(), z.unknown()).describe('the full check report: verdict, blocking, findings with details'),
@@ -236,7 +270,9 @@ export const submissionResponseSchema = z.object({
     .optional()
     .describe("several secrets by name (a bank's technical users): in this response only, never again"),
   workflowId: z.string(),
-  progress: onboardingProgressSchema.describe('where the onboarding stood once this submission was recorded; GET /onboardings/{participantId} has the whole status'),
+  progress: onboardingProgressSchema.describe(
+    'where the onboarding stood once this submission was recorded; GET /onboardings/{participantId} has the whole status',
+  ),
 });
 
 export const jwtKeyResponseSchema = z.object({
@@ -275,8 +311,20 @@ const stuckGroupSchema: z.ZodType<StuckGroup> = z.object({
 });
 export const stuckResponseSchema = z.object({ groups: z.array(stuckGroupSchema), scanned: z.number().int(), truncated: z.boolean() });
 
-const finding = z.object({ code: z.string(), result: z.enum(['pass', 'warn', 'fail', 'not-applicable']), message: z.string(), detail: z.record(z.string(), z.unknown()) });
-const certificateSummary = z.object({ subject: z.string(), issuer: z.string(), serialHex: z.string(), sha256: z.string(), notBefore: isoTime, notAfter: isoTime });
+const finding = z.object({
+  code: z.string(),
+  result: z.enum(['pass', 'warn', 'fail', 'not-applicable']),
+  message: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+const certificateSummary = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  serialHex: z.string(),
+  sha256: z.string(),
+  notBefore: isoTime,
+  notAfter: isoTime,
+});
 const report = { verdict: z.enum(['pass', 'warn', 'fail']), blocking: z.boolean(), findings: z.array(finding) };
 export const bundleReportSchema = z.object({
   ...report,
@@ -286,7 +334,9 @@ export const bundleReportSchema = z.object({
 });
 export const csrReportSchema = z.object({
   ...report,
-  csr: z.object({ sha256: z.string(), subject: z.string(), spkiSha256: z.string(), sanDns: z.array(z.string()), sanIps: z.array(z.string()) }).nullable(),
+  csr: z
+    .object({ sha256: z.string(), subject: z.string(), spkiSha256: z.string(), sanDns: z.array(z.string()), sanIps: z.array(z.string()) })
+    .nullable(),
 });
 
 export const problemSchema = z
@@ -315,7 +365,7 @@ export const metricsText = z.string().describe('Prometheus text exposition');
 export const jwsKeyDirectorySchema = z.object({
   keys: z.array(
     z.object({
-      participantId: z.string().describe('`@hub` for the hub\'s own key'),
+      participantId: z.string().describe("`@hub` for the hub's own key"),
       environment: z.string(),
       kid: z.string().describe('RFC 7638 JWK thumbprint'),
       spkiSha256: z.string(),

@@ -16,9 +16,11 @@ export function text(opts: { min?: number; max: number; multiline?: boolean }) {
     .string()
     .transform((value) => value.normalize('NFC').trim())
     .refine((value) => !(opts.multiline ? forbiddenMultiLine : forbiddenSingleLine).test(value), {
-      message: opts.multiline ? 'no control or invisible format characters (tabs and line breaks are fine)' : 'no control or invisible format characters',
+      message: opts.multiline
+        ? 'no control or invisible format characters (tabs and line breaks are fine)'
+        : 'no control or invisible format characters',
     })
-    .refine((value) => (opts.min ?? 1) === 0 ? true : visible.test(value), { message: 'must contain visible characters' })
+    .refine((value) => ((opts.min ?? 1) === 0 ? true : visible.test(value)), { message: 'must contain visible characters' })
     .refine((value) => [...value].length >= (opts.min ?? 1), { message: `at least ${opts.min ?? 1} character(s)` })
     .refine((value) => [...value].length <= opts.max, { message: `at most ${opts.max} characters` });
 }

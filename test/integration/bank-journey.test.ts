@@ -28,7 +28,12 @@ const participantId = 'bank-kyiv';
 const bankRoot = ssl.selfSigned('bank-root', 'rsa:2048', '/C=UA/O=Kyiv Bank/CN=Kyiv Bank Root CA', caExt);
 const sandboxUrl = 'https://auth.kyivbank.example/dcm/check';
 const productionUrl = 'https://93.184.216.34/dcm/check';
-const registration = { alias: 'kyivbank', assetCode: 'UAH', firstEmployeeEmail: 'first.officer@kyivbank.example', authorizationUrls: { sandbox: sandboxUrl, production: productionUrl } };
+const registration = {
+  alias: 'kyivbank',
+  assetCode: 'UAH',
+  firstEmployeeEmail: 'first.officer@kyivbank.example',
+  authorizationUrls: { sandbox: sandboxUrl, production: productionUrl },
+};
 
 /** The bank's authorization service: accepts a Bearer JWT that verifies with a key it installed; records every JWT it saw. */
 const installed = new Map<string, JWK>();
@@ -51,13 +56,20 @@ async function verifyInstalled(jwt: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  const server = ssl.signed('bank-auth', bankRoot, { subject: '/C=UA/O=Kyiv Bank/CN=auth.kyivbank.example', ext: serverExt('DNS:auth.kyivbank.example,IP:93.184.216.34') });
+  const server = ssl.signed('bank-auth', bankRoot, {
+    subject: '/C=UA/O=Kyiv Bank/CN=auth.kyivbank.example',
+    ext: serverExt('DNS:auth.kyivbank.example,IP:93.184.216.34'),
+  });
   bankServer = createServer({ key: server.key, cert: server.cert + bankRoot.cert }, (req, res) => {
     const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     seen.push(jwt);
-    void verifyInstalled(jwt).then((ok) => res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok })));
+    void verifyInstalled(jwt).then((ok) =>
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok })),
+    );
   });
-  const port = await new Promise<number>((resolve) => bankServer.listen(0, '127.0.0.1', () => resolve((bankServer.address() as AddressInfo).port)));
+  const port = await new Promise<number>((resolve) =>
+    bankServer.listen(0, '127.0.0.1', () => resolve((bankServer.address() as AddressInfo).port)),
+  );
   const connectTo = { 'auth.kyivbank.example:443': { host: '127.0.0.1', port }, '93.184.216.34:443': { host: '127.0.0.1', port } };
   rig = await startStepStack('bank', keys, { workflowsPath: require.resolve('../../workflows'), outbound: { timeoutMs: 3000, connectTo } });
   ({ app, db } = rig);
@@ -69,37 +81,77 @@ afterAll(async () => {
 });
 
 const asBank = () => keys.as(`officer@${participantId}`, `participant:${participantId}`);
-const submit = (name: string, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, headers: asBank(), payload });
+const submit = (name: string, payload: Record<string, unknown>) =>
+  app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, headers: asBank(), payload });
 const decide = (gate: string, decidedBy: string, environment: string, extra: Record<string, unknown> = {}) =>
-  app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: keys.staff(decidedBy), payload: { gate, environment, decision: 'approved', comment: 'ok', ...extra } });
-const status = async (): Promise<OnboardingStatus> => (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
-const awaitingAll = (ids: string[]) => eventually(async () => {
-  const s = await status();
-  return s && ids.every((id) => s.awaiting.some((a) => a.instanceId === id)) ? s : undefined;
-});
+  app.inject({
+    method: 'POST',
+    url: `/onboardings/${participantId}/approvals`,
+    headers: keys.staff(decidedBy),
+    payload: { gate, environment, decision: 'approved', comment: 'ok', ...extra },
+  });
+const status = async (): Promise<OnboardingStatus> =>
+  (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
+const awaitingAll = (ids: string[]) =>
+  eventually(async () => {
+    const s = await status();
+    return s && ids.every((id) => s.awaiting.some((a) => a.instanceId === id)) ? s : undefined;
+  });
 const evidence = [{ label: 'integration test report', url: 'https://docs.hub.example/bank/kyivbank-integration.pdf' }];
 
 describe('bank counterparty onboarding end to end (seed 001)', () => {
   it('refuses an alias that cannot name hosts', async () => {
-    const res = await app.inject({ method: 'POST', url: '/onboardings', headers: keys.as('tool@hub', 'operator'), payload: { participantId: 'bank-bad', kind: 'bank', participant: { legalName: 'Bad Bank', country: 'UA', contactEmail: 'it@bad.example' }, registration: { ...registration, alias: 'Kyiv Bank' } } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/onboardings',
+      headers: keys.as('tool@hub', 'operator'),
+      payload: {
+        participantId: 'bank-bad',
+        kind: 'bank',
+        participant: { legalName: 'Bad Bank', country: 'UA', contactEmail: 'it@bad.example' },
+        registration: { ...registration, alias: 'Kyiv Bank' },
+      },
+    });
     expect([res.statusCode, res.json().code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
   it('takes a bank from registration to live, with a JWT the bank verifies with the published key', async () => {
-    const started = await app.inject({ method: 'POST', url: '/onboardings', headers: keys.as('tool@hub', 'operator'), payload: { participantId, kind: 'bank', participant: { legalName: 'Kyiv Bank JSC', country: 'UA', contactEmail: 'it@kyivbank.example' }, registration } });
+    const started = await app.inject({
+      method: 'POST',
+      url: '/onboardings',
+      headers: keys.as('tool@hub', 'operator'),
+      payload: {
+        participantId,
+        kind: 'bank',
+        participant: { legalName: 'Kyiv Bank JSC', country: 'UA', contactEmail: 'it@kyivbank.example' },
+        registration,
+      },
+    });
     expect(started.statusCode).toBe(201);
     const open = await awaitingAll(['authorization-service@sandbox#1', 'officer-credentials@sandbox#1']);
 
     // The hub's public key, from the API and in the submission's `provided`: the same key.
-    const published = await app.inject({ method: 'GET', url: `/onboardings/${participantId}/jwt-key?environment=sandbox`, headers: asBank() });
+    const published = await app.inject({
+      method: 'GET',
+      url: `/onboardings/${participantId}/jwt-key?environment=sandbox`,
+      headers: asBank(),
+    });
     expect(published.statusCode).toBe(200);
     const key = published.json() as { kid: string; alg: string; jwk: JWK; publicKeyPem: string };
-    expect(key).toMatchObject({ alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', kid: key.kid }, publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY') });
+    expect(key).toMatchObject({
+      alg: 'ES256',
+      jwk: { kty: 'EC', crv: 'P-256', kid: key.kid },
+      publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY'),
+    });
     expect(key.jwk).not.toHaveProperty('d');
     const provided = (open.instances.find((i) => i.id === 'authorization-service@sandbox#1') as SubmissionInstance).provided;
     expect(provided).toMatchObject({ kid: key.kid, authorizationUrl: sandboxUrl });
     expect(ssl.run(['pkey', '-pubin', '-in', ssl.write('hub-jwt.pem', key.publicKeyPem), '-noout', '-text'])).toContain('prime256v1');
-    const early = await app.inject({ method: 'GET', url: `/onboardings/${participantId}/jwt-key?environment=production`, headers: asBank() });
+    const early = await app.inject({
+      method: 'GET',
+      url: `/onboardings/${participantId}/jwt-key?environment=production`,
+      headers: asBank(),
+    });
     expect([early.statusCode, early.json().code]).toEqual([404, 'JWT_KEY_NOT_READY']);
 
     // Without the bank's CA the hub does not trust its server; the cause says so.
@@ -143,7 +195,9 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
     // Identifiers: a malformed one refused with its code, then the list registered.
     const bad = await submit('identifiers', { environment: 'sandbox', identifiers: ['UA 0001'] });
     expect(bad.statusCode).toBe(422);
-    expect(bad.json().context.report.findings.map((f: { code: string; result: string }) => `${f.code}:${f.result}`)).toEqual(['IDENTIFIERS_VALID:fail']);
+    expect(bad.json().context.report.findings.map((f: { code: string; result: string }) => `${f.code}:${f.result}`)).toEqual([
+      'IDENTIFIERS_VALID:fail',
+    ]);
     expect((await submit('identifiers', { environment: 'sandbox', identifiers: ['UA-0002', 'UA-0001'] })).statusCode).toBe(200);
     expect((await new SqliteProcessingCenter(db).counterparty(participantId, 'sandbox'))?.identifiers).toEqual(['UA-0001', 'UA-0002']);
 
@@ -155,17 +209,34 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
 
     // Production: the hub cannot reach the bank's production service, so security records the check.
     await awaitingAll(['authorization-service@production#1', 'officer-credentials@production#1']);
-    const productionKey = (await app.inject({ method: 'GET', url: `/onboardings/${participantId}/jwt-key?environment=production`, headers: asBank() })).json() as { kid: string };
+    const productionKey = (
+      await app.inject({ method: 'GET', url: `/onboardings/${participantId}/jwt-key?environment=production`, headers: asBank() })
+    ).json() as { kid: string };
     expect(productionKey.kid).not.toBe(key.kid);
     expect((await submit('authorization-service', { environment: 'production', hubCannotReach: true })).statusCode).toBe(200);
     expect((await submit('officer-credentials', { environment: 'production' })).statusCode).toBe(200);
     await awaitingAll(['jwt-trust-check@production#1']);
     // Security's first check fails (rejected with the reason): the bank says what it fixed, and the check reopens as round 2.
-    expect((await decide('jwt-trust-check', 'sec-officer@hub', 'production', { decision: 'rejected', comment: 'the service still trusts the sandbox key' })).statusCode).toBe(200);
+    expect(
+      (
+        await decide('jwt-trust-check', 'sec-officer@hub', 'production', {
+          decision: 'rejected',
+          comment: 'the service still trusts the sandbox key',
+        })
+      ).statusCode,
+    ).toBe(200);
     await awaitingAll(['uat-retest@production#1']);
-    expect((await submit('uat-retest', { environment: 'production', summary: 'installed the production key (kid in our config)' })).statusCode).toBe(200);
+    expect(
+      (await submit('uat-retest', { environment: 'production', summary: 'installed the production key (kid in our config)' })).statusCode,
+    ).toBe(200);
     await awaitingAll(['jwt-trust-check@production#2']);
-    expect((await decide('jwt-trust-check', 'sec-officer@hub', 'production', { evidence: [{ label: 'bank test log', url: 'https://docs.hub.example/bank/kyivbank-jwt.txt' }] })).statusCode).toBe(200);
+    expect(
+      (
+        await decide('jwt-trust-check', 'sec-officer@hub', 'production', {
+          evidence: [{ label: 'bank test log', url: 'https://docs.hub.example/bank/kyivbank-jwt.txt' }],
+        })
+      ).statusCode,
+    ).toBe(200);
     await awaitingAll(['identifiers@production#1']);
     expect((await submit('identifiers', { environment: 'production', identifiers: ['UA-9001'] })).statusCode).toBe(200);
 
@@ -179,7 +250,12 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
       const s = await status();
       return s.state === 'live' ? s : undefined;
     });
-    expect(final.tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-jwt-key@sandbox:done', 'processing-center@sandbox:done', 'hub-jwt-key@production:done', 'processing-center@production:done']);
+    expect(final.tasks.map((t) => `${t.id}:${t.status}`)).toEqual([
+      'hub-jwt-key@sandbox:done',
+      'processing-center@sandbox:done',
+      'hub-jwt-key@production:done',
+      'processing-center@production:done',
+    ]);
     expect((await new SqliteProcessingCenter(db).counterparty(participantId, 'production'))?.identifiers).toEqual(['UA-9001']);
     // No secret in the state.
     const text = JSON.stringify(final);

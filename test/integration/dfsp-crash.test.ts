@@ -61,12 +61,21 @@ const devConfig = loadDevConfig();
 
 async function startServer(): Promise<RunningDevServer> {
   const binary = ensureTemporalCli(devConfig, () => undefined);
-  return startDevServer(binary, devConfig, { headless: true, dbFile, port: devPort, metricsPort: await freePort() }, { stdio: 'ignore', readyTimeoutMs: 90_000 });
+  return startDevServer(
+    binary,
+    devConfig,
+    { headless: true, dbFile, port: devPort, metricsPort: await freePort() },
+    { stdio: 'ignore', readyTimeoutMs: 90_000 },
+  );
 }
 
 /** The worker as its own process; resolves once it polls (its log says so). */
 async function startWorker(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: root, env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: root,
+    env: workerEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 120_000);
@@ -95,8 +104,10 @@ async function killWorker(): Promise<void> {
 }
 
 const asParticipant = () => keys.as(`ops@${participantId}`, `participant:${participantId}`);
-const status = async (): Promise<OnboardingStatus> => (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
-const awaiting = (instanceId: string) => eventually(async () => ((await status())?.awaiting.some((a) => a.instanceId === instanceId) ? true : undefined), 120_000);
+const status = async (): Promise<OnboardingStatus> =>
+  (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
+const awaiting = (instanceId: string) =>
+  eventually(async () => ((await status())?.awaiting.some((a) => a.instanceId === instanceId) ? true : undefined), 120_000);
 
 /**
  * A submission as a client with an Idempotency-Key sends it: repeated while the answer is a 503
@@ -104,18 +115,37 @@ const awaiting = (instanceId: string) => eventually(async () => ((await status()
  */
 async function submit(name: string, payload: Record<string, unknown>, idempotencyKey: string) {
   return eventually(async () => {
-    const res = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, headers: { ...asParticipant(), 'idempotency-key': idempotencyKey }, payload });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${participantId}/submissions/${name}`,
+      headers: { ...asParticipant(), 'idempotency-key': idempotencyKey },
+      payload,
+    });
     return res.statusCode === 503 ? undefined : res;
   }, 180_000);
 }
 const decide = (gate: string, environment: Env, decidedBy: string) =>
   eventually(async () => {
-    const res = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: { ...keys.staff(decidedBy), 'idempotency-key': `decide-${gate}-${environment}-${decidedBy.replace(/[^a-z0-9]/gi, '-')}` }, payload: { gate, environment, decision: 'approved', comment: 'ok', evidence: [{ label: 'report', url: 'https://docs.hub.example/uat.pdf' }] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${participantId}/approvals`,
+      headers: { ...keys.staff(decidedBy), 'idempotency-key': `decide-${gate}-${environment}-${decidedBy.replace(/[^a-z0-9]/gi, '-')}` },
+      payload: {
+        gate,
+        environment,
+        decision: 'approved',
+        comment: 'ok',
+        evidence: [{ label: 'report', url: 'https://docs.hub.example/uat.pdf' }],
+      },
+    });
     return res.statusCode === 503 ? undefined : res;
   }, 180_000);
 
 /** Status and, when not 200, the problem the API answered with (so a failure says what it was). */
-const answer = (res: { statusCode: number; json(): unknown }) => ({ status: res.statusCode, problem: res.statusCode === 200 ? null : res.json() });
+const answer = (res: { statusCode: number; json(): unknown }) => ({
+  status: res.statusCode,
+  problem: res.statusCode === 200 ? null : res.json(),
+});
 const callbacks = (environment: 'sandbox' | 'production') => dfspCallbacks(callbackHost[environment]);
 
 beforeAll(async () => {
@@ -126,9 +156,23 @@ beforeAll(async () => {
   const connectTo: string[] = [];
   for (const environment of environments) {
     const san = environment === 'sandbox' ? `DNS:${callbackHost.sandbox}` : `IP:${callbackHost.production}`;
-    serverCerts[environment] = ssl.signed(`server-${environment}`, dfspRoot, { subject: `/C=SN/O=${legalName}/CN=${participantId}`, ext: serverExt(san) });
-    const server = createHttpsServer({ key: serverCerts[environment].key, cert: serverCerts[environment].cert + dfspRoot.cert, ca: dfspRoot.cert, requestCert: true, rejectUnauthorized: true }, (_req, res) => res.writeHead(204).end());
-    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    serverCerts[environment] = ssl.signed(`server-${environment}`, dfspRoot, {
+      subject: `/C=SN/O=${legalName}/CN=${participantId}`,
+      ext: serverExt(san),
+    });
+    const server = createHttpsServer(
+      {
+        key: serverCerts[environment].key,
+        cert: serverCerts[environment].cert + dfspRoot.cert,
+        ca: dfspRoot.cert,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (_req, res) => res.writeHead(204).end(),
+    );
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
     dfspServers.push(server);
     connectTo.push(`${callbackHost[environment]}:443:127.0.0.1:${port}`);
   }
@@ -188,7 +232,8 @@ async function onboardEnvironment(environment: Env) {
 
   // SIGKILL while the hub-client certificate is checked and installed.
   await awaiting(`hub-client-certificate@${environment}#1`);
-  const provided = ((await status()).instances.find((i) => i.id === `hub-client-certificate@${environment}#1`) as SubmissionInstance).provided as { csrPem: string };
+  const provided = ((await status()).instances.find((i) => i.id === `hub-client-certificate@${environment}#1`) as SubmissionInstance)
+    .provided as { csrPem: string };
   const hubCert = ssl.signCsr(`hub-client-${environment}`, dfspRoot, provided.csrPem, clientExt);
   const pendingHubCert = submit('hub-client-certificate', { environment, pem: hubCert + dfspRoot.cert }, `hub-cert-${environment}-01`);
   await new Promise((r) => setTimeout(r, 100));
@@ -196,14 +241,37 @@ async function onboardEnvironment(environment: Env) {
   await startWorker();
   expect(answer(await pendingHubCert)).toEqual({ status: 200, problem: null });
 
-  expect((await submit('server-certificate', { environment, pem: serverCerts[environment].cert + dfspRoot.cert }, `server-${environment}-01`)).statusCode).toBe(200);
+  expect(
+    (await submit('server-certificate', { environment, pem: serverCerts[environment].cert + dfspRoot.cert }, `server-${environment}-01`))
+      .statusCode,
+  ).toBe(200);
 
   const jwsKeyFile = ssl.key(`jws-${environment}.key`, 'rsa:2048');
-  const challenge = String(((await status()).instances.find((i) => i.id === `jws-key@${environment}#1`) as SubmissionInstance).provided?.challenge);
-  const challengeJws = await new CompactSign(new TextEncoder().encode(challenge)).setProtectedHeader({ alg: 'RS256' }).sign(await importPKCS8(readFileSync(jwsKeyFile, 'utf8'), 'RS256'));
-  expect((await submit('jws-key', { environment, keyPem: ssl.run(['pkey', '-in', jwsKeyFile, '-pubout']), challengeJws }, `jws-${environment}-0001`)).statusCode).toBe(200);
+  const challenge = String(
+    ((await status()).instances.find((i) => i.id === `jws-key@${environment}#1`) as SubmissionInstance).provided?.challenge,
+  );
+  const challengeJws = await new CompactSign(new TextEncoder().encode(challenge))
+    .setProtectedHeader({ alg: 'RS256' })
+    .sign(await importPKCS8(readFileSync(jwsKeyFile, 'utf8'), 'RS256'));
+  expect(
+    (
+      await submit(
+        'jws-key',
+        { environment, keyPem: ssl.run(['pkey', '-in', jwsKeyFile, '-pubout']), challengeJws },
+        `jws-${environment}-0001`,
+      )
+    ).statusCode,
+  ).toBe(200);
   expect((await submit('endpoints', { environment, callbacks: callbacks(environment) }, `endpoints-${environment}`)).statusCode).toBe(200);
-  expect((await submit('ip-allowlist', { environment, entries: [environment === 'sandbox' ? '127.0.0.2' : '93.184.216.34'] }, `allow-${environment}-01`)).statusCode).toBe(200);
+  expect(
+    (
+      await submit(
+        'ip-allowlist',
+        { environment, entries: [environment === 'sandbox' ? '127.0.0.2' : '93.184.216.34'] },
+        `allow-${environment}-01`,
+      )
+    ).statusCode,
+  ).toBe(200);
 
   // SIGKILL while the OAuth client is being issued.
   const pendingOauth = submit('oauth-client', { environment }, `oauth-${environment}-001`);
@@ -235,7 +303,11 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
           currencies: [{ currency: 'XOF', netDebitCap: 10_000 }],
           contacts: { business: { name: 'B', email: 'business@crash.example' }, technical: { name: 'T', email: 'tech@crash.example' } },
           callbackHosts: { sandbox: [callbackHost.sandbox], production: [callbackHost.production] },
-          notificationEmails: { netDebitCapAdjustment: 'ndc@crash.example', settlementPositionChange: 'settlement@crash.example', netDebitCapThresholdBreach: 'breach@crash.example' },
+          notificationEmails: {
+            netDebitCapAdjustment: 'ndc@crash.example',
+            settlementPositionChange: 'settlement@crash.example',
+            netDebitCapThresholdBreach: 'breach@crash.example',
+          },
         },
       },
     });
@@ -264,22 +336,68 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
     // Exactly one of each, per environment.
     const count = async <T>(rows: Promise<T[]>) => (await rows).length;
     for (const environment of environments) {
-      expect(await count(db.selectFrom('issuedCertificates').select('serialHex').where('participantId', '=', participantId).where('environment', '=', environment).execute())).toBe(1);
-      expect(await count(db.selectFrom('oauthClients').select('clientId').where('participantId', '=', participantId).where('environment', '=', environment).execute())).toBe(1);
-      expect(await count(db.selectFrom('participantKeys').select('id').where('participantId', '=', participantId).where('environment', '=', environment).where('type', '=', 'jws-key').execute())).toBe(1);
-      expect(await count(db.selectFrom('hubClientKeys').select('id').where('participantId', '=', participantId).where('environment', '=', environment).execute())).toBe(1);
+      expect(
+        await count(
+          db
+            .selectFrom('issuedCertificates')
+            .select('serialHex')
+            .where('participantId', '=', participantId)
+            .where('environment', '=', environment)
+            .execute(),
+        ),
+      ).toBe(1);
+      expect(
+        await count(
+          db
+            .selectFrom('oauthClients')
+            .select('clientId')
+            .where('participantId', '=', participantId)
+            .where('environment', '=', environment)
+            .execute(),
+        ),
+      ).toBe(1);
+      expect(
+        await count(
+          db
+            .selectFrom('participantKeys')
+            .select('id')
+            .where('participantId', '=', participantId)
+            .where('environment', '=', environment)
+            .where('type', '=', 'jws-key')
+            .execute(),
+        ),
+      ).toBe(1);
+      expect(
+        await count(
+          db
+            .selectFrom('hubClientKeys')
+            .select('id')
+            .where('participantId', '=', participantId)
+            .where('environment', '=', environment)
+            .execute(),
+        ),
+      ).toBe(1);
     }
     const participants = (await (await fetch(`${ledger.url}/participants`)).json()) as { name: string }[];
     expect(participants.filter((p) => p.name === participantId)).toHaveLength(1);
-    const participant = (await (await fetch(`${ledger.url}/participants/${participantId}`)).json()) as { accounts: { currency: string; ledgerAccountType: string }[] };
+    const participant = (await (await fetch(`${ledger.url}/participants/${participantId}`)).json()) as {
+      accounts: { currency: string; ledgerAccountType: string }[];
+    };
     expect(participant.accounts.map((a) => `${a.currency}/${a.ledgerAccountType}`).sort()).toEqual(['XOF/POSITION', 'XOF/SETTLEMENT']);
-    expect(await (await fetch(`${ledger.url}/participants/${participantId}/limits`)).json()).toEqual([{ currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 10_000 }) }]);
+    expect(await (await fetch(`${ledger.url}/participants/${participantId}/limits`)).json()).toEqual([
+      { currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 10_000 }) },
+    ]);
     // The kills did cut activities off mid-run: the server timed them out and ran them again (attempt > 1).
     const client = new Client({ connection, namespace: devConfig.server.namespace });
     const history = await client.workflow.getHandle(onboardingWorkflowId(participantId)).fetchHistory();
     const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
     expect(retried).toBeGreaterThanOrEqual(1);
     const final = await status();
-    expect(final.tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-client-csr@sandbox:done', 'hub-ledger@sandbox:done', 'hub-client-csr@production:done', 'hub-ledger@production:done']);
+    expect(final.tasks.map((t) => `${t.id}:${t.status}`)).toEqual([
+      'hub-client-csr@sandbox:done',
+      'hub-ledger@sandbox:done',
+      'hub-client-csr@production:done',
+      'hub-ledger@production:done',
+    ]);
   });
 });

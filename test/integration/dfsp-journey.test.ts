@@ -44,7 +44,9 @@ interface MojaloopRequest {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
   signer: new (config: { signingKey: string; logger?: unknown }) => { sign(request: MojaloopRequest): void };
-  validator: new (config: { validationKeys: Record<string, string>; logger?: unknown }) => { validate(request: { headers: Record<string, string>; body: unknown }): boolean };
+  validator: new (config: { validationKeys: Record<string, string>; logger?: unknown }) => {
+    validate(request: { headers: Record<string, string>; body: unknown }): boolean;
+  };
 };
 
 jest.setTimeout(600_000);
@@ -73,16 +75,30 @@ const asParticipant = () => keys.as(`ops@${participantId}`, `participant:${parti
 const submit = (name: string, payload: Record<string, unknown>) =>
   app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, headers: asParticipant(), payload });
 const decide = (gate: string, decidedBy: string, environment: string, extra: Record<string, unknown> = {}) =>
-  app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, headers: keys.staff(decidedBy), payload: { gate, environment, decision: 'approved', comment: 'ok', ...extra } });
-const status = async (): Promise<OnboardingStatus> => (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
-const awaiting = async (instanceId: string) => eventually(async () => ((await status())?.awaiting.some((a) => a.instanceId === instanceId) ? true : undefined));
+  app.inject({
+    method: 'POST',
+    url: `/onboardings/${participantId}/approvals`,
+    headers: keys.staff(decidedBy),
+    payload: { gate, environment, decision: 'approved', comment: 'ok', ...extra },
+  });
+const status = async (): Promise<OnboardingStatus> =>
+  (await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
+const awaiting = async (instanceId: string) =>
+  eventually(async () => ((await status())?.awaiting.some((a) => a.instanceId === instanceId) ? true : undefined));
 const ledgerGet = async (route: string) => (await fetch(`${ledger.url}${route}`)).json();
 
 const registration = {
   currencies: [{ currency: 'XOF', netDebitCap: 50_000 }],
-  contacts: { business: { name: 'Awa Diop', email: 'business@alpha.example' }, technical: { name: 'Moussa Fall', email: 'tech@alpha.example' } },
+  contacts: {
+    business: { name: 'Awa Diop', email: 'business@alpha.example' },
+    technical: { name: 'Moussa Fall', email: 'tech@alpha.example' },
+  },
   callbackHosts: { sandbox: ['api.alpha.example'], production: ['93.184.216.34'] },
-  notificationEmails: { netDebitCapAdjustment: 'ndc@alpha.example', settlementPositionChange: 'settlement@alpha.example', netDebitCapThresholdBreach: 'breach@alpha.example' },
+  notificationEmails: {
+    netDebitCapAdjustment: 'ndc@alpha.example',
+    settlementPositionChange: 'settlement@alpha.example',
+    netDebitCapThresholdBreach: 'breach@alpha.example',
+  },
 };
 
 /** Callback host per environment: a name in sandbox (not resolved), a public address in production (no DNS needed). */
@@ -96,10 +112,13 @@ const callbacks = (environment: 'sandbox' | 'production') => dfspCallbacks(callb
 async function startDfspServer(environment: 'sandbox' | 'production', clientCa: string) {
   const cert = serverCerts[environment];
   const clients: string[] = [];
-  const server = createHttpsServer({ key: cert.key, cert: cert.cert + dfspRoot.cert, ca: clientCa, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-    clients.push((req.socket as TLSSocket).getPeerCertificate().serialNumber.toLowerCase());
-    res.writeHead(404).end();
-  });
+  const server = createHttpsServer(
+    { key: cert.key, cert: cert.cert + dfspRoot.cert, ca: clientCa, requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      clients.push((req.socket as TLSSocket).getPeerCertificate().serialNumber.toLowerCase());
+      res.writeHead(404).end();
+    },
+  );
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
   dfspServers[environment] = { server, port, clients };
 }
@@ -108,7 +127,10 @@ beforeAll(async () => {
   dfspRoot = ssl.selfSigned('alpha-root', 'rsa:2048', `/C=SN/O=${legalName}/CN=Alpha Root CA`, caExt);
   for (const environment of ['sandbox', 'production'] as const) {
     const san = environment === 'sandbox' ? `DNS:${callbackHost.sandbox}` : `IP:${callbackHost.production}`;
-    serverCerts[environment] = ssl.signed(`server-${environment}`, dfspRoot, { subject: `/C=SN/O=${legalName}/CN=${participantId}`, ext: serverExt(san) });
+    serverCerts[environment] = ssl.signed(`server-${environment}`, dfspRoot, {
+      subject: `/C=SN/O=${legalName}/CN=${participantId}`,
+      ext: serverExt(san),
+    });
   }
   // At first the DFSP's servers trust only a CA of their own making, not the one that will sign the hub's certificate.
   const wrongCa = ssl.selfSigned('alpha-old-root', 'rsa:2048', `/C=SN/O=${legalName}/CN=Alpha Old Root`, caExt).cert;
@@ -122,7 +144,12 @@ beforeAll(async () => {
   const ledgerConfig = { url: { sandbox: ledger.url, production: ledger.url }, timeoutMs: 10_000, defaultSettlementModel: true };
   // Renewals open 100 days before a certificate ends: the hub CA's 90-day sandbox client certificate is renewed as soon as the DFSP is live.
   const gatePolicy = { ...defaultGatePolicyConfig, renewalLeadMs: 100 * 86_400_000 };
-  rig = await startStepStack('dfsp', keys, { workflowsPath: require.resolve('../../workflows'), ledger: ledgerConfig, outbound: { timeoutMs: 5000, connectTo }, gatePolicy });
+  rig = await startStepStack('dfsp', keys, {
+    workflowsPath: require.resolve('../../workflows'),
+    ledger: ledgerConfig,
+    outbound: { timeoutMs: 5000, connectTo },
+    gatePolicy,
+  });
   ({ stack, app, db, ca } = rig);
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
   await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
@@ -143,11 +170,22 @@ afterAll(async () => {
 async function submitEverything(environment: 'sandbox' | 'production') {
   // TLS, DFSP → hub: a CSR with a 1024-bit key is refused with findings, then a good one is signed.
   const weakKey = ssl.key(`weak-${environment}.key`, 'rsa:1024');
-  const refused = await submit('client-csr', { environment, csrPem: ssl.csr(`weak-${environment}.csr`, weakKey, `/C=SN/O=${legalName}/CN=${participantId}`) });
+  const refused = await submit('client-csr', {
+    environment,
+    csrPem: ssl.csr(`weak-${environment}.csr`, weakKey, `/C=SN/O=${legalName}/CN=${participantId}`),
+  });
   expect(refused.statusCode).toBe(422);
-  expect(refused.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toContain('KEY_SIZE_MIN');
+  expect(
+    refused
+      .json()
+      .context.report.findings.filter((f: { result: string }) => f.result === 'fail')
+      .map((f: { code: string }) => f.code),
+  ).toContain('KEY_SIZE_MIN');
   const clientKeyFile = ssl.key(`client-${environment}.key`, 'rsa:2048');
-  const signed = await submit('client-csr', { environment, csrPem: ssl.csr(`client-${environment}.csr`, clientKeyFile, `/C=SN/O=${legalName}/CN=${participantId}`) });
+  const signed = await submit('client-csr', {
+    environment,
+    csrPem: ssl.csr(`client-${environment}.csr`, clientKeyFile, `/C=SN/O=${legalName}/CN=${participantId}`),
+  });
   expect(signed.statusCode).toBe(200);
   const certificate = signed.json().submission.artifact as { certificatePem: string; chainPem: string; serialHex: string };
   // The certificate the hub CA issued verifies with openssl against the chain the DFSP was given.
@@ -158,16 +196,30 @@ async function submitEverything(environment: 'sandbox' | 'production') {
   // The DFSP's server certificate, issued by its own CA, naming its callback host.
   const server = serverCerts[environment];
   const serverAccepted = await submit('server-certificate', { environment, pem: server.cert + dfspRoot.cert });
-  expect({ status: serverAccepted.statusCode, fails: serverAccepted.statusCode === 200 ? [] : serverAccepted.json().context.report.findings.filter((f: { result: string }) => f.result !== 'pass' && f.result !== 'not-applicable') }).toEqual({ status: 200, fails: [] });
+  expect({
+    status: serverAccepted.statusCode,
+    fails:
+      serverAccepted.statusCode === 200
+        ? []
+        : serverAccepted
+            .json()
+            .context.report.findings.filter((f: { result: string }) => f.result !== 'pass' && f.result !== 'not-applicable'),
+  }).toEqual({ status: 200, fails: [] });
 
   // TLS, hub → DFSP: the hub's CSR comes back signed by the DFSP's CA. A certificate for another
   // key is refused with the finding that says so; the one for the hub's CSR is installed.
-  const hubCsr = ((await status()).instances.find((i) => i.id === `hub-client-certificate@${environment}#1`) as SubmissionInstance).provided as { csrPem: string; spkiSha256: string; hubServerCertificate: string };
+  const hubCsr = ((await status()).instances.find((i) => i.id === `hub-client-certificate@${environment}#1`) as SubmissionInstance)
+    .provided as { csrPem: string; spkiSha256: string; hubServerCertificate: string };
   expect(hubCsr.csrPem).toMatch(/BEGIN CERTIFICATE REQUEST/);
   const stray = ssl.signed(`stray-${environment}`, dfspRoot, { subject: '/CN=not the hub', ext: clientExt });
   const wrongKey = await submit('hub-client-certificate', { environment, pem: stray.cert + dfspRoot.cert });
   expect(wrongKey.statusCode).toBe(422);
-  expect(wrongKey.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toEqual(['CSR_CERT_SAME_PUBLIC_KEY']);
+  expect(
+    wrongKey
+      .json()
+      .context.report.findings.filter((f: { result: string }) => f.result === 'fail')
+      .map((f: { code: string }) => f.code),
+  ).toEqual(['CSR_CERT_SAME_PUBLIC_KEY']);
   const hubClientCert = ssl.signCsr(`hub-client-${environment}`, dfspRoot, hubCsr.csrPem, clientExt);
   const installed = await submit('hub-client-certificate', { environment, pem: hubClientCert + dfspRoot.cert });
   expect(installed.statusCode).toBe(200);
@@ -177,7 +229,9 @@ async function submitEverything(environment: 'sandbox' | 'production') {
   const hubServer = await app.inject({ method: 'GET', url: hubCsr.hubServerCertificate, headers: asParticipant() });
   expect(hubServer.statusCode).toBe(200);
   const hubServerFile = ssl.write(`hub-server-${environment}.pem`, hubServer.body);
-  expect(ssl.verify(ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der)), hubServerFile, hubServerFile)).toMatchObject({ ok: true });
+  expect(ssl.verify(ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der)), hubServerFile, hubServerFile)).toMatchObject({
+    ok: true,
+  });
 
   // JWS: a signature over anything but the challenge is refused; over the challenge it is accepted.
   const jwsKeyFile = ssl.key(`jws-${environment}.key`, 'rsa:2048');
@@ -185,7 +239,8 @@ async function submitEverything(environment: 'sandbox' | 'production') {
   const jwsPublicPem = ssl.run(['pkey', '-in', jwsKeyFile, '-pubout']);
   const instance = (await status()).instances.find((i) => i.id === `jws-key@${environment}#1`) as SubmissionInstance;
   const challenge = String(instance.provided?.challenge);
-  const sign = async (text: string) => new CompactSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'RS256' }).sign(await importPKCS8(jwsPrivatePem, 'RS256'));
+  const sign = async (text: string) =>
+    new CompactSign(new TextEncoder().encode(text)).setProtectedHeader({ alg: 'RS256' }).sign(await importPKCS8(jwsPrivatePem, 'RS256'));
   const wrongProof = await submit('jws-key', { environment, keyPem: jwsPublicPem, challengeJws: await sign('not the challenge') });
   expect(wrongProof.statusCode).toBe(422);
   expect(wrongProof.json().context.report.findings.find((f: { code: string }) => f.code === 'JWS_POSSESSION_PROVEN').result).toBe('fail');
@@ -220,8 +275,12 @@ async function submitEverything(environment: 'sandbox' | 'production') {
 async function proveConnectivity(environment: 'sandbox' | 'production', hubClientSerial: string) {
   await awaiting(`connectivity@${environment}#1`);
   const proof = await submit('connectivity', { environment });
-  expect({ status: proof.statusCode, body: proof.statusCode === 200 ? null : proof.json().context?.report?.findings }).toMatchObject({ status: 200 });
-  expect(proof.json().submission.artifact.targets).toEqual([expect.objectContaining({ origin: `https://${callbackHost[environment]}`, httpStatus: 404, protocol: 'TLSv1.3' })]);
+  expect({ status: proof.statusCode, body: proof.statusCode === 200 ? null : proof.json().context?.report?.findings }).toMatchObject({
+    status: 200,
+  });
+  expect(proof.json().submission.artifact.targets).toEqual([
+    expect.objectContaining({ origin: `https://${callbackHost[environment]}`, httpStatus: 404, protocol: 'TLSv1.3' }),
+  ]);
   // The DFSP's server saw exactly the certificate its CA issued for the hub.
   expect(dfspServers[environment].clients.at(-1)).toBe(hubClientSerial);
 }
@@ -232,7 +291,12 @@ describe('DFSP onboarding end to end (seed 004)', () => {
       method: 'POST',
       url: '/onboardings',
       headers: keys.as('tool@hub', 'operator'),
-      payload: { participantId: 'a', kind: 'dfsp', participant: { legalName, country: 'SN', contactEmail: 'ops@alpha.example' }, registration },
+      payload: {
+        participantId: 'a',
+        kind: 'dfsp',
+        participant: { legalName, country: 'SN', contactEmail: 'ops@alpha.example' },
+        registration,
+      },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('VALIDATION_FAILED');
@@ -245,7 +309,10 @@ describe('DFSP onboarding end to end (seed 004)', () => {
       headers: keys.as('tool@hub', 'operator'),
       payload: { participantId, kind: 'dfsp', participant: { legalName, country: 'SN', contactEmail: 'ops@alpha.example' }, registration },
     });
-    expect({ status: started.statusCode, body: started.statusCode >= 300 ? started.body : '' }).toMatchObject({ status: expect.any(Number), body: '' });
+    expect({ status: started.statusCode, body: started.statusCode >= 300 ? started.body : '' }).toMatchObject({
+      status: expect.any(Number),
+      body: '',
+    });
     await awaiting('client-csr@sandbox#1');
 
     const sandbox = await submitEverything('sandbox');
@@ -256,13 +323,26 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     const refusedProof = await submit('connectivity', { environment: 'sandbox' });
     expect(refusedProof.statusCode).toBe(422);
     expect(refusedProof.json().context.report.targets).toEqual([expect.objectContaining({ ok: false, cause: 'closed-after-handshake' })]);
-    dfspServers.sandbox.server.setSecureContext({ key: serverCerts.sandbox.key, cert: serverCerts.sandbox.cert + dfspRoot.cert, ca: dfspRoot.cert });
+    dfspServers.sandbox.server.setSecureContext({
+      key: serverCerts.sandbox.key,
+      cert: serverCerts.sandbox.cert + dfspRoot.cert,
+      ca: dfspRoot.cert,
+    });
     await proveConnectivity('sandbox', sandbox.hubClientSerial);
 
     // The gateway: mTLS with the hub-signed certificate, from the allowlisted address only.
     const port = Number(stack.gateway.listen.sandbox.split(':')[1]);
-    await eventually(async () => ((await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })) as { status?: number }).status === 200 || undefined);
-    expect(await callGateway({ port, from: '127.0.0.4', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })).toMatchObject({ status: 403 });
+    await eventually(
+      async () =>
+        (
+          (await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })) as {
+            status?: number;
+          }
+        ).status === 200 || undefined,
+    );
+    expect(
+      await callGateway({ port, from: '127.0.0.4', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey }),
+    ).toMatchObject({ status: 403 });
 
     // The OAuth client gets a token.
     const token = await tokenRequest(stack.oauth, ca.chainPem(), sandbox.clientId, sandbox.secret, 'fspiop');
@@ -270,14 +350,23 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(JSON.parse(token.body)).toMatchObject({ token_type: 'Bearer' });
 
     // The JWS key is in the directory and validates a request signed by Mojaloop's own signer.
-    const directory = (await app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asParticipant() })).json().keys as { participantId: string; kid: string; publicKeyPem: string }[];
+    const directory = (await app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asParticipant() })).json().keys as {
+      participantId: string;
+      kid: string;
+      publicKeyPem: string;
+    }[];
     const entry = directory.find((k) => k.participantId === participantId);
     expect(entry?.kid).toBe(sandbox.kid);
     expect(directory.some((k) => k.participantId === '@hub')).toBe(true);
     const request: MojaloopRequest = {
       method: 'PUT',
       url: 'https://hub.example/parties/MSISDN/221770000001',
-      headers: { 'fspiop-source': participantId, 'fspiop-destination': 'payerfsp', date: new Date().toUTCString(), 'content-type': 'application/vnd.interoperability.parties+json;version=1.1' },
+      headers: {
+        'fspiop-source': participantId,
+        'fspiop-destination': 'payerfsp',
+        date: new Date().toUTCString(),
+        'content-type': 'application/vnd.interoperability.parties+json;version=1.1',
+      },
       body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '221770000001', fspId: participantId } } },
     };
     new mojaloopJws.signer({ signingKey: sandbox.jwsPrivatePem, logger: quietLogger }).sign(request);
@@ -293,7 +382,10 @@ describe('DFSP onboarding end to end (seed 004)', () => {
       expect.objectContaining({ id: 'hub-client-csr@sandbox', status: 'done' }),
       expect.objectContaining({ id: 'hub-ledger@sandbox', status: 'done', result: expect.objectContaining({ mode: 'applied' }) }),
     ]);
-    const participant = (await ledgerGet(`/participants/${participantId}`)) as { name: string; accounts: { currency: string; ledgerAccountType: string }[] };
+    const participant = (await ledgerGet(`/participants/${participantId}`)) as {
+      name: string;
+      accounts: { currency: string; ledgerAccountType: string }[];
+    };
     expect(participant.accounts.map((a) => `${a.currency}/${a.ledgerAccountType}`).sort()).toEqual(['XOF/POSITION', 'XOF/SETTLEMENT']);
     const ledgerEndpoints = (await ledgerGet(`/participants/${participantId}/endpoints`)) as { type: string; value: string }[];
     expect(ledgerEndpoints).toEqual(
@@ -302,11 +394,16 @@ describe('DFSP onboarding end to end (seed 004)', () => {
         { type: 'NET_DEBIT_CAP_THRESHOLD_BREACH_EMAIL', value: 'breach@alpha.example' },
       ]),
     );
-    expect(await ledgerGet(`/participants/${participantId}/limits`)).toEqual([{ currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 50_000 }) }]);
+    expect(await ledgerGet(`/participants/${participantId}/limits`)).toEqual([
+      { currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 50_000 }) },
+    ]);
     expect(await ledgerGet(`/participants/${participantId}/positions`)).toEqual([expect.objectContaining({ currency: 'XOF', value: 0 })]);
 
     // UAT round 1 is rejected: the DFSP fixes, asks for a retest (connectivity proved again), and UAT reopens as round 2.
-    const rejected = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { decision: 'rejected', comment: 'transfers callback answered 500 in case T-12' });
+    const rejected = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', {
+      decision: 'rejected',
+      comment: 'transfers callback answered 500 in case T-12',
+    });
     expect(rejected.statusCode).toBe(200);
     await awaiting('uat-retest@sandbox#1');
     expect((await status()).state).toBe('awaiting-participant');
@@ -314,13 +411,18 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(emptyRetest.statusCode).toBe(400);
     const retest = await submit('uat-retest', { environment: 'sandbox', summary: 'fixed the transfers callback handler' });
     expect(retest.statusCode).toBe(200);
-    expect(retest.json().submission.artifact).toMatchObject({ summary: 'fixed the transfers callback handler', targets: [expect.objectContaining({ origin: `https://${callbackHost.sandbox}` })] });
+    expect(retest.json().submission.artifact).toMatchObject({
+      summary: 'fixed the transfers callback handler',
+      targets: [expect.objectContaining({ origin: `https://${callbackHost.sandbox}` })],
+    });
     await awaiting('uat-signoff@sandbox#2');
 
     // UAT is signed off on its test report: an approval without evidence is refused, with it recorded.
     const bare = await decide('uat-signoff', 'ops-lead@hub', 'sandbox');
     expect({ status: bare.statusCode, code: bare.json().code }).toEqual({ status: 422, code: 'DECISION_INVALID' });
-    const plainHttp = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { evidence: [{ label: 'report', url: 'http://docs.hub.example/uat.pdf' }] });
+    const plainHttp = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', {
+      evidence: [{ label: 'report', url: 'http://docs.hub.example/uat.pdf' }],
+    });
     expect({ status: plainHttp.statusCode, code: plainHttp.json().code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     const report = { label: 'UAT report 2026-11', url: 'https://docs.hub.example/uat/dfsp-alpha.pdf' };
     const signedOff = await decide('uat-signoff', 'ops-lead@hub', 'sandbox', { evidence: [report] });
@@ -338,10 +440,18 @@ describe('DFSP onboarding end to end (seed 004)', () => {
 
     await awaiting('go-live@production#1');
     // The ledger set-up repeated against the same central-ledger converged (already registered, already set).
-    expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual(['hub-client-csr@sandbox:done', 'hub-ledger@sandbox:done', 'hub-client-csr@production:done', 'hub-ledger@production:done']);
+    expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual([
+      'hub-client-csr@sandbox:done',
+      'hub-ledger@sandbox:done',
+      'hub-client-csr@production:done',
+      'hub-ledger@production:done',
+    ]);
     // Go-live needs two distinct approvers (the default gate policy): the first approval leaves it open.
     expect((await decide('go-live', 'ops-lead@hub', 'production')).statusCode).toBe(200);
-    expect((await status()).awaiting.find((a) => a.instanceId === 'go-live@production#1')?.approvals).toEqual({ have: ['ops-lead@hub'], need: 2 });
+    expect((await status()).awaiting.find((a) => a.instanceId === 'go-live@production#1')?.approvals).toEqual({
+      have: ['ops-lead@hub'],
+      need: 2,
+    });
     expect((await decide('go-live', 'ops-second@hub', 'production')).statusCode).toBe(200);
     await eventually(async () => ((await status()).state === 'live' ? true : undefined));
 
@@ -363,20 +473,45 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     // The DFSP renews with a new key: the hub CA signs it, openssl verifies it, and the gateway admits it
     // beside the old certificate (which stays admitted until it ends).
     const renewedKeyFile = ssl.key('client-sandbox-renewed.key', 'rsa:2048');
-    const renewed = await submit('client-csr', { environment: 'sandbox', csrPem: ssl.csr('client-sandbox-renewed.csr', renewedKeyFile, `/C=SN/O=${legalName}/CN=${participantId}`) });
+    const renewed = await submit('client-csr', {
+      environment: 'sandbox',
+      csrPem: ssl.csr('client-sandbox-renewed.csr', renewedKeyFile, `/C=SN/O=${legalName}/CN=${participantId}`),
+    });
     expect(renewed.statusCode).toBe(200);
-    const renewedCert = renewed.json().submission.artifact as { certificatePem: string; chainPem: string; serialHex: string; gatewayRevision: number | null };
+    const renewedCert = renewed.json().submission.artifact as {
+      certificatePem: string;
+      chainPem: string;
+      serialHex: string;
+      gatewayRevision: number | null;
+    };
     expect(renewed.json().submission.id).toBe('client-csr@sandbox#2');
     expect(renewedCert.gatewayRevision).toEqual(expect.any(Number));
-    expect(ssl.verify(ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der)), ssl.write('hub-chain-renewed.pem', renewedCert.chainPem), ssl.write('client-sandbox-renewed.pem', renewedCert.certificatePem))).toMatchObject({ ok: true });
+    expect(
+      ssl.verify(
+        ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der)),
+        ssl.write('hub-chain-renewed.pem', renewedCert.chainPem),
+        ssl.write('client-sandbox-renewed.pem', renewedCert.certificatePem),
+      ),
+    ).toMatchObject({ ok: true });
     const renewedKey = readFileSync(renewedKeyFile, 'utf8');
-    await eventually(async () => ((await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: renewedCert.certificatePem, key: renewedKey })) as { status?: number }).status === 200 || undefined);
-    expect(await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey })).toMatchObject({ status: 200 });
+    await eventually(
+      async () =>
+        (
+          (await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: renewedCert.certificatePem, key: renewedKey })) as {
+            status?: number;
+          }
+        ).status === 200 || undefined,
+    );
+    expect(
+      await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: sandbox.clientCert, key: sandbox.clientKey }),
+    ).toMatchObject({ status: 200 });
     const inForce = await eventually(async () => {
       const s = await status();
       return s.certificates?.length === 7 ? s : undefined;
     });
-    expect(inForce.certificates?.filter((c) => c.submission === 'client-csr' && c.environment === 'sandbox').map((c) => `${c.id}=${c.state}`)).toEqual(['client-csr@sandbox#1=replaced', expect.stringMatching(/^client-csr@sandbox#2=(valid|renewal-due)$/)]);
+    expect(
+      inForce.certificates?.filter((c) => c.submission === 'client-csr' && c.environment === 'sandbox').map((c) => `${c.id}=${c.state}`),
+    ).toEqual(['client-csr@sandbox#1=replaced', expect.stringMatching(/^client-csr@sandbox#2=(valid|renewal-due)$/)]);
     // The renewed certificate is a 90-day one too, so within this test's 100-day lead: its own renewal opens at once.
     const next = await eventually(async () => {
       const s = await status();

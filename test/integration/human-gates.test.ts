@@ -46,15 +46,30 @@ async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
   return {
     calls: tppCalls(app, keys),
     start: (id: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(id), headers: operator }),
-    status: async (id: string) => (await app.inject({ method: 'GET', url: `/onboardings/${id}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding as OnboardingStatus,
-    decide: (id: string, by: string, body: Record<string, unknown>) => app.inject({ method: 'POST', url: `/onboardings/${id}/approvals`, payload: body, headers: keys.staff(by) }),
+    status: async (id: string) =>
+      (await app.inject({ method: 'GET', url: `/onboardings/${id}`, headers: keys.as('viewer@hub', 'viewer') })).json()
+        .onboarding as OnboardingStatus,
+    decide: (id: string, by: string, body: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url: `/onboardings/${id}/approvals`, payload: body, headers: keys.staff(by) }),
     bundle: (id: string, pem: string, environment: string) =>
-      app.inject({ method: 'POST', url: `/onboardings/${id}/submissions/certificate-bundle`, payload: { pem, environment }, headers: keys.as(`it@${id}`, `participant:${id}`) }),
+      app.inject({
+        method: 'POST',
+        url: `/onboardings/${id}/submissions/certificate-bundle`,
+        payload: { pem, environment },
+        headers: keys.as(`it@${id}`, `participant:${id}`),
+      }),
     submit: (id: string, name: string, payload: Record<string, unknown>) =>
-      app.inject({ method: 'POST', url: `/onboardings/${id}/submissions/${name}`, payload, headers: keys.as(`it@${id}`, `participant:${id}`) }),
-    halt: (id: string, action: 'suspend' | 'resume', reason: string) => app.inject({ method: 'POST', url: `/onboardings/${id}/${action}`, payload: { reason }, headers: operator }),
+      app.inject({
+        method: 'POST',
+        url: `/onboardings/${id}/submissions/${name}`,
+        payload,
+        headers: keys.as(`it@${id}`, `participant:${id}`),
+      }),
+    halt: (id: string, action: 'suspend' | 'resume', reason: string) =>
+      app.inject({ method: 'POST', url: `/onboardings/${id}/${action}`, payload: { reason }, headers: operator }),
     search: (query: string) => app.inject({ method: 'GET', url: `/onboardings?${query}`, headers: keys.as('viewer@hub', 'viewer') }),
-    audit: (id: string, accept = 'application/json') => app.inject({ method: 'GET', url: `/onboardings/${id}/audit`, headers: { ...keys.as('auditor@hub', 'viewer'), accept } }),
+    audit: (id: string, accept = 'application/json') =>
+      app.inject({ method: 'GET', url: `/onboardings/${id}/audit`, headers: { ...keys.as('auditor@hub', 'viewer'), accept } }),
   };
 }
 
@@ -67,18 +82,30 @@ function awaiting(api: Awaited<ReturnType<typeof apiWith>>, id: string, instance
 
 /** Sends a decision as ops do from a terminal: `temporal workflow signal … --name decideGate --input '{…}'`. */
 function signalWithCli(participantId: string, input: Record<string, unknown>): void {
-  execFileSync(temporalBinaryPath(loadDevConfig()), [
-    'workflow', 'signal',
-    '--address', String(process.env.TEMPORAL_TEST_ADDRESS),
-    '--namespace', stack.namespace,
-    '--workflow-id', onboardingWorkflowId(participantId),
-    '--name', 'decideGate',
-    '--input', JSON.stringify(input),
-  ], { stdio: 'pipe' });
+  execFileSync(
+    temporalBinaryPath(loadDevConfig()),
+    [
+      'workflow',
+      'signal',
+      '--address',
+      String(process.env.TEMPORAL_TEST_ADDRESS),
+      '--namespace',
+      stack.namespace,
+      '--workflow-id',
+      onboardingWorkflowId(participantId),
+      '--name',
+      'decideGate',
+      '--input',
+      JSON.stringify(input),
+    ],
+    { stdio: 'pipe' },
+  );
 }
 
 const mailsTo = async (address: string, participantId: string) =>
-  (await mailpit.messages()).filter((m) => m.To.some((t) => t.Address === address) && m.Subject.startsWith(`[${participantId}]`)).map((m) => m.Subject);
+  (await mailpit.messages())
+    .filter((m) => m.To.some((t) => t.Address === address) && m.Subject.startsWith(`[${participantId}]`))
+    .map((m) => m.Subject);
 
 beforeAll(async () => {
   mailpit = await startTestMailpit();
@@ -109,7 +136,13 @@ describe('decisions by signal', () => {
       return (s.interventions ?? []).length === 2 ? s : undefined;
     });
     expect(refused.interventions).toEqual([
-      expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'DECISION_INVALID', reason: expect.stringContaining('needs a comment') }),
+      expect.objectContaining({
+        action: 'signal-refused',
+        by: 'Bea (ops console)',
+        via: 'signal',
+        code: 'DECISION_INVALID',
+        reason: expect.stringContaining('needs a comment'),
+      }),
       expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'GATE_NOT_AWAITED' }),
     ]);
     expect(refused.awaiting.map((a) => a.instanceId)).toEqual(['application-review@sandbox#1']);
@@ -119,7 +152,10 @@ describe('decisions by signal', () => {
     signalWithCli(id, { gate: 'application-review', decision: 'approved', decidedBy: 'Bea (ops console)', comment: 'licence checked' });
     const moved = await awaiting(api, id, ['certificate-bundle@sandbox#1']);
     const review = moved.instances.find((i) => i.id === 'application-review@sandbox#1');
-    expect(review).toMatchObject({ status: 'approved', decision: { decidedBy: 'Bea (ops console)', via: 'signal', comment: 'licence checked' } });
+    expect(review).toMatchObject({
+      status: 'approved',
+      decision: { decidedBy: 'Bea (ops console)', via: 'signal', comment: 'licence checked' },
+    });
   });
 });
 
@@ -140,11 +176,16 @@ describe('N-of-M, rework rounds, audit', () => {
     await awaiting(api, id, ['uat-signoff@sandbox#1', 'contract@production#1']);
 
     // Contract round 1 rejected → the participant sends the new version → round 2 approved (UAT stays awaited beside it).
-    expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'rejected', comment: 'liability clause unsigned' })).statusCode).toBe(200);
+    expect(
+      (await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'rejected', comment: 'liability clause unsigned' })).statusCode,
+    ).toBe(200);
     await awaiting(api, id, ['uat-signoff@sandbox#1', 'contract-revision@production#1']);
     const noDocument = await api.submit(id, 'contract-revision', { summary: 'signed clause 7' });
     expect([noDocument.statusCode, noDocument.json().code]).toEqual([400, 'VALIDATION_FAILED']);
-    const revised = await api.submit(id, 'contract-revision', { summary: 'signed clause 7', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } });
+    const revised = await api.submit(id, 'contract-revision', {
+      summary: 'signed clause 7',
+      document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' },
+    });
     expect(revised.statusCode).toBe(200);
     await awaiting(api, id, ['uat-signoff@sandbox#1', 'contract@production#2']);
     expect((await api.decide(id, 'lena@hub', { gate: 'contract', decision: 'approved', comment: 'v2 in order' })).statusCode).toBe(200);
@@ -156,8 +197,15 @@ describe('N-of-M, rework rounds, audit', () => {
     expect(open.awaiting[0]).toMatchObject({ approvals: { have: [], need: 2 } });
     const first = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
     expect(first.statusCode).toBe(200);
-    expect(first.json().decision).toMatchObject({ status: 'open', required: 2, decisions: [expect.objectContaining({ decidedBy: 'omar@hub', via: 'api' })] });
-    expect(first.json().onboarding.awaiting[0]).toMatchObject({ instanceId: 'go-live@production#1', approvals: { have: ['omar@hub'], need: 2 } });
+    expect(first.json().decision).toMatchObject({
+      status: 'open',
+      required: 2,
+      decisions: [expect.objectContaining({ decidedBy: 'omar@hub', via: 'api' })],
+    });
+    expect(first.json().onboarding.awaiting[0]).toMatchObject({
+      instanceId: 'go-live@production#1',
+      approvals: { have: ['omar@hub'], need: 2 },
+    });
     const again = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
     expect([again.statusCode, again.json().code]).toEqual([409, 'APPROVER_ALREADY_DECIDED']);
     const second = await api.decide(id, 'pia@hub', { gate: 'go-live', decision: 'approved' });
@@ -166,12 +214,23 @@ describe('N-of-M, rework rounds, audit', () => {
       const s = await api.status(id);
       return s.state === 'live' ? s : undefined;
     });
-    expect(done.instances.filter((i) => i.name === 'contract').map((i) => `${i.id}=${i.status}`)).toEqual(['contract@production#1=rejected', 'contract@production#2=approved']);
+    expect(done.instances.filter((i) => i.name === 'contract').map((i) => `${i.id}=${i.status}`)).toEqual([
+      'contract@production#1=rejected',
+      'contract@production#2=approved',
+    ]);
 
     // The audit: JSON …
     const audit = await api.audit(id);
     expect(audit.statusCode).toBe(200);
-    const entries = audit.json().entries as { type: string; instanceId: string | null; actor: string | null; via: string | null; outcome: string | null; codes: string[]; comment: string | null }[];
+    const entries = audit.json().entries as {
+      type: string;
+      instanceId: string | null;
+      actor: string | null;
+      via: string | null;
+      outcome: string | null;
+      codes: string[];
+      comment: string | null;
+    }[];
     const line = (e: (typeof entries)[number]) => `${e.type} ${e.instanceId ?? '-'} ${e.actor ?? '-'} ${e.outcome ?? '-'}`;
     const lines = entries.map(line);
     const order = [
@@ -186,7 +245,9 @@ describe('N-of-M, rework rounds, audit', () => {
     ];
     expect(lines.filter((l) => order.includes(l))).toEqual(order);
     expect(entries.find((e) => e.outcome === 'refused')?.codes).toContain('KEY_SIZE_MIN');
-    expect(entries.find((e) => e.instanceId === 'contract@production#1' && e.type === 'decision')?.comment).toBe('liability clause unsigned');
+    expect(entries.find((e) => e.instanceId === 'contract@production#1' && e.type === 'decision')?.comment).toBe(
+      'liability clause unsigned',
+    );
     expect(entries.map((e) => e.type)).toContain('state');
     const times = entries.map((e) => (e as unknown as { at: string }).at);
     expect([...times].sort()).toEqual(times);
@@ -198,7 +259,9 @@ describe('N-of-M, rework rounds, audit', () => {
     const rows = csv.body.trimEnd().split('\r\n');
     expect(rows[0]).toBe('at,type,instanceId,environment,round,actor,via,outcome,codes,comment,evidence,note');
     expect(rows).toHaveLength(entries.length + 1);
-    expect(rows.some((r) => r.includes(',decision,contract@production#1,production,1,lena@hub,api,rejected,,liability clause unsigned,'))).toBe(true);
+    expect(
+      rows.some((r) => r.includes(',decision,contract@production#1,production,1,lena@hub,api,rejected,,liability clause unsigned,')),
+    ).toBe(true);
     // The replay test's history of human gates (contract rework round, 2-of-N go-live, a refused duplicate).
     recordHistory(id, 'tpp-gates-rework.json');
   });
@@ -216,7 +279,13 @@ describe('reminders, escalation, expiry, suspend and resume (second-scale timers
     }, 30_000);
     expect(expired.halt).toMatchObject({ state: 'expired', by: 'timer', instanceId: 'application-review@sandbox#1' });
     const chase = expired.instances[0]?.chase;
-    expect(chase?.events.map((e) => `${e.type}${e.n ?? ''}→${e.to}`)).toEqual(['reminder1→business', 'reminder2→business', 'escalation→escalation', 'reminder3→business', 'expiry→business']);
+    expect(chase?.events.map((e) => `${e.type}${e.n ?? ''}→${e.to}`)).toEqual([
+      'reminder1→business',
+      'reminder2→business',
+      'escalation→escalation',
+      'reminder3→business',
+      'expiry→business',
+    ]);
 
     // The e-mails, read back from the SMTP server.
     const toBusiness = await eventually(async () => {
@@ -237,7 +306,9 @@ describe('reminders, escalation, expiry, suspend and resume (second-scale timers
       return subjects.length >= 2 ? subjects : undefined;
     });
     expect(toLead.some((s) => s.startsWith(`[${id}] Escalation: application-review@sandbox#1 has waited for business since`))).toBe(true);
-    const reminder = (await mailpit.messages()).find((m) => m.Subject === `[${id}] Reminder 1: application-review@sandbox#1 is still waiting for business`);
+    const reminder = (await mailpit.messages()).find(
+      (m) => m.Subject === `[${id}] Reminder 1: application-review@sandbox#1 is still waiting for business`,
+    );
     const text = await mailpit.text(reminder?.ID ?? '');
     expect(text).toContain(`https://hub.test/api/onboardings/${id}`);
     expect(text).toContain(`/workflows/onboarding-${id}`);
@@ -260,7 +331,10 @@ describe('reminders, escalation, expiry, suspend and resume (second-scale timers
     await awaiting(api, id, ['application-review@sandbox#1']);
     const suspended = await api.halt(id, 'suspend', 'sanctions screening pending');
     expect(suspended.statusCode).toBe(200);
-    expect(suspended.json().onboarding).toMatchObject({ state: 'suspended', halt: { state: 'suspended', by: 'olga@hub', reason: 'sanctions screening pending' } });
+    expect(suspended.json().onboarding).toMatchObject({
+      state: 'suspended',
+      halt: { state: 'suspended', by: 'olga@hub', reason: 'sanctions screening pending' },
+    });
     const twice = await api.halt(id, 'suspend', 'again');
     expect([twice.statusCode, twice.json().code]).toEqual([409, 'HALT_STATE_CONFLICT']);
     const decided = await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' });
@@ -281,11 +355,11 @@ describe('reminders, escalation, expiry, suspend and resume (second-scale timers
     const resumedAt = (reminded.interventions ?? []).find((v) => v.action === 'resumed')?.at ?? '';
     expect(Date.parse(reminded.instances[0]?.chase?.events[0]?.at ?? '')).toBeGreaterThan(Date.parse(resumedAt));
     const audit = (await api.audit(id)).json().entries as { type: string; actor: string | null; comment: string | null }[];
-    expect(audit.filter((e) => e.type === 'suspended' || e.type === 'resumed' || e.type === 'reminder').map((e) => `${e.type} ${e.actor ?? '-'} ${e.comment ?? '-'}`)).toEqual([
-      'suspended olga@hub sanctions screening pending',
-      'resumed olga@hub screening cleared',
-      'reminder - -',
-    ]);
+    expect(
+      audit
+        .filter((e) => e.type === 'suspended' || e.type === 'resumed' || e.type === 'reminder')
+        .map((e) => `${e.type} ${e.actor ?? '-'} ${e.comment ?? '-'}`),
+    ).toEqual(['suspended olga@hub sanctions screening pending', 'resumed olga@hub screening cleared', 'reminder - -']);
   }, 60_000);
 });
 
@@ -300,12 +374,21 @@ describe('certificates after go-live', () => {
     // The sandbox certificate (made by openssl) ends the renewal lead time and 15 s from now: its renewal opens 15 s from now.
     const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:T]|\.\d{3}/g, ''); // YYYYMMDDHHMMSSZ
     const end = Math.floor((Date.now() + leadMs + 15_000) / 1000) * 1000;
-    const short = pki.ssl.signedWithDates(`short-${id}`, bundles.intermediate, subject, stamp(end - leadMs - 120_000), stamp(end), clientExt);
+    const short = pki.ssl.signedWithDates(
+      `short-${id}`,
+      bundles.intermediate,
+      subject,
+      stamp(end - leadMs - 120_000),
+      stamp(end),
+      clientExt,
+    );
     expect((await api.start(id)).statusCode).toBe(201);
     await awaiting(api, id, ['application-review@sandbox#1']);
     expect((await api.decide(id, 'alice@hub', { gate: 'application-review', decision: 'approved' })).statusCode).toBe(200);
     await awaiting(api, id, ['certificate-bundle@sandbox#1']);
-    expect((await submitEvaluation(api.calls, pki.ssl, id, short.cert + bundles.intermediate.cert + root, short.keyFile)).statusCode).toBe(200);
+    expect((await submitEvaluation(api.calls, pki.ssl, id, short.cert + bundles.intermediate.cert + root, short.keyFile)).statusCode).toBe(
+      200,
+    );
     await awaiting(api, id, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
     expect((await api.submit(id, 'oauth-client', { environment: 'sandbox' })).statusCode).toBe(200);
     expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris })).statusCode).toBe(200);
@@ -316,13 +399,20 @@ describe('certificates after go-live', () => {
     // Live; the sandbox certificate's renewal opens as round 2 of its submission, the production one is not due.
     const due = await awaiting(api, id, ['certificate-bundle@sandbox#2']);
     expect(due.state).toBe('live');
-    expect(due.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=renewal-due', 'client-csr@production#1=valid']);
+    expect(due.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'certificate-bundle@sandbox#1=renewal-due',
+      'client-csr@production#1=valid',
+    ]);
     expect(due.certificates?.[0]).toMatchObject({ notAfter: new Date(end).toISOString(), renewal: 'certificate-bundle@sandbox#2' });
     expect(Date.parse(due.certificates?.[0]?.renewalOpenedAt ?? '')).toBeGreaterThanOrEqual(end - leadMs - 100);
-    expect(due.interventions).toEqual([expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' })]);
+    expect(due.interventions).toEqual([
+      expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' }),
+    ]);
     // Ops find it in the list: live, a certificate due for renewal (the CertificateState search attribute).
     const listed = await eventually(async () => {
-      const page = (await api.search('state=live&certificateState=renewal-due')).json() as { onboardings: { participantId: string; certificateState: string | null }[] };
+      const page = (await api.search('state=live&certificateState=renewal-due')).json() as {
+        onboardings: { participantId: string; certificateState: string | null }[];
+      };
       return page.onboardings.find((o) => o.participantId === id);
     });
     expect(listed.certificateState).toBe('renewal-due');
@@ -337,7 +427,13 @@ describe('certificates after go-live', () => {
     const late = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
     expect([late.statusCode, late.json().code]).toEqual([409, 'GATE_NOT_AWAITED']);
     const renewedLeaf = pki.ssl.signed(`renewed-${id}`, bundles.intermediate, { subject, ext: clientExt });
-    const renewed = await submitEvaluation(api.calls, pki.ssl, id, renewedLeaf.cert + bundles.intermediate.cert + root, renewedLeaf.keyFile);
+    const renewed = await submitEvaluation(
+      api.calls,
+      pki.ssl,
+      id,
+      renewedLeaf.cert + bundles.intermediate.cert + root,
+      renewedLeaf.keyFile,
+    );
     expect(renewed.statusCode).toBe(200);
     expect(renewed.json().submission).toMatchObject({ id: 'certificate-bundle@sandbox#2', status: 'accepted' });
     const inForce = await eventually(async () => {

@@ -12,14 +12,37 @@ import { buildApp } from '../../api/app';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
-import { defaultGatePolicy, GateInstance, onboardingWorkflowId, OnboardingStatus, SubmissionInput, SubmissionInstance, submit, TppOnboardingInput } from '../../workflows/messages';
-import { AwaitingRoleKey, CertificateStateKey, onboardingSearchAttributeKeys, onboardingSearchAttributes, WaitingSinceKey } from '../../workflows/search-attributes';
+import {
+  defaultGatePolicy,
+  GateInstance,
+  onboardingWorkflowId,
+  OnboardingStatus,
+  SubmissionInput,
+  SubmissionInstance,
+  submit,
+  TppOnboardingInput,
+} from '../../workflows/messages';
+import {
+  AwaitingRoleKey,
+  CertificateStateKey,
+  onboardingSearchAttributeKeys,
+  onboardingSearchAttributes,
+  WaitingSinceKey,
+} from '../../workflows/search-attributes';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { startBody } from '../support/requests';
-import { redirectUris, submitEvaluation, TppPki, tppCalls, tppThroughProduction, tppThroughSandbox, uatEvidence } from '../support/tpp-journey';
+import {
+  redirectUris,
+  submitEvaluation,
+  TppPki,
+  tppCalls,
+  tppThroughProduction,
+  tppThroughSandbox,
+  uatEvidence,
+} from '../support/tpp-journey';
 
 let stack: TestStack;
 let app: FastifyInstance;
@@ -27,7 +50,6 @@ let db: RegistryDb;
 let api: ReturnType<typeof tppCalls>;
 let pki: TppPki;
 const keys = testKeys();
-
 
 async function statusOf(participantId: string): Promise<OnboardingStatus> {
   return (await api.status(participantId)).json().onboarding as OnboardingStatus;
@@ -51,16 +73,28 @@ function notificationsOf(participantId: string): { instanceId: string; role: str
 
 function startDirect(workflowType: string, participantId: string, limits: TppOnboardingInput['limits'] = {}) {
   const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: `direct-${participantId}`, limits };
-  return stack.client.workflow.start(workflowType, { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+  return stack.client.workflow.start(workflowType, {
+    workflowId: onboardingWorkflowId(participantId),
+    taskQueue: stack.taskQueue,
+    args: [input],
+  });
 }
 
 beforeAll(async () => {
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../fixtures/workflows/frame-probes'), logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../fixtures/workflows/frame-probes'),
+    logger: new DefaultLogger('WARN'),
+  });
   stack = await createTestStack(bundle, `journey-frame-${Date.now()}`);
   await stack.startWorker();
   // After the worker: it migrated the registry. Secrets a step makes reach the one response through their pickups.
   db = await openRegistry(registryFile(stack.dataDir));
-  app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue), authenticator: keys.authenticator, logger: pino({ level: 'silent' }), secretPickups: openSecretPickups(db, stack.dataDir) });
+  app = buildApp({
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    authenticator: keys.authenticator,
+    logger: pino({ level: 'silent' }),
+    secretPickups: openSecretPickups(db, stack.dataDir),
+  });
   await app.ready();
   api = tppCalls(app, keys);
   pki = new TppPki();
@@ -72,10 +106,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-
 /** The search attributes of a run are those of its status (unset: nothing awaited, no time). */
 function expectSearchAttributesOf(description: WorkflowExecutionDescription, status: OnboardingStatus): void {
-  const set = onboardingSearchAttributes(status).filter((pair) => pair.value !== null && !(Array.isArray(pair.value) && pair.value.length === 0));
+  const set = onboardingSearchAttributes(status).filter(
+    (pair) => pair.value !== null && !(Array.isArray(pair.value) && pair.value.length === 0),
+  );
   expect(Object.fromEntries(onboardingSearchAttributeKeys.map((key) => [key.name, description.typedSearchAttributes.get(key)]))).toEqual(
     Object.fromEntries(set.map((pair) => [pair.key.name, pair.value])),
   );
@@ -94,28 +129,49 @@ describe('a TPP onboarding through the API', () => {
     await awaitingExactly(id, ['application-review@sandbox#1']);
     expect((await api.decide(id, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(200);
     const evaluation = await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
-    expect((evaluation.instances.find((i) => i.id === 'certificate-bundle@sandbox#1') as SubmissionInstance).provided).toMatchObject({ challenge: expect.stringContaining(`${id}:certificate-bundle@sandbox#1:`) });
+    expect((evaluation.instances.find((i) => i.id === 'certificate-bundle@sandbox#1') as SubmissionInstance).provided).toMatchObject({
+      challenge: expect.stringContaining(`${id}:certificate-bundle@sandbox#1:`),
+    });
 
     // The technical evaluation: a weak key refused; the messy bundle without the signed challenge refused;
     // with a CSR of another key refused (the client's usual mismatch); with its own CSR and the signature, accepted repaired.
     const weak = await api.submitBundle(id, bundles.weak, undefined, 'req-bundle-tpp-full-1');
     expect(weak.statusCode).toBe(422);
     // The API's request id reaches the workflow's and the activity's log lines.
-    const tagged = capturedLogs().filter((e) => e.meta?.requestId === 'req-bundle-tpp-full-1').map((e) => e.message);
+    const tagged = capturedLogs()
+      .filter((e) => e.meta?.requestId === 'req-bundle-tpp-full-1')
+      .map((e) => e.message);
     expect(tagged).toEqual(expect.arrayContaining(['client certificate evaluated', 'submission checked']));
-    expect(weak.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toContain('KEY_SIZE_MIN');
+    expect(
+      weak
+        .json()
+        .context.report.findings.filter((f: { result: string }) => f.result === 'fail')
+        .map((f: { code: string }) => f.code),
+    ).toContain('KEY_SIZE_MIN');
     const unsigned = await api.submitBundle(id, bundles.messy);
-    expect(unsigned.json().context.report.findings.find((f: { code: string }) => f.code === 'KEY_POSSESSION_PROVEN')).toMatchObject({ result: 'fail' });
+    expect(unsigned.json().context.report.findings.find((f: { code: string }) => f.code === 'KEY_POSSESSION_PROVEN')).toMatchObject({
+      result: 'fail',
+    });
     const otherKey = pki.ssl.key(`other-${id}.key`, 'rsa:2048');
-    const mismatched = await submitEvaluation(api, pki.ssl, id, bundles.messy, bundles.leaf.keyFile, 'sandbox', { csrPem: pki.ssl.csr(`other-${id}.csr`, otherKey, `/C=GB/O=Acme Pay Ltd/CN=${id}`) });
+    const mismatched = await submitEvaluation(api, pki.ssl, id, bundles.messy, bundles.leaf.keyFile, 'sandbox', {
+      csrPem: pki.ssl.csr(`other-${id}.csr`, otherKey, `/C=GB/O=Acme Pay Ltd/CN=${id}`),
+    });
     expect(mismatched.statusCode).toBe(422);
-    expect(mismatched.json().context.report.findings.find((f: { code: string }) => f.code === 'CSR_CERT_SAME_PUBLIC_KEY')).toMatchObject({ result: 'fail' });
+    expect(mismatched.json().context.report.findings.find((f: { code: string }) => f.code === 'CSR_CERT_SAME_PUBLIC_KEY')).toMatchObject({
+      result: 'fail',
+    });
     const wrongKey = await submitEvaluation(api, pki.ssl, id, bundles.messy, otherKey);
-    expect(wrongKey.json().context.report.findings.find((f: { code: string }) => f.code === 'KEY_POSSESSION_PROVEN')).toMatchObject({ result: 'fail' });
+    expect(wrongKey.json().context.report.findings.find((f: { code: string }) => f.code === 'KEY_POSSESSION_PROVEN')).toMatchObject({
+      result: 'fail',
+    });
     const accepted = await submitEvaluation(api, pki.ssl, id, bundles.messy, bundles.leaf.keyFile);
     expect(accepted.statusCode).toBe(200);
     const sandboxBundle = accepted.json().submission as SubmissionInstance;
-    expect(sandboxBundle).toMatchObject({ id: 'certificate-bundle@sandbox#1', status: 'accepted', artifact: { chainPem: bundles.leaf.cert + bundles.intermediate.cert } });
+    expect(sandboxBundle).toMatchObject({
+      id: 'certificate-bundle@sandbox#1',
+      status: 'accepted',
+      artifact: { chainPem: bundles.leaf.cert + bundles.intermediate.cert },
+    });
     expect(sandboxBundle.attempts.map((a) => a.accepted)).toEqual([false, false, false, false, true]);
     // Who submitted is the authenticated participant, never a body field.
     expect(new Set(sandboxBundle.attempts.map((a) => a.submittedBy))).toEqual(new Set([`it@${id}`]));
@@ -125,12 +181,23 @@ describe('a TPP onboarding through the API', () => {
     await awaitingExactly(id, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
     const client = await api.submit(id, 'oauth-client', { environment: 'sandbox' });
     expect(client.statusCode).toBe(200);
-    expect(client.json()).toMatchObject({ submission: { artifact: { scopes: ['accounts', 'transactions'] } }, secret: { shownOnce: true } });
+    expect(client.json()).toMatchObject({
+      submission: { artifact: { scopes: ['accounts', 'transactions'] } },
+      secret: { shownOnce: true },
+    });
     const wildcard = await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris: ['https://*.acme.example/cb'] });
-    expect(wildcard.json().context.report.findings.find((f: { code: string }) => f.code === 'REDIRECT_URI_VALID')).toMatchObject({ result: 'fail' });
-    expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris, callbackUrls: ['https://api.acme.example/events'] })).statusCode).toBe(200);
+    expect(wildcard.json().context.report.findings.find((f: { code: string }) => f.code === 'REDIRECT_URI_VALID')).toMatchObject({
+      result: 'fail',
+    });
+    expect(
+      (await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris, callbackUrls: ['https://api.acme.example/events'] }))
+        .statusCode,
+    ).toBe(200);
     // Replaceable later with one call, without a new onboarding.
-    expect((await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris: ['https://app.acme.example/v2/callback'] })).statusCode).toBe(200);
+    expect(
+      (await api.submit(id, 'redirect-urls', { environment: 'sandbox', redirectUris: ['https://app.acme.example/v2/callback'] }))
+        .statusCode,
+    ).toBe(200);
 
     // UAT and the contract are awaited at once.
     const parallel = await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#1']);
@@ -155,7 +222,10 @@ describe('a TPP onboarding through the API', () => {
       return s.state === 'live' ? s : undefined;
     });
     expect(result).toMatchObject({ state: 'live', step: 'done', environment: 'production', awaiting: [], liveSince: expect.any(String) });
-    expect(result.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=valid', 'client-csr@production#1=valid']);
+    expect(result.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'certificate-bundle@sandbox#1=valid',
+      'client-csr@production#1=valid',
+    ]);
     expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual([
       'application-review@sandbox#1=approved',
       'certificate-bundle@sandbox#1=accepted',
@@ -170,7 +240,11 @@ describe('a TPP onboarding through the API', () => {
       'go-live@production#1=approved',
     ]);
     // Parallel openings notify concurrently: one line per instance, in any order.
-    expect(notificationsOf(id).map((n) => n.instanceId).sort()).toEqual(result.instances.map((i) => i.id).sort());
+    expect(
+      notificationsOf(id)
+        .map((n) => n.instanceId)
+        .sort(),
+    ).toEqual(result.instances.map((i) => i.id).sort());
     const done = await handle.describe();
     // The worker's Prometheus exporter shows how long each wait lasted, by gate and role, and the SDK's own metrics.
     const metrics = await (await fetch(process.env.TEST_RUNTIME_METRICS_URL as string)).text();
@@ -191,18 +265,29 @@ describe('a TPP onboarding through the API', () => {
     expectSearchAttributesOf(done, result);
   });
 
-  it('takes a certificate from the TPP\'s own CA in production when it chose ca-signed, evaluated like the sandbox one', async () => {
+  it("takes a certificate from the TPP's own CA in production when it chose ca-signed, evaluated like the sandbox one", async () => {
     const id = 'tpp-ca-1';
     const bundles = pki.bundlesFor(id);
     const body = { ...startBody(id), application: { ...startBody(id).application, productionCertificate: 'ca-signed' } };
-    expect((await app.inject({ method: 'POST', url: '/onboardings', payload: body, headers: keys.as('tool@hub', 'operator') })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/onboardings', payload: body, headers: keys.as('tool@hub', 'operator') })).statusCode,
+    ).toBe(201);
     await tppThroughSandbox(api, pki, id, bundles);
     await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#1']);
-    expect((await api.decide(id, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence })).statusCode).toBe(200);
+    expect(
+      (await api.decide(id, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence })).statusCode,
+    ).toBe(200);
     expect((await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
     // No CSR for the hub CA here: the production certificate is a bundle with its key proven (no bank coordination for these APIs).
-    const production = await awaitingExactly(id, ['certificate-bundle@production#1', 'ip-allowlist@production#1', 'oauth-client@production#1', 'redirect-urls@production#1']);
-    expect((production.instances.find((i) => i.id === 'certificate-bundle@production#1') as SubmissionInstance).provided).toMatchObject({ challenge: expect.any(String) });
+    const production = await awaitingExactly(id, [
+      'certificate-bundle@production#1',
+      'ip-allowlist@production#1',
+      'oauth-client@production#1',
+      'redirect-urls@production#1',
+    ]);
+    expect((production.instances.find((i) => i.id === 'certificate-bundle@production#1') as SubmissionInstance).provided).toMatchObject({
+      challenge: expect.any(String),
+    });
     const early = await api.submit(id, 'client-csr', { environment: 'production', csrPem: 'x' });
     expect([early.statusCode, early.json().code]).toEqual([409, 'SUBMISSION_NOT_AWAITED']);
     expect((await submitEvaluation(api, pki.ssl, id, bundles.good, bundles.leaf.keyFile, 'production')).statusCode).toBe(200);
@@ -218,20 +303,37 @@ describe('a TPP onboarding through the API', () => {
     await api.start(id);
     await tppThroughSandbox(api, pki, id, bundles);
     await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#1']);
-    const rejected = await api.decide(id, { gate: 'contract', decision: 'rejected', decidedBy: 'lena@hub', comment: 'liability clause refused' });
+    const rejected = await api.decide(id, {
+      gate: 'contract',
+      decision: 'rejected',
+      decidedBy: 'lena@hub',
+      comment: 'liability clause refused',
+    });
     expect(rejected.statusCode).toBe(200);
     // The rejection sends the TPP back for a new contract version; UAT stays awaited beside it.
     await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract-revision@production#1']);
-    const revision = await api.submit(id, 'contract-revision', { summary: 'liability clause signed', document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' } });
+    const revision = await api.submit(id, 'contract-revision', {
+      summary: 'liability clause signed',
+      document: { label: 'contract v2', url: 'https://docs.acme.example/contract-v2.pdf' },
+    });
     expect(revision.statusCode).toBe(200);
     await awaitingExactly(id, ['uat-signoff@sandbox#1', 'contract@production#2']);
 
-    const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${id}/cancel`, headers: keys.as('olga@hub', 'operator'), payload: { reason: 'applicant withdrew' } });
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${id}/cancel`,
+      headers: keys.as('olga@hub', 'operator'),
+      payload: { reason: 'applicant withdrew' },
+    });
     expect(cancelled.statusCode).toBe(202);
     await expect(stack.client.workflow.getHandle(onboardingWorkflowId(id)).result()).rejects.toThrow();
     const result = await statusOf(id);
     expect(result.state).toBe('cancelled');
-    expect(result.instances.filter((i) => !['application-review', 'certificate-bundle', 'oauth-client', 'redirect-urls'].includes(i.name)).map((i) => `${i.id}=${i.status}`)).toEqual([
+    expect(
+      result.instances
+        .filter((i) => !['application-review', 'certificate-bundle', 'oauth-client', 'redirect-urls'].includes(i.name))
+        .map((i) => `${i.id}=${i.status}`),
+    ).toEqual([
       'uat-signoff@sandbox#1=withdrawn',
       'contract@production#1=rejected',
       'contract-revision@production#1=accepted',
@@ -244,11 +346,15 @@ describe('a TPP onboarding through the API', () => {
 
 describe('the frame', () => {
   it('runs two gates in parallel and takes their decisions in either order', async () => {
-    for (const [id, order] of [['parallel-1', ['go-live', 'contract']], ['parallel-2', ['contract', 'go-live']]] as const) {
+    for (const [id, order] of [
+      ['parallel-1', ['go-live', 'contract']],
+      ['parallel-2', ['contract', 'go-live']],
+    ] as const) {
       const handle = await startDirect('parallelGatesProbe', id);
       await awaitingExactly(id, ['contract@sandbox#1', 'go-live@sandbox#1']);
       // go-live takes two distinct approvers (the default policy): the first one leaves it open.
-      for (const gate of order) expect((await api.decide(id, { gate, decision: 'approved', decidedBy: `${gate}@hub` })).statusCode).toBe(200);
+      for (const gate of order)
+        expect((await api.decide(id, { gate, decision: 'approved', decidedBy: `${gate}@hub` })).statusCode).toBe(200);
       expect((await api.decide(id, { gate: 'go-live', decision: 'approved', decidedBy: 'second@hub' })).statusCode).toBe(200);
       const decided = (await handle.result()) as GateInstance[];
       expect(decided.map((g) => `${g.id}=${g.status}`)).toEqual(['contract@sandbox#1=approved', 'go-live@sandbox#1=approved']);
@@ -264,7 +370,12 @@ describe('the frame', () => {
     await api.decide(id, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' });
     const result = (await handle.result()) as OnboardingStatus;
     expect(result.instances).toEqual([
-      expect.objectContaining({ id: 'contract@sandbox#1', round: 1, status: 'rejected', decision: expect.objectContaining({ comment: 'clause 7 missing' }) }),
+      expect.objectContaining({
+        id: 'contract@sandbox#1',
+        round: 1,
+        status: 'rejected',
+        decision: expect.objectContaining({ comment: 'clause 7 missing' }),
+      }),
       expect.objectContaining({ id: 'contract@sandbox#2', round: 2, status: 'approved' }),
     ]);
     expect(notificationsOf(id).map((n) => n.idempotencyKey)).toEqual([
@@ -276,11 +387,28 @@ describe('the frame', () => {
   it("watches a live participant's certificates: a renewal round opens before the end, an unrenewed one is flagged expired, the renewal is put in force", async () => {
     const id = 'watch-1';
     const quiet = { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: null };
-    const input: TppOnboardingInput = { ...startBody(id), requestFingerprint: `direct-${id}`, policy: { ...defaultGatePolicy, timers: quiet, renewalLeadMs: 3000 } };
-    const handle = await stack.client.workflow.start('certificateWatchProbe', { workflowId: onboardingWorkflowId(id), taskQueue: stack.taskQueue, args: [input] });
+    const input: TppOnboardingInput = {
+      ...startBody(id),
+      requestFingerprint: `direct-${id}`,
+      policy: { ...defaultGatePolicy, timers: quiet, renewalLeadMs: 3000 },
+    };
+    const handle = await stack.client.workflow.start('certificateWatchProbe', {
+      workflowId: onboardingWorkflowId(id),
+      taskQueue: stack.taskQueue,
+      args: [input],
+    });
     const send = (serialHex: string, notAfter: number) =>
       // The probe's submission is the certificate's identity itself (no PEM).
-      handle.executeUpdate(submit, { args: [{ name: 'certificate-bundle', environment: 'sandbox', submittedBy: `it@${id}`, payload: { serialHex, notAfter: new Date(notAfter).toISOString() } as unknown as SubmissionInput['payload'] }] });
+      handle.executeUpdate(submit, {
+        args: [
+          {
+            name: 'certificate-bundle',
+            environment: 'sandbox',
+            submittedBy: `it@${id}`,
+            payload: { serialHex, notAfter: new Date(notAfter).toISOString() } as unknown as SubmissionInput['payload'],
+          },
+        ],
+      });
     const certificateState = async () => (await handle.describe()).typedSearchAttributes.get(CertificateStateKey);
     await awaitingExactly(id, ['certificate-bundle@sandbox#1']);
     const notAfter = Date.now() + 7000;
@@ -289,9 +417,18 @@ describe('the frame', () => {
     // Live at once; 3 s (the lead) before its end the renewal opens as round 2 of the same submission, and it stays live.
     const due = await awaitingExactly(id, ['certificate-bundle@sandbox#2']);
     expect(due).toMatchObject({ state: 'live', step: 'certificate-bundle', awaiting: [expect.objectContaining({ role: 'participant' })] });
-    expect(due.certificates).toEqual([expect.objectContaining({ id: 'certificate-bundle@sandbox#1', serialHex: '01', state: 'renewal-due', renewal: 'certificate-bundle@sandbox#2' })]);
+    expect(due.certificates).toEqual([
+      expect.objectContaining({
+        id: 'certificate-bundle@sandbox#1',
+        serialHex: '01',
+        state: 'renewal-due',
+        renewal: 'certificate-bundle@sandbox#2',
+      }),
+    ]);
     expect(Date.parse(due.certificates![0]!.renewalOpenedAt!)).toBeGreaterThanOrEqual(notAfter - 3000 - 100);
-    expect(due.interventions).toEqual([expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' })]);
+    expect(due.interventions).toEqual([
+      expect.objectContaining({ action: 'renewal-opened', by: 'timer', via: 'timer', instanceId: 'certificate-bundle@sandbox#2' }),
+    ]);
     expect(await eventually(async () => ((await certificateState()) === 'renewal-due' ? true : undefined))).toBe(true);
 
     // Not renewed by its end: flagged in the state and the search attribute; the renewal stays open, the participant live.
@@ -310,11 +447,18 @@ describe('the frame', () => {
       const s = await statusOf(id);
       return s.certificates?.length === 2 ? s : undefined;
     });
-    expect(renewed.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=replaced', 'certificate-bundle@sandbox#2=valid']);
+    expect(renewed.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'certificate-bundle@sandbox#1=replaced',
+      'certificate-bundle@sandbox#2=valid',
+    ]);
     expect(renewed).toMatchObject({ state: 'live', step: 'done', awaiting: [] });
     expect(await eventually(async () => ((await certificateState()) === 'valid' ? true : undefined))).toBe(true);
     // The participant and ops heard of the renewal and of the expiry, once each.
-    expect(notificationsOf(id).map((n) => n.idempotencyKey).filter((k) => !k.endsWith('/opened'))).toEqual([
+    expect(
+      notificationsOf(id)
+        .map((n) => n.idempotencyKey)
+        .filter((k) => !k.endsWith('/opened')),
+    ).toEqual([
       'onboarding-watch-1/certificate-bundle@sandbox#2/renewal-due/participant',
       'onboarding-watch-1/certificate-bundle@sandbox#2/renewal-due/ops',
       'onboarding-watch-1/certificate-bundle@sandbox#2/certificate-expired/participant',
@@ -375,6 +519,10 @@ describe('the frame', () => {
     expectSearchAttributesOf(await stack.client.workflow.getHandle(onboardingWorkflowId(id)).describe(), result);
     expect(result.history[0]!.note).toBe('onboarding started');
     // Parallel openings notify concurrently: one line per instance, in any order.
-    expect(notificationsOf(id).map((n) => n.instanceId).sort()).toEqual(result.instances.map((i) => i.id).sort());
+    expect(
+      notificationsOf(id)
+        .map((n) => n.instanceId)
+        .sort(),
+    ).toEqual(result.instances.map((i) => i.id).sort());
   });
 });

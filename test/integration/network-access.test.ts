@@ -29,9 +29,15 @@ const keys = testKeys();
 const participantId = 'net-1';
 
 const port = (environment: 'sandbox' | 'production') => Number(stack.gateway.listen[environment].split(':')[1]);
-const call = (from: string, creds: { cert?: string; key?: string } = client) => callGateway({ port: port('sandbox'), from, ca: ca.chainPem(), ...creds });
+const call = (from: string, creds: { cert?: string; key?: string } = client) =>
+  callGateway({ port: port('sandbox'), from, ca: ca.chainPem(), ...creds });
 const submitAllowlist = (entries: string[]) =>
-  app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/ip-allowlist`, headers: keys.as(`${participantId}@participant`, `participant:${participantId}`), payload: { entries } });
+  app.inject({
+    method: 'POST',
+    url: `/onboardings/${participantId}/submissions/ip-allowlist`,
+    headers: keys.as(`${participantId}@participant`, `participant:${participantId}`),
+    payload: { entries },
+  });
 
 beforeAll(async () => {
   rig = await startStepStack('network-access', keys);
@@ -62,7 +68,9 @@ describe('IP allowlist step on a real nginx', () => {
     await eventually(async () => ((await submitAllowlist(['10.0.0.0/8'])).statusCode === 422 ? true : undefined));
     const refused = await submitAllowlist(['10.0.0.0/8', '127.0.0.2/24']);
     expect(refused.statusCode).toBe(422);
-    const codes = (refused.json().context.report.findings as { code: string; result: string }[]).filter((f) => f.result === 'fail').map((f) => f.code);
+    const codes = (refused.json().context.report.findings as { code: string; result: string }[])
+      .filter((f) => f.result === 'fail')
+      .map((f) => f.code);
     expect(codes).toEqual(['ALLOWLIST_PREFIX_BREADTH', 'ALLOWLIST_NO_HOST_BITS']);
     expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
   });
@@ -70,9 +78,15 @@ describe('IP allowlist step on a real nginx', () => {
   it('lets the participant in from 127.0.0.2 with its certificate, and refuses 127.0.0.3, no certificate and another CA', async () => {
     const accepted = await submitAllowlist(['127.0.0.2']);
     expect(accepted.statusCode).toBe(200);
-    expect(accepted.json().submission).toMatchObject({ id: 'ip-allowlist@sandbox#1', status: 'accepted', artifact: { entries: ['127.0.0.2/32'], version: 1, live: true } });
+    expect(accepted.json().submission).toMatchObject({
+      id: 'ip-allowlist@sandbox#1',
+      status: 'accepted',
+      artifact: { entries: ['127.0.0.2/32'], version: 1, live: true },
+    });
     // Sandbox accepts loopback by policy, and says so.
-    expect((accepted.json().report.findings as { code: string; result: string }[]).filter((f) => f.result === 'warn').map((f) => f.code)).toEqual(['ALLOWLIST_PUBLIC_RANGE']);
+    expect(
+      (accepted.json().report.findings as { code: string; result: string }[]).filter((f) => f.result === 'warn').map((f) => f.code),
+    ).toEqual(['ALLOWLIST_PUBLIC_RANGE']);
 
     const ok = await call('127.0.0.2');
     expect(ok).toMatchObject({ status: 200 });
@@ -85,7 +99,11 @@ describe('IP allowlist step on a real nginx', () => {
   it('replaces the list with a full new one later, without a new onboarding or round', async () => {
     const replaced = await submitAllowlist(['127.0.0.3']);
     expect(replaced.statusCode).toBe(200);
-    expect(replaced.json().submission).toMatchObject({ id: 'ip-allowlist@sandbox#1', status: 'accepted', artifact: { entries: ['127.0.0.3/32'], version: 2 } });
+    expect(replaced.json().submission).toMatchObject({
+      id: 'ip-allowlist@sandbox#1',
+      status: 'accepted',
+      artifact: { entries: ['127.0.0.3/32'], version: 2 },
+    });
     expect(replaced.json().submission.attempts).toHaveLength(4);
     expect(await call('127.0.0.3')).toMatchObject({ status: 200 });
     expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
@@ -97,7 +115,12 @@ describe('IP allowlist step on a real nginx', () => {
   });
 
   it('revokes gateway access when the onboarding is cancelled', async () => {
-    const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/cancel`, headers: keys.as('otto@hub', 'operator'), payload: { reason: 'test of revocation' } });
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${participantId}/cancel`,
+      headers: keys.as('otto@hub', 'operator'),
+      payload: { reason: 'test of revocation' },
+    });
     expect(cancelled.statusCode).toBe(202);
     await expect(stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).result()).rejects.toThrow();
     expect(await call('127.0.0.3')).toMatchObject({ status: 403 });

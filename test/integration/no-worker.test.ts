@@ -28,7 +28,11 @@ afterAll(async () => stack?.close());
 
 describe('with no worker polling the task queue', () => {
   it('starts with 202 (state unknown), answers a decision with 503 in time, and refuses that decision when a worker returns', async () => {
-    const app = buildApp({ gateway: new OnboardingGateway(stack.client, stack.taskQueue, timeouts), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
+    const app = buildApp({
+      gateway: new OnboardingGateway(stack.client, stack.taskQueue, timeouts),
+      authenticator: keys.authenticator,
+      logger: pino({ level: 'silent' }),
+    });
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().detail).toContain(stack.taskQueue);
@@ -67,7 +71,11 @@ describe('with Temporal unreachable', () => {
   it('answers reads and writes with 503 problem+json and retry-after, within the call deadline', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
     const client = new Client({ connection, namespace: 'default' });
-    const app = buildApp({ gateway: new OnboardingGateway(client, 'nowhere', timeouts), authenticator: keys.authenticator, logger: pino({ level: 'silent' }) });
+    const app = buildApp({
+      gateway: new OnboardingGateway(client, 'nowhere', timeouts),
+      authenticator: keys.authenticator,
+      logger: pino({ level: 'silent' }),
+    });
     for (const request of [
       { method: 'GET' as const, url: '/onboardings/acme' },
       { method: 'POST' as const, url: '/onboardings', payload: startBody('acme') },
@@ -75,7 +83,12 @@ describe('with Temporal unreachable', () => {
     ]) {
       const t0 = Date.now();
       const res = await app.inject({ ...request, headers: keys.staff() });
-      expect([request.url, res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([request.url, 503, 'TEMPORAL_UNAVAILABLE', '5']);
+      expect([request.url, res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([
+        request.url,
+        503,
+        'TEMPORAL_UNAVAILABLE',
+        '5',
+      ]);
       expect(Date.now() - t0).toBeLessThan(8_000);
     }
     expect((await app.inject('/readyz')).statusCode).toBe(503);
@@ -83,4 +96,3 @@ describe('with Temporal unreachable', () => {
     await connection.close();
   });
 });
-

@@ -42,7 +42,9 @@ const requestClient = (idempotencyKey: string, body: Record<string, unknown> = {
   });
 
 async function verifiedClaims(accessToken: string) {
-  const jwks = JSON.parse((await httpsRequest(`${stack.oauth.issuer}/jwks`, { ca: caPem })).body) as Parameters<typeof createLocalJWKSet>[0];
+  const jwks = JSON.parse((await httpsRequest(`${stack.oauth.issuer}/jwks`, { ca: caPem })).body) as Parameters<
+    typeof createLocalJWKSet
+  >[0];
   const { payload } = await jwtVerify(accessToken, createLocalJWKSet(jwks), { issuer: stack.oauth.issuer, audience: stack.oauth.audience });
   return payload;
 }
@@ -67,7 +69,11 @@ describe('OAuth client credentials on the real authorization server', () => {
     const secret = first.json().secret.value as string;
     secrets.push(secret);
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(first.json().submission.artifact).toMatchObject({ clientId, authMethod: 'client_secret_basic', scopes: ['accounts', 'transactions'] });
+    expect(first.json().submission.artifact).toMatchObject({
+      clientId,
+      authMethod: 'client_secret_basic',
+      scopes: ['accounts', 'transactions'],
+    });
 
     // A retry of that request answers the same, without the secret: it was handed out already.
     const retry = await requestClient('oauth-1-issue-0001');
@@ -81,7 +87,12 @@ describe('OAuth client credentials on the real authorization server', () => {
     expect(body).toMatchObject({ token_type: 'Bearer', scope: 'accounts transactions' });
     expect(body.expires_in).toBeLessThanOrEqual(300);
     const claims = await verifiedClaims(body.access_token);
-    expect(claims).toMatchObject({ client_id: clientId, scope: 'accounts transactions', aud: stack.oauth.audience, iss: stack.oauth.issuer });
+    expect(claims).toMatchObject({
+      client_id: clientId,
+      scope: 'accounts transactions',
+      aud: stack.oauth.audience,
+      iss: stack.oauth.issuer,
+    });
   });
 
   it('refuses a wrong secret with invalid_client, and a scope the onboarding did not ask for', async () => {
@@ -109,7 +120,12 @@ describe('OAuth client credentials on the real authorization server', () => {
   });
 
   it('revokes the client when the onboarding is cancelled: no secret gets a token', async () => {
-    const cancelled = await app.inject({ method: 'POST', url: `/onboardings/${participantId}/cancel`, headers: keys.as('otto@hub', 'operator'), payload: { reason: 'test of revocation' } });
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${participantId}/cancel`,
+      headers: keys.as('otto@hub', 'operator'),
+      payload: { reason: 'test of revocation' },
+    });
     expect(cancelled.statusCode).toBe(202);
     await expect(stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).result()).rejects.toThrow();
     for (const secret of secrets) {
@@ -122,7 +138,14 @@ describe('OAuth client credentials on the real authorization server', () => {
     const { issued, ...tls } = await hubSignedClient(new OpenSsl(), ca, db, 'mtls-1', 'Mtls Pay Ltd');
     const cert = new X509Certificate(issued.certificatePem);
     const issuer = new RegistryCredentialIssuer(db, openSecretPickups(db, stack.dataDir));
-    const client = await issuer.issue({ participantId: 'mtls-1', environment: 'sandbox', scopes: ['accounts'], authMethod: 'tls_client_auth', tlsSubjectDn: subjectDnOf(cert), writeKey: 'test/mtls-1' });
+    const client = await issuer.issue({
+      participantId: 'mtls-1',
+      environment: 'sandbox',
+      scopes: ['accounts'],
+      authMethod: 'tls_client_auth',
+      tlsSubjectDn: subjectDnOf(cert),
+      writeKey: 'test/mtls-1',
+    });
     expect(client.secretPickup).toBeNull();
     const token = await tokenRequest(stack.oauth, caPem, client.clientId, null, 'accounts', tls);
     expect(token.status).toBe(200);

@@ -20,7 +20,6 @@ let app: FastifyInstance;
 let worker: { stop(): Promise<void> };
 const keys = testKeys();
 
-
 async function listIds(query: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
@@ -28,7 +27,8 @@ async function listIds(query: string): Promise<string[]> {
 }
 
 /** A decision by the approver named in `decidedBy` (an API key with every staff grant): the body never names the approver. */
-const approve = (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => tppCalls(app, keys).decide(participantId, body, headers);
+const approve = (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  tppCalls(app, keys).decide(participantId, body, headers);
 
 beforeAll(async () => {
   bundle = await bundleWorkflows();
@@ -60,7 +60,17 @@ describe('POST /onboardings', () => {
       environment: 'sandbox',
       step: 'application-review',
       state: 'awaiting-approval',
-      awaiting: [{ instanceId: 'application-review@sandbox#1', type: 'gate', name: 'application-review', environment: 'sandbox', round: 1, role: 'business', since: expect.any(String) }],
+      awaiting: [
+        {
+          instanceId: 'application-review@sandbox#1',
+          type: 'gate',
+          name: 'application-review',
+          environment: 'sandbox',
+          round: 1,
+          role: 'business',
+          since: expect.any(String),
+        },
+      ],
     });
   });
 
@@ -154,19 +164,16 @@ describe('search attributes', () => {
   it('keeps OnboardingStep, OnboardingState, AwaitingRole and WaitingSince current so the UI list can filter', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('sa-1') });
     const waiting = `ParticipantId = "sa-1" AND OnboardingStep = "application-review" AND OnboardingState = "awaiting-approval" AND AwaitingRole = "business"`;
-    expect(await eventually(async () => ((await listIds(waiting)).length ? listIds(waiting) : undefined))).toEqual([
-      'onboarding-sa-1',
-    ]);
+    expect(await eventually(async () => ((await listIds(waiting)).length ? listIds(waiting) : undefined))).toEqual(['onboarding-sa-1']);
     await approve('sa-1', { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' });
     const next = `ParticipantId = "sa-1" AND OnboardingStep = "certificate-bundle" AND OnboardingState = "awaiting-participant" AND AwaitingRole = "participant"`;
-    expect(await eventually(async () => ((await listIds(next)).length ? listIds(next) : undefined))).toEqual([
-      'onboarding-sa-1',
-    ]);
+    expect(await eventually(async () => ((await listIds(next)).length ? listIds(next) : undefined))).toEqual(['onboarding-sa-1']);
     const description = await stack.client.workflow.getHandle('onboarding-sa-1').describe();
     const attributes = Object.fromEntries(
       onboardingSearchAttributeKeys.map((key) => [key.name, description.typedSearchAttributes.get(key)]),
     );
-    const status = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/sa-1' })).json().onboarding as OnboardingStatus;
+    const status = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/sa-1' })).json()
+      .onboarding as OnboardingStatus;
     expect(attributes).toEqual({
       OnboardingKind: 'tpp',
       ParticipantId: 'sa-1',
@@ -237,7 +244,8 @@ describe('GET /onboardings (search) and /onboardings/stuck', () => {
   });
 
   it('filters by how long the oldest wait has lasted', async () => {
-    const listed = async (query: string) => ((await get(`/onboardings?${query}&pageSize=200`)).json().onboardings as { participantId: string }[]).map((o) => o.participantId);
+    const listed = async (query: string) =>
+      ((await get(`/onboardings?${query}&pageSize=200`)).json().onboardings as { participantId: string }[]).map((o) => o.participantId);
     const recent = await listed('waitingLongerThan=PT0S&awaitingRole=business');
     expect(ids.filter((id) => recent.includes(id))).toEqual(ids);
     const old = await listed('waitingLongerThan=P1D');
@@ -253,20 +261,30 @@ describe('GET /onboardings (search) and /onboardings/stuck', () => {
     expect(ids.filter((id) => group?.participantIds.includes(id))).toEqual(ids);
     expect(group!.count).toBe(group!.participantIds.length);
     const none = await get('/onboardings/stuck?olderThan=P1D');
-    expect((none.json().groups as { participantIds: string[] }[]).flatMap((g) => g.participantIds).filter((id) => ids.includes(id))).toEqual([]);
+    expect(
+      (none.json().groups as { participantIds: string[] }[]).flatMap((g) => g.participantIds).filter((id) => ids.includes(id)),
+    ).toEqual([]);
   });
 
   it('answers 400 naming a filter outside the vocabulary', async () => {
     const res = await get('/onboardings?state=stalled&waitingLongerThan=3d');
     expect(res.statusCode).toBe(400);
-    expect((res.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual(['querystring.state', 'querystring.waitingLongerThan']);
+    expect((res.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual([
+      'querystring.state',
+      'querystring.waitingLongerThan',
+    ]);
   });
 });
 
 describe('POST /onboardings/:participantId/approvals', () => {
   it('accepts the awaited approval; the journey moves on to the certificate review, each role told once', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('approve-1') });
-    const res = await approve('approve-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' });
+    const res = await approve('approve-1', {
+      gate: 'application-review',
+      decision: 'approved',
+      decidedBy: 'alice@hub',
+      comment: 'fits the scheme',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().decision).toMatchObject({
       id: 'application-review@sandbox#1',
@@ -274,7 +292,8 @@ describe('POST /onboardings/:participantId/approvals', () => {
       decision: { decision: 'approved', decidedBy: 'alice@hub', comment: 'fits the scheme' },
     });
     const status = await eventually(async () => {
-      const onboarding = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/approve-1' })).json().onboarding as OnboardingStatus;
+      const onboarding = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/approve-1' })).json()
+        .onboarding as OnboardingStatus;
       return onboarding.awaiting.length ? onboarding : undefined;
     });
     expect(status.awaiting.map((a) => a.instanceId)).toEqual(['certificate-bundle@sandbox#1']);
@@ -287,14 +306,23 @@ describe('POST /onboardings/:participantId/approvals', () => {
       return lines.length === 2 ? lines : undefined;
     });
     expect(outbox).toEqual([
-      expect.objectContaining({ instanceId: 'application-review@sandbox#1', role: 'business', idempotencyKey: 'onboarding-approve-1/application-review@sandbox#1/opened' }),
+      expect.objectContaining({
+        instanceId: 'application-review@sandbox#1',
+        role: 'business',
+        idempotencyKey: 'onboarding-approve-1/application-review@sandbox#1/opened',
+      }),
       expect.objectContaining({ instanceId: 'certificate-bundle@sandbox#1', role: 'participant' }),
     ]);
   });
 
   it('ends the onboarding as rejected when business rejects with a reason', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('reject-1') });
-    const res = await approve('reject-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
+    const res = await approve('reject-1', {
+      gate: 'application-review',
+      decision: 'rejected',
+      decidedBy: 'alice@hub',
+      comment: 'no licence',
+    });
     expect(res.statusCode).toBe(200);
     const result = await stack.client.workflow.getHandle('onboarding-reject-1').result();
     expect(result).toMatchObject({ state: 'rejected', step: 'application-review' });
@@ -344,7 +372,11 @@ describe('POST /onboardings/:participantId/approvals', () => {
     const headers = { 'idempotency-key': 'decision-reuse-1-0001' };
     const first = await approve('reuse-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' }, headers);
     expect(first.statusCode).toBe(200);
-    const second = await approve('reuse-1', { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'changed my mind' }, headers);
+    const second = await approve(
+      'reuse-1',
+      { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'changed my mind' },
+      headers,
+    );
     expect(second.statusCode).toBe(422);
     expect(second.json().code).toBe('IDEMPOTENCY_KEY_REUSED');
     const byOther = await approve('reuse-1', { gate: 'application-review', decision: 'approved', decidedBy: 'mallory@hub' }, headers);
@@ -366,7 +398,10 @@ describe('POST /onboardings/:participantId/approvals', () => {
     // The same decision as the first answer; the onboarding beside it is read now (the first one may
     // have been read before the rejection finished the onboarding, so only the end state is compared).
     expect(retry.json().decision).toEqual(first.json().decision);
-    expect(retry.json().onboarding).toMatchObject({ state: 'rejected', instances: [expect.objectContaining({ id: 'application-review@sandbox#1', status: 'rejected' })] });
+    expect(retry.json().onboarding).toMatchObject({
+      state: 'rejected',
+      instances: [expect.objectContaining({ id: 'application-review@sandbox#1', status: 'rejected' })],
+    });
     // Another key is another decision: the onboarding is over.
     const other = await approve('retry-2', body, { 'idempotency-key': 'decision-retry-2-0002' });
     expect(other.statusCode).toBe(409);
@@ -379,26 +414,30 @@ describe('POST /onboardings/:participantId/approvals', () => {
     expect(unknown.json().code).toBe('ONBOARDING_NOT_FOUND');
     const bad = await approve('nobody-here', { gate: 'lunch', decision: 'maybe' });
     expect(bad.statusCode).toBe(400);
-    expect((bad.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual([
-      'body.decision',
-      'body.gate',
-    ]);
+    expect((bad.json()['invalid-params'] as { name: string }[]).map((p) => p.name).sort()).toEqual(['body.decision', 'body.gate']);
   });
 });
 
 describe('POST /onboardings/:participantId/cancel', () => {
   it('cancels a running onboarding for good, recording who asked and why', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('cancel-1') });
-    const res = await app.inject({ method: 'POST', url: '/onboardings/cancel-1/cancel', payload: { reason: 'duplicate application' }, headers: keys.as('otto@hub', 'operator') });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/onboardings/cancel-1/cancel',
+      payload: { reason: 'duplicate application' },
+      headers: keys.as('otto@hub', 'operator'),
+    });
     expect(res.statusCode).toBe(202);
     const handle = stack.client.workflow.getHandle('onboarding-cancel-1');
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     const history = await handle.fetchHistory();
-    const requested = history.events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes)?.workflowExecutionCancelRequestedEventAttributes;
+    const requested = history.events?.find(
+      (e) => e.workflowExecutionCancelRequestedEventAttributes,
+    )?.workflowExecutionCancelRequestedEventAttributes;
     expect(requested).toMatchObject({ identity: 'otto@hub', cause: 'duplicate application' });
     // The onboarding's own state says so too, for the status query and the UI list.
-    const status = (await handle.query<OnboardingStatus>('status'));
+    const status = await handle.query<OnboardingStatus>('status');
     expect(status).toMatchObject({ state: 'cancelled', awaiting: [] });
     expect(status.instances.map((i) => `${i.id}=${i.status}`)).toEqual(['application-review@sandbox#1=withdrawn']);
     const listed = await eventually(async () => {
@@ -406,21 +445,29 @@ describe('POST /onboardings/:participantId/cancel', () => {
       return ids.length ? ids : undefined;
     });
     expect(listed).toEqual(['onboarding-cancel-1']);
-    const again = await app.inject({ method: 'POST', url: '/onboardings/cancel-1/cancel', payload: { reason: 'again' }, headers: keys.as('otto@hub', 'operator') });
+    const again = await app.inject({
+      method: 'POST',
+      url: '/onboardings/cancel-1/cancel',
+      payload: { reason: 'again' },
+      headers: keys.as('otto@hub', 'operator'),
+    });
     expect(again.json().code).toBe('ONBOARDING_CLOSED');
   });
 
   it('answers a retried cancel with an Idempotency-Key like the first, after the onboarding closed', async () => {
     await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('cancel-2') });
     const headers = { ...keys.as('otto@hub', 'operator'), 'idempotency-key': 'cancel-2-key-0001' };
-    const cancel = (reason: string, h: Record<string, string> = headers) => app.inject({ method: 'POST', url: '/onboardings/cancel-2/cancel', payload: { reason }, headers: h });
+    const cancel = (reason: string, h: Record<string, string> = headers) =>
+      app.inject({ method: 'POST', url: '/onboardings/cancel-2/cancel', payload: { reason }, headers: h });
     expect((await cancel('duplicate application')).statusCode).toBe(202);
     const handle = stack.client.workflow.getHandle('onboarding-cancel-2');
     await expect(handle.result()).rejects.toThrow();
     expect((await cancel('duplicate application')).statusCode).toBe(202);
     // Another request (other reason, or another operator) is told the onboarding is closed.
     expect((await cancel('another reason')).json().code).toBe('ONBOARDING_CLOSED');
-    expect((await cancel('duplicate application', { ...keys.as('olga@hub', 'operator'), 'idempotency-key': 'cancel-2-key-0001' })).json().code).toBe('ONBOARDING_CLOSED');
+    expect(
+      (await cancel('duplicate application', { ...keys.as('olga@hub', 'operator'), 'idempotency-key': 'cancel-2-key-0001' })).json().code,
+    ).toBe('ONBOARDING_CLOSED');
     const history = await handle.fetchHistory();
     expect(history.events?.filter((e) => e.workflowExecutionCancelRequestedEventAttributes)).toHaveLength(1);
   });
@@ -439,7 +486,8 @@ describe('worker restart', () => {
     const res = await approve('restart-1', { gate: 'application-review', decision: 'approved', decidedBy: 'alice@hub' });
     expect(res.statusCode).toBe(200);
     const status = await eventually(async () => {
-      const onboarding = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/restart-1' })).json().onboarding as OnboardingStatus;
+      const onboarding = (await app.inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/restart-1' })).json()
+        .onboarding as OnboardingStatus;
       return onboarding.step === 'certificate-bundle' ? onboarding : undefined;
     });
     expect(status.history.map((h) => h.note)).toEqual([

@@ -15,7 +15,18 @@ beforeAll(() => installQuietRuntime());
 
 describe('replay of recorded onboarding histories', () => {
   it('has recorded histories to replay', () => {
-    expect(histories.map((h) => h.file).sort()).toEqual(['bank-live.json', 'dfsp-completed-mtls.json', 'dfsp-completed.json', 'dfsp-live-csr-two-activities.json', 'dfsp-live.json', 'tpp-completed.json', 'tpp-gates-rework.json', 'tpp-live-renewed.json', 'tpp-live.json', 'tpp-rejected.json']);
+    expect(histories.map((h) => h.file).sort()).toEqual([
+      'bank-live.json',
+      'dfsp-completed-mtls.json',
+      'dfsp-completed.json',
+      'dfsp-live-csr-two-activities.json',
+      'dfsp-live.json',
+      'tpp-completed.json',
+      'tpp-gates-rework.json',
+      'tpp-live-renewed.json',
+      'tpp-live.json',
+      'tpp-rejected.json',
+    ]);
   });
 
   it('replays every recorded history with the current workflow code without non-determinism', async () => {

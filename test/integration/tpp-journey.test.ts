@@ -36,7 +36,10 @@ let authServer: ChildProcess;
 
 beforeAll(async () => {
   // A hub whose production participants connect over a private link: loopback addresses stand for it here.
-  rig = await startStepStack('tpp', keys, { workflowsPath: require.resolve('../../workflows'), allowlist: { productionAllowsNonPublic: true } });
+  rig = await startStepStack('tpp', keys, {
+    workflowsPath: require.resolve('../../workflows'),
+    allowlist: { productionAllowsNonPublic: true },
+  });
   ({ app, db, ca } = rig);
   const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: rig.stack.gateway }, ca);
   await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
@@ -55,51 +58,111 @@ describe('TPP onboarding end to end (seeds 000, 002, 003)', () => {
   it('takes a TPP from its access request to live, with a production client that gets a token and a hub-issued certificate the gateway admits', async () => {
     const api = tppCalls(app, keys);
     const bundles = pki.bundlesFor(participantId);
-    const body = { ...startBody(participantId), application: { useCase: 'Payment initiation for SMEs', expectedMonthlyVolume: 20_000, apis: ['accounts', 'payments'], kickoffCall: true } };
+    const body = {
+      ...startBody(participantId),
+      application: {
+        useCase: 'Payment initiation for SMEs',
+        expectedMonthlyVolume: 20_000,
+        apis: ['accounts', 'payments'],
+        kickoffCall: true,
+      },
+    };
     const started = await app.inject({ method: 'POST', url: '/onboardings', payload: body, headers: keys.as('tool@hub', 'operator') });
     expect(started.statusCode).toBe(201);
     await awaitingAll(api, participantId, ['application-review@sandbox#1']);
-    expect((await api.decide(participantId, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(200);
+    expect((await api.decide(participantId, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(
+      200,
+    );
 
     // The technical evaluation: refused (a 1024-bit key), then the bundle with its key proven.
     await awaitingAll(api, participantId, ['certificate-bundle@sandbox#1']);
     const weak = await api.submitBundle(participantId, bundles.weak);
     expect(weak.statusCode).toBe(422);
-    expect(weak.json().context.report.findings.filter((f: { result: string }) => f.result === 'fail').map((f: { code: string }) => f.code)).toEqual(expect.arrayContaining(['KEY_SIZE_MIN', 'KEY_POSSESSION_PROVEN']));
+    expect(
+      weak
+        .json()
+        .context.report.findings.filter((f: { result: string }) => f.result === 'fail')
+        .map((f: { code: string }) => f.code),
+    ).toEqual(expect.arrayContaining(['KEY_SIZE_MIN', 'KEY_POSSESSION_PROVEN']));
     expect((await submitEvaluation(api, pki.ssl, participantId, bundles.good, bundles.leaf.keyFile)).statusCode).toBe(200);
 
     // The kickoff call it asked for (business), then the sandbox client and its redirect URLs.
     await awaitingAll(api, participantId, ['kickoff-call@sandbox#1']);
-    expect((await api.decide(participantId, { gate: 'kickoff-call', decision: 'approved', decidedBy: 'bob@hub', comment: 'call held 2026-12-01' })).statusCode).toBe(200);
+    expect(
+      (
+        await api.decide(participantId, {
+          gate: 'kickoff-call',
+          decision: 'approved',
+          decidedBy: 'bob@hub',
+          comment: 'call held 2026-12-01',
+        })
+      ).statusCode,
+    ).toBe(200);
     await awaitingAll(api, participantId, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
     const sandboxClient = await api.submit(participantId, 'oauth-client', { environment: 'sandbox' });
     expect(sandboxClient.statusCode).toBe(200);
     expect(sandboxClient.json().submission.artifact.scopes).toEqual(['accounts', 'payments']);
-    const noRedirect = await api.submit(participantId, 'redirect-urls', { environment: 'sandbox', redirectUris: ['http://app.acme.example/cb#frag'] });
+    const noRedirect = await api.submit(participantId, 'redirect-urls', {
+      environment: 'sandbox',
+      redirectUris: ['http://app.acme.example/cb#frag'],
+    });
     expect(noRedirect.statusCode).toBe(422);
     expect((await api.submit(participantId, 'redirect-urls', { environment: 'sandbox', redirectUris })).statusCode).toBe(200);
-    const sandboxToken = await tokenRequest(rig.stack.oauth, ca.chainPem(), sandboxClient.json().submission.artifact.clientId, sandboxClient.json().secret.value, 'accounts');
+    const sandboxToken = await tokenRequest(
+      rig.stack.oauth,
+      ca.chainPem(),
+      sandboxClient.json().submission.artifact.clientId,
+      sandboxClient.json().secret.value,
+      'accounts',
+    );
     expect(sandboxToken.status).toBe(200);
 
     // UAT (on its report) beside the signed contract, both before production.
     await awaitingAll(api, participantId, ['uat-signoff@sandbox#1', 'contract@production#1']);
-    expect((await api.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence })).statusCode).toBe(200);
+    expect(
+      (await api.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence }))
+        .statusCode,
+    ).toBe(200);
     expect((await api.decide(participantId, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
 
     // Production: the payments API needs the bank's operations, so bank coordination runs beside the rest.
-    await awaitingAll(api, participantId, ['client-csr@production#1', 'ip-allowlist@production#1', 'oauth-client@production#1', 'redirect-urls@production#1', 'bank-coordination@production#1']);
+    await awaitingAll(api, participantId, [
+      'client-csr@production#1',
+      'ip-allowlist@production#1',
+      'oauth-client@production#1',
+      'redirect-urls@production#1',
+      'bank-coordination@production#1',
+    ]);
     const keyFile = pki.ssl.key('tpp-production.key', 'rsa:2048');
-    const signed = await api.submit(participantId, 'client-csr', { environment: 'production', csrPem: pki.ssl.csr('tpp-production.csr', keyFile, `/C=GB/O=Acme Pay Ltd/CN=${participantId}`) });
+    const signed = await api.submit(participantId, 'client-csr', {
+      environment: 'production',
+      csrPem: pki.ssl.csr('tpp-production.csr', keyFile, `/C=GB/O=Acme Pay Ltd/CN=${participantId}`),
+    });
     expect(signed.statusCode).toBe(200);
     const certificate = signed.json().submission.artifact as { certificatePem: string; chainPem: string };
     const rootFile = pki.ssl.write('hub-root.pem', toPem('CERTIFICATE', ca.root.der));
-    expect(pki.ssl.verify(rootFile, pki.ssl.write('hub-chain.pem', certificate.chainPem), pki.ssl.write('tpp-production.pem', certificate.certificatePem))).toMatchObject({ ok: true });
+    expect(
+      pki.ssl.verify(
+        rootFile,
+        pki.ssl.write('hub-chain.pem', certificate.chainPem),
+        pki.ssl.write('tpp-production.pem', certificate.certificatePem),
+      ),
+    ).toMatchObject({ ok: true });
     expect((await api.submit(participantId, 'ip-allowlist', { environment: 'production', entries: ['127.0.0.2'] })).statusCode).toBe(200);
     const productionClient = await api.submit(participantId, 'oauth-client', { environment: 'production' });
     expect(productionClient.statusCode).toBe(200);
     expect(productionClient.json().submission.artifact.clientId).not.toBe(sandboxClient.json().submission.artifact.clientId);
     expect((await api.submit(participantId, 'redirect-urls', { environment: 'production', redirectUris })).statusCode).toBe(200);
-    expect((await api.decide(participantId, { gate: 'bank-coordination', decision: 'approved', decidedBy: 'omar@hub', comment: 'IBAN checks enabled at the bank' })).statusCode).toBe(200);
+    expect(
+      (
+        await api.decide(participantId, {
+          gate: 'bank-coordination',
+          decision: 'approved',
+          decidedBy: 'omar@hub',
+          comment: 'IBAN checks enabled at the bank',
+        })
+      ).statusCode,
+    ).toBe(200);
 
     await awaitingAll(api, participantId, ['go-live@production#1']);
     expect((await api.decide(participantId, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' })).statusCode).toBe(200);
@@ -108,16 +171,31 @@ describe('TPP onboarding end to end (seeds 000, 002, 003)', () => {
       const s = (await api.status(participantId)).json().onboarding as OnboardingStatus;
       return s.state === 'live' ? s : undefined;
     });
-    expect(live.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['certificate-bundle@sandbox#1=valid', 'client-csr@production#1=valid']);
+    expect(live.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'certificate-bundle@sandbox#1=valid',
+      'client-csr@production#1=valid',
+    ]);
 
     // Artifacts that work: the production client gets a token; the gateway admits the hub-issued certificate from the allowlisted address only.
-    const token = await tokenRequest(rig.stack.oauth, ca.chainPem(), productionClient.json().submission.artifact.clientId, productionClient.json().secret.value, 'payments');
+    const token = await tokenRequest(
+      rig.stack.oauth,
+      ca.chainPem(),
+      productionClient.json().submission.artifact.clientId,
+      productionClient.json().secret.value,
+      'payments',
+    );
     expect(token.status).toBe(200);
     expect(JSON.parse(token.body)).toMatchObject({ token_type: 'Bearer', scope: 'payments' });
     const port = Number(rig.stack.gateway.listen.production.split(':')[1]);
     const key = pki.ssl.run(['pkey', '-in', keyFile]);
-    await eventually(async () => ((await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: certificate.certificatePem, key })) as { status?: number }).status === 200 || undefined);
-    expect(await callGateway({ port, from: '127.0.0.4', ca: ca.chainPem(), cert: certificate.certificatePem, key })).toMatchObject({ status: 403 });
+    await eventually(
+      async () =>
+        ((await callGateway({ port, from: '127.0.0.2', ca: ca.chainPem(), cert: certificate.certificatePem, key })) as { status?: number })
+          .status === 200 || undefined,
+    );
+    expect(await callGateway({ port, from: '127.0.0.4', ca: ca.chainPem(), cert: certificate.certificatePem, key })).toMatchObject({
+      status: 403,
+    });
     // Never a secret in the state.
     const text = JSON.stringify(live);
     expect(text).not.toContain(productionClient.json().secret.value);

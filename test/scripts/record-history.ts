@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     await stack.startWorker();
     const gateway = new OnboardingGateway(stack.client, stack.taskQueue);
     const pki = new TppPki();
-    const approve = (participantId: string, gate: GateName, decidedBy: string) => gateway.decide(participantId, { gate, decision: 'approved', decidedBy });
+    const approve = (participantId: string, gate: GateName, decidedBy: string) =>
+      gateway.decide(participantId, { gate, decision: 'approved', decidedBy });
     const bundle = (participantId: string, pem: string, environment: Environment) =>
       gateway.submit(participantId, { name: 'certificate-bundle', environment, submittedBy: 'it@acme.example', payload: { pem } });
     const scenarios: { name: string; run(participantId: string): Promise<void> }[] = [
@@ -55,7 +56,12 @@ async function main(): Promise<void> {
       {
         name: 'tpp-rejected',
         async run(participantId) {
-          await gateway.decide(participantId, { gate: 'application-review', decision: 'rejected', decidedBy: 'alice@hub', comment: 'no licence' });
+          await gateway.decide(participantId, {
+            gate: 'application-review',
+            decision: 'rejected',
+            decidedBy: 'alice@hub',
+            comment: 'no licence',
+          });
         },
       },
     ];
@@ -71,10 +77,22 @@ async function main(): Promise<void> {
       await handle.result();
       const file = path.join(out, `${scenario.name}.json`);
       // The CLI's proto3 JSON is the format Worker.runReplayHistory reads (historyFromJSON).
-      const json = execFileSync(temporalBinaryPath(loadDevConfig()), [
-        'workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json',
-        '--address', server.address, '--namespace', server.namespace,
-      ], { encoding: 'utf8' });
+      const json = execFileSync(
+        temporalBinaryPath(loadDevConfig()),
+        [
+          'workflow',
+          'show',
+          '--workflow-id',
+          handle.workflowId,
+          '--output',
+          'json',
+          '--address',
+          server.address,
+          '--namespace',
+          server.namespace,
+        ],
+        { encoding: 'utf8' },
+      );
       writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
       process.stdout.write(`recorded ${file}\n`);
     }

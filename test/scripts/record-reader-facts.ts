@@ -13,7 +13,12 @@ import { applyFlips, buildReaderCorpus, mutations, outcomeOf, viewFacts } from '
 async function main(): Promise<void> {
   const corpus = await buildReaderCorpus();
   const read = (type: 'certificate' | 'csr', der: Uint8Array) => (type === 'csr' ? parseCsr(der) : parseCertificate(der));
-  const entries = corpus.map((e) => ({ name: e.name, type: e.type, der: Buffer.from(e.der).toString('base64'), facts: viewFacts(read(e.type, e.der)) }));
+  const entries = corpus.map((e) => ({
+    name: e.name,
+    type: e.type,
+    der: Buffer.from(e.der).toString('base64'),
+    facts: viewFacts(read(e.type, e.der)),
+  }));
   const mutated = mutations(corpus.length, 3000).map((m) => {
     const entry = corpus[m.entry]!;
     return { ...m, outcome: outcomeOf(() => read(entry.type, applyFlips(entry.der, m.flips))) };
@@ -24,7 +29,8 @@ async function main(): Promise<void> {
   const lines = mutated.map((m) => JSON.stringify([m.entry, m.flips, m.outcome]));
   writeFileSync(file, `${head},\n "mutations": [\n  ${lines.join(',\n  ')}\n ]\n}\n`);
   const tally = new Map<string, number>();
-  for (const m of mutated) tally.set(m.outcome.startsWith('read:') ? 'read' : m.outcome, (tally.get(m.outcome.startsWith('read:') ? 'read' : m.outcome) ?? 0) + 1);
+  for (const m of mutated)
+    tally.set(m.outcome.startsWith('read:') ? 'read' : m.outcome, (tally.get(m.outcome.startsWith('read:') ? 'read' : m.outcome) ?? 0) + 1);
   process.stdout.write(`${entries.length} inputs, ${mutated.length} mutations: ${JSON.stringify(Object.fromEntries(tally))}\n`);
 }
 

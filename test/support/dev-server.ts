@@ -4,7 +4,6 @@ import { freePort, RunningDevServer, startDevServer } from '../../scripts/dev-se
 export { freePort };
 import { loadDevConfig } from '../../scripts/temporal-dev-config';
 
-
 /**
  * The project's pinned dev server with temporal-dev.yaml's search attributes and dynamic config,
  * headless, in memory, on free ports.

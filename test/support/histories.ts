@@ -10,9 +10,21 @@ import { onboardingWorkflowId } from '../../workflows/messages';
  */
 export function recordHistory(participantId: string, file: string): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const json = execFileSync(temporalBinaryPath(loadDevConfig()), [
-    'workflow', 'show', '--workflow-id', onboardingWorkflowId(participantId), '--output', 'json',
-    '--address', String(process.env.TEMPORAL_TEST_ADDRESS), '--namespace', String(process.env.TEMPORAL_TEST_NAMESPACE),
-  ], { encoding: 'utf8' });
+  const json = execFileSync(
+    temporalBinaryPath(loadDevConfig()),
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      onboardingWorkflowId(participantId),
+      '--output',
+      'json',
+      '--address',
+      String(process.env.TEMPORAL_TEST_ADDRESS),
+      '--namespace',
+      String(process.env.TEMPORAL_TEST_NAMESPACE),
+    ],
+    { encoding: 'utf8' },
+  );
   writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', file), json.endsWith('\n') ? json : `${json}\n`);
 }

@@ -12,7 +12,9 @@ export interface MailSummary {
 }
 
 /** A Mailpit of the test's own (in memory, free loopback ports; built by `npm test`'s install step). */
-export async function startTestMailpit(): Promise<RunningMailpit & { messages(): Promise<MailSummary[]>; text(id: string): Promise<string>; mailConfig(namespace: string): MailConfig }> {
+export async function startTestMailpit(): Promise<
+  RunningMailpit & { messages(): Promise<MailSummary[]>; text(id: string): Promise<string>; mailConfig(namespace: string): MailConfig }
+> {
   const binary = mailpitBinaryPath(loadDevConfig().mailpit);
   const mailpit = await startMailpit(binary, { ip: '127.0.0.1', smtpPort: await freePort(), uiPort: await freePort(), dbFile: null });
   return {

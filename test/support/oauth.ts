@@ -40,19 +40,36 @@ export function httpsRequest(
   opts: { method?: string; headers?: Record<string, string>; body?: string; ca: string; cert?: string; key?: string },
 ): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: opts.method ?? 'GET', headers: opts.headers, ca: opts.ca, ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}), agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = https.request(
+      url,
+      {
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        ca: opts.ca,
+        ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}),
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
 }
 
 /** A client-credentials token request (client_secret_basic when a secret is given). */
-export function tokenRequest(oauth: OauthConfig, ca: string, clientId: string, secret: string | null, scope: string, tls?: { cert: string; key: string }): Promise<HttpsAnswer> {
+export function tokenRequest(
+  oauth: OauthConfig,
+  ca: string,
+  clientId: string,
+  secret: string | null,
+  scope: string,
+  tls?: { cert: string; key: string },
+): Promise<HttpsAnswer> {
   const form = new URLSearchParams({ grant_type: 'client_credentials', scope, ...(secret === null ? { client_id: clientId } : {}) });
   return httpsRequest(`${oauth.issuer}/token`, {
     method: 'POST',
@@ -60,7 +77,9 @@ export function tokenRequest(oauth: OauthConfig, ca: string, clientId: string, s
     ...(tls ?? {}),
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      ...(secret !== null ? { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` } : {}),
+      ...(secret !== null
+        ? { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` }
+        : {}),
     },
     body: form.toString(),
   });

@@ -64,9 +64,28 @@ export class OpenSsl {
   }
 
   /** A self-signed certificate (root CA by default). */
-  selfSigned(name: string, keySpec: string, subject: string, ext: string[] = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'], days = 3650): Issued {
+  selfSigned(
+    name: string,
+    keySpec: string,
+    subject: string,
+    ext: string[] = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'],
+    days = 3650,
+  ): Issued {
     const keyFile = this.key(`${name}.key`, keySpec);
-    const args = ['req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-sha256', '-days', String(days), '-out', this.file(`${name}.pem`)];
+    const args = [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      subject,
+      '-sha256',
+      '-days',
+      String(days),
+      '-out',
+      this.file(`${name}.pem`),
+    ];
     for (const e of ext) args.push('-addext', e);
     this.run(args);
     return { cert: this.read(`${name}.pem`), key: this.read(`${name}.key`), certFile: this.file(`${name}.pem`), keyFile };
@@ -83,9 +102,25 @@ export class OpenSsl {
     this.run(['req', '-new', '-key', keyFile, '-subj', opts.subject, '-out', csrFile]);
     const extFile = this.write(`${name}.ext`, `[v3]\n${opts.ext.join('\n')}\n`);
     this.run([
-      'x509', '-req', '-in', csrFile, '-CA', issuer.certFile, '-CAkey', issuer.keyFile,
-      '-set_serial', opts.serial ?? String(this.serial++), '-days', String(opts.days ?? 365),
-      `-${opts.digest ?? 'sha256'}`, '-extfile', extFile, '-extensions', 'v3', '-out', this.file(`${name}.pem`),
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      issuer.certFile,
+      '-CAkey',
+      issuer.keyFile,
+      '-set_serial',
+      opts.serial ?? String(this.serial++),
+      '-days',
+      String(opts.days ?? 365),
+      `-${opts.digest ?? 'sha256'}`,
+      '-extfile',
+      extFile,
+      '-extensions',
+      'v3',
+      '-out',
+      this.file(`${name}.pem`),
     ]);
     return { cert: this.read(`${name}.pem`), key: readFileSync(keyFile, 'utf8'), certFile: this.file(`${name}.pem`), keyFile };
   }
@@ -95,8 +130,25 @@ export class OpenSsl {
     const csrFile = this.write(`${name}.csr`, csrPem);
     const extFile = this.write(`${name}.ext`, `[v3]\n${ext.join('\n')}\n`);
     this.run([
-      'x509', '-req', '-in', csrFile, '-CA', issuer.certFile, '-CAkey', issuer.keyFile, '-set_serial', String(this.serial++),
-      '-days', String(days), '-sha256', '-extfile', extFile, '-extensions', 'v3', '-out', this.file(`${name}.pem`),
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      issuer.certFile,
+      '-CAkey',
+      issuer.keyFile,
+      '-set_serial',
+      String(this.serial++),
+      '-days',
+      String(days),
+      '-sha256',
+      '-extfile',
+      extFile,
+      '-extensions',
+      'v3',
+      '-out',
+      this.file(`${name}.pem`),
     ]);
     return this.read(`${name}.pem`);
   }
@@ -115,15 +167,46 @@ export class OpenSsl {
     const config = this.write(
       `${name}.cnf`,
       [
-        '[ca]', 'default_ca = testca', '[testca]', `dir = ${caDir}`, 'database = $dir/index.txt', 'new_certs_dir = $dir',
-        'serial = $dir/serial', 'default_md = sha256', 'policy = anything', 'unique_subject = no', 'copy_extensions = none',
-        '[anything]', 'commonName = supplied', 'organizationName = optional', 'countryName = optional',
-        '[v3]', ...ext, '',
+        '[ca]',
+        'default_ca = testca',
+        '[testca]',
+        `dir = ${caDir}`,
+        'database = $dir/index.txt',
+        'new_certs_dir = $dir',
+        'serial = $dir/serial',
+        'default_md = sha256',
+        'policy = anything',
+        'unique_subject = no',
+        'copy_extensions = none',
+        '[anything]',
+        'commonName = supplied',
+        'organizationName = optional',
+        'countryName = optional',
+        '[v3]',
+        ...ext,
+        '',
       ].join('\n'),
     );
     this.run([
-      'ca', '-batch', '-config', config, '-in', csrFile, '-cert', issuer.certFile, '-keyfile', issuer.keyFile,
-      '-startdate', startdate, '-enddate', enddate, '-extensions', 'v3', '-notext', '-out', this.file(`${name}.pem`),
+      'ca',
+      '-batch',
+      '-config',
+      config,
+      '-in',
+      csrFile,
+      '-cert',
+      issuer.certFile,
+      '-keyfile',
+      issuer.keyFile,
+      '-startdate',
+      startdate,
+      '-enddate',
+      enddate,
+      '-extensions',
+      'v3',
+      '-notext',
+      '-out',
+      this.file(`${name}.pem`),
     ]);
     return { cert: this.read(`${name}.pem`), key: this.read(`${name}.key`), certFile: this.file(`${name}.pem`), keyFile };
   }
@@ -147,11 +230,20 @@ export class OpenSsl {
   }
 }
 
-export const clientExt = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'];
+export const clientExt = [
+  'basicConstraints=critical,CA:FALSE',
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=clientAuth',
+];
 export const serverExt = (san: string) => [
   'basicConstraints=critical,CA:FALSE',
   'keyUsage=critical,digitalSignature,keyEncipherment',
   'extendedKeyUsage=serverAuth',
   `subjectAltName=${san}`,
 ];
-export const caExt = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=hash', 'authorityKeyIdentifier=keyid'];
+export const caExt = [
+  'basicConstraints=critical,CA:TRUE',
+  'keyUsage=critical,keyCertSign,cRLSign',
+  'subjectKeyIdentifier=hash',
+  'authorityKeyIdentifier=keyid',
+];

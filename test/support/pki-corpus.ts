@@ -30,31 +30,84 @@ export async function buildReaderCorpus(): Promise<CorpusEntry[]> {
 
   const root = ssl.selfSigned('root', 'rsa:4096', '/C=GB/O=Acme Root Ltd/CN=Acme Root');
   cert('RSA-4096 self-signed root', root.cert);
-  const intermediate = ssl.signed('intermediate', root, { subject: '/O=Acme Root Ltd/CN=Acme Issuing', ext: ['basicConstraints=critical,CA:TRUE,pathlen:0', ...caExt.slice(1)] });
+  const intermediate = ssl.signed('intermediate', root, {
+    subject: '/O=Acme Root Ltd/CN=Acme Issuing',
+    ext: ['basicConstraints=critical,CA:TRUE,pathlen:0', ...caExt.slice(1)],
+  });
   cert('intermediate with pathLen 0, SKI, AKI', intermediate.cert);
   cert('client leaf RSA-2048', ssl.signed('client', intermediate, { subject: '/C=GB/O=Acme Pay Ltd/CN=acme-pay', ext: clientExt }).cert);
-  cert('server leaf with DNS and IP SANs', ssl.signed('server', intermediate, { subject: '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', ext: serverExt('DNS:api.acme.example,DNS:*.acme.example,IP:10.1.2.3,IP:2001:db8::7') }).cert);
-  cert('EC P-256 leaf', ssl.signed('ec256', intermediate, { keySpec: 'ec:P-256', subject: '/C=GB/O=Acme Pay Ltd/CN=acme-ec', ext: clientExt }).cert);
+  cert(
+    'server leaf with DNS and IP SANs',
+    ssl.signed('server', intermediate, {
+      subject: '/C=GB/O=Acme Pay Ltd/CN=api.acme.example',
+      ext: serverExt('DNS:api.acme.example,DNS:*.acme.example,IP:10.1.2.3,IP:2001:db8::7'),
+    }).cert,
+  );
+  cert(
+    'EC P-256 leaf',
+    ssl.signed('ec256', intermediate, { keySpec: 'ec:P-256', subject: '/C=GB/O=Acme Pay Ltd/CN=acme-ec', ext: clientExt }).cert,
+  );
   cert('EC P-384 self-signed', ssl.selfSigned('ec384', 'ec:P-384', '/O=Acme/CN=ec384').cert);
   cert('RSA-1024 self-signed', ssl.selfSigned('rsa1024', 'rsa:1024', '/O=Acme/CN=weak').cert);
   cert('SHA-1 signed', ssl.signed('sha1', intermediate, { subject: '/O=Acme/CN=old', ext: clientExt, digest: 'sha1' }).cert);
   cert('UTF-8 subject', ssl.signed('utf8', intermediate, { subject: '/C=DE/O=Zahlungsdienst München GmbH/CN=zahl', ext: clientExt }).cert);
-  cert('expired, UTCTime', ssl.signedWithDates('expired', root, '/O=Acme/CN=expired', '20200101000000Z', '20210101000000Z', clientExt).cert);
-  cert('until 2051, GeneralizedTime', ssl.signedWithDates('far', root, '/O=Acme/CN=far', '20250101000000Z', '20510101000000Z', clientExt).cert);
-  cert('unknown critical extension', ssl.signed('unknown', intermediate, { subject: '/O=Acme/CN=odd', ext: [...clientExt, '1.2.3.4.5=critical,DER:05:00'] }).cert);
+  cert(
+    'expired, UTCTime',
+    ssl.signedWithDates('expired', root, '/O=Acme/CN=expired', '20200101000000Z', '20210101000000Z', clientExt).cert,
+  );
+  cert(
+    'until 2051, GeneralizedTime',
+    ssl.signedWithDates('far', root, '/O=Acme/CN=far', '20250101000000Z', '20510101000000Z', clientExt).cert,
+  );
+  cert(
+    'unknown critical extension',
+    ssl.signed('unknown', intermediate, { subject: '/O=Acme/CN=odd', ext: [...clientExt, '1.2.3.4.5=critical,DER:05:00'] }).cert,
+  );
   cert('negative serial', ssl.signed('negative', intermediate, { subject: '/O=Acme/CN=neg', ext: clientExt, serial: '-5' }).cert);
-  cert('policies, CRL points and AIA', ssl.signed('dup', intermediate, {
-    subject: '/C=GB/O=Acme Pay Ltd/CN=acme-dup',
-    ext: [...clientExt, 'certificatePolicies=1.2.3.4', 'crlDistributionPoints=URI:http://crl.acme.example/ca.crl', 'authorityInfoAccess=OCSP;URI:http://ocsp.acme.example'],
-  }).cert);
+  cert(
+    'policies, CRL points and AIA',
+    ssl.signed('dup', intermediate, {
+      subject: '/C=GB/O=Acme Pay Ltd/CN=acme-dup',
+      ext: [
+        ...clientExt,
+        'certificatePolicies=1.2.3.4',
+        'crlDistributionPoints=URI:http://crl.acme.example/ca.crl',
+        'authorityInfoAccess=OCSP;URI:http://ocsp.acme.example',
+      ],
+    }).cert,
+  );
 
   const key = ssl.key('csr.key', 'rsa:2048');
   csr('plain RSA CSR', ssl.csr('plain.csr', key, '/C=GB/O=Acme Pay Ltd/CN=acme-pay'));
-  csr('CSR with SANs and EKU requested', ssl.csr('sans.csr', key, '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', ['subjectAltName=DNS:api.acme.example,IP:10.0.0.1', 'extendedKeyUsage=serverAuth']));
-  csr('CSR asking for CA:TRUE', ssl.csr('ca.csr', key, '/O=Acme/CN=sneaky', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign']));
+  csr(
+    'CSR with SANs and EKU requested',
+    ssl.csr('sans.csr', key, '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', [
+      'subjectAltName=DNS:api.acme.example,IP:10.0.0.1',
+      'extendedKeyUsage=serverAuth',
+    ]),
+  );
+  csr(
+    'CSR asking for CA:TRUE',
+    ssl.csr('ca.csr', key, '/O=Acme/CN=sneaky', ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign']),
+  );
   csr('SHA-1 CSR', ssl.csr('sha1.csr', key, '/O=Acme/CN=old', [], 'sha1'));
   csr('EC P-256 CSR', ssl.csr('ec.csr', ssl.key('ec.key', 'ec:P-256'), '/O=Acme/CN=ec'));
-  csr('RSA-PSS CSR', ssl.run(['req', '-new', '-key', key, '-subj', '/O=Acme/CN=pss', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-sha256']));
+  csr(
+    'RSA-PSS CSR',
+    ssl.run([
+      'req',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      '/O=Acme/CN=pss',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-sigopt',
+      'rsa_pss_saltlen:32',
+      '-sha256',
+    ]),
+  );
 
   // What the hub CA writes: its own certificates and one it issued.
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(mkdtempSync(path.join(tmpdir(), 'corpus-ca-')), 'ca'), hubName: 'Corpus Hub' });
@@ -62,7 +115,9 @@ export async function buildReaderCorpus(): Promise<CorpusEntry[]> {
   out.push({ name: 'hub issuing CA (hub writer)', type: 'certificate', der: ca.issuing.der });
   const signing = new CsrSigningService(ca, new MemoryIssuedCertificateRegistry(), { validityDays: { sandbox: 90, production: 365 } });
   const issued = await signing.sign({
-    csrPem: ssl.csr('hub.csr', ssl.key('hub.key', 'rsa:2048'), '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', ['subjectAltName=DNS:api.acme.example,IP:10.0.0.1']),
+    csrPem: ssl.csr('hub.csr', ssl.key('hub.key', 'rsa:2048'), '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', [
+      'subjectAltName=DNS:api.acme.example,IP:10.0.0.1',
+    ]),
     participant: { participantId: 'acme-pay', legalName: 'Acme Pay Ltd', country: 'GB', hosts: ['api.acme.example', '10.0.0.1'] },
     kind: 'dfsp',
     environment: 'sandbox',
@@ -97,7 +152,10 @@ export function mutations(corpusSize: number, count: number, seed = 20261123): {
   };
   return Array.from({ length: count }, () => ({
     entry: Math.floor(next() * corpusSize),
-    flips: Array.from({ length: 1 + Math.floor(next() * 3) }, () => [Math.floor(next() * 1e9), Math.floor(next() * 256)] as [number, number]),
+    flips: Array.from(
+      { length: 1 + Math.floor(next() * 3) },
+      () => [Math.floor(next() * 1e9), Math.floor(next() * 256)] as [number, number],
+    ),
   }));
 }
 

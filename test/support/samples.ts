@@ -12,16 +12,34 @@ export function sampleStatus(participantId: string): OnboardingStatus {
     environment: 'sandbox',
     step: 'application-review',
     state: 'awaiting-approval',
-    awaiting: [{ instanceId: 'application-review@sandbox#1', type: 'gate', name: 'application-review', environment: 'sandbox', round: 1, role: 'business', since: at }],
+    awaiting: [
+      {
+        instanceId: 'application-review@sandbox#1',
+        type: 'gate',
+        name: 'application-review',
+        environment: 'sandbox',
+        round: 1,
+        role: 'business',
+        since: at,
+      },
+    ],
     tasks: [],
-  instances: [sampleGate('application-review', 'open')],
+    instances: [sampleGate('application-review', 'open')],
     participant: body.participant,
     data: { kind: 'tpp', application: body.application },
     requestFingerprint: 'f'.repeat(64),
     startedAt: at,
     updatedAt: at,
     continuedAsNew: 0,
-    history: [{ at, step: 'application-review', environment: 'sandbox', state: 'awaiting-approval', note: 'application-review@sandbox#1: waiting for business' }],
+    history: [
+      {
+        at,
+        step: 'application-review',
+        environment: 'sandbox',
+        state: 'awaiting-approval',
+        note: 'application-review@sandbox#1: waiting for business',
+      },
+    ],
   };
 }
 
@@ -37,12 +55,18 @@ export function sampleGate(name: GateInstance['name'], status: GateInstance['sta
     openedAt: at,
     deadlineAt: null,
     closedAt: status === 'open' ? null : at,
-    decision: status === 'open' ? null : { decision: status === 'rejected' ? 'rejected' : 'approved', decidedBy, comment: null, at, requestHash: null },
+    decision:
+      status === 'open'
+        ? null
+        : { decision: status === 'rejected' ? 'rejected' : 'approved', decidedBy, comment: null, at, requestHash: null },
   };
 }
 
 /** A submission's outcome as the workflow answers it; `progress: false` for a worker from before progress existed. */
-export function sampleSubmissionOutcome(submittedBy: string, options: { participantId?: string; progress?: boolean } = {}): SubmissionOutcome {
+export function sampleSubmissionOutcome(
+  submittedBy: string,
+  options: { participantId?: string; progress?: boolean } = {},
+): SubmissionOutcome {
   return {
     requestHash: null,
     instance: {

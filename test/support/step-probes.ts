@@ -53,7 +53,11 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const workflowsPath = options.workflowsPath ?? require.resolve('../fixtures/workflows/step-probes');
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
-  await stack.startWorker({ ...(options.ledger ? { ledger: options.ledger } : {}), ...(options.outbound ? { outbound: options.outbound } : {}), ...(options.allowlist ? { allowlist: options.allowlist } : {}) });
+  await stack.startWorker({
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.outbound ? { outbound: options.outbound } : {}),
+    ...(options.allowlist ? { allowlist: options.allowlist } : {}),
+  });
   // After the worker: it made the hub CA and migrated the registry.
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
@@ -82,11 +86,21 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
 
 export function startProbe(stack: TestStack, workflowType: string, participantId: string) {
   const input: TppOnboardingInput = { ...startBody(participantId), requestFingerprint: `direct-${participantId}` };
-  return stack.client.workflow.start(workflowType, { workflowId: onboardingWorkflowId(participantId), taskQueue: stack.taskQueue, args: [input] });
+  return stack.client.workflow.start(workflowType, {
+    workflowId: onboardingWorkflowId(participantId),
+    taskQueue: stack.taskQueue,
+    args: [input],
+  });
 }
 
 /** The participant's sandbox client certificate, signed by the hub CA from an openssl CSR (recorded in the registry as the worker would). */
-export async function hubSignedClient(ssl: OpenSsl, ca: CaSigner, db: RegistryDb, participantId: string, legalName: string): Promise<{ cert: string; key: string; issued: IssuedCertificate }> {
+export async function hubSignedClient(
+  ssl: OpenSsl,
+  ca: CaSigner,
+  db: RegistryDb,
+  participantId: string,
+  legalName: string,
+): Promise<{ cert: string; key: string; issued: IssuedCertificate }> {
   const keyFile = ssl.key(`${participantId}.key`, 'rsa:2048');
   const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
   const issued = await signing.sign({

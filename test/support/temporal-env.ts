@@ -35,7 +35,10 @@ export async function installQuietRuntime(): Promise<void> {
         if (entry.level === 'WARN' || entry.level === 'ERROR') printed.log(entry.level, entry.message, entry.meta);
       }),
       // The drift test provokes a nondeterminism warning from core on purpose.
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) }, metrics: prometheusMetrics(`127.0.0.1:${port}`) },
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) },
+        metrics: prometheusMetrics(`127.0.0.1:${port}`),
+      },
     });
     process.env.TEST_RUNTIME_METRICS_URL = `http://127.0.0.1:${port}/metrics`;
   } catch {
@@ -71,7 +74,12 @@ export interface TestStack {
   gateway: GatewayConfig;
   /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
   oauth: OauthConfig;
-  startWorker(options?: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig; allowlist?: { productionAllowsNonPublic: boolean } }): Promise<{ worker: Worker; stop(): Promise<void> }>;
+  startWorker(options?: {
+    ledger?: LedgerConfig;
+    outbound?: OutboundConfig;
+    mail?: MailConfig;
+    allowlist?: { productionAllowsNonPublic: boolean };
+  }): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -108,7 +116,14 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     namespace,
     gateway,
     oauth,
-    async startWorker(options: { ledger?: LedgerConfig; outbound?: OutboundConfig; mail?: MailConfig; allowlist?: { productionAllowsNonPublic: boolean } } = {}) {
+    async startWorker(
+      options: {
+        ledger?: LedgerConfig;
+        outbound?: OutboundConfig;
+        mail?: MailConfig;
+        allowlist?: { productionAllowsNonPublic: boolean };
+      } = {},
+    ) {
       const worker = await createOnboardingWorker({
         connection: nativeConnection,
         namespace,

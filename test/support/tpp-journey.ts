@@ -24,7 +24,10 @@ export interface TppBundles {
 export class TppPki {
   readonly ssl = new OpenSsl();
   private readonly root = this.ssl.selfSigned('tpp-root', 'rsa:2048', '/C=GB/O=Acme Pay Ltd/CN=Acme Root CA');
-  private readonly intermediate = this.ssl.signed('tpp-inter', this.root, { subject: '/C=GB/O=Acme Pay Ltd/CN=Acme Issuing CA', ext: caExt });
+  private readonly intermediate = this.ssl.signed('tpp-inter', this.root, {
+    subject: '/C=GB/O=Acme Pay Ltd/CN=Acme Issuing CA',
+    ext: caExt,
+  });
 
   bundlesFor(participantId: string): TppBundles {
     const subject = `/C=GB/O=Acme Pay Ltd/CN=${participantId}`;
@@ -46,14 +49,26 @@ export class TppPki {
  */
 export function tppCalls(app: FastifyInstance, keys: ReturnType<typeof testKeys>) {
   return {
-    start: (participantId: string) => app.inject({ method: 'POST', url: '/onboardings', payload: startBody(participantId), headers: keys.as('tool@hub', 'operator') }),
-    status: (participantId: string) => app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('ops-viewer@hub', 'viewer') }),
+    start: (participantId: string) =>
+      app.inject({ method: 'POST', url: '/onboardings', payload: startBody(participantId), headers: keys.as('tool@hub', 'operator') }),
+    status: (participantId: string) =>
+      app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('ops-viewer@hub', 'viewer') }),
     decide: (participantId: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
       const { decidedBy = 'approver@hub', ...payload } = body;
-      return app.inject({ method: 'POST', url: `/onboardings/${participantId}/approvals`, payload, headers: { ...keys.staff(String(decidedBy)), ...headers } });
+      return app.inject({
+        method: 'POST',
+        url: `/onboardings/${participantId}/approvals`,
+        payload,
+        headers: { ...keys.staff(String(decidedBy)), ...headers },
+      });
     },
     submit: (participantId: string, name: string, payload: Record<string, unknown>) =>
-      app.inject({ method: 'POST', url: `/onboardings/${participantId}/submissions/${name}`, payload, headers: keys.as(`it@${participantId}`, `participant:${participantId}`) }),
+      app.inject({
+        method: 'POST',
+        url: `/onboardings/${participantId}/submissions/${name}`,
+        payload,
+        headers: keys.as(`it@${participantId}`, `participant:${participantId}`),
+      }),
     submitBundle: (participantId: string, pem: string, environment?: string, requestId?: string) =>
       app.inject({
         method: 'POST',
@@ -79,9 +94,18 @@ export async function awaitingAll(calls: Calls, participantId: string, ids: stri
  * The technical evaluation as a client makes it: the open certificate-bundle instance's challenge
  * signed with the certificate's key (`openssl dgst -sha256 -sign`), base64, with the bundle.
  */
-export async function submitEvaluation(calls: Calls, ssl: OpenSsl, participantId: string, pem: string, keyFile: string, environment = 'sandbox', extra: Record<string, unknown> = {}): Promise<Reply> {
+export async function submitEvaluation(
+  calls: Calls,
+  ssl: OpenSsl,
+  participantId: string,
+  pem: string,
+  keyFile: string,
+  environment = 'sandbox',
+  extra: Record<string, unknown> = {},
+): Promise<Reply> {
   const s = (await calls.status(participantId)).json().onboarding as OnboardingStatus;
-  const open = s.instances.find((i) => i.name === 'certificate-bundle' && i.environment === environment && i.status === 'open') as SubmissionInstance | undefined;
+  const open = s.instances.find((i) => i.name === 'certificate-bundle' && i.environment === environment && i.status === 'open') as
+    SubmissionInstance | undefined;
   const challenge = String(open?.provided?.challenge ?? '');
   const challengeSignature = Buffer.from(ssl.signChallenge(keyFile, challenge)).toString('base64');
   return calls.submit(participantId, 'certificate-bundle', { pem, environment, challengeSignature, ...extra });
@@ -94,9 +118,16 @@ export const uatEvidence = [{ label: 'UAT report', url: 'https://docs.hub.exampl
  * The usual sandbox of a TPP, from the open application review: approved, the good bundle evaluated,
  * the sandbox OAuth client and redirect URLs. Returns the sandbox client.
  */
-export async function tppThroughSandbox(calls: Calls, pki: TppPki, participantId: string, bundles: TppBundles): Promise<{ clientId: string; secret: string }> {
+export async function tppThroughSandbox(
+  calls: Calls,
+  pki: TppPki,
+  participantId: string,
+  bundles: TppBundles,
+): Promise<{ clientId: string; secret: string }> {
   await awaitingAll(calls, participantId, ['application-review@sandbox#1']);
-  expect((await calls.decide(participantId, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(200);
+  expect((await calls.decide(participantId, { gate: 'application-review', decision: 'approved', decidedBy: 'bob@hub' })).statusCode).toBe(
+    200,
+  );
   await awaitingAll(calls, participantId, ['certificate-bundle@sandbox#1']);
   expect((await submitEvaluation(calls, pki.ssl, participantId, bundles.good, bundles.leaf.keyFile)).statusCode).toBe(200);
   await awaitingAll(calls, participantId, ['oauth-client@sandbox#1', 'redirect-urls@sandbox#1']);
@@ -107,21 +138,45 @@ export async function tppThroughSandbox(calls: Calls, pki: TppPki, participantId
 }
 
 /** UAT and contract approved, then production: a CSR signed by the hub CA, a public allowlist, the production client and URLs; up to the open go-live. */
-export async function tppThroughProduction(calls: Calls, pki: TppPki, participantId: string, opts: { signOffs?: boolean } = {}): Promise<{ clientId: string; secret: string; certificatePem: string; chainPem: string; keyFile: string }> {
+export async function tppThroughProduction(
+  calls: Calls,
+  pki: TppPki,
+  participantId: string,
+  opts: { signOffs?: boolean } = {},
+): Promise<{ clientId: string; secret: string; certificatePem: string; chainPem: string; keyFile: string }> {
   if (opts.signOffs !== false) {
     await awaitingAll(calls, participantId, ['uat-signoff@sandbox#1', 'contract@production#1']);
-    expect((await calls.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence })).statusCode).toBe(200);
+    expect(
+      (await calls.decide(participantId, { gate: 'uat-signoff', decision: 'approved', decidedBy: 'omar@hub', evidence: uatEvidence }))
+        .statusCode,
+    ).toBe(200);
     expect((await calls.decide(participantId, { gate: 'contract', decision: 'approved', decidedBy: 'lena@hub' })).statusCode).toBe(200);
   }
-  await awaitingAll(calls, participantId, ['client-csr@production#1', 'ip-allowlist@production#1', 'oauth-client@production#1', 'redirect-urls@production#1']);
+  await awaitingAll(calls, participantId, [
+    'client-csr@production#1',
+    'ip-allowlist@production#1',
+    'oauth-client@production#1',
+    'redirect-urls@production#1',
+  ]);
   const keyFile = pki.ssl.key(`prod-${participantId}.key`, 'rsa:2048');
-  const signed = await calls.submit(participantId, 'client-csr', { environment: 'production', csrPem: pki.ssl.csr(`prod-${participantId}.csr`, keyFile, `/C=GB/O=Acme Pay Ltd/CN=${participantId}`) });
+  const signed = await calls.submit(participantId, 'client-csr', {
+    environment: 'production',
+    csrPem: pki.ssl.csr(`prod-${participantId}.csr`, keyFile, `/C=GB/O=Acme Pay Ltd/CN=${participantId}`),
+  });
   expect(signed.statusCode).toBe(200);
-  expect((await calls.submit(participantId, 'ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] })).statusCode).toBe(200);
+  expect((await calls.submit(participantId, 'ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] })).statusCode).toBe(
+    200,
+  );
   const client = await calls.submit(participantId, 'oauth-client', { environment: 'production' });
   expect(client.statusCode).toBe(200);
   expect((await calls.submit(participantId, 'redirect-urls', { environment: 'production', redirectUris })).statusCode).toBe(200);
   await awaitingAll(calls, participantId, ['go-live@production#1']);
   const certificate = signed.json().submission.artifact as { certificatePem: string; chainPem: string };
-  return { clientId: client.json().submission.artifact.clientId, secret: client.json().secret.value, certificatePem: certificate.certificatePem, chainPem: certificate.chainPem, keyFile };
+  return {
+    clientId: client.json().submission.artifact.clientId,
+    secret: client.json().secret.value,
+    certificatePem: certificate.certificatePem,
+    chainPem: certificate.chainPem,
+    keyFile,
+  };
 }

@@ -41,7 +41,12 @@ const gateway: OnboardingPort = {
   search: async () => ({ onboardings: [], nextPageToken: null }),
   stuck: async () => ({ groups: [], scanned: 0, truncated: false }),
 };
-const app = buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), caChainPem: async () => '-----BEGIN CERTIFICATE-----\n' });
+const app = buildApp({
+  gateway,
+  authenticator: keys.authenticator,
+  logger: pino({ level: 'silent' }),
+  caChainPem: async () => '-----BEGIN CERTIFICATE-----\n',
+});
 
 const callers: Record<string, Record<string, string>> = {
   'no token': {},
@@ -60,68 +65,170 @@ const staff = ['viewer', 'operator', 'approver:business', 'approver:legal', 'app
 const authenticated = [...staff, 'participant:acme', 'participant:other'];
 
 const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
-const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unknown; allowed: string[] | 'public'; mutates?: boolean }[] = [
-  { name: 'GET /healthz', method: 'GET', url: '/healthz', allowed: 'public' },
-  { name: 'GET /readyz', method: 'GET', url: '/readyz', allowed: 'public' },
-  { name: 'POST /onboardings', method: 'POST', url: '/onboardings', payload: startBody('acme'), allowed: ['operator'], mutates: true },
-  { name: 'GET /onboardings/acme', method: 'GET', url: '/onboardings/acme', allowed: [...staff, 'participant:acme'] },
-  { name: 'GET /onboardings (search)', method: 'GET', url: '/onboardings?kind=tpp&waitingLongerThan=P3D', allowed: staff },
-  { name: 'GET /onboardings/stuck', method: 'GET', url: '/onboardings/stuck?olderThan=PT12H', allowed: staff },
-  {
-    name: 'POST approvals (application-review)',
-    method: 'POST',
-    url: '/onboardings/acme/approvals',
-    payload: { gate: 'application-review', decision: 'approved' },
-    allowed: ['approver:business'],
-    mutates: true,
-  },
-  { name: 'POST approvals (contract)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'contract', decision: 'approved' }, allowed: ['approver:legal'], mutates: true },
-  { name: 'POST approvals (go-live)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'go-live', decision: 'approved' }, allowed: ['approver:ops'], mutates: true },
-  {
-    name: 'POST submissions/certificate-bundle',
-    method: 'POST',
-    url: '/onboardings/acme/submissions/certificate-bundle',
-    payload: { pem },
-    allowed: ['operator', 'participant:acme'],
-    mutates: true,
-  },
-  { name: 'POST submissions/ip-allowlist', method: 'POST', url: '/onboardings/acme/submissions/ip-allowlist', payload: { entries: ['81.2.69.160'] }, allowed: ['operator', 'participant:acme'], mutates: true },
-  { name: 'POST submissions/oauth-client', method: 'POST', url: '/onboardings/acme/submissions/oauth-client', payload: {}, allowed: ['operator', 'participant:acme'], mutates: true },
-  { name: 'POST cancel', method: 'POST', url: '/onboardings/acme/cancel', payload: { reason: 'duplicate application' }, allowed: ['operator'], mutates: true },
-  { name: 'POST suspend', method: 'POST', url: '/onboardings/acme/suspend', payload: { reason: 'sanctions screening' }, allowed: ['operator'], mutates: true },
-  { name: 'POST resume', method: 'POST', url: '/onboardings/acme/resume', payload: { reason: 'screening cleared' }, allowed: ['operator'], mutates: true },
-  { name: 'GET audit', method: 'GET', url: '/onboardings/acme/audit', allowed: staff },
-  {
-    name: 'POST submissions/contract-revision',
-    method: 'POST',
-    url: '/onboardings/acme/submissions/contract-revision',
-    payload: { summary: 'clause 7 amended', document: { label: 'contract v2', url: 'https://docs.example/contract-v2.pdf' } },
-    allowed: ['operator', 'participant:acme'],
-    mutates: true,
-  },
-  { name: 'POST approvals (integration-test)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'integration-test', decision: 'approved', evidence: [{ label: 'report', url: 'https://docs.example/it.pdf' }] }, allowed: ['approver:ops'], mutates: true },
-  { name: 'POST approvals (jwt-trust-check)', method: 'POST', url: '/onboardings/acme/approvals', payload: { gate: 'jwt-trust-check', decision: 'approved' }, allowed: ['approver:security'], mutates: true },
-  { name: 'POST submissions/authorization-service', method: 'POST', url: '/onboardings/acme/submissions/authorization-service', payload: { hubCannotReach: true }, allowed: ['operator', 'participant:acme'], mutates: true },
-  { name: 'POST submissions/officer-credentials', method: 'POST', url: '/onboardings/acme/submissions/officer-credentials', payload: {}, allowed: ['operator', 'participant:acme'], mutates: true },
-  { name: 'POST submissions/identifiers', method: 'POST', url: '/onboardings/acme/submissions/identifiers', payload: { identifiers: ['UA-1'] }, allowed: ['operator', 'participant:acme'], mutates: true },
-  { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
-  { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
-  { name: 'POST /pki/checks/certificates', method: 'POST', url: '/pki/checks/certificates', payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, allowed: authenticated },
-  {
-    name: 'POST /pki/checks/csrs',
-    method: 'POST',
-    url: '/pki/checks/csrs',
-    payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client', participant: { participantId: 'acme', legalName: 'Acme', country: 'GB' } },
-    allowed: authenticated,
-  },
-];
+const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unknown; allowed: string[] | 'public'; mutates?: boolean }[] =
+  [
+    { name: 'GET /healthz', method: 'GET', url: '/healthz', allowed: 'public' },
+    { name: 'GET /readyz', method: 'GET', url: '/readyz', allowed: 'public' },
+    { name: 'POST /onboardings', method: 'POST', url: '/onboardings', payload: startBody('acme'), allowed: ['operator'], mutates: true },
+    { name: 'GET /onboardings/acme', method: 'GET', url: '/onboardings/acme', allowed: [...staff, 'participant:acme'] },
+    { name: 'GET /onboardings (search)', method: 'GET', url: '/onboardings?kind=tpp&waitingLongerThan=P3D', allowed: staff },
+    { name: 'GET /onboardings/stuck', method: 'GET', url: '/onboardings/stuck?olderThan=PT12H', allowed: staff },
+    {
+      name: 'POST approvals (application-review)',
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      payload: { gate: 'application-review', decision: 'approved' },
+      allowed: ['approver:business'],
+      mutates: true,
+    },
+    {
+      name: 'POST approvals (contract)',
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      payload: { gate: 'contract', decision: 'approved' },
+      allowed: ['approver:legal'],
+      mutates: true,
+    },
+    {
+      name: 'POST approvals (go-live)',
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      payload: { gate: 'go-live', decision: 'approved' },
+      allowed: ['approver:ops'],
+      mutates: true,
+    },
+    {
+      name: 'POST submissions/certificate-bundle',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/certificate-bundle',
+      payload: { pem },
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    {
+      name: 'POST submissions/ip-allowlist',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/ip-allowlist',
+      payload: { entries: ['81.2.69.160'] },
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    {
+      name: 'POST submissions/oauth-client',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/oauth-client',
+      payload: {},
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    {
+      name: 'POST cancel',
+      method: 'POST',
+      url: '/onboardings/acme/cancel',
+      payload: { reason: 'duplicate application' },
+      allowed: ['operator'],
+      mutates: true,
+    },
+    {
+      name: 'POST suspend',
+      method: 'POST',
+      url: '/onboardings/acme/suspend',
+      payload: { reason: 'sanctions screening' },
+      allowed: ['operator'],
+      mutates: true,
+    },
+    {
+      name: 'POST resume',
+      method: 'POST',
+      url: '/onboardings/acme/resume',
+      payload: { reason: 'screening cleared' },
+      allowed: ['operator'],
+      mutates: true,
+    },
+    { name: 'GET audit', method: 'GET', url: '/onboardings/acme/audit', allowed: staff },
+    {
+      name: 'POST submissions/contract-revision',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/contract-revision',
+      payload: { summary: 'clause 7 amended', document: { label: 'contract v2', url: 'https://docs.example/contract-v2.pdf' } },
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    {
+      name: 'POST approvals (integration-test)',
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      payload: { gate: 'integration-test', decision: 'approved', evidence: [{ label: 'report', url: 'https://docs.example/it.pdf' }] },
+      allowed: ['approver:ops'],
+      mutates: true,
+    },
+    {
+      name: 'POST approvals (jwt-trust-check)',
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      payload: { gate: 'jwt-trust-check', decision: 'approved' },
+      allowed: ['approver:security'],
+      mutates: true,
+    },
+    {
+      name: 'POST submissions/authorization-service',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/authorization-service',
+      payload: { hubCannotReach: true },
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    {
+      name: 'POST submissions/officer-credentials',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/officer-credentials',
+      payload: {},
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    {
+      name: 'POST submissions/identifiers',
+      method: 'POST',
+      url: '/onboardings/acme/submissions/identifiers',
+      payload: { identifiers: ['UA-1'] },
+      allowed: ['operator', 'participant:acme'],
+      mutates: true,
+    },
+    { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
+    { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
+    {
+      name: 'POST /pki/checks/certificates',
+      method: 'POST',
+      url: '/pki/checks/certificates',
+      payload: { pem, kind: 'tpp', environment: 'sandbox', role: 'tls-client' },
+      allowed: authenticated,
+    },
+    {
+      name: 'POST /pki/checks/csrs',
+      method: 'POST',
+      url: '/pki/checks/csrs',
+      payload: {
+        pem,
+        kind: 'tpp',
+        environment: 'sandbox',
+        role: 'tls-client',
+        participant: { participantId: 'acme', legalName: 'Acme', country: 'GB' },
+      },
+      allowed: authenticated,
+    },
+  ];
 
 const cells = routes.flatMap((route) => Object.keys(callers).map((caller) => [route.name, caller, route, caller] as const));
 
 describe('route × caller matrix', () => {
   it.each(cells)('%s as %s', async (_r, _c, route, caller) => {
     calls.length = 0;
-    const res = await app.inject({ method: route.method, url: route.url, headers: callers[caller], ...(route.payload ? { payload: route.payload as object } : {}) });
+    const res = await app.inject({
+      method: route.method,
+      url: route.url,
+      headers: callers[caller],
+      ...(route.payload ? { payload: route.payload as object } : {}),
+    });
     const expected = route.allowed === 'public' ? 200 : !authenticated.includes(caller) ? 401 : route.allowed.includes(caller) ? 'ok' : 403;
     if (expected === 'ok') {
       expect([res.statusCode >= 200 && res.statusCode < 300, res.body]).toEqual([true, res.body]);
@@ -148,7 +255,9 @@ describe("a bank's hub JWT key", () => {
       const res = await app.inject({ method: 'GET', url, headers: callers[caller] });
       expect([res.statusCode, res.json().code]).toEqual([404, 'JWT_KEY_NOT_READY']);
     }
-    expect((await app.inject({ method: 'GET', url: '/onboardings/acme/jwt-key?environment=staging', headers: callers.viewer })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'GET', url: '/onboardings/acme/jwt-key?environment=staging', headers: callers.viewer })).statusCode,
+    ).toBe(400);
   });
 });
 
@@ -161,7 +270,9 @@ describe('metrics', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toMatch(/onboarding_api_requests_total\{method="POST",route="\/onboardings",status_code="201"\} [1-9]/);
     expect(res.body).toMatch(/onboarding_api_requests_total\{method="GET",route="\/onboardings\/:participantId",status_code="403"\} [1-9]/);
-    expect(res.body).toMatch(/onboarding_api_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/onboardings",status_code="201"\}/);
+    expect(res.body).toMatch(
+      /onboarding_api_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/onboardings",status_code="201"\}/,
+    );
     expect(res.body).not.toContain('metrics-1');
   });
 });
@@ -177,13 +288,33 @@ describe('identity', () => {
     });
     expect(sneaky.statusCode).toBe(400);
     expect(sneaky.json()['invalid-params']).toEqual([{ name: 'body.decidedBy', reason: 'unknown field' }]);
-    await app.inject({ method: 'POST', url: '/onboardings/acme/approvals', headers: callers['approver:business'], payload: { gate: 'application-review', decision: 'approved' } });
-    await app.inject({ method: 'POST', url: '/onboardings/acme/submissions/certificate-bundle', headers: callers['participant:acme'], payload: { pem } });
+    await app.inject({
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      headers: callers['approver:business'],
+      payload: { gate: 'application-review', decision: 'approved' },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/onboardings/acme/submissions/certificate-bundle',
+      headers: callers['participant:acme'],
+      payload: { pem },
+    });
     expect(calls).toEqual(['decide application-review by bea', 'submit by it@acme']);
   });
 
   it('knows only the grants it documents (a key file holding another is refused at start)', () => {
-    expect(['viewer', 'operator', 'approver:legal', 'participant:acme-pay'].map((g) => grantSchema.safeParse(g).success)).toEqual([true, true, true, true]);
-    expect(['admin', 'approver:cafeteria', 'participant:Not Valid', 'participant:'].map((g) => grantSchema.safeParse(g).success)).toEqual([false, false, false, false]);
+    expect(['viewer', 'operator', 'approver:legal', 'participant:acme-pay'].map((g) => grantSchema.safeParse(g).success)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['admin', 'approver:cafeteria', 'participant:Not Valid', 'participant:'].map((g) => grantSchema.safeParse(g).success)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

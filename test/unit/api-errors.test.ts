@@ -17,11 +17,27 @@ function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
   const fail = async () => {
     throw new Error('secret internal detail: db password is hunter2');
   };
-  return { start: fail, status: fail, decide: fail, submit: fail, search: fail, stuck: fail, cancel: fail, halt: fail, ping: async () => undefined, ...overrides };
+  return {
+    start: fail,
+    status: fail,
+    decide: fail,
+    submit: fail,
+    search: fail,
+    stuck: fail,
+    cancel: fail,
+    halt: fail,
+    ping: async () => undefined,
+    ...overrides,
+  };
 }
 
 function appWith(gateway: OnboardingPort, bodyLimitBytes?: number) {
-  return buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), ...(bodyLimitBytes ? { bodyLimitBytes } : {}) });
+  return buildApp({
+    gateway,
+    authenticator: keys.authenticator,
+    logger: pino({ level: 'silent' }),
+    ...(bodyLimitBytes ? { bodyLimitBytes } : {}),
+  });
 }
 
 describe('API error edge', () => {
@@ -82,16 +98,41 @@ describe('API error edge', () => {
   });
 
   it("answers 400 for a bank start with a TPP's application instead of its registration, naming the fields", async () => {
-    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: { ...startBody('kind-2'), kind: 'bank' } });
+    const res = await appWith(fakeGateway()).inject({
+      headers: keys.staff(),
+      method: 'POST',
+      url: '/onboardings',
+      payload: { ...startBody('kind-2'), kind: 'bank' },
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json()['invalid-params'].map((p: { name: string }) => p.name).sort()).toEqual(['body.application', 'body.registration']);
+    expect(
+      res
+        .json()
+        ['invalid-params'].map((p: { name: string }) => p.name)
+        .sort(),
+    ).toEqual(['body.application', 'body.registration']);
   });
 
   it('answers 400 for a bank alias that is not a DNS label and an authorization URL over http', async () => {
-    const registration = { alias: 'Bank_A', assetCode: 'UAH', firstEmployeeEmail: 'first@bank.example', authorizationUrls: { sandbox: 'http://auth.bank.example/check', production: 'https://auth.bank.example/check' } };
-    const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: { participantId: 'bank-a', kind: 'bank', participant: startBody('x').participant, registration } });
+    const registration = {
+      alias: 'Bank_A',
+      assetCode: 'UAH',
+      firstEmployeeEmail: 'first@bank.example',
+      authorizationUrls: { sandbox: 'http://auth.bank.example/check', production: 'https://auth.bank.example/check' },
+    };
+    const res = await appWith(fakeGateway()).inject({
+      headers: keys.staff(),
+      method: 'POST',
+      url: '/onboardings',
+      payload: { participantId: 'bank-a', kind: 'bank', participant: startBody('x').participant, registration },
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json()['invalid-params'].map((p: { name: string }) => p.name).sort()).toEqual(['body.registration.alias', 'body.registration.authorizationUrls.sandbox']);
+    expect(
+      res
+        .json()
+        ['invalid-params'].map((p: { name: string }) => p.name)
+        .sort(),
+    ).toEqual(['body.registration.alias', 'body.registration.authorizationUrls.sandbox']);
   });
 
   it('answers 400 for a malformed participant id in the path', async () => {
@@ -132,7 +173,8 @@ describe('what the HTTP layer refuses is problem+json too', () => {
   });
 
   it('answers 415 for text/plain, a non-UTF-8 charset and a compressed body', async () => {
-    const post = (headers: Record<string, string>, payload: string) => app().inject({ method: 'POST', url: '/onboardings', headers: { ...keys.staff(), ...headers }, payload });
+    const post = (headers: Record<string, string>, payload: string) =>
+      app().inject({ method: 'POST', url: '/onboardings', headers: { ...keys.staff(), ...headers }, payload });
     const json = JSON.stringify(startBody('enc-1'));
     for (const [headers, payload] of [
       [{ 'content-type': 'text/plain' }, json],
@@ -140,7 +182,11 @@ describe('what the HTTP layer refuses is problem+json too', () => {
       [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, json],
     ] as const) {
       const res = await post(headers, payload);
-      expect([JSON.stringify(headers), res.statusCode, res.headers['content-type']]).toEqual([JSON.stringify(headers), 415, 'application/problem+json; charset=utf-8']);
+      expect([JSON.stringify(headers), res.statusCode, res.headers['content-type']]).toEqual([
+        JSON.stringify(headers),
+        415,
+        'application/problem+json; charset=utf-8',
+      ]);
     }
     // UTF-8 stated explicitly is fine (it reaches the gateway, which fails here on purpose).
     expect((await post({ 'content-type': 'application/json; charset=UTF-8' }, json)).statusCode).toBe(500);
@@ -156,11 +202,20 @@ describe('what the HTTP layer refuses is problem+json too', () => {
 describe('limits and hygiene', () => {
   it('sends security headers', async () => {
     const res = await appWith(fakeGateway()).inject('/healthz');
-    expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN', 'strict-transport-security': expect.any(String) });
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.any(String),
+    });
   });
 
   it('limits requests per principal with 429 problem+json and retry-after; other principals are unaffected', async () => {
-    const app = buildApp({ gateway: fakeGateway({ status: async () => ({ workflowId: 'onboarding-a', onboarding: null }) }), authenticator: keys.authenticator, logger: pino({ level: 'silent' }), rateLimitPerMinute: 3 });
+    const app = buildApp({
+      gateway: fakeGateway({ status: async () => ({ workflowId: 'onboarding-a', onboarding: null }) }),
+      authenticator: keys.authenticator,
+      logger: pino({ level: 'silent' }),
+      rateLimitPerMinute: 3,
+    });
     const get = (name: string) => app.inject({ method: 'GET', url: '/onboardings/a', headers: keys.as(name, 'viewer') });
     const codes = [];
     for (let i = 0; i < 4; i++) codes.push((await get('busy-tool')).statusCode);
@@ -172,11 +227,23 @@ describe('limits and hygiene', () => {
   });
 
   it('takes large PEM submissions but not large decisions', async () => {
-    const app = appWith(fakeGateway({ submit: async () => sampleSubmissionOutcome('it@a'), status: async () => ({ workflowId: 'w', onboarding: null }) }));
+    const app = appWith(
+      fakeGateway({ submit: async () => sampleSubmissionOutcome('it@a'), status: async () => ({ workflowId: 'w', onboarding: null }) }),
+    );
     const big = 'x'.repeat(200 * 1024);
-    const decision = await app.inject({ method: 'POST', url: '/onboardings/a/approvals', headers: keys.staff(), payload: { gate: 'contract', decision: 'rejected', comment: big } });
+    const decision = await app.inject({
+      method: 'POST',
+      url: '/onboardings/a/approvals',
+      headers: keys.staff(),
+      payload: { gate: 'contract', decision: 'rejected', comment: big },
+    });
     expect([decision.statusCode, decision.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    const bundle = await app.inject({ method: 'POST', url: '/onboardings/a/submissions/certificate-bundle', headers: keys.as('it@a', 'participant:a'), payload: { pem: big } });
+    const bundle = await app.inject({
+      method: 'POST',
+      url: '/onboardings/a/submissions/certificate-bundle',
+      headers: keys.as('it@a', 'participant:a'),
+      payload: { pem: big },
+    });
     expect(bundle.statusCode).toBe(200);
   });
 
@@ -188,20 +255,39 @@ describe('limits and hygiene', () => {
           submit: async () => sampleSubmissionOutcome('it@a', { progress }),
           status: async (id) => {
             statusCalls.push(id);
-            return { workflowId: `onboarding-${id}`, onboarding: onboarding === 'known' ? { ...sampleStatus(id), step: 'contract', updatedAt: '2026-11-24T08:00:00.000Z' } : null };
+            return {
+              workflowId: `onboarding-${id}`,
+              onboarding: onboarding === 'known' ? { ...sampleStatus(id), step: 'contract', updatedAt: '2026-11-24T08:00:00.000Z' } : null,
+            };
           },
         }),
-      ).inject({ method: 'POST', url: '/onboardings/a/submissions/certificate-bundle', headers: keys.as('it@a', 'participant:a'), payload: { pem: 'x' } });
+      ).inject({
+        method: 'POST',
+        url: '/onboardings/a/submissions/certificate-bundle',
+        headers: keys.as('it@a', 'participant:a'),
+        payload: { pem: 'x' },
+      });
 
     const fresh = await submitTo(true, 'known');
     expect(fresh.statusCode).toBe(200);
-    expect(fresh.json()).toMatchObject({ workflowId: 'onboarding-a', progress: { participantId: 'a', step: 'application-review', state: 'awaiting-approval', updatedAt: '2026-11-23T10:00:00.000Z' } });
+    expect(fresh.json()).toMatchObject({
+      workflowId: 'onboarding-a',
+      progress: { participantId: 'a', step: 'application-review', state: 'awaiting-approval', updatedAt: '2026-11-23T10:00:00.000Z' },
+    });
     expect(fresh.json()).not.toHaveProperty('onboarding');
     expect(statusCalls).toEqual([]);
 
     const older = await submitTo(false, 'known');
     expect(older.statusCode).toBe(200);
-    expect(older.json().progress).toEqual({ participantId: 'a', kind: 'tpp', environment: 'sandbox', step: 'contract', state: 'awaiting-approval', awaiting: sampleStatus('a').awaiting, updatedAt: '2026-11-24T08:00:00.000Z' });
+    expect(older.json().progress).toEqual({
+      participantId: 'a',
+      kind: 'tpp',
+      environment: 'sandbox',
+      step: 'contract',
+      state: 'awaiting-approval',
+      awaiting: sampleStatus('a').awaiting,
+      updatedAt: '2026-11-24T08:00:00.000Z',
+    });
     expect(statusCalls).toEqual(['a']);
 
     const silent = await submitTo(false, 'silent');
@@ -225,11 +311,19 @@ describe('one error vocabulary from workflow to HTTP', () => {
   const refusedWith = (type: string, details: Record<string, unknown> = {}) =>
     fakeGateway({
       submit: async () => {
-        throw new WorkflowUpdateFailedError('update failed', ApplicationFailure.create({ type, message: `refused: ${type}`, nonRetryable: true, details: [details] }));
+        throw new WorkflowUpdateFailedError(
+          'update failed',
+          ApplicationFailure.create({ type, message: `refused: ${type}`, nonRetryable: true, details: [details] }),
+        );
       },
     });
   const submitBundle = (gateway: OnboardingPort) =>
-    appWith(gateway).inject({ method: 'POST', url: '/onboardings/acme/submissions/certificate-bundle', payload: { pem: 'x' }, headers: keys.as('it@acme', 'participant:acme') });
+    appWith(gateway).inject({
+      method: 'POST',
+      url: '/onboardings/acme/submissions/certificate-bundle',
+      payload: { pem: 'x' },
+      headers: keys.as('it@acme', 'participant:acme'),
+    });
 
   it('answers a refused submission with 422 and its findings, never 500', async () => {
     const report = { verdict: 'fail', findings: [{ code: 'KEY_SIZE_MIN', result: 'fail' }] };
@@ -248,18 +342,29 @@ describe('one error vocabulary from workflow to HTTP', () => {
 
   it('answers 503 (retry) when the workflow task carrying the update failed, as when a worker dies mid-task', async () => {
     // What Temporal answers then: FAILED_PRECONDITION (WorkflowNotReady), wrapped by the client in a ServiceError.
-    const grpcError = Object.assign(new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'), {
-      code: 9,
-      details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
-      metadata: {},
-    });
-    const res = await submitBundle(fakeGateway({ submit: async () => Promise.reject(new ServiceError('Workflow Update failed', { cause: grpcError })) }));
+    const grpcError = Object.assign(
+      new Error('9 FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.'),
+      {
+        code: 9,
+        details: 'Unable to perform workflow execution update due to unexpected workflow task failure.',
+        metadata: {},
+      },
+    );
+    const res = await submitBundle(
+      fakeGateway({ submit: async () => Promise.reject(new ServiceError('Workflow Update failed', { cause: grpcError })) }),
+    );
     expect(res.statusCode).toBe(503);
     expect(res.json().code).toBe('TEMPORAL_UNAVAILABLE');
     expect(res.headers['retry-after']).toBeDefined();
     // Other precondition failures (e.g. too many distinct updates) are not transient: 500.
-    const other = Object.assign(new Error('9 FAILED_PRECONDITION: limit reached'), { code: 9, details: 'The limit on the total number of distinct updates has been reached', metadata: {} });
-    expect((await submitBundle(fakeGateway({ submit: async () => Promise.reject(new ServiceError('x', { cause: other })) }))).statusCode).toBe(500);
+    const other = Object.assign(new Error('9 FAILED_PRECONDITION: limit reached'), {
+      code: 9,
+      details: 'The limit on the total number of distinct updates has been reached',
+      metadata: {},
+    });
+    expect(
+      (await submitBundle(fakeGateway({ submit: async () => Promise.reject(new ServiceError('x', { cause: other })) }))).statusCode,
+    ).toBe(500);
   });
 
   it('answers 500 with no detail for a failure type outside the vocabulary', async () => {
@@ -286,7 +391,12 @@ describe('health', () => {
 
 describe('process configuration', () => {
   it('uses documented defaults', () => {
-    expect(loadApiConfig({})).toMatchObject({ port: 3000, temporalAddress: '127.0.0.1:7233', namespace: 'default', taskQueue: 'onboarding' });
+    expect(loadApiConfig({})).toMatchObject({
+      port: 3000,
+      temporalAddress: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'onboarding',
+    });
     expect(loadWorkerConfig({})).toMatchObject({ temporalAddress: '127.0.0.1:7233', taskQueue: 'onboarding' });
   });
 

@@ -46,7 +46,11 @@ describe('GET /pki/ca', () => {
     const blocks = res.body.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
     expect(blocks).toHaveLength(2);
     const [issuing, rootPem] = res.body.split(/(?<=-----END CERTIFICATE-----\n)/);
-    const out = ssl.verify(ssl.write('served-root.pem', rootPem!), ssl.write('served-root2.pem', rootPem!), ssl.write('served-issuing.pem', issuing!));
+    const out = ssl.verify(
+      ssl.write('served-root.pem', rootPem!),
+      ssl.write('served-root2.pem', rootPem!),
+      ssl.write('served-issuing.pem', issuing!),
+    );
     expect(out.ok).toBe(true);
   });
 
@@ -74,7 +78,12 @@ describe('POST /pki/checks/certificates', () => {
       headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/certificates',
-      payload: { pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', kind: 'dfsp', environment: 'production', role: 'tls-server' },
+      payload: {
+        pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+        kind: 'dfsp',
+        environment: 'production',
+        role: 'tls-server',
+      },
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ verdict: 'fail', blocking: true });
@@ -93,7 +102,13 @@ describe('POST /pki/checks/certificates', () => {
       headers: keys.staff(),
       method: 'POST',
       url: '/pki/checks/certificates',
-      payload: { pem: leaf.cert, kind: 'tpp', environment: 'sandbox', role: 'tls-client', participant: { ...participant, hosts: ['not a host'] } },
+      payload: {
+        pem: leaf.cert,
+        kind: 'tpp',
+        environment: 'sandbox',
+        role: 'tls-client',
+        participant: { ...participant, hosts: ['not a host'] },
+      },
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()['invalid-params']).toEqual([expect.objectContaining({ name: 'body.participant.hosts.0' })]);

@@ -6,7 +6,12 @@ const day = 86_400_000;
 const t0 = Date.parse('2026-12-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const watched = (id: string, notAfter: number, state: WatchedCertificate['state'] = 'valid', extra: Partial<WatchedCertificate> = {}): WatchedCertificate => ({
+const watched = (
+  id: string,
+  notAfter: number,
+  state: WatchedCertificate['state'] = 'valid',
+  extra: Partial<WatchedCertificate> = {},
+): WatchedCertificate => ({
   id,
   submission: 'client-csr',
   environment: 'production',
@@ -17,15 +22,36 @@ const watched = (id: string, notAfter: number, state: WatchedCertificate['state'
   ...extra,
 });
 
-function accepted(id: string, artifact: Record<string, unknown> | null, name: SubmissionInstance['name'] = 'client-csr'): SubmissionInstance {
+function accepted(
+  id: string,
+  artifact: Record<string, unknown> | null,
+  name: SubmissionInstance['name'] = 'client-csr',
+): SubmissionInstance {
   const [, environment, round] = /^[^@]+@(\w+)#(\d+)$/.exec(id)!;
-  return { id, type: 'submission', name, environment: environment as 'sandbox' | 'production', round: Number(round), role: 'participant', status: 'accepted', openedAt: iso(t0), closedAt: iso(t0 + 1000), deadlineAt: null, attempts: [], artifact };
+  return {
+    id,
+    type: 'submission',
+    name,
+    environment: environment as 'sandbox' | 'production',
+    round: Number(round),
+    role: 'participant',
+    status: 'accepted',
+    openedAt: iso(t0),
+    closedAt: iso(t0 + 1000),
+    deadlineAt: null,
+    attempts: [],
+    artifact,
+  };
 }
 
 describe('the certificate watch after go-live', () => {
   it('opens the renewal lead time before the earliest valid certificate ends, and expires a certificate under renewal at its own end', () => {
     const certs = [watched('client-csr@production#1', t0 + 90 * day), watched('server-certificate@production#1', t0 + 40 * day)];
-    expect(nextCertificateEvent(certs, 30 * day)).toEqual({ type: 'renewal-due', id: 'server-certificate@production#1', at: t0 + 10 * day });
+    expect(nextCertificateEvent(certs, 30 * day)).toEqual({
+      type: 'renewal-due',
+      id: 'server-certificate@production#1',
+      at: t0 + 10 * day,
+    });
     certs[1]!.state = 'renewal-due';
     expect(nextCertificateEvent(certs, 30 * day)).toEqual({ type: 'expiry', id: 'server-certificate@production#1', at: t0 + 40 * day });
     certs[1]!.state = 'expired';
@@ -56,7 +82,10 @@ describe('the certificate watch after go-live', () => {
       ],
     } as unknown as OnboardingStatus;
     expect(absorbCertificates(status, ['client-csr', 'server-certificate'])).toBe(true);
-    expect(status.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['client-csr@production#1=valid', 'server-certificate@production#1=valid']);
+    expect(status.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'client-csr@production#1=valid',
+      'server-certificate@production#1=valid',
+    ]);
     expect(absorbCertificates(status, ['client-csr', 'server-certificate'])).toBe(false);
     // An accepted submission that carries no certificate is not watched (and does not count as news).
     status.instances.push(accepted('server-certificate@sandbox#1', {}, 'server-certificate'));
@@ -67,7 +96,11 @@ describe('the certificate watch after go-live', () => {
     status.certificates![0]!.renewal = 'client-csr@production#2';
     status.instances.push(accepted('client-csr@production#2', identity('03', t0 + 365 * day)));
     expect(absorbCertificates(status, ['client-csr', 'server-certificate'])).toBe(true);
-    expect(status.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual(['client-csr@production#1=replaced', 'server-certificate@production#1=valid', 'client-csr@production#2=valid']);
+    expect(status.certificates?.map((c) => `${c.id}=${c.state}`)).toEqual([
+      'client-csr@production#1=replaced',
+      'server-certificate@production#1=valid',
+      'client-csr@production#2=valid',
+    ]);
     expect(status.certificates![0]!.replacedAt).toBe(iso(t0 + 1000));
   });
 
@@ -75,8 +108,19 @@ describe('the certificate watch after go-live', () => {
     expect(certificateAlert([watched('a@sandbox#1', t0), watched('b@sandbox#1', t0, 'replaced')])).toBe('valid');
     expect(certificateAlert([watched('a@sandbox#1', t0), watched('b@sandbox#1', t0, 'renewal-due')])).toBe('renewal-due');
     expect(certificateAlert([watched('a@sandbox#1', t0, 'expired'), watched('b@sandbox#1', t0, 'renewal-due')])).toBe('expired');
-    const base = { kind: 'dfsp' as const, participantId: 'dfsp1', environment: 'production' as const, step: 'done' as const, state: 'live' as const, awaiting: [] };
+    const base = {
+      kind: 'dfsp' as const,
+      participantId: 'dfsp1',
+      environment: 'production' as const,
+      step: 'done' as const,
+      state: 'live' as const,
+      awaiting: [],
+    };
     expect(onboardingSearchAttributes(base).map((p) => p.key.name)).not.toContain('CertificateState');
-    expect(onboardingSearchAttributes({ ...base, certificates: [watched('a@sandbox#1', t0, 'expired')] }).find((p) => p.key === CertificateStateKey)?.value).toBe('expired');
+    expect(
+      onboardingSearchAttributes({ ...base, certificates: [watched('a@sandbox#1', t0, 'expired')] }).find(
+        (p) => p.key === CertificateStateKey,
+      )?.value,
+    ).toBe('expired');
   });
 });

@@ -6,16 +6,21 @@ describe('search filters', () => {
     expect(['P3D', 'PT12H', 'P1W', 'P1DT2H30M', 'PT90S'].map((d) => durationSchema.parse(d))).toEqual([
       259_200_000, 43_200_000, 604_800_000, 95_400_000, 90_000,
     ]);
-    for (const bad of ['P', 'PT', 'P1Y', 'P2M', '3 days', 'P-1D', 'pt1h']) expect([bad, durationSchema.safeParse(bad).success]).toEqual([bad, false]);
+    for (const bad of ['P', 'PT', 'P1Y', 'P2M', '3 days', 'P-1D', 'pt1h'])
+      expect([bad, durationSchema.safeParse(bad).success]).toEqual([bad, false]);
   });
 
   it('builds a visibility query of the onboarding workflows from the filters, and the waiting threshold from now', () => {
     const now = new Date('2026-11-23T12:00:00.000Z');
     expect(visibilityQuery({}, now)).toBe('WorkflowId STARTS_WITH "onboarding-"');
-    expect(visibilityQuery({ kind: 'tpp', awaitingRole: 'legal', environment: 'production', waitingLongerThanMs: 3 * 86_400_000 }, now)).toBe(
+    expect(
+      visibilityQuery({ kind: 'tpp', awaitingRole: 'legal', environment: 'production', waitingLongerThanMs: 3 * 86_400_000 }, now),
+    ).toBe(
       'WorkflowId STARTS_WITH "onboarding-" AND OnboardingKind = "tpp" AND AwaitingRole = "legal" AND Environment = "production" AND WaitingSince < "2026-11-20T12:00:00.000Z"',
     );
-     expect(visibilityQuery({ state: 'live', certificateState: 'expired' }, now)).toBe('WorkflowId STARTS_WITH "onboarding-" AND OnboardingState = "live" AND CertificateState = "expired"');
+    expect(visibilityQuery({ state: 'live', certificateState: 'expired' }, now)).toBe(
+      'WorkflowId STARTS_WITH "onboarding-" AND OnboardingState = "live" AND CertificateState = "expired"',
+    );
   });
 
   it('refuses values outside the vocabulary before they reach a query', () => {

@@ -14,22 +14,56 @@ import { sampleGate, sampleStatus, sampleSubmissionOutcome } from '../support/sa
 
 const keys = testKeys();
 const gateway: OnboardingPort = {
-  start: async (body) => ({ created: true, view: { workflowId: `onboarding-${body.participantId}`, onboarding: sampleStatus(body.participantId) } }),
+  start: async (body) => ({
+    created: true,
+    view: { workflowId: `onboarding-${body.participantId}`, onboarding: sampleStatus(body.participantId) },
+  }),
   status: async (id) => ({ workflowId: `onboarding-${id}`, onboarding: sampleStatus(id) }),
   decide: async (_id, d) => sampleGate(d.gate, d.decision, d.decidedBy),
   submit: async (_id, s) => sampleSubmissionOutcome(s.submittedBy),
   search: async () => ({
-    onboardings: [{ participantId: 'acme', workflowId: 'onboarding-acme', execution: 'RUNNING', kind: 'tpp', environment: 'sandbox', step: 'application-review', state: 'awaiting-approval', awaitingRoles: ['business'], waitingSince: '2026-11-23T10:00:00.000Z', certificateState: null, startedAt: '2026-11-23T10:00:00.000Z' }],
+    onboardings: [
+      {
+        participantId: 'acme',
+        workflowId: 'onboarding-acme',
+        execution: 'RUNNING',
+        kind: 'tpp',
+        environment: 'sandbox',
+        step: 'application-review',
+        state: 'awaiting-approval',
+        awaitingRoles: ['business'],
+        waitingSince: '2026-11-23T10:00:00.000Z',
+        certificateState: null,
+        startedAt: '2026-11-23T10:00:00.000Z',
+      },
+    ],
     nextPageToken: null,
   }),
-  stuck: async () => ({ groups: [{ step: 'application-review', awaitingRole: 'business', count: 1, oldestWaitingSince: '2026-11-23T10:00:00.000Z', participantIds: ['acme'] }], scanned: 1, truncated: false }),
+  stuck: async () => ({
+    groups: [
+      {
+        step: 'application-review',
+        awaitingRole: 'business',
+        count: 1,
+        oldestWaitingSince: '2026-11-23T10:00:00.000Z',
+        participantIds: ['acme'],
+      },
+    ],
+    scanned: 1,
+    truncated: false,
+  }),
   ping: async () => undefined,
   cancel: async () => undefined,
   halt: async () => Promise.reject(new Error('not used')),
 };
 
 const routes: RouteOptions[] = [];
-const app = buildApp({ gateway, authenticator: keys.authenticator, logger: pino({ level: 'silent' }), caChainPem: async () => '-----BEGIN CERTIFICATE-----\n' });
+const app = buildApp({
+  gateway,
+  authenticator: keys.authenticator,
+  logger: pino({ level: 'silent' }),
+  caChainPem: async () => '-----BEGIN CERTIFICATE-----\n',
+});
 // Routes in plugins register when the app loads: record them as they do.
 app.addHook('onRoute', (route) => void routes.push(route));
 
@@ -83,11 +117,23 @@ describe('the OpenAPI document', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
     for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) ajv.addSchema(schema, `#/components/schemas/${name}`);
     const calls = [
-      { method: 'POST' as const, url: '/onboardings', path: '/onboardings', payload: startBody('doc-1'), headers: keys.as('otto', 'operator') },
+      {
+        method: 'POST' as const,
+        url: '/onboardings',
+        path: '/onboardings',
+        payload: startBody('doc-1'),
+        headers: keys.as('otto', 'operator'),
+      },
       { method: 'GET' as const, url: '/onboardings/doc-1', path: '/onboardings/{participantId}', headers: keys.as('vera', 'viewer') },
       { method: 'GET' as const, url: '/onboardings?kind=tpp', path: '/onboardings', headers: keys.as('vera', 'viewer') },
       { method: 'GET' as const, url: '/onboardings/stuck', path: '/onboardings/stuck', headers: keys.as('vera', 'viewer') },
-      { method: 'POST' as const, url: '/onboardings/doc-1/approvals', path: '/onboardings/{participantId}/approvals', payload: { gate: 'application-review', decision: 'approved' }, headers: keys.as('bea', 'approver:business') },
+      {
+        method: 'POST' as const,
+        url: '/onboardings/doc-1/approvals',
+        path: '/onboardings/{participantId}/approvals',
+        payload: { gate: 'application-review', decision: 'approved' },
+        headers: keys.as('bea', 'approver:business'),
+      },
       {
         method: 'POST' as const,
         url: '/onboardings/doc-1/submissions/certificate-bundle',
@@ -95,15 +141,32 @@ describe('the OpenAPI document', () => {
         payload: { pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' },
         headers: keys.as('it@doc-1', 'participant:doc-1'),
       },
-      { method: 'POST' as const, url: '/pki/checks/certificates', path: '/pki/checks/certificates', payload: { pem: 'not a certificate', kind: 'tpp', environment: 'sandbox', role: 'tls-client' }, headers: keys.as('vera', 'viewer') },
-      { method: 'GET' as const, url: '/onboardings/doc-1', path: '/onboardings/{participantId}', headers: keys.as('it@other', 'participant:other') },
+      {
+        method: 'POST' as const,
+        url: '/pki/checks/certificates',
+        path: '/pki/checks/certificates',
+        payload: { pem: 'not a certificate', kind: 'tpp', environment: 'sandbox', role: 'tls-client' },
+        headers: keys.as('vera', 'viewer'),
+      },
+      {
+        method: 'GET' as const,
+        url: '/onboardings/doc-1',
+        path: '/onboardings/{participantId}',
+        headers: keys.as('it@other', 'participant:other'),
+      },
       { method: 'GET' as const, url: '/onboardings?state=stalled', path: '/onboardings', headers: keys.as('vera', 'viewer') },
     ];
     const failures: string[] = [];
     for (const call of calls) {
-      const res = await app.inject({ method: call.method, url: call.url, headers: call.headers, ...(call.payload ? { payload: call.payload } : {}) });
+      const res = await app.inject({
+        method: call.method,
+        url: call.url,
+        headers: call.headers,
+        ...(call.payload ? { payload: call.payload } : {}),
+      });
       const responses = document.paths[call.path]?.[call.method.toLowerCase()]?.responses ?? {};
-      const entry = responses[String(res.statusCode)] ?? responses[`${String(res.statusCode)[0]}XX`] ?? responses[`${String(res.statusCode)[0]}xx`];
+      const entry =
+        responses[String(res.statusCode)] ?? responses[`${String(res.statusCode)[0]}XX`] ?? responses[`${String(res.statusCode)[0]}xx`];
       const schema = entry?.content && Object.values(entry.content)[0]?.schema;
       if (!schema) {
         failures.push(`${call.method} ${call.url} → ${res.statusCode}: status not documented`);

@@ -18,10 +18,36 @@ const gateway: OnboardingPort = {
   },
   submit: async (_id, s) => sampleSubmissionOutcome(s.submittedBy),
   search: async () => ({
-    onboardings: [{ participantId: 'acme', workflowId: 'onboarding-acme', execution: 'RUNNING', kind: 'tpp', environment: 'sandbox', step: 'contract', state: 'awaiting-approval', awaitingRoles: ['legal'], waitingSince: '2026-11-20T10:00:00.000Z', certificateState: null, startedAt: '2026-11-19T10:00:00.000Z' }],
+    onboardings: [
+      {
+        participantId: 'acme',
+        workflowId: 'onboarding-acme',
+        execution: 'RUNNING',
+        kind: 'tpp',
+        environment: 'sandbox',
+        step: 'contract',
+        state: 'awaiting-approval',
+        awaitingRoles: ['legal'],
+        waitingSince: '2026-11-20T10:00:00.000Z',
+        certificateState: null,
+        startedAt: '2026-11-19T10:00:00.000Z',
+      },
+    ],
     nextPageToken: 'abc',
   }),
-  stuck: async () => ({ groups: [{ step: 'contract', awaitingRole: 'legal', count: 2, oldestWaitingSince: '2026-11-20T10:00:00.000Z', participantIds: ['acme', 'beta'] }], scanned: 2, truncated: false }),
+  stuck: async () => ({
+    groups: [
+      {
+        step: 'contract',
+        awaitingRole: 'legal',
+        count: 2,
+        oldestWaitingSince: '2026-11-20T10:00:00.000Z',
+        participantIds: ['acme', 'beta'],
+      },
+    ],
+    scanned: 2,
+    truncated: false,
+  }),
   cancel: async (id, by, reason) => void decisions.push(`cancel ${id} by ${by}: ${reason}`),
   halt: async (id, action, by, reason) => {
     decisions.push(`${action} ${id} by ${by}: ${reason}`);
@@ -42,7 +68,12 @@ async function ops(argv: string[], grants: Parameters<typeof keys.as>[1][] = ['v
   const key = keys.as('otto', ...grants).authorization!.slice('Bearer '.length);
   let out = '';
   let err = '';
-  const code = await runOps(argv, { env: { ONBOARDING_API_URL: url, ONBOARDING_API_KEY: key }, out: (t) => (out += t), err: (t) => (err += t), fetch });
+  const code = await runOps(argv, {
+    env: { ONBOARDING_API_URL: url, ONBOARDING_API_KEY: key },
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    fetch,
+  });
   return { code, out, err };
 }
 
@@ -67,10 +98,16 @@ describe('npm run ops', () => {
 
   it('approves, rejects and cancels as the key holder, and says why when the API refuses', async () => {
     decisions.length = 0;
-    expect((await ops(['approve', 'acme', 'contract', '--comment', 'signed'], ['approver:legal'])).out).toBe('contract@sandbox#1: approved by otto\n');
+    expect((await ops(['approve', 'acme', 'contract', '--comment', 'signed'], ['approver:legal'])).out).toBe(
+      'contract@sandbox#1: approved by otto\n',
+    );
     expect((await ops(['reject', 'acme', 'contract', '--comment', 'clause 7'], ['approver:legal'])).code).toBe(0);
     expect((await ops(['cancel', 'acme', '--reason', 'duplicate'], ['operator'])).code).toBe(0);
-    expect(decisions).toEqual(['contract approved by otto: signed', 'contract rejected by otto: clause 7', 'cancel acme by otto: duplicate']);
+    expect(decisions).toEqual([
+      'contract approved by otto: signed',
+      'contract rejected by otto: clause 7',
+      'cancel acme by otto: duplicate',
+    ]);
     const refused = await ops(['approve', 'acme', 'go-live'], ['approver:legal']);
     expect([refused.code, refused.err]).toEqual([1, expect.stringContaining('403 FORBIDDEN')]);
   });

@@ -21,7 +21,10 @@ const notification = (key: string): WaitNotification => ({
 });
 
 function lines(file: string): unknown[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 describe('OutboxNotifier', () => {
@@ -31,7 +34,9 @@ describe('OutboxNotifier', () => {
     const f = file();
     const receipt = await new OutboxNotifier(f).notify(notification('k1'));
     expect(receipt.firstDelivery).toBe(true);
-    expect(lines(f)).toEqual([expect.objectContaining({ idempotencyKey: 'k1', instanceId: 'application-review@sandbox#1', role: 'business' })]);
+    expect(lines(f)).toEqual([
+      expect.objectContaining({ idempotencyKey: 'k1', instanceId: 'application-review@sandbox#1', role: 'business' }),
+    ]);
   });
 
   it('delivers a retried key once, also when retried concurrently', async () => {
@@ -72,7 +77,12 @@ describe('OutboxNotifier', () => {
 
   it("never writes the participant's contact address into the outbox", async () => {
     const f = file();
-    await new OutboxNotifier(f).notify({ ...notification('k5'), role: 'participant', to: 'participant', participantEmail: 'it@acme.example' });
+    await new OutboxNotifier(f).notify({
+      ...notification('k5'),
+      role: 'participant',
+      to: 'participant',
+      participantEmail: 'it@acme.example',
+    });
     expect(readFileSync(f, 'utf8')).not.toContain('it@acme.example');
   });
 });
@@ -101,7 +111,9 @@ describe('e-mail rendering', () => {
 
   it('addresses the escalation contact, the participant at its contact address, and nobody for an unconfigured team', () => {
     expect(recipientsOf({ ...notification('k'), event: 'escalation', to: 'escalation' }, config)).toEqual(['lead@hub.example']);
-    expect(recipientsOf({ ...notification('k'), role: 'participant', to: 'participant', participantEmail: 'it@acme.example' }, config)).toEqual(['it@acme.example']);
+    expect(
+      recipientsOf({ ...notification('k'), role: 'participant', to: 'participant', participantEmail: 'it@acme.example' }, config),
+    ).toEqual(['it@acme.example']);
     expect(recipientsOf({ ...notification('k'), role: 'legal', to: 'legal' }, config)).toEqual([]);
   });
 });

@@ -36,7 +36,12 @@ describe('registry database', () => {
     await first.destroy();
     const again = await openRegistry(file);
     const ran = await sql<{ name: string }>`select name from kysely_migration`.execute(again);
-    expect(ran.rows.map((r) => r.name)).toEqual(['2026-11-23-001-registries', '2026-11-23-002-credential-pickups', '2026-11-23-003-hub-client-keys', '2026-12-02-004-bank-counterparties']);
+    expect(ran.rows.map((r) => r.name)).toEqual([
+      '2026-11-23-001-registries',
+      '2026-11-23-002-credential-pickups',
+      '2026-11-23-003-hub-client-keys',
+      '2026-12-02-004-bank-counterparties',
+    ]);
     await again.destroy();
     expect(file).toBe(path.join(dir, 'registry', 'registry.sqlite'));
   });
@@ -58,10 +63,14 @@ describe('registry database', () => {
   it('finds certificates by public key through an index (the DUPLICATE_KEY check), not a scan', async () => {
     const db = await openRegistry(file);
     const registry = new SqliteIssuedCertificateRegistry(db);
-    await registry.record(record({ issuanceKey: 'other/sandbox/tls-client', participantId: 'other', csrSha256: 'e'.repeat(64), serialHex: '0C' }));
+    await registry.record(
+      record({ issuanceKey: 'other/sandbox/tls-client', participantId: 'other', csrSha256: 'e'.repeat(64), serialHex: '0C' }),
+    );
     expect((await registry.findByPublicKey('s'.repeat(64))).map((r) => r.participantId)).toEqual(['acme', 'other']);
     expect(await registry.findByPublicKey('t'.repeat(64))).toEqual([]);
-    const plan = await sql<{ detail: string }>`explain query plan select * from issued_certificates where spki_sha256 = ${'s'.repeat(64)}`.execute(db);
+    const plan = await sql<{
+      detail: string;
+    }>`explain query plan select * from issued_certificates where spki_sha256 = ${'s'.repeat(64)}`.execute(db);
     expect(plan.rows.map((r) => r.detail).join(' ')).toContain('USING INDEX issued_certificates_spki');
     await db.destroy();
   });

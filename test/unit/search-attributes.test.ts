@@ -10,13 +10,23 @@ const wait = (instanceId: string, role: AwaitedInput['role'], since: string): Aw
   role,
   since,
 });
-const base = { kind: 'tpp' as const, participantId: 'acme', environment: 'production' as const, step: 'contract' as const, state: 'awaiting-approval' as const };
+const base = {
+  kind: 'tpp' as const,
+  participantId: 'acme',
+  environment: 'production' as const,
+  step: 'contract' as const,
+  state: 'awaiting-approval' as const,
+};
 
 describe('onboarding search attributes', () => {
   it('lists every awaited role once, sorted, and WaitingSince is the oldest open wait', () => {
     const pairs = onboardingSearchAttributes({
       ...base,
-      awaiting: [wait('b', 'participant', '2026-11-20T10:00:00.000Z'), wait('a', 'legal', '2026-11-19T08:00:00.000Z'), wait('c', 'legal', '2026-11-21T00:00:00.000Z')],
+      awaiting: [
+        wait('b', 'participant', '2026-11-20T10:00:00.000Z'),
+        wait('a', 'legal', '2026-11-19T08:00:00.000Z'),
+        wait('c', 'legal', '2026-11-21T00:00:00.000Z'),
+      ],
     });
     expect(pairs.find((p) => p.key === AwaitingRoleKey)?.value).toEqual(['legal', 'participant']);
     expect(pairs.find((p) => p.key === WaitingSinceKey)?.value).toEqual(new Date('2026-11-19T08:00:00.000Z'));

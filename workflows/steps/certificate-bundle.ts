@@ -15,7 +15,11 @@ const { checkCertificateBundle } = proxyActivities<PkiActivities>({
  * (seed 000's certificate review: RSA, 2048 bits, CA-signed, which certificate in the bundle
  * signs). Accepted: the normalised chain and the leaf's identity become the instance's artifact.
  */
-export function certificateBundleCheck(journey: Journey, role: CertificateRole, hosts: (environment: Environment) => string[] = () => []): SubmissionHandler {
+export function certificateBundleCheck(
+  journey: Journey,
+  role: CertificateRole,
+  hosts: (environment: Environment) => string[] = () => [],
+): SubmissionHandler {
   return async (input, instance) => {
     const s = journey.status;
     const payload = input.payload as { pem?: unknown };
@@ -24,7 +28,12 @@ export function certificateBundleCheck(journey: Journey, role: CertificateRole, 
       kind: s.kind,
       environment: instance.environment,
       role,
-      participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: hosts(instance.environment) },
+      participant: {
+        participantId: s.participantId,
+        legalName: s.participant.legalName,
+        country: s.participant.country,
+        hosts: hosts(instance.environment),
+      },
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = notableFindings(report);
@@ -32,7 +41,10 @@ export function certificateBundleCheck(journey: Journey, role: CertificateRole, 
       accepted: !report.blocking,
       findings,
       report: report as unknown as Record<string, unknown>,
-      artifact: report.leaf && report.normalised ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem } : {},
+      artifact:
+        report.leaf && report.normalised
+          ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem }
+          : {},
     };
   };
 }

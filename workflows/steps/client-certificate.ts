@@ -5,8 +5,14 @@ import type { Environment, SubmissionInstance } from '../messages';
 import type { RenewalStep } from './renewal';
 import { awaitSubmission, notableFindings } from './submissions';
 
-const pki = proxyActivities<PkiActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 } });
-const network = proxyActivities<NetworkActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 } });
+const pki = proxyActivities<PkiActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+const network = proxyActivities<NetworkActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
 
 /**
  * The technical evaluation of an API client's certificate bundle: the PKI rules, the CSR it came
@@ -31,14 +37,20 @@ export function clientCertificateEvaluation(journey: Journey): SubmissionHandler
       accepted: !report.blocking,
       findings: notableFindings(report),
       report: report as unknown as Record<string, unknown>,
-      artifact: report.leaf && report.normalised ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem } : {},
+      artifact:
+        report.leaf && report.normalised
+          ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem }
+          : {},
     };
   };
 }
 
 /** The challenge of one instance: unique (a deterministic uuid4) and naming what it is for, with how to sign it. */
 export function keyChallenge(journey: Journey): (instanceId: string) => Record<string, unknown> {
-  return (id) => ({ challenge: `${journey.status.participantId}:${id}:${uuid4()}`, sign: 'printf %s "$challenge" | openssl dgst -sha256 -sign key.pem | base64 -w0' });
+  return (id) => ({
+    challenge: `${journey.status.participantId}:${id}:${uuid4()}`,
+    sign: 'printf %s "$challenge" | openssl dgst -sha256 -sign key.pem | base64 -w0',
+  });
 }
 
 /** "The client sends its certificate bundle and proves it holds the key" (also its renewal, with a challenge of its own). */
@@ -66,7 +78,12 @@ export function awaitRedirectUrls(journey: Journey, environment: Environment): P
         callbackUrls: list(payload.callbackUrls),
         ...(input.requestId ? { requestId: input.requestId } : {}),
       });
-      return { accepted: !report.blocking, findings: notableFindings(report), report: report as unknown as Record<string, unknown>, artifact: { redirectUris: report.redirectUris, callbackUrls: report.callbackUrls } };
+      return {
+        accepted: !report.blocking,
+        findings: notableFindings(report),
+        report: report as unknown as Record<string, unknown>,
+        artifact: { redirectUris: report.redirectUris, callbackUrls: report.callbackUrls },
+      };
     },
     { replaceable: true },
   );

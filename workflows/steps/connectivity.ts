@@ -12,7 +12,9 @@ const network = proxyActivities<NetworkActivities>({
 });
 
 function accepted(journey: Journey, name: 'server-certificate' | 'endpoints', environment: Environment): Record<string, unknown> {
-  const found = journey.status.instances.find((i) => i.type === 'submission' && i.name === name && i.environment === environment && i.status === 'accepted');
+  const found = journey.status.instances.find(
+    (i) => i.type === 'submission' && i.name === name && i.environment === environment && i.status === 'accepted',
+  );
   return (found?.type === 'submission' ? found.artifact : null) ?? {};
 }
 
@@ -31,11 +33,22 @@ export function connectivityHandler(journey: Journey): SubmissionHandler {
       participantId: journey.status.participantId,
       environment: instance.environment,
       urls: ((endpoints.endpoints ?? []) as { value: string }[]).map((e) => e.value),
-      server: { leafSha256: leaf?.sha256 ?? '', chainPem: typeof server.chainPem === 'string' ? server.chainPem : '', rootPem: typeof server.rootPem === 'string' ? server.rootPem : null },
+      server: {
+        leafSha256: leaf?.sha256 ?? '',
+        chainPem: typeof server.chainPem === 'string' ? server.chainPem : '',
+        rootPem: typeof server.rootPem === 'string' ? server.rootPem : null,
+      },
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = notableFindings(report);
-    const targets = report.targets.map(({ origin, connectedTo, protocol, httpStatus, elapsedMs, presented }) => ({ origin, connectedTo, protocol, httpStatus, elapsedMs, serverSha256: presented?.sha256 ?? null }));
+    const targets = report.targets.map(({ origin, connectedTo, protocol, httpStatus, elapsedMs, presented }) => ({
+      origin,
+      connectedTo,
+      protocol,
+      httpStatus,
+      elapsedMs,
+      serverSha256: presented?.sha256 ?? null,
+    }));
     return { accepted: !report.blocking, findings, report: report as unknown as Record<string, unknown>, artifact: { targets } };
   };
 }
@@ -50,7 +63,11 @@ export function uatRetestHandler(journey: Journey): SubmissionHandler {
     const payload = input.payload as { summary?: unknown };
     const summary = typeof payload.summary === 'string' ? payload.summary.trim() : '';
     if (summary === '') {
-      return { accepted: false, findings: [{ code: 'RETEST_SUMMARY', result: 'fail', message: 'say what was fixed since the rejected UAT round' }], report: {} };
+      return {
+        accepted: false,
+        findings: [{ code: 'RETEST_SUMMARY', result: 'fail', message: 'say what was fixed since the rejected UAT round' }],
+        report: {},
+      };
     }
     const verdict = await prove(input, instance);
     return verdict.accepted ? { ...verdict, artifact: { summary, ...(verdict.artifact ?? {}) } } : verdict;

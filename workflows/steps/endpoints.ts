@@ -11,8 +11,11 @@ const network = proxyActivities<NetworkActivities>({
 
 /** The SANs of the accepted server certificate in the environment, or null when none is accepted yet. */
 function serverCertificateHosts(journey: Journey, environment: Environment): string[] | null {
-  const accepted = journey.status.instances.find((i) => i.type === 'submission' && i.name === 'server-certificate' && i.environment === environment && i.status === 'accepted');
-  const leaf = (accepted?.type === 'submission' ? accepted.artifact?.leaf : undefined) as { sanDns?: string[]; sanIps?: string[] } | undefined;
+  const accepted = journey.status.instances.find(
+    (i) => i.type === 'submission' && i.name === 'server-certificate' && i.environment === environment && i.status === 'accepted',
+  );
+  const leaf = (accepted?.type === 'submission' ? accepted.artifact?.leaf : undefined) as
+    { sanDns?: string[]; sanIps?: string[] } | undefined;
   return leaf ? [...(leaf.sanDns ?? []), ...(leaf.sanIps ?? [])] : null;
 }
 
@@ -20,7 +23,8 @@ function serverCertificateHosts(journey: Journey, environment: Environment): str
 export function endpointsHandler(journey: Journey): SubmissionHandler {
   return async (input, instance) => {
     const payload = input.payload as { callbacks?: unknown };
-    const callbacks = typeof payload.callbacks === 'object' && payload.callbacks !== null ? (payload.callbacks as Record<string, string>) : {};
+    const callbacks =
+      typeof payload.callbacks === 'object' && payload.callbacks !== null ? (payload.callbacks as Record<string, string>) : {};
     const report = await network.checkCallbackEndpoints({
       participantId: journey.status.participantId,
       environment: instance.environment,
@@ -29,7 +33,12 @@ export function endpointsHandler(journey: Journey): SubmissionHandler {
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = notableFindings(report);
-    return { accepted: !report.blocking, findings, report: report as unknown as Record<string, unknown>, artifact: { endpoints: report.endpoints, hosts: report.hosts } };
+    return {
+      accepted: !report.blocking,
+      findings,
+      report: report as unknown as Record<string, unknown>,
+      artifact: { endpoints: report.endpoints, hosts: report.hosts },
+    };
   };
 }
 

@@ -27,7 +27,11 @@ export type Rework = (rejected: GateInstance) => Promise<WaitInstance>;
  * round — no new workflow; every round stays in the status with its number. Returns the approved
  * round, or the wait that ended the onboarding (a rejected gate with no rework, an unanswered rework).
  */
-export async function awaitGateInRounds(journey: Journey, spec: GateSpec & { environment: Environment }, rework?: Rework): Promise<WaitInstance> {
+export async function awaitGateInRounds(
+  journey: Journey,
+  spec: GateSpec & { environment: Environment },
+  rework?: Rework,
+): Promise<WaitInstance> {
   for (let round = spec.round ?? 1; ; round++) {
     const gate = await awaitGate(journey, { ...spec, round });
     if (gate.status !== 'rejected') return gate;
@@ -42,7 +46,12 @@ export async function awaitGateInRounds(journey: Journey, spec: GateSpec & { env
 function defaultRework(journey: Journey, gate: GateName): Rework | null {
   const name = reworkFor[gate];
   if (name === undefined || !journey.gatePolicies || !journey.declaration.submissions.includes(name)) return null;
-  return (rejected) => awaitSubmission(journey, { name, environment: rejected.environment, round: rejected.round }, reworkAnswer(name === 'contract-revision'));
+  return (rejected) =>
+    awaitSubmission(
+      journey,
+      { name, environment: rejected.environment, round: rejected.round },
+      reworkAnswer(name === 'contract-revision'),
+    );
 }
 
 /** Accepts an answer that says what changed (and links the new document when one is asked for). */
@@ -51,14 +60,28 @@ function reworkAnswer(needsDocument: boolean): SubmissionHandler {
     const payload = input.payload as { summary?: unknown; document?: { label?: unknown; url?: unknown } };
     const summary = typeof payload.summary === 'string' ? payload.summary.trim() : '';
     const findings = [];
-    if (summary === '' || summary.length > 2000) findings.push({ code: 'REWORK_SUMMARY', result: 'fail' as const, message: 'say in 1-2000 characters what changed since the rejected round' });
+    if (summary === '' || summary.length > 2000)
+      findings.push({
+        code: 'REWORK_SUMMARY',
+        result: 'fail' as const,
+        message: 'say in 1-2000 characters what changed since the rejected round',
+      });
     const document = payload.document;
     const label = typeof document?.label === 'string' ? document.label.trim() : '';
     const url = typeof document?.url === 'string' ? document.url : '';
     if (needsDocument && (label === '' || label.length > 200 || !/^https:\/\/[^\s/]+\/?\S*$/.test(url) || url.length > 2048)) {
-      findings.push({ code: 'REWORK_DOCUMENT', result: 'fail' as const, message: 'link the new version: document {label, url} with an https URL' });
+      findings.push({
+        code: 'REWORK_DOCUMENT',
+        result: 'fail' as const,
+        message: 'link the new version: document {label, url} with an https URL',
+      });
     }
     if (findings.length > 0) return { accepted: false, findings, report: { findings } };
-    return { accepted: true, findings: [], report: { findings: [] }, artifact: { summary, ...(needsDocument ? { document: { label, url } } : {}) } };
+    return {
+      accepted: true,
+      findings: [],
+      report: { findings: [] },
+      artifact: { summary, ...(needsDocument ? { document: { label, url } } : {}) },
+    };
   };
 }

@@ -8,7 +8,12 @@ import { awaitSubmission, notableFindings } from './submissions';
 const pki = proxyActivities<PkiActivities>({
   // Key generation, checks and installation are local and take milliseconds: a dead worker is noticed in 10 s.
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: ['HUB_CLIENT_KEY_MISSING', 'HUB_CLIENT_KEY_REPLACED'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['HUB_CLIENT_KEY_MISSING', 'HUB_CLIENT_KEY_REPLACED'],
+  },
 });
 
 /** What the `hub-client-csr` task records: the hub's CSR towards the participant, public parts only. */
@@ -40,7 +45,8 @@ export function hubClientCertificateHandler(journey: Journey, spkiSha256: string
     });
     const findings: FindingSummary[] = notableFindings(report);
     const { certificate, ...summary } = report;
-    if (report.blocking || certificate === null) return { accepted: false, findings, report: summary as unknown as Record<string, unknown> };
+    if (report.blocking || certificate === null)
+      return { accepted: false, findings, report: summary as unknown as Record<string, unknown> };
     const installed = await pki.installHubClientCertificate({ participantId, environment: instance.environment, spkiSha256, certificate });
     const artifact = { ...installed.certificate, spkiSha256, installedAt: installed.installedAt };
     return { accepted: true, findings, report: { ...(summary as unknown as Record<string, unknown>), installed: artifact }, artifact };
@@ -61,13 +67,21 @@ export async function awaitHubClientCertificate(journey: Journey, environment: E
     return { csrPem: key.csrPem, subject: key.subject, spkiSha256: key.spkiSha256, keyAlgorithm: key.keyAlgorithm };
   });
   // Making a key pair has no outside dependency: a failure here is a defect for ops, not the participant's to fix.
-  if (prepared.status !== 'done' || prepared.result === null) throw new Error(`hub-client-csr@${environment} failed: ${prepared.error?.message ?? 'no result'}`);
+  if (prepared.status !== 'done' || prepared.result === null)
+    throw new Error(`hub-client-csr@${environment} failed: ${prepared.error?.message ?? 'no result'}`);
   const csr = prepared.result as unknown as HubClientCsr;
-  const instance = await awaitSubmission(journey, { name: 'hub-client-certificate', environment }, hubClientCertificateHandler(journey, csr.spkiSha256), {
-    provide: () => ({ ...csr, ...hubTrustLinks }),
-  });
+  const instance = await awaitSubmission(
+    journey,
+    { name: 'hub-client-certificate', environment },
+    hubClientCertificateHandler(journey, csr.spkiSha256),
+    {
+      provide: () => ({ ...csr, ...hubTrustLinks }),
+    },
+  );
   if (instance.status === 'accepted') {
-    journey.onCancel(`hub client key towards ${participantId} in ${environment} retired`, () => pki.retireHubClientKey({ participantId, environment }));
+    journey.onCancel(`hub client key towards ${participantId} in ${environment} retired`, () =>
+      pki.retireHubClientKey({ participantId, environment }),
+    );
   }
   return instance;
 }
@@ -79,5 +93,8 @@ export async function awaitHubClientCertificate(journey: Journey, environment: E
 export function hubClientCertificateRenewal(journey: Journey, environment: Environment): RenewalStep {
   const prepared = journey.status.tasks.find((t) => t.id === `hub-client-csr@${environment}`)?.result as HubClientCsr | null | undefined;
   if (!prepared) throw new TypeError(`hub-client-csr@${environment} has no CSR to renew with`);
-  return { handler: hubClientCertificateHandler(journey, prepared.spkiSha256), options: { provide: () => ({ ...prepared, ...hubTrustLinks }) } };
+  return {
+    handler: hubClientCertificateHandler(journey, prepared.spkiSha256),
+    options: { provide: () => ({ ...prepared, ...hubTrustLinks }) },
+  };
 }

@@ -9,7 +9,13 @@ const ledger = proxyActivities<LedgerActivities>({
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats while it runs: a worker that died is noticed in seconds, and the idempotent set-up retried.
   heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: ['LEDGER_REFUSED'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: ['LEDGER_REFUSED'],
+  },
 });
 
 /** central-ledger's notification e-mail endpoint types, from the registration. */
@@ -40,7 +46,11 @@ export async function setUpHubLedger(
     currencies: registration.currencies.map(({ currency, netDebitCap }) => ({ currency, netDebitCap })),
     endpoints: [...callbacks, ...notificationEndpoints(registration)],
   };
-  const task = await journey.task('hub-ledger', environment, async () => (await ledger.setUpHubLedger(request)) as unknown as Record<string, unknown>);
+  const task = await journey.task(
+    'hub-ledger',
+    environment,
+    async () => (await ledger.setUpHubLedger(request)) as unknown as Record<string, unknown>,
+  );
   if (task.status === 'done' && task.result?.mode === 'applied') return { task, gate: null };
   if (task.status === 'failed' && task.result === null) task.result = { mode: 'manual', settings: request };
   return { task, gate: await awaitGate(journey, { name: 'ledger-setup', environment }) };

@@ -19,7 +19,12 @@ export function allowlistCheck(journey: Journey): SubmissionHandler {
     const payload = input.payload as { entries?: unknown };
     const entries = Array.isArray(payload.entries) ? payload.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : [];
     const participantId = journey.status.participantId;
-    const report = await network.checkIpAllowlist({ participantId, environment: instance.environment, entries, ...(input.requestId ? { requestId: input.requestId } : {}) });
+    const report = await network.checkIpAllowlist({
+      participantId,
+      environment: instance.environment,
+      entries,
+      ...(input.requestId ? { requestId: input.requestId } : {}),
+    });
     const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
     const applied = await network.applyIpAllowlist({
@@ -32,7 +37,13 @@ export function allowlistCheck(journey: Journey): SubmissionHandler {
       accepted: true,
       findings,
       report: { ...report, applied } as unknown as Record<string, unknown>,
-      artifact: { entries: applied.entries, version: applied.version, gatewayRevision: applied.revision, configSha256: applied.configSha256, live: applied.live },
+      artifact: {
+        entries: applied.entries,
+        version: applied.version,
+        gatewayRevision: applied.revision,
+        configSha256: applied.configSha256,
+        live: applied.live,
+      },
     };
   };
 }
@@ -52,7 +63,11 @@ export async function awaitAllowlist(journey: Journey, environment: Environment)
 
 /** Takes the participant out of the gateway in one environment; idempotent per workflow and environment. */
 export function revokeAccess(journey: Journey, environment: Environment) {
-  return network.revokeGatewayAccess({ participantId: journey.status.participantId, environment, writeKey: `${workflowInfo().workflowId}/revoke@${environment}` });
+  return network.revokeGatewayAccess({
+    participantId: journey.status.participantId,
+    environment,
+    writeKey: `${workflowInfo().workflowId}/revoke@${environment}`,
+  });
 }
 
 /**
@@ -61,9 +76,19 @@ export function revokeAccess(journey: Journey, environment: Environment) {
  * before an allowlist was accepted. Returns the gateway revision applied, or null.
  */
 export async function reapplyAllowlist(journey: Journey, environment: Environment, writeKey: string): Promise<number | null> {
-  const inForce = journey.status.instances.filter((i): i is SubmissionInstance => i.type === 'submission' && i.name === 'ip-allowlist' && i.environment === environment && i.status === 'accepted').pop();
+  const inForce = journey.status.instances
+    .filter(
+      (i): i is SubmissionInstance =>
+        i.type === 'submission' && i.name === 'ip-allowlist' && i.environment === environment && i.status === 'accepted',
+    )
+    .pop();
   const entries = inForce?.artifact?.entries;
   if (!Array.isArray(entries)) return null;
-  const applied = await network.applyIpAllowlist({ participantId: journey.status.participantId, environment, entries: entries as string[], writeKey });
+  const applied = await network.applyIpAllowlist({
+    participantId: journey.status.participantId,
+    environment,
+    entries: entries as string[],
+    writeKey,
+  });
   return applied.revision;
 }

@@ -43,16 +43,26 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler {
       notAfter: report.key.notAfter,
       writeKey: attemptWriteKey(instance),
     });
-    const artifact = { kid: record.kid, alg: report.key.alg, spkiSha256: record.spkiSha256, notAfter: record.notAfter, acceptedAt: record.acceptedAt };
+    const artifact = {
+      kid: record.kid,
+      alg: report.key.alg,
+      spkiSha256: record.spkiSha256,
+      notAfter: record.notAfter,
+      acceptedAt: record.acceptedAt,
+    };
     return { accepted: true, findings, report: { ...(report as unknown as Record<string, unknown>), directory: artifact }, artifact };
   };
 }
 
 /** "The participant shares its JWS public key and proves it holds the private one." A cancellation retires the key. */
 export async function awaitJwsKey(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
-  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, jwsKeyHandler(journey), { provide: (id) => challengeFor(journey, id) });
+  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, jwsKeyHandler(journey), {
+    provide: (id) => challengeFor(journey, id),
+  });
   if (instance.status === 'accepted') {
-    journey.onCancel(`JWS key in ${environment} retired`, () => keys.revokeJwsKey({ participantId: journey.status.participantId, environment }));
+    journey.onCancel(`JWS key in ${environment} retired`, () =>
+      keys.revokeJwsKey({ participantId: journey.status.participantId, environment }),
+    );
   }
   return instance;
 }

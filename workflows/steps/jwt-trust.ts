@@ -22,7 +22,13 @@ export function authorizationServiceCheck(journey: Journey, url: string): Submis
   return async (input, instance) => {
     const payload = input.payload as { caPem?: unknown; hubCannotReach?: unknown };
     if (payload.hubCannotReach === true) {
-      const findings = [{ code: 'AUTHORIZATION_REACHABLE', result: 'warn' as const, message: `${url} is not reachable from the hub: security records the JWT check at jwt-trust-check` }];
+      const findings = [
+        {
+          code: 'AUTHORIZATION_REACHABLE',
+          result: 'warn' as const,
+          message: `${url} is not reachable from the hub: security records the JWT check at jwt-trust-check`,
+        },
+      ];
       return { accepted: true, findings, report: { findings, manual: true }, artifact: { url, manual: true } };
     }
     const report = await bank.checkBankAuthorization({
@@ -34,7 +40,12 @@ export function authorizationServiceCheck(journey: Journey, url: string): Submis
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const artifact = { url, manual: false, kid: report.kid, httpStatus: report.httpStatus };
-    return { accepted: !report.blocking, findings: notableFindings(report), report: report as unknown as Record<string, unknown>, artifact };
+    return {
+      accepted: !report.blocking,
+      findings: notableFindings(report),
+      report: report as unknown as Record<string, unknown>,
+      artifact,
+    };
   };
 }
 
@@ -47,7 +58,8 @@ export function authorizationServiceCheck(journey: Journey, url: string): Submis
 export async function awaitJwtTrust(journey: Journey, environment: Environment, url: string): Promise<WaitInstance> {
   const key = await journey.task('hub-jwt-key', environment, async () => ({ ...(await bank.prepareHubJwtKey({ environment })) }));
   // Making a key pair has no outside dependency: a failure here is a defect for ops, not the bank's to fix.
-  if (key.status !== 'done' || key.result === null) throw new Error(`hub-jwt-key@${environment} failed: ${key.error?.message ?? 'no result'}`);
+  if (key.status !== 'done' || key.result === null)
+    throw new Error(`hub-jwt-key@${environment} failed: ${key.error?.message ?? 'no result'}`);
   const { kid, jwk, publicKeyPem } = key.result as { kid: string; jwk: Record<string, unknown>; publicKeyPem: string };
   const keyUrl = `/onboardings/${journey.status.participantId}/jwt-key?environment=${environment}`;
   const instance = await awaitSubmission(journey, { name: 'authorization-service', environment }, authorizationServiceCheck(journey, url), {

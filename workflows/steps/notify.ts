@@ -10,7 +10,13 @@ const { notifyWaitOpened, notifyWait } = proxyActivities<NotifyActivities>({
 });
 
 /** The notification for an instance; the participant's contact address only when it is addressed. */
-function aboutInstance(journey: Journey, instance: WaitInstance, event: NotificationEvent, to: WaitNotification['to'], idempotencyKey: string): WaitNotification {
+function aboutInstance(
+  journey: Journey,
+  instance: WaitInstance,
+  event: NotificationEvent,
+  to: WaitNotification['to'],
+  idempotencyKey: string,
+): WaitNotification {
   const { participantId, kind, participant } = journey.status;
   return {
     idempotencyKey,
@@ -47,7 +53,9 @@ async function deliver(journey: Journey, instance: WaitInstance, what: string, s
 /** Tells the awaited role that an instance opened; keyed by the instance, so every round and every environment notifies once. */
 export async function notifyOpened(journey: Journey, instance: WaitInstance): Promise<void> {
   const key = openedNotificationKey(journey.status.participantId, instance);
-  await deliver(journey, instance, `notifying ${instance.role}`, () => notifyWaitOpened(aboutInstance(journey, instance, 'opened', instance.role, key)));
+  await deliver(journey, instance, `notifying ${instance.role}`, () =>
+    notifyWaitOpened(aboutInstance(journey, instance, 'opened', instance.role, key)),
+  );
 }
 
 /** A reminder (to the awaited role), the escalation (to the escalation contact), or the expiry (to both). */
@@ -58,7 +66,10 @@ export async function notifyChase(journey: Journey, instance: WaitInstance, even
       ? [{ ...aboutInstance(journey, instance, 'reminder', instance.role, base), n: event.n ?? 1 }]
       : event.type === 'escalation'
         ? [aboutInstance(journey, instance, 'escalation', 'escalation', base)]
-        : [aboutInstance(journey, instance, 'expired', instance.role, `${base}/role`), aboutInstance(journey, instance, 'expired', 'escalation', `${base}/escalation`)];
+        : [
+            aboutInstance(journey, instance, 'expired', instance.role, `${base}/role`),
+            aboutInstance(journey, instance, 'expired', 'escalation', `${base}/escalation`),
+          ];
   for (const notice of notices) await deliver(journey, instance, `${event.type} to ${notice.to}`, () => notifyWait(notice));
 }
 
@@ -66,7 +77,12 @@ export async function notifyChase(journey: Journey, instance: WaitInstance, even
  * After go-live: a certificate's renewal opened or its certificate expired unrenewed — told to the
  * participant and to ops, once per renewal and event however often retried.
  */
-export async function notifyCertificate(journey: Journey, renewal: WaitInstance, event: 'renewal-due' | 'certificate-expired', detail: string): Promise<void> {
+export async function notifyCertificate(
+  journey: Journey,
+  renewal: WaitInstance,
+  event: 'renewal-due' | 'certificate-expired',
+  detail: string,
+): Promise<void> {
   const base = `${onboardingWorkflowId(journey.status.participantId)}/${instanceId(renewal)}/${event}`;
   for (const to of ['participant', 'ops'] as const) {
     const notice = { ...aboutInstance(journey, renewal, event, to, `${base}/${to}`), detail };

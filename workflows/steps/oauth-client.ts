@@ -20,7 +20,17 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
     const authMethod = payload.authMethod === 'tls_client_auth' ? 'tls_client_auth' : 'client_secret_basic';
     const tlsSubjectDn = typeof payload.tlsSubjectDn === 'string' ? payload.tlsSubjectDn : undefined;
     if (authMethod === 'tls_client_auth' && !tlsSubjectDn) {
-      return { accepted: false, findings: [{ code: 'TLS_SUBJECT_DN_REQUIRED', result: 'fail', message: 'tls_client_auth needs tlsSubjectDn, the subject of the hub-issued client certificate' }], report: {} };
+      return {
+        accepted: false,
+        findings: [
+          {
+            code: 'TLS_SUBJECT_DN_REQUIRED',
+            result: 'fail',
+            message: 'tls_client_auth needs tlsSubjectDn, the subject of the hub-issued client certificate',
+          },
+        ],
+        report: {},
+      };
     }
     const writeKey = attemptWriteKey(instance);
     const existing = instance.artifact as { clientId?: string; authMethod?: string } | null;
@@ -52,7 +62,9 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
  * client; sent again later, it rotates the secret. A cancellation revokes the client.
  */
 export async function awaitOauthClient(journey: Journey, environment: Environment, scopes: string[]): Promise<SubmissionInstance> {
-  const instance = await awaitSubmission(journey, { name: 'oauth-client', environment }, oauthClientHandler(journey, scopes), { replaceable: true });
+  const instance = await awaitSubmission(journey, { name: 'oauth-client', environment }, oauthClientHandler(journey, scopes), {
+    replaceable: true,
+  });
   const clientId = (instance.artifact as { clientId?: string } | null)?.clientId;
   if (instance.status === 'accepted' && clientId) {
     journey.onCancel(`OAuth client ${clientId} revoked`, () => credentials.revokeOauthClient({ clientId }));

@@ -45,7 +45,12 @@ export function awaitIdentifiers(journey: Journey, environment: Environment, cou
       const payload = input.payload as { identifiers?: unknown };
       const identifiers = Array.isArray(payload.identifiers) ? payload.identifiers.map(String) : [];
       const report = await bank.registerIdentifiers({ counterpartyId, identifiers });
-      return { accepted: !report.blocking, findings: notableFindings(report), report: report as unknown as Record<string, unknown>, artifact: { identifiers: report.identifiers, counterpartyId } };
+      return {
+        accepted: !report.blocking,
+        findings: notableFindings(report),
+        report: report as unknown as Record<string, unknown>,
+        artifact: { identifiers: report.identifiers, counterpartyId },
+      };
     },
     { replaceable: true },
   );

@@ -16,11 +16,14 @@ export type Renewals = Partial<Record<SubmissionName, (environment: Environment)
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** The identity of the certificate an accepted submission carries: at the top of its artifact (hub-issued, installed) or as its `leaf` (a checked bundle). */
-export function certificateOf(artifact: Record<string, unknown> | null): Pick<WatchedCertificate, 'serialHex' | 'sha256' | 'notAfter'> | null {
+export function certificateOf(
+  artifact: Record<string, unknown> | null,
+): Pick<WatchedCertificate, 'serialHex' | 'sha256' | 'notAfter'> | null {
   if (artifact === null) return null;
   const source = isObject(artifact.leaf) ? artifact.leaf : artifact;
   const { serialHex, sha256, notAfter } = source;
-  if (typeof serialHex !== 'string' || typeof sha256 !== 'string' || typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter))) return null;
+  if (typeof serialHex !== 'string' || typeof sha256 !== 'string' || typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter)))
+    return null;
   return { serialHex, sha256, notAfter };
 }
 
@@ -28,7 +31,8 @@ export function certificateOf(artifact: Record<string, unknown> | null): Pick<Wa
 function unwatched(status: OnboardingStatus, watched: readonly SubmissionName[]) {
   const known = new Set((status.certificates ?? []).map((c) => c.id));
   return status.instances.flatMap((instance) => {
-    if (instance.type !== 'submission' || instance.status !== 'accepted' || !watched.includes(instance.name) || known.has(instance.id)) return [];
+    if (instance.type !== 'submission' || instance.status !== 'accepted' || !watched.includes(instance.name) || known.has(instance.id))
+      return [];
     const certificate = certificateOf(instance.artifact);
     return certificate === null ? [] : [{ instance, certificate }];
   });
@@ -52,11 +56,19 @@ export function absorbCertificates(status: OnboardingStatus, watched: readonly S
 }
 
 /** The watch's next event: a renewal opens `leadMs` before a valid certificate's notAfter; a certificate under renewal expires at its notAfter. */
-export function nextCertificateEvent(certificates: readonly WatchedCertificate[], leadMs: number): { type: 'renewal-due' | 'expiry'; id: string; at: number } | null {
+export function nextCertificateEvent(
+  certificates: readonly WatchedCertificate[],
+  leadMs: number,
+): { type: 'renewal-due' | 'expiry'; id: string; at: number } | null {
   let next: { type: 'renewal-due' | 'expiry'; id: string; at: number } | null = null;
   for (const c of certificates) {
     const notAfter = Date.parse(c.notAfter);
-    const event = c.state === 'valid' ? { type: 'renewal-due' as const, id: c.id, at: notAfter - leadMs } : c.state === 'renewal-due' ? { type: 'expiry' as const, id: c.id, at: notAfter } : null;
+    const event =
+      c.state === 'valid'
+        ? { type: 'renewal-due' as const, id: c.id, at: notAfter - leadMs }
+        : c.state === 'renewal-due'
+          ? { type: 'expiry' as const, id: c.id, at: notAfter }
+          : null;
     if (event !== null && (next === null || event.at < next.at)) next = event;
   }
   return next;
@@ -113,7 +125,11 @@ async function watchCertificates(journey: Journey, note: string, renewals: Renew
 /** Opens the next round of the certificate's submission, tells the participant and ops, and chases it (no expiry: the certificate's own end is the deadline). */
 async function openRenewal(journey: Journey, renewals: Renewals, certificate: WatchedCertificate): Promise<void> {
   const status = journey.status;
-  const round = Math.max(0, ...status.instances.filter((i) => i.name === certificate.submission && i.environment === certificate.environment).map((i) => i.round)) + 1;
+  const round =
+    Math.max(
+      0,
+      ...status.instances.filter((i) => i.name === certificate.submission && i.environment === certificate.environment).map((i) => i.round),
+    ) + 1;
   const at = new Date(Date.now()).toISOString();
   certificate.state = 'renewal-due';
   certificate.renewal = instanceId({ name: certificate.submission, environment: certificate.environment, round });
@@ -122,7 +138,12 @@ async function openRenewal(journey: Journey, renewals: Renewals, certificate: Wa
   (status.interventions ??= []).push({ at, action: 'renewal-opened', by: 'timer', via: 'timer', reason, instanceId: certificate.renewal });
   const instance = follow(journey, renewals, certificate, round);
   log.info('certificate renewal opened', { certificate: certificate.id, renewal: instance.id, notAfter: certificate.notAfter });
-  await notifyCertificate(journey, instance, 'renewal-due', `The certificate ${certificate.id} (serial ${certificate.serialHex}, SHA-256 ${certificate.sha256}) expires at ${certificate.notAfter}. Submit its renewal as ${instance.id}.`);
+  await notifyCertificate(
+    journey,
+    instance,
+    'renewal-due',
+    `The certificate ${certificate.id} (serial ${certificate.serialHex}, SHA-256 ${certificate.sha256}) expires at ${certificate.notAfter}. Submit its renewal as ${instance.id}.`,
+  );
 }
 
 async function flagExpired(journey: Journey, certificate: WatchedCertificate): Promise<void> {
@@ -130,12 +151,24 @@ async function flagExpired(journey: Journey, certificate: WatchedCertificate): P
   certificate.state = 'expired';
   certificate.expiredAt = at;
   const reason = `${certificate.id} (serial ${certificate.serialHex}) expired at ${certificate.notAfter} before ${certificate.renewal ?? 'a renewal'} was accepted`;
-  (journey.status.interventions ??= []).push({ at, action: 'certificate-expired', by: 'timer', via: 'timer', reason, ...(certificate.renewal ? { instanceId: certificate.renewal } : {}) });
+  (journey.status.interventions ??= []).push({
+    at,
+    action: 'certificate-expired',
+    by: 'timer',
+    via: 'timer',
+    reason,
+    ...(certificate.renewal ? { instanceId: certificate.renewal } : {}),
+  });
   journey.transition({ note: `${certificate.id}: expired unrenewed` });
   log.warn('certificate expired unrenewed', { certificate: certificate.id, renewal: certificate.renewal ?? null });
   const renewal = journey.status.instances.find((i): i is SubmissionInstance => i.id === certificate.renewal && i.type === 'submission');
   if (renewal !== undefined) {
-    await notifyCertificate(journey, renewal, 'certificate-expired', `The certificate ${certificate.id} (serial ${certificate.serialHex}) expired at ${certificate.notAfter}; ${renewal.id} is still open.`);
+    await notifyCertificate(
+      journey,
+      renewal,
+      'certificate-expired',
+      `The certificate ${certificate.id} (serial ${certificate.serialHex}) expired at ${certificate.notAfter}; ${renewal.id} is still open.`,
+    );
   }
 }
 

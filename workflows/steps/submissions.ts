@@ -5,7 +5,9 @@ import { notifyOpened } from './notify';
 
 /** What an attempt records of a check report: the findings that are not a plain pass (the full report goes back to the caller). */
 export function notableFindings(report: { findings: readonly FindingSummary[] }): FindingSummary[] {
-  return report.findings.filter((f) => f.result === 'warn' || f.result === 'fail').map(({ code, result, message }) => ({ code, result, message }));
+  return report.findings
+    .filter((f) => f.result === 'warn' || f.result === 'fail')
+    .map(({ code, result, message }) => ({ code, result, message }));
 }
 
 /** The write key of what this attempt makes (registry rows, gateway changes): a retried activity writes once. */

@@ -28,6 +28,7 @@ export async function awaitTechnicalUsers(journey: Journey, environment: Environ
     },
     { replaceable: true },
   );
-  if (instance.status === 'accepted') journey.onCancel(`technical users in ${environment} revoked`, () => bank.revokeTechnicalUsers({ participantId, environment }));
+  if (instance.status === 'accepted')
+    journey.onCancel(`technical users in ${environment} revoked`, () => bank.revokeTechnicalUsers({ participantId, environment }));
   return instance;
 }

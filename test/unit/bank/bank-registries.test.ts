@@ -29,9 +29,19 @@ describe('hub JWT keys', () => {
     const row = await db.selectFrom('hubJwtKeys').select('encryptedKeyPem').where('kid', '=', made[0]!.kid).executeTakeFirstOrThrow();
     expect(row.encryptedKeyPem).toContain('BEGIN ENCRYPTED PRIVATE KEY');
 
-    const { jwt, kid } = await keys.signTestJwt({ environment: 'sandbox', audience: 'https://auth.bank.example/check', subject: 'bank-a', jti: 'wk-1', issuer: 'Test Hub' });
+    const { jwt, kid } = await keys.signTestJwt({
+      environment: 'sandbox',
+      audience: 'https://auth.bank.example/check',
+      subject: 'bank-a',
+      jti: 'wk-1',
+      issuer: 'Test Hub',
+    });
     expect(kid).toBe(made[0]!.kid);
-    const verified = await jwtVerify(jwt, await importJWK(made[0]!.jwk, 'ES256'), { audience: 'https://auth.bank.example/check', issuer: 'Test Hub', subject: 'bank-a' });
+    const verified = await jwtVerify(jwt, await importJWK(made[0]!.jwk, 'ES256'), {
+      audience: 'https://auth.bank.example/check',
+      issuer: 'Test Hub',
+      subject: 'bank-a',
+    });
     expect(verified.payload).toMatchObject({ jti: 'wk-1', purpose: 'onboarding-check' });
     await expect(jwtVerify(jwt, await importJWK(production.jwk, 'ES256'))).rejects.toThrow();
     // openssl checks the same ES256 signature (JOSE's r||s turned into DER) with the published PEM.
@@ -44,7 +54,15 @@ describe('hub JWT keys', () => {
     };
     const body = Buffer.concat([int(raw.subarray(0, 32)), int(raw.subarray(32))]);
     const der = Buffer.concat([Buffer.from([0x30, body.length]), body]);
-    const out = ssl.run(['dgst', '-sha256', '-verify', ssl.write('jwt-pub.pem', made[0]!.publicKeyPem), '-signature', ssl.writeBytes('jwt.sig', der), ssl.write('jwt-input.txt', `${header}.${payload}`)]);
+    const out = ssl.run([
+      'dgst',
+      '-sha256',
+      '-verify',
+      ssl.write('jwt-pub.pem', made[0]!.publicKeyPem),
+      '-signature',
+      ssl.writeBytes('jwt.sig', der),
+      ssl.write('jwt-input.txt', `${header}.${payload}`),
+    ]);
     expect(out).toContain('Verified OK');
   });
 
@@ -55,7 +73,10 @@ describe('hub JWT keys', () => {
     expect(next.kid).not.toBe(before.kid);
     expect((await keys.live('sandbox')).kid).toBe(next.kid);
     const published = await keys.published('sandbox');
-    expect(published.map((k) => [k.kid, k.retiredAt === null])).toEqual([[next.kid, true], [before.kid, false]]);
+    expect(published.map((k) => [k.kid, k.retiredAt === null])).toEqual([
+      [next.kid, true],
+      [before.kid, false],
+    ]);
   });
 });
 
@@ -74,7 +95,9 @@ describe('bank technical users', () => {
     const replaced = await users.issue({ participantId: 'bank-a', environment: 'sandbox', writeKey: 'wk-b' });
     expect(replaced[0]!.rotatedAt).not.toBeNull();
     expect(await users.verify('bank-a.identification.sandbox', secret)).toBe(false);
-    expect(await users.verify('bank-a.identification.sandbox', (await pickups.redeem(replaced[0]!.secretPickup as string)) as string)).toBe(true);
+    expect(await users.verify('bank-a.identification.sandbox', (await pickups.redeem(replaced[0]!.secretPickup as string)) as string)).toBe(
+      true,
+    );
     expect(await users.revoke('bank-a', 'sandbox')).toBe(2);
     const rows = await db.selectFrom('bankTechnicalUsers').select('secretHash').execute();
     expect(rows.every((r) => r.secretHash.startsWith('scrypt$'))).toBe(true);
@@ -90,7 +113,11 @@ describe('the embedded processing centre', () => {
     const again = await center.registerCounterparty(spec);
     expect(again).toEqual({ counterpartyId: first.counterpartyId, created: false });
     expect(first.created).toBe(true);
-    await center.setSystemUrls(first.counterpartyId, { api: 'https://api-banka-sandbox', backoffice: 'https://backoffice-banka-sandbox', authorization: 'https://auth.banka.example' });
+    await center.setSystemUrls(first.counterpartyId, {
+      api: 'https://api-banka-sandbox',
+      backoffice: 'https://backoffice-banka-sandbox',
+      authorization: 'https://auth.banka.example',
+    });
     const employee = await center.createEmployee(first.counterpartyId, 'First@BankA.example', 'admin');
     expect((await center.createEmployee(first.counterpartyId, 'first@banka.example', 'admin')).employeeId).toBe(employee.employeeId);
     expect(await center.createEntities(first.counterpartyId)).toEqual(await center.createEntities(first.counterpartyId));
@@ -116,7 +143,8 @@ describe('the embedded processing centre', () => {
     expect((await center.counterparty('bank-a', 'sandbox'))?.identifiers).toEqual(['W-2', 'W-3']);
     // W-1 was withdrawn from bank A: bank B may have it now.
     expect((await center.registerIdentifiers(b, ['W-1'])).blocking).toBe(false);
-    for (const bad of [[], ['has space'], ['dup', 'dup']]) expect((await center.registerIdentifiers(a, bad)).findings[0]).toMatchObject({ code: 'IDENTIFIERS_VALID', result: 'fail' });
+    for (const bad of [[], ['has space'], ['dup', 'dup']])
+      expect((await center.registerIdentifiers(a, bad)).findings[0]).toMatchObject({ code: 'IDENTIFIERS_VALID', result: 'fail' });
     // The same bank holds its identifiers in production too: another environment's processing centre.
     const aProduction = (await center.registerCounterparty({ ...spec, environment: 'production' })).counterpartyId;
     await center.createEntities(aProduction);

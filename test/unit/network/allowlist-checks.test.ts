@@ -24,7 +24,10 @@ describe('IP allowlist checks', () => {
   it('refuses a block written with host bits set, naming both readings', () => {
     const report = checkAllowlist(['81.2.69.165/24'], production);
     expect(codes(report, 'fail')).toEqual(['ALLOWLIST_NO_HOST_BITS']);
-    expect(report.findings.find((f) => f.code === 'ALLOWLIST_NO_HOST_BITS')?.detail).toMatchObject({ block: '81.2.69.0/24', address: '81.2.69.165/32' });
+    expect(report.findings.find((f) => f.code === 'ALLOWLIST_NO_HOST_BITS')?.detail).toMatchObject({
+      block: '81.2.69.0/24',
+      address: '81.2.69.165/32',
+    });
   });
 
   it('merges duplicates and covered blocks, reporting them as warnings that do not block', () => {
@@ -36,7 +39,12 @@ describe('IP allowlist checks', () => {
 
   it('refuses blocks wider than /24 (IPv4) and /48 (IPv6), and the whole internet always', () => {
     const report = checkAllowlist(['81.2.68.0/23', '2a00:1450::/47', '0.0.0.0/0', '::/0'], allowlistPolicyFor('sandbox'));
-    expect(codes(report, 'fail')).toEqual(['ALLOWLIST_PREFIX_BREADTH', 'ALLOWLIST_PREFIX_BREADTH', 'ALLOWLIST_PREFIX_BREADTH', 'ALLOWLIST_PREFIX_BREADTH']);
+    expect(codes(report, 'fail')).toEqual([
+      'ALLOWLIST_PREFIX_BREADTH',
+      'ALLOWLIST_PREFIX_BREADTH',
+      'ALLOWLIST_PREFIX_BREADTH',
+      'ALLOWLIST_PREFIX_BREADTH',
+    ]);
   });
 
   it.each([

@@ -39,11 +39,14 @@ const listen = (srv: HttpServer | HttpsServer | TcpServer) =>
 /** A DFSP callback server: mTLS, client certificates from `clientCa` only. */
 const dfspServer = (clientCa: string) =>
   listen(
-    createHttpsServer({ key: server.key, cert: server.cert + dfspRoot.cert, ca: clientCa, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      seenClients.push(peer.subject?.CN as string);
-      res.writeHead(404).end('no such path');
-    }),
+    createHttpsServer(
+      { key: server.key, cert: server.cert + dfspRoot.cert, ca: clientCa, requestCert: true, rejectUnauthorized: true },
+      (req, res) => {
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        seenClients.push(peer.subject?.CN as string);
+        res.writeHead(404).end('no such path');
+      },
+    ),
   );
 
 let good: number;
@@ -85,7 +88,26 @@ beforeAll(async () => {
   // openssl s_server verifies the client certificate inside the handshake and sends an alert.
   alerting = await freePort();
   children.push(
-    spawn('openssl', ['s_server', '-accept', `127.0.0.1:${alerting}`, '-cert', server.certFile, '-key', server.keyFile, '-CAfile', otherRoot.certFile, '-Verify', '1', '-verify_return_error', '-www', '-quiet'], { stdio: 'ignore' }),
+    spawn(
+      'openssl',
+      [
+        's_server',
+        '-accept',
+        `127.0.0.1:${alerting}`,
+        '-cert',
+        server.certFile,
+        '-key',
+        server.keyFile,
+        '-CAfile',
+        otherRoot.certFile,
+        '-Verify',
+        '1',
+        '-verify_return_error',
+        '-www',
+        '-quiet',
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   // nginx checks it after the handshake and answers 400.
   nginxPort = await freePort();
@@ -122,10 +144,19 @@ const probe = async (url: string, opts: ProbeOptions) => {
 describe('connectivity proof', () => {
   it('reaches the callback origin over mutual TLS with the hub certificate, whatever the HTTP status', async () => {
     seenClients.length = 0;
-    const report = await checkConnectivity(['https://api.alpha.example/fspiop/parties/{{partyIdType}}/{{partyIdentifier}}', 'https://api.alpha.example/fspiop/transfers'], options());
+    const report = await checkConnectivity(
+      ['https://api.alpha.example/fspiop/parties/{{partyIdType}}/{{partyIdentifier}}', 'https://api.alpha.example/fspiop/transfers'],
+      options(),
+    );
     expect(report.blocking).toBe(false);
     expect(report.targets).toHaveLength(1);
-    expect(report.targets[0]).toMatchObject({ origin: 'https://api.alpha.example', ok: true, httpStatus: 404, protocol: 'TLSv1.3', presented: { sha256: leafSha256() } });
+    expect(report.targets[0]).toMatchObject({
+      origin: 'https://api.alpha.example',
+      ok: true,
+      httpStatus: 404,
+      protocol: 'TLSv1.3',
+      presented: { sha256: leafSha256() },
+    });
     expect(seenClients).toEqual(['Test Hub client (sandbox)']);
   });
 
@@ -133,7 +164,9 @@ describe('connectivity proof', () => {
     const { report, target } = await probe('https://api.alpha.example/', options({}, alerting));
     expect(report.blocking).toBe(true);
     expect(target).toMatchObject({ ok: false, cause: 'tls-alert', alert: 'unknown ca' });
-    expect(report.findings.find((f) => f.code === 'CONNECTIVITY_MTLS')?.message).toMatch(/TLS alert "unknown ca": it did not accept the hub's client certificate/);
+    expect(report.findings.find((f) => f.code === 'CONNECTIVITY_MTLS')?.message).toMatch(
+      /TLS alert "unknown ca": it did not accept the hub's client certificate/,
+    );
   });
 
   it('names a server that hangs up right after the handshake (Node-style refusal of the client certificate)', async () => {
@@ -141,7 +174,10 @@ describe('connectivity proof', () => {
     expect(target).toMatchObject({ ok: false, cause: 'closed-after-handshake' });
     expect(target.message).toMatch(/refused the hub's client certificate/);
     // The same server with a client certificate it does not trust, the other way round.
-    const stranger = await probe('https://api.alpha.example/', options({ identity: { keyPem: strangerClient.key, certificatePem: strangerClient.cert } }));
+    const stranger = await probe(
+      'https://api.alpha.example/',
+      options({ identity: { keyPem: strangerClient.key, certificatePem: strangerClient.cert } }),
+    );
     expect(stranger.target).toMatchObject({ ok: false, cause: 'closed-after-handshake' });
   });
 
@@ -162,7 +198,10 @@ describe('connectivity proof', () => {
   });
 
   it('names a certificate other than the registered one', async () => {
-    const { report, target } = await probe('https://api.alpha.example/', options({ trust: { caPem: dfspRoot.cert, leafSha256: 'ab'.repeat(32) } }));
+    const { report, target } = await probe(
+      'https://api.alpha.example/',
+      options({ trust: { caPem: dfspRoot.cert, leafSha256: 'ab'.repeat(32) } }),
+    );
     expect(target).toMatchObject({ ok: false, cause: 'certificate-mismatch' });
     expect(report.findings.find((f) => f.code === 'CONNECTIVITY_SERVER_CERTIFICATE')?.result).toBe('fail');
   });

@@ -3,13 +3,18 @@ import { requiredCallbackTypes } from '../../../workflows/messages';
 
 const all = (base: string) => Object.fromEntries(requiredCallbackTypes.map((t) => [t, `${base}/${t.toLowerCase()}`]));
 /** The distinct failing codes (a rule fails once per offending URL). */
-const failing = (report: { findings: { code: string; result: string }[] }) => [...new Set(report.findings.filter((f) => f.result === 'fail').map((f) => f.code))];
+const failing = (report: { findings: { code: string; result: string }[] }) => [
+  ...new Set(report.findings.filter((f) => f.result === 'fail').map((f) => f.code)),
+];
 const resolveTo = (addresses: string[]) => async () => addresses;
 
 describe('callback endpoint checks', () => {
   it('accepts https callbacks on a public host named by the server certificate, placeholders included', async () => {
     const report = await checkEndpoints({
-      callbacks: { ...all('https://api.dfsp.example/fspiop'), FSPIOP_CALLBACK_URL_PARTIES_GET: 'https://api.dfsp.example/parties/{{partyIdType}}/{{partyIdentifier}}' },
+      callbacks: {
+        ...all('https://api.dfsp.example/fspiop'),
+        FSPIOP_CALLBACK_URL_PARTIES_GET: 'https://api.dfsp.example/parties/{{partyIdType}}/{{partyIdentifier}}',
+      },
       environment: 'production',
       serverCertificateHosts: ['*.dfsp.example'],
       resolve: resolveTo(['93.184.216.34']),
@@ -37,30 +42,61 @@ describe('callback endpoint checks', () => {
       ['https://sneaky.dfsp.example/cb', ['127.0.0.1']],
     ] as const) {
       const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      const report = await checkEndpoints({ callbacks: all(url), environment: 'production', serverCertificateHosts: [host], resolve: resolveTo([...resolved]) });
+      const report = await checkEndpoints({
+        callbacks: all(url),
+        environment: 'production',
+        serverCertificateHosts: [host],
+        resolve: resolveTo([...resolved]),
+      });
       expect({ url, fails: failing(report) }).toEqual({ url, fails: ['ENDPOINT_HOST_PUBLIC'] });
     }
   });
 
   it('allows loopback and http in sandbox with warnings, and refuses http in production', async () => {
-    const sandbox = await checkEndpoints({ callbacks: all('http://127.0.0.1:4000'), environment: 'sandbox', serverCertificateHosts: ['127.0.0.1'] });
+    const sandbox = await checkEndpoints({
+      callbacks: all('http://127.0.0.1:4000'),
+      environment: 'sandbox',
+      serverCertificateHosts: ['127.0.0.1'],
+    });
     expect(sandbox.blocking).toBe(false);
-    expect([...new Set(sandbox.findings.filter((f) => f.result === 'warn').map((f) => f.code))].sort()).toEqual(['ENDPOINT_HOST_PUBLIC', 'ENDPOINT_HTTPS']);
-    const production = await checkEndpoints({ callbacks: all('http://api.dfsp.example'), environment: 'production', serverCertificateHosts: ['api.dfsp.example'], resolve: resolveTo(['93.184.216.34']) });
+    expect([...new Set(sandbox.findings.filter((f) => f.result === 'warn').map((f) => f.code))].sort()).toEqual([
+      'ENDPOINT_HOST_PUBLIC',
+      'ENDPOINT_HTTPS',
+    ]);
+    const production = await checkEndpoints({
+      callbacks: all('http://api.dfsp.example'),
+      environment: 'production',
+      serverCertificateHosts: ['api.dfsp.example'],
+      resolve: resolveTo(['93.184.216.34']),
+    });
     expect(failing(production)).toContain('ENDPOINT_HTTPS');
   });
 
   it('refuses credentials, fragments, queries and other schemes', async () => {
-    for (const url of ['https://user:pw@api.dfsp.example/cb', 'https://api.dfsp.example/cb#x', 'https://api.dfsp.example/cb?a=1', 'ftp://api.dfsp.example/cb', 'not a url']) {
+    for (const url of [
+      'https://user:pw@api.dfsp.example/cb',
+      'https://api.dfsp.example/cb#x',
+      'https://api.dfsp.example/cb?a=1',
+      'ftp://api.dfsp.example/cb',
+      'not a url',
+    ]) {
       const report = await checkEndpoints({ callbacks: all(url), environment: 'sandbox', serverCertificateHosts: ['api.dfsp.example'] });
       expect({ url, fails: failing(report) }).toEqual({ url, fails: ['ENDPOINT_URL_VALID'] });
     }
   });
 
   it('asks for the server certificate first, and refuses a host it does not name', async () => {
-    const before = await checkEndpoints({ callbacks: all('https://api.dfsp.example'), environment: 'sandbox', serverCertificateHosts: null });
+    const before = await checkEndpoints({
+      callbacks: all('https://api.dfsp.example'),
+      environment: 'sandbox',
+      serverCertificateHosts: null,
+    });
     expect(failing(before)).toEqual(['ENDPOINT_HOST_COVERED']);
-    const other = await checkEndpoints({ callbacks: all('https://api.other.example'), environment: 'sandbox', serverCertificateHosts: ['api.dfsp.example'] });
+    const other = await checkEndpoints({
+      callbacks: all('https://api.other.example'),
+      environment: 'sandbox',
+      serverCertificateHosts: ['api.dfsp.example'],
+    });
     expect(failing(other)).toEqual(['ENDPOINT_HOST_COVERED']);
   });
 });

@@ -15,7 +15,13 @@ beforeAll(async () => {
   rig = await startGatewayRig();
   ssl = new OpenSsl();
   const keyFile = ssl.key('acme.key', 'rsa:2048');
-  const issued = await rig.signing.sign({ csrPem: ssl.csr('acme.csr', keyFile, '/C=GB/O=Acme Pay Ltd/CN=acme-pay'), participant, kind: 'tpp', environment: 'sandbox', role: 'tls-client' });
+  const issued = await rig.signing.sign({
+    csrPem: ssl.csr('acme.csr', keyFile, '/C=GB/O=Acme Pay Ltd/CN=acme-pay'),
+    participant,
+    kind: 'tpp',
+    environment: 'sandbox',
+    role: 'tls-client',
+  });
   client = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
   caChain = rig.ca.chainPem();
 });
@@ -24,11 +30,17 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-const call = (from: string, creds: { cert?: string; key?: string } = client, port = rig.ports.sandbox) => callGateway({ port, from, ca: caChain, ...creds });
+const call = (from: string, creds: { cert?: string; key?: string } = client, port = rig.ports.sandbox) =>
+  callGateway({ port, from, ca: caChain, ...creds });
 
 describe('gateway on a real nginx', () => {
   it('lets the participant in with its hub-issued certificate from an allowlisted address, and only then', async () => {
-    const applied = await rig.access.applyAllowlist({ participantId: 'acme-pay', environment: 'sandbox', entries: ['127.0.0.2'], writeKey: 'wf-acme/ip-allowlist@sandbox#1/1' });
+    const applied = await rig.access.applyAllowlist({
+      participantId: 'acme-pay',
+      environment: 'sandbox',
+      entries: ['127.0.0.2'],
+      writeKey: 'wf-acme/ip-allowlist@sandbox#1/1',
+    });
     expect(applied).toMatchObject({ version: 1, entries: ['127.0.0.2/32'], live: true });
 
     const ok = await call('127.0.0.2');
@@ -44,7 +56,9 @@ describe('gateway on a real nginx', () => {
     // The production server does not know the sandbox certificate.
     expect(await call('127.0.0.2', client, rig.ports.production)).toMatchObject({ status: 403 });
     // A participant's internal location cannot be asked for directly.
-    expect(await callGateway({ port: rig.ports.sandbox, from: '127.0.0.2', ca: caChain, ...client, path: '/@participant/acme-pay/x' })).toMatchObject({ status: 404 });
+    expect(
+      await callGateway({ port: rig.ports.sandbox, from: '127.0.0.2', ca: caChain, ...client, path: '/@participant/acme-pay/x' }),
+    ).toMatchObject({ status: 404 });
   });
 
   it('replaces the allowlist with a new full list (PUT semantics) and records each version once', async () => {
@@ -68,7 +82,10 @@ describe('gateway on a real nginx', () => {
 
   it('keeps the running configuration when nginx -t refuses a revision, and fails with the nginx message', async () => {
     const before = await rig.gateway.serving();
-    const broken = new NginxGateway({ ...rig.options, tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem', caFile: '/nonexistent/ca.pem' } });
+    const broken = new NginxGateway({
+      ...rig.options,
+      tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem', caFile: '/nonexistent/ca.pem' },
+    });
     const applied = await broken.apply({ sandbox: [], production: [] }, 'broken');
     expect(applied.status).toBe('refused');
     expect(applied.message).toContain('/nonexistent/cert.pem');

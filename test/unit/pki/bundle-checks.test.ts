@@ -98,14 +98,23 @@ describe('a bundle from a participant CA', () => {
   it('reports repeated and unrelated certificates', async () => {
     const stranger = ssl.selfSigned('stranger', 'rsa:2048', '/C=FR/O=Someone Else/CN=Stranger CA');
     const report = await checkBundle(client.cert + inter.cert + inter.cert + root.cert + stranger.cert, sandbox);
-    expect(report.findings.find((f) => f.code === 'CHAIN_NO_DUPLICATES')).toMatchObject({ result: 'warn', detail: { duplicates: ['C=GB, O=Acme Pay Ltd, CN=Acme Issuing CA'] } });
-    expect(report.findings.find((f) => f.code === 'CHAIN_NO_UNRELATED')).toMatchObject({ result: 'warn', detail: { unrelated: ['C=FR, O=Someone Else, CN=Stranger CA'] } });
+    expect(report.findings.find((f) => f.code === 'CHAIN_NO_DUPLICATES')).toMatchObject({
+      result: 'warn',
+      detail: { duplicates: ['C=GB, O=Acme Pay Ltd, CN=Acme Issuing CA'] },
+    });
+    expect(report.findings.find((f) => f.code === 'CHAIN_NO_UNRELATED')).toMatchObject({
+      result: 'warn',
+      detail: { unrelated: ['C=FR, O=Someone Else, CN=Stranger CA'] },
+    });
     expect(report.leaf?.subject).toBe('C=GB, O=Acme Pay Ltd, CN=acme-pay');
   });
 
   it('fails a bundle that carries a private key, telling the sender to replace it', async () => {
     const report = await checkBundle(client.cert + inter.cert + root.cert + client.key, sandbox);
-    expect(report.findings.find((f) => f.code === 'PEM_NON_CERTIFICATE_BLOCK')).toMatchObject({ result: 'fail', detail: { label: 'PRIVATE KEY' } });
+    expect(report.findings.find((f) => f.code === 'PEM_NON_CERTIFICATE_BLOCK')).toMatchObject({
+      result: 'fail',
+      detail: { label: 'PRIVATE KEY' },
+    });
   });
 
   it('fails CHAIN_TRUSTED_ANCHOR for a chain from another CA when the hub trusts only its own', async () => {
@@ -126,27 +135,43 @@ describe('rules for the certificate in use', () => {
     const weak = ssl.signed('rsa1024', inter, { keySpec: 'rsa:1024', subject: leafSubject, ext: clientExt });
     const strong = ssl.signed('rsa4096', inter, { keySpec: 'rsa:4096', subject: leafSubject, ext: clientExt });
     const weakReport = await checkBundle(weak.cert + inter.cert + root.cert, sandbox);
-    expect(weakReport.findings.find((f) => f.code === 'KEY_SIZE_MIN' && f.detail.certificate === 'leaf')).toMatchObject({ result: 'fail', detail: { bits: 1024 } });
+    expect(weakReport.findings.find((f) => f.code === 'KEY_SIZE_MIN' && f.detail.certificate === 'leaf')).toMatchObject({
+      result: 'fail',
+      detail: { bits: 1024 },
+    });
     expect(weakReport.blocking).toBe(true);
     const strongReport = await checkBundle(strong.cert + inter.cert + root.cert, sandbox);
-    expect(strongReport.findings.find((f) => f.code === 'KEY_SIZE_MIN' && f.detail.certificate === 'leaf')).toMatchObject({ result: 'pass', detail: { bits: 4096 } });
+    expect(strongReport.findings.find((f) => f.code === 'KEY_SIZE_MIN' && f.detail.certificate === 'leaf')).toMatchObject({
+      result: 'pass',
+      detail: { bits: 4096 },
+    });
     expect(strongReport.verdict).toBe('pass');
   });
 
   it('refuses an EC P-256 key from a TPP (RSA only) and accepts it from a DFSP', async () => {
-    const ec = ssl.signed('ec256', inter, { keySpec: 'ec:P-256', subject: leafSubject, ext: ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'] });
+    const ec = ssl.signed('ec256', inter, {
+      keySpec: 'ec:P-256',
+      subject: leafSubject,
+      ext: ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'],
+    });
     const tpp = await checkBundle(ec.cert + inter.cert + root.cert, sandbox);
     expect(leafResult(tpp, 'KEY_ALGORITHM_ALLOWED')).toBe('fail');
     const dfsp = await checkBundle(ec.cert + inter.cert + root.cert, { ...sandbox, policy: policyFor('dfsp', 'sandbox') });
     expect(leafResult(dfsp, 'KEY_ALGORITHM_ALLOWED')).toBe('pass');
-    expect(dfsp.findings.find((f) => f.code === 'KEY_SIZE_MIN' && f.detail.certificate === 'leaf')).toMatchObject({ result: 'pass', detail: { curve: 'P-256' } });
+    expect(dfsp.findings.find((f) => f.code === 'KEY_SIZE_MIN' && f.detail.certificate === 'leaf')).toMatchObject({
+      result: 'pass',
+      detail: { curve: 'P-256' },
+    });
     expect(dfsp.verdict).toBe('pass');
   });
 
   it('fails SIGNATURE_HASH_ALLOWED for a SHA-1-signed certificate', async () => {
     const sha1 = ssl.signed('sha1', inter, { subject: leafSubject, ext: clientExt, digest: 'sha1' });
     const report = await checkBundle(sha1.cert + inter.cert + root.cert, sandbox);
-    expect(report.findings.find((f) => f.code === 'SIGNATURE_HASH_ALLOWED' && f.detail.certificate === 'leaf')).toMatchObject({ result: 'fail', detail: { hash: 'SHA-1' } });
+    expect(report.findings.find((f) => f.code === 'SIGNATURE_HASH_ALLOWED' && f.detail.certificate === 'leaf')).toMatchObject({
+      result: 'fail',
+      detail: { hash: 'SHA-1' },
+    });
   });
 
   it('fails CERT_NOT_EXPIRED for an expired certificate and CERT_NOT_YET_VALID for a future one', async () => {
@@ -169,7 +194,13 @@ describe('rules for the certificate in use', () => {
   });
 
   it('treats a self-signed certificate as a warning in sandbox and a failure in production', async () => {
-    const self = ssl.selfSigned('self-leaf', 'rsa:2048', leafSubject, ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=clientAuth'], 365);
+    const self = ssl.selfSigned(
+      'self-leaf',
+      'rsa:2048',
+      leafSubject,
+      ['basicConstraints=critical,CA:FALSE', 'extendedKeyUsage=clientAuth'],
+      365,
+    );
     const inSandbox = await checkBundle(self.cert, sandbox);
     expect(leafResult(inSandbox, 'SELF_SIGNED')).toBe('warn');
     expect(inSandbox.blocking).toBe(false);
@@ -179,7 +210,10 @@ describe('rules for the certificate in use', () => {
   });
 
   it('fails EKU_CLIENT_AUTH for a server-only certificate presented as a client certificate', async () => {
-    const server = ssl.signed('server', inter, { subject: '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', ext: serverExt('DNS:api.acme.example,IP:203.0.113.10') });
+    const server = ssl.signed('server', inter, {
+      subject: '/C=GB/O=Acme Pay Ltd/CN=api.acme.example',
+      ext: serverExt('DNS:api.acme.example,IP:203.0.113.10'),
+    });
     const asClient = await checkBundle(server.cert + inter.cert + root.cert, sandbox);
     expect(leafResult(asClient, 'EKU_CLIENT_AUTH')).toBe('fail');
     const asServer = await checkBundle(server.cert + inter.cert + root.cert, { ...sandbox, role: 'tls-server' });
@@ -191,9 +225,15 @@ describe('rules for the certificate in use', () => {
   it('fails SUBJECT_MATCHES_PARTICIPANT for another organisation and SAN_MATCHES_ENDPOINT for an undeclared host', async () => {
     const other = ssl.signed('other-org', inter, { subject: '/C=GB/O=Other Org/CN=acme-pay', ext: clientExt });
     expect(leafResult(await checkBundle(other.cert + inter.cert + root.cert, sandbox), 'SUBJECT_MATCHES_PARTICIPANT')).toBe('fail');
-    const server = ssl.signed('undeclared', inter, { subject: '/C=GB/O=Acme Pay Ltd/CN=api.acme.example', ext: serverExt('DNS:api.acme.example,DNS:evil.example') });
+    const server = ssl.signed('undeclared', inter, {
+      subject: '/C=GB/O=Acme Pay Ltd/CN=api.acme.example',
+      ext: serverExt('DNS:api.acme.example,DNS:evil.example'),
+    });
     const report = await checkBundle(server.cert + inter.cert + root.cert, { ...sandbox, role: 'tls-server' });
-    expect(report.findings.find((f) => f.code === 'SAN_MATCHES_ENDPOINT')).toMatchObject({ result: 'fail', detail: { undeclared: ['evil.example'] } });
+    expect(report.findings.find((f) => f.code === 'SAN_MATCHES_ENDPOINT')).toMatchObject({
+      result: 'fail',
+      detail: { undeclared: ['evil.example'] },
+    });
   });
 
   it('fails CA_KEY_CERT_SIGN for an intermediate whose key usage lacks keyCertSign', async () => {
@@ -203,7 +243,9 @@ describe('rules for the certificate in use', () => {
     });
     const leaf = ssl.signed('under-bad', badInter, { subject: leafSubject, ext: clientExt });
     const report = await checkBundle(leaf.cert + badInter.cert + root.cert, sandbox);
-    expect(report.findings.find((f) => f.code === 'CA_KEY_CERT_SIGN' && f.detail.certificate === 'intermediate')).toMatchObject({ result: 'fail' });
+    expect(report.findings.find((f) => f.code === 'CA_KEY_CERT_SIGN' && f.detail.certificate === 'intermediate')).toMatchObject({
+      result: 'fail',
+    });
   });
 
   it('fails LEAF_NOT_CA when the certificate in use is a CA certificate', async () => {

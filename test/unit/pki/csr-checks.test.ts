@@ -5,7 +5,12 @@ import { ParticipantIdentity, policyFor } from '../../../activities/pki/policy';
 import { parseCertificate, parseCsr } from '../../../activities/pki/x509-model';
 import { clientExt, OpenSsl } from '../../support/openssl';
 
-const participant: ParticipantIdentity = { participantId: 'acme-pay', legalName: 'Acme Pay Ltd', country: 'GB', hosts: ['api.acme.example'] };
+const participant: ParticipantIdentity = {
+  participantId: 'acme-pay',
+  legalName: 'Acme Pay Ltd',
+  country: 'GB',
+  hosts: ['api.acme.example'],
+};
 const subject = '/C=GB/O=Acme Pay Ltd/CN=acme-pay';
 const opts = { policy: policyFor('tpp', 'sandbox'), role: 'tls-client' as const, participant, earlierKeyUses: [] };
 
@@ -71,16 +76,31 @@ describe('checkCsr', () => {
   it('fails SAN_MATCHES_ENDPOINT for a requested name the participant did not declare', async () => {
     const sans = ssl.csr('sans.csr', keyFile, subject, ['subjectAltName=DNS:api.acme.example,DNS:bank.example']);
     const report = await checkCsr(sans, opts);
-    expect(report.findings.find((f) => f.code === 'SAN_MATCHES_ENDPOINT')).toMatchObject({ result: 'fail', detail: { undeclared: ['bank.example'] } });
+    expect(report.findings.find((f) => f.code === 'SAN_MATCHES_ENDPOINT')).toMatchObject({
+      result: 'fail',
+      detail: { undeclared: ['bank.example'] },
+    });
   });
 
   it('fails DUPLICATE_KEY when the key is enrolled for another participant or another purpose', async () => {
     const spki = (await checkCsr(goodCsr, opts)).csr!.spkiSha256;
-    const elsewhere = await checkCsr(goodCsr, { ...opts, earlierKeyUses: [{ participantId: 'other-bank', role: 'tls-client', csrSha256: 'x' }] });
+    const elsewhere = await checkCsr(goodCsr, {
+      ...opts,
+      earlierKeyUses: [{ participantId: 'other-bank', role: 'tls-client', csrSha256: 'x' }],
+    });
     expect(result(elsewhere, 'DUPLICATE_KEY')).toBe('fail');
-    const otherPurpose = await checkCsr(goodCsr, { ...opts, earlierKeyUses: [{ participantId: 'acme-pay', role: 'tls-server', csrSha256: 'x' }] });
-    expect(otherPurpose.findings.find((f) => f.code === 'DUPLICATE_KEY')).toMatchObject({ result: 'fail', detail: { spkiSha256: spki, usedFor: ['tls-server'] } });
-    const resubmitted = await checkCsr(goodCsr, { ...opts, earlierKeyUses: [{ participantId: 'acme-pay', role: 'tls-client', csrSha256: 'x' }] });
+    const otherPurpose = await checkCsr(goodCsr, {
+      ...opts,
+      earlierKeyUses: [{ participantId: 'acme-pay', role: 'tls-server', csrSha256: 'x' }],
+    });
+    expect(otherPurpose.findings.find((f) => f.code === 'DUPLICATE_KEY')).toMatchObject({
+      result: 'fail',
+      detail: { spkiSha256: spki, usedFor: ['tls-server'] },
+    });
+    const resubmitted = await checkCsr(goodCsr, {
+      ...opts,
+      earlierKeyUses: [{ participantId: 'acme-pay', role: 'tls-client', csrSha256: 'x' }],
+    });
     expect(result(resubmitted, 'DUPLICATE_KEY')).toBe('pass');
   });
 

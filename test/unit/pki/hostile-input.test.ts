@@ -59,7 +59,10 @@ describe('hostile certificate input gets findings, never a crash', () => {
   });
 
   it('refuses a 500-certificate bundle by count', async () => {
-    const report = await checkBundle(leaf.cert.repeat(500), { ...bundleOpts, policy: { ...bundleOpts.policy, maxInputBytes: 10 * 1024 * 1024 } });
+    const report = await checkBundle(leaf.cert.repeat(500), {
+      ...bundleOpts,
+      policy: { ...bundleOpts.policy, maxInputBytes: 10 * 1024 * 1024 },
+    });
     expect(report.findings.find((f) => f.code === 'BUNDLE_SIZE')).toMatchObject({ result: 'fail', detail: { certificates: 500 } });
   });
 
@@ -67,8 +70,14 @@ describe('hostile certificate input gets findings, never a crash', () => {
     const negative = ssl.signed('negative', root, { subject: '/C=GB/O=Acme Pay Ltd/CN=acme-pay', ext: clientExt, serial: '-5' });
     expect(ssl.run(['x509', '-noout', '-serial', '-in', negative.certFile]).trim()).toBe('serial=-05');
     const neg = await checkBundle(negative.cert + root.cert, bundleOpts);
-    expect(neg.findings.find((f) => f.code === 'SERIAL_VALID' && f.detail.certificate === 'leaf')).toMatchObject({ result: 'fail', detail: { negative: true } });
-    const critical = ssl.signed('critical', root, { subject: '/C=GB/O=Acme Pay Ltd/CN=acme-pay', ext: [...clientExt, '1.2.3.4.5=critical,ASN1:UTF8String:hello'] });
+    expect(neg.findings.find((f) => f.code === 'SERIAL_VALID' && f.detail.certificate === 'leaf')).toMatchObject({
+      result: 'fail',
+      detail: { negative: true },
+    });
+    const critical = ssl.signed('critical', root, {
+      subject: '/C=GB/O=Acme Pay Ltd/CN=acme-pay',
+      ext: [...clientExt, '1.2.3.4.5=critical,ASN1:UTF8String:hello'],
+    });
     const crit = await checkBundle(critical.cert + root.cert, bundleOpts);
     expect(crit.findings.find((f) => f.code === 'NO_UNKNOWN_CRITICAL_EXTENSION' && f.detail.certificate === 'leaf')).toMatchObject({
       result: 'fail',

@@ -101,7 +101,9 @@ describe('signing a participant CSR', () => {
     expect(text).toMatch(/X509v3 Subject Alternative Name: \n\s+DNS:localhost\n/);
     expect(text).toContain('X509v3 Subject Key Identifier');
     const aki = /X509v3 Authority Key Identifier: \n\s+(?:keyid:)?([0-9A-F:]+)/.exec(text)?.[1];
-    const issuerSki = /X509v3 Subject Key Identifier: \n\s+([0-9A-F:]+)/.exec(ssl.run(['x509', '-in', issuingFile, '-noout', '-text']))?.[1];
+    const issuerSki = /X509v3 Subject Key Identifier: \n\s+([0-9A-F:]+)/.exec(
+      ssl.run(['x509', '-in', issuingFile, '-noout', '-text']),
+    )?.[1];
     expect(aki).toBe(issuerSki);
     expect(issued.serialHex).toMatch(/^[4-7][0-9a-f]{31}$/);
     // sha256WithRSAEncryption with the NULL parameters RFC 4055 requires, in TBS and outer field.
@@ -200,10 +202,26 @@ describe('signing a participant CSR', () => {
       tls: { certFile: 'unused', keyFile: 'unused', caFile: 'unused' },
     });
     const network = new NetworkAccessService(new NetworkRegistry(db), gateway);
-    const activities = createActivities({ notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')), ca, csrSigning: signing, network, credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), rotationOverlapSeconds: 60, keys: new ParticipantKeyDirectory(db), hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')), outbound: { timeoutMs: 1000, connectTo: {} }, ledger: new ManualLedger(),
-      hubJwtKeys: new HubJwtKeys(db, Buffer.alloc(32, 8)), processingCenter: new SqliteProcessingCenter(db), technicalUsers: new BankTechnicalUsers(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))), hubName: 'Test Hub' });
+    const activities = createActivities({
+      notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')),
+      ca,
+      csrSigning: signing,
+      network,
+      credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))),
+      rotationOverlapSeconds: 60,
+      keys: new ParticipantKeyDirectory(db),
+      hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')),
+      outbound: { timeoutMs: 1000, connectTo: {} },
+      ledger: new ManualLedger(),
+      hubJwtKeys: new HubJwtKeys(db, Buffer.alloc(32, 8)),
+      processingCenter: new SqliteProcessingCenter(db),
+      technicalUsers: new BankTechnicalUsers(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))),
+      hubName: 'Test Hub',
+    });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
-    const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.pki.signParticipantCsr, request(csr)).catch((e: unknown) => e);
+    const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') })
+      .run(activities.pki.signParticipantCsr, request(csr))
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'CSR_REJECTED', nonRetryable: true });
   });
@@ -215,7 +233,18 @@ describe('hub CA from PEM files (production)', () => {
   beforeAll(() => {
     const root = ssl.selfSigned('prod-root', 'rsa:2048', '/O=Prod Hub/CN=Prod Hub Root CA');
     const keyFile = ssl.file('prod-issuing.key');
-    ssl.run(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-aes-256-cbc', '-pass', 'pass:correct horse', '-out', keyFile]);
+    ssl.run([
+      'genpkey',
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      'rsa_keygen_bits:2048',
+      '-aes-256-cbc',
+      '-pass',
+      'pass:correct horse',
+      '-out',
+      keyFile,
+    ]);
     const plainKey = ssl.file('prod-issuing.plain.key');
     ssl.run(['pkey', '-in', keyFile, '-passin', 'pass:correct horse', '-out', plainKey]);
     const issuing = ssl.signed('prod-issuing', root, { keyFile: plainKey, subject: '/O=Prod Hub/CN=Prod Hub Issuing CA', ext: caExt });
@@ -228,7 +257,9 @@ describe('hub CA from PEM files (production)', () => {
     const signing = new CsrSigningService(prodCa, await registryIn(), {
       validityDays: { sandbox: 30, production: 365 },
     });
-    const issued = await signing.sign(request(ssl.csr('prod.csr', ssl.key('prod-client.key', 'rsa:2048'), subject), { environment: 'production' }));
+    const issued = await signing.sign(
+      request(ssl.csr('prod.csr', ssl.key('prod-client.key', 'rsa:2048'), subject), { environment: 'production' }),
+    );
     const rootPem = ssl.write('prod-root-only.pem', files.rootCertPem);
     const issuingPem = ssl.write('prod-issuing-only.pem', files.issuingCertPem);
     expect(ssl.verify(rootPem, issuingPem, ssl.write('prod-issued.pem', issued.certificatePem)).ok).toBe(true);
@@ -258,7 +289,14 @@ describe('hub CA from PEM files (production)', () => {
 describe('a real TLS handshake with hub-issued certificates', () => {
   function handshake(port: number, client: { cert: string; key: string }): Promise<{ authorized: boolean; error?: string }> {
     return new Promise((resolve) => {
-      const socket: TLSSocket = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: ca.chainPem(), cert: client.cert, key: client.key });
+      const socket: TLSSocket = connect({
+        port,
+        host: '127.0.0.1',
+        servername: 'localhost',
+        ca: ca.chainPem(),
+        cert: client.cert,
+        key: client.key,
+      });
       socket.once('data', (data) => {
         resolve({ authorized: data.toString() === 'authorized' });
         socket.end();
@@ -271,14 +309,22 @@ describe('a real TLS handshake with hub-issued certificates', () => {
   it('accepts a client certificate the hub issued and rejects one from another CA', async () => {
     const { signing } = await service();
     const serverKey = ssl.key('tls-server.key', 'rsa:2048');
-    const server = await signing.sign(request(ssl.csr('tls-server.csr', serverKey, '/C=GB/O=Acme Pay Ltd/CN=localhost'), { role: 'tls-server' }));
+    const server = await signing.sign(
+      request(ssl.csr('tls-server.csr', serverKey, '/C=GB/O=Acme Pay Ltd/CN=localhost'), { role: 'tls-server' }),
+    );
     const clientKey = ssl.key('tls-client.key', 'rsa:2048');
     const client = await signing.sign(request(ssl.csr('tls-client.csr', clientKey, subject)));
     const otherRoot = ssl.selfSigned('other-ca', 'rsa:2048', '/O=Elsewhere/CN=Other CA');
     const foreign = ssl.signed('foreign-client', otherRoot, { subject, ext: clientExt });
 
     const tlsServer = createServer(
-      { cert: server.certificatePem + server.chainPem, key: readFileSync(serverKey), ca: ca.chainPem(), requestCert: true, rejectUnauthorized: true },
+      {
+        cert: server.certificatePem + server.chainPem,
+        key: readFileSync(serverKey),
+        ca: ca.chainPem(),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
       (socket) => socket.end(socket.authorized ? 'authorized' : 'unauthorized'),
     );
     tlsServer.on('tlsClientError', () => undefined);

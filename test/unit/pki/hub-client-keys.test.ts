@@ -33,8 +33,13 @@ afterAll(async () => {
 });
 
 const check = (pem: string, expectedSpkiSha256: string) =>
-  checkHubClientCertificate(pem, { policy: policyFor('dfsp', 'sandbox'), expectedSpkiSha256, hubCaSha256: [hubCa.root.sha256, hubCa.issuing.sha256] });
-const failed = (report: { findings: { code: string; result: string }[] }) => report.findings.filter((f) => f.result === 'fail').map((f) => f.code);
+  checkHubClientCertificate(pem, {
+    policy: policyFor('dfsp', 'sandbox'),
+    expectedSpkiSha256,
+    hubCaSha256: [hubCa.root.sha256, hubCa.issuing.sha256],
+  });
+const failed = (report: { findings: { code: string; result: string }[] }) =>
+  report.findings.filter((f) => f.result === 'fail').map((f) => f.code);
 
 describe("the hub's client key and CSR", () => {
   it('makes a CSR openssl verifies, asking for clientAuth, with the hub as subject', async () => {
@@ -49,18 +54,31 @@ describe("the hub's client key and CSR", () => {
   });
 
   it('keeps exactly one live key per participant and environment, however often or concurrently asked', async () => {
-    const first = await Promise.all([keys.prepare('dfsp-b', 'sandbox', new Date()), keys.prepare('dfsp-b', 'sandbox', new Date()), keys.prepare('dfsp-b', 'sandbox', new Date())]);
+    const first = await Promise.all([
+      keys.prepare('dfsp-b', 'sandbox', new Date()),
+      keys.prepare('dfsp-b', 'sandbox', new Date()),
+      keys.prepare('dfsp-b', 'sandbox', new Date()),
+    ]);
     expect(new Set(first.map((r) => r.spkiSha256)).size).toBe(1);
     expect((await keys.prepare('dfsp-b', 'sandbox', new Date())).csrPem).toBe(first[0]!.csrPem);
     const production = await keys.prepare('dfsp-b', 'production', new Date());
     expect(production.spkiSha256).not.toBe(first[0]!.spkiSha256);
-    const rows = await db.selectFrom('hubClientKeys').select(['environment']).where('participantId', '=', 'dfsp-b').where('retiredAt', 'is', null).execute();
+    const rows = await db
+      .selectFrom('hubClientKeys')
+      .select(['environment'])
+      .where('participantId', '=', 'dfsp-b')
+      .where('retiredAt', 'is', null)
+      .execute();
     expect(rows.map((r) => r.environment).sort()).toEqual(['production', 'sandbox']);
   });
 
   it('stores the private key encrypted: openssl opens it with the passphrase and not without', async () => {
     await keys.prepare('dfsp-c', 'sandbox', new Date());
-    const row = await db.selectFrom('hubClientKeys').select(['encryptedKeyPem', 'spkiSha256']).where('participantId', '=', 'dfsp-c').executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('hubClientKeys')
+      .select(['encryptedKeyPem', 'spkiSha256'])
+      .where('participantId', '=', 'dfsp-c')
+      .executeTakeFirstOrThrow();
     expect(row.encryptedKeyPem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     expect(row.encryptedKeyPem).not.toMatch(/BEGIN PRIVATE KEY/);
     const file = ssl.write('hub-c.key', row.encryptedKeyPem);
@@ -84,18 +102,25 @@ describe('the certificate the participant CA returns', () => {
     expect(failed(report)).toEqual([]);
     expect(report.findings.find((f) => f.code === 'ISSUED_BY_PARTICIPANT_CA')?.result).toBe('pass');
     expect(report.findings.find((f) => f.code === 'CSR_CERT_SAME_PUBLIC_KEY')?.result).toBe('pass');
-    expect(report.certificate).toMatchObject({ issuer: expect.stringContaining('Alpha Root CA'), rootPem: expect.stringContaining('BEGIN CERTIFICATE') });
+    expect(report.certificate).toMatchObject({
+      issuer: expect.stringContaining('Alpha Root CA'),
+      rootPem: expect.stringContaining('BEGIN CERTIFICATE'),
+    });
 
     const installed = await keys.install('dfsp-e', 'sandbox', record.spkiSha256, report.certificate!, new Date());
     expect(installed).toMatchObject({ state: 'installed', certificate: { serialHex: report.certificate!.serialHex } });
     // Installing the same certificate again is a no-op (a retried activity).
-    expect((await keys.install('dfsp-e', 'sandbox', record.spkiSha256, report.certificate!, new Date()))?.installedAt).toBe(installed!.installedAt);
+    expect((await keys.install('dfsp-e', 'sandbox', record.spkiSha256, report.certificate!, new Date()))?.installedAt).toBe(
+      installed!.installedAt,
+    );
 
     const identity = (await keys.outboundIdentity('dfsp-e', 'sandbox'))!;
     const publicFromKey = createPublicKey(createPrivateKey(identity.keyPem)).export({ type: 'spki', format: 'pem' });
     expect(new X509Certificate(identity.certificatePem).publicKey.export({ type: 'spki', format: 'pem' })).toBe(publicFromKey);
     // openssl verify: the installed chain ends at the participant's root.
-    expect(ssl.verify(dfspRoot.certFile, ssl.write('none.pem', dfspRoot.cert), ssl.write('hub-e-installed.pem', identity.certificatePem))).toMatchObject({ ok: true });
+    expect(
+      ssl.verify(dfspRoot.certFile, ssl.write('none.pem', dfspRoot.cert), ssl.write('hub-e-installed.pem', identity.certificatePem)),
+    ).toMatchObject({ ok: true });
   });
 
   it('refuses a certificate for another key, naming the CSR to sign', async () => {
@@ -104,7 +129,15 @@ describe('the certificate the participant CA returns', () => {
     const report = await check(other.cert + dfspRoot.cert, record.spkiSha256);
     expect(failed(report)).toEqual(['CSR_CERT_SAME_PUBLIC_KEY']);
     expect(report.certificate).toBeNull();
-    expect(await keys.install('dfsp-f', 'sandbox', 'not-the-live-key', { ...(await check(ssl.signCsr('hub-f', dfspRoot, record.csrPem, clientExt) + dfspRoot.cert, record.spkiSha256)).certificate! }, new Date())).toBeNull();
+    expect(
+      await keys.install(
+        'dfsp-f',
+        'sandbox',
+        'not-the-live-key',
+        { ...(await check(ssl.signCsr('hub-f', dfspRoot, record.csrPem, clientExt) + dfspRoot.cert, record.spkiSha256)).certificate! },
+        new Date(),
+      ),
+    ).toBeNull();
   });
 
   it("refuses one signed by the hub's own CA, one without the participant's root, and one without clientAuth", async () => {
@@ -114,7 +147,9 @@ describe('the certificate the participant CA returns', () => {
       Buffer.from(
         await hubCa.issue({
           subject: buildName({ CN: 'Test Hub client (sandbox)', O: 'Test Hub' }),
-          spkiDer: new Uint8Array(createPublicKey(ssl.run(['req', '-in', csrFile, '-noout', '-pubkey'])).export({ type: 'spki', format: 'der' })),
+          spkiDer: new Uint8Array(
+            createPublicKey(ssl.run(['req', '-in', csrFile, '-noout', '-pubkey'])).export({ type: 'spki', format: 'der' }),
+          ),
           serial: new Uint8Array([0x41, 2, 3, 4]),
           notBefore: new Date(Date.now() - 60_000),
           notAfter: new Date(Date.now() + 86_400_000),
@@ -146,4 +181,3 @@ describe('the certificate the participant CA returns', () => {
     expect(failed(later)).toContain('CERT_NOT_EXPIRED');
   });
 });
-
