@@ -3,7 +3,7 @@
  * (workflows/errors.ts), which also says whether a retry can help, and details safe to log and
  * show. Activities turn them into ApplicationFailures at their edge.
  */
-import { ErrorCode, errorCatalogue } from '../workflows/errors';
+import { ErrorCode, errorCatalogue } from '../workflows/vocabulary';
 
 export class DomainError<C extends ErrorCode = ErrorCode> extends Error {
   readonly retryable: boolean;

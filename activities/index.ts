@@ -20,7 +20,7 @@ import type { CaSigner } from './pki/local-hub-ca';
 import { checkHubClientCertificate, HubClientCertificateReport } from './pki/hub-client-certificate-checks';
 import type { HubClientCertificate, HubClientKeyRecord, HubClientKeys } from './pki/hub-client-keys';
 import { CertificateRole, ParticipantIdentity, policyFor } from './pki/policy';
-import type { Environment, OnboardingKind } from '../workflows/messages';
+import type { Environment, OnboardingKind } from '../workflows/vocabulary';
 import type { HubJwtKey, HubJwtKeys } from './keys/hub-jwt-keys';
 import { AuthorizationCheckReport, checkAuthorizationService } from './network/authorization-check';
 import type { CounterpartySpec, CounterpartyView, IdentifiersReport, ProcessingCenter, SystemUrls } from './processing/processing-center';

@@ -13,7 +13,9 @@ import type { Environment } from '../workflows/messages';
 import { metricsText, problems } from './schemas/responses';
 import type { OnboardingPort } from './onboarding-gateway';
 import { healthRoutes } from './routes/health';
-import { onboardingRoutes } from './routes/onboardings';
+import { onboardingRoutes, type SecretRedeemer } from './routes/onboardings';
+
+export type { SecretRedeemer };
 import { pkiRoutes } from './routes/pki';
 
 declare module 'fastify' {
@@ -44,10 +46,6 @@ export interface AppDeps {
   hubServerCertificatePem?: () => Promise<string | null>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
   secretPickups?: SecretRedeemer;
-}
-
-export interface SecretRedeemer {
-  redeem(id: string): Promise<string | null>;
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */

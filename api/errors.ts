@@ -12,7 +12,7 @@ import {
 } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { errorCatalogue, ErrorCode, isErrorCode } from '../workflows/errors';
+import { errorCatalogue, ErrorCode, isErrorCode } from '../workflows/vocabulary';
 
 export interface InvalidParam {
   name: string;

@@ -23,7 +23,7 @@ import {
   SubmissionOutcome,
   workflowTypeByKind,
 } from '../workflows/messages';
-import { startSearchAttributes } from '../workflows/search-attributes';
+import { startSearchAttributes } from '../workflows/messages';
 import { ApiError } from './errors';
 import { defaultGatePolicyConfig, GatePolicyConfig, policyFor } from './gate-policy';
 import { OnboardingFilter, OnboardingPage, searchOnboardings, StuckGroup, stuckOnboardings } from './onboarding-search';

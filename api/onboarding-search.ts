@@ -16,7 +16,7 @@ import {
   OnboardingStepKey,
   ParticipantIdKey,
   WaitingSinceKey,
-} from '../workflows/search-attributes';
+} from '../workflows/messages';
 
 export interface OnboardingFilter {
   kind?: string;

@@ -4,7 +4,8 @@
  * Never put secrets or personal data here: search attributes are not encrypted.
  */
 import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType, SearchAttributeUpdatePair } from '@temporalio/common';
-import type { OnboardingStatus } from './messages';
+import type { OnboardingStatus } from './state';
+import type { CertificateAlert } from './vocabulary';
 
 export const OnboardingKindKey = defineSearchAttributeKey('OnboardingKind', SearchAttributeType.KEYWORD);
 export const OnboardingStepKey = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);
@@ -47,10 +48,6 @@ export function onboardingSearchAttributes(s: Visible): SearchAttributeUpdatePai
     ...(s.certificates === undefined ? [] : [{ key: CertificateStateKey, value: certificateAlert(s.certificates) }]),
   ];
 }
-
-/** What `CertificateState` says of a live onboarding: the worst state of the certificates in force. */
-export const certificateAlerts = ['valid', 'renewal-due', 'expired'] as const;
-export type CertificateAlert = (typeof certificateAlerts)[number];
 
 /** The worst state among the certificates watched; `valid` when all are in force or replaced. */
 export function certificateAlert(certificates: NonNullable<OnboardingStatus['certificates']>): CertificateAlert {

@@ -9,7 +9,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { sql } from 'kysely';
 import { DomainError } from '../domain-error';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { RegistryDb } from '../registry/database';
 import type { OauthClientRow } from '../registry/schema';
 import { hashSecret, newClientSecret } from './secret-hash';

@@ -6,7 +6,7 @@
  * Asked again with a new write key, both secrets are replaced; with the same write key (a retried
  * activity), nothing changes and the pickups already made are returned.
  */
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { RegistryDb } from '../registry/database';
 import { hashSecret, newClientSecret, verifySecret } from './secret-hash';
 import type { SecretPickups } from './secret-pickup';

@@ -8,7 +8,7 @@ import { generateKeyPairSync, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
-import { environments } from '../../workflows/messages';
+import { environments } from '../../workflows/vocabulary';
 import { parsePublicKey } from '../pki/x509-model';
 import type { ParticipantKeyDirectory } from '../registry/participant-keys';
 

@@ -9,7 +9,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
 import type { JWK } from 'jose';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { RegistryDb } from '../registry/database';
 import { KeySeal } from '../secrets/sealed-key';
 

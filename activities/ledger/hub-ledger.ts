@@ -6,7 +6,7 @@
  * (no ledger configured) produces the exact settings for an operator to enter, and the journey
  * opens the `ledger-setup` gate for ops to confirm it — the manual process of the seeds, explicit.
  */
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 
 export interface LedgerCurrency {
   /** ISO 4217, e.g. XOF. */

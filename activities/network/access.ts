@@ -5,7 +5,7 @@
  * (same write key) re-applies the same state — the same revision — and records it once.
  */
 import { DomainError } from '../domain-error';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { NetworkRegistry } from '../registry/network-registry';
 import { AllowlistPolicy, allowlistPolicyFor, AllowlistReport, checkAllowlist } from './allowlist-checks';
 import type { Gateway, GatewayApplied, GatewayState } from './gateway';

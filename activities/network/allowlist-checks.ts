@@ -5,7 +5,7 @@
  * findings format, so API clients read one vocabulary.
  */
 import ipaddr from 'ipaddr.js';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
 
 export interface AllowlistPolicy {

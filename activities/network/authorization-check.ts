@@ -13,7 +13,7 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { classify, type ConnectivityCause } from './connectivity-probe';
 import { hostFinding, hostOf, systemResolve } from './endpoint-checks';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 
 export interface AuthorizationCheckInput {
   url: string;

@@ -9,7 +9,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { callbackTypes, Environment, requiredCallbackTypes } from '../../workflows/messages';
+import { callbackTypes, Environment, requiredCallbackTypes } from '../../workflows/vocabulary';
 import { hostDeclared } from '../pki/certificate-checks';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
 

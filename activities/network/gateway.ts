@@ -3,7 +3,7 @@
  * the client certificates the hub CA issued them) and where from (their allowlist). Adapters turn
  * the whole desired state into running configuration; each change is a new revision.
  */
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 
 export interface GatewayParticipant {
   participantId: string;

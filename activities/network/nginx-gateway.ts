@@ -14,8 +14,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Mutex } from 'async-mutex';
-import { environments, participantIdPattern } from '../../workflows/messages';
-import type { Environment } from '../../workflows/messages';
+import { environments, participantIdPattern } from '../../workflows/vocabulary';
+import type { Environment } from '../../workflows/vocabulary';
 import type { ServiceCertificateFiles } from '../pki/hub-service-certificate';
 import type { Gateway, GatewayApplied, GatewayState } from './gateway';
 

@@ -5,7 +5,7 @@
  * them, so they follow the endpoint SSRF rules (https in production, no private or local host).
  */
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import { hostFinding, hostOf, systemResolve } from './endpoint-checks';
 
 export interface RedirectUrlsReport extends CheckReport {

@@ -1,4 +1,5 @@
-import type { Environment, GateName, OnboardingKind, Role, SubmissionName, WaitInstance } from '../../workflows/messages';
+import type { WaitInstance } from '../../workflows/messages';
+import type { Environment, GateName, OnboardingKind, Role, SubmissionName } from '../../workflows/vocabulary';
 
 /** What happened to a wait: it opened, it is overdue (reminder), it is escalated, it expired; after go-live, a certificate's renewal. */
 export const notificationEvents = ['opened', 'reminder', 'escalation', 'expired', 'renewal-due', 'certificate-expired'] as const;

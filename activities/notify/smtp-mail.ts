@@ -5,8 +5,8 @@
  */
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import type { Role } from '../../workflows/messages';
-import { onboardingWorkflowId } from '../../workflows/messages';
+import type { Role } from '../../workflows/vocabulary';
+import { onboardingWorkflowId } from '../../workflows/vocabulary';
 import { DomainError } from '../domain-error';
 import type { Delivery } from './outbox-notifier';
 import type { WaitNotification } from './notifier';

@@ -4,7 +4,7 @@
  * the same rules as any submitted certificate before it is returned.
  */
 import ipaddr from 'ipaddr.js';
-import type { Environment, OnboardingKind } from '../../workflows/messages';
+import type { Environment, OnboardingKind } from '../../workflows/vocabulary';
 import { DomainError } from '../domain-error';
 import { checkCertificateChain } from './bundle-checks';
 import { hostDeclared } from './certificate-checks';

@@ -1,5 +1,7 @@
 /** The outcome of one named rule. `detail` holds machine-readable facts, never secrets. */
-export type CheckResult = 'pass' | 'warn' | 'fail' | 'not-applicable';
+import type { CheckResult } from '../../workflows/vocabulary';
+
+export type { CheckResult };
 
 export interface Finding {
   code: CheckCode;

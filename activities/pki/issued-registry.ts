@@ -2,7 +2,7 @@
  * Every certificate the hub CA issued: the basis for idempotent signing, key-reuse checks,
  * expiry tracking and revocation. Records are appended, never overwritten.
  */
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { CertificateRole } from './policy';
 
 export interface IssuedCertificateRecord {

@@ -1,4 +1,4 @@
-import type { Environment, OnboardingKind } from '../../workflows/messages';
+import type { Environment, OnboardingKind } from '../../workflows/vocabulary';
 
 /** What a certificate or key is for; decides EKU and the issuance profile. */
 export type CertificateRole = 'tls-client' | 'tls-server' | 'jws-signing';

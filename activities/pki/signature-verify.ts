@@ -6,7 +6,7 @@
  */
 import { constants, createPublicKey, KeyObject, verify } from 'node:crypto';
 import { LruCache } from './lru-cache';
-import type { KeyView, SignatureView } from './x509-model';
+import type { KeyView, SignatureView } from './x509-views';
 
 /** Public keys by SPKI hash; `null` remembers an SPKI OpenSSL cannot read. */
 const keyCache = new LruCache<string, KeyObject | null>(1024);

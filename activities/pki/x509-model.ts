@@ -10,6 +10,9 @@ import * as pkijs from 'pkijs';
 import { DomainError } from '../domain-error';
 import { LruCache } from './lru-cache';
 import { verifySignature } from './signature-verify';
+import type { KeyView, SignatureView } from './x509-views';
+
+export type { KeyView, SignatureView };
 import { contentOf, decodeDer, DerError, timeOf, TrailingDataError } from './strict-der';
 
 export type PkiInputErrorCode = 'DER_INVALID' | 'DER_TRAILING_DATA' | 'DER_NOT_CANONICAL' | 'NOT_A_CERTIFICATE' | 'NOT_A_CSR';
@@ -105,16 +108,6 @@ export const keyUsageNames = [
 ] as const;
 export type KeyUsageName = (typeof keyUsageNames)[number];
 
-export interface KeyView {
-  algorithm: 'RSA' | 'EC' | 'Ed25519' | 'unknown';
-  oid: string;
-  rsaBits: number | null;
-  rsaExponent: number | null;
-  curve: string | null;
-  /** sha256 of the SubjectPublicKeyInfo DER: the key's identity across CSRs and certificates. */
-  spkiSha256: string;
-}
-
 export interface NameView {
   attributes: { type: string; oid: string; value: string }[];
   text: string;
@@ -130,14 +123,6 @@ export interface ExtensionsView {
   authorityKeyId: string | null;
   unknownCritical: string[];
   duplicated: string[];
-}
-
-export interface SignatureView {
-  oid: string;
-  hash: string | null;
-  family: 'RSA' | 'ECDSA' | 'EdDSA' | 'RSA-PSS' | 'unknown';
-  /** RSA-PSS only: the salt length the parameters state (RFC 4055 default 20). */
-  pssSaltLength?: number;
 }
 
 export interface CertificateView {

@@ -6,7 +6,7 @@
  * it all in the project's registry database (`SqliteProcessingCenter`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { RegistryDb } from '../registry/database';
 import { DomainError } from '../domain-error';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';

@@ -1,4 +1,4 @@
-import type { Environment } from '../../workflows/messages';
+import type { Environment } from '../../workflows/vocabulary';
 import type { IssuedCertificateRecord, IssuedCertificateRegistry } from '../pki/issued-registry';
 import type { CertificateRole } from '../pki/policy';
 import type { RegistryDb } from './database';

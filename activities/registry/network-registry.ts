@@ -3,8 +3,8 @@
  * accepted list, the latest in force), grants (participant × environment, granted or revoked) and
  * the revisions the gateway rendered. Every write carries a write key from the workflow and step.
  */
-import { environments } from '../../workflows/messages';
-import type { Environment } from '../../workflows/messages';
+import { environments } from '../../workflows/vocabulary';
+import type { Environment } from '../../workflows/vocabulary';
 import type { GatewayApplied, GatewayState } from '../network/gateway';
 import type { RegistryDb } from './database';
 import type { GatewayRevisionRow } from './schema';

@@ -4,7 +4,6 @@ import { gateRoles, onboardingWorkflowId, progressOf } from '../../workflows/mes
 import type { Environment, OnboardingProgress, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
 import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
-import type { SecretRedeemer } from '../app';
 import type { Principal } from '../auth';
 import {
   redirectUrlsBodySchema,
@@ -45,6 +44,11 @@ import {
   stuckResponseSchema,
   submissionResponseSchema,
 } from '../schemas/responses';
+
+/** Redeems the one-time pickup of a secret an activity made (the one response that shows it). */
+export interface SecretRedeemer {
+  redeem(id: string): Promise<string | null>;
+}
 
 export interface OnboardingRoutesOptions {
   gateway: OnboardingPort;

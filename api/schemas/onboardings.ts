@@ -1,4 +1,4 @@
-import { certificateAlerts } from '../../workflows/search-attributes';
+import { certificateAlerts } from '../../workflows/vocabulary';
 import { z } from 'zod';
 import { text } from './text';
 import {

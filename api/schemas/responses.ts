@@ -3,7 +3,7 @@
  * document, and each is tied to the TypeScript type the code returns (`z.ZodType<T>`), so the
  * document cannot drift from what the workflows produce.
  */
-import { certificateAlerts } from '../../workflows/search-attributes';
+import { certificateAlerts } from '../../workflows/vocabulary';
 import { z } from 'zod';
 import type { OnboardingPage, StuckGroup } from '../onboarding-search';
 import type { OnboardingView } from '../onboarding-gateway';
@@ -23,7 +23,7 @@ import {
   taskNames,
   TaskRecord,
 } from '../../workflows/messages';
-import { errorCatalogue, ErrorCode } from '../../workflows/errors';
+import { errorCatalogue, ErrorCode } from '../../workflows/vocabulary';
 import { auditTypes } from '../audit';
 
 const isoTime = z.string().describe('ISO 8601 time');

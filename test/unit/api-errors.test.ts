@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import { testKeys } from '../support/auth';
 import { sampleStatus, sampleSubmissionOutcome } from '../support/samples';
-import { errorCatalogue } from '../../workflows/errors';
+import { errorCatalogue } from '../../workflows/vocabulary';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { OnboardingPort } from '../../api/onboarding-gateway';

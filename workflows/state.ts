@@ -1,0 +1,210 @@
+/**
+ * The one state object of an onboarding (what `status` returns and the UI sees) and its parts.
+ * JSON only: it crosses history in queries, updates and continue-as-new.
+ */
+import type { GatePolicy, WaitTimers } from './policy';
+import type { KindData, ParticipantProfile } from './registration';
+import type {
+  CheckResult,
+  Decision,
+  DecisionChannel,
+  Environment,
+  EvidenceLink,
+  GateName,
+  InstanceKey,
+  LifecycleState,
+  OnboardingKind,
+  Role,
+  StepName,
+  SubmissionName,
+  TaskName,
+  WatchedCertificateState,
+} from './vocabulary';
+
+export interface GateDecisionRecord {
+  decision: Decision;
+  decidedBy: string;
+  /** Absent on decisions recorded before signals were taken: `api`. */
+  via?: DecisionChannel;
+  comment: string | null;
+  /** Absent on decisions recorded before evidence existed. */
+  evidence?: EvidenceLink[];
+  at: string;
+  /** The API's fingerprint of the request that made it: a reused Idempotency-Key with another body is told apart. */
+  requestHash: string | null;
+}
+
+export interface FindingSummary {
+  code: string;
+  result: CheckResult;
+  message: string;
+}
+
+export interface SubmissionAttempt {
+  at: string;
+  submittedBy: string;
+  accepted: boolean;
+  /** Findings that are not a plain pass (the full report went back to the caller). */
+  findings: FindingSummary[];
+}
+
+/** A reminder, the escalation, or the expiry of a wait: when, to whom. */
+export interface ChaseEvent {
+  at: string;
+  type: 'reminder' | 'escalation' | 'expiry';
+  /** The reminder's number (1, 2, …), counted from the wait's last (re)start. */
+  n?: number;
+  to: Role | 'escalation';
+}
+
+/** How a wait is being chased: the timers run from `since` (moved on by time spent suspended). */
+export interface WaitChase {
+  timers: WaitTimers;
+  since: string;
+  reminders: number;
+  escalated: boolean;
+  events: ChaseEvent[];
+}
+
+interface InstanceBase extends InstanceKey {
+  id: string;
+  role: Role;
+  openedAt: string;
+  /** When the wait expires (ISO), or null without deadline (onboardings started before gate policies). */
+  deadlineAt: string | null;
+  closedAt: string | null;
+  /** Reminders, escalation and expiry (absent on onboardings started before gate policies). */
+  chase?: WaitChase;
+}
+
+export interface GateInstance extends InstanceBase {
+  type: 'gate';
+  name: GateName;
+  /** `withdrawn`: still open when the journey ended on another path. */
+  status: 'open' | Decision | 'expired' | 'withdrawn';
+  /** The decision that closed the round (the last approval, or the rejection). */
+  decision: GateDecisionRecord | null;
+  /** Distinct approvers this round needs (absent: 1). */
+  required?: number;
+  /** Every decision taken in this round, in order: the approvals so far, then possibly a rejection. */
+  decisions?: GateDecisionRecord[];
+}
+
+export interface SubmissionInstance extends InstanceBase {
+  type: 'submission';
+  name: SubmissionName;
+  status: 'open' | 'accepted' | 'expired' | 'withdrawn';
+  attempts: SubmissionAttempt[];
+  /** What the hub hands the participant for this submission (a challenge to sign); public, never secret. */
+  provided?: Record<string, unknown>;
+  /** What the accepted submission produced: fingerprints, subjects, the normalised chain; never secrets. */
+  artifact: Record<string, unknown> | null;
+}
+
+export type WaitInstance = GateInstance | SubmissionInstance;
+
+/** One run of a hub task in one environment: when, how it ended, what it produced (never secrets). */
+export interface TaskRecord {
+  id: string;
+  name: TaskName;
+  environment: Environment;
+  status: 'running' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  result: Record<string, unknown> | null;
+  error: { type: string | null; message: string } | null;
+}
+
+/** One open wait, as `awaiting` lists them. */
+export interface AwaitedInput {
+  instanceId: string;
+  type: WaitInstance['type'];
+  name: GateName | SubmissionName;
+  environment: Environment;
+  round: number;
+  role: Role;
+  since: string;
+  /** A gate needing several approvers: who approved so far, of how many. */
+  approvals?: { have: string[]; need: number };
+}
+
+/** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */
+export interface Intervention {
+  at: string;
+  action: 'suspended' | 'resumed' | 'expired' | 'signal-refused' | 'renewal-opened' | 'certificate-expired';
+  by: string;
+  via: DecisionChannel | 'timer';
+  reason: string;
+  /** The refusal code of a refused signal. */
+  code?: string;
+  instanceId?: string;
+}
+
+/** Why the onboarding stands still: an operator suspended it, or a wait expired. */
+export interface Halt {
+  state: 'suspended' | 'expired';
+  since: string;
+  by: string;
+  reason: string;
+  /** The wait that expired. */
+  instanceId?: string;
+}
+
+/** A certificate the hub issued or accepted for a live participant, watched for renewal. */
+export interface WatchedCertificate {
+  /** The submission instance that brought it: `client-csr@production#1` (hub-issued client certificate), `server-certificate@…`, `hub-client-certificate@…`. */
+  id: string;
+  submission: SubmissionName;
+  environment: Environment;
+  serialHex: string;
+  sha256: string;
+  notAfter: string;
+  /** `renewal-due` once the renewal opened, `expired` if it expired unrenewed, `replaced` once its renewal was accepted. */
+  state: WatchedCertificateState;
+  /** The renewal's submission instance, once opened (`client-csr@production#2`). */
+  renewal?: string;
+  /** When the renewal opened, when it expired unrenewed, when its renewal was accepted. */
+  renewalOpenedAt?: string;
+  expiredAt?: string;
+  replacedAt?: string;
+}
+
+export interface HistoryEntry {
+  at: string;
+  step: StepName;
+  environment: Environment;
+  state: LifecycleState;
+  note: string;
+}
+
+/** The one state object of an onboarding: what `status` returns and what the UI sees. */
+export interface OnboardingStatus {
+  participantId: string;
+  kind: OnboardingKind;
+  environment: Environment;
+  step: StepName;
+  state: LifecycleState;
+  /** Every open wait (several at once when the journey waits in parallel), oldest first. */
+  awaiting: AwaitedInput[];
+  /** Every gate and submission instance ever opened, all rounds, in opening order. */
+  instances: WaitInstance[];
+  /** The hub's own steps (ledger set-up…), one per task and environment. */
+  tasks: TaskRecord[];
+  participant: ParticipantProfile;
+  data: KindData;
+  requestFingerprint: string;
+  startedAt: string;
+  updatedAt: string;
+  /** How many times the journey continued as new (history kept short; state carried). */
+  continuedAsNew: number;
+  history: HistoryEntry[];
+  /** Fixed at start (absent on onboardings started before gate policies). */
+  policy?: GatePolicy;
+  /** Set while suspended or expired. */
+  halt?: Halt | null;
+  interventions?: Intervention[];
+  /** After go-live: the certificates watched for renewal. */
+  certificates?: WatchedCertificate[];
+  /** When the onboarding went live (go-live approved); from then the state is `live`. */
+  liveSince?: string;
+}
