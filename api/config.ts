@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { ConfigError } from '../config/config-error';
+import { defaultGatePolicy } from '../workflows/messages';
 import { z } from 'zod';
 import type { JwtSettings } from './auth';
 import { GatePolicyConfig, parseApprovals } from './gate-policy';
@@ -41,11 +43,11 @@ export const apiConfigSchema = z
     /** Distinct approvers per gate: `go-live=2`, per kind `tpp.contract=2`; comma-separated. */
     GATE_APPROVALS: z.string().default('go-live=2'),
     /** How open waits are chased (ISO 8601 durations or `off`): reminder interval, escalation, expiry. */
-    WAIT_REMIND_EVERY: chaseInterval.default(2 * 86_400_000),
-    WAIT_ESCALATE_AFTER: chaseInterval.default(5 * 86_400_000),
-    WAIT_EXPIRE_AFTER: chaseInterval.default(30 * 86_400_000),
+    WAIT_REMIND_EVERY: chaseInterval.default(defaultGatePolicy.timers.remindEveryMs),
+    WAIT_ESCALATE_AFTER: chaseInterval.default(defaultGatePolicy.timers.escalateAfterMs),
+    WAIT_EXPIRE_AFTER: chaseInterval.default(defaultGatePolicy.timers.expireAfterMs),
     /** After go-live: how long before a certificate expires its renewal opens. */
-    RENEWAL_LEAD: durationSchema.default(30 * 86_400_000),
+    RENEWAL_LEAD: durationSchema.default(defaultGatePolicy.renewalLeadMs),
   })
   .refine(
     (e) =>
@@ -75,16 +77,13 @@ export interface ApiConfig {
   gatePolicy: GatePolicyConfig;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-}
+export { ConfigError };
 
 /** Pure: parses the environment once at start-up; a bad value names its variable. */
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   const parsed = apiConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid API configuration:\n${lines.join('\n')}`);
+    throw ConfigError.fromIssues('API', parsed.error.issues);
   }
   const e = parsed.data;
   const approvals = parseApprovals(e.GATE_APPROVALS);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { booleanSetting, ConfigError } from '../config/config-error';
 import { z } from 'zod';
 import type { MailConfig } from '../activities/notify/smtp-mail';
 
@@ -56,12 +57,12 @@ export const workerConfigSchema = z
     HUB_LEDGER_PRODUCTION_URL: z.string().url().optional(),
     HUB_LEDGER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     /** Create Mojaloop's default DEFERREDNET settlement model for a currency that has none (dev ledgers). */
-    HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: z.enum(['true', 'false']).default('false'),
+    HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: booleanSetting.default(false),
     /**
      * Accept private ranges (RFC 1918, loopback, …) in production IP allowlists: for hubs whose
      * participants connect over a private link or VPN. Off by default: production lists are public addresses.
      */
-    ALLOWLIST_PRODUCTION_PRIVATE: z.enum(['true', 'false']).default('false'),
+    ALLOWLIST_PRODUCTION_PRIVATE: booleanSetting.default(false),
     /** The hub's outbound calls to participants (the connectivity proof): connect-and-answer timeout per origin. */
     OUTBOUND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     /**
@@ -170,17 +171,14 @@ export interface GatewayConfig {
   hosts: string[];
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-}
+export { ConfigError };
 
 /** Pure: parses the environment once at start-up; a bad value names its variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = workerConfigSchema.safeParse(env);
   if (!parsed.success) {
     // Values are not echoed: a passphrase must not end up in a log.
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid worker configuration:\n${lines.join('\n')}`);
+    throw ConfigError.fromIssues('worker', parsed.error.issues);
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -221,11 +219,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     ledger: {
       url: { sandbox: e.HUB_LEDGER_SANDBOX_URL ?? null, production: e.HUB_LEDGER_PRODUCTION_URL ?? null },
       timeoutMs: e.HUB_LEDGER_TIMEOUT_MS,
-      defaultSettlementModel: e.HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL === 'true',
+      defaultSettlementModel: e.HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL,
     },
     hubName: e.HUB_NAME,
     outbound: { timeoutMs: e.OUTBOUND_TIMEOUT_MS, connectTo: parseConnectTo(e.OUTBOUND_CONNECT_TO) },
-    allowlist: { productionAllowsNonPublic: e.ALLOWLIST_PRODUCTION_PRIVATE === 'true' },
+    allowlist: { productionAllowsNonPublic: e.ALLOWLIST_PRODUCTION_PRIVATE },
     mail: e.SMTP_URL
       ? {
           smtpUrl: e.SMTP_URL,

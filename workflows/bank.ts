@@ -1,7 +1,7 @@
-import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
+import { Journey } from './frame/journey';
+import { awaitGateInRounds, endedBy, firstUnsuccessful, succeeded } from './frame/waits';
 import { environments, journeys } from './messages';
 import type { BankOnboardingInput, OnboardingStatus } from './messages';
-import { awaitGateInRounds } from './steps/gates';
 import { awaitJwtTrust } from './steps/jwt-trust';
 import { awaitIdentifiers, setUpCounterparty } from './steps/processing-center';
 import { liveWithRenewals } from './steps/renewal';
@@ -26,21 +26,15 @@ export async function bankOnboarding(input: BankOnboardingInput): Promise<Onboar
   return journey.run(async () => {
     for (const environment of environments) {
       journey.enter(environment);
-      const access = await journey.together([
-        awaitJwtTrust(journey, environment, input.registration.authorizationUrls[environment]),
-        awaitTechnicalUsers(journey, environment),
-      ]);
-      const failed = firstUnsuccessful(access);
+      const access = await journey.together({
+        jwtTrust: awaitJwtTrust(journey, environment, input.registration.authorizationUrls[environment]),
+        technicalUsers: awaitTechnicalUsers(journey, environment),
+      });
+      const failed = firstUnsuccessful(Object.values(access));
       if (failed) return endedBy(journey, failed);
 
-      const counterparty = await setUpCounterparty(journey, environment, input);
-      const counterpartyId = (counterparty.result as { counterpartyId?: string } | null)?.counterpartyId;
-      if (counterparty.status !== 'done' || counterpartyId === undefined) {
-        return journey.finish(
-          'failed',
-          `processing-center@${environment} failed (${counterparty.error?.type ?? 'error'}): ${counterparty.error?.message ?? ''}`,
-        );
-      }
+      // A processing centre that refused the counterparty ends the onboarding `failed` (frame/tasks.ts).
+      const { counterpartyId } = await setUpCounterparty(journey, environment, input);
       const identifiers = await awaitIdentifiers(journey, environment, counterpartyId);
       if (!succeeded(identifiers)) return endedBy(journey, identifiers);
 

@@ -1,19 +1,17 @@
-import { patched } from '@temporalio/workflow';
-import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
+import { Journey } from './frame/journey';
+import { awaitGateInRounds, awaitSubmission, endedBy, firstUnsuccessful, succeeded } from './frame/waits';
 import { environments, journeys } from './messages';
-import type { DfspOnboardingInput, OnboardingStatus, SubmissionInstance } from './messages';
+import type { DfspOnboardingInput, OnboardingStatus } from './messages';
 import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitClientCertificate, clientCertificateRenewal } from './steps/client-csr';
 import { awaitConnectivity, awaitUatRetest } from './steps/connectivity';
 import { awaitEndpoints } from './steps/endpoints';
-import { awaitGateInRounds } from './steps/gates';
 import { awaitHubClientCertificate, hubClientCertificateRenewal } from './steps/hub-client-certificate';
 import { setUpHubLedger } from './steps/hub-ledger';
 import { awaitAllowlist } from './steps/ip-allowlist';
 import { awaitJwsKey } from './steps/jws-key';
 import { liveWithRenewals, Renewals } from './steps/renewal';
 import { awaitOauthClient } from './steps/oauth-client';
-import { awaitSubmission } from './steps/submissions';
 
 /** The OAuth scope of a DFSP's gateway client when the registration names none. */
 export const defaultDfspScopes = ['fspiop'];
@@ -40,14 +38,16 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
   const journey = new Journey(input, journeys.dfsp);
   const registration = input.registration;
   const scopes = registration.scopes ?? defaultDfspScopes;
-  // Onboardings started before the hub → DFSP TLS and connectivity steps existed replay without them.
-  const mutualTls = patched('dfsp-hub-to-dfsp-tls');
-  const serverCertificateCheck = certificateBundleCheck(journey, 'tls-server', (env) => registration.callbackHosts[env]);
+  const serverCertificateCheck = certificateBundleCheck<'server-certificate'>(
+    journey,
+    'tls-server',
+    (env) => registration.callbackHosts[env],
+  );
   // Live: the certificates the hub issued (client) and accepted (server chain, the hub's own client certificate) are renewed before they expire.
   const renewals: Renewals = {
     'client-csr': () => clientCertificateRenewal(journey),
     'server-certificate': () => ({ handler: serverCertificateCheck }),
-    ...(mutualTls ? { 'hub-client-certificate': (environment) => hubClientCertificateRenewal(journey, environment) } : {}),
+    'hub-client-certificate': (environment) => hubClientCertificateRenewal(journey, environment),
   };
   return journey.run(async () => {
     for (const environment of environments) {
@@ -58,25 +58,22 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
         if (!succeeded(contract)) return endedBy(journey, contract);
       }
 
-      const submissions = await journey.together([
-        awaitClientCertificate(journey, environment),
-        awaitSubmission(journey, { name: 'server-certificate', environment }, serverCertificateCheck),
-        awaitJwsKey(journey, environment),
-        awaitEndpoints(journey, environment),
-        awaitAllowlist(journey, environment),
-        awaitOauthClient(journey, environment, scopes),
-        ...(mutualTls ? [awaitHubClientCertificate(journey, environment)] : []),
-      ]);
-      const failed = firstUnsuccessful(submissions);
+      const submissions = await journey.together({
+        clientCertificate: awaitClientCertificate(journey, environment),
+        serverCertificate: awaitSubmission(journey, { name: 'server-certificate', environment }, serverCertificateCheck),
+        jwsKey: awaitJwsKey(journey, environment),
+        endpoints: awaitEndpoints(journey, environment),
+        allowlist: awaitAllowlist(journey, environment),
+        oauthClient: awaitOauthClient(journey, environment, scopes),
+        hubClientCertificate: awaitHubClientCertificate(journey, environment),
+      });
+      const failed = firstUnsuccessful(Object.values(submissions));
       if (failed) return endedBy(journey, failed);
 
-      if (mutualTls) {
-        const connectivity = await awaitConnectivity(journey, environment);
-        if (!succeeded(connectivity)) return endedBy(journey, connectivity);
-      }
+      const connectivity = await awaitConnectivity(journey, environment);
+      if (!succeeded(connectivity)) return endedBy(journey, connectivity);
 
-      const endpoints = submissions[3] as SubmissionInstance;
-      const callbacks = (endpoints.artifact?.endpoints ?? []) as { type: string; value: string }[];
+      const callbacks = submissions.endpoints.artifact?.endpoints ?? [];
       const ledger = await setUpHubLedger(journey, environment, registration, callbacks);
       if (ledger.gate && !succeeded(ledger.gate)) return endedBy(journey, ledger.gate);
 

@@ -10,8 +10,11 @@ export * from './vocabulary';
 export * from './policy';
 export * from './registration';
 export * from './state';
+export * from './artifacts';
 export * from './inputs';
-export * from './search-attributes';
+export * from './frame/search-attributes';
+/** The input rules the API's schemas share with the workflow (their one home). */
+export { evidenceLinkProblem, maxNameLength, maxUrlLength } from './frame/guards';
 
 export const statusQuery = defineQuery<OnboardingStatus>('status');
 export const decideGate = defineUpdate<GateInstance, [GateDecisionInput]>('decideGate');

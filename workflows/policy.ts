@@ -1,6 +1,9 @@
 /** The hub's rules for human gates and the limits a journey runs under, fixed per onboarding at its start. */
 import type { GateName, SubmissionName } from './vocabulary';
 
+/** The participant's answers to a rejected gate. */
+export type ReworkName = Extract<SubmissionName, 'uat-retest' | 'contract-revision' | 'go-live-readiness'>;
+
 /**
  * How a wait is chased, in ms from its opening (null: never). Reminders repeat every
  * `remindEveryMs` to the awaited role; the escalation contact is told once after
@@ -42,7 +45,7 @@ export function timersFor(policy: GatePolicy, name: GateName | SubmissionName): 
 }
 
 /** What a rejected gate sends the participant back to (a new round follows); gates not named end the onboarding. */
-export const reworkFor: Partial<Record<GateName, SubmissionName>> = {
+export const reworkFor: Partial<Record<GateName, ReworkName>> = {
   'uat-signoff': 'uat-retest',
   contract: 'contract-revision',
   'go-live': 'go-live-readiness',
@@ -55,9 +58,4 @@ export const reworkFor: Partial<Record<GateName, SubmissionName>> = {
 export interface JourneyLimits {
   /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts). */
   maxHistoryEvents?: number;
-  /**
-   * How long each human wait may stay open, in ms; absent: no deadline. Onboardings started before
-   * gate policies only: a later one expires by `GatePolicy.timers`.
-   */
-  waitDeadlineMs?: number;
 }

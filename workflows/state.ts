@@ -2,6 +2,7 @@
  * The one state object of an onboarding (what `status` returns and the UI sees) and its parts.
  * JSON only: it crosses history in queries, updates and continue-as-new.
  */
+import type { SubmissionArtifacts, TaskResults } from './artifacts';
 import type { GatePolicy, WaitTimers } from './policy';
 import type { KindData, ParticipantProfile } from './registration';
 import type {
@@ -24,11 +25,9 @@ import type {
 export interface GateDecisionRecord {
   decision: Decision;
   decidedBy: string;
-  /** Absent on decisions recorded before signals were taken: `api`. */
-  via?: DecisionChannel;
+  via: DecisionChannel;
   comment: string | null;
-  /** Absent on decisions recorded before evidence existed. */
-  evidence?: EvidenceLink[];
+  evidence: EvidenceLink[];
   at: string;
   /** The API's fingerprint of the request that made it: a reused Idempotency-Key with another body is told apart. */
   requestHash: string | null;
@@ -70,11 +69,11 @@ interface InstanceBase extends InstanceKey {
   id: string;
   role: Role;
   openedAt: string;
-  /** When the wait expires (ISO), or null without deadline (onboardings started before gate policies). */
-  deadlineAt: string | null;
+  /** Part of the API's instance view; always null: the chase (`chase.timers.expireAfterMs`) decides expiry. */
+  deadlineAt: null;
   closedAt: string | null;
-  /** Reminders, escalation and expiry (absent on onboardings started before gate policies). */
-  chase?: WaitChase;
+  /** Reminders, escalation and expiry. */
+  chase: WaitChase;
 }
 
 export interface GateInstance extends InstanceBase {
@@ -84,34 +83,39 @@ export interface GateInstance extends InstanceBase {
   status: 'open' | Decision | 'expired' | 'withdrawn';
   /** The decision that closed the round (the last approval, or the rejection). */
   decision: GateDecisionRecord | null;
-  /** Distinct approvers this round needs (absent: 1). */
-  required?: number;
+  /** Distinct approvers this round needs. */
+  required: number;
   /** Every decision taken in this round, in order: the approvals so far, then possibly a rejection. */
-  decisions?: GateDecisionRecord[];
+  decisions: GateDecisionRecord[];
 }
 
-export interface SubmissionInstance extends InstanceBase {
+/** One submission instance; `SubmissionInstance<'client-csr'>` carries that submission's artifact type. */
+export type SubmissionInstance<N extends SubmissionName = SubmissionName> = SubmissionInstanceOf<N>;
+
+export interface SubmissionInstanceOf<N extends SubmissionName> extends InstanceBase {
   type: 'submission';
-  name: SubmissionName;
+  name: N;
   status: 'open' | 'accepted' | 'expired' | 'withdrawn';
   attempts: SubmissionAttempt[];
   /** What the hub hands the participant for this submission (a challenge to sign); public, never secret. */
   provided?: Record<string, unknown>;
   /** What the accepted submission produced: fingerprints, subjects, the normalised chain; never secrets. */
-  artifact: Record<string, unknown> | null;
+  artifact: SubmissionArtifacts[N] | null;
 }
 
 export type WaitInstance = GateInstance | SubmissionInstance;
 
 /** One run of a hub task in one environment: when, how it ended, what it produced (never secrets). */
-export interface TaskRecord {
+export type TaskRecord<T extends TaskName = TaskName> = TaskRecordOf<T>;
+
+export interface TaskRecordOf<T extends TaskName> {
   id: string;
-  name: TaskName;
+  name: T;
   environment: Environment;
   status: 'running' | 'done' | 'failed';
   startedAt: string;
   finishedAt: string | null;
-  result: Record<string, unknown> | null;
+  result: TaskResults[T] | null;
   error: { type: string | null; message: string } | null;
 }
 
@@ -198,11 +202,11 @@ export interface OnboardingStatus {
   /** How many times the journey continued as new (history kept short; state carried). */
   continuedAsNew: number;
   history: HistoryEntry[];
-  /** Fixed at start (absent on onboardings started before gate policies). */
-  policy?: GatePolicy;
+  /** Fixed at start. */
+  policy: GatePolicy;
   /** Set while suspended or expired. */
-  halt?: Halt | null;
-  interventions?: Intervention[];
+  halt: Halt | null;
+  interventions: Intervention[];
   /** After go-live: the certificates watched for renewal. */
   certificates?: WatchedCertificate[];
   /** When the onboarding went live (go-live approved); from then the state is `live`. */

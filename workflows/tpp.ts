@@ -1,15 +1,12 @@
-import { patched } from '@temporalio/workflow';
-import { endedBy, firstUnsuccessful, Journey, succeeded } from './journey';
-import { apisNeedingBankOperations, environments, journeys } from './messages';
+import { Journey } from './frame/journey';
+import { awaitGate, awaitGateInRounds, endedBy, firstUnsuccessful, succeeded } from './frame/waits';
+import { apisNeedingBankOperations, journeys } from './messages';
 import type { OnboardingStatus, TppOnboardingInput } from './messages';
-import { certificateBundleCheck } from './steps/certificate-bundle';
 import { awaitClientCertificateEvaluation, awaitRedirectUrls, clientCertificateEvaluationStep } from './steps/client-certificate';
 import { awaitClientCertificate, clientCertificateRenewal } from './steps/client-csr';
-import { awaitGate, awaitGateInRounds } from './steps/gates';
 import { awaitAllowlist } from './steps/ip-allowlist';
 import { awaitOauthClient } from './steps/oauth-client';
 import { liveWithRenewals } from './steps/renewal';
-import { awaitSubmission } from './steps/submissions';
 
 /**
  * Open-banking third party / API client (seeds 000, 002, 003), read top to bottom.
@@ -25,8 +22,6 @@ import { awaitSubmission } from './steps/submissions';
  */
 export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.tpp);
-  // Onboardings started before the full journey (credentials, URLs, UAT, production CSR) replay as they ran.
-  if (!patched('tpp-full-journey')) return accessRequestJourney(journey);
   const application = input.application;
   const scopes = application.apis;
   const hubSigned = (application.productionCertificate ?? 'hub-signed') === 'hub-signed';
@@ -41,27 +36,30 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
       const kickoff = await awaitGate(journey, { name: 'kickoff-call', environment: 'sandbox' });
       if (!succeeded(kickoff)) return endedBy(journey, kickoff);
     }
-    const sandbox = await journey.together([awaitOauthClient(journey, 'sandbox', scopes), awaitRedirectUrls(journey, 'sandbox')]);
-    const sandboxFailed = firstUnsuccessful(sandbox);
+    const sandbox = await journey.together({
+      oauthClient: awaitOauthClient(journey, 'sandbox', scopes),
+      redirectUrls: awaitRedirectUrls(journey, 'sandbox'),
+    });
+    const sandboxFailed = firstUnsuccessful(Object.values(sandbox));
     if (sandboxFailed) return endedBy(journey, sandboxFailed);
 
     // UAT and the contract, both before production (the contract is production's: legal signs for live use).
-    const signOffs = await journey.together([
-      awaitGateInRounds(journey, { name: 'uat-signoff', environment: 'sandbox' }),
-      awaitGateInRounds(journey, { name: 'contract', environment: 'production' }),
-    ]);
-    const signOffFailed = firstUnsuccessful(signOffs);
+    const signOffs = await journey.together({
+      uat: awaitGateInRounds(journey, { name: 'uat-signoff', environment: 'sandbox' }),
+      contract: awaitGateInRounds(journey, { name: 'contract', environment: 'production' }),
+    });
+    const signOffFailed = firstUnsuccessful(Object.values(signOffs));
     if (signOffFailed) return endedBy(journey, signOffFailed);
 
-    journey.enter(environments[1]);
-    const production = await journey.together([
-      hubSigned ? awaitClientCertificate(journey, 'production') : awaitClientCertificateEvaluation(journey, 'production'),
-      awaitAllowlist(journey, 'production'),
-      awaitOauthClient(journey, 'production', scopes),
-      awaitRedirectUrls(journey, 'production'),
-      needsBank ? awaitGateInRounds(journey, { name: 'bank-coordination', environment: 'production' }) : null,
-    ]);
-    const productionFailed = firstUnsuccessful(production);
+    journey.enter('production');
+    const production = await journey.together({
+      certificate: hubSigned ? awaitClientCertificate(journey, 'production') : awaitClientCertificateEvaluation(journey, 'production'),
+      allowlist: awaitAllowlist(journey, 'production'),
+      oauthClient: awaitOauthClient(journey, 'production', scopes),
+      redirectUrls: awaitRedirectUrls(journey, 'production'),
+      bankCoordination: needsBank ? awaitGateInRounds(journey, { name: 'bank-coordination', environment: 'production' }) : null,
+    });
+    const productionFailed = firstUnsuccessful(Object.values(production));
     if (productionFailed) return endedBy(journey, productionFailed);
 
     const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
@@ -70,29 +68,5 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
       'certificate-bundle': () => clientCertificateEvaluationStep(journey),
       'client-csr': () => clientCertificateRenewal(journey),
     });
-  });
-}
-
-/** The journey as it ran before the full one: access request, the certificate bundle per environment, the contract, go-live. */
-function accessRequestJourney(journey: Journey): Promise<OnboardingStatus> {
-  const bundleCheck = certificateBundleCheck(journey, 'tls-client');
-  return journey.run(async () => {
-    const review = await awaitGate(journey, { name: 'application-review', environment: 'sandbox' });
-    if (!succeeded(review)) return endedBy(journey, review);
-
-    for (const environment of environments) {
-      journey.enter(environment);
-      const waits = await journey.together([
-        awaitSubmission(journey, { name: 'certificate-bundle', environment }, bundleCheck),
-        environment === 'production' ? awaitGateInRounds(journey, { name: 'contract', environment }) : null,
-      ]);
-      const failed = firstUnsuccessful(waits);
-      if (failed) return endedBy(journey, failed);
-    }
-
-    const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
-    if (!succeeded(goLive)) return endedBy(journey, goLive);
-    // Live: each environment's certificate is renewed (a new bundle, the same review) before it expires.
-    return liveWithRenewals(journey, 'onboarding complete: live', { 'certificate-bundle': () => ({ handler: bundleCheck }) });
   });
 }

@@ -352,3 +352,8 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(errorCatalogue, value);
 }
+
+/** Task ids come only from here: one run of a hub task per environment, e.g. `hub-ledger@production`. */
+export function taskId(name: TaskName, environment: Environment): string {
+  return `${name}@${environment}`;
+}

@@ -1,3 +1,4 @@
+import { evidenceLinkProblem, maxNameLength, maxUrlLength } from '../../workflows/messages';
 import { certificateAlerts } from '../../workflows/vocabulary';
 import { z } from 'zod';
 import { text } from './text';
@@ -131,7 +132,13 @@ export const startOnboardingBodySchema = z.discriminatedUnion('kind', [dfspStart
 export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
 
 /** A link to what a decision or a document rests on: https only. */
-export const evidenceLinkSchema = z.strictObject({ label: text({ min: 1, max: 200 }), url: z.url({ protocol: /^https$/ }).max(2048) });
+export const evidenceLinkSchema = z
+  .strictObject({ label: text({ min: 1, max: maxNameLength }), url: z.url({ protocol: /^https$/ }).max(maxUrlLength) })
+  // The workflow's rule, from its one home (workflows/frame/guards.ts): the API refuses what the workflow would.
+  .superRefine((link, ctx) => {
+    const problem = evidenceLinkProblem(link);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, path: ['url'] });
+  });
 
 export const gateDecisionBodySchema = z.strictObject({
   gate: z.enum(gateNames),

@@ -1,6 +1,6 @@
 /**
  * What the API answers, as zod schemas: they serialise the responses and generate the OpenAPI
- * document, and each is tied to the TypeScript type the code returns (`z.ZodType<T>`), so the
+ * document, and each is tied to the TypeScript type the code returns (`returns<T>()`), so the
  * document cannot drift from what the workflows produce.
  */
 import { certificateAlerts } from '../../workflows/vocabulary';
@@ -25,6 +25,12 @@ import {
 } from '../../workflows/messages';
 import { errorCatalogue, ErrorCode } from '../../workflows/vocabulary';
 import { auditTypes } from '../audit';
+
+/** Ties a response schema to the type the code returns: every value of `T` must fit the schema (the serialiser's direction). */
+const returns =
+  <T>() =>
+  <S extends z.ZodType>(schema: S & ([T] extends [z.input<S>] ? unknown : never)): S =>
+    schema;
 
 const isoTime = z.string().describe('ISO 8601 time');
 const stepName = z.enum([...gateNames, ...submissionNames, ...taskNames, 'registration', 'done']);
@@ -70,39 +76,45 @@ const instanceBase = {
   chase: chaseView,
 };
 
-export const gateInstanceSchema: z.ZodType<GateInstance> = z.object({
-  ...instanceBase,
-  type: z.literal('gate'),
-  name: z.enum(gateNames),
-  status: z.enum(['open', ...decisions, 'expired', 'withdrawn']),
-  decision: decisionRecord.nullable().describe('the decision that closed the round'),
-  required: z.number().int().optional().describe('distinct approvers this round needs'),
-  decisions: z.array(decisionRecord).optional().describe('every decision of this round: approvals so far, then a rejection if any'),
-});
+export const gateInstanceSchema = returns<GateInstance>()(
+  z.object({
+    ...instanceBase,
+    type: z.literal('gate'),
+    name: z.enum(gateNames),
+    status: z.enum(['open', ...decisions, 'expired', 'withdrawn']),
+    decision: decisionRecord.nullable().describe('the decision that closed the round'),
+    required: z.number().int().optional().describe('distinct approvers this round needs'),
+    decisions: z.array(decisionRecord).optional().describe('every decision of this round: approvals so far, then a rejection if any'),
+  }),
+);
 
-export const submissionInstanceSchema: z.ZodType<SubmissionInstance> = z.object({
-  ...instanceBase,
-  type: z.literal('submission'),
-  name: z.enum(submissionNames),
-  status: z.enum(['open', 'accepted', 'expired', 'withdrawn']),
-  attempts: z.array(z.object({ at: isoTime, submittedBy: z.string(), accepted: z.boolean(), findings: z.array(findingSummary) })),
-  provided: z
-    .record(z.string(), z.unknown())
-    .optional()
-    .describe('what the hub hands the participant for this submission, e.g. the JWS challenge to sign'),
-  artifact: z.record(z.string(), z.unknown()).nullable(),
-});
+export const submissionInstanceSchema = returns<SubmissionInstance>()(
+  z.object({
+    ...instanceBase,
+    type: z.literal('submission'),
+    name: z.enum(submissionNames),
+    status: z.enum(['open', 'accepted', 'expired', 'withdrawn']),
+    attempts: z.array(z.object({ at: isoTime, submittedBy: z.string(), accepted: z.boolean(), findings: z.array(findingSummary) })),
+    provided: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('what the hub hands the participant for this submission, e.g. the JWS challenge to sign'),
+    artifact: z.record(z.string(), z.unknown()).nullable(),
+  }),
+);
 
-export const taskRecordSchema: z.ZodType<TaskRecord> = z.object({
-  id: z.string().describe('`<task>@<environment>`'),
-  name: z.enum(taskNames),
-  environment: z.enum(environments),
-  status: z.enum(['running', 'done', 'failed']),
-  startedAt: isoTime,
-  finishedAt: isoTime.nullable(),
-  result: z.record(z.string(), z.unknown()).nullable(),
-  error: z.object({ type: z.string().nullable(), message: z.string() }).nullable(),
-});
+export const taskRecordSchema = returns<TaskRecord>()(
+  z.object({
+    id: z.string().describe('`<task>@<environment>`'),
+    name: z.enum(taskNames),
+    environment: z.enum(environments),
+    status: z.enum(['running', 'done', 'failed']),
+    startedAt: isoTime,
+    finishedAt: isoTime.nullable(),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    error: z.object({ type: z.string().nullable(), message: z.string() }).nullable(),
+  }),
+);
 
 const contactView = z.object({ name: z.string(), email: z.string() });
 const dfspRegistrationView = z.object({
@@ -139,98 +151,102 @@ const standing = {
 };
 
 /** Where an onboarding stands, without its instances, history and data (a submission's answer). */
-export const onboardingProgressSchema: z.ZodType<OnboardingProgress> = z.object({ ...standing, updatedAt: isoTime });
+export const onboardingProgressSchema = returns<OnboardingProgress>()(z.object({ ...standing, updatedAt: isoTime }));
 
-export const onboardingStatusSchema: z.ZodType<OnboardingStatus> = z.object({
-  ...standing,
-  instances: z.array(z.union([gateInstanceSchema, submissionInstanceSchema])),
-  tasks: z.array(taskRecordSchema),
-  participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
-  data: z.discriminatedUnion('kind', [
-    z.object({
-      kind: z.literal('tpp'),
-      application: z.object({
-        useCase: z.string(),
-        expectedMonthlyVolume: z.number(),
-        apis: z.array(z.string()),
-        kickoffCall: z.boolean().optional(),
-        productionCertificate: z.enum(['hub-signed', 'ca-signed']).optional(),
-      }),
-    }),
-    z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationView }),
-    z.object({
-      kind: z.literal('bank'),
-      registration: z.object({
-        alias: z.string(),
-        assetCode: z.string(),
-        firstEmployeeEmail: z.string(),
-        authorizationUrls: z.object({ sandbox: z.string(), production: z.string() }),
-      }),
-    }),
-  ]),
-  requestFingerprint: z.string(),
-  startedAt: isoTime,
-  updatedAt: isoTime,
-  continuedAsNew: z.number().int(),
-  history: z.array(
-    z.object({ at: isoTime, step: stepName, environment: z.enum(environments), state: z.enum(lifecycleStates), note: z.string() }),
-  ),
-  policy: z
-    .object({
-      approvals: z.partialRecord(z.enum(gateNames), z.number().int()),
-      timers: waitTimers,
-      timersFor: z.partialRecord(z.enum([...gateNames, ...submissionNames]), waitTimers.partial()).optional(),
-      renewalLeadMs: z.number().int(),
-    })
-    .optional(),
-  halt: z
-    .object({
-      state: z.enum(['suspended', 'expired']),
-      since: isoTime,
-      by: z.string(),
-      reason: z.string(),
-      instanceId: z.string().optional(),
-    })
-    .nullable()
-    .optional(),
-  interventions: z
-    .array(
+export const onboardingStatusSchema = returns<OnboardingStatus>()(
+  z.object({
+    ...standing,
+    instances: z.array(z.union([gateInstanceSchema, submissionInstanceSchema])),
+    tasks: z.array(taskRecordSchema),
+    participant: z.object({ legalName: z.string(), country: z.string(), contactEmail: z.string() }),
+    data: z.discriminatedUnion('kind', [
       z.object({
-        at: isoTime,
-        action: z.enum(['suspended', 'resumed', 'expired', 'signal-refused', 'renewal-opened', 'certificate-expired']),
+        kind: z.literal('tpp'),
+        application: z.object({
+          useCase: z.string(),
+          expectedMonthlyVolume: z.number(),
+          apis: z.array(z.string()),
+          kickoffCall: z.boolean().optional(),
+          productionCertificate: z.enum(['hub-signed', 'ca-signed']).optional(),
+        }),
+      }),
+      z.object({ kind: z.literal('dfsp'), registration: dfspRegistrationView }),
+      z.object({
+        kind: z.literal('bank'),
+        registration: z.object({
+          alias: z.string(),
+          assetCode: z.string(),
+          firstEmployeeEmail: z.string(),
+          authorizationUrls: z.object({ sandbox: z.string(), production: z.string() }),
+        }),
+      }),
+    ]),
+    requestFingerprint: z.string(),
+    startedAt: isoTime,
+    updatedAt: isoTime,
+    continuedAsNew: z.number().int(),
+    history: z.array(
+      z.object({ at: isoTime, step: stepName, environment: z.enum(environments), state: z.enum(lifecycleStates), note: z.string() }),
+    ),
+    policy: z
+      .object({
+        approvals: z.partialRecord(z.enum(gateNames), z.number().int()),
+        timers: waitTimers,
+        timersFor: z.partialRecord(z.enum([...gateNames, ...submissionNames]), waitTimers.partial()).optional(),
+        renewalLeadMs: z.number().int(),
+      })
+      .optional(),
+    halt: z
+      .object({
+        state: z.enum(['suspended', 'expired']),
+        since: isoTime,
         by: z.string(),
-        via: z.enum(['api', 'signal', 'timer']),
         reason: z.string(),
-        code: z.string().optional(),
         instanceId: z.string().optional(),
-      }),
-    )
-    .optional(),
-  certificates: z
-    .array(
-      z.object({
-        id: z.string(),
-        submission: z.enum(submissionNames),
-        environment: z.enum(environments),
-        serialHex: z.string(),
-        sha256: z.string(),
-        notAfter: isoTime,
-        state: z.enum(watchedCertificateStates),
-        renewal: z.string().optional().describe('the renewal submission instance, once opened'),
-        renewalOpenedAt: isoTime.optional(),
-        expiredAt: isoTime.optional(),
-        replacedAt: isoTime.optional(),
-      }),
-    )
-    .optional()
-    .describe('after go-live: every certificate the hub issued or accepted, watched for renewal'),
-  liveSince: isoTime.optional().describe('when go-live was approved; from then the state is live'),
-});
+      })
+      .nullable()
+      .optional(),
+    interventions: z
+      .array(
+        z.object({
+          at: isoTime,
+          action: z.enum(['suspended', 'resumed', 'expired', 'signal-refused', 'renewal-opened', 'certificate-expired']),
+          by: z.string(),
+          via: z.enum(['api', 'signal', 'timer']),
+          reason: z.string(),
+          code: z.string().optional(),
+          instanceId: z.string().optional(),
+        }),
+      )
+      .optional(),
+    certificates: z
+      .array(
+        z.object({
+          id: z.string(),
+          submission: z.enum(submissionNames),
+          environment: z.enum(environments),
+          serialHex: z.string(),
+          sha256: z.string(),
+          notAfter: isoTime,
+          state: z.enum(watchedCertificateStates),
+          renewal: z.string().optional().describe('the renewal submission instance, once opened'),
+          renewalOpenedAt: isoTime.optional(),
+          expiredAt: isoTime.optional(),
+          replacedAt: isoTime.optional(),
+        }),
+      )
+      .optional()
+      .describe('after go-live: every certificate the hub issued or accepted, watched for renewal'),
+    liveSince: isoTime.optional().describe('when go-live was approved; from then the state is live'),
+  }),
+);
 
-export const onboardingViewSchema: z.ZodType<OnboardingView> = z.object({
-  workflowId: z.string(),
-  onboarding: onboardingStatusSchema.nullable().describe('null while no worker has reported the state (202 on start)'),
-});
+export const onboardingViewSchema = returns<OnboardingView>()(
+  z.object({
+    workflowId: z.string(),
+    onboarding: onboardingStatusSchema.nullable().describe('null while no worker has reported the state (202 on start)'),
+  }),
+);
 
 export const auditResponseSchema = z.object({
   workflowId: z.string(),
@@ -302,13 +318,15 @@ export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({
   nextPageToken: z.string().nullable(),
 });
 
-const stuckGroupSchema: z.ZodType<StuckGroup> = z.object({
-  step: z.string(),
-  awaitingRole: z.string(),
-  count: z.number().int(),
-  oldestWaitingSince: z.string(),
-  participantIds: z.array(z.string()),
-});
+const stuckGroupSchema = returns<StuckGroup>()(
+  z.object({
+    step: z.string(),
+    awaitingRole: z.string(),
+    count: z.number().int(),
+    oldestWaitingSince: z.string(),
+    participantIds: z.array(z.string()),
+  }),
+);
 export const stuckResponseSchema = z.object({ groups: z.array(stuckGroupSchema), scanned: z.number().int(), truncated: z.boolean() });
 
 const finding = z.object({

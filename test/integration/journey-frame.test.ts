@@ -28,7 +28,7 @@ import {
   onboardingSearchAttributeKeys,
   onboardingSearchAttributes,
   WaitingSinceKey,
-} from '../../workflows/search-attributes';
+} from '../../workflows/frame/search-attributes';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';

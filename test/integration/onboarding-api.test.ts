@@ -7,7 +7,7 @@ import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import type { OnboardingStatus } from '../../workflows/messages';
 import { onboardingWorkflowId } from '../../workflows/messages';
-import { onboardingSearchAttributeKeys } from '../../workflows/search-attributes';
+import { onboardingSearchAttributeKeys } from '../../workflows/frame/search-attributes';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 import { startBody } from '../support/requests';
 import { testKeys } from '../support/auth';

@@ -17,11 +17,7 @@ describe('replay of recorded onboarding histories', () => {
   it('has recorded histories to replay', () => {
     expect(histories.map((h) => h.file).sort()).toEqual([
       'bank-live.json',
-      'dfsp-completed-mtls.json',
-      'dfsp-completed.json',
-      'dfsp-live-csr-two-activities.json',
       'dfsp-live.json',
-      'tpp-completed.json',
       'tpp-gates-rework.json',
       'tpp-live-renewed.json',
       'tpp-live.json',
@@ -43,7 +39,7 @@ describe('replay of recorded onboarding histories', () => {
       workflowsPath: require.resolve('../fixtures/workflows/drifted-tpp'),
       logger: new DefaultLogger('WARN'),
     });
-    const completed = histories.find((h) => h.file === 'tpp-completed.json')!;
+    const completed = histories.find((h) => h.file === 'tpp-rejected.json')!;
     await expect(
       Worker.runReplayHistory({ workflowBundle: { code: drifted.code } }, completed.history, completed.workflowId),
     ).rejects.toThrow(/[Nn]ondeterminis/);

@@ -11,8 +11,6 @@ import { onboardingWorkflowId } from '../../workflows/messages';
 import { startTestServer } from '../support/dev-server';
 import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
 import { startBody } from '../support/requests';
-import { TppPki } from '../support/tpp-journey';
-import type { Environment, GateName } from '../../workflows/messages';
 
 /** The first gate is open (the workflow's first task has run). */
 async function waitUntilAwaiting(gateway: OnboardingGateway, participantId: string): Promise<void> {
@@ -34,25 +32,7 @@ async function main(): Promise<void> {
   try {
     await stack.startWorker();
     const gateway = new OnboardingGateway(stack.client, stack.taskQueue);
-    const pki = new TppPki();
-    const approve = (participantId: string, gate: GateName, decidedBy: string) =>
-      gateway.decide(participantId, { gate, decision: 'approved', decidedBy });
-    const bundle = (participantId: string, pem: string, environment: Environment) =>
-      gateway.submit(participantId, { name: 'certificate-bundle', environment, submittedBy: 'it@acme.example', payload: { pem } });
     const scenarios: { name: string; run(participantId: string): Promise<void> }[] = [
-      {
-        // Every step of the journey: a refused and an accepted bundle, the parallel production waits, go-live.
-        name: 'tpp-completed',
-        async run(participantId) {
-          const bundles = pki.bundlesFor(participantId);
-          await approve(participantId, 'application-review', 'alice@hub');
-          await bundle(participantId, bundles.weak, 'sandbox').catch(() => undefined);
-          await bundle(participantId, bundles.messy, 'sandbox');
-          await approve(participantId, 'contract', 'lena@hub');
-          await bundle(participantId, bundles.good, 'production');
-          await approve(participantId, 'go-live', 'omar@hub');
-        },
-      },
       {
         name: 'tpp-rejected',
         async run(participantId) {

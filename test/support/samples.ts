@@ -1,8 +1,16 @@
 /** Well-formed workflow answers for API tests with a fake gateway (the response schemas check them). */
-import { progressOf, type GateInstance, type OnboardingStatus, type SubmissionOutcome } from '../../workflows/messages';
+import {
+  defaultGatePolicy,
+  progressOf,
+  type GateInstance,
+  type OnboardingStatus,
+  type SubmissionOutcome,
+  type WaitChase,
+} from '../../workflows/messages';
 import { startBody } from './requests';
 
 const at = '2026-11-23T10:00:00.000Z';
+const chase: WaitChase = { timers: defaultGatePolicy.timers, since: at, reminders: 0, escalated: false, events: [] };
 
 export function sampleStatus(participantId: string): OnboardingStatus {
   const body = startBody(participantId);
@@ -40,6 +48,9 @@ export function sampleStatus(participantId: string): OnboardingStatus {
         note: 'application-review@sandbox#1: waiting for business',
       },
     ],
+    policy: defaultGatePolicy,
+    halt: null,
+    interventions: [],
   };
 }
 
@@ -55,10 +66,21 @@ export function sampleGate(name: GateInstance['name'], status: GateInstance['sta
     openedAt: at,
     deadlineAt: null,
     closedAt: status === 'open' ? null : at,
+    chase,
     decision:
       status === 'open'
         ? null
-        : { decision: status === 'rejected' ? 'rejected' : 'approved', decidedBy, comment: null, at, requestHash: null },
+        : {
+            decision: status === 'rejected' ? 'rejected' : 'approved',
+            decidedBy,
+            via: 'api',
+            comment: null,
+            evidence: [],
+            at,
+            requestHash: null,
+          },
+    required: 1,
+    decisions: [],
   };
 }
 
@@ -80,6 +102,7 @@ export function sampleSubmissionOutcome(
       openedAt: at,
       deadlineAt: null,
       closedAt: at,
+      chase,
       attempts: [{ at, submittedBy, accepted: true, findings: [] }],
       artifact: {},
     },

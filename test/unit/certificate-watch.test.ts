@@ -1,5 +1,5 @@
 import type { OnboardingStatus, SubmissionInstance, WatchedCertificate } from '../../workflows/messages';
-import { certificateAlert, CertificateStateKey, onboardingSearchAttributes } from '../../workflows/search-attributes';
+import { certificateAlert, CertificateStateKey, onboardingSearchAttributes } from '../../workflows/frame/search-attributes';
 import { absorbCertificates, certificateOf, nextCertificateEvent } from '../../workflows/steps/renewal';
 
 const day = 86_400_000;
@@ -39,9 +39,16 @@ function accepted(
     openedAt: iso(t0),
     closedAt: iso(t0 + 1000),
     deadlineAt: null,
+    chase: {
+      timers: { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: null },
+      since: iso(t0),
+      reminders: 0,
+      escalated: false,
+      events: [],
+    },
     attempts: [],
     artifact,
-  };
+  } as SubmissionInstance;
 }
 
 describe('the certificate watch after go-live', () => {

@@ -1,4 +1,4 @@
-import { escapeMarkdown } from '../../workflows/markdown';
+import { escapeMarkdown } from '../../workflows/frame/current-details';
 
 describe('current details in the Temporal UI', () => {
   it('escapes what Markdown or HTML could act on in a note, so a name cannot become a link or a tag', () => {

@@ -1,5 +1,10 @@
 import type { AwaitedInput } from '../../workflows/messages';
-import { AwaitingRoleKey, onboardingSearchAttributes, startSearchAttributes, WaitingSinceKey } from '../../workflows/search-attributes';
+import {
+  AwaitingRoleKey,
+  onboardingSearchAttributes,
+  startSearchAttributes,
+  WaitingSinceKey,
+} from '../../workflows/frame/search-attributes';
 
 const wait = (instanceId: string, role: AwaitedInput['role'], since: string): AwaitedInput => ({
   instanceId,

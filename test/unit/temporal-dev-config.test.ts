@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseCliVersion } from '../../scripts/install-temporal';
 import { defaultDevConfigPath, DevConfigError, loadDevConfig, parseDevConfig, startDevArgs } from '../../scripts/temporal-dev-config';
-import { onboardingSearchAttributeKeys } from '../../workflows/search-attributes';
+import { onboardingSearchAttributeKeys } from '../../workflows/frame/search-attributes';
 
 const text = readFileSync(defaultDevConfigPath, 'utf8');
 

@@ -1,8 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { CertificateRole } from '../../activities/pki/policy';
-import { notableFindings } from './submissions';
-import type { Journey, SubmissionHandler } from '../journey';
+import { notableFindings } from '../frame/waits';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary } from '../messages';
 
 const { checkCertificateBundle } = proxyActivities<PkiActivities>({
@@ -15,11 +16,11 @@ const { checkCertificateBundle } = proxyActivities<PkiActivities>({
  * (seed 000's certificate review: RSA, 2048 bits, CA-signed, which certificate in the bundle
  * signs). Accepted: the normalised chain and the leaf's identity become the instance's artifact.
  */
-export function certificateBundleCheck(
+export function certificateBundleCheck<N extends 'certificate-bundle' | 'server-certificate'>(
   journey: Journey,
   role: CertificateRole,
   hosts: (environment: Environment) => string[] = () => [],
-): SubmissionHandler {
+): SubmissionHandler<N> {
   return async (input, instance) => {
     const s = journey.status;
     const payload = input.payload as { pem?: unknown };

@@ -1,9 +1,10 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { NetworkActivities, PkiActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, SubmissionInstance } from '../messages';
 import type { RenewalStep } from './renewal';
-import { awaitSubmission, notableFindings } from './submissions';
+import { awaitSubmission, notableFindings } from '../frame/waits';
 
 const pki = proxyActivities<PkiActivities>({
   startToCloseTimeout: '30 seconds',
@@ -19,7 +20,7 @@ const network = proxyActivities<NetworkActivities>({
  * from when sent, and the proof that the client holds the key — a signature over the instance's
  * `provided.challenge`. Accepted: the normalised chain and the leaf's identity are the artifact.
  */
-export function clientCertificateEvaluation(journey: Journey): SubmissionHandler {
+export function clientCertificateEvaluation(journey: Journey): SubmissionHandler<'certificate-bundle'> {
   return async (input, instance) => {
     const s = journey.status;
     const payload = input.payload as { pem?: unknown; csrPem?: unknown; challengeSignature?: unknown };
@@ -54,17 +55,20 @@ export function keyChallenge(journey: Journey): (instanceId: string) => Record<s
 }
 
 /** "The client sends its certificate bundle and proves it holds the key" (also its renewal, with a challenge of its own). */
-export function clientCertificateEvaluationStep(journey: Journey): RenewalStep {
+export function clientCertificateEvaluationStep(journey: Journey): RenewalStep<'certificate-bundle'> {
   return { handler: clientCertificateEvaluation(journey), options: { provide: keyChallenge(journey) } };
 }
 
-export function awaitClientCertificateEvaluation(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export function awaitClientCertificateEvaluation(
+  journey: Journey,
+  environment: Environment,
+): Promise<SubmissionInstance<'certificate-bundle'>> {
   const step = clientCertificateEvaluationStep(journey);
   return awaitSubmission(journey, { name: 'certificate-bundle', environment }, step.handler, step.options);
 }
 
 /** The client's redirect URIs (exact https, mandatory) and callback URLs (optional), replaceable with one call. */
-export function awaitRedirectUrls(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export function awaitRedirectUrls(journey: Journey, environment: Environment): Promise<SubmissionInstance<'redirect-urls'>> {
   return awaitSubmission(
     journey,
     { name: 'redirect-urls', environment },

@@ -1,40 +1,24 @@
 import type { Duration } from '@temporalio/common';
-import { patched, proxyActivities, proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
+import { proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
-import type { CsrReport } from '../../activities/pki/csr-checks';
-import type { IssuedCertificate, SignCsrRequest } from '../../activities/pki/csr-signing';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { reapplyAllowlist } from './ip-allowlist';
 import type { RenewalStep } from './renewal';
-import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
+import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 
 const pkiOptions: { startToCloseTimeout: Duration; retry: RetryPolicy } = {
   // Checking and signing are local and take milliseconds: a worker that died is noticed in 10 s.
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['CSR_REJECTED'] },
 };
-const pki = proxyActivities<PkiActivities>(pkiOptions);
 /**
- * The same two activities as local activities: the participant waits on the HTTP request, the
- * work is a few milliseconds of CPU in the worker, and signing is idempotent per issuance key — so
- * they run in the workflow task, without two round trips through the server.
+ * Checking and signing run as one local activity: the participant waits on the HTTP request, the
+ * work is a few milliseconds of CPU in the worker (the CSR read once), and signing is idempotent per
+ * issuance key — so it runs in the workflow task, without a round trip through the server.
  */
-const pkiLocal = proxyLocalActivities<PkiActivities>(pkiOptions);
-
-/**
- * Checks the CSR and signs it when nothing blocks: one local activity (the CSR read once, one
- * activation fewer while the participant waits). Onboardings that handled a CSR before that
- * replay with the check and the signing as two local activities, and those from before the local
- * activities with two scheduled ones.
- */
-async function checkAndSign(request: SignCsrRequest): Promise<{ report: CsrReport; issued: IssuedCertificate | null }> {
-  if (patched('client-csr-one-local-activity')) return pkiLocal.checkAndSignParticipantCsr(request);
-  const run = patched('client-csr-local-activities') ? pkiLocal : pki;
-  const report = await run.checkParticipantCsr(request);
-  if (report.blocking) return { report, issued: null };
-  return { report, issued: await run.signParticipantCsr(request) };
-}
+const { checkAndSignParticipantCsr } = proxyLocalActivities<PkiActivities>(pkiOptions);
 
 /**
  * TLS, participant → hub: the participant's client CSR is checked with the hub's rules (key, subject,
@@ -43,7 +27,7 @@ async function checkAndSign(request: SignCsrRequest): Promise<{ report: CsrRepor
  * idempotent per (participant, environment, role, CSR), so a retried activity returns the same
  * certificate and the gateway admits exactly that serial.
  */
-export function clientCsrHandler(journey: Journey, hosts: () => string[] = () => []): SubmissionHandler {
+export function clientCsrHandler(journey: Journey, hosts: () => string[] = () => []): SubmissionHandler<'client-csr'> {
   return async (input, instance) => {
     const s = journey.status;
     const payload = input.payload as { csrPem?: unknown };
@@ -54,7 +38,7 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
       environment: instance.environment,
       role: 'tls-client' as const,
     };
-    const { report, issued } = await checkAndSign(request);
+    const { report, issued } = await checkAndSignParticipantCsr(request);
     const findings: FindingSummary[] = notableFindings(report);
     if (issued === null) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
     const artifact = {
@@ -71,7 +55,7 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
 }
 
 /** "The participant sends its TLS client CSR and gets the hub-signed certificate." */
-export function awaitClientCertificate(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export function awaitClientCertificate(journey: Journey, environment: Environment): Promise<SubmissionInstance<'client-csr'>> {
   return awaitSubmission(journey, { name: 'client-csr', environment }, clientCsrHandler(journey));
 }
 
@@ -80,7 +64,7 @@ export function awaitClientCertificate(journey: Journey, environment: Environmen
  * then the gateway admits the new serial (the allowlist in force applied again) — the old one stays
  * admitted until it expires, so the participant switches over without an outage.
  */
-export function clientCertificateRenewal(journey: Journey): RenewalStep {
+export function clientCertificateRenewal(journey: Journey): RenewalStep<'client-csr'> {
   const sign = clientCsrHandler(journey);
   return {
     handler: async (input, instance) => {

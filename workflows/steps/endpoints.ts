@@ -1,8 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { awaitSubmission, notableFindings } from './submissions';
+import { acceptedArtifact } from '../frame/state';
+import { awaitSubmission, notableFindings } from '../frame/waits';
 
 const network = proxyActivities<NetworkActivities>({
   startToCloseTimeout: '30 seconds',
@@ -11,16 +13,12 @@ const network = proxyActivities<NetworkActivities>({
 
 /** The SANs of the accepted server certificate in the environment, or null when none is accepted yet. */
 function serverCertificateHosts(journey: Journey, environment: Environment): string[] | null {
-  const accepted = journey.status.instances.find(
-    (i) => i.type === 'submission' && i.name === 'server-certificate' && i.environment === environment && i.status === 'accepted',
-  );
-  const leaf = (accepted?.type === 'submission' ? accepted.artifact?.leaf : undefined) as
-    { sanDns?: string[]; sanIps?: string[] } | undefined;
+  const leaf = acceptedArtifact(journey.status, 'server-certificate', environment)?.leaf;
   return leaf ? [...(leaf.sanDns ?? []), ...(leaf.sanIps ?? [])] : null;
 }
 
 /** The DFSP's callback URLs, checked as the hub's outbound targets; the artifact is what the ledger registers. */
-export function endpointsHandler(journey: Journey): SubmissionHandler {
+export function endpointsHandler(journey: Journey): SubmissionHandler<'endpoints'> {
   return async (input, instance) => {
     const payload = input.payload as { callbacks?: unknown };
     const callbacks =
@@ -43,6 +41,6 @@ export function endpointsHandler(journey: Journey): SubmissionHandler {
 }
 
 /** "The DFSP gives its callback URLs"; replaceable with a full new set until the ledger is set up from them. */
-export function awaitEndpoints(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export function awaitEndpoints(journey: Journey, environment: Environment): Promise<SubmissionInstance<'endpoints'>> {
   return awaitSubmission(journey, { name: 'endpoints', environment }, endpointsHandler(journey), { replaceable: true });
 }

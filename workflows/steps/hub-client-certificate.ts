@@ -1,9 +1,12 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import type { RenewalStep } from './renewal';
-import { awaitSubmission, notableFindings } from './submissions';
+import { taskResult } from '../frame/state';
+import { requireDone } from '../frame/tasks';
+import { awaitSubmission, notableFindings } from '../frame/waits';
 
 const pki = proxyActivities<PkiActivities>({
   // Key generation, checks and installation are local and take milliseconds: a dead worker is noticed in 10 s.
@@ -16,14 +19,6 @@ const pki = proxyActivities<PkiActivities>({
   },
 });
 
-/** What the `hub-client-csr` task records: the hub's CSR towards the participant, public parts only. */
-interface HubClientCsr {
-  csrPem: string;
-  subject: string;
-  spkiSha256: string;
-  keyAlgorithm: string;
-}
-
 /** Where the participant takes what it needs to trust the hub's side of the connection. */
 const hubTrustLinks = { hubCaChain: '/pki/ca', hubServerCertificate: '/pki/hub-server-certificate' };
 
@@ -32,7 +27,7 @@ const hubTrustLinks = { hubCaChain: '/pki/ca', hubServerCertificate: '/pki/hub-s
  * participant's CA, certifies the CSR's key, clientAuth, valid) and installed for the hub's
  * outbound calls. The artifact names the installed certificate (serial, fingerprint, issuer).
  */
-export function hubClientCertificateHandler(journey: Journey, spkiSha256: string): SubmissionHandler {
+export function hubClientCertificateHandler(journey: Journey, spkiSha256: string): SubmissionHandler<'hub-client-certificate'> {
   return async (input, instance) => {
     const payload = input.payload as { pem?: unknown };
     const participantId = journey.status.participantId;
@@ -60,16 +55,17 @@ export function hubClientCertificateHandler(journey: Journey, spkiSha256: string
  * chain. The hub's own server certificate and CA chain are downloadable at the `provided` links.
  * A cancellation retires the key.
  */
-export async function awaitHubClientCertificate(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export async function awaitHubClientCertificate(
+  journey: Journey,
+  environment: Environment,
+): Promise<SubmissionInstance<'hub-client-certificate'>> {
   const participantId = journey.status.participantId;
   const prepared = await journey.task('hub-client-csr', environment, async () => {
     const key = await pki.prepareHubClientCsr({ participantId, environment });
     return { csrPem: key.csrPem, subject: key.subject, spkiSha256: key.spkiSha256, keyAlgorithm: key.keyAlgorithm };
   });
-  // Making a key pair has no outside dependency: a failure here is a defect for ops, not the participant's to fix.
-  if (prepared.status !== 'done' || prepared.result === null)
-    throw new Error(`hub-client-csr@${environment} failed: ${prepared.error?.message ?? 'no result'}`);
-  const csr = prepared.result as unknown as HubClientCsr;
+  // Making a key pair has no outside dependency: a failure here ends the onboarding `failed` for ops (frame/tasks.ts).
+  const csr = requireDone(prepared);
   const instance = await awaitSubmission(
     journey,
     { name: 'hub-client-certificate', environment },
@@ -90,8 +86,8 @@ export async function awaitHubClientCertificate(journey: Journey, environment: E
  * The renewal of the hub's client certificate towards the participant: the participant's CA signs
  * the hub's CSR (the same key, handed out again) anew; checked and installed as at onboarding.
  */
-export function hubClientCertificateRenewal(journey: Journey, environment: Environment): RenewalStep {
-  const prepared = journey.status.tasks.find((t) => t.id === `hub-client-csr@${environment}`)?.result as HubClientCsr | null | undefined;
+export function hubClientCertificateRenewal(journey: Journey, environment: Environment): RenewalStep<'hub-client-certificate'> {
+  const prepared = taskResult(journey.status, 'hub-client-csr', environment);
   if (!prepared) throw new TypeError(`hub-client-csr@${environment} has no CSR to renew with`);
   return {
     handler: hubClientCertificateHandler(journey, prepared.spkiSha256),

@@ -1,8 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { LedgerActivities } from '../../activities';
-import type { Journey } from '../journey';
+import type { Journey } from '../frame/journey';
 import type { DfspRegistration, Environment, GateInstance, TaskRecord } from '../messages';
-import { awaitGate } from './gates';
+import { awaitGate } from '../frame/waits';
 
 /** Limit calls hang while central-ledger's Kafka is down: each try is bounded, retries back off to a minute. */
 const ledger = proxyActivities<LedgerActivities>({
@@ -46,11 +46,7 @@ export async function setUpHubLedger(
     currencies: registration.currencies.map(({ currency, netDebitCap }) => ({ currency, netDebitCap })),
     endpoints: [...callbacks, ...notificationEndpoints(registration)],
   };
-  const task = await journey.task(
-    'hub-ledger',
-    environment,
-    async () => (await ledger.setUpHubLedger(request)) as unknown as Record<string, unknown>,
-  );
+  const task = await journey.task('hub-ledger', environment, async () => ({ ...(await ledger.setUpHubLedger(request)) }));
   if (task.status === 'done' && task.result?.mode === 'applied') return { task, gate: null };
   if (task.status === 'failed' && task.result === null) task.result = { mode: 'manual', settings: request };
   return { task, gate: await awaitGate(journey, { name: 'ledger-setup', environment }) };

@@ -1,8 +1,10 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
+import { acceptedArtifact } from '../frame/state';
+import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 
 const network = proxyActivities<NetworkActivities>({
   startToCloseTimeout: '1 minute',
@@ -14,7 +16,7 @@ const network = proxyActivities<NetworkActivities>({
  * and when it passes, applied to the gateway with the participant's hub-issued client certificate.
  * The write key names the workflow, instance and attempt, so a retried activity applies it once.
  */
-export function allowlistCheck(journey: Journey): SubmissionHandler {
+export function allowlistCheck(journey: Journey): SubmissionHandler<'ip-allowlist'> {
   return async (input, instance) => {
     const payload = input.payload as { entries?: unknown };
     const entries = Array.isArray(payload.entries) ? payload.entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))) : [];
@@ -53,7 +55,7 @@ export function allowlistCheck(journey: Journey): SubmissionHandler {
  * replace it with a full new list at any time (the same submission), without a new onboarding.
  * A cancellation takes the participant out of the gateway in this environment.
  */
-export async function awaitAllowlist(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export async function awaitAllowlist(journey: Journey, environment: Environment): Promise<SubmissionInstance<'ip-allowlist'>> {
   const instance = await awaitSubmission(journey, { name: 'ip-allowlist', environment }, allowlistCheck(journey), { replaceable: true });
   if (instance.status === 'accepted') {
     journey.onCancel(`gateway access in ${environment} revoked`, () => revokeAccess(journey, environment));
@@ -76,18 +78,12 @@ export function revokeAccess(journey: Journey, environment: Environment) {
  * before an allowlist was accepted. Returns the gateway revision applied, or null.
  */
 export async function reapplyAllowlist(journey: Journey, environment: Environment, writeKey: string): Promise<number | null> {
-  const inForce = journey.status.instances
-    .filter(
-      (i): i is SubmissionInstance =>
-        i.type === 'submission' && i.name === 'ip-allowlist' && i.environment === environment && i.status === 'accepted',
-    )
-    .pop();
-  const entries = inForce?.artifact?.entries;
+  const entries = acceptedArtifact(journey.status, 'ip-allowlist', environment)?.entries;
   if (!Array.isArray(entries)) return null;
   const applied = await network.applyIpAllowlist({
     participantId: journey.status.participantId,
     environment,
-    entries: entries as string[],
+    entries,
     writeKey,
   });
   return applied.revision;

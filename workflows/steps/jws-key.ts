@@ -1,8 +1,9 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { KeyActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
+import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 
 const keys = proxyActivities<KeyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -19,7 +20,7 @@ function challengeFor(journey: Journey, instanceId: string): Record<string, unkn
  * participant's) and proven — the challenge JWS must verify with it. Accepted, it becomes the
  * participant's live key in the hub's JWS key directory (`GET /jws-keys`).
  */
-export function jwsKeyHandler(journey: Journey): SubmissionHandler {
+export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
   return async (input, instance) => {
     const payload = input.payload as { keyPem?: unknown; challengeJws?: unknown };
     const challenge = typeof instance.provided?.challenge === 'string' ? instance.provided.challenge : '';
@@ -55,7 +56,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler {
 }
 
 /** "The participant shares its JWS public key and proves it holds the private one." A cancellation retires the key. */
-export async function awaitJwsKey(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export async function awaitJwsKey(journey: Journey, environment: Environment): Promise<SubmissionInstance<'jws-key'>> {
   const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, jwsKeyHandler(journey), {
     provide: (id) => challengeFor(journey, id),
   });

@@ -1,9 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BankActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, WaitInstance } from '../messages';
-import { awaitGateInRounds } from './gates';
-import { attemptWriteKey, awaitSubmission, notableFindings } from './submissions';
+import { requireDone } from '../frame/tasks';
+import { awaitGateInRounds } from '../frame/waits';
+import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 
 const bank = proxyActivities<BankActivities>({
   // One HTTPS call bounded by the outbound timeout; retried on a worker's death, not on the bank's answer.
@@ -18,7 +20,7 @@ const bank = proxyActivities<BankActivities>({
  * fixes and says so again. When the URL is not reachable from the hub at all (a private network),
  * the bank says so and security records the check at the `jwt-trust-check` gate instead.
  */
-export function authorizationServiceCheck(journey: Journey, url: string): SubmissionHandler {
+export function authorizationServiceCheck(journey: Journey, url: string): SubmissionHandler<'authorization-service'> {
   return async (input, instance) => {
     const payload = input.payload as { caPem?: unknown; hubCannotReach?: unknown };
     if (payload.hubCannotReach === true) {
@@ -57,15 +59,13 @@ export function authorizationServiceCheck(journey: Journey, url: string): Submis
  */
 export async function awaitJwtTrust(journey: Journey, environment: Environment, url: string): Promise<WaitInstance> {
   const key = await journey.task('hub-jwt-key', environment, async () => ({ ...(await bank.prepareHubJwtKey({ environment })) }));
-  // Making a key pair has no outside dependency: a failure here is a defect for ops, not the bank's to fix.
-  if (key.status !== 'done' || key.result === null)
-    throw new Error(`hub-jwt-key@${environment} failed: ${key.error?.message ?? 'no result'}`);
-  const { kid, jwk, publicKeyPem } = key.result as { kid: string; jwk: Record<string, unknown>; publicKeyPem: string };
+  // Making a key pair has no outside dependency: a failure here ends the onboarding `failed` for ops (frame/tasks.ts).
+  const { kid, jwk, publicKeyPem } = requireDone(key);
   const keyUrl = `/onboardings/${journey.status.participantId}/jwt-key?environment=${environment}`;
   const instance = await awaitSubmission(journey, { name: 'authorization-service', environment }, authorizationServiceCheck(journey, url), {
     provide: () => ({ kid, jwk, publicKeyPem, keyUrl, authorizationUrl: url }),
   });
-  if (instance.status !== 'accepted' || (instance.artifact as { manual?: boolean } | null)?.manual !== true) return instance;
+  if (instance.status !== 'accepted' || instance.artifact?.manual !== true) return instance;
   // A rejected check: the bank says what it fixed, and security checks again (the next round).
   return awaitGateInRounds(journey, { name: 'jwt-trust-check', environment });
 }

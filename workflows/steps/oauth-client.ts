@@ -1,8 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { CredentialActivities } from '../../activities';
-import type { Journey, SubmissionHandler } from '../journey';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, SubmissionInstance } from '../messages';
-import { attemptWriteKey, awaitSubmission } from './submissions';
+import { attemptWriteKey, awaitSubmission } from '../frame/waits';
 
 const credentials = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
@@ -14,7 +15,7 @@ const credentials = proxyActivities<CredentialActivities>({
  * when it exists — rotates its secret. The secret never passes through here: the artifact holds
  * the client id and the id of a one-time pickup the API redeems into the one response that shows it.
  */
-export function oauthClientHandler(journey: Journey, scopes: string[]): SubmissionHandler {
+export function oauthClientHandler(journey: Journey, scopes: string[]): SubmissionHandler<'oauth-client'> {
   return async (input, instance) => {
     const payload = input.payload as { authMethod?: unknown; tlsSubjectDn?: unknown };
     const authMethod = payload.authMethod === 'tls_client_auth' ? 'tls_client_auth' : 'client_secret_basic';
@@ -61,7 +62,11 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
  * "The participant gets its OAuth client for the environment": waits for the request, issues the
  * client; sent again later, it rotates the secret. A cancellation revokes the client.
  */
-export async function awaitOauthClient(journey: Journey, environment: Environment, scopes: string[]): Promise<SubmissionInstance> {
+export async function awaitOauthClient(
+  journey: Journey,
+  environment: Environment,
+  scopes: string[],
+): Promise<SubmissionInstance<'oauth-client'>> {
   const instance = await awaitSubmission(journey, { name: 'oauth-client', environment }, oauthClientHandler(journey, scopes), {
     replaceable: true,
   });

@@ -1,9 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BankActivities } from '../../activities';
-import type { Journey } from '../journey';
+import type { Journey } from '../frame/journey';
 import { bankHosts } from '../messages';
-import type { BankOnboardingInput, Environment, SubmissionInstance, TaskRecord } from '../messages';
-import { awaitSubmission, notableFindings } from './submissions';
+import type { BankOnboardingInput, Environment, ProcessingCenterResult, SubmissionInstance } from '../messages';
+import { requireDone } from '../frame/tasks';
+import { awaitSubmission, notableFindings } from '../frame/waits';
 
 const bank = proxyActivities<BankActivities>({
   startToCloseTimeout: '1 minute',
@@ -16,10 +17,14 @@ const bank = proxyActivities<BankActivities>({
  * `backoffice-<alias>-<env>` hosts, the bank's authorization URL), the first employee, the
  * identification and processing entities. Once per environment; each call idempotent.
  */
-export function setUpCounterparty(journey: Journey, environment: Environment, input: BankOnboardingInput): Promise<TaskRecord> {
+export async function setUpCounterparty(
+  journey: Journey,
+  environment: Environment,
+  input: BankOnboardingInput,
+): Promise<ProcessingCenterResult> {
   const { alias, assetCode, firstEmployeeEmail, authorizationUrls } = input.registration;
   const hosts = bankHosts(alias, environment);
-  return journey.task('processing-center', environment, async () => ({
+  const task = await journey.task('processing-center', environment, async () => ({
     ...(await bank.setUpCounterparty({
       participantId: input.participantId,
       environment,
@@ -30,6 +35,7 @@ export function setUpCounterparty(journey: Journey, environment: Environment, in
       systemUrls: { api: `https://${hosts.api}`, backoffice: `https://${hosts.backoffice}`, authorization: authorizationUrls[environment] },
     })),
   }));
+  return requireDone(task);
 }
 
 /**
@@ -37,7 +43,11 @@ export function setUpCounterparty(journey: Journey, environment: Environment, in
  * registered to the identification entity; a later list replaces it (PUT semantics). Refused when
  * one is malformed, repeated, or another counterparty's.
  */
-export function awaitIdentifiers(journey: Journey, environment: Environment, counterpartyId: string): Promise<SubmissionInstance> {
+export function awaitIdentifiers(
+  journey: Journey,
+  environment: Environment,
+  counterpartyId: string,
+): Promise<SubmissionInstance<'identifiers'>> {
   return awaitSubmission(
     journey,
     { name: 'identifiers', environment },

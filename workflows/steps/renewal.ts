@@ -1,17 +1,18 @@
-import { condition, log, patched } from '@temporalio/workflow';
-import type { Journey, SubmissionHandler, SubmissionOptions, WaitSpec } from '../journey';
-import { defaultGatePolicy, instanceId } from '../messages';
+import { condition, log } from '@temporalio/workflow';
+import type { Journey } from '../frame/journey';
+import type { SubmissionHandler, SubmissionOptions, WaitSpec } from '../frame/submission-types';
+import { instanceId } from '../messages';
 import type { Environment, OnboardingStatus, SubmissionInstance, SubmissionName, WatchedCertificate } from '../messages';
-import { notifyCertificate } from './notify';
+import { notifyCertificate } from '../frame/notify';
 
 /** How a kind renews one of its certificates: the same check (and signing) as at onboarding, per environment. */
-export interface RenewalStep {
-  handler: SubmissionHandler;
+export interface RenewalStep<N extends SubmissionName = SubmissionName> {
+  handler: SubmissionHandler<N>;
   options?: SubmissionOptions;
 }
 
 /** The certificates a kind watches after go-live, by the submission that brought them. */
-export type Renewals = Partial<Record<SubmissionName, (environment: Environment) => RenewalStep>>;
+export type Renewals = { [N in SubmissionName]?: (environment: Environment) => RenewalStep<N> };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -75,15 +76,6 @@ export function nextCertificateEvent(
 }
 
 /**
- * After go-live. Onboardings started before certificate renewal existed (or before gate policies)
- * complete as they did; the others stay `live` and watch their certificates.
- */
-export async function liveWithRenewals(journey: Journey, note: string, renewals: Renewals): Promise<OnboardingStatus> {
-  if (!journey.gatePolicies || !patched('certificate-renewal')) return journey.finish('completed', note);
-  return watchCertificates(journey, note, renewals);
-}
-
-/**
  * The live participant's certificates, watched for years: each certificate the hub issued or
  * accepted (the kind's `renewals`) is renewed `policy.renewalLeadMs` before it expires — the
  * participant and ops are told, and a renewal round of the same submission opens (new CSR → checks
@@ -91,7 +83,7 @@ export async function liveWithRenewals(journey: Journey, note: string, renewals:
  * unrenewed is flagged (`expired`, the `CertificateState` search attribute) and the renewal stays
  * open. Ends only by cancellation (offboarding); continues as new when the history grows long.
  */
-async function watchCertificates(journey: Journey, note: string, renewals: Renewals): Promise<never> {
+export async function liveWithRenewals(journey: Journey, note: string, renewals: Renewals): Promise<never> {
   const watched = Object.keys(renewals) as SubmissionName[];
   const status = journey.status;
   if (status.liveSince === undefined) {
@@ -103,7 +95,7 @@ async function watchCertificates(journey: Journey, note: string, renewals: Renew
     const open = status.instances.find((i) => i.id === c.renewal && i.status === 'open');
     if (open !== undefined) follow(journey, renewals, c, open.round);
   }
-  const leadMs = status.policy?.renewalLeadMs ?? defaultGatePolicy.renewalLeadMs;
+  const leadMs = status.policy.renewalLeadMs;
   // The same test as absorbing: an accepted submission without a certificate never wakes the watch.
   const accepted = () => unwatched(status, watched).length > 0;
   for (;;) {
@@ -135,7 +127,7 @@ async function openRenewal(journey: Journey, renewals: Renewals, certificate: Wa
   certificate.renewal = instanceId({ name: certificate.submission, environment: certificate.environment, round });
   certificate.renewalOpenedAt = at;
   const reason = `${certificate.id} (serial ${certificate.serialHex}) expires at ${certificate.notAfter}`;
-  (status.interventions ??= []).push({ at, action: 'renewal-opened', by: 'timer', via: 'timer', reason, instanceId: certificate.renewal });
+  status.interventions.push({ at, action: 'renewal-opened', by: 'timer', via: 'timer', reason, instanceId: certificate.renewal });
   const instance = follow(journey, renewals, certificate, round);
   log.info('certificate renewal opened', { certificate: certificate.id, renewal: instance.id, notAfter: certificate.notAfter });
   await notifyCertificate(
@@ -151,7 +143,7 @@ async function flagExpired(journey: Journey, certificate: WatchedCertificate): P
   certificate.state = 'expired';
   certificate.expiredAt = at;
   const reason = `${certificate.id} (serial ${certificate.serialHex}) expired at ${certificate.notAfter} before ${certificate.renewal ?? 'a renewal'} was accepted`;
-  (journey.status.interventions ??= []).push({
+  journey.status.interventions.push({
     at,
     action: 'certificate-expired',
     by: 'timer',
@@ -178,7 +170,8 @@ function renewalSpec(certificate: WatchedCertificate, round: number): WaitSpec<S
 
 /** Opens (or finds, after continue-as-new) the certificate's renewal and waits on it beside the watch; the watch sees it accepted. */
 function follow(journey: Journey, renewals: Renewals, certificate: WatchedCertificate, round: number): SubmissionInstance {
-  const renewal = renewals[certificate.submission];
+  // The kind's renewal step for the certificate's submission (Renewals pairs each name with its own step).
+  const renewal = renewals[certificate.submission] as ((environment: Environment) => RenewalStep) | undefined;
   if (renewal === undefined) throw new TypeError(`no renewal step for ${certificate.submission}`);
   const step = renewal(certificate.environment);
   const instance = journey.openSubmission(renewalSpec(certificate, round), step.handler, step.options);

@@ -1,8 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { BankActivities } from '../../activities';
-import type { Journey } from '../journey';
+import type { Journey } from '../frame/journey';
 import type { Environment, SubmissionInstance } from '../messages';
-import { attemptWriteKey, awaitSubmission } from './submissions';
+import { attemptWriteKey, awaitSubmission } from '../frame/waits';
 
 const bank = proxyActivities<BankActivities>({
   startToCloseTimeout: '30 seconds',
@@ -15,7 +15,7 @@ const bank = proxyActivities<BankActivities>({
  * redeems the pickups into the one response that shows them). Asked again, both secrets are
  * replaced. A cancellation revokes them.
  */
-export async function awaitTechnicalUsers(journey: Journey, environment: Environment): Promise<SubmissionInstance> {
+export async function awaitTechnicalUsers(journey: Journey, environment: Environment): Promise<SubmissionInstance<'officer-credentials'>> {
   const participantId = journey.status.participantId;
   const instance = await awaitSubmission(
     journey,

@@ -4,8 +4,8 @@
  * Never put secrets or personal data here: search attributes are not encrypted.
  */
 import { defineSearchAttributeKey, SearchAttributePair, SearchAttributeType, SearchAttributeUpdatePair } from '@temporalio/common';
-import type { OnboardingStatus } from './state';
-import type { CertificateAlert } from './vocabulary';
+import type { OnboardingStatus } from '../state';
+import type { CertificateAlert } from '../vocabulary';
 
 export const OnboardingKindKey = defineSearchAttributeKey('OnboardingKind', SearchAttributeType.KEYWORD);
 export const OnboardingStepKey = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);

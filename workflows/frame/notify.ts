@@ -1,8 +1,12 @@
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type { NotifyActivities } from '../../activities';
 import type { NotificationEvent, WaitNotification } from '../../activities/notify/notifier';
-import type { Journey } from '../journey';
-import { ChaseEvent, instanceId, onboardingWorkflowId, openedNotificationKey, WaitInstance } from '../messages';
+import type { JourneyState } from './state';
+import type { ChaseEvent, WaitInstance } from '../state';
+import { instanceId, onboardingWorkflowId, openedNotificationKey } from '../vocabulary';
+
+/** What a notification reads and records: the onboarding's state and its transition. */
+export type Notifying = Pick<JourneyState, 'status' | 'transition'>;
 
 const { notifyWaitOpened, notifyWait } = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -11,7 +15,7 @@ const { notifyWaitOpened, notifyWait } = proxyActivities<NotifyActivities>({
 
 /** The notification for an instance; the participant's contact address only when it is addressed. */
 function aboutInstance(
-  journey: Journey,
+  journey: Notifying,
   instance: WaitInstance,
   event: NotificationEvent,
   to: WaitNotification['to'],
@@ -39,7 +43,7 @@ function aboutInstance(
  * A notification that cannot be delivered does not block the wait: it stays visible in the UI and
  * can still be answered; the failure is recorded for ops.
  */
-async function deliver(journey: Journey, instance: WaitInstance, what: string, send: () => Promise<unknown>): Promise<void> {
+async function deliver(journey: Notifying, instance: WaitInstance, what: string, send: () => Promise<unknown>): Promise<void> {
   try {
     await send();
   } catch (err) {
@@ -51,7 +55,7 @@ async function deliver(journey: Journey, instance: WaitInstance, what: string, s
 }
 
 /** Tells the awaited role that an instance opened; keyed by the instance, so every round and every environment notifies once. */
-export async function notifyOpened(journey: Journey, instance: WaitInstance): Promise<void> {
+export async function notifyOpened(journey: Notifying, instance: WaitInstance): Promise<void> {
   const key = openedNotificationKey(journey.status.participantId, instance);
   await deliver(journey, instance, `notifying ${instance.role}`, () =>
     notifyWaitOpened(aboutInstance(journey, instance, 'opened', instance.role, key)),
@@ -59,7 +63,7 @@ export async function notifyOpened(journey: Journey, instance: WaitInstance): Pr
 }
 
 /** A reminder (to the awaited role), the escalation (to the escalation contact), or the expiry (to both). */
-export async function notifyChase(journey: Journey, instance: WaitInstance, event: ChaseEvent): Promise<void> {
+export async function notifyChase(journey: Notifying, instance: WaitInstance, event: ChaseEvent): Promise<void> {
   const base = `${onboardingWorkflowId(journey.status.participantId)}/${instanceId(instance)}/${event.type}${event.n ? `-${event.n}` : ''}@${event.at}`;
   const notices: WaitNotification[] =
     event.type === 'reminder'
@@ -78,7 +82,7 @@ export async function notifyChase(journey: Journey, instance: WaitInstance, even
  * participant and to ops, once per renewal and event however often retried.
  */
 export async function notifyCertificate(
-  journey: Journey,
+  journey: Notifying,
   renewal: WaitInstance,
   event: 'renewal-due' | 'certificate-expired',
   detail: string,
