@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       log: say,
       stopChild,
       start: async () => {
-        const child = spawnTs('scripts/gateway.ts', 'gateway', env);
+        const child = spawnTs('edge/gateway.ts', 'gateway', env);
         await waitUntil('gateway', 30_000, child, async () => (await fetch(`http://${gatewayConfig.echoListen}/.gateway-revision`)).ok);
         return child;
       },
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       log: say,
       stopChild,
       start: async () => {
-        const child = spawnTs('scripts/auth-server.ts', 'auth-server', env);
+        const child = spawnTs('edge/auth-server.ts', 'auth-server', env);
         let announced = false;
         child.stdout?.on('data', (chunk: Buffer) => (announced ||= chunk.toString('utf8').includes('auth-server: issuer')));
         await waitUntil('auth-server', 60_000, child, async () => announced);

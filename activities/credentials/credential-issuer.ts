@@ -1,7 +1,7 @@
 /**
  * The CredentialIssuer port: OAuth clients for participants, one per participant and environment,
  * and its embedded adapter on the registry database, which the embedded authorization server
- * (oidc-provider, scripts/auth-server.ts) reads its clients from. Secrets come from the CSPRNG, are
+ * (oidc-provider, edge/auth-server.ts) reads its clients from. Secrets come from the CSPRNG, are
  * stored only as scrypt hashes, and leave through a one-time pickup; the client row and the pickup
  * are written in one transaction, so a retried activity neither loses nor doubles a secret.
  * `where rotation_key is` uses SQL `IS`, so a null key compares as equal.

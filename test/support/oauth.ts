@@ -8,7 +8,7 @@ import { eventually } from './eventually';
 const root = path.resolve(__dirname, '..', '..');
 
 export async function startAuthServer(dataDir: string, oauth: OauthConfig, output: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/auth-server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'edge/auth-server.ts'], {
     cwd: root,
     env: {
       ...process.env,
