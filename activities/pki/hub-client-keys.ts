@@ -11,6 +11,7 @@
  * Exactly one live key per (participant, environment): a unique partial index holds it, and
  * `prepare` returns the live key's CSR when there is one, so a retried activity makes no second key.
  */
+import { DomainError } from '../domain-error';
 import { KeyObject, webcrypto } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import type { RegistryDb } from '../registry/database';
@@ -220,3 +221,6 @@ function toRecord(row: NonNullable<Row>): HubClientKeyRecord {
 export function hubClientSubject(hubName: string): (participantId: string, environment: string) => NameSpec {
   return (_participantId, environment) => ({ CN: `${hubName} client (${environment})`, O: hubName });
 }
+
+/** The hub's client key is missing or was replaced: a bug or a stale certificate, never the participant's input. */
+export class HubClientKeyError extends DomainError<'HUB_CLIENT_KEY_MISSING' | 'HUB_CLIENT_KEY_REPLACED'> {}

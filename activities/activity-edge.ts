@@ -1,0 +1,46 @@
+/**
+ * The one error edge every activity leaves through, and the heartbeat long activities keep: what
+ * all capabilities share (activities/<capability>/activities.ts use it; index.ts only composes).
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { DomainError } from './domain-error';
+
+/**
+ * Heartbeats every few seconds while `work` runs, so a worker that dies mid-activity is noticed
+ * after the heartbeat timeout (seconds) rather than the start-to-close timeout (minutes).
+ */
+export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 3000);
+  context.heartbeat();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export type ActivityFunction = (...args: never[]) => Promise<unknown>;
+
+/**
+ * The one error edge: domain errors leave an activity as ApplicationFailures whose `type` is the
+ * stable code and whose retryability is the code's (workflows/errors.ts), not a list of classes.
+ * Every activity of every group goes through it.
+ */
+export function throughEdge<G extends Record<string, ActivityFunction>>(group: G): G {
+  const wrapped: Record<string, ActivityFunction> = {};
+  for (const [name, fn] of Object.entries(group)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        if (err instanceof DomainError) {
+          throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: !err.retryable, details: [err.details] });
+        }
+        throw err;
+      }
+    };
+  }
+  return wrapped as G;
+}

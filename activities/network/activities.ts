@@ -1,0 +1,166 @@
+/** The network capability's activities: thin glue from its ports to the workflows, through the one error edge. */
+import { log } from '@temporalio/activity';
+import type { Environment } from '../../workflows/vocabulary';
+import { throughEdge, whileHeartbeating } from '../activity-edge';
+import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './access';
+import type { AllowlistReport } from './allowlist-checks';
+import { checkConnectivity, ConnectivityReport } from './connectivity-probe';
+import { checkEndpoints, EndpointsReport } from './endpoint-checks';
+import { checkRedirectUrls, type RedirectUrlsReport } from './redirect-url-checks';
+import type { HubClientKeys } from '../pki/hub-client-keys';
+import { HubClientKeyError } from '../pki/hub-client-keys';
+import { scanPem, toPem } from '../pki/pem';
+
+/** What the network activities need, and nothing more. */
+export interface NetworkDeps {
+  network: NetworkAccessService;
+  /** The hub's client key pairs towards participants (hub → participant mTLS). */
+  hubClientKeys: HubClientKeys;
+  /** The hub's outbound calls to participants: connect timeout, and curl-style --connect-to overrides ("host:port" → where). */
+  outbound: { timeoutMs: number; connectTo: Record<string, { host: string; port: number }> };
+  /** Resolves callback host names for the production SSRF rules; the system resolver when absent. */
+  resolveHost?: (host: string) => Promise<string[]>;
+}
+
+export interface CheckEndpointsInput {
+  participantId: string;
+  environment: Environment;
+  callbacks: Record<string, string>;
+  serverCertificateHosts: string[] | null;
+  requestId?: string;
+}
+
+export interface ProveConnectivityInput {
+  participantId: string;
+  environment: Environment;
+  /** The accepted callback URLs. */
+  urls: string[];
+  /** The accepted server certificate: its fingerprint, the normalised chain (leaf first) and the root it came with. */
+  server: { leafSha256: string; chainPem: string; rootPem: string | null };
+  requestId?: string;
+}
+
+export interface CheckAllowlistInput {
+  participantId: string;
+  environment: Environment;
+  entries: string[];
+  requestId?: string;
+}
+
+export interface RevokeAccessInput {
+  participantId: string;
+  environment: Environment;
+  writeKey: string;
+}
+
+export function createNetworkActivities(deps: NetworkDeps) {
+  return throughEdge({
+    /** The allowlist checks (pure): findings and the normalised list. */
+    async checkIpAllowlist(input: CheckAllowlistInput): Promise<AllowlistReport> {
+      const report = deps.network.check(input.entries, input.environment);
+      log.info('allowlist checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
+      return report;
+    },
+
+    /** Idempotent by write key: the accepted list becomes the participant's allowlist on the gateway. */
+    async applyIpAllowlist(request: ApplyAllowlistRequest): Promise<AppliedAllowlist> {
+      const applied = await deps.network.applyAllowlist(request);
+      log.info('allowlist applied', {
+        participantId: request.participantId,
+        environment: request.environment,
+        version: applied.version,
+        revision: applied.revision,
+        live: applied.live,
+      });
+      return applied;
+    },
+
+    /**
+     * The connectivity proof: each callback origin over mTLS with the hub's client certificate
+     * towards the participant, the server held to the certificate it registered.
+     */
+    async proveConnectivity(input: ProveConnectivityInput): Promise<ConnectivityReport> {
+      const identity = await deps.hubClientKeys.outboundIdentity(input.participantId, input.environment);
+      if (identity === null)
+        throw new HubClientKeyError(
+          'HUB_CLIENT_KEY_MISSING',
+          `the hub has no installed client certificate towards ${input.participantId} in ${input.environment}`,
+        );
+      // Trust what the participant registered: its root and intermediates (not the leaf), or the system's roots when it sent no root.
+      const intermediates = scanPem(input.server.chainPem)
+        .blocks.slice(1)
+        .map((b) => toPem('CERTIFICATE', b.der));
+      const caPem = input.server.rootPem ? [input.server.rootPem, ...intermediates].join('') : null;
+      const report = await whileHeartbeating(() =>
+        checkConnectivity(input.urls, {
+          identity,
+          trust: { caPem, leafSha256: input.server.leafSha256 },
+          timeoutMs: deps.outbound.timeoutMs,
+          connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
+        }),
+      );
+      log.info('connectivity proved', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        targets: report.targets.map((t) => ({ origin: t.origin, ok: t.ok, cause: t.cause, alert: t.alert, elapsedMs: t.elapsedMs })),
+        requestId: input.requestId ?? null,
+      });
+      return report;
+    },
+
+    /** The callback URLs' checks (SSRF rules, https in production, hosts covered by the server certificate). */
+    async checkCallbackEndpoints(input: CheckEndpointsInput): Promise<EndpointsReport> {
+      const report = await checkEndpoints({
+        callbacks: input.callbacks,
+        environment: input.environment,
+        serverCertificateHosts: input.serverCertificateHosts,
+        ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+      });
+      log.info('callback endpoints checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
+      return report;
+    },
+
+    /** An API client's redirect URIs (exact https) and callback URLs (SSRF rules). */
+    async checkRedirectUrls(input: {
+      participantId: string;
+      environment: Environment;
+      redirectUris: string[];
+      callbackUrls: string[];
+      requestId?: string;
+    }): Promise<RedirectUrlsReport> {
+      const report = await checkRedirectUrls(input, deps.resolveHost);
+      log.info('redirect urls checked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        verdict: report.verdict,
+        requestId: input.requestId ?? null,
+      });
+      return report;
+    },
+
+    /** Takes the participant out of the gateway in one environment (cancellation, offboarding). */
+    async revokeGatewayAccess(input: RevokeAccessInput): Promise<GatewayChange> {
+      const change = await deps.network.revoke(input.participantId, input.environment, input.writeKey);
+      log.info('gateway access revoked', {
+        participantId: input.participantId,
+        environment: input.environment,
+        revision: change.revision,
+        live: change.live,
+      });
+      return change;
+    },
+  });
+}
+
+export type NetworkActivities = ReturnType<typeof createNetworkActivities>;
