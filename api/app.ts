@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { access, Authenticator, Principal } from './auth';
 import { registerMetrics } from './metrics';
-import type { JwsKeyRecord } from '../activities/registry/participant-keys';
+import type { JwsKeyRecord } from '../activities/keys/participant-keys';
 import type { Environment } from '../workflows/messages';
 import { metricsText, problems } from './schemas/responses';
 import type { OnboardingPort } from './onboarding-gateway';

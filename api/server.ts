@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client, Connection } from '@temporalio/client';
 import { openRegistry, registryFile } from '../activities/registry/database';
-import { ParticipantKeyDirectory } from '../activities/registry/participant-keys';
+import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import { buildApp } from './app';
 import { createAuthenticator, readApiKeyFile } from './auth';

@@ -5,7 +5,7 @@
  * `-p DATA_DIR/gateway`. The worker reloads it on every change; SIGINT/SIGTERM stop it gracefully.
  */
 import { openRegistry, registryFile } from '../activities/registry/database';
-import { NetworkRegistry } from '../activities/registry/network-registry';
+import { NetworkRegistry } from '../activities/network/network-registry';
 import { loadWorkerConfig } from '../worker/config';
 import { openGateway, openHubCa } from '../worker/onboarding-worker';
 

@@ -3,7 +3,7 @@ import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
 import { throughEdge } from '../activity-edge';
 import { checkJwsKey, JwsKeyReport } from './jws-key-checks';
-import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from '../registry/participant-keys';
+import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from './participant-keys';
 
 /** What the keys activities need, and nothing more. */
 export interface KeyDeps {

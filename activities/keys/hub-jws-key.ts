@@ -10,7 +10,7 @@ import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { environments } from '../../workflows/vocabulary';
 import { parsePublicKey } from '../pki/x509-model';
-import type { ParticipantKeyDirectory } from '../registry/participant-keys';
+import type { ParticipantKeyDirectory } from './participant-keys';
 
 export const hubKeyOwner = '@hub';
 

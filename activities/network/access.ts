@@ -6,7 +6,7 @@
  */
 import { DomainError } from '../domain-error';
 import type { Environment } from '../../workflows/vocabulary';
-import type { NetworkRegistry } from '../registry/network-registry';
+import type { NetworkRegistry } from './network-registry';
 import { AllowlistPolicy, allowlistPolicyFor, AllowlistReport, checkAllowlist } from './allowlist-checks';
 import type { Gateway, GatewayApplied, GatewayState } from './gateway';
 

@@ -6,7 +6,7 @@ import { access } from '../auth';
 import { ApiError } from '../errors';
 import { certificateCheckBodySchema, csrCheckBodySchema, jwsKeysQuerySchema } from '../schemas/pki';
 import { bundleReportSchema, csrReportSchema, jwsKeyDirectorySchema, pemText, problems } from '../schemas/responses';
-import type { JwsKeyRecord } from '../../activities/registry/participant-keys';
+import type { JwsKeyRecord } from '../../activities/keys/participant-keys';
 import type { Environment } from '../../workflows/messages';
 
 export interface PkiRoutesOptions {

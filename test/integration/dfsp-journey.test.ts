@@ -20,7 +20,7 @@ import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import { defaultGatePolicyConfig } from '../../api/gate-policy';
 import { toPem } from '../../activities/pki/pem';
 import type { RegistryDb } from '../../activities/registry/database';
-import { NetworkRegistry } from '../../activities/registry/network-registry';
+import { NetworkRegistry } from '../../activities/network/network-registry';
 import { startLedgerStack, type LedgerStack } from '../../scripts/ledger-stack';
 import { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';

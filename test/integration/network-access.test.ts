@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import type { RegistryDb } from '../../activities/registry/database';
-import { NetworkRegistry } from '../../activities/registry/network-registry';
+import { NetworkRegistry } from '../../activities/network/network-registry';
 import { onboardingWorkflowId, OnboardingProgress, OnboardingStatus } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import { toPem } from '../../activities/pki/pem';
 import type { RegistryDb } from '../../activities/registry/database';
-import { NetworkRegistry } from '../../activities/registry/network-registry';
+import { NetworkRegistry } from '../../activities/network/network-registry';
 import type { OnboardingStatus } from '../../workflows/messages';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';

@@ -20,8 +20,8 @@ import { CsrSigningService, IssuedCertificate } from '../../activities/pki/csr-s
 import type { CaSigner } from '../../activities/pki/local-hub-ca';
 import type { RegistryDb } from '../../activities/registry/database';
 import type { testKeys } from './auth';
-import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
-import { ParticipantKeyDirectory } from '../../activities/registry/participant-keys';
+import { SqliteIssuedCertificateRegistry } from '../../activities/pki/issued-certificates';
+import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import type { LedgerConfig, OutboundConfig } from '../../worker/config';
 import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
 import { OpenSsl } from './openssl';

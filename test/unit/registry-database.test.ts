@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { openRegistry, registryFile } from '../../activities/registry/database';
-import { SqliteIssuedCertificateRegistry } from '../../activities/registry/issued-certificates';
+import { SqliteIssuedCertificateRegistry } from '../../activities/pki/issued-certificates';
 import type { IssuedCertificateRecord } from '../../activities/pki/issued-registry';
 
 function record(overrides: Partial<IssuedCertificateRecord> = {}): IssuedCertificateRecord {

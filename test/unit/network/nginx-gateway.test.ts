@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { NginxGateway } from '../../../activities/network/nginx-gateway';
-import { NetworkRegistry } from '../../../activities/registry/network-registry';
+import { NetworkRegistry } from '../../../activities/network/network-registry';
 import { OpenSsl } from '../../support/openssl';
 import { callGateway, GatewayRig, startGatewayRig } from '../../support/gateway';
 

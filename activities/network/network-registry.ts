@@ -5,9 +5,9 @@
  */
 import { environments } from '../../workflows/vocabulary';
 import type { Environment } from '../../workflows/vocabulary';
-import type { GatewayApplied, GatewayState } from '../network/gateway';
-import type { RegistryDb } from './database';
-import type { GatewayRevisionRow } from './schema';
+import type { GatewayApplied, GatewayState } from './gateway';
+import type { RegistryDb } from '../registry/database';
+import type { GatewayRevisionRow } from '../registry/schema';
 
 export interface AllowlistVersion {
   participantId: string;

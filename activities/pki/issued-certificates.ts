@@ -1,8 +1,8 @@
 import type { Environment } from '../../workflows/vocabulary';
-import type { IssuedCertificateRecord, IssuedCertificateRegistry } from '../pki/issued-registry';
-import type { CertificateRole } from '../pki/policy';
-import type { RegistryDb } from './database';
-import type { IssuedCertificateRow } from './schema';
+import type { IssuedCertificateRecord, IssuedCertificateRegistry } from './issued-registry';
+import type { CertificateRole } from './policy';
+import type { RegistryDb } from '../registry/database';
+import type { IssuedCertificateRow } from '../registry/schema';
 
 /** The row without the registry's own column. */
 function toRecord({ revokedAt, ...record }: IssuedCertificateRow): IssuedCertificateRecord {

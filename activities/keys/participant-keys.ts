@@ -5,7 +5,7 @@
  * step's write key, so a retried activity records once.
  */
 import type { Kysely } from 'kysely';
-import type { RegistrySchema } from './schema';
+import type { RegistrySchema } from '../registry/schema';
 
 export interface JwsKeyRecord {
   participantId: string;
