@@ -45,4 +45,21 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Everything outside workflows/ sees the vocabulary and the message definitions, nothing of the frame or the steps.
+    files: ['activities/**/*.ts', 'api/**/*.ts', 'worker/**/*.ts', 'edge/**/*.ts', 'config/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/*', '!**/workflows/vocabulary', '!**/workflows/messages'],
+              message: 'Import workflows/vocabulary or workflows/messages only (the worker bundles workflows/ by path).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -41,7 +41,11 @@ export const apiConfigSchema = z
     /** Requests per principal per minute before 429. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
     /** Distinct approvers per gate: `go-live=2`, per kind `tpp.contract=2`; comma-separated. */
-    GATE_APPROVALS: z.string().default('go-live=2'),
+    GATE_APPROVALS: z.string().default(
+      Object.entries(defaultGatePolicy.approvals)
+        .map(([gate, n]) => `${gate}=${n}`)
+        .join(','),
+    ),
     /** How open waits are chased (ISO 8601 durations or `off`): reminder interval, escalation, expiry. */
     WAIT_REMIND_EVERY: chaseInterval.default(defaultGatePolicy.timers.remindEveryMs),
     WAIT_ESCALATE_AFTER: chaseInterval.default(defaultGatePolicy.timers.escalateAfterMs),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { gateRoles, onboardingWorkflowId, progressOf } from '../../workflows/messages';
+import { gateRoles, onboardingWorkflowId, progressOf, taskResult } from '../../workflows/messages';
 import type { Environment, OnboardingProgress, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
 import { access } from '../auth';
 import type { OnboardingPort } from '../onboarding-gateway';
@@ -414,9 +414,8 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
     async (request) => {
       const { onboarding } = await gateway.status(request.params.participantId);
       const environment = request.query.environment;
-      const key = onboarding?.tasks.find((t) => t.id === `hub-jwt-key@${environment}` && t.status === 'done')?.result as
-        { kid: string; jwk: Record<string, unknown>; publicKeyPem: string } | undefined;
-      if (onboarding?.kind !== 'bank' || key === undefined) {
+      const key = onboarding ? taskResult(onboarding, 'hub-jwt-key', environment) : null;
+      if (onboarding?.kind !== 'bank' || key === null) {
         throw new ApiError(
           'JWT_KEY_NOT_READY',
           `${request.params.participantId} has no hub JWT key in ${environment} yet (bank onboardings only, once JWT trust starts)`,

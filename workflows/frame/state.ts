@@ -9,19 +9,8 @@ import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@t
 import { refuse } from '../errors';
 import type { OnboardingInput } from '../inputs';
 import { defaultGatePolicy } from '../policy';
-import type { SubmissionArtifacts, TaskResults } from '../artifacts';
-import type { AwaitedInput, GateInstance, Intervention, OnboardingStatus, SubmissionInstance, TaskRecordOf, WaitInstance } from '../state';
-import {
-  type Environment,
-  instanceId,
-  type InstanceKey,
-  type JourneyDeclaration,
-  type LifecycleState,
-  type StepName,
-  type TaskName,
-  taskId,
-  type SubmissionName,
-} from '../vocabulary';
+import type { AwaitedInput, GateInstance, Intervention, OnboardingStatus, WaitInstance } from '../state';
+import { type Environment, instanceId, type InstanceKey, type JourneyDeclaration, type LifecycleState, type StepName } from '../vocabulary';
 import { renderCurrentDetails } from './current-details';
 import { onboardingSearchAttributes } from './search-attributes';
 
@@ -194,25 +183,4 @@ export class JourneyState {
     if (open.length === 0) return 'in-progress';
     return open.every((a) => a.role === 'participant') ? 'awaiting-participant' : 'awaiting-approval';
   }
-}
-
-/** The artifact of the accepted `name` submission in `environment` (its latest accepted round), or null. */
-export function acceptedArtifact<N extends SubmissionName>(
-  status: OnboardingStatus,
-  name: N,
-  environment: Environment,
-): SubmissionArtifacts[N] | null {
-  const accepted = status.instances.filter(
-    (i): i is SubmissionInstance => i.type === 'submission' && i.name === name && i.environment === environment && i.status === 'accepted',
-  );
-  // An instance named `name` carries that submission's artifact (the handler that made it was typed by name).
-  return (accepted[accepted.length - 1]?.artifact ?? null) as SubmissionArtifacts[N] | null;
-}
-
-/** The result of the hub task `name` in `environment` once done, or null. */
-export function taskResult<T extends TaskName>(status: OnboardingStatus, name: T, environment: Environment): TaskResults[T] | null {
-  const id = taskId(name, environment);
-  // The record with this id is the task `name`'s: its result has that task's type.
-  const found = status.tasks.find((t) => t.id === id) as TaskRecordOf<T> | undefined;
-  return found?.status === 'done' ? found.result : null;
 }

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
-import { acceptedArtifact } from '../frame/state';
+import { acceptedArtifact } from '../frame/reads';
 import type { SubmissionHandler, SubmissionVerdict } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { awaitSubmission, notableFindings } from '../frame/waits';

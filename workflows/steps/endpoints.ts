@@ -3,7 +3,7 @@ import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
-import { acceptedArtifact } from '../frame/state';
+import { acceptedArtifact } from '../frame/reads';
 import { awaitSubmission, notableFindings } from '../frame/waits';
 
 const network = proxyActivities<NetworkActivities>({

@@ -2,9 +2,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { PkiActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
-import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
+import { type Environment, type FindingSummary, type SubmissionInstance, taskId } from '../messages';
 import type { RenewalStep } from './renewal';
-import { taskResult } from '../frame/state';
+import { taskResult } from '../frame/reads';
 import { requireDone } from '../frame/tasks';
 import { awaitSubmission, notableFindings } from '../frame/waits';
 
@@ -88,7 +88,7 @@ export async function awaitHubClientCertificate(
  */
 export function hubClientCertificateRenewal(journey: Journey, environment: Environment): RenewalStep<'hub-client-certificate'> {
   const prepared = taskResult(journey.status, 'hub-client-csr', environment);
-  if (!prepared) throw new TypeError(`hub-client-csr@${environment} has no CSR to renew with`);
+  if (!prepared) throw new TypeError(`${taskId('hub-client-csr', environment)} has no CSR to renew with`);
   return {
     handler: hubClientCertificateHandler(journey, prepared.spkiSha256),
     options: { provide: () => ({ ...prepared, ...hubTrustLinks }) },
