@@ -2,7 +2,7 @@
  * The one error edge every activity leaves through, and the heartbeat long activities keep: what
  * all capabilities share (activities/<capability>/activities.ts use it; index.ts only composes).
  */
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from './domain-error';
 
@@ -43,4 +43,20 @@ export function throughEdge<G extends Record<string, ActivityFunction>>(group: G
     };
   }
   return wrapped as G;
+}
+
+/** The log line of a participant's check: what, whose, the verdict, facts the check adds, and the request it answered. */
+export function logCheck(
+  what: string,
+  input: { participantId: string; environment: string; requestId?: string | undefined },
+  verdict: string,
+  facts: Record<string, unknown> = {},
+): void {
+  log.info(`${what} checked`, {
+    participantId: input.participantId,
+    environment: input.environment,
+    verdict,
+    ...facts,
+    requestId: input.requestId ?? null,
+  });
 }

@@ -4,19 +4,7 @@
  * types. Public facts only — fingerprints, subjects, chains, ids, one-time pickup ids — never secrets. Type aliases, not interfaces: the API's
  * schemas see every artifact as a JSON object.
  */
-import type { EvidenceLink } from './vocabulary';
-
-/** The identity of a certificate in use, as the PKI checks summarise it. */
-export type CertificateIdentity = {
-  subject: string;
-  issuer: string;
-  serialHex: string;
-  sha256: string;
-  notBefore: string;
-  notAfter: string;
-  sanDns: string[];
-  sanIps: string[];
-};
+import type { CertificateIdentity, EvidenceLink } from './vocabulary';
 
 /** A checked bundle: its leaf and the normalised chain (absent when no leaf could be identified). */
 export type CertificateBundleArtifact = {

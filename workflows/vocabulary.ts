@@ -210,6 +210,18 @@ export const evidenceRequiredFor: readonly GateName[] = ['uat-signoff', 'integra
 /** How a decision reached the onboarding: the API (authenticated principal) or a Temporal signal (name as given). */
 export type DecisionChannel = 'api' | 'signal';
 
+/** The identity of a certificate in use, as the PKI checks summarise it and artifacts record it. */
+export interface CertificateIdentity {
+  subject: string;
+  issuer: string;
+  serialHex: string;
+  sha256: string;
+  notBefore: string;
+  notAfter: string;
+  sanDns: string[];
+  sanIps: string[];
+}
+
 /** How a check rates one finding. */
 export type CheckResult = 'pass' | 'warn' | 'fail' | 'not-applicable';
 

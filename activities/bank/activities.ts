@@ -1,7 +1,7 @@
 /** The bank capability's activities: thin glue from its ports to the workflows, through the one error edge. */
 import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
-import { throughEdge } from '../activity-edge';
+import { logCheck, throughEdge } from '../activity-edge';
 import type { BankTechnicalUsers, TechnicalUser } from '../credentials/technical-users';
 import type { HubJwtKey, HubJwtKeys } from '../keys/hub-jwt-keys';
 import { AuthorizationCheckReport, checkAuthorizationService } from '../network/authorization-check';
@@ -71,14 +71,7 @@ export function createBankActivities(deps: BankDeps) {
         connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
         ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
       });
-      log.info('bank authorization checked', {
-        participantId: input.participantId,
-        environment: input.environment,
-        verdict: report.verdict,
-        httpStatus: report.httpStatus,
-        cause: report.cause,
-        requestId: input.requestId ?? null,
-      });
+      logCheck('bank authorization', input, report.verdict, { httpStatus: report.httpStatus, cause: report.cause });
       return report;
     },
 

@@ -1,7 +1,7 @@
 /** The keys capability's activities: thin glue from its ports to the workflows, through the one error edge. */
 import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
-import { throughEdge } from '../activity-edge';
+import { logCheck, throughEdge } from '../activity-edge';
 import { checkJwsKey, JwsKeyReport } from './jws-key-checks';
 import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from './participant-keys';
 
@@ -29,13 +29,7 @@ export function createKeyActivities(deps: KeyDeps) {
         challengeJws: input.challengeJws,
         heldBy: (spki) => deps.keys.jwsKeyHolders(spki, input.participantId),
       });
-      log.info('jws key checked', {
-        participantId: input.participantId,
-        environment: input.environment,
-        verdict: report.verdict,
-        kid: report.key?.kid ?? null,
-        requestId: input.requestId ?? null,
-      });
+      logCheck('jws key', input, report.verdict, { kid: report.key?.kid ?? null });
       return report;
     },
 

@@ -1,7 +1,7 @@
 /** The network capability's activities: thin glue from its ports to the workflows, through the one error edge. */
 import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
-import { throughEdge, whileHeartbeating } from '../activity-edge';
+import { logCheck, throughEdge, whileHeartbeating } from '../activity-edge';
 import type { AppliedAllowlist, ApplyAllowlistRequest, GatewayChange, NetworkAccessService } from './access';
 import type { AllowlistReport } from './allowlist-checks';
 import { checkConnectivity, ConnectivityReport } from './connectivity-probe';
@@ -58,12 +58,7 @@ export function createNetworkActivities(deps: NetworkDeps) {
     /** The allowlist checks (pure): findings and the normalised list. */
     async checkIpAllowlist(input: CheckAllowlistInput): Promise<AllowlistReport> {
       const report = deps.network.check(input.entries, input.environment);
-      log.info('allowlist checked', {
-        participantId: input.participantId,
-        environment: input.environment,
-        verdict: report.verdict,
-        requestId: input.requestId ?? null,
-      });
+      logCheck('allowlist', input, report.verdict);
       return report;
     },
 
@@ -122,12 +117,7 @@ export function createNetworkActivities(deps: NetworkDeps) {
         serverCertificateHosts: input.serverCertificateHosts,
         ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
       });
-      log.info('callback endpoints checked', {
-        participantId: input.participantId,
-        environment: input.environment,
-        verdict: report.verdict,
-        requestId: input.requestId ?? null,
-      });
+      logCheck('callback endpoints', input, report.verdict);
       return report;
     },
 
@@ -140,12 +130,7 @@ export function createNetworkActivities(deps: NetworkDeps) {
       requestId?: string;
     }): Promise<RedirectUrlsReport> {
       const report = await checkRedirectUrls(input, deps.resolveHost);
-      log.info('redirect urls checked', {
-        participantId: input.participantId,
-        environment: input.environment,
-        verdict: report.verdict,
-        requestId: input.requestId ?? null,
-      });
+      logCheck('redirect urls', input, report.verdict);
       return report;
     },
 

@@ -1,7 +1,7 @@
 /** The pki capability's activities: thin glue from its ports to the workflows, through the one error edge. */
 import { log } from '@temporalio/activity';
 import type { Environment, OnboardingKind } from '../../workflows/vocabulary';
-import { throughEdge } from '../activity-edge';
+import { logCheck, throughEdge } from '../activity-edge';
 import { BundleReport, checkBundle } from './bundle-checks';
 import { evaluateClientCertificate, type ClientCertificateEvaluationInput } from './client-certificate-evaluation';
 import type { CsrReport } from './csr-checks';
@@ -142,12 +142,7 @@ export function createPkiActivities(deps: PkiDeps) {
         expectedSpkiSha256: live.spkiSha256,
         hubCaSha256: [deps.ca.root.sha256, deps.ca.issuing.sha256],
       });
-      log.info('hub client certificate checked', {
-        participantId: input.participantId,
-        environment: input.environment,
-        verdict: report.verdict,
-        requestId: input.requestId ?? null,
-      });
+      logCheck('hub client certificate', input, report.verdict);
       return report;
     },
 

@@ -3,6 +3,7 @@
  * will be used (the leaf), build leaf → intermediates → root, verify each link, then apply the
  * per-certificate rules along the path. Never throws on input: every problem is a finding.
  */
+import type { CertificateIdentity } from '../../workflows/vocabulary';
 import { checkCertificate } from './certificate-checks';
 import { CheckReport, Finding, finding, summarise } from './findings';
 import { scanPem, toPem } from './pem';
@@ -18,17 +19,8 @@ export interface BundleCheckOptions {
   now?: Date;
 }
 
-export interface CertificateSummary {
-  subject: string;
-  issuer: string;
-  serialHex: string;
-  sha256: string;
-  notBefore: string;
-  notAfter: string;
-  /** The names it is valid for (subjectAltName DNS names and IP addresses). */
-  sanDns: string[];
-  sanIps: string[];
-}
+/** The identity of a certificate in use (the vocabulary's shape: artifacts record it as is). */
+export type CertificateSummary = CertificateIdentity;
 
 export interface BundleReport extends CheckReport {
   /** The certificate that will be used, when one could be identified. */
