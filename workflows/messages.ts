@@ -14,7 +14,7 @@ export * from './artifacts';
 export * from './inputs';
 export * from './frame/search-attributes';
 /** The input rules the API's schemas share with the workflow (their one home). */
-export { evidenceLinkProblem, maxNameLength, maxUrlLength } from './frame/guards';
+export { evidenceLinkProblem, maxCommentLength, maxEvidenceLinks, maxNameLength, maxUrlLength } from './frame/guards';
 export { taskResult } from './frame/reads';
 
 export const statusQuery = defineQuery<OnboardingStatus>('status');

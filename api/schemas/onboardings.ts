@@ -1,4 +1,4 @@
-import { evidenceLinkProblem, maxNameLength, maxUrlLength } from '../../workflows/messages';
+import { evidenceLinkProblem, maxCommentLength, maxEvidenceLinks, maxNameLength, maxUrlLength } from '../../workflows/messages';
 import { certificateAlerts } from '../../workflows/vocabulary';
 import { z } from 'zod';
 import { text } from './text';
@@ -145,9 +145,9 @@ export const gateDecisionBodySchema = z.strictObject({
   /** Needed only when the gate is open in both environments at once. */
   environment: z.enum(environments).optional(),
   decision: z.enum(decisions),
-  comment: text({ min: 0, max: 2000, multiline: true }).optional(),
+  comment: text({ min: 0, max: maxCommentLength, multiline: true }).optional(),
   /** Links to what the decision rests on (a UAT test report); approving `uat-signoff` needs one. */
-  evidence: z.array(evidenceLinkSchema).max(10).optional(),
+  evidence: z.array(evidenceLinkSchema).max(maxEvidenceLinks).optional(),
 });
 export type GateDecisionBody = z.infer<typeof gateDecisionBodySchema>;
 
@@ -220,23 +220,23 @@ export const connectivityBodySchema = z.strictObject({
 
 /** After a rejected contract round: the new version (an https link) and what changed; legal reviews it as the next round. */
 export const contractRevisionBodySchema = z.strictObject({
-  summary: text({ min: 1, max: 2000, multiline: true }),
+  summary: text({ min: 1, max: maxCommentLength, multiline: true }),
   document: evidenceLinkSchema,
   environment: z.enum(environments).optional(),
 });
 
 /** After a rejected go-live round: what the participant put right; go-live opens again as the next round. */
 export const goLiveReadinessBodySchema = z.strictObject({
-  summary: text({ min: 1, max: 2000, multiline: true }),
+  summary: text({ min: 1, max: maxCommentLength, multiline: true }),
   environment: z.enum(environments).optional(),
 });
 
 /** Suspend or resume: the reason is recorded with the operator. */
-export const haltBodySchema = z.strictObject({ reason: text({ min: 1, max: 2000, multiline: true }) });
+export const haltBodySchema = z.strictObject({ reason: text({ min: 1, max: maxCommentLength, multiline: true }) });
 
 /** After a rejected UAT round: what the DFSP fixed (the hub proves connectivity again before UAT reopens). */
 export const uatRetestBodySchema = z.strictObject({
-  summary: text({ min: 1, max: 2000, multiline: true }),
+  summary: text({ min: 1, max: maxCommentLength, multiline: true }),
   environment: z.enum(environments).optional(),
 });
 
