@@ -361,6 +361,24 @@ describe('the frame', () => {
     }
   });
 
+  it('ends the onboarding failed when a hub task fails with no ops gate for it, naming the task and its error, and withdraws what is open', async () => {
+    const id = 'failed-task-1';
+    const handle = await startDirect('failedTaskProbe', id);
+    const result = (await handle.result()) as OnboardingStatus;
+    expect(result.state).toBe('failed');
+    expect(result.tasks).toEqual([
+      expect.objectContaining({
+        id: 'processing-center@sandbox',
+        status: 'failed',
+        error: { type: 'PROCESSING_REFUSED', message: 'the processing centre refused the alias' },
+      }),
+    ]);
+    expect(result.history[result.history.length - 1]?.note).toBe(
+      'processing-center@sandbox failed (PROCESSING_REFUSED): the processing centre refused the alias',
+    );
+    expect(result.instances.map((i) => `${i.id}=${i.status}`)).toEqual(['application-review@sandbox#1=withdrawn']);
+  });
+
   it('keeps both rounds of a gate opened twice, and notifies each round', async () => {
     const id = 'rounds-1';
     const handle = await startDirect('twoRoundsProbe', id);
