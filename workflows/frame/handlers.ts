@@ -14,7 +14,12 @@ import { type DecisionChannel, type Environment, environments, type SubmissionNa
 import { resumeChase, suspendChase } from './chase';
 import { deadlineState, decisionProblem, isName, isObject, isReason, maxCommentLength, maxNameLength } from './guards';
 import { approversOf, describeOpen, type JourneyState, nowIso } from './state';
-import type { SubmissionHandler } from './submission-types';
+import type { SubmissionHandler, SubmissionVerdict } from './submission-types';
+
+/** A check's report as the answer carries it: a JSON object of findings and facts. */
+function reportOf(verdict: SubmissionVerdict): Record<string, unknown> {
+  return { ...verdict.report };
+}
 
 /** Principal names compare without case and surrounding space: "Omar@Hub " approved is omar@hub. */
 function sameApprover(a: string, b: string): boolean {
@@ -250,7 +255,7 @@ class MessageHandlers {
           instanceId: instance.id,
           attempt,
           requestHash: input.requestHash ?? null,
-          report: verdict.report,
+          report: reportOf(verdict),
         });
       }
       instance.artifact = verdict.artifact ?? null;
@@ -264,7 +269,7 @@ class MessageHandlers {
       return {
         requestHash: input.requestHash ?? null,
         instance: { ...instance },
-        report: verdict.report,
+        report: reportOf(verdict),
         progress: progressOf(this.status),
       };
     });

@@ -22,7 +22,8 @@ export type GateSpec = WaitSpec<GateName>;
 export interface SubmissionVerdict<N extends SubmissionName = SubmissionName> {
   accepted: boolean;
   findings: FindingSummary[];
-  report: Record<string, unknown>;
+  /** A check's report (a JSON object: findings and what the check found). */
+  report: object;
   /** Recorded on the instance when accepted. */
   artifact?: SubmissionArtifacts[N];
 }

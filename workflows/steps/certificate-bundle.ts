@@ -41,7 +41,7 @@ export function certificateBundleCheck<N extends 'certificate-bundle' | 'server-
     return {
       accepted: !report.blocking,
       findings,
-      report: report as unknown as Record<string, unknown>,
+      report: report,
       artifact:
         report.leaf && report.normalised
           ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem }

@@ -37,7 +37,7 @@ export function clientCertificateEvaluation(journey: Journey): SubmissionHandler
     return {
       accepted: !report.blocking,
       findings: notableFindings(report),
-      report: report as unknown as Record<string, unknown>,
+      report: report,
       artifact:
         report.leaf && report.normalised
           ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem }
@@ -85,7 +85,7 @@ export function awaitRedirectUrls(journey: Journey, environment: Environment): P
       return {
         accepted: !report.blocking,
         findings: notableFindings(report),
-        report: report as unknown as Record<string, unknown>,
+        report: report,
         artifact: { redirectUris: report.redirectUris, callbackUrls: report.callbackUrls },
       };
     },

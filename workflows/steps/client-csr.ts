@@ -40,7 +40,7 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
     };
     const { report, issued } = await checkAndSignParticipantCsr(request);
     const findings: FindingSummary[] = notableFindings(report);
-    if (issued === null) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
+    if (issued === null) return { accepted: false, findings, report: report };
     const artifact = {
       serialHex: issued.serialHex,
       sha256: issued.sha256,
@@ -50,7 +50,7 @@ export function clientCsrHandler(journey: Journey, hosts: () => string[] = () =>
       certificatePem: issued.certificatePem,
       chainPem: issued.chainPem,
     };
-    return { accepted: true, findings, report: { ...(report as unknown as Record<string, unknown>), certificate: artifact }, artifact };
+    return { accepted: true, findings, report: { ...report, certificate: artifact }, artifact };
   };
 }
 

@@ -42,7 +42,7 @@ async function proveConnectivity(
     elapsedMs,
     serverSha256: presented?.sha256 ?? null,
   }));
-  return { accepted: !report.blocking, findings, report: report as unknown as Record<string, unknown>, artifact: { targets } };
+  return { accepted: !report.blocking, findings, report: report, artifact: { targets } };
 }
 
 export function connectivityHandler(journey: Journey): SubmissionHandler<'connectivity'> {

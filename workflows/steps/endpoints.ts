@@ -34,7 +34,7 @@ export function endpointsHandler(journey: Journey): SubmissionHandler<'endpoints
     return {
       accepted: !report.blocking,
       findings,
-      report: report as unknown as Record<string, unknown>,
+      report: report,
       artifact: { endpoints: report.endpoints, hosts: report.hosts },
     };
   };

@@ -40,11 +40,10 @@ export function hubClientCertificateHandler(journey: Journey, spkiSha256: string
     });
     const findings: FindingSummary[] = notableFindings(report);
     const { certificate, ...summary } = report;
-    if (report.blocking || certificate === null)
-      return { accepted: false, findings, report: summary as unknown as Record<string, unknown> };
+    if (report.blocking || certificate === null) return { accepted: false, findings, report: summary };
     const installed = await pki.installHubClientCertificate({ participantId, environment: instance.environment, spkiSha256, certificate });
     const artifact = { ...installed.certificate, spkiSha256, installedAt: installed.installedAt };
-    return { accepted: true, findings, report: { ...(summary as unknown as Record<string, unknown>), installed: artifact }, artifact };
+    return { accepted: true, findings, report: { ...summary, installed: artifact }, artifact };
   };
 }
 

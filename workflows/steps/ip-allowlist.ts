@@ -28,7 +28,7 @@ export function allowlistCheck(journey: Journey): SubmissionHandler<'ip-allowlis
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = notableFindings(report);
-    if (report.blocking) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
+    if (report.blocking) return { accepted: false, findings, report: report };
     const applied = await network.applyIpAllowlist({
       participantId,
       environment: instance.environment,
@@ -38,7 +38,7 @@ export function allowlistCheck(journey: Journey): SubmissionHandler<'ip-allowlis
     return {
       accepted: true,
       findings,
-      report: { ...report, applied } as unknown as Record<string, unknown>,
+      report: { ...report, applied },
       artifact: {
         entries: applied.entries,
         version: applied.version,

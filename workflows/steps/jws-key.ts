@@ -34,7 +34,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
     const findings: FindingSummary[] = notableFindings(report);
-    if (report.blocking || report.key === null) return { accepted: false, findings, report: report as unknown as Record<string, unknown> };
+    if (report.blocking || report.key === null) return { accepted: false, findings, report: report };
     const record = await keys.recordJwsKey({
       participantId,
       environment: instance.environment,
@@ -51,7 +51,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
       notAfter: record.notAfter,
       acceptedAt: record.acceptedAt,
     };
-    return { accepted: true, findings, report: { ...(report as unknown as Record<string, unknown>), directory: artifact }, artifact };
+    return { accepted: true, findings, report: { ...report, directory: artifact }, artifact };
   };
 }
 

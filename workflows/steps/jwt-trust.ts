@@ -45,7 +45,7 @@ export function authorizationServiceCheck(journey: Journey, url: string): Submis
     return {
       accepted: !report.blocking,
       findings: notableFindings(report),
-      report: report as unknown as Record<string, unknown>,
+      report: report,
       artifact,
     };
   };

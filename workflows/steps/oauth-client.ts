@@ -34,7 +34,7 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
       };
     }
     const writeKey = attemptWriteKey(instance);
-    const existing = instance.artifact as { clientId?: string; authMethod?: string } | null;
+    const existing = instance.artifact;
     const client =
       instance.status === 'accepted' && existing?.clientId && existing.authMethod === 'client_secret_basic'
         ? await credentials.rotateOauthSecret({ clientId: existing.clientId, writeKey })
@@ -70,7 +70,7 @@ export async function awaitOauthClient(
   const instance = await awaitSubmission(journey, { name: 'oauth-client', environment }, oauthClientHandler(journey, scopes), {
     replaceable: true,
   });
-  const clientId = (instance.artifact as { clientId?: string } | null)?.clientId;
+  const clientId = instance.artifact?.clientId;
   if (instance.status === 'accepted' && clientId) {
     journey.onCancel(`OAuth client ${clientId} revoked`, () => credentials.revokeOauthClient({ clientId }));
   }

@@ -58,7 +58,7 @@ export function awaitIdentifiers(
       return {
         accepted: !report.blocking,
         findings: notableFindings(report),
-        report: report as unknown as Record<string, unknown>,
+        report: report,
         artifact: { identifiers: report.identifiers, counterpartyId },
       };
     },
