@@ -1,4 +1,5 @@
 /** The bank capability's activities: thin glue from its ports to the workflows, through the one error edge. */
+import { egressConfig } from '../network/egress';
 import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
 import { logCheck, throughEdge } from '../activity-edge';
@@ -68,8 +69,7 @@ export function createBankActivities(deps: BankDeps) {
         kid,
         caPem: input.caPem,
         timeoutMs: deps.outbound.timeoutMs,
-        connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
-        ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}),
+        egress: egressConfig(deps.outbound.connectTo, deps.resolveHost),
       });
       logCheck('bank authorization', input, report.verdict, { httpStatus: report.httpStatus, cause: report.cause });
       return report;

@@ -1,4 +1,5 @@
 /** The network capability's activities: thin glue from its ports to the workflows, through the one error edge. */
+import { egressConfig, routeTo } from './egress';
 import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
 import { logCheck, throughEdge, whileHeartbeating } from '../activity-edge';
@@ -91,12 +92,13 @@ export function createNetworkActivities(deps: NetworkDeps) {
         .blocks.slice(1)
         .map((b) => toPem('CERTIFICATE', b.der));
       const caPem = input.server.rootPem ? [input.server.rootPem, ...intermediates].join('') : null;
+      const egress = egressConfig(deps.outbound.connectTo, deps.resolveHost);
       const report = await whileHeartbeating(() =>
         checkConnectivity(input.urls, {
           identity,
           trust: { caPem, leafSha256: input.server.leafSha256 },
           timeoutMs: deps.outbound.timeoutMs,
-          connectTo: (host, port) => deps.outbound.connectTo[`${host}:${port}`] ?? null,
+          route: (origin) => routeTo(origin, egress, origin.origin),
         }),
       );
       log.info('connectivity proved', {

@@ -11,7 +11,7 @@ import { request } from 'node:https';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { classify, type ConnectivityCause } from './connectivity-probe';
-import { hostFinding, hostOf, systemResolve } from './endpoint-checks';
+import { routeTo, type EgressConfig, type EgressRoute } from './egress';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
 import type { Environment } from '../../workflows/vocabulary';
 
@@ -24,9 +24,8 @@ export interface AuthorizationCheckInput {
   /** The CA chain of the bank's TLS server when not publicly trusted; null: the system's roots. */
   caPem: string | null;
   timeoutMs: number;
-  /** curl's --connect-to: where to connect for `host:port` instead of resolving it (the name checked stays the URL's). */
-  connectTo: (host: string, port: number) => { host: string; port: number } | null;
-  resolve?: (host: string) => Promise<string[]>;
+  /** The hub's one way out (activities/network/egress.ts): connect-to entries and the resolver. */
+  egress: EgressConfig;
 }
 
 /** The JWT refused or another answer, or why the connection failed — in the connectivity proof's words. */
@@ -41,17 +40,20 @@ export interface AuthorizationCheckReport extends CheckReport {
 }
 
 /** One GET with the JWT; the status, or the connection's failure. */
-function present(url: URL, input: AuthorizationCheckInput): Promise<{ status: number } | { error: NodeJS.ErrnoException }> {
-  const port = Number(url.port || 443);
-  const target = input.connectTo(url.hostname, port);
+function present(
+  url: URL,
+  route: EgressRoute,
+  input: AuthorizationCheckInput,
+): Promise<{ status: number } | { error: NodeJS.ErrnoException }> {
   return new Promise((resolve) => {
     const req = request(
       {
-        host: target?.host ?? url.hostname,
-        port: target?.port ?? port,
-        // SNI takes names only; the certificate is checked against the URL's host even when connecting elsewhere (connectTo).
-        ...(isIP(hostOf(url)) === 0 ? { servername: url.hostname } : {}),
-        checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(hostOf(url), cert),
+        // Exactly the address the egress checked (or the configured connect-to target): no second lookup.
+        host: route.connect.host,
+        port: route.connect.port,
+        // SNI takes names only; the certificate is checked against the URL's host, wherever the socket connects.
+        ...(isIP(route.host) === 0 ? { servername: route.host } : {}),
+        checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(route.host, cert),
         path: `${url.pathname}${url.search}`,
         method: 'GET',
         headers: { host: url.host, authorization: `Bearer ${input.jwt}`, accept: 'application/json' },
@@ -97,11 +99,11 @@ export async function checkAuthorizationService(input: AuthorizationCheckInput):
     return done(null, null);
   }
   findings.push(finding('ENDPOINT_HTTPS', 'pass', 'https'));
-  const host = await hostFinding(hostOf(url), input.environment, input.resolve ?? systemResolve);
-  findings.push(host);
-  if (host.result === 'fail') return done(null, null);
+  const egress = await routeTo(url, input.egress, url.origin);
+  findings.push(egress.finding);
+  if (egress.route === null) return done(null, null);
 
-  const answer = await present(url, input);
+  const answer = await present(url, egress.route, input);
   if ('error' in answer) {
     const { cause, message, errorCode, alert } = classify(answer.error);
     findings.push(

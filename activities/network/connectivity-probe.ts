@@ -11,6 +11,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import type { EgressResult } from './egress';
 import { finding, Finding, CheckReport, summarise } from '../pki/findings';
 
 export type ConnectivityCause =
@@ -27,6 +28,8 @@ export type ConnectivityCause =
   | 'closed-after-handshake'
   /** The server answered, but with its refusal of the client certificate (nginx: 400 "The SSL certificate error"). */
   | 'client-certificate-refused'
+  /** The hub's egress refused the destination before connecting (not https, a non-public address, no DNS answer). */
+  | 'egress-refused'
   | 'error';
 
 export interface ProbeResult {
@@ -66,6 +69,11 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** curl's --connect-to: where to connect for host:port, the name checked staying the origin's. */
   connectTo?: (host: string, port: number) => { host: string; port: number } | null;
+  /**
+   * The hub's egress (activities/network/egress.ts): routes each origin to its checked address or
+   * refuses it before any connection. Absent only where a test probes a server directly.
+   */
+  route?: (origin: URL) => Promise<EgressResult>;
 }
 
 const unknownCa = new Set([
@@ -301,7 +309,24 @@ export interface ConnectivityReport extends CheckReport {
   targets: ProbeResult[];
 }
 
-/** Every distinct origin of the callback URLs, probed in turn; the findings name each failure. */
+/** An origin the egress refused: no connection was made. */
+function egressRefusal(origin: URL, message: string): ProbeResult {
+  return {
+    origin: origin.origin,
+    connectedTo: '',
+    ok: false,
+    cause: 'egress-refused',
+    alert: null,
+    errorCode: null,
+    message,
+    presented: null,
+    protocol: null,
+    httpStatus: null,
+    elapsedMs: 0,
+  };
+}
+
+/** Every distinct origin of the callback URLs, routed through the egress and probed in turn; the findings name each failure. */
 export async function checkConnectivity(urls: string[], opts: ProbeOptions): Promise<ConnectivityReport> {
   const origins = [...new Map(urls.map((u) => new URL(u)).map((u) => [u.origin, u])).values()];
   const findings: Finding[] = [
@@ -316,7 +341,14 @@ export async function checkConnectivity(urls: string[], opts: ProbeOptions): Pro
   ];
   const targets: ProbeResult[] = [];
   for (const origin of origins) {
-    const result = await probeOrigin(origin, opts);
+    const routed = opts.route ? await opts.route(origin) : null;
+    if (routed !== null) findings.push(routed.finding);
+    if (routed !== null && routed.route === null) {
+      targets.push(egressRefusal(origin, routed.finding.message));
+      continue;
+    }
+    const route = routed?.route ?? null;
+    const result = await probeOrigin(origin, route === null ? opts : { ...opts, connectTo: () => route.connect });
     targets.push(result);
     const detail = {
       origin: result.origin,

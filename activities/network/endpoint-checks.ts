@@ -1,14 +1,15 @@
 /**
  * A DFSP's FSPIOP callback URLs (central-ledger's FSPIOP_CALLBACK_URL_* endpoint types). The hub
- * calls them, so they are checked as a server-side request target (SSRF rules): absolute http(s)
- * URLs without credentials or fragment; in production https only, and no host that is or resolves
- * to a private, loopback, link-local (cloud metadata), CGNAT or otherwise non-public address; every
+ * calls them, so they are checked as a server-side request target (SSRF rules): absolute https
+ * URLs (the hub calls participants over https only) without credentials or fragment; in production
+ * no host that is or resolves to a private, loopback, link-local (cloud metadata), CGNAT or
+ * otherwise non-public address (in sandbox a warning: the egress still refuses it at call time
+ * unless `OUTBOUND_CONNECT_TO` names it); every
  * host covered by the DFSP's accepted server certificate (its SANs), so the hub's TLS to it works.
  * central-ledger's `{{partyIdType}}`-style placeholders are allowed in the path.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import { isLocalName, nonPublicRange, normalisedHost, systemResolve } from './egress';
 import { callbackTypes, Environment, requiredCallbackTypes } from '../../workflows/vocabulary';
 import { hostDeclared } from '../pki/certificate-checks';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
@@ -29,27 +30,15 @@ export interface EndpointsReport extends CheckReport {
 }
 
 const placeholder = /\{\{[A-Za-z][A-Za-z0-9_]*\}\}/g;
-const metadataNames = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
 
-export async function systemResolve(host: string): Promise<string[]> {
-  const answers = await lookup(host, { all: true, verbatim: true });
-  return answers.map((a) => a.address);
-}
+export { systemResolve };
 
-function nonPublicRange(address: string): string | null {
-  const parsed = ipaddr.process(address);
-  const range = parsed.range();
-  return range === 'unicast' ? null : range;
-}
-
-export function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-}
+/** The URL's host as the egress sees it (lower case, no brackets, no trailing dot). */
+export const hostOf = normalisedHost;
 
 export async function hostFinding(host: string, environment: Environment, resolve: (host: string) => Promise<string[]>): Promise<Finding> {
   const production = environment === 'production';
-  const named =
-    host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local') || metadataNames.has(host);
+  const named = isLocalName(host);
   if (named) {
     return finding(
       'ENDPOINT_HOST_PUBLIC',
@@ -130,14 +119,8 @@ export async function checkEndpoints(input: EndpointsCheckInput): Promise<Endpoi
       continue;
     }
     if (url.protocol !== 'https:') {
-      findings.push(
-        finding(
-          'ENDPOINT_HTTPS',
-          production ? 'fail' : 'warn',
-          `${type}: http${production ? ' is refused in production' : ' (sandbox only; production needs https)'}`,
-          { type },
-        ),
-      );
+      // The hub calls participants over https only, in sandbox too (activities/network/egress.ts).
+      findings.push(finding('ENDPOINT_HTTPS', 'fail', `${type}: http is refused: the hub calls participants over https only`, { type }));
     }
     hosts.add(hostOf(url));
   }

@@ -90,6 +90,7 @@ export const checkCodes = [
   'ENDPOINT_HOST_PUBLIC',
   'ENDPOINT_HOST_COVERED',
   // connectivity proof (hub → participant over mTLS)
+  'EGRESS_DESTINATION',
   'CONNECTIVITY_TARGETS',
   'CONNECTIVITY_MTLS',
   'CONNECTIVITY_SERVER_CERTIFICATE',

@@ -2,6 +2,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { checkAuthorizationService, type AuthorizationCheckInput } from '../../../activities/network/authorization-check';
+import type { EgressConfig } from '../../../activities/network/egress';
 import { caExt, OpenSsl, serverExt } from '../../support/openssl';
 
 const ssl = new OpenSsl();
@@ -37,9 +38,17 @@ const input = (overrides: Partial<AuthorizationCheckInput> = {}): AuthorizationC
   kid: 'kid-1',
   caPem: root.cert,
   timeoutMs: 1500,
-  connectTo: () => ({ host: '127.0.0.1', port }),
+  egress: egressTo(port),
   ...overrides,
 });
+/** The bank's names reach the loopback test server only through OUTBOUND_CONNECT_TO entries, as an operator would map them. */
+function egressTo(target: number): EgressConfig {
+  const to = { host: '127.0.0.1', port: target };
+  return {
+    connectTo: { 'auth.bank.test:443': to, 'other.bank.test:443': to, '93.184.216.34:443': to },
+    resolve: async () => ['93.184.216.34'],
+  };
+}
 const codes = (r: { findings: { code: string; result: string }[] }) => r.findings.map((f) => `${f.code}:${f.result}`);
 
 describe("the live check of a bank's authorization service", () => {
@@ -58,8 +67,8 @@ describe("the live check of a bank's authorization service", () => {
   it('names TLS and connection failures: unknown CA, a name the certificate does not carry, a closed port, a server that never answers', async () => {
     expect((await checkAuthorizationService(input({ caPem: null }))).cause).toBe('unknown-ca');
     expect((await checkAuthorizationService(input({ url: 'https://other.bank.test/check' }))).cause).toBe('name-mismatch');
-    expect((await checkAuthorizationService(input({ connectTo: () => ({ host: '127.0.0.1', port: 1 }) }))).cause).toBe('refused');
-    const hung = await checkAuthorizationService(input({ connectTo: () => ({ host: '127.0.0.1', port: silentPort }), timeoutMs: 300 }));
+    expect((await checkAuthorizationService(input({ egress: egressTo(1) }))).cause).toBe('refused');
+    const hung = await checkAuthorizationService(input({ egress: egressTo(silentPort), timeoutMs: 300 }));
     expect(hung).toMatchObject({ cause: 'timeout', blocking: true });
     expect(codes(hung)).toContain('AUTHORIZATION_REACHABLE:fail');
   });
@@ -74,7 +83,7 @@ describe("the live check of a bank's authorization service", () => {
     expect(codes(await checkAuthorizationService(input({ url: 'http://auth.bank.test/check' })))).toEqual(['ENDPOINT_HTTPS:fail']);
     expect(codes(await checkAuthorizationService(input({ url: 'https://user:pw@auth.bank.test/check' })))).toEqual(['ENDPOINT_HTTPS:fail']);
     const privateHost = await checkAuthorizationService(input({ url: 'https://10.1.2.3/check', environment: 'production' }));
-    expect(codes(privateHost)).toEqual(['ENDPOINT_HTTPS:pass', 'ENDPOINT_HOST_PUBLIC:fail']);
+    expect(codes(privateHost)).toEqual(['ENDPOINT_HTTPS:pass', 'EGRESS_DESTINATION:fail']);
     expect(seen.length).toBe(before);
   });
 });

@@ -52,17 +52,20 @@ describe('callback endpoint checks', () => {
     }
   });
 
-  it('allows loopback and http in sandbox with warnings, and refuses http in production', async () => {
+  it('allows loopback in sandbox with a warning, and refuses http in both environments', async () => {
     const sandbox = await checkEndpoints({
-      callbacks: all('http://127.0.0.1:4000'),
+      callbacks: all('https://127.0.0.1:4000'),
       environment: 'sandbox',
       serverCertificateHosts: ['127.0.0.1'],
     });
     expect(sandbox.blocking).toBe(false);
-    expect([...new Set(sandbox.findings.filter((f) => f.result === 'warn').map((f) => f.code))].sort()).toEqual([
-      'ENDPOINT_HOST_PUBLIC',
-      'ENDPOINT_HTTPS',
-    ]);
+    expect([...new Set(sandbox.findings.filter((f) => f.result === 'warn').map((f) => f.code))].sort()).toEqual(['ENDPOINT_HOST_PUBLIC']);
+    const plain = await checkEndpoints({
+      callbacks: all('http://127.0.0.1:4000'),
+      environment: 'sandbox',
+      serverCertificateHosts: ['127.0.0.1'],
+    });
+    expect(failing(plain)).toContain('ENDPOINT_HTTPS');
     const production = await checkEndpoints({
       callbacks: all('http://api.dfsp.example'),
       environment: 'production',
