@@ -28,10 +28,11 @@ export const defaultDfspScopes = ['fspiop'];
  * 2. Connectivity proof: the hub calls the DFSP's callback origins over mTLS (asked for by the
  *    DFSP when its servers are up, repeated until it passes).
  * 3. The hub sets the DFSP up in the environment's ledger (or ops do and confirm).
- * 4. Sandbox: UAT sign-off by ops on a test report; a rejection sends the DFSP back to fix and ask
+ * 4. Sandbox: the edge admits the DFSP's sandbox traffic; then UAT sign-off by ops on a test report; a rejection sends the DFSP back to fix and ask
  *    for a retest (connectivity proved again), then UAT reopens in the next round. Then the scheme
  *    contract (legal) before production.
- *    Production: go-live by ops (two distinct approvers by default), then `live`: the hub renews
+ *    Production: go-live by ops (two distinct approvers by default), only then does the edge admit
+ *    production traffic, and the DFSP is `live`: the hub renews
  *    each certificate before it expires (a new round of the same submission) while the DFSP stays live.
  */
 export async function dfspOnboarding(input: DfspOnboardingInput): Promise<OnboardingStatus> {
@@ -78,6 +79,8 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
       if (ledger.gate && !succeeded(ledger.gate)) return endedBy(journey, ledger.gate);
 
       if (environment === 'sandbox') {
+        // Sandbox traffic from here: every access step of the environment is accepted and the ledger knows the DFSP.
+        await journey.openAccess(environment, 'client-csr, jws-key, ip-allowlist, oauth-client and hub-ledger done in sandbox');
         // UAT in rounds: a rejection sends the DFSP back to fix and ask for a retest, then UAT reopens.
         const uat = await awaitGateInRounds(journey, { name: 'uat-signoff', environment }, (rejected) =>
           awaitUatRetest(journey, environment, rejected.round),
@@ -86,6 +89,8 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
       } else {
         const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment });
         if (!succeeded(goLive)) return endedBy(journey, goLive);
+        // Production traffic only now: the production artifacts existed before, access did not.
+        await journey.openAccess(environment, `${goLive.id} approved`);
       }
     }
     return liveWithRenewals(journey, 'DFSP live in production', renewals);

@@ -173,6 +173,21 @@ export interface WatchedCertificate {
   replacedAt?: string;
 }
 
+/** One environment's access at the edge, as the journey decides it (workflows/frame/access.ts). */
+export interface AccessGrant {
+  environment: Environment;
+  /** What earned it (the accepted access steps, the approved go-live); null until the journey grants it. */
+  grantedBy: string | null;
+  grantedAt: string | null;
+  /** What the edge does now: `open` admits the participant, `closed` refuses it (not granted yet, halted, ended). */
+  edge: 'open' | 'closed';
+  /** Since when the edge is so, and the gateway revision that made it so. */
+  since: string;
+  revision: number | null;
+  /** Changes applied so far: the next one's write key counts on from here. */
+  changes: number;
+}
+
 export interface HistoryEntry {
   at: string;
   step: StepName;
@@ -209,6 +224,8 @@ export interface OnboardingStatus {
   interventions: Intervention[];
   /** After go-live: the certificates watched for renewal. */
   certificates?: WatchedCertificate[];
+  /** What the edge admits per environment: opened by the journey at its gates, closed while halted and once ended. */
+  access: AccessGrant[];
   /** When the onboarding went live (go-live approved); from then the state is `live`. */
   liveSince?: string;
 }

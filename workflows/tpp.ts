@@ -18,7 +18,8 @@ import { liveWithRenewals } from './steps/renewal';
  * 4. Production: its certificate (a CSR the hub CA signs, or one from its own CA checked again),
  *    its IP allowlist, a second OAuth client and its production URLs — and, where its APIs need
  *    operations on the bank's side, a bank-coordination gate beside them.
- * 5. Go-live (two distinct approvers), then `live`, each certificate renewed before it expires.
+ * 5. Go-live (two distinct approvers); only then does the edge admit production traffic; `live`,
+ *    each certificate renewed before it expires. Sandbox traffic is admitted once step 2 is done.
  */
 export async function tppOnboarding(input: TppOnboardingInput): Promise<OnboardingStatus> {
   const journey = new Journey(input, journeys.tpp);
@@ -42,6 +43,7 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
     });
     const sandboxFailed = firstUnsuccessful(Object.values(sandbox));
     if (sandboxFailed) return endedBy(journey, sandboxFailed);
+    await journey.openAccess('sandbox', 'certificate-bundle, oauth-client and redirect-urls accepted in sandbox');
 
     // UAT and the contract, both before production (the contract is production's: legal signs for live use).
     const signOffs = await journey.together({
@@ -64,6 +66,8 @@ export async function tppOnboarding(input: TppOnboardingInput): Promise<Onboardi
 
     const goLive = await awaitGateInRounds(journey, { name: 'go-live', environment: 'production' });
     if (!succeeded(goLive)) return endedBy(journey, goLive);
+    // Production traffic only now (the production artifacts existed before; access did not).
+    await journey.openAccess('production', `${goLive.id} approved`);
     return liveWithRenewals(journey, 'TPP live in production', {
       'certificate-bundle': () => clientCertificateEvaluationStep(journey),
       'client-csr': () => clientCertificateRenewal(journey),

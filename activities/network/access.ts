@@ -45,13 +45,11 @@ export class NetworkAccessService {
   async applyAllowlist(request: ApplyAllowlistRequest, at = new Date()): Promise<AppliedAllowlist> {
     const report = this.check(request.entries, request.environment);
     if (report.blocking) throw new DomainError('SUBMISSION_REFUSED', 'The allowlist does not pass the checks', { report });
-    const state = await this.registry.desiredState(at);
-    const others = state[request.environment].filter((p) => p.participantId !== request.participantId);
-    const serials = await this.registry.liveClientSerials(request.participantId, request.environment, at);
-    state[request.environment] = [...others, { participantId: request.participantId, serials, allow: report.entries }];
+    // The list is in force for the participant's access, which only the journey opens (`grant`): until then it is recorded, not admitted.
+    const granted = await this.registry.isGranted(request.participantId, request.environment);
+    const state = await this.withParticipant(request.participantId, request.environment, granted, at, report.entries);
     const applied = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
     const version = await this.registry.replaceAllowlist(request.participantId, request.environment, report.entries, request.writeKey, at);
-    await this.registry.setGrant(request.participantId, request.environment, 'granted', request.writeKey, at);
     const recorded = await this.registry.recordRevision(
       request.writeKey,
       `allowlist v${version.version} of ${request.participantId} in ${request.environment}`,
@@ -67,10 +65,48 @@ export class NetworkAccessService {
     };
   }
 
-  /** Takes the participant out of the gateway in the environment (cancellation, offboarding). */
-  async revoke(participantId: string, environment: Environment, writeKey: string, at = new Date()): Promise<GatewayChange> {
+  /**
+   * Opens the participant's access in the environment, as its journey decided (sandbox once the
+   * environment's access steps are accepted, production once go-live is approved): the gateway
+   * admits its live certificates from its allowlist. Applied first, recorded after; a retry (same
+   * write key) re-applies the same state.
+   */
+  async grant(participantId: string, environment: Environment, writeKey: string, reason: string, at = new Date()): Promise<GatewayChange> {
+    const state = await this.withParticipant(participantId, environment, true, at);
+    const applied = await this.applyState(state, writeKey, `access of ${participantId} in ${environment} opened`);
+    await this.registry.setGrant(participantId, environment, 'granted', writeKey, at);
+    const recorded = await this.registry.recordRevision(
+      writeKey,
+      `access of ${participantId} in ${environment} opened: ${reason}`,
+      applied,
+      at,
+    );
+    return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+  }
+
+  /** The desired state with the participant in the environment as given (admitted or not, with its allowlist in force or `allow`). */
+  private async withParticipant(
+    participantId: string,
+    environment: Environment,
+    admitted: boolean,
+    at: Date,
+    allow?: string[],
+  ): Promise<GatewayState> {
     const state = await this.registry.desiredState(at);
-    state[environment] = state[environment].filter((p) => p.participantId !== participantId);
+    const others = state[environment].filter((p) => p.participantId !== participantId);
+    if (!admitted) {
+      state[environment] = others;
+      return state;
+    }
+    const serials = await this.registry.liveClientSerials(participantId, environment, at);
+    const entries = allow ?? (await this.registry.currentAllowlist(participantId, environment))?.entries ?? [];
+    state[environment] = [...others, { participantId, serials, allow: entries }];
+    return state;
+  }
+
+  /** Takes the participant out of the gateway in the environment (suspension, expiry, cancellation, offboarding). */
+  async revoke(participantId: string, environment: Environment, writeKey: string, at = new Date()): Promise<GatewayChange> {
+    const state = await this.withParticipant(participantId, environment, false, at);
     const applied = await this.applyState(state, writeKey, `revocation of ${participantId} in ${environment}`);
     await this.registry.setGrant(participantId, environment, 'revoked', writeKey, at);
     const recorded = await this.registry.recordRevision(writeKey, `access of ${participantId} in ${environment} revoked`, applied, at);

@@ -48,6 +48,14 @@ export interface CheckAllowlistInput {
   requestId?: string;
 }
 
+export interface GrantAccessInput {
+  participantId: string;
+  environment: Environment;
+  writeKey: string;
+  /** What opened it, for the revision's record (e.g. `go-live@production#1 approved`). */
+  reason: string;
+}
+
 export interface RevokeAccessInput {
   participantId: string;
   environment: Environment;
@@ -136,7 +144,20 @@ export function createNetworkActivities(deps: NetworkDeps) {
       return report;
     },
 
-    /** Takes the participant out of the gateway in one environment (cancellation, offboarding). */
+    /** Opens the participant's access in one environment, as its journey granted it (the gateway admits it from now). */
+    async grantGatewayAccess(input: GrantAccessInput): Promise<GatewayChange> {
+      const change = await deps.network.grant(input.participantId, input.environment, input.writeKey, input.reason);
+      log.info('gateway access opened', {
+        participantId: input.participantId,
+        environment: input.environment,
+        reason: input.reason,
+        revision: change.revision,
+        live: change.live,
+      });
+      return change;
+    },
+
+    /** Takes the participant out of the gateway in one environment (suspension, expiry, cancellation, offboarding). */
     async revokeGatewayAccess(input: RevokeAccessInput): Promise<GatewayChange> {
       const change = await deps.network.revoke(input.participantId, input.environment, input.writeKey);
       log.info('gateway access revoked', {

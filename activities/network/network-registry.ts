@@ -88,6 +88,17 @@ export class NetworkRegistry {
       .execute();
   }
 
+  /** Whether the participant's access in the environment is open (its journey granted it and nothing revoked it since). */
+  async isGranted(participantId: string, environment: Environment): Promise<boolean> {
+    const grant = await this.db
+      .selectFrom('gatewayGrants')
+      .select('state')
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .executeTakeFirst();
+    return grant?.state === 'granted';
+  }
+
   /** What the gateway must let through now: granted participants, their live client certificates and allowlists. */
   async desiredState(at: Date): Promise<GatewayState> {
     const state = Object.fromEntries(environments.map((e) => [e, []])) as unknown as GatewayState;

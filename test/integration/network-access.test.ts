@@ -1,7 +1,8 @@
 /**
  * The IP allowlist step on the real dev server and a real nginx: a participant whose CSR the hub
- * signed, allowlisted from 127.0.0.2, reaches the gateway from there only; replacing the list
- * moves access; cancelling the onboarding revokes it.
+ * signed, allowlisted from 127.0.0.2, reaches the gateway from there only once its journey opens the
+ * access; replacing the list moves access; a suspension closes it within seconds and a resume opens
+ * it again; cancelling the onboarding closes it for good.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
@@ -88,8 +89,15 @@ describe('IP allowlist step on a real nginx', () => {
       (accepted.json().report.findings as { code: string; result: string }[]).filter((f) => f.result === 'warn').map((f) => f.code),
     ).toEqual(['ALLOWLIST_PUBLIC_RANGE']);
 
-    const ok = await call('127.0.0.2');
-    expect(ok).toMatchObject({ status: 200 });
+    // Admitted once the journey opens the environment's access (the probe does right after the list).
+    const ok = await eventually(async () => {
+      const answer = (await call('127.0.0.2')) as { status?: number; body?: string };
+      return answer.status === 200 ? answer : undefined;
+    });
+    const status = await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).query<OnboardingStatus>('status');
+    expect(status.access).toEqual([
+      expect.objectContaining({ environment: 'sandbox', grantedBy: 'ip-allowlist accepted', edge: 'open', revision: expect.any(Number) }),
+    ]);
     expect(JSON.parse((ok as { body: string }).body)).toMatchObject({ participant: participantId, environment: 'sandbox' });
     expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
     expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
@@ -114,7 +122,26 @@ describe('IP allowlist step on a real nginx', () => {
     expect(replaced.json()).not.toHaveProperty('onboarding');
   });
 
-  it('revokes gateway access when the onboarding is cancelled', async () => {
+  it('closes access at the edge within 5 s of a suspension, and opens it again on resume', async () => {
+    const halt = (action: 'suspend' | 'resume') =>
+      app.inject({
+        method: 'POST',
+        url: `/onboardings/${participantId}/${action}`,
+        headers: keys.as('otto@hub', 'operator'),
+        payload: { reason: `test of ${action}` },
+      });
+    expect(await call('127.0.0.3')).toMatchObject({ status: 200 });
+    const suspendedAt = Date.now();
+    expect((await halt('suspend')).statusCode).toBe(200);
+    await eventually(async () => ((await call('127.0.0.3')) as { status?: number }).status === 403 || undefined);
+    const seconds = (Date.now() - suspendedAt) / 1000;
+    process.stdout.write(`edge refused ${seconds.toFixed(2)} s after the suspension\n`);
+    expect(seconds).toBeLessThanOrEqual(5);
+    expect((await halt('resume')).statusCode).toBe(200);
+    await eventually(async () => ((await call('127.0.0.3')) as { status?: number }).status === 200 || undefined);
+  });
+
+  it('closes gateway access when the onboarding is cancelled', async () => {
     const cancelled = await app.inject({
       method: 'POST',
       url: `/onboardings/${participantId}/cancel`,
@@ -126,6 +153,9 @@ describe('IP allowlist step on a real nginx', () => {
     expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
     const status = await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).query<OnboardingStatus>('status');
     expect(status.state).toBe('cancelled');
-    expect(status.history.map((h) => h.note)).toContain('cancelled: gateway access in sandbox revoked');
+    expect(status.access).toEqual([expect.objectContaining({ environment: 'sandbox', edge: 'closed' })]);
+    expect(status.history.map((h) => h.note)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^access@sandbox: closed at the edge/)]),
+    );
   });
 });

@@ -165,7 +165,15 @@ describe('TPP onboarding end to end (seeds 000, 002, 003)', () => {
     ).toBe(200);
 
     await awaitingAll(api, participantId, ['go-live@production#1']);
+    // Every production artifact is in place, but production access opens only with go-live: the edge refuses until then.
+    const productionPort = Number(rig.stack.gateway.listen.production.split(':')[1]);
+    const productionKey = pki.ssl.run(['pkey', '-in', keyFile]);
+    const viaProduction = () =>
+      callGateway({ port: productionPort, from: '127.0.0.2', ca: ca.chainPem(), cert: certificate.certificatePem, key: productionKey });
+    expect(await viaProduction()).toMatchObject({ status: 403 });
     expect((await api.decide(participantId, { gate: 'go-live', decision: 'approved', decidedBy: 'omar@hub' })).statusCode).toBe(200);
+    // One approver of two: still refused.
+    expect(await viaProduction()).toMatchObject({ status: 403 });
     expect((await api.decide(participantId, { gate: 'go-live', decision: 'approved', decidedBy: 'pia@hub' })).statusCode).toBe(200);
     const live = await eventually(async () => {
       const s = (await api.status(participantId)).json().onboarding as OnboardingStatus;

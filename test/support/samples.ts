@@ -51,6 +51,7 @@ export function sampleStatus(participantId: string): OnboardingStatus {
     policy: defaultGatePolicy,
     halt: null,
     interventions: [],
+    access: [],
   };
 }
 

@@ -34,6 +34,7 @@ import {
   type TaskName,
   taskId,
 } from '../vocabulary';
+import { AccessControl } from './access';
 import { waitChasing } from './chase';
 import { isObject, startInputProblems } from './guards';
 import { registerHandlers, SubmissionChecks } from './handlers';
@@ -57,6 +58,7 @@ type WaitResults<T> = { [K in keyof T]: Awaited<T[K]> };
 export class Journey {
   private readonly state: JourneyState;
   private readonly checks = new SubmissionChecks();
+  private readonly access: AccessControl;
   /** What a cancellation must undo, in registration order (access granted on the gateway, …). */
   private readonly cleanups: { what: string; undo: () => Promise<unknown> }[] = [];
 
@@ -68,6 +70,7 @@ export class Journey {
     const problems = startInputProblems(input);
     if (problems.length > 0) throw refuse('INPUT_INVALID', `Onboarding input is invalid at: ${problems.join(', ')}`, { fields: problems });
     this.state = new JourneyState(input, declaration);
+    this.access = new AccessControl(this.state);
     registerHandlers(this.state, this.checks);
     this.transition({ note: input.resume ? `continued as new (${this.status.continuedAsNew})` : 'onboarding started' });
     if (!input.resume) log.info('onboarding started', { participantId: input.participantId, requestId: input.requestId ?? null });
@@ -240,6 +243,8 @@ export class Journey {
    * A hub task that failed with no ops gate ends it as `failed` (frame/tasks.ts).
    */
   async run(journey: () => Promise<OnboardingStatus>): Promise<OnboardingStatus> {
+    // A run continued as new, or one halted since its access opened, converges the edge from the start.
+    this.access.start();
     try {
       return await journey();
     } catch (err) {
@@ -252,6 +257,7 @@ export class Journey {
           await cleanup.undo();
           this.transition({ note: `cancelled: ${cleanup.what}` });
         }
+        await this.access.close();
       });
       this.transition({ state: 'cancelled', note: 'cancelled by an operator' });
       throw err;
@@ -266,6 +272,7 @@ export class Journey {
   /** Ends the journey: open waits are withdrawn, in-flight handlers finish first. */
   async finish(state: 'completed' | 'rejected' | 'expired' | 'failed', note: string): Promise<OnboardingStatus> {
     await this.settle();
+    await this.access.close();
     this.transition({ step: state === 'completed' ? 'done' : this.status.step, state, note });
     return this.status;
   }
@@ -278,6 +285,14 @@ export class Journey {
     await this.settle();
     this.status.liveSince = nowIso();
     this.transition({ step: 'done', note });
+  }
+
+  /**
+   * Opens the environment's access at the edge (`reason`: what earned it) and waits until the edge
+   * admits the participant, or may not (halted meanwhile). See frame/access.ts.
+   */
+  openAccess(environment: Environment, reason: string): Promise<void> {
+    return this.access.open(environment, reason);
   }
 
   instance(key: InstanceKey): WaitInstance | undefined {

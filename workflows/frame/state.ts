@@ -66,6 +66,7 @@ function freshStatus(input: OnboardingInput): OnboardingStatus {
     policy: input.policy ?? defaultGatePolicy,
     halt: null,
     interventions: [],
+    access: [],
   };
 }
 

@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
@@ -53,23 +53,11 @@ export function allowlistCheck(journey: Journey): SubmissionHandler<'ip-allowlis
 /**
  * "The participant sends its IP allowlist": waits until one passes; later the participant may
  * replace it with a full new list at any time (the same submission), without a new onboarding.
- * A cancellation takes the participant out of the gateway in this environment.
+ * The list is in force once the journey opens the environment's access (workflows/frame/access.ts),
+ * which also closes it on suspension, expiry and cancellation.
  */
-export async function awaitAllowlist(journey: Journey, environment: Environment): Promise<SubmissionInstance<'ip-allowlist'>> {
-  const instance = await awaitSubmission(journey, { name: 'ip-allowlist', environment }, allowlistCheck(journey), { replaceable: true });
-  if (instance.status === 'accepted') {
-    journey.onCancel(`gateway access in ${environment} revoked`, () => revokeAccess(journey, environment));
-  }
-  return instance;
-}
-
-/** Takes the participant out of the gateway in one environment; idempotent per workflow and environment. */
-export function revokeAccess(journey: Journey, environment: Environment) {
-  return network.revokeGatewayAccess({
-    participantId: journey.status.participantId,
-    environment,
-    writeKey: `${workflowInfo().workflowId}/revoke@${environment}`,
-  });
+export function awaitAllowlist(journey: Journey, environment: Environment): Promise<SubmissionInstance<'ip-allowlist'>> {
+  return awaitSubmission(journey, { name: 'ip-allowlist', environment }, allowlistCheck(journey), { replaceable: true });
 }
 
 /**
