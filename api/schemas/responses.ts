@@ -238,19 +238,21 @@ export const onboardingStatusSchema = returns<OnboardingStatus>()(
       .optional()
       .describe('after go-live: every certificate the hub issued or accepted, watched for renewal'),
     access: z
-    .array(
-      z.object({
-        environment: z.enum(environments),
-        grantedBy: z.string().nullable().describe('what earned it: the accepted access steps, or the approved go-live'),
-        grantedAt: isoTime.nullable(),
-        edge: z.enum(['open', 'closed']).describe('open: the edge admits the participant; closed: it refuses it'),
-        since: isoTime,
-        revision: z.number().int().nullable().describe('the gateway revision that made it so'),
-        changes: z.number().int(),
-      }),
-    )
-    .describe('what the edge admits per environment: opened by the journey at its gates, closed while suspended or expired and once ended'),
-  liveSince: isoTime.optional().describe('when go-live was approved; from then the state is live'),
+      .array(
+        z.object({
+          environment: z.enum(environments),
+          grantedBy: z.string().nullable().describe('what earned it: the accepted access steps, or the approved go-live'),
+          grantedAt: isoTime.nullable(),
+          edge: z.enum(['open', 'closed']).describe('open: the edge admits the participant; closed: it refuses it'),
+          since: isoTime,
+          revision: z.number().int().nullable().describe('the gateway revision that made it so'),
+          changes: z.number().int(),
+        }),
+      )
+      .describe(
+        'what the edge admits per environment: opened by the journey at its gates, closed while suspended or expired and once ended',
+      ),
+    liveSince: isoTime.optional().describe('when go-live was approved; from then the state is live'),
   }),
 );
 
