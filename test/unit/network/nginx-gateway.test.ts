@@ -34,7 +34,7 @@ const call = (from: string, creds: { cert?: string; key?: string } = client, por
   callGateway({ port, from, ca: caChain, ...creds });
 
 describe('gateway on a real nginx', () => {
-  it('lets the participant in with its hub-issued certificate from an allowlisted address, and only then', async () => {
+  it('records an allowlist without admitting anyone, then, once access is granted, lets the participant in with its hub-issued certificate from an allowlisted address only', async () => {
     const applied = await rig.access.applyAllowlist({
       participantId: 'acme-pay',
       environment: 'sandbox',
@@ -42,6 +42,10 @@ describe('gateway on a real nginx', () => {
       writeKey: 'wf-acme/ip-allowlist@sandbox#1/1',
     });
     expect(applied).toMatchObject({ version: 1, entries: ['127.0.0.2/32'], live: true });
+    // The list is in force for the participant's access, which only its journey opens.
+    expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
+    const granted = await rig.access.grant('acme-pay', 'sandbox', 'wf-acme/access@sandbox/1', 'test: access steps accepted');
+    expect(granted.live).toBe(true);
 
     const ok = await call('127.0.0.2');
     expect(ok).toMatchObject({ status: 200 });
