@@ -150,6 +150,24 @@ async function main(): Promise<void> {
     supervised.push(authServer);
     await authServer.run();
 
+    // The edge's verifying hop between nginx and the upstreams (tokens, FSPIOP rules), unless EDGE_VERIFIER_LISTEN=off.
+    if (gatewayConfig.verifier !== null) {
+      const edge = new Supervisor({
+        name: 'edge',
+        log: say,
+        stopChild,
+        start: async () => {
+          const child = spawnTs('edge/verifier/main.ts', 'edge', env);
+          let announced = false;
+          child.stdout?.on('data', (chunk: Buffer) => (announced ||= chunk.toString('utf8').includes('edge verifier listening')));
+          await waitUntil('edge', 60_000, child, async () => announced);
+          return child;
+        },
+      });
+      supervised.push(edge);
+      await edge.run();
+    }
+
     const devKey = await ensureDevelopmentKey(api.apiKeysFile);
     const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
     const apiProcess = new Supervisor({
@@ -170,6 +188,11 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
     say(`  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`);
+    say(
+      gatewayConfig.verifier === null
+        ? '  Edge             off (EDGE_VERIFIER_LISTEN=off): mTLS and allowlists only, no token or FSPIOP checks'
+        : `  Edge             ${gatewayConfig.verifier}  (every request: OAuth token; DFSPs: FSPIOP-Source and FSPIOP-Signature)`,
+    );
     say(`  Mail (Mailpit)   inbox ${inboxUrl}  SMTP ${smtpUrl}  (every notification the hub sends)`);
     say(`  OAuth server     ${oauth.issuer}  (token ${oauth.issuer}/token, JWKS ${oauth.issuer}/jwks; TLS from the hub CA)`);
     if (devKey !== null) {

@@ -32,6 +32,13 @@ export const workerConfigSchema = z
     GATEWAY_ECHO_LISTEN: hostPort.default('127.0.0.1:8480'),
     GATEWAY_SANDBOX_UPSTREAM: upstreamUrl.optional(),
     GATEWAY_PRODUCTION_UPSTREAM: upstreamUrl.optional(),
+    /** The edge's verifying hop between nginx and the upstreams (tokens, FSPIOP rules): host:port, or `off` (mTLS and allowlist only). */
+    EDGE_VERIFIER_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:8490'),
+    /** The OAuth scope FSPIOP traffic needs at the edge (a DFSP's gateway client). */
+    EDGE_FSPIOP_SCOPE: z
+      .string()
+      .regex(/^[A-Za-z0-9:._-]+$/)
+      .default('fspiop'),
     /** Names in the gateway's server certificate (comma-separated DNS names and IPs). */
     GATEWAY_HOSTS: z
       .string()
@@ -169,6 +176,10 @@ export interface GatewayConfig {
   echoListen: string;
   upstream: { sandbox: string | null; production: string | null };
   hosts: string[];
+  /** host:port of the edge's verifying hop; null: none (nginx hands requests straight to the upstream). */
+  verifier: string | null;
+  /** The scope FSPIOP traffic needs at the edge. */
+  fspiopScope: string;
 }
 
 export { ConfigError };
@@ -207,6 +218,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       echoListen: e.GATEWAY_ECHO_LISTEN,
       upstream: { sandbox: e.GATEWAY_SANDBOX_UPSTREAM ?? null, production: e.GATEWAY_PRODUCTION_UPSTREAM ?? null },
       hosts: e.GATEWAY_HOSTS.split(','),
+      verifier: e.EDGE_VERIFIER_LISTEN === 'off' ? null : e.EDGE_VERIFIER_LISTEN,
+      fspiopScope: e.EDGE_FSPIOP_SCOPE,
     },
     oauth: {
       listen: e.AUTH_SERVER_LISTEN,

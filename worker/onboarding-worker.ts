@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { ensureEdgeKey } from '../activities/network/edge-key';
 import path from 'node:path';
 import { CentralLedger } from '../activities/ledger/central-ledger';
 import { HubLedger, LedgerByEnvironment, ManualLedger } from '../activities/ledger/hub-ledger';
@@ -58,6 +59,7 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
     listen: config.gateway.listen,
     echoListen: config.gateway.echoListen,
     upstream: config.gateway.upstream,
+    verifier: config.gateway.verifier === null ? null : { listen: config.gateway.verifier, key: ensureEdgeKey(config.dataDir) },
     tls,
   });
 }

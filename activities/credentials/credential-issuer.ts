@@ -80,6 +80,12 @@ function view(row: OauthClientRow): ClientView {
   };
 }
 
+/** The live client `clientId`, or null (unknown or revoked): what the edge checks a token's client against. */
+export async function liveClient(db: RegistryDb, clientId: string): Promise<ClientView | null> {
+  const row = await db.selectFrom('oauthClients').selectAll().where('clientId', '=', clientId).executeTakeFirst();
+  return row === undefined || row.revokedAt !== null ? null : view(row);
+}
+
 export class RegistryCredentialIssuer implements CredentialIssuer {
   constructor(
     private readonly db: RegistryDb,

@@ -31,6 +31,12 @@ export interface NginxGatewayOptions {
   echoListen: string;
   /** `http://host:port` behind each environment; null: the echo server. */
   upstream: Record<Environment, string | null>;
+  /**
+   * The edge's verifying hop (edge/verifier/): when set, every admitted request goes to it with the
+   * presented certificate and the gateway's key, and it forwards to the upstream once the token and
+   * (for DFSPs) the FSPIOP rules pass. Null: straight to the upstream (mTLS and allowlist only).
+   */
+  verifier?: { listen: string; key: string } | null;
   tls: ServiceCertificateFiles;
   /** How long to wait for a reload to serve the new revision. */
   reloadTimeoutMs?: number;
@@ -119,7 +125,16 @@ ${servers}}
 
   private renderEnvironment(environment: Environment, participants: GatewayState[Environment]): string {
     const variable = `$participant_${environment}`;
-    const upstream = this.opts.upstream[environment] ?? `http://${this.opts.echoListen}`;
+    const verifier = this.opts.verifier ?? null;
+    if (verifier !== null && (!hostPort.test(verifier.listen) || !/^[A-Za-z0-9_-]{16,}$/.test(verifier.key))) {
+      throw new TypeError('the verifier needs host:port and a base64url key');
+    }
+    const upstream =
+      verifier !== null ? `http://${verifier.listen}` : (this.opts.upstream[environment] ?? `http://${this.opts.echoListen}`);
+    const handOn =
+      verifier !== null
+        ? `\n      proxy_set_header X-Client-Cert $ssl_client_escaped_cert;\n      proxy_set_header X-Edge-Key ${verifier.key};`
+        : '';
     const mapLines: string[] = [];
     const locations: string[] = [];
     for (const participant of [...participants].sort((a, b) => a.participantId.localeCompare(b.participantId))) {
@@ -140,7 +155,7 @@ ${allow.join('\n')}${allow.length ? '\n' : ''}      deny all;
       rewrite ^/@participant/${id}(/.*)$ $1 break;
       proxy_set_header X-Participant-Id ${id};
       proxy_set_header X-Hub-Environment ${environment};
-      proxy_set_header X-Client-Serial $ssl_client_serial;
+      proxy_set_header X-Client-Serial $ssl_client_serial;${handOn}
       proxy_pass ${upstream};
     }`);
     }

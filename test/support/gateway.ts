@@ -78,9 +78,12 @@ export interface CallOptions {
   key?: string;
   ca: string;
   path?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
 }
 
-/** An HTTPS GET through the gateway: the status and body, or the TLS error that refused it. */
+/** An HTTPS request through the gateway (GET unless told): the status and body, or the TLS error that refused it. */
 export function callGateway(opts: CallOptions): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
     const req = https.request(
@@ -88,7 +91,8 @@ export function callGateway(opts: CallOptions): Promise<{ status: number; body: 
         host: '127.0.0.1',
         port: opts.port,
         path: opts.path ?? '/accounts',
-        method: 'GET',
+        method: opts.method ?? 'GET',
+        ...(opts.headers ? { headers: opts.headers } : {}),
         localAddress: opts.from,
         ca: opts.ca,
         ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}),
@@ -102,6 +106,6 @@ export function callGateway(opts: CallOptions): Promise<{ status: number; body: 
       },
     );
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
-    req.end();
+    req.end(opts.body);
   });
 }

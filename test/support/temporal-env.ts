@@ -98,6 +98,9 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
     echoListen: `127.0.0.1:${await freePort()}`,
     upstream: { sandbox: null, production: null },
     hosts: ['localhost', '127.0.0.1'],
+    // The edge's verifying hop runs only where a test starts it (test/integration/edge.test.ts).
+    verifier: null,
+    fspiopScope: 'fspiop',
   };
   const oauthListen = `127.0.0.1:${await freePort()}`;
   const oauth: OauthConfig = {

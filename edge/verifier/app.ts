@@ -1,0 +1,116 @@
+/**
+ * The edge's verifying hop: nginx terminates TLS, checks the client certificate and the source
+ * address, names the participant and environment, and hands every admitted request here (with
+ * the presented certificate and the body, which nginx's auth_request could not see). This checks
+ * the rest before any upstream sees the request — the OAuth access token for every participant;
+ * for DFSPs (participants with a live JWS key) Mojaloop's FSPIOP-Source and FSPIOP-Signature — and
+ * forwards what passes to the environment's upstream. Refusals answer in the traffic's own terms:
+ * Mojaloop error bodies for FSPIOP, problem+json otherwise; each is logged with the participant,
+ * the environment and the cause, never the token.
+ */
+import type { KeyObject } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { verifyAccessToken, type TokenVerifier } from './access-token';
+import { EdgeRefusal } from './fspiop-errors';
+import { verifyFspiopRequest } from './fspiop-signature';
+
+export interface EdgeVerifierDeps {
+  logger: FastifyBaseLogger;
+  /** The shared key nginx sends (X-Edge-Key): nothing but the gateway may speak for a certificate. */
+  gatewayKey: string;
+  tokens: TokenVerifier;
+  /** The participant's live JWS keys in the environment; empty for a participant that has none (not a DFSP). */
+  jwsKeys: (participantId: string, environment: string) => Promise<KeyObject[]>;
+  /** The scope FSPIOP traffic needs (a DFSP's gateway client); other APIs need the scope named by the path's first segment. */
+  fspiopScope: string;
+  /** `http://host:port` behind each environment. */
+  upstream: (environment: string) => string;
+}
+
+/** Headers that describe one hop, not the request: never forwarded. */
+// content-encoding too: fetch hands back the decoded body.
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'host',
+  'content-length',
+  'content-encoding',
+]);
+/** What nginx tells the hop: the hop strips them and sets its own for the upstream. */
+const fromGateway = ['x-edge-key', 'x-client-cert', 'x-participant-id', 'x-hub-environment', 'x-client-serial'];
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1024 * 1024, disableRequestLogging: true });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.all('/*', async (request, reply) => {
+    const headers = request.headers;
+    if (single(headers['x-edge-key']) !== deps.gatewayKey) {
+      return reply
+        .code(403)
+        .type('application/problem+json')
+        .send({ type: '/problems/forbidden', title: 'Only the gateway speaks to the edge', status: 403 });
+    }
+    const participantId = single(headers['x-participant-id']) ?? '';
+    const environment = single(headers['x-hub-environment']) ?? '';
+    const certificatePem = decodeURIComponent(single(headers['x-client-cert']) ?? '');
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const keys = await deps.jwsKeys(participantId, environment);
+    const fspiop = keys.length > 0;
+    const path = request.url;
+    try {
+      const scope = fspiop ? deps.fspiopScope : (path.split('?')[0]!.split('/')[1] ?? '');
+      const clientId = await verifyAccessToken(
+        { authorization: single(headers.authorization), participantId, environment, certificatePem, scope },
+        deps.tokens,
+      );
+      if (fspiop) {
+        const lower: Record<string, string | undefined> = Object.fromEntries(
+          Object.entries(headers).map(([k, v]) => [k.toLowerCase(), single(v)]),
+        );
+        await verifyFspiopRequest({ method: request.method, path, headers: lower, body }, participantId, keys);
+      }
+      request.log.info({ participantId, environment, clientId, method: request.method, path: path.split('?')[0] }, 'edge admitted');
+    } catch (err) {
+      if (!(err instanceof EdgeRefusal)) throw err;
+      request.log.warn({ participantId, environment, code: err.code, cause: err.message, method: request.method }, 'edge refused');
+      return fspiop
+        ? reply.code(err.status).type('application/vnd.interoperability.error+json;version=1.1').send(err.fspiopBody())
+        : reply.code(err.status).type('application/problem+json').send(err.problem());
+    }
+    const forwarded: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const key = name.toLowerCase();
+      if (hopByHop.has(key) || fromGateway.includes(key) || value === undefined) continue;
+      forwarded[key] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    Object.assign(forwarded, {
+      'x-participant-id': participantId,
+      'x-hub-environment': environment,
+      'x-client-serial': single(headers['x-client-serial']) ?? '',
+    });
+    const answer = await fetch(`${deps.upstream(environment)}${path}`, {
+      method: request.method,
+      headers: forwarded,
+      ...(body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD' ? { body } : {}),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    });
+    reply.code(answer.status);
+    answer.headers.forEach((value, name) => {
+      if (!hopByHop.has(name)) reply.header(name, value);
+    });
+    return reply.send(Buffer.from(await answer.arrayBuffer()));
+  });
+  return app;
+}

@@ -1,0 +1,90 @@
+/**
+ * `npm run edge` (started by `npm start`): the edge's verifying hop between nginx and the
+ * upstreams, on `EDGE_VERIFIER_LISTEN`. It reads the registry (OAuth clients, participants' JWS
+ * keys) and the authorization server's JWKS over HTTPS (trusting the hub CA), and takes requests
+ * only from the gateway (its key in DATA_DIR/gateway/edge-key). SIGINT/SIGTERM stop it.
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import https from 'node:https';
+import { createRemoteJWKSet, customFetch } from 'jose';
+import pino from 'pino';
+import { liveClient } from '../../activities/credentials/credential-issuer';
+import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
+import { ensureEdgeKey } from '../../activities/network/edge-key';
+import { openRegistry, registryFile } from '../../activities/registry/database';
+import { loadWorkerConfig } from '../../worker/config';
+import { openHubCa } from '../../worker/onboarding-worker';
+import { buildEdgeVerifier } from './app';
+
+/** fetch for the JWKS, trusting the hub CA that issued the authorization server's certificate. */
+function fetchTrusting(caPem: string): typeof fetch {
+  return (async (input: string | URL | Request) =>
+    new Promise<Response>((resolve, reject) => {
+      const req = https.get(String(input instanceof Request ? input.url : input), { ca: caPem, timeout: 5000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve(
+            new Response(Buffer.concat(chunks), {
+              status: res.statusCode ?? 502,
+              headers: { 'content-type': String(res.headers['content-type'] ?? '') },
+            }),
+          ),
+        );
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('JWKS request timed out')));
+      req.on('error', reject);
+    })) as typeof fetch;
+}
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig(process.env);
+  if (config.gateway.verifier === null) throw new Error('EDGE_VERIFIER_LISTEN is off: nothing to run');
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization', 'authorization'] });
+  const ca = await openHubCa(config.hubCa);
+  const db = await openRegistry(registryFile(config.dataDir));
+  const directory = new ParticipantKeyDirectory(db);
+  const parsed = new Map<string, KeyObject>();
+  const app = buildEdgeVerifier({
+    logger,
+    gatewayKey: ensureEdgeKey(config.dataDir),
+    tokens: {
+      issuer: config.oauth.issuer,
+      audience: () => config.oauth.audience,
+      jwks: createRemoteJWKSet(new URL(`${config.oauth.issuer}/jwks`), { [customFetch]: fetchTrusting(ca.chainPem()) }),
+      client: async (clientId) => {
+        const client = await liveClient(db, clientId);
+        return (
+          client && {
+            participantId: client.participantId,
+            environment: client.environment,
+            certificateBound: client.authMethod === 'tls_client_auth',
+          }
+        );
+      },
+    },
+    jwsKeys: async (participantId, environment) =>
+      (await directory.liveJwsKeys(environment))
+        .filter((k) => k.participantId === participantId)
+        .map((k) => parsed.get(k.publicKeyPem) ?? parsed.set(k.publicKeyPem, createPublicKey(k.publicKeyPem)).get(k.publicKeyPem)!),
+    fspiopScope: config.gateway.fspiopScope,
+    upstream: (environment) =>
+      (environment === 'production' ? config.gateway.upstream.production : config.gateway.upstream.sandbox) ??
+      `http://${config.gateway.echoListen}`,
+  });
+  const [host, port] = [
+    config.gateway.verifier.slice(0, config.gateway.verifier.lastIndexOf(':')),
+    Number(config.gateway.verifier.split(':').pop()),
+  ];
+  await app.listen({ host, port });
+  logger.info({ listen: config.gateway.verifier }, 'edge verifier listening');
+  const stop = () => void app.close().then(() => db.destroy().then(() => process.exit(0)));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`edge verifier failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,235 @@
+/**
+ * The edge on the real components: nginx (mTLS, allowlist) in front of the verifying hop
+ * (`npm run edge`, as `npm start` runs it) in front of the echo upstream, with tokens from the
+ * authorization server as `npm start` runs it. A DFSP (with a live JWS key: FSPIOP rules) and a TPP
+ * (token only), both admitted by their grants; each row is one real request through the edge.
+ * FSPIOP requests are signed with Mojaloop's own JwsSigner.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import path from 'node:path';
+import { issueOauthClient } from '../support/edge';
+import { RegistryCredentialIssuer } from '../../activities/credentials/credential-issuer';
+import { openSecretPickups } from '../../activities/credentials/secret-pickup';
+import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
+import { NetworkAccessService } from '../../activities/network/access';
+import { NetworkRegistry } from '../../activities/network/network-registry';
+import { openGateway } from '../../worker/onboarding-worker';
+import { testKeys } from '../support/auth';
+import { eventually } from '../support/eventually';
+import { callGateway } from '../support/gateway';
+import { startAuthServer, tokenRequest } from '../support/oauth';
+import { OpenSsl } from '../support/openssl';
+import { hubSignedClient, startStepStack, stopProcess, type StepStack } from '../support/step-probes';
+import { freePort } from '../support/dev-server';
+
+interface MojaloopRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | Record<string, unknown>;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
+  signer: new (config: { signingKey: string; logger?: unknown }) => { sign(request: MojaloopRequest): void };
+};
+const quietLogger = { child: () => quietLogger, isDebugEnabled: false, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+jest.setTimeout(180_000);
+
+const keys = testKeys();
+const root = path.resolve(__dirname, '..', '..');
+let rig: StepStack;
+let nginx: ChildProcess;
+let authServer: ChildProcess;
+let verifier: ChildProcess;
+const verifierOutput: string[] = [];
+let verifierListen: string;
+let sandboxPort: number;
+const ssl = new OpenSsl();
+const jws = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const otherJws = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+let dfsp: { cert: string; key: string; token: string };
+let tpp: { cert: string; key: string; token: string };
+
+async function admitted(participantId: string, legalName: string, scopes: string[], from: string) {
+  const client = await hubSignedClient(ssl, rig.ca, rig.db, participantId, legalName);
+  const access = new NetworkAccessService(
+    new NetworkRegistry(rig.db),
+    await openGateway({ dataDir: rig.stack.dataDir, gateway: gatewayConfig() }, rig.ca),
+  );
+  await access.applyAllowlist({ participantId, environment: 'sandbox', entries: [from], writeKey: `${participantId}/allowlist` });
+  await access.grant(participantId, 'sandbox', `${participantId}/access`, 'test: access steps accepted');
+  const { clientId, secret } = await issueOauthClient(
+    new RegistryCredentialIssuer(rig.db, openSecretPickups(rig.db, rig.stack.dataDir)),
+    openSecretPickups(rig.db, rig.stack.dataDir),
+    participantId,
+    scopes,
+  );
+  const answer = await tokenRequest(rig.stack.oauth, rig.ca.chainPem(), clientId, secret, scopes[0]!);
+  expect(answer.status).toBe(200);
+  return { cert: client.cert, key: client.key, token: (JSON.parse(answer.body) as { access_token: string }).access_token };
+}
+
+const gatewayConfig = () => ({ ...rig.stack.gateway, verifier: verifierListen });
+
+/** A PUT /parties from the DFSP, signed as Mojaloop's SDK signs it. */
+function signedPut(signingKey: string, source = 'dfsp-alpha'): { headers: Record<string, string>; body: string } {
+  const request: MojaloopRequest = {
+    method: 'PUT',
+    url: 'https://hub.example/parties/MSISDN/221770000001',
+    headers: {
+      'fspiop-source': source,
+      'fspiop-destination': 'payerfsp',
+      'content-type': 'application/vnd.interoperability.parties+json;version=1.1',
+    },
+    body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '221770000001', fspId: source } } },
+  };
+  new mojaloopJws.signer({ signingKey, logger: quietLogger }).sign(request);
+  return { headers: request.headers, body: String(request.body) };
+}
+
+const viaEdge = (
+  who: { cert: string; key: string },
+  opts: { token?: string | null; path?: string; method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
+) =>
+  callGateway({
+    port: sandboxPort,
+    from: opts.from ?? '127.0.0.2',
+    ca: rig.ca.chainPem(),
+    cert: who.cert,
+    key: who.key,
+    path: opts.path ?? '/parties/MSISDN/221770000001',
+    method: opts.method ?? 'PUT',
+    headers: { ...(opts.headers ?? {}), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+  }) as Promise<{ status: number; body: string }>;
+
+const codeOf = (answer: { body: string }) =>
+  (JSON.parse(answer.body) as { errorInformation?: { errorCode: string }; code?: string }).errorInformation?.errorCode ??
+  (JSON.parse(answer.body) as { code?: string }).code;
+
+beforeAll(async () => {
+  rig = await startStepStack('edge', keys);
+  authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);
+  verifierListen = `127.0.0.1:${await freePort()}`;
+  sandboxPort = Number(rig.stack.gateway.listen.sandbox.split(':')[1]);
+  verifier = spawn(process.execPath, ['--import', 'tsx', 'edge/verifier/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: rig.stack.dataDir,
+      HUB_NAME: 'Test Hub',
+      AUTH_SERVER_LISTEN: rig.stack.oauth.listen,
+      AUTH_AUDIENCE: rig.stack.oauth.audience,
+      EDGE_VERIFIER_LISTEN: verifierListen,
+      GATEWAY_ECHO_LISTEN: rig.stack.gateway.echoListen,
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [verifier.stdout, verifier.stderr])
+    stream?.on('data', (chunk: Buffer) => verifierOutput.push(chunk.toString('utf8')));
+  await eventually(async () => {
+    if (verifier.exitCode !== null) throw new Error(`edge verifier exited: ${verifierOutput.join('')}`);
+    return verifierOutput.join('').includes('edge verifier listening') ? true : undefined;
+  }, 60_000);
+  const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: gatewayConfig() }, rig.ca);
+  await gateway.apply(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
+  nginx = gateway.start();
+  await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
+
+  dfsp = await admitted('dfsp-alpha', 'Alpha Mobile Money', ['fspiop'], '127.0.0.2');
+  await new ParticipantKeyDirectory(rig.db).recordJwsKey(
+    {
+      participantId: 'dfsp-alpha',
+      environment: 'sandbox',
+      kid: 'alpha-1',
+      spkiSha256: 'a'.repeat(64),
+      publicKeyPem: jws.publicKey,
+      notAfter: null,
+      writeKey: 'dfsp-alpha/jws',
+    },
+    new Date(),
+  );
+  tpp = await admitted('tpp-beta', 'Beta Payments Ltd', ['payments'], '127.0.0.2');
+});
+
+afterAll(async () => {
+  await stopProcess(nginx, 'SIGQUIT');
+  await stopProcess(verifier, 'SIGTERM');
+  await stopProcess(authServer, 'SIGTERM');
+  await rig?.close();
+});
+
+describe('the edge, request by request', () => {
+  it("admits a DFSP's signed FSPIOP request with its own token, and the upstream learns who called from the certificate", async () => {
+    const signed = signedPut(jws.privateKey);
+    const answer = await viaEdge(dfsp, { token: dfsp.token, ...signed });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ participant: 'dfsp-alpha', environment: 'sandbox' });
+  });
+
+  it('refuses no token, a garbage token and another participant’s token, with Mojaloop’s error body', async () => {
+    const signed = signedPut(jws.privateKey);
+    const none = await viaEdge(dfsp, { ...signed });
+    expect([none.status, codeOf(none)]).toEqual([401, '3000']);
+    const garbage = await viaEdge(dfsp, { token: 'garbage.token.value', ...signed });
+    expect([garbage.status, codeOf(garbage)]).toEqual([401, '3000']);
+    const theirs = await viaEdge(dfsp, { token: tpp.token, ...signed });
+    expect([theirs.status, codeOf(theirs)]).toEqual([403, '3000']);
+  });
+
+  it('refuses a spoofed FSPIOP-Source, a tampered body, an unsigned PUT and another key’s signature', async () => {
+    const spoofed = await viaEdge(dfsp, { token: dfsp.token, ...signedPut(jws.privateKey, 'dfsp-beta') });
+    expect([spoofed.status, codeOf(spoofed)]).toEqual([400, '3100']);
+    const signed = signedPut(jws.privateKey);
+    const tampered = await viaEdge(dfsp, {
+      token: dfsp.token,
+      headers: signed.headers,
+      body: signed.body.replace('221770000001"', '221770000002"'),
+    });
+    expect([tampered.status, codeOf(tampered)]).toEqual([400, '3105']);
+    const unsignedHeaders = { ...signed.headers };
+    delete unsignedHeaders['fspiop-signature'];
+    const unsigned = await viaEdge(dfsp, { token: dfsp.token, headers: unsignedHeaders, body: signed.body });
+    expect([unsigned.status, codeOf(unsigned)]).toEqual([400, '3102']);
+    const foreign = await viaEdge(dfsp, { token: dfsp.token, ...signedPut(otherJws.privateKey) });
+    expect([foreign.status, codeOf(foreign)]).toEqual([400, '3105']);
+  });
+
+  it('admits a TPP’s call on its API with its token, refuses a route its token has no scope for (problem+json)', async () => {
+    const ok = await viaEdge(tpp, { token: tpp.token, method: 'GET', path: '/payments/123' });
+    expect(ok.status).toBe(200);
+    const scope = await viaEdge(tpp, { token: tpp.token, method: 'GET', path: '/accounts/123' });
+    expect([scope.status, codeOf(scope)]).toEqual([403, 'TOKEN_SCOPE_MISSING']);
+  });
+
+  it('still refuses at nginx: another address, and no certificate', async () => {
+    const signed = signedPut(jws.privateKey);
+    expect(await viaEdge(dfsp, { token: dfsp.token, ...signed, from: '127.0.0.3' })).toMatchObject({ status: 403 });
+    expect(await callGateway({ port: sandboxPort, from: '127.0.0.2', ca: rig.ca.chainPem(), path: '/parties/MSISDN/1' })).toMatchObject({
+      status: 400,
+    });
+  });
+
+  it('takes no request that did not come through the gateway, and logs refusals without the token', async () => {
+    const direct = await fetch(`http://${verifierListen}/parties/MSISDN/1`, {
+      headers: { 'x-participant-id': 'dfsp-alpha', 'x-hub-environment': 'sandbox' },
+    });
+    expect(direct.status).toBe(403);
+    const log = verifierOutput.join('');
+    expect(log).toContain('"code":"FSPIOP_SIGNATURE_INVALID"');
+    expect(log).toContain('"participantId":"dfsp-alpha"');
+    expect(log).not.toContain(dfsp.token);
+    expect(log).not.toContain(tpp.token);
+  });
+});
