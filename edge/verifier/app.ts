@@ -49,7 +49,7 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1024 * 1024 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
