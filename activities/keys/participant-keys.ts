@@ -73,6 +73,18 @@ export class ParticipantKeyDirectory {
     return rows.map(toRecord);
   }
 
+  /** Whether the participant ever had a JWS key in the environment (a DFSP), live or since retired. */
+  async everHadJwsKey(participantId: string, environment: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('participantKeys')
+      .select('participantId')
+      .where('type', '=', 'jws-key')
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Retires the participant's JWS key in the environment (cancellation, offboarding). */
   revokeJwsKey(participantId: string, environment: string, now: Date): Promise<number> {
     return retireJwsKey(this.db, participantId, environment, now);

@@ -3,7 +3,7 @@
  * address, names the participant and environment, and hands every admitted request here (with
  * the presented certificate and the body, which nginx's auth_request could not see). This checks
  * the rest before any upstream sees the request — the OAuth access token for every participant;
- * for DFSPs (participants with a live JWS key) Mojaloop's FSPIOP-Source and FSPIOP-Signature — and
+ * for DFSPs (participants that have had a JWS key) Mojaloop's FSPIOP-Source and FSPIOP-Signature — and
  * forwards what passes to the environment's upstream. Refusals answer in the traffic's own terms:
  * Mojaloop error bodies for FSPIOP, problem+json otherwise; each is logged with the participant,
  * the environment and the cause, never the token.
@@ -19,8 +19,11 @@ export interface EdgeVerifierDeps {
   /** The shared key nginx sends (X-Edge-Key): nothing but the gateway may speak for a certificate. */
   gatewayKey: string;
   tokens: TokenVerifier;
-  /** The participant's live JWS keys in the environment; empty for a participant that has none (not a DFSP). */
-  jwsKeys: (participantId: string, environment: string) => Promise<KeyObject[]>;
+  /**
+   * The participant's JWS keys in the environment: null for a participant that never had one (not a
+   * DFSP: token checks only), else its live keys — empty once retired, and then every request is refused.
+   */
+  jwsKeys: (participantId: string, environment: string) => Promise<KeyObject[] | null>;
   /** The scope FSPIOP traffic needs (a DFSP's gateway client); other APIs need the scope named by the path's first segment. */
   fspiopScope: string;
   /** `http://host:port` behind each environment. */
@@ -66,7 +69,7 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
     const certificatePem = decodeURIComponent(single(headers['x-client-cert']) ?? '');
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const keys = await deps.jwsKeys(participantId, environment);
-    const fspiop = keys.length > 0;
+    const fspiop = keys !== null;
     const path = request.url;
     try {
       const scope = fspiop ? deps.fspiopScope : (path.split('?')[0]!.split('/')[1] ?? '');
@@ -78,7 +81,7 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
         const lower: Record<string, string | undefined> = Object.fromEntries(
           Object.entries(headers).map(([k, v]) => [k.toLowerCase(), single(v)]),
         );
-        await verifyFspiopRequest({ method: request.method, path, headers: lower, body }, participantId, keys);
+        await verifyFspiopRequest({ method: request.method, path, headers: lower, body }, participantId, keys ?? []);
       }
       request.log.info({ participantId, environment, clientId, method: request.method, path: path.split('?')[0] }, 'edge admitted');
     } catch (err) {

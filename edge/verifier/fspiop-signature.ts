@@ -39,6 +39,8 @@ export async function verifyFspiopRequest(request: FspiopRequest, participantId:
   const source = header(request, 'fspiop-source');
   if (source !== participantId)
     throw new EdgeRefusal('FSPIOP_SOURCE_MISMATCH', `FSPIOP-Source is ${source}, the certificate is ${participantId}'s`);
+  // A DFSP whose key is retired is refused on every request, bodiless ones included.
+  if (keys.length === 0) throw new EdgeRefusal('FSPIOP_SIGNATURE_INVALID', `${participantId} has no live JWS key`);
   if (request.body.length === 0) return;
   const signatureHeader = header(request, 'fspiop-signature');
   const uri = header(request, 'fspiop-uri');
@@ -77,7 +79,6 @@ export async function verifyFspiopRequest(request: FspiopRequest, participantId:
       `FSPIOP-URI ${uri} / FSPIOP-HTTP-Method ${method} are not this request (${request.method} ${request.path})`,
     );
   }
-  if (keys.length === 0) throw new EdgeRefusal('FSPIOP_SIGNATURE_INVALID', `${participantId} has no live JWS key`);
   const jws = `${parsed.protectedHeader}.${request.body.toString('base64url')}.${parsed.signature}`;
   for (const key of keys) {
     try {

@@ -65,9 +65,11 @@ async function main(): Promise<void> {
       },
     },
     jwsKeys: async (participantId, environment) =>
-      (await directory.liveJwsKeys(environment))
-        .filter((k) => k.participantId === participantId)
-        .map((k) => parsed.get(k.publicKeyPem) ?? parsed.set(k.publicKeyPem, createPublicKey(k.publicKeyPem)).get(k.publicKeyPem)!),
+      !(await directory.everHadJwsKey(participantId, environment))
+        ? null
+        : (await directory.liveJwsKeys(environment))
+            .filter((k) => k.participantId === participantId)
+            .map((k) => parsed.get(k.publicKeyPem) ?? parsed.set(k.publicKeyPem, createPublicKey(k.publicKeyPem)).get(k.publicKeyPem)!),
     fspiopScope: config.gateway.fspiopScope,
     upstream: (environment) =>
       (environment === 'production' ? config.gateway.upstream.production : config.gateway.upstream.sandbox) ??

@@ -221,6 +221,29 @@ describe('the edge, request by request', () => {
     });
   });
 
+  it('refuses every request of a DFSP whose JWS key was retired, and of a participant whose client was revoked', async () => {
+    const beforeRetire = await viaEdge(dfsp, {
+      token: dfsp.token,
+      method: 'GET',
+      path: '/parties/MSISDN/1',
+      headers: { 'fspiop-source': 'dfsp-alpha' },
+    });
+    expect(beforeRetire.status).toBe(200);
+    await new ParticipantKeyDirectory(rig.db).revokeJwsKey('dfsp-alpha', 'sandbox', new Date());
+    const signedAfter = await viaEdge(dfsp, { token: dfsp.token, ...signedPut(jws.privateKey) });
+    expect([signedAfter.status, codeOf(signedAfter)]).toEqual([400, '3105']);
+    const getAfter = await viaEdge(dfsp, {
+      token: dfsp.token,
+      method: 'GET',
+      path: '/parties/MSISDN/1',
+      headers: { 'fspiop-source': 'dfsp-alpha' },
+    });
+    expect([getAfter.status, codeOf(getAfter)]).toEqual([400, '3105']);
+    await new RegistryCredentialIssuer(rig.db, openSecretPickups(rig.db, rig.stack.dataDir)).revoke('tpp-beta.sandbox');
+    const revoked = await viaEdge(tpp, { token: tpp.token, method: 'GET', path: '/payments/123' });
+    expect([revoked.status, codeOf(revoked)]).toEqual([403, 'TOKEN_CLIENT_MISMATCH']);
+  });
+
   it('takes no request that did not come through the gateway, and logs refusals without the token', async () => {
     const direct = await fetch(`http://${verifierListen}/parties/MSISDN/1`, {
       headers: { 'x-participant-id': 'dfsp-alpha', 'x-hub-environment': 'sandbox' },
