@@ -106,6 +106,7 @@ async function findClient(db: RegistryDb, clientId: string): Promise<AdapterPayl
   if (row === undefined) return undefined;
   return {
     client_id: row.clientId,
+    hub_environment: row.environment,
     ...(row.secretHash ? { client_secret: row.secretHash } : {}),
     grant_types: ['client_credentials'],
     response_types: [],
@@ -126,6 +127,17 @@ function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
   return cert ?? undefined;
 }
 
+/** The audience of an environment's tokens: `<AUTH_AUDIENCE>/<environment>` (what the edge checks). */
+export function audienceFor(audience: string, environment: string): string {
+  return `${audience.replace(/\/+$/, '')}/${environment}`;
+}
+
+function environmentOf(client: { metadata(): Record<string, unknown> } | undefined): string {
+  const environment = client?.metadata().hub_environment;
+  if (typeof environment !== 'string') throw new errors.InvalidClient('client has no environment');
+  return environment;
+}
+
 export function createAuthorizationServer(opts: AuthorizationServerOptions): Provider {
   const configuration: Configuration = {
     adapter: adapterFactory(opts.db),
@@ -134,7 +146,7 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['client_credentials'], response_types: [] },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'tls_client_auth'],
     scopes: opts.scopes,
-    extraClientMetadata: { properties: ['previous_secret_hash', 'previous_secret_expires_at'] },
+    extraClientMetadata: { properties: ['previous_secret_hash', 'previous_secret_expires_at', 'hub_environment'] },
     jwks: opts.jwks as Configuration['jwks'],
     ttl: { ClientCredentials: opts.accessTokenTtlSeconds },
     features: {
@@ -145,13 +157,14 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => opts.audience,
+        // One audience per environment: a sandbox client's token is never a production one.
+        defaultResource: (_ctx, client) => audienceFor(opts.audience, environmentOf(client)),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => {
-          if (indicator !== opts.audience) throw new errors.InvalidTarget();
+        getResourceServerInfo: (_ctx, indicator, client) => {
+          if (indicator !== audienceFor(opts.audience, environmentOf(client))) throw new errors.InvalidTarget();
           return {
             scope: opts.scopes.join(' '),
-            audience: opts.audience,
+            audience: indicator,
             accessTokenFormat: 'jwt',
             accessTokenTTL: opts.accessTokenTtlSeconds,
             jwt: { sign: { alg: 'ES256' } },

@@ -8,6 +8,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import { createRemoteJWKSet, customFetch } from 'jose';
 import pino from 'pino';
+import { audienceFor } from '../../activities/credentials/authorization-server';
 import { liveClient } from '../../activities/credentials/credential-issuer';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import { ensureEdgeKey } from '../../activities/network/edge-key';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     gatewayKey: ensureEdgeKey(config.dataDir),
     tokens: {
       issuer: config.oauth.issuer,
-      audience: () => config.oauth.audience,
+      audience: (environment) => audienceFor(config.oauth.audience, environment),
       jwks: createRemoteJWKSet(new URL(`${config.oauth.issuer}/jwks`), { [customFetch]: fetchTrusting(ca.chainPem()) }),
       client: async (clientId) => {
         const client = await liveClient(db, clientId);

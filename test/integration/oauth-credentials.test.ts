@@ -45,7 +45,10 @@ async function verifiedClaims(accessToken: string) {
   const jwks = JSON.parse((await httpsRequest(`${stack.oauth.issuer}/jwks`, { ca: caPem })).body) as Parameters<
     typeof createLocalJWKSet
   >[0];
-  const { payload } = await jwtVerify(accessToken, createLocalJWKSet(jwks), { issuer: stack.oauth.issuer, audience: stack.oauth.audience });
+  const { payload } = await jwtVerify(accessToken, createLocalJWKSet(jwks), {
+    issuer: stack.oauth.issuer,
+    audience: `${stack.oauth.audience}/sandbox`,
+  });
   return payload;
 }
 
@@ -90,7 +93,8 @@ describe('OAuth client credentials on the real authorization server', () => {
     expect(claims).toMatchObject({
       client_id: clientId,
       scope: 'accounts transactions',
-      aud: stack.oauth.audience,
+      // The sandbox client's tokens are for the sandbox audience only.
+      aud: `${stack.oauth.audience}/sandbox`,
       iss: stack.oauth.issuer,
     });
   });
