@@ -117,10 +117,16 @@ http {
       return 200 '{"participant":"$http_x_participant_id","environment":"$http_x_hub_environment","serial":"$http_x_client_serial","path":"$uri"}';
     }
   }
-${servers}}
+${this.verifierUpstream()}${servers}}
 `;
     const sha256 = createHash('sha256').update(body).digest('hex');
     return { text: body.replace('@REVISION@', sha256), sha256 };
+  }
+
+  /** Kept-alive connections to the edge's verifying hop (no TCP set-up per request). */
+  private verifierUpstream(): string {
+    const verifier = this.opts.verifier ?? null;
+    return verifier === null ? '' : `\n  upstream edge_verifier {\n    server ${verifier.listen};\n    keepalive 64;\n  }\n`;
   }
 
   private renderEnvironment(environment: Environment, participants: GatewayState[Environment]): string {
@@ -129,11 +135,10 @@ ${servers}}
     if (verifier !== null && (!hostPort.test(verifier.listen) || !/^[A-Za-z0-9_-]{16,}$/.test(verifier.key))) {
       throw new TypeError('the verifier needs host:port and a base64url key');
     }
-    const upstream =
-      verifier !== null ? `http://${verifier.listen}` : (this.opts.upstream[environment] ?? `http://${this.opts.echoListen}`);
+    const upstream = verifier !== null ? 'http://edge_verifier' : (this.opts.upstream[environment] ?? `http://${this.opts.echoListen}`);
     const handOn =
       verifier !== null
-        ? `\n      proxy_set_header X-Client-Cert $ssl_client_escaped_cert;\n      proxy_set_header X-Edge-Key ${verifier.key};`
+        ? `\n      proxy_set_header X-Client-Cert $ssl_client_escaped_cert;\n      proxy_set_header X-Edge-Key ${verifier.key};\n      proxy_http_version 1.1;\n      proxy_set_header Connection "";`
         : '';
     const mapLines: string[] = [];
     const locations: string[] = [];

@@ -42,22 +42,39 @@ export function certificateThumbprint(pem: string): string {
   return createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
 }
 
-/** Throws an EdgeRefusal unless the token admits this request; returns the client id. */
-export async function verifyAccessToken(check: TokenCheck, verifier: TokenVerifier): Promise<string> {
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(check.authorization ?? '');
-  if (match === null) throw new EdgeRefusal('TOKEN_MISSING', 'no Bearer token in Authorization');
-  let payload: Record<string, unknown>;
+/**
+ * A token's verified claims. A verified token is kept (by its text and environment) until it
+ * expires, at most a minute: a participant's burst pays for one signature check; the checks of
+ * its client, scope and binding still run on every request.
+ */
+const verified = new Map<string, { payload: Record<string, unknown>; until: number }>();
+
+async function verifiedPayload(token: string, environment: string, verifier: TokenVerifier): Promise<Record<string, unknown>> {
+  const key = `${environment} ${token}`;
+  const now = Date.now();
+  const hit = verified.get(key);
+  if (hit !== undefined && hit.until > now) return hit.payload;
   try {
-    ({ payload } = await jwtVerify(match[1]!, verifier.jwks, {
+    const { payload } = await jwtVerify(token, verifier.jwks, {
       issuer: verifier.issuer,
-      audience: verifier.audience(check.environment),
+      audience: verifier.audience(environment),
       algorithms: ['ES256'],
       requiredClaims: ['exp', 'client_id'],
-    }));
+    });
+    if (verified.size > 10_000) verified.clear();
+    verified.set(key, { payload, until: Math.min(Number(payload.exp) * 1000, now + 60_000) });
+    return payload;
   } catch (err) {
     const why = err instanceof errors.JOSEError ? err.code : 'unreadable';
     throw new EdgeRefusal('TOKEN_INVALID', `the token was refused (${why})`);
   }
+}
+
+/** Throws an EdgeRefusal unless the token admits this request; returns the client id. */
+export async function verifyAccessToken(check: TokenCheck, verifier: TokenVerifier): Promise<string> {
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(check.authorization ?? '');
+  if (match === null) throw new EdgeRefusal('TOKEN_MISSING', 'no Bearer token in Authorization');
+  const payload = await verifiedPayload(match[1]!, check.environment, verifier);
   const clientId = String(payload.client_id);
   const client = await verifier.client(clientId);
   if (client === null || client.participantId !== check.participantId || client.environment !== check.environment) {

@@ -9,6 +9,7 @@
  * the environment and the cause, never the token.
  */
 import type { KeyObject } from 'node:crypto';
+import http from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { verifyAccessToken, type TokenVerifier } from './access-token';
 import { EdgeRefusal } from './fspiop-errors';
@@ -31,7 +32,7 @@ export interface EdgeVerifierDeps {
 }
 
 /** Headers that describe one hop, not the request: never forwarded. */
-// content-encoding too: fetch hands back the decoded body.
+// content-encoding passes through: the upstream's body goes back as it came.
 const hopByHop = new Set([
   'connection',
   'keep-alive',
@@ -49,6 +50,39 @@ const fromGateway = ['x-edge-key', 'x-client-cert', 'x-participant-id', 'x-hub-e
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Kept-alive connections to the upstreams. */
+const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** The request to the upstream, as checked; the whole answer back (FSPIOP bodies are small). */
+function forward(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const withBody = body.length > 0 && method !== 'GET' && method !== 'HEAD';
+    const req = http.request(
+      url,
+      {
+        method,
+        headers: withBody ? { ...headers, 'content-length': String(body.length) } : headers,
+        agent: upstreamAgent,
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('the upstream did not answer in 30 s')));
+    req.on('error', reject);
+    req.end(withBody ? body : undefined);
+  });
 }
 
 export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
@@ -102,18 +136,12 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
       'x-hub-environment': environment,
       'x-client-serial': single(headers['x-client-serial']) ?? '',
     });
-    const answer = await fetch(`${deps.upstream(environment)}${path}`, {
-      method: request.method,
-      headers: forwarded,
-      ...(body.length > 0 && request.method !== 'GET' && request.method !== 'HEAD' ? { body } : {}),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(30_000),
-    });
+    const answer = await forward(`${deps.upstream(environment)}${path}`, request.method, forwarded, body);
     reply.code(answer.status);
-    answer.headers.forEach((value, name) => {
-      if (!hopByHop.has(name)) reply.header(name, value);
-    });
-    return reply.send(Buffer.from(await answer.arrayBuffer()));
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (!hopByHop.has(name) && value !== undefined) reply.header(name, value);
+    }
+    return reply.send(answer.body);
   });
   return app;
 }

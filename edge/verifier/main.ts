@@ -15,7 +15,9 @@ import { ensureEdgeKey } from '../../activities/network/edge-key';
 import { openRegistry, registryFile } from '../../activities/registry/database';
 import { loadWorkerConfig } from '../../worker/config';
 import { openHubCa } from '../../worker/onboarding-worker';
+import type { TokenClient } from './access-token';
 import { buildEdgeVerifier } from './app';
+import { FreshCache } from './fresh-cache';
 
 /** fetch for the JWKS, trusting the hub CA that issued the authorization server's certificate. */
 function fetchTrusting(caPem: string): typeof fetch {
@@ -47,6 +49,9 @@ async function main(): Promise<void> {
   const db = await openRegistry(registryFile(config.dataDir));
   const directory = new ParticipantKeyDirectory(db);
   const parsed = new Map<string, KeyObject>();
+  // At most this stale: a revoked client or a retired key is refused within a second.
+  const clients = new FreshCache<TokenClient | null>(1000);
+  const keys = new FreshCache<KeyObject[] | null>(1000);
   const app = buildEdgeVerifier({
     logger,
     gatewayKey: ensureEdgeKey(config.dataDir),
@@ -54,23 +59,26 @@ async function main(): Promise<void> {
       issuer: config.oauth.issuer,
       audience: (environment) => audienceFor(config.oauth.audience, environment),
       jwks: createRemoteJWKSet(new URL(`${config.oauth.issuer}/jwks`), { [customFetch]: fetchTrusting(ca.chainPem()) }),
-      client: async (clientId) => {
-        const client = await liveClient(db, clientId);
-        return (
-          client && {
-            participantId: client.participantId,
-            environment: client.environment,
-            certificateBound: client.authMethod === 'tls_client_auth',
-          }
-        );
-      },
+      client: (clientId) =>
+        clients.get(clientId, async () => {
+          const client = await liveClient(db, clientId);
+          return (
+            client && {
+              participantId: client.participantId,
+              environment: client.environment,
+              certificateBound: client.authMethod === 'tls_client_auth',
+            }
+          );
+        }),
     },
-    jwsKeys: async (participantId, environment) =>
-      !(await directory.everHadJwsKey(participantId, environment))
-        ? null
-        : (await directory.liveJwsKeys(environment))
-            .filter((k) => k.participantId === participantId)
-            .map((k) => parsed.get(k.publicKeyPem) ?? parsed.set(k.publicKeyPem, createPublicKey(k.publicKeyPem)).get(k.publicKeyPem)!),
+    jwsKeys: (participantId, environment) =>
+      keys.get(`${participantId}@${environment}`, async () =>
+        !(await directory.everHadJwsKey(participantId, environment))
+          ? null
+          : (await directory.liveJwsKeys(environment))
+              .filter((k) => k.participantId === participantId)
+              .map((k) => parsed.get(k.publicKeyPem) ?? parsed.set(k.publicKeyPem, createPublicKey(k.publicKeyPem)).get(k.publicKeyPem)!),
+      ),
     fspiopScope: config.gateway.fspiopScope,
     upstream: (environment) =>
       (environment === 'production' ? config.gateway.upstream.production : config.gateway.upstream.sandbox) ??
