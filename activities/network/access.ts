@@ -98,9 +98,9 @@ export class NetworkAccessService {
       state[environment] = others;
       return state;
     }
-    const serials = await this.registry.liveClientSerials(participantId, environment, at);
+    const certificates = await this.registry.liveClientCertificates(participantId, environment, at);
     const entries = allow ?? (await this.registry.currentAllowlist(participantId, environment))?.entries ?? [];
-    state[environment] = [...others, { participantId, serials, allow: entries }];
+    state[environment] = [...others, { participantId, certificates, allow: entries }];
     return state;
   }
 

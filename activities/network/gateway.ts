@@ -1,14 +1,23 @@
 /**
- * The Gateway port: what participants may reach, per environment — who they are (the serials of
- * the client certificates the hub CA issued them) and where from (their allowlist). Adapters turn
+ * The Gateway port: what participants may reach, per environment — who they are (the exact client
+ * certificates they may present, pinned by fingerprint: those the hub CA issued them and those of
+ * their own the hub accepted) and where from (their allowlist). Adapters turn
  * the whole desired state into running configuration; each change is a new revision.
  */
 import type { Environment } from '../../workflows/vocabulary';
 
+/** One exact certificate a participant may present: identity is the certificate itself, never a CA. */
+export interface PinnedCertificate {
+  /** SHA-1 of the DER, lower-case hex: what nginx's `$ssl_client_fingerprint` gives. */
+  sha1: string;
+  /** SHA-256 of the DER, lower-case hex: what the edge's verifying hop checks too. */
+  sha256: string;
+}
+
 export interface GatewayParticipant {
   participantId: string;
-  /** Serials of the participant's live client certificates, hex. */
-  serials: string[];
+  /** The participant's live client certificates (hub-issued, or its own accepted), pinned. */
+  certificates: PinnedCertificate[];
   /** Normalised CIDRs; empty: identified but let in from nowhere. */
   allow: string[];
 }

@@ -3,9 +3,10 @@
  * accepted list, the latest in force), grants (participant × environment, granted or revoked) and
  * the revisions the gateway rendered. Every write carries a write key from the workflow and step.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { environments } from '../../workflows/vocabulary';
 import type { Environment } from '../../workflows/vocabulary';
-import type { GatewayApplied, GatewayState } from './gateway';
+import type { GatewayApplied, GatewayState, PinnedCertificate } from './gateway';
 import type { RegistryDb } from '../registry/database';
 import type { GatewayRevisionRow } from '../registry/schema';
 
@@ -105,18 +106,21 @@ export class NetworkRegistry {
     const grants = await this.db.selectFrom('gatewayGrants').selectAll().where('state', '=', 'granted').execute();
     for (const grant of grants) {
       const environment = grant.environment as Environment;
-      const serials = await this.liveClientSerials(grant.participantId, environment, at);
+      const certificates = await this.liveClientCertificates(grant.participantId, environment, at);
       const allowlist = await this.currentAllowlist(grant.participantId, environment);
-      state[environment].push({ participantId: grant.participantId, serials, allow: allowlist?.entries ?? [] });
+      state[environment].push({ participantId: grant.participantId, certificates, allow: allowlist?.entries ?? [] });
     }
     return state;
   }
 
-  /** Serials of the participant's client certificates the hub CA issued, not revoked, not expired. */
-  async liveClientSerials(participantId: string, environment: Environment, at: Date): Promise<string[]> {
-    const rows = await this.db
+  /**
+   * The participant's live client certificates, pinned: those the hub CA issued it (not revoked,
+   * not expired) and those of its own the hub accepted (a TPP's CA-signed certificate).
+   */
+  async liveClientCertificates(participantId: string, environment: Environment, at: Date): Promise<PinnedCertificate[]> {
+    const issued = await this.db
       .selectFrom('issuedCertificates')
-      .select('serialHex')
+      .select('certificatePem')
       .where('participantId', '=', participantId)
       .where('environment', '=', environment)
       .where('role', '=', 'tls-client')
@@ -124,7 +128,17 @@ export class NetworkRegistry {
       .where('notAfter', '>', at.toISOString())
       .orderBy('issuedAt')
       .execute();
-    return rows.map((r) => r.serialHex);
+    const owned = await this.db
+      .selectFrom('participantKeys')
+      .select('pem as certificatePem')
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('type', '=', 'tls-certificate')
+      .where('revokedAt', 'is', null)
+      .where((eb) => eb.or([eb('notAfter', 'is', null), eb('notAfter', '>', at.toISOString())]))
+      .orderBy('acceptedAt')
+      .execute();
+    return [...issued, ...owned].map((r) => pinOf(r.certificatePem));
   }
 
   async findRevision(writeKey: string): Promise<GatewayRevisionRow | null> {
@@ -146,4 +160,10 @@ export class NetworkRegistry {
       .execute();
     return (await this.findRevision(writeKey)) as GatewayRevisionRow;
   }
+}
+
+/** The pins of a certificate (its first PEM block): SHA-1 for nginx, SHA-256 for the edge's hop. */
+export function pinOf(certificatePem: string): PinnedCertificate {
+  const der = new X509Certificate(certificatePem).raw;
+  return { sha1: createHash('sha1').update(der).digest('hex'), sha256: createHash('sha256').update(der).digest('hex') };
 }

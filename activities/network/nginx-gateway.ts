@@ -43,16 +43,8 @@ export interface NginxGatewayOptions {
 }
 
 const hostPort = /^[A-Za-z0-9.[\]:-]+:\d{1,5}$/;
-const serialPattern = /^[0-9A-F]+$/;
+const sha1Pattern = /^[0-9a-f]{40}$/;
 const cidrPattern = /^[0-9a-f.:]+\/\d{1,3}$/;
-
-/** nginx's $ssl_client_serial: uppercase hex of the serial's octets, no sign octet. */
-export function nginxSerial(serialHex: string): string {
-  let hex = serialHex.replace(/[^0-9a-f]/gi, '').toUpperCase();
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  while (hex.startsWith('00') && hex.length > 2) hex = hex.slice(2);
-  return hex;
-}
 
 function alive(pid: number): boolean {
   try {
@@ -146,9 +138,9 @@ ${this.verifierUpstream()}${servers}}
       const id = participant.participantId;
       if (!participantIdPattern.test(id))
         throw new TypeError(`participant id ${JSON.stringify(id)} cannot go into a gateway configuration`);
-      for (const serial of participant.serials.map(nginxSerial)) {
-        if (!serialPattern.test(serial)) throw new TypeError(`serial ${serial} is not hex`);
-        mapLines.push(`    "${serial}" "${id}";`);
+      for (const pin of participant.certificates) {
+        if (!sha1Pattern.test(pin.sha1)) throw new TypeError(`certificate fingerprint ${pin.sha1} is not SHA-1 hex`);
+        mapLines.push(`    "${pin.sha1}" "${id}";`);
       }
       const allow = participant.allow.map((cidr) => {
         if (!cidrPattern.test(cidr)) throw new TypeError(`allowlist entry ${cidr} is not a normalised CIDR`);
@@ -166,7 +158,9 @@ ${allow.join('\n')}${allow.length ? '\n' : ''}      deny all;
     }
     return `
   # ${environment}: ${participants.length} participant(s)
-  map $ssl_client_serial ${variable} {
+  # Identity is the exact certificate (its fingerprint), never a CA: a CA a participant brought
+  # cannot make a certificate that passes for another participant's.
+  map $ssl_client_fingerprint ${variable} {
     default "";
 ${mapLines.join('\n')}${mapLines.length ? '\n' : ''}  }
   server {
@@ -174,9 +168,11 @@ ${mapLines.join('\n')}${mapLines.length ? '\n' : ''}  }
     ssl_certificate ${this.opts.tls.certFile};
     ssl_certificate_key ${this.opts.tls.keyFile};
     ssl_client_certificate ${this.opts.tls.caFile};
-    ssl_verify_client on;
-    ssl_verify_depth 2;
-    # A certificate the hub CA issued but no participant holds now (revoked, unknown): refused.
+    # The certificate proves its key in the handshake; which certificates count is the map's: the
+    # hub-issued ones and each participant's own accepted ones, exactly.
+    ssl_verify_client optional_no_ca;
+    if ($ssl_client_verify = NONE) { return 400; }
+    # A certificate no participant holds now (revoked, expired, replaced, unknown, another CA's): refused.
     if (${variable} = "") { return 403; }
     location / { rewrite ^(.*)$ /@participant/${variable}$1 last; }
 ${locations.join('\n')}

@@ -8,7 +8,7 @@
  * Mojaloop error bodies for FSPIOP, problem+json otherwise; each is logged with the participant,
  * the environment and the cause, never the token.
  */
-import type { KeyObject } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { verifyAccessToken, type TokenVerifier } from './access-token';
@@ -25,6 +25,8 @@ export interface EdgeVerifierDeps {
    * DFSP: token checks only), else its live keys — empty once retired, and then every request is refused.
    */
   jwsKeys: (participantId: string, environment: string) => Promise<KeyObject[] | null>;
+  /** SHA-256 (hex) of each certificate the participant may present in the environment (hub-issued or its own accepted). */
+  pinned: (participantId: string, environment: string) => Promise<ReadonlySet<string>>;
   /** The scope FSPIOP traffic needs (a DFSP's gateway client); other APIs need the scope named by the path's first segment. */
   fspiopScope: string;
   /** `http://host:port` behind each environment. */
@@ -50,6 +52,14 @@ const fromGateway = ['x-edge-key', 'x-client-cert', 'x-participant-id', 'x-hub-e
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+function sha256Of(pem: string): string {
+  try {
+    return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+  } catch {
+    return '';
+  }
 }
 
 /** Kept-alive connections to the upstreams. */
@@ -106,6 +116,10 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
     const fspiop = keys !== null;
     const path = request.url;
     try {
+      // nginx pins the certificate by SHA-1; the hop checks the SHA-256 of exactly what was presented too.
+      if (certificatePem === '' || !(await deps.pinned(participantId, environment)).has(sha256Of(certificatePem))) {
+        throw new EdgeRefusal('CERTIFICATE_NOT_PINNED', `the certificate presented is not ${participantId}'s in ${environment}`);
+      }
       const scope = fspiop ? deps.fspiopScope : (path.split('?')[0]!.split('/')[1] ?? '');
       const clientId = await verifyAccessToken(
         { authorization: single(headers.authorization), participantId, environment, certificatePem, scope },

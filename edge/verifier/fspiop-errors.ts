@@ -5,6 +5,7 @@
  * 3102 a missing mandatory element, 3105 an invalid signature.
  */
 export const edgeRefusals = {
+  CERTIFICATE_NOT_PINNED: { status: 403, fspiop: '3000', title: "The client certificate is not one the participant's onboarding accepted" },
   TOKEN_MISSING: { status: 401, fspiop: '3000', title: 'An OAuth access token (Authorization: Bearer) is required' },
   TOKEN_INVALID: { status: 401, fspiop: '3000', title: 'The access token is not valid: signature, issuer, audience or lifetime' },
   TOKEN_CLIENT_MISMATCH: {

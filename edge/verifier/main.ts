@@ -12,6 +12,8 @@ import { audienceFor } from '../../activities/credentials/authorization-server';
 import { liveClient } from '../../activities/credentials/credential-issuer';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import { ensureEdgeKey } from '../../activities/network/edge-key';
+import { NetworkRegistry } from '../../activities/network/network-registry';
+import type { Environment } from '../../workflows/vocabulary';
 import { openRegistry, registryFile } from '../../activities/registry/database';
 import { loadWorkerConfig } from '../../worker/config';
 import { openHubCa } from '../../worker/onboarding-worker';
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
   // At most this stale: a revoked client or a retired key is refused within a second.
   const clients = new FreshCache<TokenClient | null>(1000);
   const keys = new FreshCache<KeyObject[] | null>(1000);
+  const pins = new FreshCache<ReadonlySet<string>>(1000);
+  const network = new NetworkRegistry(db);
   const app = buildEdgeVerifier({
     logger,
     gatewayKey: ensureEdgeKey(config.dataDir),
@@ -78,6 +82,12 @@ async function main(): Promise<void> {
           : (await directory.liveJwsKeys(environment))
               .filter((k) => k.participantId === participantId)
               .map((k) => parsed.get(k.publicKeyPem) ?? parsed.set(k.publicKeyPem, createPublicKey(k.publicKeyPem)).get(k.publicKeyPem)!),
+      ),
+    pinned: (participantId, environment) =>
+      pins.get(
+        `${participantId}@${environment}`,
+        async () =>
+          new Set((await network.liveClientCertificates(participantId, environment as Environment, new Date())).map((c) => c.sha256)),
       ),
     fspiopScope: config.gateway.fspiopScope,
     upstream: (environment) =>

@@ -101,6 +101,7 @@ describe('IP allowlist step on a real nginx', () => {
     expect(JSON.parse((ok as { body: string }).body)).toMatchObject({ participant: participantId, environment: 'sandbox' });
     expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
     expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
+    // A self-signed CA certificate from elsewhere is no client certificate at all: refused in the handshake's checks.
     expect(await call('127.0.0.2', other)).toMatchObject({ status: 400 });
   });
 

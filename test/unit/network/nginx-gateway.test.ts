@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { NginxGateway } from '../../../activities/network/nginx-gateway';
 import { NetworkRegistry } from '../../../activities/network/network-registry';
-import { OpenSsl } from '../../support/openssl';
+import { clientExt, OpenSsl } from '../../support/openssl';
 import { callGateway, GatewayRig, startGatewayRig } from '../../support/gateway';
 
 const participant = { participantId: 'acme-pay', legalName: 'Acme Pay Ltd', country: 'GB', hosts: [] };
 
+let clientSerial: string;
 let rig: GatewayRig;
 let ssl: OpenSsl;
 let client: { cert: string; key: string };
@@ -23,6 +24,7 @@ beforeAll(async () => {
     role: 'tls-client',
   });
   client = { cert: issued.certificatePem, key: readFileSync(keyFile, 'utf8') };
+  clientSerial = issued.serialHex;
   caChain = rig.ca.chainPem();
 });
 
@@ -53,10 +55,19 @@ describe('gateway on a real nginx', () => {
     expect(JSON.parse((ok as { body: string }).body)).toMatchObject({ participant: 'acme-pay', environment: 'sandbox', path: '/accounts' });
 
     expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
-    // No certificate, or one another CA issued: nginx refuses before any participant rule.
+    // No certificate: refused before any participant rule; one another CA issued — even naming the
+    // participant and carrying its serial — is no pinned certificate: refused.
     expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
-    const other = ssl.selfSigned('other-ca', 'rsa:2048', '/CN=acme-pay');
-    expect(await call('127.0.0.2', { cert: other.cert, key: other.key })).toMatchObject({ status: 400 });
+    const otherRoot = ssl.selfSigned('other-ca', 'rsa:2048', '/CN=Other CA');
+    const other = ssl.signed('other-client', otherRoot, { subject: '/C=GB/O=Acme Pay Ltd/CN=acme-pay', ext: clientExt });
+    expect(await call('127.0.0.2', { cert: other.cert, key: other.key })).toMatchObject({ status: 403 });
+    // Even with the participant's own serial, from that other CA.
+    const forged = ssl.signed('forged-client', otherRoot, {
+      subject: '/C=GB/O=Acme Pay Ltd/CN=acme-pay',
+      ext: clientExt,
+      serial: `0x${clientSerial}`,
+    });
+    expect(await call('127.0.0.2', { cert: forged.cert, key: forged.key })).toMatchObject({ status: 403 });
     // The production server does not know the sandbox certificate.
     expect(await call('127.0.0.2', client, rig.ports.production)).toMatchObject({ status: 403 });
     // A participant's internal location cannot be asked for directly.
