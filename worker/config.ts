@@ -34,6 +34,8 @@ export const workerConfigSchema = z
     GATEWAY_PRODUCTION_UPSTREAM: upstreamUrl.optional(),
     /** The edge's verifying hop between nginx and the upstreams (tokens, FSPIOP rules): host:port, or `off` (mTLS and allowlist only). */
     EDGE_VERIFIER_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:8490'),
+    /** The CA certificates (PEM) a TPP's own production certificate must chain to (e.g. the QTSP roots a PSD2 hub trusts); without them, production takes no ca-signed certificate. */
+    TPP_TRUST_ANCHORS_FILE: z.string().min(1).optional(),
     /** The OAuth scope FSPIOP traffic needs at the edge (a DFSP's gateway client). */
     EDGE_FSPIOP_SCOPE: z
       .string()
@@ -116,6 +118,8 @@ export type HubCaConfig =
   | { mode: 'files'; rootCertFile: string; issuingCertFile: string; issuingKeyFile: string; passphrase?: string };
 
 export interface WorkerConfig {
+  /** The trust list of TPPs' own production certificates (TPP_TRUST_ANCHORS_FILE); null: production takes none. */
+  tppTrustAnchorsFile: string | null;
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -210,6 +214,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     logLevel: e.LOG_LEVEL,
     dataDir,
     hubCa,
+    tppTrustAnchorsFile: e.TPP_TRUST_ANCHORS_FILE === undefined ? null : path.resolve(e.TPP_TRUST_ANCHORS_FILE),
     certificateValidityDays: { sandbox: e.CERT_VALIDITY_DAYS_SANDBOX, production: e.CERT_VALIDITY_DAYS_PRODUCTION },
     metricsAddress: e.WORKER_METRICS_ADDRESS === 'off' ? null : e.WORKER_METRICS_ADDRESS,
     gateway: {

@@ -1,4 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { scanPem } from '../activities/pki/pem';
+import { parseCertificate, type CertificateView } from '../activities/pki/x509-model';
 import { ensureEdgeKey } from '../activities/network/edge-key';
 import path from 'node:path';
 import { CentralLedger } from '../activities/ledger/central-ledger';
@@ -64,10 +67,18 @@ export async function openGateway(config: Pick<WorkerConfig, 'dataDir' | 'gatewa
   });
 }
 
+/** The CA certificates of a PEM file; a file that holds none stops the worker (a trust list that trusts nothing is a mistake). */
+export function readTrustAnchors(file: string): CertificateView[] {
+  const blocks = scanPem(readFileSync(file, 'utf8')).blocks.filter((b) => b.label === 'CERTIFICATE');
+  if (blocks.length === 0) throw new Error(`TPP_TRUST_ANCHORS_FILE ${file} holds no certificate`);
+  return blocks.map((b) => parseCertificate(b.der));
+}
+
 export async function createDefaultActivities(
   config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & {
     mail?: MailConfig | null;
     allowlist?: WorkerConfig['allowlist'];
+    tppTrustAnchorsFile?: string | null;
   },
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
@@ -91,6 +102,7 @@ export async function createDefaultActivities(
     credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
     rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
     keys,
+    tppTrustAnchors: config.tppTrustAnchorsFile ? readTrustAnchors(config.tppTrustAnchorsFile) : null,
     hubClientKeys: new HubClientKeys(
       db,
       loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')),

@@ -10,6 +10,7 @@ import { checkHubClientCertificate, HubClientCertificateReport } from './hub-cli
 import type { CaSigner } from './local-hub-ca';
 import { CertificateRole, ParticipantIdentity, policyFor } from './policy';
 import type { HubClientCertificate, HubClientKeyRecord, HubClientKeys } from './hub-client-keys';
+import type { CertificateView } from './x509-model';
 import { HubClientKeyError } from './hub-client-keys';
 
 /** What the pki activities need, and nothing more. */
@@ -18,6 +19,8 @@ export interface PkiDeps {
   csrSigning: CsrSigningService;
   /** The hub's client key pairs towards participants (hub → participant mTLS). */
   hubClientKeys: HubClientKeys;
+  /** The CAs a TPP's own production certificate must chain to (TPP_TRUST_ANCHORS_FILE); null: none configured. */
+  tppTrustAnchors: CertificateView[] | null;
 }
 
 export interface CheckBundleInput {
@@ -92,6 +95,8 @@ export function createPkiActivities(deps: PkiDeps) {
       const report = await evaluateClientCertificate(evaluation, {
         policy: policyFor(kind, environment),
         ...(participant ? { participant } : {}),
+        // Production identity from a client's own CA only when that CA is on the hub's trust list.
+        ...(environment === 'production' ? { trustAnchors: deps.tppTrustAnchors } : {}),
       });
       log.info('client certificate evaluated', {
         participantId: participant?.participantId ?? null,

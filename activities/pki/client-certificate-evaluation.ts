@@ -12,7 +12,7 @@ import { checkCsrMatchesCertificate, checkKeyPossession, readCsrPem } from './cs
 import { finding, Finding, summarise } from './findings';
 import { scanPem } from './pem';
 import type { ParticipantIdentity, PkiPolicy } from './policy';
-import { parseCertificate } from './x509-model';
+import { parseCertificate, type CertificateView } from './x509-model';
 
 export interface ClientCertificateEvaluationInput {
   pem: string;
@@ -25,14 +25,32 @@ export interface ClientCertificateEvaluationInput {
 
 export async function evaluateClientCertificate(
   input: ClientCertificateEvaluationInput,
-  opts: { policy: PkiPolicy; participant?: ParticipantIdentity },
+  opts: {
+    policy: PkiPolicy;
+    participant?: ParticipantIdentity;
+    /**
+     * The CAs the certificate must chain to (production: the hub's trust list of TPP CAs); null: a
+     * trust list is required and none is configured, so no certificate can pass; absent: none asked.
+     */
+    trustAnchors?: CertificateView[] | null;
+  },
 ): Promise<BundleReport> {
   const bundle = await checkBundle(input.pem, {
     policy: opts.policy,
     role: 'tls-client',
     ...(opts.participant ? { participant: opts.participant } : {}),
+    ...(opts.trustAnchors ? { trustAnchors: opts.trustAnchors } : {}),
   });
-  const findings: Finding[] = [...bundle.findings];
+  const findings: Finding[] = bundle.findings.filter((f) => !(opts.trustAnchors === null && f.code === 'CHAIN_TRUSTED_ANCHOR'));
+  if (opts.trustAnchors === null) {
+    findings.push(
+      finding(
+        'CHAIN_TRUSTED_ANCHOR',
+        'fail',
+        "production takes a client's own certificate only from a CA on the hub's trust list (TPP_TRUST_ANCHORS_FILE), and none is configured: ask the hub, or send a CSR for the hub CA to sign",
+      ),
+    );
+  }
   const leafBlock = bundle.normalised ? scanPem(bundle.normalised.chainPem).blocks[0] : undefined;
   const leaf = leafBlock ? parseCertificate(leafBlock.der) : null;
   if (input.csrPem !== undefined) {

@@ -86,7 +86,9 @@ beforeAll(async () => {
     logger: new DefaultLogger('WARN'),
   });
   stack = await createTestStack(bundle, `journey-frame-${Date.now()}`);
-  await stack.startWorker();
+  pki = new TppPki();
+  // The hub trusts the TPPs' CA for their own production certificates (TPP_TRUST_ANCHORS_FILE).
+  await stack.startWorker({ tppTrustAnchorsFile: pki.ssl.write('tpp-trust-anchors.pem', pki.root.cert) });
   // After the worker: it migrated the registry. Secrets a step makes reach the one response through their pickups.
   db = await openRegistry(registryFile(stack.dataDir));
   app = buildApp({
@@ -97,7 +99,6 @@ beforeAll(async () => {
   });
   await app.ready();
   api = tppCalls(app, keys);
-  pki = new TppPki();
 });
 
 afterAll(async () => {
@@ -290,6 +291,16 @@ describe('a TPP onboarding through the API', () => {
     });
     const early = await api.submit(id, 'client-csr', { environment: 'production', csrPem: 'x' });
     expect([early.statusCode, early.json().code]).toEqual([409, 'SUBMISSION_NOT_AWAITED']);
+    // A certificate from a CA the hub does not trust: production refuses it at submission, naming why.
+    const elsewhere = new TppPki();
+    const foreign = elsewhere.bundlesFor(id);
+    const untrusted = await submitEvaluation(api, elsewhere.ssl, id, foreign.good, foreign.leaf.keyFile, 'production');
+    expect(untrusted.statusCode).toBe(422);
+    expect(
+      (untrusted.json().context.report.findings as { code: string; result: string }[])
+        .filter((f) => f.result === 'fail')
+        .map((f) => f.code),
+    ).toEqual(['CHAIN_TRUSTED_ANCHOR']);
     expect((await submitEvaluation(api, pki.ssl, id, bundles.good, bundles.leaf.keyFile, 'production')).statusCode).toBe(200);
     await api.submit(id, 'ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] });
     await api.submit(id, 'oauth-client', { environment: 'production' });

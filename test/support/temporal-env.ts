@@ -75,6 +75,8 @@ export interface TestStack {
   /** The authorization server's settings (free port; a 2 s rotation overlap so tests can see it end). */
   oauth: OauthConfig;
   startWorker(options?: {
+    /** PEM file of the CAs a TPP's own production certificate must chain to. */
+    tppTrustAnchorsFile?: string;
     ledger?: LedgerConfig;
     outbound?: OutboundConfig;
     mail?: MailConfig;
@@ -125,6 +127,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
         outbound?: OutboundConfig;
         mail?: MailConfig;
         allowlist?: { productionAllowsNonPublic: boolean };
+        tppTrustAnchorsFile?: string;
       } = {},
     ) {
       const worker = await createOnboardingWorker({
@@ -142,6 +145,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           outbound: options.outbound ?? { timeoutMs: 3000, connectTo: {} },
           mail: options.mail ?? null,
           ...(options.allowlist ? { allowlist: options.allowlist } : {}),
+          ...(options.tppTrustAnchorsFile ? { tppTrustAnchorsFile: options.tppTrustAnchorsFile } : {}),
         }),
         workflowBundle: { code: bundle.code },
       });

@@ -23,7 +23,8 @@ export interface TppBundles {
 /** One participant CA per file is enough: leaves are made per participant id. */
 export class TppPki {
   readonly ssl = new OpenSsl();
-  private readonly root = this.ssl.selfSigned('tpp-root', 'rsa:2048', '/C=GB/O=Acme Pay Ltd/CN=Acme Root CA');
+  /** The TPP's own root CA: what a hub puts on its trust list for the TPP's production certificate. */
+  readonly root = this.ssl.selfSigned('tpp-root', 'rsa:2048', '/C=GB/O=Acme Pay Ltd/CN=Acme Root CA');
   private readonly intermediate = this.ssl.signed('tpp-inter', this.root, {
     subject: '/C=GB/O=Acme Pay Ltd/CN=Acme Issuing CA',
     ext: caExt,

@@ -206,6 +206,7 @@ describe('signing a participant CSR', () => {
       notifier: new OutboxNotifier(path.join(ssl.dir, 'outbox.jsonl')),
       ca,
       csrSigning: signing,
+      tppTrustAnchors: null,
       network,
       credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))),
       rotationOverlapSeconds: 60,
