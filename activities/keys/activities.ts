@@ -2,6 +2,8 @@
 import { log } from '@temporalio/activity';
 import type { Environment } from '../../workflows/vocabulary';
 import { logCheck, throughEdge } from '../activity-edge';
+import { scanPem, toPem } from '../pki/pem';
+import { parseCertificate } from '../pki/x509-model';
 import { checkJwsKey, JwsKeyReport } from './jws-key-checks';
 import type { JwsKeyRecord, ParticipantKeyDirectory, RecordJwsKeyRequest } from './participant-keys';
 
@@ -38,6 +40,39 @@ export function createKeyActivities(deps: KeyDeps) {
       const record = await deps.keys.recordJwsKey(request, new Date());
       log.info('jws key recorded', { participantId: request.participantId, environment: request.environment, kid: record.kid });
       return record;
+    },
+
+    /** A client certificate of the participant's own, accepted: the gateway pins exactly it (the leaf of the accepted chain). */
+    async recordClientCertificate(input: {
+      participantId: string;
+      environment: Environment;
+      chainPem: string;
+      writeKey: string;
+    }): Promise<{ sha256: string; notAfter: string | null }> {
+      const leaf = scanPem(input.chainPem).blocks[0];
+      if (leaf === undefined) throw new TypeError('the accepted chain holds no certificate');
+      const view = parseCertificate(leaf.der);
+      const recorded = await deps.keys.recordClientCertificate(
+        {
+          participantId: input.participantId,
+          environment: input.environment,
+          certificatePem: toPem('CERTIFICATE', leaf.der),
+          sha256: view.sha256,
+          notAfter: view.notAfter.toISOString(),
+          writeKey: input.writeKey,
+        },
+        new Date(),
+      );
+      log.info('participant client certificate recorded', {
+        participantId: input.participantId,
+        environment: input.environment,
+        sha256: recorded.sha256,
+      });
+      return recorded;
+    },
+
+    async revokeClientCertificates(input: { participantId: string; environment: Environment }): Promise<number> {
+      return deps.keys.revokeClientCertificates(input.participantId, input.environment, new Date());
     },
 
     async revokeJwsKey(input: { participantId: string; environment: Environment }): Promise<number> {

@@ -22,6 +22,16 @@ export interface RecordJwsKeyRequest extends Omit<JwsKeyRecord, 'acceptedAt'> {
   writeKey: string;
 }
 
+export interface RecordClientCertificateRequest {
+  participantId: string;
+  environment: string;
+  /** The leaf alone (PEM), exactly as accepted. */
+  certificatePem: string;
+  sha256: string;
+  notAfter: string | null;
+  writeKey: string;
+}
+
 export class ParticipantKeyDirectory {
   constructor(private readonly db: Kysely<RegistrySchema>) {}
 
@@ -71,6 +81,46 @@ export class ParticipantKeyDirectory {
     if (environment !== undefined) query = query.where('environment', '=', environment);
     const rows = await query.orderBy('participantId').orderBy('environment').execute();
     return rows.map(toRecord);
+  }
+
+  /**
+   * Records a client certificate of the participant's own that the hub accepted (a TPP's CA-signed
+   * certificate): the gateway pins exactly this certificate for it. Idempotent by write key; a
+   * renewal adds the new one beside the old, which stays until it expires or is retired.
+   */
+  async recordClientCertificate(request: RecordClientCertificateRequest, now: Date): Promise<{ sha256: string; notAfter: string | null }> {
+    const existing = await this.db.selectFrom('participantKeys').selectAll().where('writeKey', '=', request.writeKey).executeTakeFirst();
+    if (existing === undefined) {
+      await this.db
+        .insertInto('participantKeys')
+        .values({
+          writeKey: request.writeKey,
+          participantId: request.participantId,
+          environment: request.environment,
+          type: 'tls-certificate',
+          fingerprintSha256: request.sha256,
+          pem: request.certificatePem,
+          kid: null,
+          notAfter: request.notAfter,
+          acceptedAt: now.toISOString(),
+          revokedAt: null,
+        })
+        .execute();
+    }
+    return { sha256: request.sha256, notAfter: request.notAfter };
+  }
+
+  /** Retires the participant's own client certificates in the environment (cancellation, offboarding). */
+  async revokeClientCertificates(participantId: string, environment: string, now: Date): Promise<number> {
+    const result = await this.db
+      .updateTable('participantKeys')
+      .set({ revokedAt: now.toISOString() })
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('type', '=', 'tls-certificate')
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Whether the participant ever had a JWS key in the environment (a DFSP), live or since retired. */

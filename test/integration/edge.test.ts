@@ -13,13 +13,13 @@ import { RegistryCredentialIssuer } from '../../activities/credentials/credentia
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import { NetworkAccessService } from '../../activities/network/access';
-import { NetworkRegistry } from '../../activities/network/network-registry';
+import { NetworkRegistry, pinOf } from '../../activities/network/network-registry';
 import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { startAuthServer, tokenRequest } from '../support/oauth';
-import { OpenSsl } from '../support/openssl';
+import { clientExt, OpenSsl } from '../support/openssl';
 import { hubSignedClient, startStepStack, stopProcess, type StepStack } from '../support/step-probes';
 import { freePort } from '../support/dev-server';
 
@@ -60,8 +60,8 @@ const otherJws = generateKeyPairSync('rsa', {
 let dfsp: { cert: string; key: string; token: string };
 let tpp: { cert: string; key: string; token: string };
 
-async function admitted(participantId: string, legalName: string, scopes: string[], from: string) {
-  const client = await hubSignedClient(ssl, rig.ca, rig.db, participantId, legalName);
+async function admitted(participantId: string, legalName: string, scopes: string[], from: string, own?: { cert: string; key: string }) {
+  const client = own ?? (await hubSignedClient(ssl, rig.ca, rig.db, participantId, legalName));
   const access = new NetworkAccessService(
     new NetworkRegistry(rig.db),
     await openGateway({ dataDir: rig.stack.dataDir, gateway: gatewayConfig() }, rig.ca),
@@ -211,6 +211,28 @@ describe('the edge, request by request', () => {
     expect(ok.status).toBe(200);
     const scope = await viaEdge(tpp, { token: tpp.token, method: 'GET', path: '/accounts/123' });
     expect([scope.status, codeOf(scope)]).toEqual([403, 'TOKEN_SCOPE_MISSING']);
+  });
+
+  it("admits a TPP's own CA-signed certificate once accepted — exactly that one: another from the same CA, same subject, is refused", async () => {
+    const ownRoot = ssl.selfSigned('gamma-root', 'rsa:2048', '/C=GB/O=Gamma Ltd/CN=Gamma Root CA');
+    const own = ssl.signed('gamma-client', ownRoot, { subject: '/C=GB/O=Gamma Ltd/CN=tpp-gamma', ext: clientExt });
+    const twin = ssl.signed('gamma-twin', ownRoot, { subject: '/C=GB/O=Gamma Ltd/CN=tpp-gamma', ext: clientExt });
+    await new ParticipantKeyDirectory(rig.db).recordClientCertificate(
+      {
+        participantId: 'tpp-gamma',
+        environment: 'sandbox',
+        certificatePem: own.cert,
+        sha256: pinOf(own.cert).sha256,
+        notAfter: null,
+        writeKey: 'tpp-gamma/own',
+      },
+      new Date(),
+    );
+    const gamma = await admitted('tpp-gamma', 'Gamma Ltd', ['payments'], '127.0.0.2', { cert: own.cert, key: own.key });
+    expect((await viaEdge(gamma, { token: gamma.token, method: 'GET', path: '/payments/1' })).status).toBe(200);
+    expect(await viaEdge({ cert: twin.cert, key: twin.key }, { token: gamma.token, method: 'GET', path: '/payments/1' })).toMatchObject({
+      status: 403,
+    });
   });
 
   it('still refuses at nginx: another address, and no certificate', async () => {

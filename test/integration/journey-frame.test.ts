@@ -10,6 +10,7 @@ import type { WorkflowExecutionDescription } from '@temporalio/client';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
+import { NetworkRegistry, pinOf } from '../../activities/network/network-registry';
 import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import {
@@ -302,6 +303,10 @@ describe('a TPP onboarding through the API', () => {
         .map((f) => f.code),
     ).toEqual(['CHAIN_TRUSTED_ANCHOR']);
     expect((await submitEvaluation(api, pki.ssl, id, bundles.good, bundles.leaf.keyFile, 'production')).statusCode).toBe(200);
+    // The accepted certificate itself is what the gateway will admit for the TPP in production (pinned, not its CA).
+    expect((await new NetworkRegistry(db).liveClientCertificates(id, 'production', new Date())).map((c) => c.sha256)).toEqual([
+      pinOf(bundles.leaf.cert).sha256,
+    ]);
     await api.submit(id, 'ip-allowlist', { environment: 'production', entries: ['93.184.216.34'] });
     await api.submit(id, 'oauth-client', { environment: 'production' });
     expect((await api.submit(id, 'redirect-urls', { environment: 'production', redirectUris })).statusCode).toBe(200);

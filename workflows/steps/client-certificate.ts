@@ -1,12 +1,17 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
-import type { NetworkActivities, PkiActivities } from '../../activities';
+import type { KeyActivities, NetworkActivities, PkiActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, SubmissionInstance } from '../messages';
 import type { RenewalStep } from './renewal';
-import { awaitSubmission, notableFindings } from '../frame/waits';
+import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
+import { reapplyAllowlist } from './ip-allowlist';
 
 const pki = proxyActivities<PkiActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+const keys = proxyActivities<KeyActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
@@ -34,14 +39,26 @@ export function clientCertificateEvaluation(journey: Journey): SubmissionHandler
       participant: { participantId: s.participantId, legalName: s.participant.legalName, country: s.participant.country, hosts: [] },
       ...(input.requestId ? { requestId: input.requestId } : {}),
     });
+    const findings = notableFindings(report);
+    if (report.blocking || report.leaf === null || report.normalised === null) return { accepted: false, findings, report };
+    // The accepted certificate is the client's identity at the edge: pinned exactly, never its CA.
+    const writeKey = attemptWriteKey(instance);
+    await keys.recordClientCertificate({
+      participantId: s.participantId,
+      environment: instance.environment,
+      chainPem: report.normalised.chainPem,
+      writeKey,
+    });
+    journey.onCancel(`own client certificates in ${instance.environment} retired`, () =>
+      keys.revokeClientCertificates({ participantId: s.participantId, environment: instance.environment }),
+    );
+    // Where the access is open already (a renewal while live), the gateway takes the new certificate beside the old.
+    await reapplyAllowlist(journey, instance.environment, `${writeKey}/gateway`);
     return {
-      accepted: !report.blocking,
-      findings: notableFindings(report),
-      report: report,
-      artifact:
-        report.leaf && report.normalised
-          ? { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem }
-          : {},
+      accepted: true,
+      findings,
+      report,
+      artifact: { leaf: report.leaf, chainPem: report.normalised.chainPem, rootPem: report.normalised.rootPem },
     };
   };
 }
