@@ -1,4 +1,5 @@
 /** The credentials capability's activities: thin glue from its ports to the workflows, through the one error edge. */
+import type { Environment } from '../../workflows/vocabulary';
 import { log } from '@temporalio/activity';
 import { throughEdge } from '../activity-edge';
 import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credential-issuer';
@@ -33,6 +34,18 @@ export function createCredentialActivities(deps: CredentialDeps) {
       const rotated = await deps.credentials.rotate(input.clientId, deps.rotationOverlapSeconds, input.writeKey);
       log.info('oauth client secret rotated', { clientId: rotated.clientId, previousSecretValidUntil: rotated.previousSecretValidUntil });
       return rotated;
+    },
+
+    /** The redirect URIs onboarding accepted, applied at the authorization server (the whole set; idempotent). */
+    async registerRedirectUris(input: {
+      participantId: string;
+      environment: Environment;
+      redirectUris: string[];
+      writeKey: string;
+    }): Promise<string[]> {
+      const uris = await deps.credentials.setRedirectUris(input.participantId, input.environment, input.redirectUris, input.writeKey);
+      log.info('redirect uris registered', { participantId: input.participantId, environment: input.environment, count: uris.length });
+      return uris;
     },
 
     async revokeOauthClient(input: RevokeClientInput): Promise<ClientView> {

@@ -104,13 +104,21 @@ async function findClient(db: RegistryDb, clientId: string): Promise<AdapterPayl
     .where('revokedAt', 'is', null)
     .executeTakeFirst();
   if (row === undefined) return undefined;
+  // What onboarding registered: an API client's redirect URIs open the authorization-code flow (with PKCE) for exactly them.
+  const registered = await db
+    .selectFrom('oauthRedirectUris')
+    .select('redirectUrisJson')
+    .where('participantId', '=', row.participantId)
+    .where('environment', '=', row.environment)
+    .executeTakeFirst();
+  const redirectUris = registered ? (JSON.parse(registered.redirectUrisJson) as string[]) : [];
   return {
     client_id: row.clientId,
     hub_environment: row.environment,
     ...(row.secretHash ? { client_secret: row.secretHash } : {}),
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
+    grant_types: redirectUris.length > 0 ? ['client_credentials', 'authorization_code'] : ['client_credentials'],
+    response_types: redirectUris.length > 0 ? ['code'] : [],
+    redirect_uris: redirectUris,
     token_endpoint_auth_method: row.authMethod,
     scope: row.scope,
     ...(row.tlsSubjectDn ? { tls_client_auth_subject_dn: row.tlsSubjectDn } : {}),
@@ -149,6 +157,8 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
     extraClientMetadata: { properties: ['previous_secret_hash', 'previous_secret_expires_at', 'hub_environment'] },
     jwks: opts.jwks as Configuration['jwks'],
     ttl: { ClientCredentials: opts.accessTokenTtlSeconds },
+    // Every authorization-code request proves its code verifier (S256).
+    pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: false },

@@ -52,6 +52,8 @@ export interface CredentialIssuer {
   rotate(clientId: string, overlapSeconds: number, writeKey: string): Promise<IssuedClient>;
   /** No new token for the client; its stored tokens are deleted. */
   revoke(clientId: string): Promise<ClientView>;
+  /** The participant's redirect URIs in the environment (the whole set): its client's authorization-code flow uses exactly these. */
+  setRedirectUris(participantId: string, environment: Environment, redirectUris: string[], writeKey: string): Promise<string[]>;
 }
 
 /** `<participantId>.<environment>`: one client per participant and environment. */
@@ -186,6 +188,18 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
       });
     }
     return view((await this.find(clientId)) as OauthClientRow);
+  }
+
+  async setRedirectUris(participantId: string, environment: Environment, redirectUris: string[], writeKey: string): Promise<string[]> {
+    const redirectUrisJson = JSON.stringify([...redirectUris]);
+    await this.db
+      .insertInto('oauthRedirectUris')
+      .values({ participantId, environment, redirectUrisJson, writeKey, updatedAt: new Date().toISOString() })
+      .onConflict((oc) =>
+        oc.columns(['participantId', 'environment']).doUpdateSet({ redirectUrisJson, writeKey, updatedAt: new Date().toISOString() }),
+      )
+      .execute();
+    return redirectUris;
   }
 
   private async find(clientId: string): Promise<OauthClientRow | undefined> {

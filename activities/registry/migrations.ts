@@ -249,4 +249,18 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-12-02-005-oauth-redirect-uris': {
+    async up(db: Db) {
+      // The redirect URIs an API client registered per environment: its authorization-code clients use exactly these.
+      await db.schema
+        .createTable('oauth_redirect_uris')
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('redirect_uris_json', 'text', (c) => c.notNull())
+        .addColumn('write_key', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('oauth_redirect_uris_pk', ['participant_id', 'environment'])
+        .execute();
+    },
+  },
 };

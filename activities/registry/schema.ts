@@ -26,6 +26,16 @@ export interface ParticipantKeysTable {
   revokedAt: string | null;
 }
 
+/** The redirect URIs an API client registered per environment (the whole set; a later one replaces it). */
+export interface OauthRedirectUrisTable {
+  participantId: string;
+  environment: string;
+  /** JSON array of exact https URIs. */
+  redirectUrisJson: string;
+  writeKey: string;
+  updatedAt: string;
+}
+
 /** OAuth clients the hub provisioned: never a secret, only what verifies one. */
 export interface OauthClientsTable {
   clientId: string;
@@ -194,6 +204,7 @@ export interface RegistrySchema {
   issuedCertificates: IssuedCertificatesTable;
   participantKeys: ParticipantKeysTable;
   oauthClients: OauthClientsTable;
+  oauthRedirectUris: OauthRedirectUrisTable;
   oidcPayloads: OidcPayloadsTable;
   allowlistVersions: AllowlistVersionsTable;
   allowlistEntries: AllowlistEntriesTable;

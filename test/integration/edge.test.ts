@@ -6,7 +6,7 @@
  * FSPIOP requests are signed with Mojaloop's own JwsSigner.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { issueOauthClient } from '../support/edge';
 import { RegistryCredentialIssuer } from '../../activities/credentials/credential-issuer';
@@ -18,7 +18,7 @@ import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
-import { startAuthServer, tokenRequest } from '../support/oauth';
+import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
 import { clientExt, OpenSsl } from '../support/openssl';
 import { hubSignedClient, startStepStack, stopProcess, type StepStack } from '../support/step-probes';
 import { freePort } from '../support/dev-server';
@@ -241,6 +241,38 @@ describe('the edge, request by request', () => {
     expect(await callGateway({ port: sandboxPort, from: '127.0.0.2', ca: rig.ca.chainPem(), path: '/parties/MSISDN/1' })).toMatchObject({
       status: 400,
     });
+  });
+
+  it('opens the authorization-code flow, with PKCE, for exactly the redirect URIs onboarding registered', async () => {
+    await new RegistryCredentialIssuer(rig.db, openSecretPickups(rig.db, rig.stack.dataDir)).setRedirectUris(
+      'tpp-beta',
+      'sandbox',
+      ['https://app.beta.example/oauth/callback'],
+      'tpp-beta/redirect-urls',
+    );
+    const codeVerifier = randomBytes(32).toString('base64url');
+    const authorize = (redirectUri: string, pkce = true) =>
+      httpsRequest(
+        `${rig.stack.oauth.issuer}/auth?${new URLSearchParams({
+          client_id: 'tpp-beta.sandbox',
+          response_type: 'code',
+          redirect_uri: redirectUri,
+          scope: 'payments',
+          state: 'state-1',
+          ...(pkce ? { code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'), code_challenge_method: 'S256' } : {}),
+        })}`,
+        { ca: rig.ca.chainPem() },
+      );
+    // Registered: on to the login interaction (the participant's user signs in there).
+    const registered = await authorize('https://app.beta.example/oauth/callback');
+    expect([registered.status, registered.location]).toEqual([303, expect.stringMatching(/\/interaction\//)]);
+    // Not registered: refused at the authorization server, no redirect to it.
+    const unregistered = await authorize('https://evil.example/oauth/callback');
+    expect(unregistered.status).toBe(400);
+    expect(unregistered.body).toContain('redirect_uri');
+    // Without PKCE: refused back to the registered URI.
+    const noPkce = await authorize('https://app.beta.example/oauth/callback', false);
+    expect(noPkce.location).toMatch(/^https:\/\/app\.beta\.example\/oauth\/callback\?error=invalid_request/);
   });
 
   it('refuses every request of a DFSP whose JWS key was retired, and of a participant whose client was revoked', async () => {

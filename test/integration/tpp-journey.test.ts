@@ -7,6 +7,7 @@
  * payments API needs; 2-of-N go-live, live — the production client gets a token and the hub-issued
  * certificate passes the gateway's mTLS from the allowlisted address only.
  */
+import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import type { LocalHubCa } from '../../activities/pki/local-hub-ca';
@@ -19,7 +20,7 @@ import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { recordHistory } from '../support/histories';
-import { startAuthServer, tokenRequest } from '../support/oauth';
+import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
 import { startBody } from '../support/requests';
 import { startStepStack, stopProcess, type StepStack } from '../support/step-probes';
 import { awaitingAll, redirectUris, submitEvaluation, TppPki, tppCalls, uatEvidence } from '../support/tpp-journey';
@@ -116,6 +117,22 @@ describe('TPP onboarding end to end (seeds 000, 002, 003)', () => {
       'accounts',
     );
     expect(sandboxToken.status).toBe(200);
+    // The authorization server knows what onboarding registered: the authorization-code flow (PKCE) opens for the registered URI only.
+    const authorize = (redirectUri: string) =>
+      httpsRequest(
+        `${rig.stack.oauth.issuer}/auth?${new URLSearchParams({
+          client_id: sandboxClient.json().submission.artifact.clientId,
+          response_type: 'code',
+          redirect_uri: redirectUri,
+          scope: 'accounts',
+          state: 's',
+          code_challenge: createHash('sha256').update('verifier-'.repeat(6)).digest('base64url'),
+          code_challenge_method: 'S256',
+        })}`,
+        { ca: ca.chainPem() },
+      );
+    expect((await authorize(redirectUris[0]!)).location).toMatch(/\/interaction\//);
+    expect((await authorize('https://app.acme.example/other')).status).toBe(400);
 
     // UAT (on its report) beside the signed contract, both before production.
     await awaitingAll(api, participantId, ['uat-signoff@sandbox#1', 'contract@production#1']);

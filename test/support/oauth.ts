@@ -32,6 +32,8 @@ export async function startAuthServer(dataDir: string, oauth: OauthConfig, outpu
 export interface HttpsAnswer {
   status: number;
   body: string;
+  /** Where a redirect points (an authorization request's answer). */
+  location?: string;
 }
 
 /** An HTTPS request trusting `ca`, optionally with a client certificate. */
@@ -53,7 +55,9 @@ export function httpsRequest(
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, ...(res.headers.location ? { location: res.headers.location } : {}) }),
+        );
       },
     );
     req.on('error', reject);

@@ -1,5 +1,5 @@
 import { proxyActivities, uuid4 } from '@temporalio/workflow';
-import type { KeyActivities, NetworkActivities, PkiActivities } from '../../activities';
+import type { CredentialActivities, KeyActivities, NetworkActivities, PkiActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, SubmissionInstance } from '../messages';
@@ -8,6 +8,10 @@ import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/wait
 import { reapplyAllowlist } from './ip-allowlist';
 
 const pki = proxyActivities<PkiActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+const credentials = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
@@ -99,10 +103,18 @@ export function awaitRedirectUrls(journey: Journey, environment: Environment): P
         callbackUrls: list(payload.callbackUrls),
         ...(input.requestId ? { requestId: input.requestId } : {}),
       });
+      if (report.blocking) return { accepted: false, findings: notableFindings(report), report };
+      // The authorization server takes exactly these for the client's authorization-code flow (with PKCE).
+      await credentials.registerRedirectUris({
+        participantId: journey.status.participantId,
+        environment: instance.environment,
+        redirectUris: report.redirectUris,
+        writeKey: attemptWriteKey(instance),
+      });
       return {
-        accepted: !report.blocking,
+        accepted: true,
         findings: notableFindings(report),
-        report: report,
+        report,
         artifact: { redirectUris: report.redirectUris, callbackUrls: report.callbackUrls },
       };
     },
