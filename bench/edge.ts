@@ -25,14 +25,8 @@ import { startAuthServer, tokenRequest } from '../test/support/oauth';
 import { OpenSsl } from '../test/support/openssl';
 import { hubSignedClient, stopProcess } from '../test/support/step-probes';
 import { arg, percentile } from './stats';
+import { mojaloopJws, quietLogger, type MojaloopRequest } from '../test/support/mojaloop-jws';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
-  signer: new (config: { signingKey: string; logger?: unknown }) => {
-    sign(request: { method: string; url: string; headers: Record<string, string>; body: unknown }): void;
-  };
-};
-const quietLogger = { child: () => quietLogger, isDebugEnabled: false, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 const root = path.resolve(__dirname, '..');
 
 interface Round {
@@ -162,14 +156,14 @@ async function main(): Promise<void> {
       },
       new Date(),
     );
-    const request = {
+    const request: MojaloopRequest = {
       method: 'PUT',
       url: 'https://hub.example/parties/MSISDN/221770000001',
       headers: { 'fspiop-source': participantId, 'content-type': 'application/vnd.interoperability.parties+json;version=1.1' } as Record<
         string,
         string
       >,
-      body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '221770000001', fspId: participantId } } } as unknown,
+      body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '221770000001', fspId: participantId } } },
     };
     new mojaloopJws.signer({ signingKey: jws.privateKey, logger: quietLogger }).sign(request);
     const headers = { ...request.headers, authorization: `Bearer ${token}` };

@@ -33,28 +33,13 @@ import { startAuthServer, tokenRequest } from '../support/oauth';
 import { caExt, clientExt, Issued, OpenSsl, serverExt } from '../support/openssl';
 import { startStepStack, StepStack, stopProcess } from '../support/step-probes';
 import type { TestStack } from '../support/temporal-env';
-
-interface MojaloopRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | Record<string, unknown>;
-}
-// Mojaloop's own FSPIOP JWS signer and validator (dev dependency): the interoperability proof.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
-  signer: new (config: { signingKey: string; logger?: unknown }) => { sign(request: MojaloopRequest): void };
-  validator: new (config: { validationKeys: Record<string, string>; logger?: unknown }) => {
-    validate(request: { headers: Record<string, string>; body: unknown }): boolean;
-  };
-};
+import { mojaloopJws, quietLogger, type MojaloopRequest } from '../support/mojaloop-jws';
 
 jest.setTimeout(600_000);
 
 const keys = testKeys();
 const participantId = 'dfsp-alpha';
 const legalName = 'Alpha Mobile Money';
-const quietLogger = { child: () => quietLogger, isDebugEnabled: false, debug() {}, info() {}, warn() {}, error() {}, log() {} };
 
 let ledger: LedgerStack;
 let rig: StepStack;

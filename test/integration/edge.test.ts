@@ -22,18 +22,7 @@ import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
 import { clientExt, OpenSsl } from '../support/openssl';
 import { hubSignedClient, startStepStack, stopProcess, type StepStack } from '../support/step-probes';
 import { freePort } from '../support/dev-server';
-
-interface MojaloopRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | Record<string, unknown>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
-  signer: new (config: { signingKey: string; logger?: unknown }) => { sign(request: MojaloopRequest): void };
-};
-const quietLogger = { child: () => quietLogger, isDebugEnabled: false, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+import { mojaloopJws, quietLogger, type MojaloopRequest } from '../support/mojaloop-jws';
 
 jest.setTimeout(180_000);
 

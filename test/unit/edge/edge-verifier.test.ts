@@ -8,18 +8,7 @@ import { certificateThumbprint, verifyAccessToken, type TokenVerifier } from '..
 import { EdgeRefusal } from '../../../edge/verifier/fspiop-errors';
 import { verificationKeys, verifyFspiopRequest, type FspiopRequest } from '../../../edge/verifier/fspiop-signature';
 import { OpenSsl } from '../../support/openssl';
-
-interface MojaloopRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: string | Record<string, unknown>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const mojaloopJws = require('@mojaloop/sdk-standard-components/src/lib/jws') as {
-  signer: new (config: { signingKey: string; logger?: unknown }) => { sign(request: MojaloopRequest): void };
-};
-const quietLogger = { child: () => quietLogger, isDebugEnabled: false, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+import { mojaloopJws, quietLogger, type MojaloopRequest } from '../../support/mojaloop-jws';
 
 const rsa = () =>
   generateKeyPairSync('rsa', {
