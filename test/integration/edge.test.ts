@@ -7,7 +7,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { importJWK, SignJWT, type JWK } from 'jose';
 import { issueOauthClient } from '../support/edge';
 import { RegistryCredentialIssuer } from '../../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
@@ -175,6 +177,29 @@ describe('the edge, request by request', () => {
     expect([garbage.status, codeOf(garbage)]).toEqual([401, '3000']);
     const theirs = await viaEdge(dfsp, { token: tpp.token, ...signed });
     expect([theirs.status, codeOf(theirs)]).toEqual([403, '3000']);
+  });
+
+  it("refuses tokens signed with the authorization server's own key that are expired or for the other environment", async () => {
+    const { keys: signing } = JSON.parse(readFileSync(path.join(rig.stack.dataDir, 'oauth', 'jwks.json'), 'utf8')) as {
+      keys: (JWK & { kid: string })[];
+    };
+    const key = await importJWK(signing[0]!, 'ES256');
+    const token = (audience: string, expiresAt: number) =>
+      new SignJWT({ client_id: 'dfsp-alpha.sandbox', scope: 'fspiop' })
+        .setProtectedHeader({ alg: 'ES256', kid: signing[0]!.kid })
+        .setIssuer(rig.stack.oauth.issuer)
+        .setAudience(audience)
+        .setIssuedAt(expiresAt - 300)
+        .setExpirationTime(expiresAt)
+        .sign(key);
+    const now = Math.floor(Date.now() / 1000);
+    const signed = signedPut(jws.privateKey);
+    // The same key and claims, valid: admitted (so the refusals below are for what differs).
+    expect((await viaEdge(dfsp, { token: await token(`${rig.stack.oauth.audience}/sandbox`, now + 300), ...signed })).status).toBe(200);
+    const expired = await viaEdge(dfsp, { token: await token(`${rig.stack.oauth.audience}/sandbox`, now - 60), ...signed });
+    expect([expired.status, codeOf(expired)]).toEqual([401, '3000']);
+    const production = await viaEdge(dfsp, { token: await token(`${rig.stack.oauth.audience}/production`, now + 300), ...signed });
+    expect([production.status, codeOf(production)]).toEqual([401, '3000']);
   });
 
   it('refuses a spoofed FSPIOP-Source, a tampered body, an unsigned PUT and another key’s signature', async () => {
