@@ -58,4 +58,6 @@ export const reworkFor: Partial<Record<GateName, ReworkName>> = {
 export interface JourneyLimits {
   /** Continue-as-new once the history holds this many events (Temporal's own suggestion also counts). */
   maxHistoryEvents?: number;
+  /** How long a replaced client certificate stays admitted beside its renewal, in ms; absent: a day. */
+  replacedCertificateGraceMs?: number;
 }

@@ -171,6 +171,8 @@ export interface WatchedCertificate {
   renewalOpenedAt?: string;
   expiredAt?: string;
   replacedAt?: string;
+  /** When the edge stopped admitting a replaced client certificate (its grace after the renewal ended). */
+  retiredAt?: string;
 }
 
 /** One environment's access at the edge, as the journey decides it (workflows/frame/access.ts). */

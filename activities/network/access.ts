@@ -84,6 +84,31 @@ export class NetworkAccessService {
     return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
   }
 
+  /**
+   * Stops admitting one of the participant's client certificates (a replaced one whose grace is
+   * over): revoked in the registry, then — where its access is open — the gateway applied again.
+   * A retry (same write key) revokes nothing twice and re-applies the same state.
+   */
+  async retireCertificate(
+    participantId: string,
+    environment: Environment,
+    sha256: string,
+    writeKey: string,
+    at = new Date(),
+  ): Promise<GatewayChange | null> {
+    await this.registry.retireClientCertificate(participantId, environment, sha256, at);
+    if (!(await this.registry.isGranted(participantId, environment))) return null;
+    const state = await this.withParticipant(participantId, environment, true, at);
+    const applied = await this.applyState(state, writeKey, `retirement of a certificate of ${participantId} in ${environment}`);
+    const recorded = await this.registry.recordRevision(
+      writeKey,
+      `certificate ${sha256.slice(0, 16)}… of ${participantId} in ${environment} retired`,
+      applied,
+      at,
+    );
+    return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+  }
+
   /** The desired state with the participant in the environment as given (admitted or not, with its allowlist in force or `allow`). */
   private async withParticipant(
     participantId: string,

@@ -157,6 +157,22 @@ export function createNetworkActivities(deps: NetworkDeps) {
       return change;
     },
 
+    /** A replaced client certificate's grace is over: the gateway stops admitting it (the renewal stays). */
+    async retireClientCertificate(input: {
+      participantId: string;
+      environment: Environment;
+      sha256: string;
+      writeKey: string;
+    }): Promise<GatewayChange | null> {
+      const change = await deps.network.retireCertificate(input.participantId, input.environment, input.sha256, input.writeKey);
+      log.info('client certificate retired', {
+        participantId: input.participantId,
+        environment: input.environment,
+        revision: change?.revision ?? null,
+      });
+      return change;
+    },
+
     /** Takes the participant out of the gateway in one environment (suspension, expiry, cancellation, offboarding). */
     async revokeGatewayAccess(input: RevokeAccessInput): Promise<GatewayChange> {
       const change = await deps.network.revoke(input.participantId, input.environment, input.writeKey);

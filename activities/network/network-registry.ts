@@ -89,6 +89,28 @@ export class NetworkRegistry {
       .execute();
   }
 
+  /** Revokes the participant's client certificate with this SHA-256 (hub-issued or its own); how many rows changed. */
+  async retireClientCertificate(participantId: string, environment: Environment, sha256: string, at: Date): Promise<number> {
+    const issued = await this.db
+      .updateTable('issuedCertificates')
+      .set({ revokedAt: at.toISOString() })
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('certificateSha256', '=', sha256)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    const owned = await this.db
+      .updateTable('participantKeys')
+      .set({ revokedAt: at.toISOString() })
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('type', '=', 'tls-certificate')
+      .where('fingerprintSha256', '=', sha256)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    return Number(issued.numUpdatedRows) + Number(owned.numUpdatedRows);
+  }
+
   /** Whether the participant's access in the environment is open (its journey granted it and nothing revoked it since). */
   async isGranted(participantId: string, environment: Environment): Promise<boolean> {
     const grant = await this.db

@@ -233,6 +233,7 @@ export const onboardingStatusSchema = returns<OnboardingStatus>()(
           renewalOpenedAt: isoTime.optional(),
           expiredAt: isoTime.optional(),
           replacedAt: isoTime.optional(),
+          retiredAt: isoTime.optional().describe('when the edge stopped admitting it (a replaced client certificate, its grace over)'),
         }),
       )
       .optional()

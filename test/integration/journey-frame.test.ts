@@ -486,6 +486,17 @@ describe('the frame', () => {
       'certificate-bundle@sandbox#2=valid',
     ]);
     expect(renewed).toMatchObject({ state: 'live', step: 'done', awaiting: [] });
+    // The replaced one had already ended, so its grace is over at once: retired, the renewal alone in force.
+    const retired = await eventually(async () => {
+      const s = await statusOf(id);
+      return s.certificates?.[0]?.retiredAt !== undefined ? s : undefined;
+    });
+    expect(retired.certificates?.[0]).toMatchObject({
+      id: 'certificate-bundle@sandbox#1',
+      state: 'replaced',
+      retiredAt: expect.any(String),
+    });
+    expect(retired.history.map((h) => h.note)).toContain('certificate-bundle@sandbox#1: retired (replaced, its grace over)');
     expect(await eventually(async () => ((await certificateState()) === 'valid' ? true : undefined))).toBe(true);
     // The participant and ops heard of the renewal and of the expiry, once each.
     expect(

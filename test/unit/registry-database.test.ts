@@ -41,6 +41,7 @@ describe('registry database', () => {
       '2026-11-23-002-credential-pickups',
       '2026-11-23-003-hub-client-keys',
       '2026-12-02-004-bank-counterparties',
+      '2026-12-02-005-oauth-redirect-uris',
     ]);
     await again.destroy();
     expect(file).toBe(path.join(dir, 'registry', 'registry.sqlite'));

@@ -21,7 +21,7 @@ import {
 import type { TaskResults } from '../artifacts';
 import { refuse } from '../errors';
 import type { OnboardingInput } from '../inputs';
-import { timersFor } from '../policy';
+import { timersFor, type JourneyLimits } from '../policy';
 import type { GateInstance, OnboardingStatus, SubmissionInstance, TaskRecord, TaskRecordOf, WaitInstance } from '../state';
 import {
   type Environment,
@@ -74,6 +74,11 @@ export class Journey {
     registerHandlers(this.state, this.checks);
     this.transition({ note: input.resume ? `continued as new (${this.status.continuedAsNew})` : 'onboarding started' });
     if (!input.resume) log.info('onboarding started', { participantId: input.participantId, requestId: input.requestId ?? null });
+  }
+
+  /** The operational limits the journey was started with. */
+  get limits(): JourneyLimits {
+    return this.input.limits ?? {};
   }
 
   get status(): OnboardingStatus {

@@ -1,9 +1,15 @@
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler, SubmissionOptions, WaitSpec } from '../frame/submission-types';
 import { instanceId } from '../messages';
 import type { Environment, OnboardingStatus, SubmissionInstance, SubmissionName, WatchedCertificate } from '../messages';
 import { notifyCertificate } from '../frame/notify';
+
+const network = proxyActivities<NetworkActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
 
 /** How a kind renews one of its certificates: the same check (and signing) as at onboarding, per environment. */
 export interface RenewalStep<N extends SubmissionName = SubmissionName> {
@@ -60,8 +66,9 @@ export function absorbCertificates(status: OnboardingStatus, watched: readonly S
 export function nextCertificateEvent(
   certificates: readonly WatchedCertificate[],
   leadMs: number,
-): { type: 'renewal-due' | 'expiry'; id: string; at: number } | null {
-  let next: { type: 'renewal-due' | 'expiry'; id: string; at: number } | null = null;
+  graceMs = Number.POSITIVE_INFINITY,
+): { type: 'renewal-due' | 'expiry' | 'retire'; id: string; at: number } | null {
+  let next: { type: 'renewal-due' | 'expiry' | 'retire'; id: string; at: number } | null = null;
   for (const c of certificates) {
     const notAfter = Date.parse(c.notAfter);
     const event =
@@ -69,7 +76,9 @@ export function nextCertificateEvent(
         ? { type: 'renewal-due' as const, id: c.id, at: notAfter - leadMs }
         : c.state === 'renewal-due'
           ? { type: 'expiry' as const, id: c.id, at: notAfter }
-          : null;
+          : c.state === 'replaced' && c.replacedAt !== undefined && c.retiredAt === undefined && Number.isFinite(graceMs)
+            ? { type: 'retire' as const, id: c.id, at: Math.min(Date.parse(c.replacedAt) + graceMs, notAfter) }
+            : null;
     if (event !== null && (next === null || event.at < next.at)) next = event;
   }
   return next;
@@ -96,12 +105,13 @@ export async function liveWithRenewals(journey: Journey, note: string, renewals:
     if (open !== undefined) follow(journey, renewals, c, open.round);
   }
   const leadMs = status.policy.renewalLeadMs;
+  const graceMs = journey.limits.replacedCertificateGraceMs ?? defaultReplacedGraceMs;
   // The same test as absorbing: an accepted submission without a certificate never wakes the watch.
   const accepted = () => unwatched(status, watched).length > 0;
   for (;;) {
     await journey.checkpoint();
     if (absorbCertificates(status, watched)) journey.transition({ step: 'done', note: 'renewed certificate in force' });
-    const next = nextCertificateEvent(status.certificates ?? [], leadMs);
+    const next = nextCertificateEvent(status.certificates ?? [], leadMs, graceMs);
     if (next === null) {
       await condition(accepted);
       continue;
@@ -110,8 +120,33 @@ export async function liveWithRenewals(journey: Journey, note: string, renewals:
     if (wait > 0 && (await condition(accepted, wait))) continue;
     const certificate = (status.certificates ?? []).find((c) => c.id === next.id) as WatchedCertificate;
     if (next.type === 'renewal-due') await openRenewal(journey, renewals, certificate);
+    else if (next.type === 'retire') await retire(journey, certificate);
     else await flagExpired(journey, certificate);
   }
+}
+
+/** A replaced client certificate stays admitted beside its renewal this long, so the participant can switch over. */
+const defaultReplacedGraceMs = 86_400_000;
+
+/** The certificates that are the participant's identity at the edge (others are the hub's or its servers'). */
+const clientIdentities: readonly SubmissionName[] = ['client-csr', 'certificate-bundle'];
+
+/**
+ * A replaced certificate's grace is over: the edge stops admitting it (revoked in the registry,
+ * the gateway applied again); its renewal is the one in force. Idempotent per certificate.
+ */
+async function retire(journey: Journey, certificate: WatchedCertificate): Promise<void> {
+  if (clientIdentities.includes(certificate.submission)) {
+    await network.retireClientCertificate({
+      participantId: journey.status.participantId,
+      environment: certificate.environment,
+      sha256: certificate.sha256,
+      writeKey: `${workflowInfo().workflowId}/${certificate.id}/retire`,
+    });
+  }
+  certificate.retiredAt = new Date(Date.now()).toISOString();
+  journey.transition({ note: `${certificate.id}: retired (replaced, its grace over)` });
+  log.info('replaced certificate retired', { certificate: certificate.id });
 }
 
 /** Opens the next round of the certificate's submission, tells the participant and ops, and chases it (no expiry: the certificate's own end is the deadline). */

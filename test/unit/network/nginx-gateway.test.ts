@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { NginxGateway } from '../../../activities/network/nginx-gateway';
-import { NetworkRegistry } from '../../../activities/network/network-registry';
+import { NetworkRegistry, pinOf } from '../../../activities/network/network-registry';
 import { clientExt, OpenSsl } from '../../support/openssl';
 import { callGateway, GatewayRig, startGatewayRig } from '../../support/gateway';
 
@@ -87,6 +87,36 @@ describe('gateway on a real nginx', () => {
     expect(await call('127.0.0.2')).toMatchObject({ status: 403 });
     const current = await new NetworkRegistry(rig.db).currentAllowlist('acme-pay', 'sandbox');
     expect(current).toMatchObject({ version: 2, entries: ['127.0.0.3/32'] });
+  });
+
+  it('stops admitting a replaced certificate once it is retired, while its renewal stays admitted', async () => {
+    const renewedKey = ssl.key('acme-renewed.key', 'rsa:2048');
+    const renewed = await rig.signing.sign({
+      csrPem: ssl.csr('acme-renewed.csr', renewedKey, '/C=GB/O=Acme Pay Ltd/CN=acme-pay'),
+      participant: { participantId: 'acme-pay', legalName: 'Acme Pay Ltd', country: 'GB', hosts: [] },
+      kind: 'tpp',
+      environment: 'sandbox',
+      role: 'tls-client',
+    });
+    await rig.access.applyAllowlist({
+      participantId: 'acme-pay',
+      environment: 'sandbox',
+      entries: ['127.0.0.3'],
+      writeKey: 'wf-acme/ip-allowlist@sandbox#1/renewal',
+    });
+    const next = { cert: renewed.certificatePem, key: readFileSync(renewedKey, 'utf8') };
+    // Both in force during the grace.
+    expect(await call('127.0.0.3')).toMatchObject({ status: 200 });
+    expect(await call('127.0.0.3', next)).toMatchObject({ status: 200 });
+    const change = await rig.access.retireCertificate(
+      'acme-pay',
+      'sandbox',
+      pinOf(client.cert).sha256,
+      'wf-acme/client-csr@sandbox#1/retire',
+    );
+    expect(change?.live).toBe(true);
+    expect(await call('127.0.0.3')).toMatchObject({ status: 403 });
+    expect(await call('127.0.0.3', next)).toMatchObject({ status: 200 });
   });
 
   it('removes access on revocation', async () => {
