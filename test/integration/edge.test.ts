@@ -6,12 +6,12 @@
  * FSPIOP requests are signed with Mojaloop's own JwsSigner.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { issueOauthClient } from '../support/edge';
-import { RegistryCredentialIssuer } from '../../activities/credentials/credential-issuer';
+import { RegistryCredentialIssuer, subjectDnOf } from '../../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import { NetworkAccessService } from '../../activities/network/access';
@@ -200,6 +200,49 @@ describe('the edge, request by request', () => {
     expect([expired.status, codeOf(expired)]).toEqual([401, '3000']);
     const production = await viaEdge(dfsp, { token: await token(`${rig.stack.oauth.audience}/production`, now + 300), ...signed });
     expect([production.status, codeOf(production)]).toEqual([401, '3000']);
+  });
+
+  it('admits a certificate-bound client’s token with its certificate, and refuses an unbound token for that client', async () => {
+    const delta = await hubSignedClient(ssl, rig.ca, rig.db, 'tpp-delta', 'Delta Ltd');
+    const access = new NetworkAccessService(
+      new NetworkRegistry(rig.db),
+      await openGateway({ dataDir: rig.stack.dataDir, gateway: gatewayConfig() }, rig.ca),
+    );
+    await access.applyAllowlist({
+      participantId: 'tpp-delta',
+      environment: 'sandbox',
+      entries: ['127.0.0.2'],
+      writeKey: 'tpp-delta/allowlist',
+    });
+    await access.grant('tpp-delta', 'sandbox', 'tpp-delta/access', 'test: access steps accepted');
+    await new RegistryCredentialIssuer(rig.db, openSecretPickups(rig.db, rig.stack.dataDir)).issue({
+      participantId: 'tpp-delta',
+      environment: 'sandbox',
+      scopes: ['payments'],
+      authMethod: 'tls_client_auth',
+      tlsSubjectDn: subjectDnOf(new X509Certificate(delta.cert)),
+      writeKey: 'tpp-delta/oauth-client',
+    });
+    const answer = await tokenRequest(rig.stack.oauth, rig.ca.chainPem(), 'tpp-delta.sandbox', null, 'payments', {
+      cert: delta.cert,
+      key: delta.key,
+    });
+    expect(answer.status).toBe(200);
+    const bound = (JSON.parse(answer.body) as { access_token: string }).access_token;
+    expect((await viaEdge(delta, { token: bound, method: 'GET', path: '/payments/1' })).status).toBe(200);
+    // The same client's token without the binding, signed with the authorization server's own key: refused.
+    const { keys: signing } = JSON.parse(readFileSync(path.join(rig.stack.dataDir, 'oauth', 'jwks.json'), 'utf8')) as {
+      keys: (JWK & { kid: string })[];
+    };
+    const unbound = await new SignJWT({ client_id: 'tpp-delta.sandbox', scope: 'payments' })
+      .setProtectedHeader({ alg: 'ES256', kid: signing[0]!.kid })
+      .setIssuer(rig.stack.oauth.issuer)
+      .setAudience(`${rig.stack.oauth.audience}/sandbox`)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(await importJWK(signing[0]!, 'ES256'));
+    const refused = await viaEdge(delta, { token: unbound, method: 'GET', path: '/payments/1' });
+    expect([refused.status, codeOf(refused)]).toEqual([403, 'TOKEN_NOT_BOUND']);
   });
 
   it('refuses a spoofed FSPIOP-Source, a tampered body, an unsigned PUT and another key’s signature', async () => {
