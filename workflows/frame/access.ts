@@ -43,6 +43,8 @@ export class AccessControl {
   /** Set once the journey ends (or is cancelled): every grant closes, and stays closed. */
   private ending = false;
   private started = false;
+  /** Changes the gateway refused for good (counted, so an ending journey does not wait on one forever). */
+  private failures = 0;
 
   constructor(private readonly state: JourneyState) {}
 
@@ -90,12 +92,16 @@ export class AccessControl {
     await condition(() => grant.edge === 'open' || !shouldAdmit(this.status, grant, this.ending));
   }
 
-  /** The journey ends: every grant closes at the edge before the run completes. */
+  /**
+   * The journey ends: every grant closes at the edge before the run completes — or, should the
+   * gateway refuse the change for good, the failure is in the history for ops and the journey ends.
+   */
   async close(): Promise<void> {
     this.ending = true;
     if (this.status.access.some((g) => g.edge === 'open')) {
       this.start();
-      await condition(() => this.pending() === undefined);
+      const before = this.failures;
+      await condition(() => this.pending() === undefined || this.failures > before);
     }
   }
 
@@ -119,6 +125,7 @@ export class AccessControl {
         // Retries are spent only on a configuration the gateway refuses: ops must look; the next change tries again.
         const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type : null;
         grant.changes += 1;
+        this.failures += 1;
         this.state.transition({ note: `access@${grant.environment}: ${admit ? 'opening' : 'closing'} failed (${type ?? 'error'})` });
         log.error('gateway access change failed', { environment: grant.environment, admit, type });
         await condition(() => this.pending() !== grant || shouldAdmit(this.status, grant, this.ending) !== admit);
