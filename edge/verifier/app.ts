@@ -54,6 +54,15 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** nginx's `$ssl_client_escaped_cert` (URL-encoded PEM); '' when absent or not decodable (then refused as not pinned). */
+function decodedCertificate(escaped: string | undefined): string {
+  try {
+    return decodeURIComponent(escaped ?? '');
+  } catch {
+    return '';
+  }
+}
+
 function sha256Of(pem: string): string {
   try {
     return createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
@@ -110,7 +119,7 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
     }
     const participantId = single(headers['x-participant-id']) ?? '';
     const environment = single(headers['x-hub-environment']) ?? '';
-    const certificatePem = decodeURIComponent(single(headers['x-client-cert']) ?? '');
+    const certificatePem = decodedCertificate(single(headers['x-client-cert']));
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const keys = await deps.jwsKeys(participantId, environment);
     const fspiop = keys !== null;
