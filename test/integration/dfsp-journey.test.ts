@@ -193,6 +193,8 @@ async function submitEverything(environment: 'sandbox' | 'production') {
 
   // TLS, hub → DFSP: the hub's CSR comes back signed by the DFSP's CA. A certificate for another
   // key is refused with the finding that says so; the one for the hub's CSR is installed.
+  // The hub makes its key pair first (a task): its submission opens once that is done.
+  await awaiting(`hub-client-certificate@${environment}#1`);
   const hubCsr = ((await status()).instances.find((i) => i.id === `hub-client-certificate@${environment}#1`) as SubmissionInstance)
     .provided as { csrPem: string; spkiSha256: string; hubServerCertificate: string };
   expect(hubCsr.csrPem).toMatch(/BEGIN CERTIFICATE REQUEST/);
