@@ -110,17 +110,35 @@ export class ParticipantKeyDirectory {
     return { sha256: request.sha256, notAfter: request.notAfter };
   }
 
-  /** Retires the participant's own client certificates in the environment (cancellation, offboarding). */
-  async revokeClientCertificates(participantId: string, environment: string, now: Date): Promise<number> {
-    const result = await this.db
+  /**
+   * Retires the participant's own client certificates in the environment — all of them
+   * (cancellation, offboarding), or the one with this SHA-256 (replaced, its grace over).
+   */
+  async revokeClientCertificates(participantId: string, environment: string, now: Date, sha256?: string): Promise<number> {
+    let update = this.db
       .updateTable('participantKeys')
       .set({ revokedAt: now.toISOString() })
       .where('participantId', '=', participantId)
       .where('environment', '=', environment)
       .where('type', '=', 'tls-certificate')
+      .where('revokedAt', 'is', null);
+    if (sha256 !== undefined) update = update.where('fingerprintSha256', '=', sha256);
+    return Number((await update.executeTakeFirst()).numUpdatedRows);
+  }
+
+  /** The participant's own client certificates (PEM) in force in the environment: not revoked, not expired. */
+  async liveClientCertificates(participantId: string, environment: string, at: Date): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('participantKeys')
+      .select('pem')
+      .where('participantId', '=', participantId)
+      .where('environment', '=', environment)
+      .where('type', '=', 'tls-certificate')
       .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .where((eb) => eb.or([eb('notAfter', 'is', null), eb('notAfter', '>', at.toISOString())]))
+      .orderBy('acceptedAt')
+      .execute();
+    return rows.map((r) => r.pem);
   }
 
   /** Whether the participant ever had a JWS key in the environment (a DFSP), live or since retired. */

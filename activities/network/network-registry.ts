@@ -3,6 +3,7 @@
  * accepted list, the latest in force), grants (participant × environment, granted or revoked) and
  * the revisions the gateway rendered. Every write carries a write key from the workflow and step.
  */
+import { ParticipantKeyDirectory } from '../keys/participant-keys';
 import { createHash, X509Certificate } from 'node:crypto';
 import { environments } from '../../workflows/vocabulary';
 import type { Environment } from '../../workflows/vocabulary';
@@ -19,7 +20,12 @@ export interface AllowlistVersion {
 }
 
 export class NetworkRegistry {
-  constructor(private readonly db: RegistryDb) {}
+  /** The participant's own accepted client certificates (the keys capability's repository). */
+  private readonly ownCertificates: ParticipantKeyDirectory;
+
+  constructor(private readonly db: RegistryDb) {
+    this.ownCertificates = new ParticipantKeyDirectory(db);
+  }
 
   /** Replaces the participant's allowlist (PUT semantics) as a new version; a repeated write key returns the version it made. */
   async replaceAllowlist(
@@ -99,16 +105,9 @@ export class NetworkRegistry {
       .where('certificateSha256', '=', sha256)
       .where('revokedAt', 'is', null)
       .executeTakeFirst();
-    const owned = await this.db
-      .updateTable('participantKeys')
-      .set({ revokedAt: at.toISOString() })
-      .where('participantId', '=', participantId)
-      .where('environment', '=', environment)
-      .where('type', '=', 'tls-certificate')
-      .where('fingerprintSha256', '=', sha256)
-      .where('revokedAt', 'is', null)
-      .executeTakeFirst();
-    return Number(issued.numUpdatedRows) + Number(owned.numUpdatedRows);
+    // The participant's own certificates live in the keys capability's table: through its repository.
+    const owned = await this.ownCertificates.revokeClientCertificates(participantId, environment, at, sha256);
+    return Number(issued.numUpdatedRows) + owned;
   }
 
   /** Whether the participant's access in the environment is open (its journey granted it and nothing revoked it since). */
@@ -150,17 +149,8 @@ export class NetworkRegistry {
       .where('notAfter', '>', at.toISOString())
       .orderBy('issuedAt')
       .execute();
-    const owned = await this.db
-      .selectFrom('participantKeys')
-      .select('pem as certificatePem')
-      .where('participantId', '=', participantId)
-      .where('environment', '=', environment)
-      .where('type', '=', 'tls-certificate')
-      .where('revokedAt', 'is', null)
-      .where((eb) => eb.or([eb('notAfter', 'is', null), eb('notAfter', '>', at.toISOString())]))
-      .orderBy('acceptedAt')
-      .execute();
-    return [...issued, ...owned].map((r) => pinOf(r.certificatePem));
+    const owned = await this.ownCertificates.liveClientCertificates(participantId, environment, at);
+    return [...issued.map((r) => r.certificatePem), ...owned].map(pinOf);
   }
 
   async findRevision(writeKey: string): Promise<GatewayRevisionRow | null> {

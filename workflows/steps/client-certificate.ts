@@ -7,22 +7,14 @@ import type { RenewalStep } from './renewal';
 import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 import { reapplyAllowlist } from './ip-allowlist';
 
-const pki = proxyActivities<PkiActivities>({
+const options = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
-const credentials = proxyActivities<CredentialActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
-const keys = proxyActivities<KeyActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
-const network = proxyActivities<NetworkActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
+} as const;
+const pki = proxyActivities<PkiActivities>(options);
+const credentials = proxyActivities<CredentialActivities>(options);
+const keys = proxyActivities<KeyActivities>(options);
+const network = proxyActivities<NetworkActivities>(options);
 
 /**
  * The technical evaluation of an API client's certificate bundle: the PKI rules, the CSR it came
