@@ -34,6 +34,10 @@ export const workerConfigSchema = z
     GATEWAY_PRODUCTION_UPSTREAM: upstreamUrl.optional(),
     /** The edge's verifying hop between nginx and the upstreams (tokens, FSPIOP rules): host:port, or `off` (mTLS and allowlist only). */
     EDGE_VERIFIER_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:8490'),
+    /** The edge's egress for the switch's calls to DFSPs (`/<environment>/<fspId>/<path>`, loopback): host:port, or `off`. */
+    EDGE_EGRESS_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:8491'),
+    /** The Mojaloop Testing Toolkit's admin API: when set, the sandbox switch is that TTK (the hub-ledger step registers each DFSP with it). */
+    SANDBOX_SWITCH_TTK_URL: z.string().url().optional(),
     /** The CA certificates (PEM) a TPP's own production certificate must chain to (e.g. the QTSP roots a PSD2 hub trusts); without them, production takes no ca-signed certificate. */
     TPP_TRUST_ANCHORS_FILE: z.string().min(1).optional(),
     /** The OAuth scope FSPIOP traffic needs at the edge (a DFSP's gateway client). */
@@ -162,6 +166,8 @@ export interface LedgerConfig {
   url: { sandbox: string | null; production: string | null };
   timeoutMs: number;
   defaultSettlementModel: boolean;
+  /** The sandbox switch is this Testing Toolkit (its admin API), routing through the egress at `egressUrl`; null: central-ledger or manual. */
+  sandboxTtk?: { adminUrl: string; egressUrl: string } | null;
 }
 
 export interface OauthConfig {
@@ -182,6 +188,8 @@ export interface GatewayConfig {
   hosts: string[];
   /** host:port of the edge's verifying hop; null: none (nginx hands requests straight to the upstream). */
   verifier: string | null;
+  /** host:port of the edge's egress for the switch's calls to DFSPs; null: none. */
+  egress?: string | null;
   /** The scope FSPIOP traffic needs at the edge. */
   fspiopScope: string;
 }
@@ -224,6 +232,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       upstream: { sandbox: e.GATEWAY_SANDBOX_UPSTREAM ?? null, production: e.GATEWAY_PRODUCTION_UPSTREAM ?? null },
       hosts: e.GATEWAY_HOSTS.split(','),
       verifier: e.EDGE_VERIFIER_LISTEN === 'off' ? null : e.EDGE_VERIFIER_LISTEN,
+      egress: e.EDGE_EGRESS_LISTEN === 'off' ? null : e.EDGE_EGRESS_LISTEN,
       fspiopScope: e.EDGE_FSPIOP_SCOPE,
     },
     oauth: {
@@ -238,6 +247,14 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       url: { sandbox: e.HUB_LEDGER_SANDBOX_URL ?? null, production: e.HUB_LEDGER_PRODUCTION_URL ?? null },
       timeoutMs: e.HUB_LEDGER_TIMEOUT_MS,
       defaultSettlementModel: e.HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL,
+      sandboxTtk:
+        e.SANDBOX_SWITCH_TTK_URL === undefined
+          ? null
+          : {
+              adminUrl: e.SANDBOX_SWITCH_TTK_URL,
+              // The switch's callbacks leave through the edge's egress; without one TTK could only call DFSPs directly, which the hub never does.
+              egressUrl: `http://${e.EDGE_EGRESS_LISTEN === 'off' ? '127.0.0.1:8491' : e.EDGE_EGRESS_LISTEN}`,
+            },
     },
     hubName: e.HUB_NAME,
     outbound: { timeoutMs: e.OUTBOUND_TIMEOUT_MS, connectTo: parseConnectTo(e.OUTBOUND_CONNECT_TO) },

@@ -5,6 +5,8 @@ import { parseCertificate, type CertificateView } from '../activities/pki/x509-m
 import { ensureEdgeKey } from '../activities/network/edge-key';
 import path from 'node:path';
 import { CentralLedger } from '../activities/ledger/central-ledger';
+import { CallbackRoutes } from '../activities/network/callback-routes';
+import { TestingToolkitSwitch } from '../activities/ledger/testing-toolkit-switch';
 import { HubLedger, LedgerByEnvironment, ManualLedger } from '../activities/ledger/hub-ledger';
 import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
 import { ensureHubJwsKey } from '../activities/keys/hub-jws-key';
@@ -108,6 +110,7 @@ export async function createDefaultActivities(
       loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')),
       hubClientSubject(config.hubName),
     ),
+    routes: new CallbackRoutes(db),
     outbound: config.outbound,
     ledger: openHubLedger(config.ledger),
     hubJwtKeys: new HubJwtKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'jwt', 'key-passphrase'))),
@@ -119,11 +122,15 @@ export async function createDefaultActivities(
 
 /** central-ledger where an environment's admin API is configured, the manual set-up where not. */
 export function openHubLedger(config: WorkerConfig['ledger']): HubLedger {
+  const sandboxTtk = config.sandboxTtk ?? null;
   const one = (url: string | null): HubLedger =>
     url === null
       ? new ManualLedger()
       : new CentralLedger({ url, timeoutMs: config.timeoutMs, defaultSettlementModel: config.defaultSettlementModel });
-  return new LedgerByEnvironment({ sandbox: one(config.url.sandbox), production: one(config.url.production) });
+  return new LedgerByEnvironment({
+    sandbox: sandboxTtk ? new TestingToolkitSwitch({ ...sandboxTtk, timeoutMs: config.timeoutMs }) : one(config.url.sandbox),
+    production: one(config.url.production),
+  });
 }
 
 /**

@@ -146,6 +146,29 @@ function environmentOf(client: { metadata(): Record<string, unknown> } | undefin
   return environment;
 }
 
+/**
+ * RFC 6749 §3.3: a client-credentials request that names no scope gets the client's registered
+ * scope (the server's documented default) instead of none — Mojaloop's SDK asks for a token with
+ * `grant_type=client_credentials` alone, as WSO2 and Keycloak serve it. A request that names
+ * scopes gets exactly those it is allowed.
+ */
+function grantRegisteredScopeByDefault(provider: Provider): void {
+  const context = provider.OIDCContext.prototype as object;
+  const own = Object.getOwnPropertyDescriptor(context, 'requestParamScopes')?.get;
+  if (own === undefined) throw new TypeError('oidc-provider has no requestParamScopes: the default scope cannot be applied');
+  Object.defineProperty(context, 'requestParamScopes', {
+    configurable: true,
+    get(this: { params?: { grant_type?: unknown; scope?: unknown }; client?: { scope?: string } }): Set<string> {
+      const named = own.call(this) as Set<string>;
+      const registered = this.client?.scope;
+      if (named.size === 0 && this.params?.grant_type === 'client_credentials' && typeof registered === 'string' && registered !== '') {
+        return new Set(registered.split(' '));
+      }
+      return named;
+    },
+  });
+}
+
 export function createAuthorizationServer(opts: AuthorizationServerOptions): Provider {
   const configuration: Configuration = {
     adapter: adapterFactory(opts.db),
@@ -195,6 +218,7 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
     },
   };
   const provider = new Provider(opts.issuer, configuration);
+  grantRegisteredScopeByDefault(provider);
   // Secrets are stored as scrypt hashes: compare by verifying the hash, and accept the previous
   // secret until the end of a rotation's overlap window.
   provider.Client.prototype.compareClientSecret = async function compareHashed(

@@ -1,8 +1,9 @@
 /**
  * The hub's JWS key directory: every participant's accepted JWS public key per environment, the
- * one inbound gateways install to verify FSPIOP signatures. One live key per participant and
- * environment: accepting a new one retires the previous (revoked_at). Writes are keyed by the
- * step's write key, so a retried activity records once.
+ * one inbound gateways install to verify FSPIOP signatures. Accepting a new key replaces the
+ * previous: at once (revoked_at), or — a rotation with the scheme's overlap — at retires_at, both
+ * keys live until then, so the participant and its peers switch without a refused request. Writes
+ * are keyed by the step's write key, so a retried activity records once.
  */
 import type { Kysely } from 'kysely';
 import type { RegistrySchema } from '../registry/schema';
@@ -16,10 +17,14 @@ export interface JwsKeyRecord {
   publicKeyPem: string;
   notAfter: string | null;
   acceptedAt: string;
+  /** Replaced by a rotation: live until then. */
+  retiresAt: string | null;
 }
 
-export interface RecordJwsKeyRequest extends Omit<JwsKeyRecord, 'acceptedAt'> {
+export interface RecordJwsKeyRequest extends Omit<JwsKeyRecord, 'acceptedAt' | 'retiresAt'> {
   writeKey: string;
+  /** A rotation: the keys it replaces stay live this long beside it (0 or absent: replaced at once). */
+  overlapMs?: number;
 }
 
 export interface RecordClientCertificateRequest {
@@ -54,7 +59,9 @@ export class ParticipantKeyDirectory {
       const existing = await trx.selectFrom('participantKeys').selectAll().where('writeKey', '=', request.writeKey).executeTakeFirst();
       if (existing) return toRecord(existing);
       const acceptedAt = now.toISOString();
-      await retireJwsKey(trx, request.participantId, request.environment, now);
+      const overlap = request.overlapMs ?? 0;
+      if (overlap > 0) await scheduleRetirement(trx, request.participantId, request.environment, now, new Date(now.getTime() + overlap));
+      else await retireJwsKey(trx, request.participantId, request.environment, now);
       const row = await trx
         .insertInto('participantKeys')
         .values({
@@ -75,12 +82,23 @@ export class ParticipantKeyDirectory {
     });
   }
 
-  /** Every live JWS key, optionally of one environment, in a stable order. */
-  async liveJwsKeys(environment?: string): Promise<JwsKeyRecord[]> {
-    let query = this.db.selectFrom('participantKeys').selectAll().where('type', '=', 'jws-key').where('revokedAt', 'is', null);
+  /** Every JWS key live at `at` (not revoked, not past its rotation's overlap), optionally of one environment, in a stable order (newest last per participant). */
+  async liveJwsKeys(environment?: string, at: Date = new Date()): Promise<JwsKeyRecord[]> {
+    let query = this.db
+      .selectFrom('participantKeys')
+      .selectAll()
+      .where('type', '=', 'jws-key')
+      .where('revokedAt', 'is', null)
+      .where((eb) => eb.or([eb('retiresAt', 'is', null), eb('retiresAt', '>', at.toISOString())]));
     if (environment !== undefined) query = query.where('environment', '=', environment);
-    const rows = await query.orderBy('participantId').orderBy('environment').execute();
+    const rows = await query.orderBy('participantId').orderBy('environment').orderBy('id').execute();
     return rows.map(toRecord);
+  }
+
+  /** The participant's current JWS key in the environment: the newest live one (what peers install), or null. */
+  async currentJwsKey(participantId: string, environment: string, at: Date = new Date()): Promise<JwsKeyRecord | null> {
+    const live = (await this.liveJwsKeys(environment, at)).filter((k) => k.participantId === participantId);
+    return live.at(-1) ?? null;
   }
 
   /**
@@ -159,6 +177,35 @@ export class ParticipantKeyDirectory {
   }
 }
 
+/** A rotation: the participant's live keys without a retirement yet retire at `until` (an earlier one keeps its own). */
+async function scheduleRetirement(
+  db: Kysely<RegistrySchema>,
+  participantId: string,
+  environment: string,
+  now: Date,
+  until: Date,
+): Promise<void> {
+  await db
+    .updateTable('participantKeys')
+    .set({ retiresAt: until.toISOString() })
+    .where('participantId', '=', participantId)
+    .where('environment', '=', environment)
+    .where('type', '=', 'jws-key')
+    .where('revokedAt', 'is', null)
+    .where((eb) => eb.or([eb('retiresAt', 'is', null), eb('retiresAt', '>', until.toISOString())]))
+    .execute();
+  // Keys whose overlap already ended are revoked now, so the record says so.
+  await db
+    .updateTable('participantKeys')
+    .set({ revokedAt: now.toISOString() })
+    .where('participantId', '=', participantId)
+    .where('environment', '=', environment)
+    .where('type', '=', 'jws-key')
+    .where('revokedAt', 'is', null)
+    .where('retiresAt', '<=', now.toISOString())
+    .execute();
+}
+
 /** Marks the participant's live JWS key in the environment revoked; how many rows it changed. */
 async function retireJwsKey(db: Kysely<RegistrySchema>, participantId: string, environment: string, at: Date): Promise<number> {
   const result = await db
@@ -180,6 +227,7 @@ function toRecord(row: {
   pem: string;
   notAfter: string | null;
   acceptedAt: string;
+  retiresAt: string | null;
 }): JwsKeyRecord {
   return {
     participantId: row.participantId,
@@ -189,5 +237,6 @@ function toRecord(row: {
     publicKeyPem: row.pem,
     notAfter: row.notAfter,
     acceptedAt: row.acceptedAt,
+    retiresAt: row.retiresAt,
   };
 }

@@ -11,12 +11,15 @@ import { checkRedirectUrls, type RedirectUrlsReport } from './redirect-url-check
 import type { HubClientKeys } from '../pki/hub-client-keys';
 import { HubClientKeyError } from '../pki/hub-client-keys';
 import { scanPem, toPem } from '../pki/pem';
+import type { CallbackEndpoint, CallbackRoutes } from './callback-routes';
 
 /** What the network activities need, and nothing more. */
 export interface NetworkDeps {
   network: NetworkAccessService;
   /** The hub's client key pairs towards participants (hub → participant mTLS). */
   hubClientKeys: HubClientKeys;
+  /** Where the egress sends each DFSP's callbacks. */
+  routes: CallbackRoutes;
   /** The hub's outbound calls to participants: connect timeout, and curl-style --connect-to overrides ("host:port" → where). */
   outbound: { timeoutMs: number; connectTo: Record<string, { host: string; port: number }> };
   /** Resolves callback host names for the production SSRF rules; the system resolver when absent. */
@@ -39,6 +42,21 @@ export interface ProveConnectivityInput {
   /** The accepted server certificate: its fingerprint, the normalised chain (leaf first) and the root it came with. */
   server: { leafSha256: string; chainPem: string; rootPem: string | null };
   requestId?: string;
+}
+
+export interface RecordCallbackRoutesInput {
+  participantId: string;
+  environment: Environment;
+  endpoints: CallbackEndpoint[];
+  server: { chainPem: string; rootPem: string | null };
+}
+
+/** What TLS trusts for a participant's servers: its root and intermediates (not the leaf), or null (the system's roots) when it sent no root. */
+function serverTrust(server: { chainPem: string; rootPem: string | null }): string | null {
+  const intermediates = scanPem(server.chainPem)
+    .blocks.slice(1)
+    .map((b) => toPem('CERTIFICATE', b.der));
+  return server.rootPem ? [server.rootPem, ...intermediates].join('') : null;
 }
 
 export interface CheckAllowlistInput {
@@ -88,6 +106,24 @@ export function createNetworkActivities(deps: NetworkDeps) {
      * The connectivity proof: each callback origin over mTLS with the hub's client certificate
      * towards the participant, the server held to the certificate it registered.
      */
+    /** After a passed proof: the egress sends the DFSP's callbacks to these endpoints, trusting its servers' CA. Idempotent (replaces). */
+    async recordCallbackRoutes(input: RecordCallbackRoutesInput): Promise<void> {
+      await deps.routes.record(
+        {
+          participantId: input.participantId,
+          environment: input.environment,
+          endpoints: input.endpoints,
+          serverCaPem: serverTrust(input.server),
+        },
+        new Date(),
+      );
+      log.info('callback routes recorded', {
+        participantId: input.participantId,
+        environment: input.environment,
+        endpoints: input.endpoints.length,
+      });
+    },
+
     async proveConnectivity(input: ProveConnectivityInput): Promise<ConnectivityReport> {
       const identity = await deps.hubClientKeys.outboundIdentity(input.participantId, input.environment);
       if (identity === null)
@@ -96,10 +132,7 @@ export function createNetworkActivities(deps: NetworkDeps) {
           `the hub has no installed client certificate towards ${input.participantId} in ${input.environment}`,
         );
       // Trust what the participant registered: its root and intermediates (not the leaf), or the system's roots when it sent no root.
-      const intermediates = scanPem(input.server.chainPem)
-        .blocks.slice(1)
-        .map((b) => toPem('CERTIFICATE', b.der));
-      const caPem = input.server.rootPem ? [input.server.rootPem, ...intermediates].join('') : null;
+      const caPem = serverTrust(input.server);
       const egress = egressConfig(deps.outbound.connectTo, deps.resolveHost);
       const report = await whileHeartbeating(() =>
         checkConnectivity(input.urls, {

@@ -263,4 +263,31 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-12-02-006-callback-routes-packs-key-overlap': {
+    async up(db: Db) {
+      // Where the hub's egress sends a DFSP's callbacks: the endpoints the hub proved it reaches, and the CA its servers' chain ends in.
+      await db.schema
+        .createTable('callback_routes')
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('endpoints_json', 'text', (c) => c.notNull())
+        .addColumn('server_ca_pem', 'text', (c) => c.notNull())
+        .addColumn('proven_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('callback_routes_pk', ['participant_id', 'environment'])
+        .execute();
+      // Each connection pack a participant was handed: its files by SHA-256, and what changed from the previous version.
+      await db.schema
+        .createTable('connection_packs')
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('manifest_json', 'text', (c) => c.notNull())
+        .addColumn('changes_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('connection_packs_pk', ['participant_id', 'environment', 'version'])
+        .execute();
+      // A rotated JWS key stays valid beside its successor until retires_at (the scheme's overlap), then it is not live.
+      await db.schema.alterTable('participant_keys').addColumn('retires_at', 'text').execute();
+    },
+  },
 };

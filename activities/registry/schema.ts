@@ -24,6 +24,8 @@ export interface ParticipantKeysTable {
   notAfter: string | null;
   acceptedAt: string;
   revokedAt: string | null;
+  /** A JWS key replaced by a rotation: valid beside its successor until then. */
+  retiresAt: Generated<string | null>;
 }
 
 /** The redirect URIs an API client registered per environment (the whole set; a later one replaces it). */
@@ -192,7 +194,31 @@ export interface BankTechnicalUsersTable {
   revokedAt: string | null;
 }
 
+/** Where the egress sends a DFSP's callbacks in an environment (recorded when the hub proved it reaches them). */
+export interface CallbackRoutesTable {
+  participantId: string;
+  environment: string;
+  /** central-ledger's endpoint shape: { type, value }[]. */
+  endpointsJson: string;
+  /** The root (or last) certificate of the DFSP's accepted server chain: what the egress trusts for its servers. */
+  serverCaPem: string;
+  provenAt: string;
+}
+
+export interface ConnectionPacksTable {
+  participantId: string;
+  environment: string;
+  version: number;
+  /** File name → SHA-256 of its content. */
+  manifestJson: string;
+  /** What changed from the previous version: { file, change, why }[]. */
+  changesJson: string;
+  createdAt: string;
+}
+
 export interface RegistrySchema {
+  callbackRoutes: CallbackRoutesTable;
+  connectionPacks: ConnectionPacksTable;
   hubJwtKeys: HubJwtKeysTable;
   processingCounterparties: ProcessingCounterpartiesTable;
   processingEmployees: ProcessingEmployeesTable;

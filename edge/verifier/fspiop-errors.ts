@@ -2,7 +2,9 @@
  * The edge's refusals, one table (like workflows/vocabulary.ts's error catalogue): each cause has
  * its HTTP status and, for FSPIOP traffic, Mojaloop's error code (FSPIOP API v1.1, section 7.6):
  * 3000-range client errors — 3000 generic (authentication and authorisation), 3100 validation,
- * 3102 a missing mandatory element, 3105 an invalid signature.
+ * 3102 a missing mandatory element, 3105 an invalid signature; for the egress (the switch's
+ * calls out) 3002 an unknown URI, 3201 a destination FSP the hub cannot send to, 1001 a
+ * communication error with it.
  */
 export const edgeRefusals = {
   CERTIFICATE_NOT_PINNED: { status: 403, fspiop: '3000', title: "The client certificate is not one the participant's onboarding accepted" },
@@ -26,6 +28,19 @@ export const edgeRefusals = {
     fspiop: '3105',
     title: "FSPIOP-Signature does not verify with the participant's live JWS key over this request",
   },
+  EGRESS_NOT_ADMITTED: {
+    status: 403,
+    fspiop: '3201',
+    title: 'The destination DFSP has no access in this environment: the hub sends it nothing',
+  },
+  EGRESS_NO_ROUTE: {
+    status: 404,
+    fspiop: '3201',
+    title: 'The hub has no proven callback endpoint of the destination DFSP for this request',
+  },
+  EGRESS_NOT_A_CALLBACK: { status: 404, fspiop: '3002', title: 'Not an FSPIOP callback the hub sends to a DFSP' },
+  EGRESS_DESTINATION: { status: 403, fspiop: '3201', title: "The egress refused the destination's address" },
+  EGRESS_UNREACHABLE: { status: 502, fspiop: '1001', title: "The destination DFSP's server could not be reached over mTLS" },
 } as const satisfies Record<string, { status: number; fspiop: string; title: string }>;
 
 export type EdgeRefusalCode = keyof typeof edgeRefusals;

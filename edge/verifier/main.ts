@@ -1,8 +1,10 @@
 /**
  * `npm run edge` (started by `npm start`): the edge's verifying hop between nginx and the
- * upstreams, on `EDGE_VERIFIER_LISTEN`. It reads the registry (OAuth clients, participants' JWS
- * keys) and the authorization server's JWKS over HTTPS (trusting the hub CA), and takes requests
- * only from the gateway (its key in DATA_DIR/gateway/edge-key). SIGINT/SIGTERM stop it.
+ * upstreams, on `EDGE_VERIFIER_LISTEN`, and its egress for the switch's calls to DFSPs, on
+ * `EDGE_EGRESS_LISTEN`. It reads the registry (OAuth clients, participants' JWS keys, grants,
+ * callback routes, the hub's client keys) and the authorization server's JWKS over HTTPS
+ * (trusting the hub CA); the hop takes requests only from the gateway (its key in
+ * DATA_DIR/gateway/edge-key). SIGINT/SIGTERM stop it.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
@@ -13,6 +15,12 @@ import { liveClient } from '../../activities/credentials/credential-issuer';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import { ensureEdgeKey } from '../../activities/network/edge-key';
 import { NetworkRegistry } from '../../activities/network/network-registry';
+import { CallbackRoutes } from '../../activities/network/callback-routes';
+import { egressConfig } from '../../activities/network/egress';
+import { HubClientKeys, hubClientSubject } from '../../activities/pki/hub-client-keys';
+import { loadOrCreateSecretKey } from '../../activities/secrets/key-file';
+import { buildEgress } from '../egress/app';
+import path from 'node:path';
 import type { Environment } from '../../workflows/vocabulary';
 import { openRegistry, registryFile } from '../../activities/registry/database';
 import { loadWorkerConfig } from '../../worker/config';
@@ -45,7 +53,8 @@ function fetchTrusting(caPem: string): typeof fetch {
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
-  if (config.gateway.verifier === null) throw new Error('EDGE_VERIFIER_LISTEN is off: nothing to run');
+  if (config.gateway.verifier === null && !config.gateway.egress)
+    throw new Error('EDGE_VERIFIER_LISTEN and EDGE_EGRESS_LISTEN are off: nothing to run');
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization', 'authorization'] });
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
@@ -94,13 +103,35 @@ async function main(): Promise<void> {
       (environment === 'production' ? config.gateway.upstream.production : config.gateway.upstream.sandbox) ??
       `http://${config.gateway.echoListen}`,
   });
-  const [host, port] = [
-    config.gateway.verifier.slice(0, config.gateway.verifier.lastIndexOf(':')),
-    Number(config.gateway.verifier.split(':').pop()),
-  ];
-  await app.listen({ host, port });
-  logger.info({ listen: config.gateway.verifier }, 'edge verifier listening');
-  const stop = () => void app.close().then(() => db.destroy().then(() => process.exit(0)));
+  const hostPort = (listen: string) => ({ host: listen.slice(0, listen.lastIndexOf(':')), port: Number(listen.split(':').pop()) });
+  if (config.gateway.verifier !== null) {
+    await app.listen(hostPort(config.gateway.verifier));
+    logger.info({ listen: config.gateway.verifier }, 'edge verifier listening');
+  }
+  const routes = new CallbackRoutes(db);
+  const hubClientKeys = new HubClientKeys(
+    db,
+    loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')),
+    hubClientSubject(config.hubName),
+  );
+  const grants = new FreshCache<boolean>(1000);
+  // Opening the sealed key costs a key derivation: kept a few seconds (a retired key is gone within them).
+  const identities = new FreshCache<Awaited<ReturnType<HubClientKeys['outboundIdentity']>>>(5000);
+  const egress = buildEgress({
+    logger: logger.child({ component: 'egress' }),
+    granted: (participantId, environment) =>
+      grants.get(`${participantId}@${environment}`, () => network.isGranted(participantId, environment)),
+    route: (participantId, environment) => routes.find(participantId, environment),
+    identity: (participantId, environment) =>
+      identities.get(`${participantId}@${environment}`, () => hubClientKeys.outboundIdentity(participantId, environment)),
+    egress: egressConfig(config.outbound.connectTo),
+    timeoutMs: config.outbound.timeoutMs,
+  });
+  if (config.gateway.egress) {
+    await egress.listen(hostPort(config.gateway.egress));
+    logger.info({ listen: config.gateway.egress }, 'edge egress listening');
+  }
+  const stop = () => void Promise.all([app.close(), egress.close()]).then(() => db.destroy().then(() => process.exit(0)));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

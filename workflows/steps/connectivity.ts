@@ -34,6 +34,15 @@ async function proveConnectivity(
     ...(requestId ? { requestId } : {}),
   });
   const findings: FindingSummary[] = notableFindings(report);
+  if (!report.blocking) {
+    // The egress sends the switch's callbacks to exactly what was proved, trusting the same chain.
+    await network.recordCallbackRoutes({
+      participantId: journey.status.participantId,
+      environment,
+      endpoints: endpoints?.endpoints ?? [],
+      server: { chainPem: server.chainPem ?? '', rootPem: server.rootPem ?? null },
+    });
+  }
   const targets = report.targets.map(({ origin, connectedTo, protocol, httpStatus, elapsedMs, presented }) => ({
     origin,
     connectedTo,

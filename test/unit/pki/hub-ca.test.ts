@@ -1,3 +1,4 @@
+import { CallbackRoutes } from '../../../activities/network/callback-routes';
 import { ManualLedger } from '../../../activities/ledger/hub-ledger';
 import { HubJwtKeys } from '../../../activities/keys/hub-jwt-keys';
 import { SqliteProcessingCenter } from '../../../activities/processing/processing-center';
@@ -212,6 +213,7 @@ describe('signing a participant CSR', () => {
       rotationOverlapSeconds: 60,
       keys: new ParticipantKeyDirectory(db),
       hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')),
+      routes: new CallbackRoutes(db),
       outbound: { timeoutMs: 1000, connectTo: {} },
       ledger: new ManualLedger(),
       hubJwtKeys: new HubJwtKeys(db, Buffer.alloc(32, 8)),
