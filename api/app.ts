@@ -17,6 +17,8 @@ import { onboardingRoutes, type SecretRedeemer } from './routes/onboardings';
 
 export type { SecretRedeemer };
 import { pkiRoutes } from './routes/pki';
+import { connectionPackRoutes } from './routes/connection-pack';
+import type { ConnectionPackSources } from './connection-pack';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +48,8 @@ export interface AppDeps {
   hubServerCertificatePem?: () => Promise<string | null>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
   secretPickups?: SecretRedeemer;
+  /** What DFSPs' connection packs are made of (beside the CA, the hub certificate and the JWS keys above); absent: no pack routes. */
+  connectionPacks?: Pick<ConnectionPackSources, 'hubClientCertificate' | 'versions' | 'settings'>;
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */
@@ -184,6 +188,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}),
     bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit },
   });
+  if (deps.connectionPacks) {
+    const noKeys = async () => [];
+    app.register(connectionPackRoutes, {
+      gateway: deps.gateway,
+      sources: {
+        ...deps.connectionPacks,
+        caChainPem: deps.caChainPem ?? (async () => null),
+        hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
+        jwsKeys: deps.jwsKeys ?? noKeys,
+      },
+    });
+  }
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),

@@ -1,3 +1,4 @@
+import type { ConnectionPackSettings } from './connection-pack';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error';
 import { defaultGatePolicy } from '../workflows/messages';
@@ -52,6 +53,17 @@ export const apiConfigSchema = z
     WAIT_EXPIRE_AFTER: chaseInterval.default(defaultGatePolicy.timers.expireAfterMs),
     /** After go-live: how long before a certificate expires its renewal opens. */
     RENEWAL_LEAD: durationSchema.default(defaultGatePolicy.renewalLeadMs),
+    /** Connection packs: the gateway host:port DFSPs' SDKs connect to per environment (default: the gateway's listeners). */
+    GATEWAY_SANDBOX_LISTEN: z.string().min(3).default('127.0.0.1:8443'),
+    GATEWAY_PRODUCTION_LISTEN: z.string().min(3).default('127.0.0.1:9443'),
+    PACK_GATEWAY_SANDBOX: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
+    PACK_GATEWAY_PRODUCTION: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
+    /** The authorization server (its token endpoint is in every pack). */
+    AUTH_SERVER_LISTEN: z.string().min(3).default('127.0.0.1:9100'),
+    /** The addresses the hub's calls to participants come from (comma-separated), in every pack for their firewalls. */
+    HUB_EGRESS_ADDRESSES: z.string().min(1).default('127.0.0.1'),
+    /** The FSP id the hub signs FSPIOP as: the file name of its JWS key in the packs. */
+    HUB_FSP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('hub'),
   })
   .refine(
     (e) =>
@@ -79,6 +91,7 @@ export interface ApiConfig {
   jwt: JwtSettings | null;
   rateLimitPerMinute: number;
   gatePolicy: GatePolicyConfig;
+  connectionPack: ConnectionPackSettings;
 }
 
 export { ConfigError };
@@ -110,6 +123,12 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     hubServerCertFile: path.resolve(e.HUB_SERVER_CERT_FILE ?? path.join(e.DATA_DIR, 'gateway', 'tls', 'gateway.cert.pem')),
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    connectionPack: {
+      gateway: { sandbox: e.PACK_GATEWAY_SANDBOX ?? e.GATEWAY_SANDBOX_LISTEN, production: e.PACK_GATEWAY_PRODUCTION ?? e.GATEWAY_PRODUCTION_LISTEN },
+      tokenEndpoint: `https://${e.AUTH_SERVER_LISTEN}/token`,
+      egressAddresses: e.HUB_EGRESS_ADDRESSES.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      hubFspId: e.HUB_FSP_ID,
+    },
     jwt:
       e.JWT_ISSUER && e.JWT_AUDIENCE && e.JWT_JWKS_URL
         ? { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL, grantsClaim: e.JWT_GRANTS_CLAIM }

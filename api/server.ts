@@ -4,6 +4,8 @@ import { openRegistry, registryFile } from '../activities/registry/database';
 import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import { buildApp } from './app';
+import { ConnectionPackVersions } from './connection-pack';
+import { installedHubClientCertificate } from '../activities/pki/hub-client-keys';
 import { createAuthenticator, readApiKeyFile } from './auth';
 import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
@@ -64,6 +66,11 @@ async function main(): Promise<void> {
     hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),
     jwsKeys: (environment) => keyDirectory.liveJwsKeys(environment),
+    connectionPacks: {
+      hubClientCertificate: (participantId, environment) => installedHubClientCertificate(registry, participantId, environment),
+      versions: new ConnectionPackVersions(registry),
+      settings: config.connectionPack,
+    },
   });
 
   let closing = false;

@@ -51,6 +51,19 @@ export interface HubClientKeyRecord extends HubClientCsr {
   installedAt: string | null;
 }
 
+/** The installed certificate of the hub's live client key towards a participant (public: what the participant's CA signed), or null. */
+export async function installedHubClientCertificate(db: RegistryDb, participantId: string, environment: string): Promise<HubClientCertificate | null> {
+  const row = await db
+    .selectFrom('hubClientKeys')
+    .select('certificateJson')
+    .where('participantId', '=', participantId)
+    .where('environment', '=', environment)
+    .where('retiredAt', 'is', null)
+    .where('state', '=', 'installed')
+    .executeTakeFirst();
+  return row?.certificateJson ? (JSON.parse(row.certificateJson) as HubClientCertificate) : null;
+}
+
 /** What an outbound mTLS connection presents: key (decrypted, in memory only) and certificate chain. */
 export interface OutboundClientIdentity {
   keyPem: string;

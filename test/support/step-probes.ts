@@ -3,6 +3,8 @@
  * the worker's hub CA and registry open, a probe started for a participant, a hub-signed client
  * certificate, stopping a child process.
  */
+import { ConnectionPackVersions } from '../../api/connection-pack';
+import { installedHubClientCertificate } from '../../activities/pki/hub-client-keys';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -69,6 +71,17 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     secretPickups: openSecretPickups(db, stack.dataDir),
     jwsKeys: (environment) => new ParticipantKeyDirectory(db).liveJwsKeys(environment),
     hubServerCertificatePem: async () => readFile(path.join(stack.dataDir, 'gateway', 'tls', 'gateway.cert.pem'), 'utf8').catch(() => null),
+    caChainPem: async () => ca.chainPem(),
+    connectionPacks: {
+      hubClientCertificate: (participantId, environment) => installedHubClientCertificate(db, participantId, environment),
+      versions: new ConnectionPackVersions(db),
+      settings: {
+        gateway: stack.gateway.listen,
+        tokenEndpoint: `${stack.oauth.issuer}/token`,
+        egressAddresses: ['127.0.0.1'],
+        hubFspId: 'hub',
+      },
+    },
   });
   await app.ready();
   return {
