@@ -20,6 +20,7 @@ export const auditTypes = [
   'signal-refused',
   'renewal-opened',
   'certificate-expired',
+  'round-opened',
   'task',
   'withdrawn',
 ] as const;

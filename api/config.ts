@@ -53,17 +53,28 @@ export const apiConfigSchema = z
     WAIT_EXPIRE_AFTER: chaseInterval.default(defaultGatePolicy.timers.expireAfterMs),
     /** After go-live: how long before a certificate expires its renewal opens. */
     RENEWAL_LEAD: durationSchema.default(defaultGatePolicy.renewalLeadMs),
+    /** A rotated JWS key stays valid beside its successor this long (ISO 8601 duration). */
+    JWS_KEY_OVERLAP: durationSchema.default(defaultGatePolicy.jwsKeyOverlapMs ?? 7 * 86_400_000),
     /** Connection packs: the gateway host:port DFSPs' SDKs connect to per environment (default: the gateway's listeners). */
     GATEWAY_SANDBOX_LISTEN: z.string().min(3).default('127.0.0.1:8443'),
     GATEWAY_PRODUCTION_LISTEN: z.string().min(3).default('127.0.0.1:9443'),
-    PACK_GATEWAY_SANDBOX: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
-    PACK_GATEWAY_PRODUCTION: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
+    PACK_GATEWAY_SANDBOX: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'host:port')
+      .optional(),
+    PACK_GATEWAY_PRODUCTION: z
+      .string()
+      .regex(/^[^\s:]+:\d+$/, 'host:port')
+      .optional(),
     /** The authorization server (its token endpoint is in every pack). */
     AUTH_SERVER_LISTEN: z.string().min(3).default('127.0.0.1:9100'),
     /** The addresses the hub's calls to participants come from (comma-separated), in every pack for their firewalls. */
     HUB_EGRESS_ADDRESSES: z.string().min(1).default('127.0.0.1'),
     /** The FSP id the hub signs FSPIOP as: the file name of its JWS key in the packs. */
-    HUB_FSP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('hub'),
+    HUB_FSP_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,32}$/)
+      .default('hub'),
   })
   .refine(
     (e) =>
@@ -110,6 +121,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
       approvals,
       timers: { remindEveryMs: e.WAIT_REMIND_EVERY, escalateAfterMs: e.WAIT_ESCALATE_AFTER, expireAfterMs: e.WAIT_EXPIRE_AFTER },
       renewalLeadMs: e.RENEWAL_LEAD,
+      jwsKeyOverlapMs: e.JWS_KEY_OVERLAP,
     },
     host: e.HOST,
     port: e.PORT,
@@ -124,9 +136,14 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     connectionPack: {
-      gateway: { sandbox: e.PACK_GATEWAY_SANDBOX ?? e.GATEWAY_SANDBOX_LISTEN, production: e.PACK_GATEWAY_PRODUCTION ?? e.GATEWAY_PRODUCTION_LISTEN },
+      gateway: {
+        sandbox: e.PACK_GATEWAY_SANDBOX ?? e.GATEWAY_SANDBOX_LISTEN,
+        production: e.PACK_GATEWAY_PRODUCTION ?? e.GATEWAY_PRODUCTION_LISTEN,
+      },
       tokenEndpoint: `https://${e.AUTH_SERVER_LISTEN}/token`,
-      egressAddresses: e.HUB_EGRESS_ADDRESSES.split(',').map((a) => a.trim()).filter((a) => a !== ''),
+      egressAddresses: e.HUB_EGRESS_ADDRESSES.split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== ''),
       hubFspId: e.HUB_FSP_ID,
     },
     jwt:

@@ -68,7 +68,8 @@ function accepted<N extends SubmissionName>(status: OnboardingStatus, name: N, e
   return (found?.artifact as SubmissionArtifacts[N] | undefined) ?? null;
 }
 
-const pemBlocks = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g)?.map((b) => (b.endsWith('\n') ? b : `${b}\n`)) ?? [];
+const pemBlocks = (pem: string) =>
+  pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g)?.map((b) => (b.endsWith('\n') ? b : `${b}\n`)) ?? [];
 
 /** Why a file changed, in words a DFSP's engineer acts on. */
 function reasonFor(file: string, hubFspId: string): string {
@@ -137,7 +138,8 @@ async function packFiles(
   sources: ConnectionPackSources,
 ): Promise<{ files: Record<string, string>; clientId: string }> {
   const participantId = status.participantId;
-  if (status.kind !== 'dfsp') throw new ApiError('CONNECTION_PACK_NOT_READY', `${participantId} is a ${status.kind}: connection packs are for DFSPs`);
+  if (status.kind !== 'dfsp')
+    throw new ApiError('CONNECTION_PACK_NOT_READY', `${participantId} is a ${status.kind}: connection packs are for DFSPs`);
   const client = accepted(status, 'client-csr', environment);
   const server = accepted(status, 'server-certificate', environment);
   const endpoints = accepted(status, 'endpoints', environment);
@@ -168,7 +170,10 @@ async function packFiles(
     'tls/client-certificate.pem': [client.certificatePem, ...pemBlocks(client.chainPem).slice(0, -1)].join(''),
     'tls/hub-server-certificate.pem': hubServer,
     // What the DFSP's inbound server trusts for the hub's client certificate: the chain its CA gave, root included.
-    'tls/hub-client-ca.pem': [...pemBlocks(hubClient.certificatePem).slice(1), ...(hubClient.rootPem ? pemBlocks(hubClient.rootPem) : [])].join(''),
+    'tls/hub-client-ca.pem': [
+      ...pemBlocks(hubClient.certificatePem).slice(1),
+      ...(hubClient.rootPem ? pemBlocks(hubClient.rootPem) : []),
+    ].join(''),
     'tls/server-certificate.pem': server.chainPem ?? '',
     'endpoints.json': `${JSON.stringify(endpoints.endpoints, null, 2)}\n`,
   };
@@ -194,7 +199,13 @@ export async function buildConnectionPack(
 ): Promise<ConnectionPack> {
   const { files, clientId } = await packFiles(status, environment, sources);
   const manifest = Object.fromEntries(Object.entries(files).map(([name, content]) => [name, sha256(content)]));
-  const settled = await sources.versions.settle(status.participantId, environment, manifest, (file) => reasonFor(file, sources.settings.hubFspId), now);
+  const settled = await sources.versions.settle(
+    status.participantId,
+    environment,
+    manifest,
+    (file) => reasonFor(file, sources.settings.hubFspId),
+    now,
+  );
   const env = sdkEnv({ participantId: status.participantId, environment, version: settled.version, settings: sources.settings, clientId });
   const described = {
     participantId: status.participantId,

@@ -10,6 +10,7 @@ export interface GatePolicyConfig {
   approvals: { kind: SupportedKind | null; gate: GateName; count: number }[];
   timers: WaitTimers;
   renewalLeadMs: number;
+  jwsKeyOverlapMs?: number;
 }
 
 export const defaultGatePolicyConfig: GatePolicyConfig = {
@@ -47,5 +48,10 @@ export function policyFor(config: GatePolicyConfig, kind: SupportedKind): GatePo
   const approvals: GatePolicy['approvals'] = {};
   for (const e of config.approvals) if (e.kind === null) approvals[e.gate] = e.count;
   for (const e of config.approvals) if (e.kind === kind) approvals[e.gate] = e.count;
-  return { approvals, timers: { ...config.timers }, renewalLeadMs: config.renewalLeadMs };
+  return {
+    approvals,
+    timers: { ...config.timers },
+    renewalLeadMs: config.renewalLeadMs,
+    jwsKeyOverlapMs: config.jwsKeyOverlapMs ?? defaultGatePolicy.jwsKeyOverlapMs ?? 7 * 86_400_000,
+  };
 }

@@ -15,7 +15,10 @@ import {
   OnboardingInput,
   OnboardingStatus,
   onboardingWorkflowId,
+  openRound,
   resumeOnboarding,
+  RoundRequestInput,
+  SubmissionInstance,
   statusQuery,
   submit,
   suspendOnboarding,
@@ -55,6 +58,8 @@ export interface OnboardingPort {
   decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
+  /** Opens the next round of an accepted submission on request (a JWS key rotation); answers with the new instance. */
+  openRound(participantId: string, request: RoundRequestInput, idempotencyKey?: string): Promise<SubmissionInstance>;
   /**
    * Asks the onboarding to stop (Temporal cancellation); `by` and `reason` are recorded. With an
    * `idempotencyKey`, a retry of the same request (same principal and reason) after the onboarding
@@ -168,6 +173,10 @@ export class OnboardingGateway implements OnboardingPort {
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
     return this.update(participantId, submit, submission, idempotencyKey, (outcome) => outcome.requestHash);
+  }
+
+  openRound(participantId: string, request: RoundRequestInput, idempotencyKey?: string): Promise<SubmissionInstance> {
+    return this.update(participantId, openRound, request, idempotencyKey, () => undefined);
   }
 
   /**

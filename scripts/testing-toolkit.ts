@@ -59,7 +59,12 @@ export async function startTestingToolkit(options: TestingToolkitOptions): Promi
   const adminUrl = `http://${options.adminListen}`;
   const fspiopUrl = `http://${options.fspiopListen}`;
   // The admin API comes up first; the FSPIOP API once TTK has loaded its API definitions (any answer will do).
-  await waitUntil('the Testing Toolkit', 60_000, child, async () => (await fetch(`${adminUrl}/api/config/user`)).ok && (await fetch(fspiopUrl)).status > 0);
+  await waitUntil(
+    'the Testing Toolkit',
+    60_000,
+    child,
+    async () => (await fetch(`${adminUrl}/api/config/user`)).ok && (await fetch(fspiopUrl)).status > 0,
+  );
   return {
     adminUrl,
     fspiopUrl,

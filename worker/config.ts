@@ -102,6 +102,8 @@ export const workerConfigSchema = z
     NOTIFY_OPS_EMAIL: z.email().optional(),
     /** Who is told when a wait is overdue past its escalation interval (and when it expires). */
     NOTIFY_ESCALATION_EMAIL: z.email().optional(),
+    /** The scheme's list of every DFSP's technical contact: told when a peer's JWS key rotates. */
+    NOTIFY_PEERS_EMAIL: z.email().optional(),
     /** Where the links in messages point: the API as participants and staff reach it, and the Temporal Web UI. */
     PUBLIC_API_URL: z.url().default('http://127.0.0.1:3000'),
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
@@ -270,6 +272,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
             ...(e.NOTIFY_OPS_EMAIL ? { ops: e.NOTIFY_OPS_EMAIL } : {}),
           },
           escalationAddress: e.NOTIFY_ESCALATION_EMAIL ?? null,
+          peersAddress: e.NOTIFY_PEERS_EMAIL ?? null,
           apiUrl: e.PUBLIC_API_URL,
           uiUrl: e.TEMPORAL_UI_URL,
           namespace: e.TEMPORAL_NAMESPACE,

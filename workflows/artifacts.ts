@@ -58,6 +58,8 @@ export type JwsKeyArtifact = {
   spkiSha256: string;
   notAfter: string | null;
   acceptedAt: string;
+  /** A rotation: until when the key it replaced stays valid. */
+  previousValidUntil?: string;
 };
 
 export type EndpointsArtifact = {

@@ -164,6 +164,16 @@ export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
   requestId?: string;
 }
 
+/** Opening the next round of an accepted submission that takes rounds on request (a JWS key rotation). */
+export interface RoundRequestInput {
+  name: SubmissionName;
+  environment: Environment;
+  requestedBy: string;
+  reason: string;
+  notAfter?: string;
+  requestId?: string;
+}
+
 export interface SubmissionOutcome {
   /** The fingerprint of the request this outcome answers (see SubmissionInput.requestHash). */
   requestHash: string | null;

@@ -3,8 +3,8 @@
  * types they carry. Imported by workflow code, so it stays free of Node APIs and zod.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GateDecisionInput, GateDecisionSignal, HaltInput, SubmissionInput, SubmissionOutcome } from './inputs';
-import type { GateInstance, OnboardingStatus } from './state';
+import type { GateDecisionInput, GateDecisionSignal, HaltInput, RoundRequestInput, SubmissionInput, SubmissionOutcome } from './inputs';
+import type { GateInstance, OnboardingStatus, SubmissionInstance } from './state';
 
 export * from './vocabulary';
 export * from './policy';
@@ -24,3 +24,5 @@ export const decideGateSignal = defineSignal<[GateDecisionSignal]>('decideGate')
 export const suspendOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('suspend');
 export const resumeOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('resume');
 export const submit = defineUpdate<SubmissionOutcome, [SubmissionInput]>('submit');
+/** Opens the next round of an accepted submission that takes rounds on request (a JWS key rotation); answers with the new instance. */
+export const openRound = defineUpdate<SubmissionInstance, [RoundRequestInput]>('openRound');

@@ -28,6 +28,8 @@ export interface GatePolicy {
   timersFor?: Partial<Record<GateName | SubmissionName, Partial<WaitTimers>>>;
   /** After go-live: how long before a certificate's notAfter its renewal opens. */
   renewalLeadMs: number;
+  /** A rotated JWS key stays valid beside its successor this long (the scheme's overlap); absent: 7 days. */
+  jwsKeyOverlapMs?: number;
 }
 
 const day = 86_400_000;
@@ -37,6 +39,7 @@ export const defaultGatePolicy: GatePolicy = {
   approvals: { 'go-live': 2 },
   timers: { remindEveryMs: 2 * day, escalateAfterMs: 5 * day, expireAfterMs: 30 * day },
   renewalLeadMs: 30 * day,
+  jwsKeyOverlapMs: 7 * day,
 };
 
 /** The timers for one wait under a policy. */

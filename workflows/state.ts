@@ -135,7 +135,7 @@ export interface AwaitedInput {
 /** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */
 export interface Intervention {
   at: string;
-  action: 'suspended' | 'resumed' | 'expired' | 'signal-refused' | 'renewal-opened' | 'certificate-expired';
+  action: 'suspended' | 'resumed' | 'expired' | 'signal-refused' | 'renewal-opened' | 'certificate-expired' | 'round-opened';
   by: string;
   via: DecisionChannel | 'timer';
   reason: string;

@@ -303,7 +303,11 @@ export const errorCatalogue = {
   /** A bank's hub JWT key is made when its onboarding reaches JWT trust; asked before (or for another kind). */
   JWT_KEY_NOT_READY: { status: 404, retryable: false, title: 'No hub JWT key for this onboarding and environment yet' },
   /** A connection pack is for a DFSP whose environment's TLS material, JWS key, endpoints and OAuth client are all accepted. */
-  CONNECTION_PACK_NOT_READY: { status: 409, retryable: false, title: 'The connection pack is not ready: the onboarding lacks what it holds' },
+  CONNECTION_PACK_NOT_READY: {
+    status: 409,
+    retryable: false,
+    title: 'The connection pack is not ready: the onboarding lacks what it holds',
+  },
   INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
 
   // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.

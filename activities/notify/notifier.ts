@@ -2,7 +2,7 @@ import type { WaitInstance } from '../../workflows/messages';
 import type { Environment, GateName, OnboardingKind, Role, SubmissionName } from '../../workflows/vocabulary';
 
 /** What happened to a wait: it opened, it is overdue (reminder), it is escalated, it expired; after go-live, a certificate's renewal. */
-export const notificationEvents = ['opened', 'reminder', 'escalation', 'expired', 'renewal-due', 'certificate-expired'] as const;
+export const notificationEvents = ['opened', 'reminder', 'escalation', 'expired', 'renewal-due', 'certificate-expired', 'rotated'] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];
 
 /** A message to the people who must act on an opened gate or submission. Ids and roles only: no personal data. */
@@ -26,7 +26,8 @@ export interface WaitOpenedNotification {
  */
 export interface WaitNotification extends WaitOpenedNotification {
   event: NotificationEvent;
-  to: Role | 'escalation';
+  /** A role, the escalation contact, or the scheme's peers (every DFSP's technical contacts, one list). */
+  to: Role | 'escalation' | 'peers';
   /** Since when the wait has been open (ISO). */
   since: string;
   /** The reminder's number. */

@@ -19,6 +19,8 @@ export interface MailConfig {
   roleAddresses: Partial<Record<Exclude<Role, 'participant'>, string>>;
   /** Who hears of a wait that is overdue past its escalation interval. */
   escalationAddress: string | null;
+  /** The scheme's list of every participant's technical contact: key changes that concern peers. */
+  peersAddress?: string | null;
   /** Where the links point: the API's public URL and the Temporal Web UI (with its namespace). */
   apiUrl: string;
   uiUrl: string;
@@ -39,11 +41,16 @@ const headline: Record<WaitNotification['event'], (n: WaitNotification) => strin
   expired: (n) => `Expired: ${n.instanceId} was not answered; the onboarding is on hold`,
   'renewal-due': (n) => `Certificate renewal due: ${n.instanceId}`,
   'certificate-expired': (n) => `Certificate expired unrenewed: ${n.instanceId}`,
+  rotated: (n) => `Key rotated: ${n.instanceId}; download your connection pack again`,
 };
 
 /** The recipients of a notification, or none (then nothing is sent and the outbox records it). */
-export function recipientsOf(n: WaitNotification, config: Pick<MailConfig, 'roleAddresses' | 'escalationAddress'>): string[] {
+export function recipientsOf(
+  n: WaitNotification,
+  config: Pick<MailConfig, 'roleAddresses' | 'escalationAddress' | 'peersAddress'>,
+): string[] {
   if (n.to === 'escalation') return config.escalationAddress ? [config.escalationAddress] : [];
+  if (n.to === 'peers') return config.peersAddress ? [config.peersAddress] : [];
   if (n.to === 'participant') return n.participantEmail ? [n.participantEmail] : [];
   const team = config.roleAddresses[n.to];
   return team ? [team] : [];

@@ -52,7 +52,11 @@ export interface HubClientKeyRecord extends HubClientCsr {
 }
 
 /** The installed certificate of the hub's live client key towards a participant (public: what the participant's CA signed), or null. */
-export async function installedHubClientCertificate(db: RegistryDb, participantId: string, environment: string): Promise<HubClientCertificate | null> {
+export async function installedHubClientCertificate(
+  db: RegistryDb,
+  participantId: string,
+  environment: string,
+): Promise<HubClientCertificate | null> {
   const row = await db
     .selectFrom('hubClientKeys')
     .select('certificateJson')

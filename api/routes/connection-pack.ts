@@ -44,7 +44,11 @@ export const connectionPackRoutes: FastifyPluginAsyncZod<ConnectionPackRoutesOpt
   app.get(
     '/onboardings/:participantId/connection-pack',
     {
-      schema: { params: participantParamsSchema, querystring: packQuerySchema, response: { 200: z.union([packJsonSchema, z.any()]), ...problems } },
+      schema: {
+        params: participantParamsSchema,
+        querystring: packQuerySchema,
+        response: { 200: z.union([packJsonSchema, z.any()]), ...problems },
+      },
       config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) },
     },
     async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { gateRoles, onboardingWorkflowId, progressOf, taskResult } from '../../workflows/messages';
 import type { Environment, OnboardingProgress, SubmissionName, SubmissionPayloads } from '../../workflows/messages';
 import { access } from '../auth';
@@ -24,6 +24,7 @@ import {
   contractRevisionBodySchema,
   goLiveReadinessBodySchema,
   haltBodySchema,
+  roundBodySchema,
   uatRetestBodySchema,
   oauthClientBodySchema,
   participantParamsSchema,
@@ -42,6 +43,7 @@ import {
   onboardingViewSchema,
   problems,
   stuckResponseSchema,
+  submissionInstanceSchema,
   submissionResponseSchema,
 } from '../schemas/responses';
 
@@ -162,6 +164,40 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
         request.headers['idempotency-key'],
       );
       return reply.code(202).send({ workflowId: onboardingWorkflowId(request.params.participantId), cancellation: 'requested' as const });
+    },
+  );
+
+  /**
+   * Opens the next round of an accepted submission that takes rounds on request — a JWS key
+   * rotation (`jws-key`): the new round carries a fresh challenge; the new key is submitted to it
+   * as before, and the replaced key stays valid beside it for the scheme's overlap. The DFSP or an
+   * operator; the requester and the reason are recorded.
+   */
+  app.post(
+    '/onboardings/:participantId/rounds',
+    {
+      schema: {
+        params: participantParamsSchema,
+        body: roundBodySchema,
+        headers: idempotencyHeadersSchema,
+        response: { 201: z.object({ submission: submissionInstanceSchema }), ...problems },
+      },
+      config: { authorize: (p, request) => access.submit(p, participantOf(request)) },
+      bodyLimit: jsonFormLimit,
+    },
+    async (request, reply) => {
+      const submission = await gateway.openRound(
+        request.params.participantId,
+        {
+          name: request.body.submission,
+          environment: request.body.environment,
+          requestedBy: (request.principal as Principal).name,
+          reason: request.body.reason,
+          requestId: request.id,
+        },
+        request.headers['idempotency-key'],
+      );
+      return reply.code(201).send({ submission });
     },
   );
 

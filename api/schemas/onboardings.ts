@@ -232,6 +232,13 @@ export const goLiveReadinessBodySchema = z.strictObject({
 });
 
 /** Suspend or resume: the reason is recorded with the operator. */
+/** Opening the next round of a submission on request: which one (a JWS key rotation), where, and why. */
+export const roundBodySchema = z.strictObject({
+  submission: z.enum(['jws-key']),
+  environment: z.enum(environments),
+  reason: text({ min: 1, max: maxCommentLength, multiline: true }),
+});
+
 export const haltBodySchema = z.strictObject({ reason: text({ min: 1, max: maxCommentLength, multiline: true }) });
 
 /** After a rejected UAT round: what the DFSP fixed (the hub proves connectivity again before UAT reopens). */

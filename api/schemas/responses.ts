@@ -210,7 +210,7 @@ export const onboardingStatusSchema = returns<OnboardingStatus>()(
       .array(
         z.object({
           at: isoTime,
-          action: z.enum(['suspended', 'resumed', 'expired', 'signal-refused', 'renewal-opened', 'certificate-expired']),
+          action: z.enum(['suspended', 'resumed', 'expired', 'signal-refused', 'renewal-opened', 'certificate-expired', 'round-opened']),
           by: z.string(),
           via: z.enum(['api', 'signal', 'timer']),
           reason: z.string(),

@@ -34,6 +34,7 @@ const gateway: OnboardingPort = {
   async cancel(_id, by) {
     calls.push(`cancel by ${by}`);
   },
+  openRound: async () => Promise.reject(new Error('not used')),
   async halt(id, action, by) {
     calls.push(`${action} by ${by}`);
     return sampleStatus(id);

@@ -26,6 +26,7 @@ function fakeGateway(overrides: Partial<OnboardingPort> = {}): OnboardingPort {
     stuck: fail,
     cancel: fail,
     halt: fail,
+    openRound: fail,
     ping: async () => undefined,
     ...overrides,
   };

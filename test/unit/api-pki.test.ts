@@ -17,6 +17,7 @@ const unusedGateway: OnboardingPort = {
   stuck: async () => Promise.reject(new Error('not used')),
   cancel: async () => Promise.reject(new Error('not used')),
   halt: async () => Promise.reject(new Error('not used')),
+  openRound: async () => Promise.reject(new Error('not used')),
   ping: async () => undefined,
 };
 

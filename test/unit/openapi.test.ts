@@ -55,6 +55,7 @@ const gateway: OnboardingPort = {
   ping: async () => undefined,
   cancel: async () => undefined,
   halt: async () => Promise.reject(new Error('not used')),
+  openRound: async () => Promise.reject(new Error('not used')),
 };
 
 const routes: RouteOptions[] = [];

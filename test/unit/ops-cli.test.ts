@@ -49,6 +49,7 @@ const gateway: OnboardingPort = {
     truncated: false,
   }),
   cancel: async (id, by, reason) => void decisions.push(`cancel ${id} by ${by}: ${reason}`),
+  openRound: async () => Promise.reject(new Error('not used')),
   halt: async (id, action, by, reason) => {
     decisions.push(`${action} ${id} by ${by}: ${reason}`);
     return sampleStatus(id);

@@ -7,8 +7,15 @@
 import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { refuse } from '../errors';
-import { type GateDecisionInput, type HaltInput, progressOf, type SubmissionInput, type SubmissionOutcome } from '../inputs';
-import { decideGate, decideGateSignal, resumeOnboarding, statusQuery, submit, suspendOnboarding } from '../messages';
+import {
+  type GateDecisionInput,
+  type HaltInput,
+  progressOf,
+  type RoundRequestInput,
+  type SubmissionInput,
+  type SubmissionOutcome,
+} from '../inputs';
+import { decideGate, decideGateSignal, openRound, resumeOnboarding, statusQuery, submit, suspendOnboarding } from '../messages';
 import type { GateInstance, OnboardingStatus, SubmissionInstance } from '../state';
 import { type DecisionChannel, type Environment, environments, type SubmissionName, submissionNames } from '../vocabulary';
 import { resumeChase, suspendChase } from './chase';
@@ -44,6 +51,16 @@ export class SubmissionChecks {
   private readonly handlers = new Map<SubmissionName, SubmissionHandler>();
   /** Submissions that, once accepted, take a full replacement at any time (PUT semantics: allowlists, URLs). */
   private readonly replaceable = new Set<SubmissionName>();
+  /** Submissions whose next round opens on request (a key rotation): how the journey opens it. */
+  private readonly rounds = new Map<SubmissionName, (environment: Environment, round: number) => Promise<SubmissionInstance>>();
+
+  allowRounds(name: SubmissionName, open: (environment: Environment, round: number) => Promise<SubmissionInstance>): void {
+    this.rounds.set(name, open);
+  }
+
+  roundOpener(name: SubmissionName): ((environment: Environment, round: number) => Promise<SubmissionInstance>) | undefined {
+    return this.rounds.get(name);
+  }
 
   register<N extends SubmissionName>(name: N, handler: SubmissionHandler<N>, replaceable: boolean): void {
     this.handlers.set(name, handler as unknown as SubmissionHandler);
@@ -73,6 +90,7 @@ export function registerHandlers(state: JourneyState, checks: SubmissionChecks):
   setHandler(submit, (submission) => handlers.handleSubmission(submission), {
     validator: (submission) => handlers.validateSubmission(submission),
   });
+  setHandler(openRound, (request) => handlers.openRound(request), { validator: (request) => handlers.validateRound(request) });
 }
 
 class MessageHandlers {
@@ -273,6 +291,67 @@ class MessageHandlers {
         progress: progressOf(this.status),
       };
     });
+  }
+
+  /** A round on request: the submission takes rounds, its latest round in the environment is accepted, none is open. */
+  validateRound(input: RoundRequestInput): void {
+    if (
+      !isObject(input) ||
+      !(submissionNames as readonly string[]).includes(input.name) ||
+      this.checks.roundOpener(input.name) === undefined
+    ) {
+      throw refuse(
+        'SUBMISSION_NOT_AWAITED',
+        `${String((input as { name?: unknown })?.name)} takes no rounds on request in ${this.status.kind} onboardings`,
+        {
+          field: 'name',
+        },
+      );
+    }
+    assertInTime(input.notAfter);
+    if (!environments.includes(input.environment)) {
+      throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
+    }
+    if (!isName(input.requestedBy) || !isReason(input.reason)) {
+      throw refuse('SUBMISSION_INVALID', 'requestedBy and reason are required', { field: 'reason' });
+    }
+    this.assertNotHalted();
+    const rounds = this.roundsOf(input.name, input.environment);
+    const latest = rounds.at(-1);
+    if (latest === undefined || latest.status !== 'accepted') {
+      throw refuse(
+        'SUBMISSION_NOT_AWAITED',
+        `${input.name} in ${input.environment} has no accepted round to follow (${latest?.id ?? 'none yet'})`,
+        {
+          open: describeOpen(this.status),
+        },
+      );
+    }
+  }
+
+  async openRound(input: RoundRequestInput): Promise<SubmissionInstance> {
+    const rounds = this.roundsOf(input.name, input.environment);
+    const round = Math.max(0, ...rounds.map((i) => i.round)) + 1;
+    const opener = this.checks.roundOpener(input.name);
+    if (opener === undefined) throw refuse('STATE_CORRUPT', `No round opener for ${input.name}`);
+    const instance = await opener(input.environment, round);
+    this.status.interventions.push({
+      at: nowIso(),
+      action: 'round-opened',
+      by: input.requestedBy,
+      via: 'api',
+      reason: input.reason,
+      instanceId: instance.id,
+    });
+    this.state.transition({ note: `${instance.id}: opened on request of ${input.requestedBy} (${input.reason})` });
+    log.info('round opened on request', { instanceId: instance.id, requestId: input.requestId ?? null });
+    return { ...instance };
+  }
+
+  private roundsOf(name: SubmissionName, environment: Environment): SubmissionInstance[] {
+    return this.status.instances
+      .filter((i): i is SubmissionInstance => i.type === 'submission' && i.name === name && i.environment === environment)
+      .sort((a, b) => a.round - b.round);
   }
 
   private assertNotHalted(): void {

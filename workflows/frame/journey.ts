@@ -20,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { TaskResults } from '../artifacts';
 import { refuse } from '../errors';
+import { notifyOpened } from './notify';
 import type { OnboardingInput } from '../inputs';
 import { timersFor, type JourneyLimits } from '../policy';
 import type { GateInstance, OnboardingStatus, SubmissionInstance, TaskRecord, TaskRecordOf, WaitInstance } from '../state';
@@ -124,6 +125,33 @@ export class Journey {
       (base) => ({ ...base, type: 'gate', name: spec.name, role: gateRoles[spec.name], decision: null, required, decisions: [] }),
       (i) => `waiting for ${i.required > 1 ? `${i.required} approvers of ` : ''}${i.role}`,
     );
+  }
+
+  /**
+   * Lets the participant (or an operator) open the next round of an accepted submission on request
+   * — the `openRound` update — checked by the same step; the round waits beside the journey (no
+   * expiry) and the participant is told. A round left open by the previous run is followed again.
+   */
+  allowRounds<N extends SubmissionName>(
+    name: N,
+    step: (environment: Environment) => { handler: SubmissionHandler<N>; options?: SubmissionOptions },
+  ): void {
+    this.assertDeclared('submissions', name);
+    const follow = (instance: SubmissionInstance) => void this.waitClosed(instance).catch(() => undefined);
+    this.checks.allowRounds(name, async (environment, round) => {
+      const { handler, options } = step(environment);
+      const instance = this.openSubmission({ name, environment, round, timers: { expireAfterMs: null } }, handler, options);
+      follow(instance);
+      await notifyOpened(this, instance);
+      return instance;
+    });
+    for (const open of this.status.instances) {
+      if (open.type === 'submission' && open.name === name && open.status === 'open' && open.round > 1) {
+        const { handler } = step(open.environment);
+        this.checks.register(name, handler, false);
+        follow(open);
+      }
+    }
   }
 
   /**

@@ -93,3 +93,15 @@ export async function notifyCertificate(
     await deliver(journey, renewal, `${event} to ${to}`, () => notifyWait(notice));
   }
 }
+
+/**
+ * A rotation round was accepted (a JWS key): told to the participant, to ops, and to its peers
+ * (the scheme's list), once per round however often retried.
+ */
+export async function notifyRotation(journey: Notifying, round: WaitInstance, detail: string): Promise<void> {
+  const base = `${onboardingWorkflowId(journey.status.participantId)}/${instanceId(round)}/rotated`;
+  for (const to of ['participant', 'ops', 'peers'] as const) {
+    const notice = { ...aboutInstance(journey, round, 'rotated', to, `${base}/${to}`), detail };
+    await deliver(journey, round, `rotation to ${to}`, () => notifyWait(notice));
+  }
+}

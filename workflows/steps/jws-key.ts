@@ -4,6 +4,8 @@ import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
+import { notifyRotation } from '../frame/notify';
+import { defaultGatePolicy } from '../policy';
 
 const keys = proxyActivities<KeyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -35,6 +37,8 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
     });
     const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking || report.key === null) return { accepted: false, findings, report: report };
+    // A rotation (a later round): the keys it replaces stay live for the scheme's overlap, so nothing signed with them is refused meanwhile.
+    const overlapMs = instance.round > 1 ? (journey.status.policy.jwsKeyOverlapMs ?? defaultGatePolicy.jwsKeyOverlapMs ?? 0) : 0;
     const record = await keys.recordJwsKey({
       participantId,
       environment: instance.environment,
@@ -43,6 +47,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
       publicKeyPem: report.key.publicKeyPem,
       notAfter: report.key.notAfter,
       writeKey: attemptWriteKey(instance),
+      ...(overlapMs > 0 ? { overlapMs } : {}),
     });
     const artifact = {
       kid: record.kid,
@@ -50,16 +55,28 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
       spkiSha256: record.spkiSha256,
       notAfter: record.notAfter,
       acceptedAt: record.acceptedAt,
+      ...(overlapMs > 0 ? { previousValidUntil: new Date(Date.parse(record.acceptedAt) + overlapMs).toISOString() } : {}),
     };
+    if (instance.round > 1) {
+      await notifyRotation(
+        journey,
+        instance,
+        `${participantId}'s JWS key in ${instance.environment} is now ${record.kid}; the previous key stays valid until ${artifact.previousValidUntil ?? 'now'}. Peers: download your connection pack again (its jws-keys/${participantId}.pem changed).`,
+      );
+    }
     return { accepted: true, findings, report: { ...report, directory: artifact }, artifact };
   };
 }
 
-/** "The participant shares its JWS public key and proves it holds the private one." A cancellation retires the key. */
+/**
+ * "The participant shares its JWS public key and proves it holds the private one." A cancellation
+ * retires the key. Once accepted, the participant rotates it through a new round on request
+ * (`openRound`): a fresh challenge, the same checks, both keys live for the policy's overlap.
+ */
 export async function awaitJwsKey(journey: Journey, environment: Environment): Promise<SubmissionInstance<'jws-key'>> {
-  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, jwsKeyHandler(journey), {
-    provide: (id) => challengeFor(journey, id),
-  });
+  const step = () => ({ handler: jwsKeyHandler(journey), options: { provide: (id: string) => challengeFor(journey, id) } });
+  journey.allowRounds('jws-key', step);
+  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, step().handler, step().options);
   if (instance.status === 'accepted') {
     journey.onCancel(`JWS key in ${environment} retired`, () =>
       keys.revokeJwsKey({ participantId: journey.status.participantId, environment }),
