@@ -1,6 +1,6 @@
 /** What the DFSP tests share: the central-ledger callback set a DFSP registers, on one host. */
-export function dfspCallbacks(host: string): Record<string, string> {
-  const base = `https://${host}/fspiop`;
+export function dfspCallbacks(host: string, prefix = '/fspiop'): Record<string, string> {
+  const base = `https://${host}${prefix}`;
   return {
     FSPIOP_CALLBACK_URL_PARTIES_GET: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,
     FSPIOP_CALLBACK_URL_PARTIES_PUT: `${base}/parties/{{partyIdType}}/{{partyIdentifier}}`,

@@ -48,6 +48,8 @@ export interface StepStackOptions {
   gatePolicy?: GatePolicyConfig;
   /** Production allowlists may hold private ranges (a private-link hub; loopback in tests). */
   allowlist?: { productionAllowsNonPublic: boolean };
+  /** Changes to the stack's gateway settings before the worker starts (e.g. the edge's verifying hop). */
+  gateway?: Partial<TestStack['gateway']>;
 }
 
 /** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
@@ -55,6 +57,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const workflowsPath = options.workflowsPath ?? require.resolve('../fixtures/workflows/step-probes');
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
+  Object.assign(stack.gateway, options.gateway ?? {});
   await stack.startWorker({
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.outbound ? { outbound: options.outbound } : {}),
