@@ -13,7 +13,9 @@ import { loadWorkerConfig } from '../worker/config';
 import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import { ensureMailpit, startMailpit } from './mailpit';
+import path from 'node:path';
 import { prefixOutput, spawnTs, waitUntil, workerPolling } from './processes';
+import { startTestingToolkit, testingToolkitInstalled } from './testing-toolkit';
 import { RunningDevServer, ensureSearchAttributes, serverAnswers, startDevServer, stopChild } from './dev-server';
 import { Supervisor } from './supervisor';
 import { frontendAddress, loadDevConfig, resolveFromRoot } from './temporal-dev-config';
@@ -98,6 +100,33 @@ async function main(): Promise<void> {
       PUBLIC_API_URL: process.env.PUBLIC_API_URL ?? `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`,
       TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? `http://${dev.server.ip}:${dev.server.uiPort}`,
     });
+
+    // Mojaloop's Testing Toolkit as the sandbox switch, when `npm run peers:install` put it in place (TTK_ADMIN_LISTEN=off: not started).
+    let ttkUrls: { admin: string; fspiop: string } | null = null;
+    if (testingToolkitInstalled() && process.env.TTK_ADMIN_LISTEN !== 'off') {
+      const adminListen = process.env.TTK_ADMIN_LISTEN ?? '127.0.0.1:5050';
+      const fspiopListen = process.env.TTK_FSPIOP_LISTEN ?? '127.0.0.1:4040';
+      const ttk = new Supervisor({
+        name: 'ttk',
+        log: say,
+        stopChild,
+        start: async () =>
+          (
+            await startTestingToolkit({
+              dir: path.join(resolveFromRoot(process.env.DATA_DIR ?? '.data'), 'ttk'),
+              adminListen,
+              fspiopListen,
+            })
+          ).child,
+      });
+      supervised.push(ttk);
+      await ttk.run();
+      ttkUrls = { admin: `http://${adminListen}`, fspiop: `http://${fspiopListen}` };
+      Object.assign(env, {
+        SANDBOX_SWITCH_TTK_URL: process.env.SANDBOX_SWITCH_TTK_URL ?? ttkUrls.admin,
+        GATEWAY_SANDBOX_UPSTREAM: process.env.GATEWAY_SANDBOX_UPSTREAM ?? ttkUrls.fspiop,
+      });
+    }
 
     // The worker and the API are supervised: a crash restarts that process with backoff, the rest stays up.
     const worker = new Supervisor({
@@ -192,6 +221,11 @@ async function main(): Promise<void> {
       gatewayConfig.verifier === null
         ? '  Edge             off (EDGE_VERIFIER_LISTEN=off): mTLS and allowlists only, no token or FSPIOP checks'
         : `  Edge             ${gatewayConfig.verifier}  (every request: OAuth token; DFSPs: FSPIOP-Source and FSPIOP-Signature)`,
+    );
+    say(
+      ttkUrls === null
+        ? "  Sandbox switch   none (npm run peers:install adds Mojaloop's Testing Toolkit); sandbox traffic goes to the echo upstream"
+        : `  Sandbox switch   Testing Toolkit: UI and admin ${ttkUrls.admin}, FSPIOP ${ttkUrls.fspiop} (behind the edge; its calls to DFSPs leave through the egress)`,
     );
     say(`  Mail (Mailpit)   inbox ${inboxUrl}  SMTP ${smtpUrl}  (every notification the hub sends)`);
     say(`  OAuth server     ${oauth.issuer}  (token ${oauth.issuer}/token, JWKS ${oauth.issuer}/jwks; TLS from the hub CA)`);
