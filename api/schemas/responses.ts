@@ -194,6 +194,7 @@ export const onboardingStatusSchema = returns<OnboardingStatus>()(
         timers: waitTimers,
         timersFor: z.partialRecord(z.enum([...gateNames, ...submissionNames]), waitTimers.partial()).optional(),
         renewalLeadMs: z.number().int(),
+        jwsKeyOverlapMs: z.number().int().optional(),
       })
       .optional(),
     halt: z

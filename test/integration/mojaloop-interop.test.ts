@@ -6,347 +6,43 @@
  * the sandbox switch (HUB_ONLY_MODE, set up by the hub-ledger step) — its calls to the DFSPs
  * leaving through the edge's egress with the hub's client certificate each DFSP's CA signed.
  * Then the refusals (tampered signature, no token, before go-live) never reach TTK, and DFSP A
- * rotates its JWS key and transfers again with the new one.
+ * rotates its JWS key and transfers again with the new one. The rig: test/support/interop-rig.ts.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
-import { CompactSign, importPKCS8 } from 'jose';
-import { openGateway } from '../../worker/onboarding-worker';
-import { NetworkRegistry } from '../../activities/network/network-registry';
-import { startTestingToolkit, testingToolkitInstalled, type RunningTestingToolkit } from '../../scripts/testing-toolkit';
-import type { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
-import { testKeys } from '../support/auth';
-import { dfspCallbacks } from '../support/dfsp';
-import { freePort } from '../support/dev-server';
 import { eventually } from '../support/eventually';
-import { callGateway } from '../support/gateway';
-import { mojaloopJws, quietLogger, type MojaloopRequest } from '../support/mojaloop-jws';
-import { fillBlanks, sdkInstalled, startCoreBackend, startRedis, startSdk, type RunningSdk, type SdkPorts } from '../support/mojaloop-sdk';
-import { startAuthServer, tokenRequest } from '../support/oauth';
-import { caExt, clientExt, OpenSsl, serverExt, type Issued } from '../support/openssl';
-import { startStepStack, stopProcess, type StepStack } from '../support/step-probes';
+import {
+  asDfsp,
+  awaiting,
+  dfsps,
+  expectOk,
+  edgeLog,
+  installPack,
+  interop,
+  proveJwsKey,
+  runSdk,
+  sendAsA,
+  ssl,
+  startInteropRig,
+  status,
+  stopInteropRig,
+  submit,
+  submitEverything,
+  tokenOf,
+  transfer,
+  ttkSaw,
+} from '../support/interop-rig';
 
 jest.setTimeout(600_000);
 
-const keys = testKeys();
-const root = path.resolve(__dirname, '..', '..');
-const ssl = new OpenSsl();
-const work = mkdtempSync(path.join(tmpdir(), 'interop-'));
-
-interface Dfsp {
-  id: string;
-  legalName: string;
-  host: string;
-  party: { idType: string; idValue: string; firstName: string; lastName: string };
-  ports: SdkPorts;
-  ca?: Issued;
-  server?: Issued;
-  clientKeyPem?: string;
-  clientCertPem?: string;
-  jwsKeyFile?: string;
-  secret?: string;
-  clientId?: string;
-  sdk?: RunningSdk;
-  packDir?: string;
-}
-
-let rig: StepStack;
-let app: FastifyInstance;
-let ttk: RunningTestingToolkit;
-const ttkLog: string[] = [];
-let nginx: ChildProcess;
-let authServer: ChildProcess;
-let edge: ChildProcess;
-const edgeLog: string[] = [];
-let redis: ChildProcess;
-let redisPort: number;
-let backend: Awaited<ReturnType<typeof startCoreBackend>>;
-const dfsps: Record<'a' | 'b', Dfsp> = {
-  a: {
-    id: 'dfsp-alpha',
-    legalName: 'Alpha Mobile Money',
-    host: 'api.alpha.example',
-    party: { idType: 'MSISDN', idValue: '221770000001', firstName: 'Awa', lastName: 'Diop' },
-    ports: { inbound: 0, outbound: 0, test: 0, metrics: 0 },
-  },
-  b: {
-    id: 'dfsp-beta',
-    legalName: 'Beta Bank',
-    host: 'api.beta.example',
-    party: { idType: 'MSISDN', idValue: '221770000002', firstName: 'Bintou', lastName: 'Sow' },
-    ports: { inbound: 0, outbound: 0, test: 0, metrics: 0 },
-  },
-};
-
-const operator = () => keys.as('tool@hub', 'operator');
-const asDfsp = (d: Dfsp) => keys.as(`ops@${d.id}`, `participant:${d.id}`);
-const submit = (d: Dfsp, name: string, payload: Record<string, unknown>) =>
-  app.inject({ method: 'POST', url: `/onboardings/${d.id}/submissions/${name}`, headers: asDfsp(d), payload });
-const status = async (d: Dfsp): Promise<OnboardingStatus> =>
-  (await app.inject({ method: 'GET', url: `/onboardings/${d.id}`, headers: keys.as('viewer@hub', 'viewer') })).json().onboarding;
-const instance = async (d: Dfsp, id: string) =>
-  eventually(async () => (await status(d))?.instances.find((i): i is SubmissionInstance => i.id === id && i.status === 'open'), 60_000);
-const awaiting = async (d: Dfsp, id: string) =>
-  eventually(async () => ((await status(d))?.awaiting.some((a) => a.instanceId === id) ? true : undefined), 90_000);
-const expectOk = (res: { statusCode: number; body: string }, what: string) =>
-  expect({ what, status: res.statusCode, body: res.statusCode < 300 ? '' : res.body.slice(0, 1500) }).toEqual({
-    what,
-    status: res.statusCode,
-    body: '',
-  });
-
-async function proveJwsKey(d: Dfsp, instanceId: string, keyFile: string) {
-  const challenge = String((await instance(d, instanceId)).provided?.challenge);
-  const privatePem = readFileSync(keyFile, 'utf8');
-  const challengeJws = await new CompactSign(new TextEncoder().encode(challenge))
-    .setProtectedHeader({ alg: 'RS256' })
-    .sign(await importPKCS8(privatePem, 'RS256'));
-  const res = await submit(d, 'jws-key', { environment: 'sandbox', keyPem: ssl.run(['pkey', '-in', keyFile, '-pubout']), challengeJws });
-  expectOk(res, `${d.id} jws-key`);
-  return res.json().submission.artifact as { kid: string; previousValidUntil?: string };
-}
-
-/** Everything a DFSP submits in sandbox, as its engineers would: its own CA, server certificate, CSR, the hub's CSR signed, JWS key, endpoints, allowlist, OAuth client. */
-async function submitEverything(d: Dfsp) {
-  const started = await app.inject({
-    method: 'POST',
-    url: '/onboardings',
-    headers: operator(),
-    payload: {
-      participantId: d.id,
-      kind: 'dfsp',
-      participant: { legalName: d.legalName, country: 'SN', contactEmail: `ops@${d.host}` },
-      registration: {
-        currencies: [{ currency: 'XOF', netDebitCap: 50_000 }],
-        contacts: {
-          business: { name: 'Business', email: `business@${d.host}` },
-          technical: { name: 'Tech', email: `tech@${d.host}` },
-        },
-        callbackHosts: { sandbox: [d.host], production: ['93.184.216.34'] },
-        notificationEmails: {
-          netDebitCapAdjustment: `ndc@${d.host}`,
-          settlementPositionChange: `settlement@${d.host}`,
-          netDebitCapThresholdBreach: `breach@${d.host}`,
-        },
-      },
-    },
-  });
-  expect(started.statusCode).toBeLessThan(300);
-  await awaiting(d, 'client-csr@sandbox#1');
-  d.ca = ssl.selfSigned(`${d.id}-root`, 'rsa:2048', `/C=SN/O=${d.legalName}/CN=${d.legalName} Root CA`, caExt);
-  d.server = ssl.signed(`${d.id}-server`, d.ca, { subject: `/C=SN/O=${d.legalName}/CN=${d.host}`, ext: serverExt(`DNS:${d.host}`) });
-  const clientKeyFile = ssl.key(`${d.id}-client.key`, 'rsa:2048');
-  const client = await submit(d, 'client-csr', {
-    environment: 'sandbox',
-    csrPem: ssl.csr(`${d.id}-client.csr`, clientKeyFile, `/C=SN/O=${d.legalName}/CN=${d.id}`),
-  });
-  expectOk(client, `${d.id} client-csr`);
-  d.clientKeyPem = readFileSync(clientKeyFile, 'utf8');
-  d.clientCertPem = client.json().submission.artifact.certificatePem as string;
-  expectOk(await submit(d, 'server-certificate', { environment: 'sandbox', pem: d.server.cert + d.ca.cert }), `${d.id} server-certificate`);
-  const hubCsr = (await instance(d, 'hub-client-certificate@sandbox#1')).provided as { csrPem: string };
-  const hubClientCert = ssl.signCsr(`${d.id}-hub-client`, d.ca, hubCsr.csrPem, clientExt);
-  expectOk(
-    await submit(d, 'hub-client-certificate', { environment: 'sandbox', pem: hubClientCert + d.ca.cert }),
-    `${d.id} hub-client-certificate`,
-  );
-  d.jwsKeyFile = ssl.key(`${d.id}-jws.key`, 'rsa:2048');
-  await proveJwsKey(d, 'jws-key@sandbox#1', d.jwsKeyFile);
-  // Callbacks at the root of its SDK's inbound API, on its server certificate's host.
-  expectOk(await submit(d, 'endpoints', { environment: 'sandbox', callbacks: dfspCallbacks(d.host, '') }), `${d.id} endpoints`);
-  // The SDK connects from loopback's own address.
-  expectOk(await submit(d, 'ip-allowlist', { environment: 'sandbox', entries: ['127.0.0.1'] }), `${d.id} ip-allowlist`);
-  const oauth = await submit(d, 'oauth-client', { environment: 'sandbox' });
-  expectOk(oauth, `${d.id} oauth-client`);
-  d.clientId = oauth.json().submission.artifact.clientId as string;
-  d.secret = oauth.json().secret.value as string;
-}
-
-/** Downloads the pack, unpacks it with tar, fills in the DFSP's own blanks. */
-async function installPack(d: Dfsp): Promise<{ version: number; changes: { file: string; change: string; why: string }[] }> {
-  const res = await app.inject({ method: 'GET', url: `/onboardings/${d.id}/connection-pack?environment=sandbox`, headers: asDfsp(d) });
-  expect(res.statusCode).toBe(200);
-  expect(res.headers['content-type']).toBe('application/gzip');
-  const version = Number(res.headers['x-connection-pack-version']);
-  const into = path.join(work, `${d.id}-v${version}`);
-  mkdirSync(into, { recursive: true });
-  const archive = path.join(into, 'pack.tar.gz');
-  writeFileSync(archive, res.rawPayload);
-  execFileSync('tar', ['-xzf', archive, '-C', into]);
-  d.packDir = path.join(into, `${d.id}-sandbox-v${version}`);
-  const own = path.join(d.packDir, 'own');
-  mkdirSync(own, { recursive: true });
-  writeFileSync(path.join(own, 'client.key'), d.clientKeyPem ?? '');
-  writeFileSync(path.join(own, 'server.key'), d.server?.key ?? '');
-  writeFileSync(path.join(own, 'jws.key'), readFileSync(d.jwsKeyFile ?? '', 'utf8'));
-  fillBlanks(path.join(d.packDir, '.env'), {
-    OUT_CLIENT_KEY_PATH: './own/client.key',
-    IN_SERVER_KEY_PATH: './own/server.key',
-    JWS_SIGNING_KEY_PATH: './own/jws.key',
-    OAUTH_CLIENT_SECRET: d.secret ?? '',
-  });
-  const described = JSON.parse(readFileSync(path.join(d.packDir, 'pack.json'), 'utf8')) as { version: number; changes: [] };
-  return { version: described.version, changes: described.changes };
-}
-
-async function runSdk(d: Dfsp) {
-  await d.sdk?.stop();
-  d.sdk = await startSdk(d.packDir ?? '', {
-    ports: d.ports,
-    cacheUrl: `redis://127.0.0.1:${redisPort}/${d === dfsps.a ? 1 : 2}`,
-    backend: `127.0.0.1:${backend.port}`,
-  });
-}
-
-/** A P2P transfer from A's SDK (its outbound API): parties → quotes → transfers, auto-accepted. */
-async function transfer(amount: string) {
-  const res = await fetch(`http://127.0.0.1:${dfsps.a.ports.outbound}/transfers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      homeTransactionId: randomUUID(),
-      from: { idType: dfsps.a.party.idType, idValue: dfsps.a.party.idValue },
-      to: { idType: dfsps.b.party.idType, idValue: dfsps.b.party.idValue, fspId: dfsps.b.id },
-      amountType: 'SEND',
-      currency: 'XOF',
-      amount,
-      transactionType: 'TRANSFER',
-      note: 'interop test',
-    }),
-    signal: AbortSignal.timeout(90_000),
-  });
-  const body = (await res.json()) as { currentState?: string; fulfil?: { body?: { transferState?: string } }; lastError?: unknown };
-  return { status: res.status, body };
-}
-
-/** A's token from the authorization server (client credentials, as its SDK asks). */
-async function tokenOf(d: Dfsp): Promise<{ access_token: string }> {
-  return JSON.parse((await tokenRequest(rig.stack.oauth, rig.ca.chainPem(), d.clientId ?? '', d.secret ?? '', 'fspiop')).body) as {
-    access_token: string;
-  };
-}
-
-/** A PUT /parties callback from A straight through the gateway (as its SDK sends one), signed with Mojaloop's JwsSigner and `keyFile`. */
-function sendAsA(port: number, partyId: string, opts: { token?: string; tamper?: boolean; keyFile?: string }) {
-  const a = dfsps.a;
-  const request: MojaloopRequest = {
-    method: 'PUT',
-    url: `https://hub.example/parties/MSISDN/${partyId}`,
-    headers: {
-      'fspiop-source': a.id,
-      'fspiop-destination': dfsps.b.id,
-      date: new Date().toUTCString(),
-      'content-type': 'application/vnd.interoperability.parties+json;version=1.0',
-    },
-    body: { party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: partyId, fspId: a.id } } },
-  };
-  new mojaloopJws.signer({ signingKey: readFileSync(opts.keyFile ?? a.jwsKeyFile ?? '', 'utf8'), logger: quietLogger }).sign(request);
-  const body = String(request.body);
-  return callGateway({
-    port,
-    from: '127.0.0.1',
-    ca: rig.ca.chainPem(),
-    cert: a.clientCertPem ?? '',
-    key: a.clientKeyPem ?? '',
-    method: 'PUT',
-    path: `/parties/MSISDN/${partyId}`,
-    headers: { ...request.headers, ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
-    body: opts.tamper ? body.replace(partyId, `${partyId}9`) : body,
-  }) as Promise<{ status: number; body: string }>;
-}
-
-const ttkSaw = (marker: string) => ttkLog.join('').includes(marker);
-
-beforeAll(async () => {
-  if (!testingToolkitInstalled() || !sdkInstalled()) throw new Error('the Mojaloop peers are not installed: npm run peers:install');
-  for (const d of Object.values(dfsps))
-    d.ports = { inbound: await freePort(), outbound: await freePort(), test: await freePort(), metrics: await freePort() };
-  const ttkAdmin = `127.0.0.1:${await freePort()}`;
-  const ttkFspiop = `127.0.0.1:${await freePort()}`;
-  const verifierListen = `127.0.0.1:${await freePort()}`;
-  const egressListen = `127.0.0.1:${await freePort()}`;
-  ttk = await startTestingToolkit({
-    dir: path.join(work, 'ttk'),
-    adminListen: ttkAdmin,
-    fspiopListen: ttkFspiop,
-    output: new Writable({
-      write(chunk: Buffer, _enc, done) {
-        ttkLog.push(chunk.toString('utf8'));
-        done();
-      },
-    }),
-  });
-  // Each DFSP's callback host is its SDK's inbound port on loopback (the egress's connect-to, as an operator sets it for a VPN).
-  const connectTo = Object.fromEntries(Object.values(dfsps).map((d) => [`${d.host}:443`, { host: '127.0.0.1', port: d.ports.inbound }]));
-  rig = await startStepStack('interop', keys, {
-    workflowsPath: require.resolve('../../workflows'),
-    outbound: { timeoutMs: 5000, connectTo },
-    ledger: {
-      url: { sandbox: null, production: null },
-      timeoutMs: 10_000,
-      defaultSettlementModel: false,
-      sandboxTtk: { adminUrl: ttk.adminUrl, egressUrl: `http://${egressListen}` },
-    },
-    gateway: { verifier: verifierListen },
-  });
-  app = rig.app;
-  authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);
-  edge = spawn(process.execPath, ['--import', 'tsx', 'edge/verifier/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: rig.stack.dataDir,
-      HUB_NAME: 'Test Hub',
-      AUTH_SERVER_LISTEN: rig.stack.oauth.listen,
-      AUTH_AUDIENCE: rig.stack.oauth.audience,
-      EDGE_VERIFIER_LISTEN: verifierListen,
-      EDGE_EGRESS_LISTEN: egressListen,
-      GATEWAY_ECHO_LISTEN: rig.stack.gateway.echoListen,
-      // What the edge admits goes to TTK in either environment: a refusal below is the edge's, not a missing upstream.
-      GATEWAY_SANDBOX_UPSTREAM: ttk.fspiopUrl,
-      GATEWAY_PRODUCTION_UPSTREAM: ttk.fspiopUrl,
-      OUTBOUND_CONNECT_TO: Object.values(dfsps)
-        .map((d) => `${d.host}:443:127.0.0.1:${d.ports.inbound}`)
-        .join(','),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [edge.stdout, edge.stderr]) stream?.on('data', (chunk: Buffer) => edgeLog.push(chunk.toString('utf8')));
-  await eventually(async () => {
-    if (edge.exitCode !== null) throw new Error(`edge exited: ${edgeLog.join('')}`);
-    return edgeLog.join('').includes('edge egress listening') ? true : undefined;
-  }, 60_000);
-  const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: rig.stack.gateway }, rig.ca);
-  await gateway.apply(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
-  nginx = gateway.start();
-  await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
-  redisPort = await freePort();
-  redis = await startRedis(redisPort);
-  backend = await startCoreBackend(dfsps.b.party);
-});
-
-afterAll(async () => {
-  for (const d of Object.values(dfsps)) await d.sdk?.stop();
-  await stopProcess(nginx, 'SIGQUIT');
-  await stopProcess(edge, 'SIGTERM');
-  await stopProcess(authServer, 'SIGTERM');
-  await stopProcess(redis, 'SIGTERM');
-  await backend?.close();
-  await ttk?.stop();
-  await rig?.close();
-});
+beforeAll(startInteropRig);
+afterAll(stopInteropRig);
 
 describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", () => {
   it('onboards two DFSPs, hands each a connection pack their SDK runs from unedited, and A pays B: COMPLETED, COMMITTED', async () => {
     // The pack is refused while the onboarding lacks what it holds.
     await submitEverything(dfsps.a);
-    const early = await app.inject({ method: 'GET', url: `/onboardings/${dfsps.b.id}/connection-pack`, headers: asDfsp(dfsps.b) });
+    const early = await interop.app.inject({ method: 'GET', url: `/onboardings/${dfsps.b.id}/connection-pack`, headers: asDfsp(dfsps.b) });
     expect(early.statusCode).toBe(404);
     await submitEverything(dfsps.b);
     for (const d of Object.values(dfsps)) {
@@ -374,7 +70,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
       expectOk(await submit(d, 'connectivity', { environment: 'sandbox' }), `${d.id} connectivity`);
       await awaiting(d, 'uat-signoff@sandbox#1');
       const ledger = (await status(d)).tasks.find((t) => t.id === 'hub-ledger@sandbox');
-      expect(ledger).toMatchObject({ status: 'done', result: { mode: 'applied', ledgerUrl: ttk.adminUrl } });
+      expect(ledger).toMatchObject({ status: 'done', result: { mode: 'applied', ledgerUrl: interop.ttk.adminUrl } });
     }
 
     const paid = await transfer('100');
@@ -384,20 +80,20 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
       transferState: 'COMMITTED',
     });
     // B's core backend saw the lookup, the quote and the transfer; the edge admitted both sides, the egress carried TTK's calls.
-    expect(backend.seen.map((s) => `${s.method} ${s.url.split('/').slice(0, 2).join('/')}`)).toEqual(
+    expect(interop.backend.seen.map((s) => `${s.method} ${s.url.split('/').slice(0, 2).join('/')}`)).toEqual(
       expect.arrayContaining(['GET /parties', 'POST /quoterequests', 'POST /transfers']),
     );
     const edgeText = edgeLog.join('');
-    expect(edgeText).toMatch(/"participantId":"dfsp-alpha".*"edge admitted"/);
-    expect(edgeText).toMatch(/"participantId":"dfsp-beta".*"edge admitted"/);
+    expect(edgeText).toMatch(/"participantId":"dfsp-amber".*"edge admitted"/);
+    expect(edgeText).toMatch(/"participantId":"dfsp-blue".*"edge admitted"/);
     expect(edgeText).toMatch(/"endpoint":"FSPIOP_CALLBACK_URL_TRANSFER_POST".*"egress sent"/);
   });
 
   it('refuses at the edge, before TTK sees it: a tampered signature, no token, and production before go-live', async () => {
     const a = dfsps.a;
     const token = await tokenOf(a);
-    const sandbox = Number(rig.stack.gateway.listen.sandbox.split(':')[1]);
-    const production = Number(rig.stack.gateway.listen.production.split(':')[1]);
+    const sandbox = Number(interop.rig.stack.gateway.listen.sandbox.split(':')[1]);
+    const production = Number(interop.rig.stack.gateway.listen.production.split(':')[1]);
     // The same request, untampered, with the token: admitted and it reaches TTK (so the refusals below are the edge's).
     const admitted = await sendAsA(sandbox, '221779990000', { token: token.access_token });
     expect(admitted.status).toBe(200);
@@ -418,7 +114,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
 
   it('rotates A’s JWS key: both keys live for the overlap, B’s pack is a new version naming the change, and A pays B with the new key', async () => {
     const a = dfsps.a;
-    const opened = await app.inject({
+    const opened = await interop.app.inject({
       method: 'POST',
       url: `/onboardings/${a.id}/rounds`,
       headers: asDfsp(a),
@@ -427,7 +123,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     expect(opened.statusCode).toBe(201);
     expect(opened.json().submission).toMatchObject({ id: 'jws-key@sandbox#2', status: 'open' });
     // A second request while the round is open is refused.
-    const twice = await app.inject({
+    const twice = await interop.app.inject({
       method: 'POST',
       url: `/onboardings/${a.id}/rounds`,
       headers: asDfsp(a),
@@ -438,7 +134,8 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     const newKeyFile = ssl.key(`${a.id}-jws-2.key`, 'rsa:2048');
     const rotated = await proveJwsKey(a, 'jws-key@sandbox#2', newKeyFile);
     expect(Date.parse(rotated.previousValidUntil ?? '')).toBeGreaterThan(Date.now() + 86_400_000);
-    const directory = (await app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asDfsp(a) })).json().keys as {
+    const directory = (await interop.app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asDfsp(a) })).json()
+      .keys as {
       participantId: string;
       kid: string;
     }[];
@@ -448,7 +145,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     const bPack = await installPack(dfsps.b);
     expect(bPack.version).toBe(2);
     expect(bPack.changes).toEqual([{ file: `jws-keys/${a.id}.pem`, change: 'changed', why: `${a.id}'s JWS key` }]);
-    const aPack = await app.inject({
+    const aPack = await interop.app.inject({
       method: 'GET',
       url: `/onboardings/${a.id}/connection-pack?environment=sandbox&format=json`,
       headers: asDfsp(a),
@@ -456,7 +153,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     expect(aPack.json().version).toBe(1);
 
     // B installs its new pack; A signs with its new key. The old key still passes the edge during the overlap.
-    const sandbox = Number(rig.stack.gateway.listen.sandbox.split(':')[1]);
+    const sandbox = Number(interop.rig.stack.gateway.listen.sandbox.split(':')[1]);
     const token = (await tokenOf(a)).access_token;
     expect((await sendAsA(sandbox, '221779990010', { token, keyFile: oldKeyFile })).status).toBe(200);
     expect((await sendAsA(sandbox, '221779990011', { token, keyFile: newKeyFile })).status).toBe(200);
@@ -470,7 +167,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
       transferState: 'COMMITTED',
     });
     expect(readFileSync(path.join(a.packDir ?? '', 'own', 'jws.key'), 'utf8')).not.toBe(readFileSync(oldKeyFile, 'utf8'));
-    const history = await app.inject({
+    const history = await interop.app.inject({
       method: 'GET',
       url: `/onboardings/${dfsps.b.id}/connection-pack/versions?environment=sandbox`,
       headers: asDfsp(dfsps.b),

@@ -43,7 +43,10 @@ export interface RunningSdk {
 }
 
 /** Starts the SDK in `packDir`; ready when its outbound API answers. */
-export async function startSdk(packDir: string, local: { ports: SdkPorts; cacheUrl: string; backend: string }): Promise<RunningSdk> {
+export async function startSdk(
+  packDir: string,
+  local: { ports: SdkPorts; cacheUrl: string; backend: string; overrides?: Record<string, string> },
+): Promise<RunningSdk> {
   const output: string[] = [];
   const child = spawn(process.execPath, [path.join(sdkPackage, 'src', 'index.js')], {
     cwd: packDir,
@@ -58,6 +61,8 @@ export async function startSdk(packDir: string, local: { ports: SdkPorts; cacheU
       CACHE_URL: local.cacheUrl,
       BACKEND_ENDPOINT: local.backend,
       LOG_LEVEL: 'info',
+      // A bench's baseline only (the SDK pointed somewhere else than the pack says).
+      ...(local.overrides ?? {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -42,6 +42,7 @@ describe('registry database', () => {
       '2026-11-23-003-hub-client-keys',
       '2026-12-02-004-bank-counterparties',
       '2026-12-02-005-oauth-redirect-uris',
+      '2026-12-02-006-callback-routes-packs-key-overlap',
     ]);
     await again.destroy();
     expect(file).toBe(path.join(dir, 'registry', 'registry.sqlite'));
