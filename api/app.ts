@@ -48,6 +48,8 @@ export interface AppDeps {
   hubServerCertificatePem?: () => Promise<string | null>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
   secretPickups?: SecretRedeemer;
+  /** Rotates the hub's own JWS key (`POST /hub/jws-key/rotations`); absent: not offered. */
+  rotateHubJwsKey?: () => Promise<{ previousKid: string; kid: string; previousValidUntil: string }>;
   /** What DFSPs' connection packs are made of (beside the CA, the hub certificate and the JWS keys above); absent: no pack routes. */
   connectionPacks?: Pick<ConnectionPackSources, 'hubClientCertificate' | 'versions' | 'settings'>;
 }
@@ -204,6 +206,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),
     hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
+    ...(deps.rotateHubJwsKey ? { rotateHubJwsKey: deps.rotateHubJwsKey } : {}),
   });
   return app;
 }

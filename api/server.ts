@@ -3,6 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
+import path from 'node:path';
+import { rotateHubJwsKey } from '../activities/keys/hub-jws-key';
 import { buildApp } from './app';
 import { ConnectionPackVersions } from './connection-pack';
 import { installedHubClientCertificate } from '../activities/pki/hub-client-keys';
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
     hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),
     jwsKeys: (environment) => keyDirectory.liveJwsKeys(environment),
+    rotateHubJwsKey: () =>
+      rotateHubJwsKey(path.join(config.dataDir, 'jws'), keyDirectory, config.gatePolicy.jwsKeyOverlapMs ?? 7 * 86_400_000),
     connectionPacks: {
       hubClientCertificate: (participantId, environment) => installedHubClientCertificate(registry, participantId, environment),
       versions: new ConnectionPackVersions(registry),

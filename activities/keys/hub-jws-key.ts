@@ -3,9 +3,11 @@
  * once under DATA_DIR/jws (private key 0600, never in workflow history) and published in the JWS
  * key directory as participant `@hub` (not a valid participant id, so no DFSP can take it) for
  * every environment, so DFSPs fetch it from `GET /jws-keys` like every other key.
+ * `rotateHubJwsKey` (an ops action) makes a new one: the old key file is kept beside it as
+ * `hub-jws-<kid>.retired.key`, and the old public key stays in the directory for the overlap.
  */
 import { generateKeyPairSync, createPublicKey } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { environments } from '../../workflows/vocabulary';
@@ -14,7 +16,12 @@ import type { ParticipantKeyDirectory } from './participant-keys';
 
 export const hubKeyOwner = '@hub';
 
-export async function ensureHubJwsKey(dir: string, directory: ParticipantKeyDirectory): Promise<{ kid: string; publicKeyPem: string }> {
+export async function ensureHubJwsKey(
+  dir: string,
+  directory: ParticipantKeyDirectory,
+  overlapMs = 0,
+  now: Date = new Date(),
+): Promise<{ kid: string; publicKeyPem: string }> {
   const keyFile = path.join(dir, 'hub-jws.key');
   if (!existsSync(keyFile)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -36,9 +43,27 @@ export async function ensureHubJwsKey(dir: string, directory: ParticipantKeyDire
         publicKeyPem,
         notAfter: null,
         writeKey: `hub-jws/${environment}/${spkiSha256}`,
+        ...(overlapMs > 0 ? { overlapMs } : {}),
       },
-      new Date(),
+      now,
     );
   }
   return { kid, publicKeyPem };
+}
+
+/**
+ * Rotates the hub's JWS key: a new key pair becomes `hub-jws.key` (the old one is kept as
+ * `hub-jws-<kid>.retired.key`), recorded for every environment with the overlap, so peers that
+ * still hold the old key in their packs keep validating until it ends. Returns both kids.
+ */
+export async function rotateHubJwsKey(
+  dir: string,
+  directory: ParticipantKeyDirectory,
+  overlapMs: number,
+  now: Date = new Date(),
+): Promise<{ previousKid: string; kid: string; previousValidUntil: string }> {
+  const previous = await ensureHubJwsKey(dir, directory, 0, now);
+  renameSync(path.join(dir, 'hub-jws.key'), path.join(dir, `hub-jws-${previous.kid}.retired.key`));
+  const next = await ensureHubJwsKey(dir, directory, overlapMs, now);
+  return { previousKid: previous.kid, kid: next.kid, previousValidUntil: new Date(now.getTime() + overlapMs).toISOString() };
 }

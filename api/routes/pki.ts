@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { checkBundle } from '../../activities/pki/bundle-checks';
 import { checkCsr } from '../../activities/pki/csr-checks';
 import { policyFor } from '../../activities/pki/policy';
@@ -15,6 +16,8 @@ export interface PkiRoutesOptions {
   jwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** The hub's TLS server certificate and issuing CA (the gateway's), or null while there is none. */
   hubServerCertificatePem: () => Promise<string | null>;
+  /** Rotates the hub's own JWS key (the old one stays valid for the overlap); absent: not offered here. */
+  rotateHubJwsKey?: () => Promise<{ previousKid: string; kid: string; previousValidUntil: string }>;
 }
 
 export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, opts) => {
@@ -60,6 +63,30 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
       keys: await opts.jwsKeys(request.query.environment),
     }),
   );
+
+  /**
+   * Rotates the hub's own JWS key (an operator, with a reason): a new key signs from now on, the
+   * previous one stays in the directory for the overlap (`JWS_KEY_OVERLAP`), and every DFSP's next
+   * connection pack is a new version naming "the hub's JWS key".
+   */
+  const rotate = opts.rotateHubJwsKey;
+  if (rotate !== undefined) {
+    app.post(
+      '/hub/jws-key/rotations',
+      {
+        schema: {
+          body: z.strictObject({ reason: z.string().trim().min(1).max(2000) }),
+          response: { 201: z.object({ previousKid: z.string(), kid: z.string(), previousValidUntil: z.string() }), ...problems },
+        },
+        config: { authorize: (p) => access.operate(p, undefined) },
+      },
+      async (request, reply) => {
+        const rotated = await rotate();
+        request.log.info({ by: request.principal?.name, reason: request.body.reason, ...rotated }, 'hub JWS key rotated');
+        return reply.code(201).send(rotated);
+      },
+    );
+  }
 
   /**
    * Runs the gating certificate checks on a bundle without submitting it: participants fix their

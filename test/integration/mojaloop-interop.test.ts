@@ -19,6 +19,7 @@ import {
   edgeLog,
   installPack,
   interop,
+  keys,
   proveJwsKey,
   runSdk,
   sendAsA,
@@ -173,5 +174,33 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
       headers: asDfsp(dfsps.b),
     });
     expect(history.json().versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+  });
+
+  it("rotates the hub's own JWS key as an ops action: both live for the overlap, every DFSP's next pack names the change", async () => {
+    const participant = await interop.app.inject({
+      method: 'POST',
+      url: '/hub/jws-key/rotations',
+      headers: asDfsp(dfsps.a),
+      payload: { reason: 'yearly' },
+    });
+    expect(participant.statusCode).toBe(403);
+    const rotated = await interop.app.inject({
+      method: 'POST',
+      url: '/hub/jws-key/rotations',
+      headers: keys.as('tool@hub', 'operator'),
+      payload: { reason: 'yearly hub key rotation' },
+    });
+    expect(rotated.statusCode).toBe(201);
+    const { previousKid, kid } = rotated.json() as { previousKid: string; kid: string };
+    expect(kid).not.toBe(previousKid);
+    const directory = (await interop.app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asDfsp(dfsps.a) })).json()
+      .keys as { participantId: string; kid: string }[];
+    expect(directory.filter((k) => k.participantId === '@hub').map((k) => k.kid)).toEqual([previousKid, kid]);
+    const pack = await interop.app.inject({
+      method: 'GET',
+      url: `/onboardings/${dfsps.a.id}/connection-pack?environment=sandbox&format=json`,
+      headers: asDfsp(dfsps.a),
+    });
+    expect(pack.json()).toMatchObject({ version: 2, changes: [{ file: 'jws-keys/hub.pem', change: 'changed', why: "the hub's JWS key" }] });
   });
 });

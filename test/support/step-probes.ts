@@ -4,6 +4,7 @@
  * certificate, stopping a child process.
  */
 import { ConnectionPackVersions } from '../../api/connection-pack';
+import { rotateHubJwsKey } from '../../activities/keys/hub-jws-key';
 import { installedHubClientCertificate } from '../../activities/pki/hub-client-keys';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -75,6 +76,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     jwsKeys: (environment) => new ParticipantKeyDirectory(db).liveJwsKeys(environment),
     hubServerCertificatePem: async () => readFile(path.join(stack.dataDir, 'gateway', 'tls', 'gateway.cert.pem'), 'utf8').catch(() => null),
     caChainPem: async () => ca.chainPem(),
+    rotateHubJwsKey: () => rotateHubJwsKey(path.join(stack.dataDir, 'jws'), new ParticipantKeyDirectory(db), 3_600_000),
     connectionPacks: {
       hubClientCertificate: (participantId, environment) => installedHubClientCertificate(db, participantId, environment),
       versions: new ConnectionPackVersions(db),
