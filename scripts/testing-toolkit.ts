@@ -5,6 +5,7 @@
  * once and kept — the DFSPs registered with it survive a restart), on loopback.
  * `npm run ttk` runs it alone; `npm start` runs it when it is installed.
  */
+import { stopChild } from './dev-server';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -69,13 +70,7 @@ export async function startTestingToolkit(options: TestingToolkitOptions): Promi
     adminUrl,
     fspiopUrl,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: () => stopChild(child, 5000),
   };
 }
 

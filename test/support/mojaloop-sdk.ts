@@ -4,6 +4,7 @@
  * its core backend — given in the environment. And a small core backend for the payee side
  * (party lookup, quote, transfer), as a DFSP's own system would answer them.
  */
+import { stopChild } from '../../scripts/dev-server';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -79,13 +80,7 @@ export async function startSdk(
     ports: local.ports,
     output,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
+    stop: () => stopChild(child, 5000),
   };
 }
 
