@@ -54,6 +54,7 @@ let rig: StepStack;
 let app: FastifyInstance;
 let ttk: RunningTestingToolkit;
 export const ttkLog: string[] = [];
+let egressUrl = '';
 let nginx: ChildProcess;
 let authServer: ChildProcess;
 let edge: ChildProcess;
@@ -271,6 +272,7 @@ export async function startInteropRig(): Promise<void> {
   const ttkFspiop = `127.0.0.1:${await freePort()}`;
   const verifierListen = `127.0.0.1:${await freePort()}`;
   const egressListen = `127.0.0.1:${await freePort()}`;
+  egressUrl = `http://${egressListen}`;
   ttk = await startTestingToolkit({
     dir: path.join(work, 'ttk'),
     adminListen: ttkAdmin,
@@ -357,5 +359,9 @@ export const interop = {
   },
   get backend(): Awaited<ReturnType<typeof startCoreBackend>> {
     return backend;
+  },
+  /** The edge's egress (`http://host:port`): the switch's way to the DFSPs. */
+  get egressUrl(): string {
+    return egressUrl;
   },
 };
