@@ -1,7 +1,7 @@
 import type { ConnectionPackSettings } from './connection-pack';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error';
-import { defaultGatePolicy } from '../workflows/messages';
+import { defaultGatePolicy, defaultJwsKeyOverlapMs } from '../workflows/messages';
 import { z } from 'zod';
 import type { JwtSettings } from './auth';
 import { GatePolicyConfig, parseApprovals } from './gate-policy';
@@ -54,7 +54,7 @@ export const apiConfigSchema = z
     /** After go-live: how long before a certificate expires its renewal opens. */
     RENEWAL_LEAD: durationSchema.default(defaultGatePolicy.renewalLeadMs),
     /** A rotated JWS key stays valid beside its successor this long (ISO 8601 duration). */
-    JWS_KEY_OVERLAP: durationSchema.default(defaultGatePolicy.jwsKeyOverlapMs ?? 7 * 86_400_000),
+    JWS_KEY_OVERLAP: durationSchema.default(defaultJwsKeyOverlapMs),
     /** Connection packs: the gateway host:port DFSPs' SDKs connect to per environment (default: the gateway's listeners). */
     GATEWAY_SANDBOX_LISTEN: z.string().min(3).default('127.0.0.1:8443'),
     GATEWAY_PRODUCTION_LISTEN: z.string().min(3).default('127.0.0.1:9443'),

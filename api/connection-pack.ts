@@ -18,7 +18,9 @@ import type { Kysely } from 'kysely';
 import type { JwsKeyRecord } from '../activities/keys/participant-keys';
 import type { HubClientCertificate } from '../activities/pki/hub-client-keys';
 import type { RegistrySchema } from '../activities/registry/schema';
-import type { Environment, OnboardingStatus, SubmissionArtifacts, SubmissionInstance, SubmissionName } from '../workflows/messages';
+import { acceptedArtifact, type Environment, type OnboardingStatus } from '../workflows/messages';
+import { hubKeyOwner } from '../activities/keys/hub-jws-key';
+import { scanPem, toPem } from '../activities/pki/pem';
 import { ApiError } from './errors';
 
 export interface ConnectionPackSettings {
@@ -57,19 +59,11 @@ export interface ConnectionPack {
   files: Record<string, string>;
 }
 
-const hubKeyOwner = '@hub';
-
-/** The newest accepted artifact of a submission in the environment (a renewal or rotation is a later round). */
-function accepted<N extends SubmissionName>(status: OnboardingStatus, name: N, environment: Environment): SubmissionArtifacts[N] | null {
-  const found = status.instances
-    .filter((i): i is SubmissionInstance => i.type === 'submission')
-    .filter((i) => i.name === name && i.environment === environment && i.status === 'accepted' && i.artifact)
-    .sort((a, b) => b.round - a.round)[0];
-  return (found?.artifact as SubmissionArtifacts[N] | undefined) ?? null;
-}
-
+/** The certificates of a PEM text, each as its own PEM block. */
 const pemBlocks = (pem: string) =>
-  pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g)?.map((b) => (b.endsWith('\n') ? b : `${b}\n`)) ?? [];
+  scanPem(pem)
+    .blocks.filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => toPem('CERTIFICATE', b.der));
 
 /** Why a file changed, in words a DFSP's engineer acts on. */
 function reasonFor(file: string, hubFspId: string): string {
@@ -140,11 +134,11 @@ async function packFiles(
   const participantId = status.participantId;
   if (status.kind !== 'dfsp')
     throw new ApiError('CONNECTION_PACK_NOT_READY', `${participantId} is a ${status.kind}: connection packs are for DFSPs`);
-  const client = accepted(status, 'client-csr', environment);
-  const server = accepted(status, 'server-certificate', environment);
-  const endpoints = accepted(status, 'endpoints', environment);
-  const oauth = accepted(status, 'oauth-client', environment);
-  const jws = accepted(status, 'jws-key', environment);
+  const client = acceptedArtifact(status, 'client-csr', environment);
+  const server = acceptedArtifact(status, 'server-certificate', environment);
+  const endpoints = acceptedArtifact(status, 'endpoints', environment);
+  const oauth = acceptedArtifact(status, 'oauth-client', environment);
+  const jws = acceptedArtifact(status, 'jws-key', environment);
   const [caChain, hubServer, hubClient] = await Promise.all([
     sources.caChainPem(),
     sources.hubServerCertificatePem(),

@@ -2,7 +2,7 @@
  * The hub's gate policy, from configuration: how many distinct approvers each gate needs (per kind
  * where it differs), and how waits are chased. The API fixes it into each onboarding when it starts.
  */
-import { defaultGatePolicy, gateNames, supportedKinds } from '../workflows/messages';
+import { defaultGatePolicy, defaultJwsKeyOverlapMs, gateNames, supportedKinds } from '../workflows/messages';
 import type { GateName, GatePolicy, SupportedKind, WaitTimers } from '../workflows/messages';
 
 export interface GatePolicyConfig {
@@ -10,7 +10,7 @@ export interface GatePolicyConfig {
   approvals: { kind: SupportedKind | null; gate: GateName; count: number }[];
   timers: WaitTimers;
   renewalLeadMs: number;
-  jwsKeyOverlapMs?: number;
+  jwsKeyOverlapMs: number;
 }
 
 export const defaultGatePolicyConfig: GatePolicyConfig = {
@@ -21,6 +21,7 @@ export const defaultGatePolicyConfig: GatePolicyConfig = {
   })),
   timers: defaultGatePolicy.timers,
   renewalLeadMs: defaultGatePolicy.renewalLeadMs,
+  jwsKeyOverlapMs: defaultJwsKeyOverlapMs,
 };
 
 /** `go-live=2,tpp.contract=1` → entries; an unknown gate or kind, or a count outside 1-10, is refused with a message. */
@@ -52,6 +53,6 @@ export function policyFor(config: GatePolicyConfig, kind: SupportedKind): GatePo
     approvals,
     timers: { ...config.timers },
     renewalLeadMs: config.renewalLeadMs,
-    jwsKeyOverlapMs: config.jwsKeyOverlapMs ?? defaultGatePolicy.jwsKeyOverlapMs ?? 7 * 86_400_000,
+    jwsKeyOverlapMs: config.jwsKeyOverlapMs,
   };
 }

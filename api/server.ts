@@ -68,8 +68,7 @@ async function main(): Promise<void> {
     hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),
     jwsKeys: (environment) => keyDirectory.liveJwsKeys(environment),
-    rotateHubJwsKey: () =>
-      rotateHubJwsKey(path.join(config.dataDir, 'jws'), keyDirectory, config.gatePolicy.jwsKeyOverlapMs ?? 7 * 86_400_000),
+    rotateHubJwsKey: () => rotateHubJwsKey(path.join(config.dataDir, 'jws'), keyDirectory, config.gatePolicy.jwsKeyOverlapMs),
     connectionPacks: {
       hubClientCertificate: (participantId, environment) => installedHubClientCertificate(registry, participantId, environment),
       versions: new ConnectionPackVersions(registry),

@@ -15,7 +15,7 @@ export * from './inputs';
 export * from './frame/search-attributes';
 /** The input rules the API's schemas share with the workflow (their one home). */
 export { evidenceLinkProblem, maxCommentLength, maxEvidenceLinks, maxNameLength, maxUrlLength } from './frame/guards';
-export { taskResult } from './frame/reads';
+export { acceptedArtifact, taskResult } from './frame/reads';
 
 export const statusQuery = defineQuery<OnboardingStatus>('status');
 export const decideGate = defineUpdate<GateInstance, [GateDecisionInput]>('decideGate');

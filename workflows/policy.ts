@@ -28,18 +28,21 @@ export interface GatePolicy {
   timersFor?: Partial<Record<GateName | SubmissionName, Partial<WaitTimers>>>;
   /** After go-live: how long before a certificate's notAfter its renewal opens. */
   renewalLeadMs: number;
-  /** A rotated JWS key stays valid beside its successor this long (the scheme's overlap); absent: 7 days. */
+  /** A rotated JWS key stays valid beside its successor this long (the scheme's overlap); absent: defaultJwsKeyOverlapMs. */
   jwsKeyOverlapMs?: number;
 }
 
 const day = 86_400_000;
+
+/** The scheme's JWS key overlap when a policy names none: a rotated key stays valid this long beside its successor. */
+export const defaultJwsKeyOverlapMs = 7 * day;
 
 /** The policy of an onboarding started without one (the API's configuration defaults are the same). */
 export const defaultGatePolicy: GatePolicy = {
   approvals: { 'go-live': 2 },
   timers: { remindEveryMs: 2 * day, escalateAfterMs: 5 * day, expireAfterMs: 30 * day },
   renewalLeadMs: 30 * day,
-  jwsKeyOverlapMs: 7 * day,
+  jwsKeyOverlapMs: defaultJwsKeyOverlapMs,
 };
 
 /** The timers for one wait under a policy. */

@@ -114,14 +114,17 @@ async function main(): Promise<void> {
     loadOrCreateSecretKey(path.join(config.dataDir, 'pki', 'outbound', 'key-passphrase')),
     hubClientSubject(config.hubName),
   );
+  // Every switch call reads the grant and the route: at most a second stale, as the hop's reads.
   const grants = new FreshCache<boolean>(1000);
+  const callbackRoutes = new FreshCache<Awaited<ReturnType<CallbackRoutes['find']>>>(1000);
   // Opening the sealed key costs a key derivation: kept a few seconds (a retired key is gone within them).
   const identities = new FreshCache<Awaited<ReturnType<HubClientKeys['outboundIdentity']>>>(5000);
   const egress = buildEgress({
     logger: logger.child({ component: 'egress' }),
     granted: (participantId, environment) =>
       grants.get(`${participantId}@${environment}`, () => network.isGranted(participantId, environment)),
-    route: (participantId, environment) => routes.find(participantId, environment),
+    route: (participantId, environment) =>
+      callbackRoutes.get(`${participantId}@${environment}`, () => routes.find(participantId, environment)),
     identity: (participantId, environment) =>
       identities.get(`${participantId}@${environment}`, () => hubClientKeys.outboundIdentity(participantId, environment)),
     egress: egressConfig(config.outbound.connectTo),

@@ -5,12 +5,12 @@
  * (token only), both admitted by their grants; each row is one real request through the edge.
  * FSPIOP requests are signed with Mojaloop's own JwsSigner.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { issueOauthClient } from '../support/edge';
+import { issueOauthClient, startEdgeProcess } from '../support/edge';
 import { RegistryCredentialIssuer, subjectDnOf } from '../../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
@@ -29,7 +29,6 @@ import { mojaloopJws, quietLogger, type MojaloopRequest } from '../support/mojal
 jest.setTimeout(180_000);
 
 const keys = testKeys();
-const root = path.resolve(__dirname, '..', '..');
 let rig: StepStack;
 let nginx: ChildProcess;
 let authServer: ChildProcess;
@@ -113,26 +112,7 @@ beforeAll(async () => {
   authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);
   verifierListen = `127.0.0.1:${await freePort()}`;
   sandboxPort = Number(rig.stack.gateway.listen.sandbox.split(':')[1]);
-  verifier = spawn(process.execPath, ['--import', 'tsx', 'edge/verifier/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: rig.stack.dataDir,
-      HUB_NAME: 'Test Hub',
-      AUTH_SERVER_LISTEN: rig.stack.oauth.listen,
-      AUTH_AUDIENCE: rig.stack.oauth.audience,
-      EDGE_VERIFIER_LISTEN: verifierListen,
-      GATEWAY_ECHO_LISTEN: rig.stack.gateway.echoListen,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [verifier.stdout, verifier.stderr])
-    stream?.on('data', (chunk: Buffer) => verifierOutput.push(chunk.toString('utf8')));
-  await eventually(async () => {
-    if (verifier.exitCode !== null) throw new Error(`edge verifier exited: ${verifierOutput.join('')}`);
-    return verifierOutput.join('').includes('edge verifier listening') ? true : undefined;
-  }, 60_000);
+  verifier = await startEdgeProcess(rig.stack, { EDGE_VERIFIER_LISTEN: verifierListen, EDGE_EGRESS_LISTEN: 'off' }, verifierOutput);
   const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: gatewayConfig() }, rig.ca);
   await gateway.apply(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
   nginx = gateway.start();

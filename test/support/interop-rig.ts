@@ -5,7 +5,7 @@
  * through the API with openssl-made material, each running Mojaloop's sdk-scheme-adapter from its
  * connection pack (the `.env` as served, its four blanks filled in).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import type { OnboardingStatus, SubmissionInstance } from '../../workflows/messa
 import { testKeys } from './auth';
 import { dfspCallbacks } from './dfsp';
 import { freePort } from './dev-server';
+import { startEdgeProcess } from './edge';
 import { eventually } from './eventually';
 import { callGateway } from './gateway';
 import { mojaloopJws, quietLogger, type MojaloopRequest } from './mojaloop-jws';
@@ -29,7 +30,6 @@ import { caExt, clientExt, OpenSsl, serverExt, type Issued } from './openssl';
 import { startStepStack, stopProcess, type StepStack } from './step-probes';
 
 export const keys = testKeys();
-const root = path.resolve(__dirname, '..', '..');
 export const ssl = new OpenSsl();
 const work = mkdtempSync(path.join(tmpdir(), 'interop-'));
 
@@ -299,32 +299,21 @@ export async function startInteropRig(): Promise<void> {
   });
   app = rig.app;
   authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);
-  edge = spawn(process.execPath, ['--import', 'tsx', 'edge/verifier/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATA_DIR: rig.stack.dataDir,
-      HUB_NAME: 'Test Hub',
-      AUTH_SERVER_LISTEN: rig.stack.oauth.listen,
-      AUTH_AUDIENCE: rig.stack.oauth.audience,
+  edge = await startEdgeProcess(
+    rig.stack,
+    {
       EDGE_VERIFIER_LISTEN: verifierListen,
       EDGE_EGRESS_LISTEN: egressListen,
-      GATEWAY_ECHO_LISTEN: rig.stack.gateway.echoListen,
       // What the edge admits goes to TTK in either environment: a refusal below is the edge's, not a missing upstream.
       GATEWAY_SANDBOX_UPSTREAM: ttk.fspiopUrl,
       GATEWAY_PRODUCTION_UPSTREAM: ttk.fspiopUrl,
       OUTBOUND_CONNECT_TO: Object.values(dfsps)
         .map((d) => `${d.host}:443:127.0.0.1:${d.ports.inbound}`)
         .join(','),
-      LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [edge.stdout, edge.stderr]) stream?.on('data', (chunk: Buffer) => edgeLog.push(chunk.toString('utf8')));
-  await eventually(async () => {
-    if (edge.exitCode !== null) throw new Error(`edge exited: ${edgeLog.join('')}`);
-    return edgeLog.join('').includes('edge egress listening') ? true : undefined;
-  }, 60_000);
+    edgeLog,
+    'edge egress listening',
+  );
   const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: rig.stack.gateway }, rig.ca);
   await gateway.apply(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
   nginx = gateway.start();

@@ -5,7 +5,7 @@ import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 import { notifyRotation } from '../frame/notify';
-import { defaultGatePolicy } from '../policy';
+import { defaultJwsKeyOverlapMs } from '../policy';
 
 const keys = proxyActivities<KeyActivities>({
   startToCloseTimeout: '30 seconds',
@@ -38,7 +38,7 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
     const findings: FindingSummary[] = notableFindings(report);
     if (report.blocking || report.key === null) return { accepted: false, findings, report: report };
     // A rotation (a later round): the keys it replaces stay live for the scheme's overlap, so nothing signed with them is refused meanwhile.
-    const overlapMs = instance.round > 1 ? (journey.status.policy.jwsKeyOverlapMs ?? defaultGatePolicy.jwsKeyOverlapMs ?? 0) : 0;
+    const overlapMs = instance.round > 1 ? (journey.status.policy.jwsKeyOverlapMs ?? defaultJwsKeyOverlapMs) : 0;
     const record = await keys.recordJwsKey({
       participantId,
       environment: instance.environment,
@@ -76,7 +76,8 @@ export function jwsKeyHandler(journey: Journey): SubmissionHandler<'jws-key'> {
 export async function awaitJwsKey(journey: Journey, environment: Environment): Promise<SubmissionInstance<'jws-key'>> {
   const step = () => ({ handler: jwsKeyHandler(journey), options: { provide: (id: string) => challengeFor(journey, id) } });
   journey.allowRounds('jws-key', step);
-  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, step().handler, step().options);
+  const { handler, options } = step();
+  const instance = await awaitSubmission(journey, { name: 'jws-key', environment }, handler, options);
   if (instance.status === 'accepted') {
     journey.onCancel(`JWS key in ${environment} retired`, () =>
       keys.revokeJwsKey({ participantId: journey.status.participantId, environment }),
