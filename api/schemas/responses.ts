@@ -407,6 +407,7 @@ export const jwsKeyDirectorySchema = z.object({
       publicKeyPem: z.string(),
       notAfter: isoTime.nullable(),
       acceptedAt: isoTime,
+      retiresAt: isoTime.nullable().describe('replaced by a rotation: valid beside its successor until then'),
     }),
   ),
 });

@@ -194,8 +194,11 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     const { previousKid, kid } = rotated.json() as { previousKid: string; kid: string };
     expect(kid).not.toBe(previousKid);
     const directory = (await interop.app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asDfsp(dfsps.a) })).json()
-      .keys as { participantId: string; kid: string }[];
-    expect(directory.filter((k) => k.participantId === '@hub').map((k) => k.kid)).toEqual([previousKid, kid]);
+      .keys as { participantId: string; kid: string; retiresAt: string | null }[];
+    expect(directory.filter((k) => k.participantId === '@hub').map((k) => [k.kid, k.retiresAt])).toEqual([
+      [previousKid, rotated.json().previousValidUntil],
+      [kid, null],
+    ]);
     const pack = await interop.app.inject({
       method: 'GET',
       url: `/onboardings/${dfsps.a.id}/connection-pack?environment=sandbox&format=json`,
