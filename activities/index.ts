@@ -7,6 +7,7 @@ import { createLedgerActivities, type LedgerDeps } from './ledger/activities';
 import { createNetworkActivities, type NetworkDeps } from './network/activities';
 import { createNotifyActivities, type NotifyDeps } from './notify/activities';
 import { createPkiActivities, type PkiDeps } from './pki/activities';
+import { createUatActivities, type UatDeps } from './uat/activities';
 
 export * from './bank/activities';
 export * from './credentials/activities';
@@ -15,9 +16,10 @@ export * from './ledger/activities';
 export * from './network/activities';
 export * from './notify/activities';
 export * from './pki/activities';
+export * from './uat/activities';
 
 /** Every port and setting the activities need: the union of each capability's own. */
-export type ActivityDeps = NotifyDeps & PkiDeps & NetworkDeps & CredentialDeps & KeyDeps & LedgerDeps & BankDeps;
+export type ActivityDeps = NotifyDeps & PkiDeps & NetworkDeps & CredentialDeps & KeyDeps & LedgerDeps & BankDeps & UatDeps;
 
 /** The only place ports are wired to activities, one group per capability; tests pass fakes here. */
 export function createActivities(deps: ActivityDeps) {
@@ -29,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     keys: createKeyActivities(deps),
     ledger: createLedgerActivities(deps),
     bank: createBankActivities(deps),
+    uat: createUatActivities(deps),
   };
 }
 

@@ -18,6 +18,7 @@ import { onboardingRoutes, type SecretRedeemer } from './routes/onboardings';
 export type { SecretRedeemer };
 import { pkiRoutes } from './routes/pki';
 import { connectionPackRoutes } from './routes/connection-pack';
+import { uatRunRoutes, type UatRunEvidenceStore } from './routes/uat-runs';
 import type { ConnectionPackSources } from './connection-pack';
 
 declare module 'fastify' {
@@ -52,6 +53,8 @@ export interface AppDeps {
   rotateHubJwsKey?: () => Promise<{ previousKid: string; kid: string; previousValidUntil: string }>;
   /** What DFSPs' connection packs are made of (beside the CA, the hub certificate and the JWS keys above); absent: no pack routes. */
   connectionPacks?: Pick<ConnectionPackSources, 'hubClientCertificate' | 'versions' | 'settings'>;
+  /** The evidence of the hub's UAT runs (`/onboardings/:id/uat-runs`); absent: no run routes. */
+  uatRuns?: UatRunEvidenceStore;
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */
@@ -202,6 +205,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       },
     });
   }
+  if (deps.uatRuns) app.register(uatRunRoutes, { gateway: deps.gateway, runs: deps.uatRuns });
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { rotateHubJwsKey } from '../activities/keys/hub-jws-key';
 import { buildApp } from './app';
 import { ConnectionPackVersions } from './connection-pack';
+import { UatRuns } from '../activities/uat/uat-runs';
 import { installedHubClientCertificate } from '../activities/pki/hub-client-keys';
 import { createAuthenticator, readApiKeyFile } from './auth';
 import { loadApiConfig } from './config';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
       versions: new ConnectionPackVersions(registry),
       settings: config.connectionPack,
     },
+    uatRuns: new UatRuns(registry),
   });
 
   let closing = false;

@@ -9,6 +9,7 @@ import { stopChild } from './dev-server';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { hubUserConfig } from '../activities/ledger/testing-toolkit-switch';
 import { mojaloopPeers } from './mojaloop-peers';
 import { spawnTs, waitUntil } from './processes';
 
@@ -44,7 +45,16 @@ export function prepareTestingToolkit(dir: string): void {
   const userConfig = JSON.parse(readFileSync(userConfigFile, 'utf8')) as Record<string, unknown>;
   writeFileSync(
     userConfigFile,
-    `${JSON.stringify({ ...userConfig, HUB_ONLY_MODE: true, ENDPOINTS_DFSP_WISE: { dfsps: {} }, CALLBACK_RESOURCE_ENDPOINTS: { enabled: false, endpoints: [] } }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        ...userConfig,
+        ...hubUserConfig,
+        ENDPOINTS_DFSP_WISE: { dfsps: {} },
+        CALLBACK_RESOURCE_ENDPOINTS: { enabled: false, endpoints: [] },
+      },
+      null,
+      2,
+    )}\n`,
   );
 }
 

@@ -38,6 +38,16 @@ export const workerConfigSchema = z
     EDGE_EGRESS_LISTEN: z.union([z.literal('off'), hostPort]).default('127.0.0.1:8491'),
     /** The Mojaloop Testing Toolkit's admin API: when set, the sandbox switch is that TTK (the hub-ledger step registers each DFSP with it). */
     SANDBOX_SWITCH_TTK_URL: z.string().url().optional(),
+    /** The FSP id the hub signs FSPIOP as (the API's HUB_FSP_ID: the name of its key in the packs): the payer in UAT runs. */
+    HUB_FSP_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,32}$/)
+      .default('hub'),
+    /** The amount of the UAT run's transfer, in the DFSP's first currency. */
+    UAT_AMOUNT: z
+      .string()
+      .regex(/^[0-9]{1,15}(\.[0-9]{1,4})?$/)
+      .default('10'),
     /** The CA certificates (PEM) a TPP's own production certificate must chain to (e.g. the QTSP roots a PSD2 hub trusts); without them, production takes no ca-signed certificate. */
     TPP_TRUST_ANCHORS_FILE: z.string().min(1).optional(),
     /** The OAuth scope FSPIOP traffic needs at the edge (a DFSP's gateway client). */
@@ -145,6 +155,13 @@ export interface WorkerConfig {
   mail: MailConfig | null;
   /** Whether production allowlists may hold private ranges (participants on a private link). */
   allowlist: { productionAllowsNonPublic: boolean };
+  /** The automated UAT runs (through the sandbox TTK, when there is one). */
+  uat: UatConfig;
+}
+
+export interface UatConfig {
+  hubFspId: string;
+  amount: string;
 }
 
 export interface OutboundConfig {
@@ -261,6 +278,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     hubName: e.HUB_NAME,
     outbound: { timeoutMs: e.OUTBOUND_TIMEOUT_MS, connectTo: parseConnectTo(e.OUTBOUND_CONNECT_TO) },
     allowlist: { productionAllowsNonPublic: e.ALLOWLIST_PRODUCTION_PRIVATE },
+    uat: { hubFspId: e.HUB_FSP_ID, amount: e.UAT_AMOUNT },
     mail: e.SMTP_URL
       ? {
           smtpUrl: e.SMTP_URL,

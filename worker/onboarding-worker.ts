@@ -9,7 +9,10 @@ import { CallbackRoutes } from '../activities/network/callback-routes';
 import { TestingToolkitSwitch } from '../activities/ledger/testing-toolkit-switch';
 import { HubLedger, LedgerByEnvironment, ManualLedger } from '../activities/ledger/hub-ledger';
 import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
-import { ensureHubJwsKey } from '../activities/keys/hub-jws-key';
+import { ensureHubJwsKey, hubJwsKeyFile } from '../activities/keys/hub-jws-key';
+import { TestingToolkitUat } from '../activities/uat/testing-toolkit-uat';
+import { UatRuns } from '../activities/uat/uat-runs';
+import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
@@ -29,7 +32,7 @@ import { BankTechnicalUsers } from '../activities/credentials/technical-users';
 import { NetworkRegistry } from '../activities/network/network-registry';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import { SqliteIssuedCertificateRegistry } from '../activities/pki/issued-certificates';
-import type { HubCaConfig, WorkerConfig } from './config';
+import type { HubCaConfig, UatConfig, WorkerConfig } from './config';
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -41,6 +44,8 @@ export interface OnboardingWorkerOptions {
   /** A pre-built bundle (tests bundle once per file); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
+  /** How long running activities get to finish after a shutdown before they are cancelled (and retried elsewhere); 15 s unless given. */
+  shutdownGraceTime?: Duration;
 }
 
 export async function openHubCa(config: HubCaConfig): Promise<LocalHubCa> {
@@ -81,6 +86,7 @@ export async function createDefaultActivities(
     mail?: MailConfig | null;
     allowlist?: WorkerConfig['allowlist'];
     tppTrustAnchorsFile?: string | null;
+    uat?: UatConfig;
   },
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
@@ -117,7 +123,26 @@ export async function createDefaultActivities(
     processingCenter: new SqliteProcessingCenter(db),
     technicalUsers: new BankTechnicalUsers(db, openSecretPickups(db, config.dataDir)),
     hubName: config.hubName,
+    uat: openUat(config, new UatRuns(db)),
   });
+}
+
+/** The UAT runner is the sandbox switch's TTK: without one, the gate shows the run was skipped. */
+function openUat(config: Pick<WorkerConfig, 'dataDir' | 'ledger'> & { uat?: UatConfig }, runs: UatRuns): TestingToolkitUat | null {
+  const ttk = config.ledger.sandboxTtk ?? null;
+  if (ttk === null) return null;
+  return new TestingToolkitUat(
+    {
+      adminUrl: ttk.adminUrl,
+      egressUrl: ttk.egressUrl,
+      hubFspId: config.uat?.hubFspId ?? 'hub',
+      hubJwsKeyFile: hubJwsKeyFile(path.join(config.dataDir, 'jws')),
+      amount: config.uat?.amount ?? '10',
+      pollMs: 1000,
+      timeoutMs: config.ledger.timeoutMs,
+    },
+    runs,
+  );
 }
 
 /** central-ledger where an environment's admin API is configured, the manual set-up where not. */
@@ -160,7 +185,7 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     activities: activitiesOf(opts.activities),
     // On SIGTERM running activities get this long to finish before they are cancelled, so an
     // onboarding does not wait out a start-to-close timeout after a restart.
-    shutdownGraceTime: '15 seconds',
+    shutdownGraceTime: opts.shutdownGraceTime ?? '15 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.identity ? { identity: opts.identity } : {}),
   });

@@ -163,7 +163,27 @@ export type ProcessingCenterResult = {
   [fact: string]: unknown;
 };
 
+/**
+ * The hub's automated UAT run of a gate round (the scheme's collection through the Testing Toolkit
+ * against the participant's sandbox endpoints): evidence for the approvers, not their decision.
+ * `skipped`: nothing to run against (no runner configured, no test party registered).
+ */
+export type UatRunResult = {
+  runId: string;
+  outcome: 'passed' | 'failed' | 'skipped';
+  /** One line for people: counts and the first failures, or why it was skipped. */
+  summary: string;
+  collection: string | null;
+  assertions: { passed: number; total: number };
+  testCases: { name: string; passed: number; total: number }[];
+  /** `<request>: <assertion>` of each failed assertion, the first ten. */
+  failures: string[];
+  startedAt: string | null;
+  finishedAt: string | null;
+};
+
 export type TaskResults = {
+  'uat-run': UatRunResult;
   'hub-client-csr': HubClientCsrResult;
   'hub-ledger': HubLedgerResult;
   'hub-jwt-key': HubJwtKeyResult;

@@ -12,6 +12,7 @@ import { awaitAllowlist } from './steps/ip-allowlist';
 import { awaitJwsKey } from './steps/jws-key';
 import { liveWithRenewals, Renewals } from './steps/renewal';
 import { awaitOauthClient } from './steps/oauth-client';
+import { runUat } from './steps/uat-run';
 
 /** The OAuth scope of a DFSP's gateway client when the registration names none. */
 export const defaultDfspScopes = ['fspiop'];
@@ -28,8 +29,10 @@ export const defaultDfspScopes = ['fspiop'];
  * 2. Connectivity proof: the hub calls the DFSP's callback origins over mTLS (asked for by the
  *    DFSP when its servers are up, repeated until it passes).
  * 3. The hub sets the DFSP up in the environment's ledger (or ops do and confirm).
- * 4. Sandbox: the edge admits the DFSP's sandbox traffic; then UAT sign-off by ops on a test report; a rejection sends the DFSP back to fix and ask
- *    for a retest (connectivity proved again), then UAT reopens in the next round. Then the scheme
+ * 4. Sandbox: the edge admits the DFSP's sandbox traffic; the hub runs the scheme's UAT collection
+ *    through the Testing Toolkit against the DFSP's endpoints (its counts shown with the gate); then
+ *    UAT sign-off by ops; a rejection sends the DFSP back to fix and ask for a retest (connectivity
+ *    proved again), then UAT runs and reopens in the next round. Then the scheme
  *    contract (legal) before production.
  *    Production: go-live by ops (two distinct approvers by default), only then does the edge admit
  *    production traffic, and the DFSP is `live`: the hub renews
@@ -81,9 +84,13 @@ export async function dfspOnboarding(input: DfspOnboardingInput): Promise<Onboar
       if (environment === 'sandbox') {
         // Sandbox traffic from here: every access step of the environment is accepted and the ledger knows the DFSP.
         await journey.openAccess(environment, 'client-csr, jws-key, ip-allowlist, oauth-client and hub-ledger done in sandbox');
-        // UAT in rounds: a rejection sends the DFSP back to fix and ask for a retest, then UAT reopens.
-        const uat = await awaitGateInRounds(journey, { name: 'uat-signoff', environment }, (rejected) =>
-          awaitUatRetest(journey, environment, rejected.round),
+        // UAT in rounds: before each opens the hub runs the scheme's collection against the DFSP (evidence
+        // for ops, shown with the gate); a rejection sends the DFSP back to fix and ask for a retest.
+        const uat = await awaitGateInRounds(
+          journey,
+          { name: 'uat-signoff', environment },
+          (rejected) => awaitUatRetest(journey, environment, rejected.round),
+          async (round) => ({ run: await runUat(journey, environment, round, registration) }),
         );
         if (!succeeded(uat)) return endedBy(journey, uat);
       } else {

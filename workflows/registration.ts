@@ -45,6 +45,8 @@ export interface DfspRegistration {
   callbackHosts: Record<Environment, string[]>;
   /** The OAuth scopes of the DFSP's gateway clients; absent: the hub's FSPIOP scopes. */
   scopes?: string[];
+  /** The party the DFSP keeps in its sandbox for tests: the hub's UAT run pays it. Absent: the run is skipped. */
+  uatParty?: { idType: string; idValue: string };
 }
 
 /**

@@ -76,9 +76,26 @@ interface InstanceBase extends InstanceKey {
   chase: WaitChase;
 }
 
+/**
+ * What the hub ran for a gate round before it opened (the automated UAT run): evidence for the
+ * approvers, shown with the gate; they still decide. `error`: the hub could not run it.
+ */
+export interface GateRun {
+  /** The hub task that made it: `uat-run@sandbox#1`. */
+  task: string;
+  outcome: 'passed' | 'failed' | 'skipped' | 'error';
+  /** One line: the counts and the first failure, or why it did not run. */
+  summary: string;
+  assertions?: { passed: number; total: number };
+  /** The run's evidence (GET /onboardings/:id/uat-runs/:runId). */
+  runId?: string;
+}
+
 export interface GateInstance extends InstanceBase {
   type: 'gate';
   name: GateName;
+  /** What the hub ran for this round before it opened (the UAT run), when it runs one. */
+  run?: GateRun;
   /** `withdrawn`: still open when the journey ended on another path. */
   status: 'open' | Decision | 'expired' | 'withdrawn';
   /** The decision that closed the round (the last approval, or the rejection). */
@@ -113,6 +130,8 @@ export interface TaskRecordOf<T extends TaskName> {
   name: T;
   environment: Environment;
   status: 'running' | 'done' | 'failed';
+  /** A task run once per gate round (the UAT run): that round. */
+  round?: number;
   startedAt: string;
   finishedAt: string | null;
   result: TaskResults[T] | null;
@@ -130,6 +149,8 @@ export interface AwaitedInput {
   since: string;
   /** A gate needing several approvers: who approved so far, of how many. */
   approvals?: { have: string[]; need: number };
+  /** A gate the hub ran something for (the UAT run): its outcome. */
+  run?: GateRun;
 }
 
 /** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */

@@ -77,7 +77,7 @@ export const submissionNames = [
 export type SubmissionName = (typeof submissionNames)[number];
 
 /** What the hub does by itself between waits (recorded as tasks in the status). */
-export const taskNames = ['hub-client-csr', 'hub-ledger', 'hub-jwt-key', 'processing-center'] as const;
+export const taskNames = ['hub-client-csr', 'hub-ledger', 'hub-jwt-key', 'processing-center', 'uat-run'] as const;
 export type TaskName = (typeof taskNames)[number];
 
 /** Steps as shown in the `OnboardingStep` search attribute: a gate, a submission, a hub task, or the end. */
@@ -308,6 +308,8 @@ export const errorCatalogue = {
     retryable: false,
     title: 'The connection pack is not ready: the onboarding lacks what it holds',
   },
+  /** No UAT run by that id for this onboarding (the runs: GET /onboardings/:id/uat-runs). */
+  UAT_RUN_NOT_FOUND: { status: 404, retryable: false, title: 'No such UAT run for this onboarding' },
   INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
 
   // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.
@@ -350,6 +352,12 @@ export const errorCatalogue = {
   /** The ledger refused a set-up call for a reason a retry cannot change (unknown currency, invalid name…). */
   LEDGER_REFUSED: { status: 500, retryable: false, title: 'The hub ledger refused the participant set-up' },
 
+  // Activities: the hub's UAT runs (the Testing Toolkit).
+  /** The UAT runner did not answer or could not be reached: the run (by its id, never twice) is asked for again. */
+  UAT_RUNNER_UNAVAILABLE: { status: 503, retryable: true, title: 'The UAT runner is unavailable' },
+  /** The runner took the run but could not carry it out (TTK refused the collection): ops decide at the gate without it. */
+  UAT_RUN_FAILED: { status: 500, retryable: false, title: 'The UAT run could not be carried out' },
+
   // Activities: the processing centre (bank counterparties).
   /** The processing centre refused the counterparty for a reason a retry cannot change (its alias belongs to another bank). */
   PROCESSING_REFUSED: { status: 409, retryable: false, title: 'The processing centre refused the counterparty' },
@@ -372,6 +380,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 }
 
 /** Task ids come only from here: one run of a hub task per environment, e.g. `hub-ledger@production`. */
-export function taskId(name: TaskName, environment: Environment): string {
-  return `${name}@${environment}`;
+/** `hub-ledger@sandbox`; a task run once per gate round carries the round: `uat-run@sandbox#2`. */
+export function taskId(name: TaskName, environment: Environment, round?: number): string {
+  return round === undefined ? `${name}@${environment}` : `${name}@${environment}#${round}`;
 }

@@ -16,13 +16,18 @@ import type { ParticipantKeyDirectory } from './participant-keys';
 
 export const hubKeyOwner = '@hub';
 
+/** The hub's current JWS signing key file in `dir`. */
+export function hubJwsKeyFile(dir: string): string {
+  return path.join(dir, 'hub-jws.key');
+}
+
 export async function ensureHubJwsKey(
   dir: string,
   directory: ParticipantKeyDirectory,
   overlapMs = 0,
   now: Date = new Date(),
 ): Promise<{ kid: string; publicKeyPem: string }> {
-  const keyFile = path.join(dir, 'hub-jws.key');
+  const keyFile = hubJwsKeyFile(dir);
   if (!existsSync(keyFile)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -63,7 +68,7 @@ export async function rotateHubJwsKey(
   now: Date = new Date(),
 ): Promise<{ previousKid: string; kid: string; previousValidUntil: string }> {
   const previous = await ensureHubJwsKey(dir, directory, 0, now);
-  renameSync(path.join(dir, 'hub-jws.key'), path.join(dir, `hub-jws-${previous.kid}.retired.key`));
+  renameSync(hubJwsKeyFile(dir), path.join(dir, `hub-jws-${previous.kid}.retired.key`));
   const next = await ensureHubJwsKey(dir, directory, overlapMs, now);
   return { previousKid: previous.kid, kid: next.kid, previousValidUntil: new Date(now.getTime() + overlapMs).toISOString() };
 }

@@ -21,6 +21,12 @@ export interface TestingToolkitSwitchOptions {
   timeoutMs: number;
 }
 
+/**
+ * What the hub's TTK is set to: a switch forwarding between DFSPs unchanged (HUB_ONLY_MODE: it never
+ * signs what it forwards), and signing its own UAT runs' requests with the hub's key (JWS_SIGN).
+ */
+export const hubUserConfig = { HUB_ONLY_MODE: true, JWS_SIGN: true } as const;
+
 /** The forward-rules file the hub owns in TTK. */
 export const hubRulesFile = 'hub-switch.json';
 
@@ -67,7 +73,7 @@ export class TestingToolkitSwitch implements HubLedger {
       { defaultEndpoint: string; endpoints: unknown[] }
     >;
     dfsps[request.fspId] = { defaultEndpoint: endpoint, endpoints: [] };
-    await this.call('PUT', '/api/config/user', { ...stored, HUB_ONLY_MODE: true, ENDPOINTS_DFSP_WISE: { dfsps } });
+    await this.call('PUT', '/api/config/user', { ...stored, ...hubUserConfig, ENDPOINTS_DFSP_WISE: { dfsps } });
 
     const files = (await this.call('GET', '/api/rules/files/forward')) as { files?: string[] };
     const current = files.files?.includes(hubRulesFile)

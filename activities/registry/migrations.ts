@@ -290,4 +290,22 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('participant_keys').addColumn('retires_at', 'text').execute();
     },
   },
+  '2026-12-03-007-uat-runs': {
+    async up(db: Db) {
+      // The evidence of each automated UAT run: its summary, TTK's result and HTML report.
+      await db.schema
+        .createTable('uat_runs')
+        .addColumn('run_id', 'text', (c) => c.primaryKey())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('round', 'integer', (c) => c.notNull())
+        .addColumn('summary_json', 'text', (c) => c.notNull())
+        .addColumn('result_json', 'text', (c) => c.notNull())
+        .addColumn('report_html', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('uat_runs_participant').on('uat_runs').columns(['participant_id', 'environment', 'round']).execute();
+    },
+  },
 };

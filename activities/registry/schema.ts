@@ -216,7 +216,24 @@ export interface ConnectionPacksTable {
   createdAt: string;
 }
 
+/** The hub's UAT runs: one per run id (the gate round's write key), the evidence of that round. */
+export interface UatRunsTable {
+  runId: string;
+  participantId: string;
+  environment: string;
+  round: number;
+  /** The run's summary (what the gate shows), JSON. */
+  summaryJson: string;
+  /** TTK's JSON result, bearer tokens redacted. */
+  resultJson: string;
+  /** TTK's HTML assertion report of the same result. */
+  reportHtml: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
 export interface RegistrySchema {
+  uatRuns: UatRunsTable;
   callbackRoutes: CallbackRoutesTable;
   connectionPacks: ConnectionPacksTable;
   hubJwtKeys: HubJwtKeysTable;

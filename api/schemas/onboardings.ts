@@ -85,6 +85,13 @@ export const dfspRegistrationSchema = z.strictObject({
     .min(1)
     .max(20)
     .optional(),
+  /** The DFSP's sandbox test party (FSPIOP party id type and identifier): what the hub's UAT run pays. */
+  uatParty: z
+    .strictObject({
+      idType: z.enum(['MSISDN', 'EMAIL', 'PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'IBAN', 'ALIAS']),
+      idValue: z.string().regex(/^[A-Za-z0-9@._+-]{1,128}$/, 'an FSPIOP party identifier'),
+    })
+    .optional(),
 });
 
 /** A Mojaloop DFSP (seed 004): its participant id is its FSP id in the hub ledger. */

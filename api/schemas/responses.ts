@@ -76,6 +76,15 @@ const instanceBase = {
   chase: chaseView,
 };
 
+/** What the hub ran for a gate round before it opened (the UAT run). */
+const gateRunSchema = z.object({
+  task: z.string(),
+  outcome: z.enum(['passed', 'failed', 'skipped', 'error']),
+  summary: z.string(),
+  assertions: z.object({ passed: z.number().int(), total: z.number().int() }).optional(),
+  runId: z.string().optional().describe('its evidence: GET /onboardings/:id/uat-runs/:runId'),
+});
+
 export const gateInstanceSchema = returns<GateInstance>()(
   z.object({
     ...instanceBase,
@@ -85,6 +94,7 @@ export const gateInstanceSchema = returns<GateInstance>()(
     decision: decisionRecord.nullable().describe('the decision that closed the round'),
     required: z.number().int().optional().describe('distinct approvers this round needs'),
     decisions: z.array(decisionRecord).optional().describe('every decision of this round: approvals so far, then a rejection if any'),
+    run: gateRunSchema.optional().describe('what the hub ran for this round before it opened (the UAT run)'),
   }),
 );
 
@@ -105,9 +115,10 @@ export const submissionInstanceSchema = returns<SubmissionInstance>()(
 
 export const taskRecordSchema = returns<TaskRecord>()(
   z.object({
-    id: z.string().describe('`<task>@<environment>`'),
+    id: z.string().describe('`<task>@<environment>`, or `<task>@<environment>#<round>` for a task of a gate round'),
     name: z.enum(taskNames),
     environment: z.enum(environments),
+    round: z.number().int().min(1).optional(),
     status: z.enum(['running', 'done', 'failed']),
     startedAt: isoTime,
     finishedAt: isoTime.nullable(),
@@ -127,6 +138,7 @@ const dfspRegistrationView = z.object({
   }),
   callbackHosts: z.object({ sandbox: z.array(z.string()), production: z.array(z.string()) }),
   scopes: z.array(z.string()).optional(),
+  uatParty: z.object({ idType: z.string(), idValue: z.string() }).optional(),
 });
 
 const awaitedSchema = z.object({
@@ -138,6 +150,7 @@ const awaitedSchema = z.object({
   role: z.enum(roles),
   since: isoTime,
   approvals: z.object({ have: z.array(z.string()), need: z.number().int() }).optional(),
+  run: gateRunSchema.optional(),
 });
 
 /** Where an onboarding stands: the head of its status. */

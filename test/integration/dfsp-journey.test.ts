@@ -289,6 +289,28 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(res.json().code).toBe('VALIDATION_FAILED');
   });
 
+  it('refuses a UAT test party that is not an FSPIOP party', async () => {
+    for (const uatParty of [
+      { idType: 'PHONE', idValue: '221770000001' },
+      { idType: 'MSISDN', idValue: '22 177/0000' },
+      { idType: 'MSISDN' },
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/onboardings',
+        headers: keys.as('tool@hub', 'operator'),
+        payload: {
+          participantId: 'dfsp-party-check',
+          kind: 'dfsp',
+          participant: { legalName, country: 'SN', contactEmail: 'ops@alpha.example' },
+          registration: { ...registration, uatParty },
+        },
+      });
+      expect({ uatParty, status: res.statusCode, code: res.json().code }).toEqual({ uatParty, status: 400, code: 'VALIDATION_FAILED' });
+      expect(JSON.stringify(res.json())).toContain('uatParty');
+    }
+  });
+
   it('takes a DFSP from registration to live, with artifacts that work', async () => {
     const started = await app.inject({
       method: 'POST',
@@ -368,7 +390,17 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect(afterSandbox.tasks).toEqual([
       expect.objectContaining({ id: 'hub-client-csr@sandbox', status: 'done' }),
       expect.objectContaining({ id: 'hub-ledger@sandbox', status: 'done', result: expect.objectContaining({ mode: 'applied' }) }),
+      // This hub has no UAT runner (no TTK): the round's run is recorded as skipped, and the gate says why.
+      expect.objectContaining({
+        id: 'uat-run@sandbox#1',
+        round: 1,
+        status: 'done',
+        result: expect.objectContaining({ outcome: 'skipped' }),
+      }),
     ]);
+    expect(afterSandbox.instances.find((i) => i.id === 'uat-signoff@sandbox#1')).toMatchObject({
+      run: { task: 'uat-run@sandbox#1', outcome: 'skipped', summary: expect.stringMatching(/^not run: the hub has no UAT runner/) },
+    });
     const participant = (await ledgerGet(`/participants/${participantId}`)) as {
       name: string;
       accounts: { currency: string; ledgerAccountType: string }[];
@@ -430,6 +462,8 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     expect((await status()).tasks.map((t) => `${t.id}:${t.status}`)).toEqual([
       'hub-client-csr@sandbox:done',
       'hub-ledger@sandbox:done',
+      'uat-run@sandbox#1:done',
+      'uat-run@sandbox#2:done',
       'hub-client-csr@production:done',
       'hub-ledger@production:done',
     ]);

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../support/eventually';
+import { onboardingWorkflowId, type GateInstance } from '../../workflows/messages';
 import {
   asDfsp,
   awaiting,
@@ -32,6 +33,7 @@ import {
   tokenOf,
   transfer,
   ttkSaw,
+  type Dfsp,
 } from '../support/interop-rig';
 
 jest.setTimeout(600_000);
@@ -88,6 +90,104 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     expect(edgeText).toMatch(/"participantId":"dfsp-amber".*"edge admitted"/);
     expect(edgeText).toMatch(/"participantId":"dfsp-blue".*"edge admitted"/);
     expect(edgeText).toMatch(/"endpoint":"FSPIOP_CALLBACK_URL_TRANSFER_POST".*"egress sent"/);
+  });
+
+  it("runs the scheme's UAT collection before each uat-signoff round: counts with the gate and in the UI, evidence for the DFSP and staff, a failed run in the reminder, one run however the worker is stopped", async () => {
+    const a = dfsps.a;
+    const b = dfsps.b;
+    const gate = async (d: Dfsp, id: string) =>
+      (await status(d)).instances.find((i): i is GateInstance => i.id === id && i.type === 'gate');
+    // B's backend holds B's test party: TTK, paying it as the hub through the egress, passes every assertion of the collection.
+    const bGate = await gate(b, 'uat-signoff@sandbox#1');
+    expect(bGate?.run).toMatchObject({ task: 'uat-run@sandbox#1', outcome: 'passed', assertions: { passed: 28, total: 28 } });
+    expect((await status(b)).tasks.find((t) => t.id === 'uat-run@sandbox#1')).toMatchObject({ status: 'done', round: 1 });
+    // Nobody holds A's: its run fails, the gate says how, and ops still decide (the gate is open).
+    const aGate = await gate(a, 'uat-signoff@sandbox#1');
+    expect(aGate).toMatchObject({ status: 'open', run: { outcome: 'failed' } });
+    expect(aGate?.run?.assertions?.passed).toBeLessThan(aGate?.run?.assertions?.total ?? 0);
+    expect(aGate?.run?.summary).toMatch(/of 28 assertions passed; \d+ failed, first: /);
+
+    // The evidence: the run's counts for the DFSP, its JSON result and HTML report; never another DFSP's, never a bearer token.
+    const runs = await interop.app.inject({ method: 'GET', url: `/onboardings/${b.id}/uat-runs`, headers: asDfsp(b) });
+    expect(runs.statusCode).toBe(200);
+    const [run] = runs.json().runs as {
+      runId: string;
+      round: number;
+      summary: { testCases: unknown[] };
+      links: { json: string; html: string };
+    }[];
+    expect(run).toMatchObject({
+      runId: bGate?.run?.runId,
+      round: 1,
+      summary: { testCases: [{ name: 'P2P Transfer Happy Path', passed: 28, total: 28 }] },
+    });
+    const result = await interop.app.inject({ method: 'GET', url: run?.links.json ?? '', headers: asDfsp(b) });
+    expect(result.statusCode).toBe(200);
+    expect(result.json().runtimeInformation).toMatchObject({ totalAssertions: 28, totalPassedAssertions: 28 });
+    expect(result.body).not.toMatch(/Bearer /i);
+    expect(result.body).toContain('[redacted]');
+    const report = await interop.app.inject({ method: 'GET', url: run?.links.html ?? '', headers: keys.as('viewer@hub', 'viewer') });
+    expect([report.statusCode, report.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(report.body).toMatch(/<html/i);
+    expect(report.body).not.toMatch(/Bearer /i);
+    const foreign = await interop.app.inject({ method: 'GET', url: run?.links.json ?? '', headers: asDfsp(a) });
+    expect(foreign.statusCode).toBe(403);
+    const unknown = await interop.app.inject({ method: 'GET', url: `/onboardings/${b.id}/uat-runs/uat-nope`, headers: asDfsp(b) });
+    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'UAT_RUN_NOT_FOUND']);
+
+    // The reminder of A's gate names the failed run; the Temporal UI's current details show both outcomes.
+    const reminder = await eventually(async () => {
+      const lines = readFileSync(path.join(interop.rig.stack.dataDir, 'outbox', 'notifications.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      return lines
+        .map((l) => JSON.parse(l) as { participantId: string; instanceId: string; event: string; detail?: string })
+        .find((n) => n.participantId === a.id && n.instanceId === 'uat-signoff@sandbox#1' && n.event === 'reminder');
+    }, 30_000);
+    expect(reminder.detail).toMatch(/^The hub's run uat-run@sandbox#1 FAILED: \d+ of 28 assertions passed/);
+    const details = async (d: Dfsp) =>
+      (
+        await interop.rig.stack.client.workflow
+          .getHandle(onboardingWorkflowId(d.id))
+          .query<{ currentDetails: string }>('__temporal_workflow_metadata')
+      ).currentDetails;
+    expect(await details(b)).toContain('hub run `uat-run@sandbox#1` **passed**: 28 of 28 assertions passed');
+    expect(await details(a)).toMatch(/hub run `uat-run@sandbox#1` \*\*failed\*\*/);
+
+    // Ops reject B's round; B fixes and asks for a retest; the worker is stopped while round 2's run is under way.
+    const lookups = () => interop.backend.seen.filter((s) => s.method === 'GET' && s.url.startsWith('/parties/')).length;
+    const before = lookups();
+    const seenBefore = interop.backend.seen.length;
+    const rejected = await interop.app.inject({
+      method: 'POST',
+      url: `/onboardings/${b.id}/approvals`,
+      headers: keys.staff('ops-lead@hub'),
+      payload: { gate: 'uat-signoff', environment: 'sandbox', decision: 'rejected', comment: 'settlement report missing' },
+    });
+    expectOk(rejected, 'reject uat');
+    await awaiting(b, 'uat-retest@sandbox#1');
+    expectOk(await submit(b, 'uat-retest', { environment: 'sandbox', summary: 'settlement report added' }), 'uat-retest');
+    const runId = `uat-${b.id}-sandbox-r2-${(await interop.rig.stack.client.workflow.getHandle(onboardingWorkflowId(b.id)).describe()).runId}`;
+    // B's backend is slow over the quote: the stop lands while TTK waits for it.
+    interop.backend.settings.quoteDelayMs = 4000;
+    await eventually(async () => {
+      const res = await fetch(`${interop.ttk.adminUrl}/hub/uat-runs/${runId}`);
+      const running = res.ok && ((await res.json()) as { state: string }).state === 'running';
+      return running && interop.backend.seen.some((s, i) => i >= seenBefore && s.url === '/quoterequests') ? true : undefined;
+    }, 30_000);
+    await interop.rig.restartWorker();
+    interop.backend.settings.quoteDelayMs = 0;
+    await awaiting(b, 'uat-signoff@sandbox#2');
+    expect((await gate(b, 'uat-signoff@sandbox#2'))?.run).toMatchObject({ task: 'uat-run@sandbox#2', outcome: 'passed', runId });
+    // The second attempt collected the first one's run: B's backend saw one more lookup, not two.
+    const history = await interop.rig.stack.client.workflow.getHandle(onboardingWorkflowId(b.id)).fetchHistory();
+    const attempts = (history.events ?? [])
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0);
+    expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
+    expect(lookups() - before).toBe(1);
+    const listed = (await interop.app.inject({ method: 'GET', url: `/onboardings/${b.id}/uat-runs`, headers: asDfsp(b) })).json().runs;
+    expect(listed.map((r: { round: number }) => r.round)).toEqual([2, 1]);
   });
 
   it('refuses at the edge, before TTK sees it: a tampered signature, no token, and production before go-live', async () => {

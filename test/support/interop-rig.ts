@@ -14,6 +14,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { CompactSign, importPKCS8 } from 'jose';
 import { openGateway } from '../../worker/onboarding-worker';
+import { defaultGatePolicyConfig } from '../../api/gate-policy';
 import { NetworkRegistry } from '../../activities/network/network-registry';
 import { startTestingToolkit, testingToolkitInstalled, type RunningTestingToolkit } from '../../scripts/testing-toolkit';
 import type { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
@@ -121,6 +122,8 @@ export async function submitEverything(d: Dfsp) {
           technical: { name: 'Tech', email: `tech@${d.host}` },
         },
         callbackHosts: { sandbox: [d.host], production: ['93.184.216.34'] },
+        // The hub's UAT run pays this party: B's core backend holds B's, nobody holds A's (its run fails).
+        uatParty: { idType: d.party.idType, idValue: d.party.idValue },
         notificationEmails: {
           netDebitCapAdjustment: `ndc@${d.host}`,
           settlementPositionChange: `settlement@${d.host}`,
@@ -296,6 +299,10 @@ export async function startInteropRig(): Promise<void> {
       sandboxTtk: { adminUrl: ttk.adminUrl, egressUrl: `http://${egressListen}` },
     },
     gateway: { verifier: verifierListen },
+    // A restarted worker leaves its running activity at once (the UAT run's worker-stop test), as a killed one would.
+    workerShutdownGraceTime: 1,
+    // Reminders come quickly (a failed UAT run is named in its gate's reminder); nothing escalates or expires.
+    gatePolicy: { ...defaultGatePolicyConfig, timers: { remindEveryMs: 10_000, escalateAfterMs: null, expireAfterMs: null } },
   });
   app = rig.app;
   authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);

@@ -91,13 +91,17 @@ export interface BackendLog {
   body: unknown;
 }
 
-/** A DFSP's core backend (sdk-scheme-adapter's backend API): one named party; every quote at no fee; every transfer committed. */
+/**
+ * A DFSP's core backend (sdk-scheme-adapter's backend API): one named party; every quote at no fee;
+ * every transfer committed. `quoteDelayMs`: how long it thinks over a quote (a test's slow backend).
+ */
 export async function startCoreBackend(party: { idType: string; idValue: string; firstName: string; lastName: string }) {
   const seen: BackendLog[] = [];
+  const settings = { quoteDelayMs: 0 };
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = raw === '' ? null : (JSON.parse(raw) as Record<string, string>);
       seen.push({ method: req.method ?? '', url: req.url ?? '', body });
       res.setHeader('content-type', 'application/json');
@@ -105,6 +109,7 @@ export async function startCoreBackend(party: { idType: string; idValue: string;
         return res.end(JSON.stringify({ ...party, displayName: `${party.firstName} ${party.lastName}`, dateOfBirth: '1990-01-01' }));
       }
       if (req.method === 'POST' && req.url === '/quoterequests' && body) {
+        await new Promise((resolve) => setTimeout(resolve, settings.quoteDelayMs));
         const fee = { payeeFspFeeAmount: '0', payeeFspFeeAmountCurrency: body.currency, payeeFspCommissionAmount: '0' };
         return res.end(
           JSON.stringify({
@@ -127,7 +132,7 @@ export async function startCoreBackend(party: { idType: string; idValue: string;
     });
   });
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
-  return { port, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port, seen, settings, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** A Redis of the test's own (the SDK keeps its state in it). */

@@ -4,6 +4,7 @@
  * certificate, stopping a child process.
  */
 import { ConnectionPackVersions } from '../../api/connection-pack';
+import { UatRuns } from '../../activities/uat/uat-runs';
 import { rotateHubJwsKey } from '../../activities/keys/hub-jws-key';
 import { installedHubClientCertificate } from '../../activities/pki/hub-client-keys';
 import type { ChildProcess } from 'node:child_process';
@@ -37,6 +38,8 @@ export interface StepStack {
   /** The worker's registry database and hub CA (same DATA_DIR). */
   db: RegistryDb;
   ca: LocalHubCa;
+  /** Stops the worker (a shutdown: its running activities are cancelled and retried elsewhere) and starts a new one like it. */
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,8 @@ export interface StepStackOptions {
   gatePolicy?: GatePolicyConfig;
   /** Production allowlists may hold private ranges (a private-link hub; loopback in tests). */
   allowlist?: { productionAllowsNonPublic: boolean };
+  /** A worker stop cancels running activities after this long (ms), as a killed worker leaves them. */
+  workerShutdownGraceTime?: number;
   /** Changes to the stack's gateway settings before the worker starts (e.g. the edge's verifying hop). */
   gateway?: Partial<TestStack['gateway']>;
 }
@@ -59,11 +64,13 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const stack = await createTestStack(bundle, `${name}-${Date.now()}`);
   Object.assign(stack.gateway, options.gateway ?? {});
-  await stack.startWorker({
+  const workerOptions = {
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.outbound ? { outbound: options.outbound } : {}),
     ...(options.allowlist ? { allowlist: options.allowlist } : {}),
-  });
+    ...(options.workerShutdownGraceTime !== undefined ? { shutdownGraceTime: options.workerShutdownGraceTime } : {}),
+  };
+  let worker = await stack.startWorker(workerOptions);
   // After the worker: it made the hub CA and migrated the registry.
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
@@ -87,6 +94,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
         hubFspId: 'hub',
       },
     },
+    uatRuns: new UatRuns(db),
   });
   await app.ready();
   return {
@@ -94,6 +102,10 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     app,
     db,
     ca,
+    async restartWorker() {
+      await worker.stop();
+      worker = await stack.startWorker(workerOptions);
+    },
     async close() {
       await db.destroy();
       await app.close();

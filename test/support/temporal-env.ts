@@ -81,6 +81,8 @@ export interface TestStack {
     outbound?: OutboundConfig;
     mail?: MailConfig;
     allowlist?: { productionAllowsNonPublic: boolean };
+    /** A stop cancels running activities after this long (ms). */
+    shutdownGraceTime?: number;
   }): Promise<{ worker: Worker; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
@@ -128,6 +130,8 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
         mail?: MailConfig;
         allowlist?: { productionAllowsNonPublic: boolean };
         tppTrustAnchorsFile?: string;
+        /** A stop cancels running activities after this long (they are retried on the next worker), as a killed worker's would be. */
+        shutdownGraceTime?: number;
       } = {},
     ) {
       const worker = await createOnboardingWorker({
@@ -148,6 +152,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
           ...(options.tppTrustAnchorsFile ? { tppTrustAnchorsFile: options.tppTrustAnchorsFile } : {}),
         }),
         workflowBundle: { code: bundle.code },
+        ...(options.shutdownGraceTime !== undefined ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
       });
       const done = worker.run();
       const handle = {

@@ -43,6 +43,7 @@ describe('registry database', () => {
       '2026-12-02-004-bank-counterparties',
       '2026-12-02-005-oauth-redirect-uris',
       '2026-12-02-006-callback-routes-packs-key-overlap',
+      '2026-12-03-007-uat-runs',
     ]);
     await again.destroy();
     expect(file).toBe(path.join(dir, 'registry', 'registry.sqlite'));

@@ -15,6 +15,8 @@ export function renderCurrentDetails(s: OnboardingStatus): string {
         ? ` (${a.approvals.have.length} of ${a.approvals.need} approvals${a.approvals.have.length > 0 ? `: ${a.approvals.have.map(escapeMarkdown).join(', ')}` : ''})`
         : '';
       lines.push(`- **${a.role}** for \`${a.instanceId}\` since ${a.since}${approvals}`);
+      // The hub's run for the round (UAT): its outcome beside the gate, escaped (failure names come from the collection).
+      if (a.run) lines.push(`  - hub run \`${a.run.task}\` **${a.run.outcome}**: ${escapeMarkdown(a.run.summary)}`);
     }
   }
   if (s.halt) lines.push('', `**${s.halt.state}** since ${s.halt.since} by ${escapeMarkdown(s.halt.by)}: ${escapeMarkdown(s.halt.reason)}`);

@@ -126,6 +126,9 @@ export function startInputProblems(input: OnboardingInput): string[] {
       problems.push('registration.currencies');
     if (!isObject(input.registration?.notificationEmails)) problems.push('registration.notificationEmails');
     if (!environments.every((e) => Array.isArray(input.registration?.callbackHosts?.[e]))) problems.push('registration.callbackHosts');
+    const party = input.registration?.uatParty;
+    if (party !== undefined && (typeof party?.idType !== 'string' || typeof party?.idValue !== 'string'))
+      problems.push('registration.uatParty');
   }
   if (input.kind === 'bank') {
     const r = input.registration;

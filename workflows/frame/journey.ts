@@ -122,7 +122,16 @@ export class Journey {
     const required = Math.max(1, this.status.policy.approvals[spec.name] ?? 1);
     return this.openInstance<GateInstance>(
       spec,
-      (base) => ({ ...base, type: 'gate', name: spec.name, role: gateRoles[spec.name], decision: null, required, decisions: [] }),
+      (base) => ({
+        ...base,
+        type: 'gate',
+        name: spec.name,
+        role: gateRoles[spec.name],
+        decision: null,
+        required,
+        decisions: [],
+        ...(spec.run ? { run: spec.run } : {}),
+      }),
       (i) => `waiting for ${i.required > 1 ? `${i.required} approvers of ` : ''}${i.role}`,
     );
   }
@@ -188,10 +197,15 @@ export class Journey {
    * Runs a hub task (an activity or several) for the environment once: recorded as running, then
    * done with its result or failed with the failure's type; a task found done in the carried state
    * (continue-as-new, a repeated call) is not run again. What a failure means is the policy in
-   * frame/tasks.ts.
+   * frame/tasks.ts. A task run once per gate round passes its `round` (its id then names it).
    */
-  async task<T extends TaskName>(name: T, environment: Environment, run: () => Promise<TaskResults[T]>): Promise<TaskRecord<T>> {
-    const id = taskId(name, environment);
+  async task<T extends TaskName>(
+    name: T,
+    environment: Environment,
+    run: () => Promise<TaskResults[T]>,
+    round?: number,
+  ): Promise<TaskRecord<T>> {
+    const id = taskId(name, environment, round);
     // The record of `name`: its result is that task's.
     const found = this.status.tasks.find((t) => t.id === id) as TaskRecordOf<T> | undefined;
     if (found?.status === 'done') return found as TaskRecord<T>;
@@ -200,6 +214,7 @@ export class Journey {
       name,
       environment,
       status: 'running',
+      ...(round === undefined ? {} : { round }),
       startedAt: nowIso(),
       finishedAt: null,
       result: null,

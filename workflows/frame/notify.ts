@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temp
 import type { NotifyActivities } from '../../activities';
 import type { NotificationEvent, WaitNotification } from '../../activities/notify/notifier';
 import type { JourneyState } from './state';
-import type { ChaseEvent, WaitInstance } from '../state';
+import type { ChaseEvent, GateRun, WaitInstance } from '../state';
 import { instanceId, onboardingWorkflowId, openedNotificationKey } from '../vocabulary';
 
 /** What a notification reads and records: the onboarding's state and its transition. */
@@ -36,7 +36,15 @@ function aboutInstance(
     to,
     since: instance.chase?.since ?? instance.openedAt,
     ...(to === 'participant' ? { participantEmail: participant.contactEmail } : {}),
+    // A gate's notices name what the hub ran for the round (a failed UAT run, in every reminder).
+    ...(instance.type === 'gate' && instance.run ? { detail: runDetail(instance.run) } : {}),
   };
+}
+
+function runDetail(run: GateRun): string {
+  const what =
+    run.outcome === 'passed' ? 'passed' : run.outcome === 'failed' ? 'FAILED' : run.outcome === 'error' ? 'could not run' : 'was skipped';
+  return `The hub's run ${run.task} ${what}: ${run.summary}${run.runId ? ` (evidence: uat-runs/${run.runId})` : ''}`;
 }
 
 /**

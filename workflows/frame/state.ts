@@ -101,6 +101,7 @@ export class JourneyState {
         since: i.openedAt,
       };
       if (i.type === 'gate' && i.required > 1) awaited.approvals = { have: approversOf(i), need: i.required };
+      if (i.type === 'gate' && i.run) awaited.run = i.run;
       return awaited;
     });
     s.state = change.state ?? s.halt?.state ?? (s.liveSince !== undefined ? 'live' : this.waitingState());

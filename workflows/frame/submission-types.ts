@@ -2,7 +2,7 @@
 import type { SubmissionArtifacts } from '../artifacts';
 import type { SubmissionInput } from '../inputs';
 import type { WaitTimers } from '../policy';
-import type { FindingSummary, SubmissionInstance } from '../state';
+import type { FindingSummary, GateRun, SubmissionInstance } from '../state';
 import type { Environment, GateName, SubmissionName } from '../vocabulary';
 
 export interface WaitSpec<N> {
@@ -15,8 +15,8 @@ export interface WaitSpec<N> {
   timers?: Partial<WaitTimers>;
 }
 
-/** A gate awaits the team `gateRoles` names for it. */
-export type GateSpec = WaitSpec<GateName>;
+/** A gate awaits the team `gateRoles` names for it; `run`: what the hub ran for the round before it opened. */
+export type GateSpec = WaitSpec<GateName> & { run?: GateRun };
 
 /** What a submission's check says: accepted or not, the findings to record, the report to return. */
 export interface SubmissionVerdict<N extends SubmissionName = SubmissionName> {

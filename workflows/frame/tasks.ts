@@ -9,8 +9,12 @@ import type { TaskResults } from '../artifacts';
 import type { TaskRecord, TaskRecordOf } from '../state';
 import type { GateName, TaskName } from '../vocabulary';
 
-/** The tasks ops can take over by hand at a gate of their own when the hub could not do them. */
-export const opsGateForTask: Partial<Record<TaskName, GateName>> = { 'hub-ledger': 'ledger-setup' };
+/**
+ * The tasks ops take over by hand at a gate of their own when the hub could not do them: the
+ * ledger set-up at `ledger-setup`; the UAT run at `uat-signoff` (the gate opens saying the run
+ * could not be made, ops decide on their own test report).
+ */
+export const opsGateForTask: Partial<Record<TaskName, GateName>> = { 'hub-ledger': 'ledger-setup', 'uat-run': 'uat-signoff' };
 
 /** Thrown by a step whose hub task failed with no ops gate; `Journey.run` ends the onboarding `failed` with `note`. */
 export class HubTaskFailure extends Error {

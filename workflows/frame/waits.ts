@@ -70,19 +70,27 @@ export async function awaitSubmission<N extends SubmissionName>(
 /** What the participant sends after a rejected round: round n of the rework follows round n of the gate. */
 export type Rework = (rejected: GateInstance) => Promise<WaitInstance>;
 
+/** What the hub does before a round opens (the UAT run): it returns what the gate shows of it. */
+export type BeforeRound = (round: number) => Promise<Pick<GateSpec, 'run'>>;
+
 /**
  * A gate in rounds: a rejection sends the onboarding back to the step that must change (`rework`,
  * by default the participant's answer named in `reworkFor`), then the gate opens again as the next
- * round — no new workflow; every round stays in the status with its number. Returns the approved
+ * round — no new workflow; every round stays in the status with its number. `beforeRound` runs
+ * before each round opens (the hub's UAT run), what it returns shown with the gate. Returns the approved
  * round, or the wait that ended the onboarding (a rejected gate with no rework, an unanswered rework).
  */
 export async function awaitGateInRounds(
   journey: Journey,
   spec: GateSpec & { environment: Environment },
   rework?: Rework,
+  beforeRound?: BeforeRound,
 ): Promise<WaitInstance> {
   for (let round = spec.round ?? 1; ; round++) {
-    const gate = await awaitGate(journey, { ...spec, round });
+    // A round already open (found in the carried state) is not prepared again.
+    const opened = journey.instance({ name: spec.name, environment: spec.environment, round }) !== undefined;
+    const prepared = beforeRound && !opened ? await beforeRound(round) : {};
+    const gate = await awaitGate(journey, { ...spec, ...prepared, round });
     if (gate.status !== 'rejected') return gate;
     const back = rework ?? defaultRework(journey, spec.name);
     if (back === null) return gate;

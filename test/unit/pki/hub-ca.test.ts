@@ -220,6 +220,7 @@ describe('signing a participant CSR', () => {
       processingCenter: new SqliteProcessingCenter(db),
       technicalUsers: new BankTechnicalUsers(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))),
       hubName: 'Test Hub',
+      uat: null,
     });
     const csr = ssl.csr('activity.csr', ssl.key('activity.key', 'rsa:1024'), subject);
     const failure = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') })
