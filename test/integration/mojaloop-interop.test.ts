@@ -21,7 +21,8 @@ import {
   installPack,
   interop,
   keys,
-  proveJwsKey,
+  jwsKeyProof,
+  submitJwsKey,
   runSdk,
   sendAsA,
   ssl,
@@ -233,7 +234,13 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     expect(twice.statusCode).toBe(409);
     const oldKeyFile = a.jwsKeyFile ?? '';
     const newKeyFile = ssl.key(`${a.id}-jws-2.key`, 'rsa:2048');
-    const rotated = await proveJwsKey(a, 'jws-key@sandbox#2', newKeyFile);
+    // The proof arrives while no worker runs (one stopped, the next not yet up): it is checked once by the next, the key not lost.
+    const proof = await jwsKeyProof(a, 'jws-key@sandbox#2', newKeyFile);
+    let proving: ReturnType<typeof submitJwsKey> | undefined;
+    await interop.rig.restartWorker(() => {
+      proving = submitJwsKey(a, proof);
+    });
+    const rotated = await (proving as ReturnType<typeof submitJwsKey>);
     expect(Date.parse(rotated.previousValidUntil ?? '')).toBeGreaterThan(Date.now() + 86_400_000);
     const directory = (await interop.app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asDfsp(a) })).json()
       .keys as {

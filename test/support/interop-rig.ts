@@ -94,15 +94,24 @@ export function expectOk(res: { statusCode: number; body: string }, what: string
   if (res.statusCode >= 300) throw new Error(`${what}: ${res.statusCode} ${res.body.slice(0, 1500)}`);
 }
 
-export async function proveJwsKey(d: Dfsp, instanceId: string, keyFile: string) {
+/** The jws-key submission for the key in `keyFile`: its public key and the instance's challenge signed with it. */
+export async function jwsKeyProof(d: Dfsp, instanceId: string, keyFile: string) {
   const challenge = String((await instance(d, instanceId)).provided?.challenge);
   const privatePem = readFileSync(keyFile, 'utf8');
   const challengeJws = await new CompactSign(new TextEncoder().encode(challenge))
     .setProtectedHeader({ alg: 'RS256' })
     .sign(await importPKCS8(privatePem, 'RS256'));
-  const res = await submit(d, 'jws-key', { environment: 'sandbox', keyPem: ssl.run(['pkey', '-in', keyFile, '-pubout']), challengeJws });
+  return { environment: 'sandbox', keyPem: ssl.run(['pkey', '-in', keyFile, '-pubout']), challengeJws };
+}
+
+export async function submitJwsKey(d: Dfsp, proof: Awaited<ReturnType<typeof jwsKeyProof>>) {
+  const res = await submit(d, 'jws-key', proof);
   expectOk(res, `${d.id} jws-key`);
   return res.json().submission.artifact as { kid: string; previousValidUntil?: string };
+}
+
+export async function proveJwsKey(d: Dfsp, instanceId: string, keyFile: string) {
+  return submitJwsKey(d, await jwsKeyProof(d, instanceId, keyFile));
 }
 
 /** Everything a DFSP submits in sandbox, as its engineers would: its own CA, server certificate, CSR, the hub's CSR signed, JWS key, endpoints, allowlist, OAuth client. */

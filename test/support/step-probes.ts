@@ -38,8 +38,11 @@ export interface StepStack {
   /** The worker's registry database and hub CA (same DATA_DIR). */
   db: RegistryDb;
   ca: LocalHubCa;
-  /** Stops the worker (a shutdown: its running activities are cancelled and retried elsewhere) and starts a new one like it. */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the worker (a shutdown: its running activities are cancelled and retried elsewhere) and
+   * starts a new one like it; `whileDown` runs in between (what arrives while no worker polls).
+   */
+  restartWorker(whileDown?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,8 +105,10 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     app,
     db,
     ca,
-    async restartWorker() {
+    async restartWorker(whileDown) {
       await worker.stop();
+      whileDown?.();
+      await new Promise((resolve) => setTimeout(resolve, 500));
       worker = await stack.startWorker(workerOptions);
     },
     async close() {
