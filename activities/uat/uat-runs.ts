@@ -17,6 +17,9 @@ export interface UatRunEvidence {
   finishedAt: string;
 }
 
+/** What a run's listing reads (not the result and report). */
+const summaryColumns = ['runId', 'participantId', 'environment', 'round', 'summaryJson', 'startedAt', 'finishedAt'] as const;
+
 export class UatRuns {
   constructor(private readonly db: Kysely<RegistrySchema>) {}
 
@@ -40,11 +43,7 @@ export class UatRuns {
   }
 
   async find(runId: string): Promise<UatRunEvidence | null> {
-    const row = await this.db
-      .selectFrom('uatRuns')
-      .select(['runId', 'participantId', 'environment', 'round', 'summaryJson', 'startedAt', 'finishedAt'])
-      .where('runId', '=', runId)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('uatRuns').select(summaryColumns).where('runId', '=', runId).executeTakeFirst();
     return row ? evidenceOf(row) : null;
   }
 
@@ -52,7 +51,7 @@ export class UatRuns {
   async list(participantId: string): Promise<UatRunEvidence[]> {
     const rows = await this.db
       .selectFrom('uatRuns')
-      .select(['runId', 'participantId', 'environment', 'round', 'summaryJson', 'startedAt', 'finishedAt'])
+      .select(summaryColumns)
       .where('participantId', '=', participantId)
       .orderBy('finishedAt', 'desc')
       .execute();
