@@ -20,6 +20,7 @@ import { pkiRoutes } from './routes/pki';
 import { connectionPackRoutes } from './routes/connection-pack';
 import { uatRunRoutes, type UatRunEvidenceStore } from './routes/uat-runs';
 import type { ConnectionPackSources } from './connection-pack';
+import { apiKeyRoutes, type ApiKeyRoutesOptions } from './routes/api-keys';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -55,6 +56,10 @@ export interface AppDeps {
   connectionPacks?: Pick<ConnectionPackSources, 'hubClientCertificate' | 'versions' | 'settings'>;
   /** The evidence of the hub's UAT runs (`/onboardings/:id/uat-runs`); absent: no run routes. */
   uatRuns?: UatRunEvidenceStore;
+  /** Participants' API keys managed through the API (`/participants/:id/api-keys`); absent: no key routes. */
+  apiKeys?: ApiKeyRoutesOptions;
+  /** A participant key may start its own onboarding (`POST /onboardings` for its own id); default false. */
+  participantSelfStart?: boolean;
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */
@@ -116,7 +121,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public === true) return;
     const header = request.headers.authorization;
-    const token = typeof header === 'string' && /^Bearer [^\s]{1,4096}$/.test(header) ? header.slice(7) : null;
+    // The scheme name is case-insensitive (RFC 9110 11.1): `bearer`, `BEARER` and `Bearer` alike.
+    const token = typeof header === 'string' ? (/^Bearer +([^\s]{1,4096})$/i.exec(header)?.[1] ?? null) : null;
     request.principal = token === null ? null : await deps.authenticator.authenticate(token);
     if (request.principal === null)
       throw new ApiError(
@@ -190,6 +196,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimitBytes ?? 1024 * 1024;
   app.register(onboardingRoutes, {
     gateway: deps.gateway,
+    participantSelfStart: deps.participantSelfStart ?? false,
     ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}),
     bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit },
   });
@@ -206,6 +213,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
   }
   if (deps.uatRuns) app.register(uatRunRoutes, { gateway: deps.gateway, runs: deps.uatRuns });
+  if (deps.apiKeys) app.register(apiKeyRoutes, deps.apiKeys);
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),

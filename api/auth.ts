@@ -95,15 +95,27 @@ export interface Authenticator {
   authenticate(token: string): Promise<Principal | null>;
 }
 
-/** API keys (hash lookup, constant-time compare) and, when configured, JWTs. */
-export function createAuthenticator(keys: ApiKeyEntry[], jwt?: JwtSettings & { keySet?: JWTVerifyGetKey }): Authenticator {
+/** Where keys are looked up on every request (the registry's table: a revocation counts at once). */
+export interface ApiKeyLookup {
+  activeByHash(hash: string): Promise<ApiKeyEntry | null>;
+}
+
+/**
+ * API keys (hash lookup, constant-time compare) — `keys` in memory, then `store` per request — and,
+ * when configured, JWTs.
+ */
+export function createAuthenticator(
+  keys: ApiKeyEntry[],
+  jwt?: JwtSettings & { keySet?: JWTVerifyGetKey },
+  store?: ApiKeyLookup,
+): Authenticator {
   const byHash = new Map(keys.map((k) => [k.hash, k]));
   const keySet = jwt ? (jwt.keySet ?? createRemoteJWKSet(new URL(jwt.jwksUrl))) : undefined;
   return {
     async authenticate(token) {
       if (token.startsWith(keyPrefix)) {
         const hash = hashApiKey(token);
-        const entry = byHash.get(hash);
+        const entry = byHash.get(hash) ?? (store ? await store.activeByHash(hash) : null) ?? undefined;
         if (entry === undefined || !timingSafeEqual(Buffer.from(entry.hash), Buffer.from(hash))) return null;
         return { name: entry.name, grants: new Set(entry.grants), via: 'api-key' };
       }

@@ -75,6 +75,10 @@ export const apiConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,32}$/)
       .default('hub'),
+    /** The API's address as participants reach it (named in their key invitations and mails); default http://HOST:PORT. */
+    API_PUBLIC_URL: z.url().optional(),
+    /** `true`: a participant's key may start its own onboarding; default false (operators start them). */
+    PARTICIPANT_SELF_START: z.enum(['true', 'false']).default('false'),
   })
   .refine(
     (e) =>
@@ -103,6 +107,8 @@ export interface ApiConfig {
   rateLimitPerMinute: number;
   gatePolicy: GatePolicyConfig;
   connectionPack: ConnectionPackSettings;
+  publicUrl: string;
+  participantSelfStart: boolean;
 }
 
 export { ConfigError };
@@ -135,6 +141,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     hubServerCertFile: path.resolve(e.HUB_SERVER_CERT_FILE ?? path.join(e.DATA_DIR, 'gateway', 'tls', 'gateway.cert.pem')),
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    publicUrl: (e.API_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    participantSelfStart: e.PARTICIPANT_SELF_START === 'true',
     connectionPack: {
       gateway: {
         sandbox: e.PACK_GATEWAY_SANDBOX ?? e.GATEWAY_SANDBOX_LISTEN,

@@ -10,6 +10,7 @@ import { ConnectionPackVersions } from './connection-pack';
 import { UatRuns } from '../activities/uat/uat-runs';
 import { installedHubClientCertificate } from '../activities/pki/hub-client-keys';
 import { createAuthenticator, readApiKeyFile } from './auth';
+import { ApiKeyStore } from './api-keys';
 import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
 import { OnboardingGateway } from './onboarding-gateway';
@@ -50,18 +51,22 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporalAddress });
   const client = new Client({ connection, namespace: config.namespace });
-  const keys = await readApiKeyFile(config.apiKeysFile);
-  if (keys.length === 0 && config.jwt === null) {
+  const registry = await openRegistry(registryFile(config.dataDir));
+  // The key file is the bootstrap: its entries join the registry's keys once (a key revoked through the API stays revoked).
+  const apiKeyStore = new ApiKeyStore(registry);
+  const fileKeys = await readApiKeyFile(config.apiKeysFile);
+  const imported = await apiKeyStore.importFile(fileKeys);
+  if (imported > 0) logger.info({ apiKeysFile: config.apiKeysFile, imported }, 'API keys imported from the key file');
+  if (fileKeys.length === 0 && config.jwt === null) {
     logger.warn(
       { apiKeysFile: config.apiKeysFile },
-      'no API keys and no JWT issuer: every call but /healthz and /readyz is 401 (npm run api:key makes a key)',
+      'no API keys in the key file and no JWT issuer: only keys issued through the API are accepted (npm run api:key makes a staff key)',
     );
   }
-  const registry = await openRegistry(registryFile(config.dataDir));
   const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
     gateway: new OnboardingGateway(client, config.taskQueue, undefined, config.gatePolicy),
-    authenticator: createAuthenticator(keys, config.jwt ?? undefined),
+    authenticator: createAuthenticator([], config.jwt ?? undefined, apiKeyStore),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -76,6 +81,8 @@ async function main(): Promise<void> {
       settings: config.connectionPack,
     },
     uatRuns: new UatRuns(registry),
+    apiKeys: { store: apiKeyStore, publicUrl: config.publicUrl },
+    participantSelfStart: config.participantSelfStart,
   });
 
   let closing = false;

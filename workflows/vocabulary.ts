@@ -310,6 +310,8 @@ export const errorCatalogue = {
   },
   /** No UAT run by that id for this onboarding (the runs: GET /onboardings/:id/uat-runs). */
   UAT_RUN_NOT_FOUND: { status: 404, retryable: false, title: 'No such UAT run for this onboarding' },
+  API_KEY_NOT_FOUND: { status: 404, retryable: false, title: 'No such API key for this participant' },
+  API_KEY_REVOKED: { status: 409, retryable: false, title: 'The API key is revoked' },
   INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
 
   // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.

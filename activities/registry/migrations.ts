@@ -308,4 +308,25 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('uat_runs_participant').on('uat_runs').columns(['participant_id', 'environment', 'round']).execute();
     },
   },
+  '2026-12-03-008-api-keys': {
+    async up(db: Db) {
+      // API keys managed through the API (and the key file's, imported): hashes only.
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('key_id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('grants_json', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('participant_id', 'text')
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .addColumn('revoked_by', 'text')
+        .addColumn('revoked_reason', 'text')
+        .addColumn('replaced_by', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_participant').on('api_keys').column('participant_id').execute();
+    },
+  },
 };

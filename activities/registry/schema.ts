@@ -232,7 +232,32 @@ export interface UatRunsTable {
   finishedAt: string;
 }
 
+/**
+ * API keys the API manages (participants' keys; the key file's entries imported at start): the
+ * key's SHA-256 only, never the key.
+ */
+export interface ApiKeysTable {
+  keyId: string;
+  /** The principal the key authenticates as (`kit@dfsp-x`): what decisions and submissions record. */
+  name: string;
+  grantsJson: string;
+  /** `sha256:<hex>` of the key. */
+  hash: string;
+  /** The participant the key is for, or null (a staff key from the key file). */
+  participantId: string | null;
+  /** `api` (issued through the API) or `file` (imported from API_KEYS_FILE). */
+  source: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  revokedReason: string | null;
+  /** The key that replaced it (a rotation). */
+  replacedBy: string | null;
+}
+
 export interface RegistrySchema {
+  apiKeys: ApiKeysTable;
   uatRuns: UatRunsTable;
   callbackRoutes: CallbackRoutesTable;
   connectionPacks: ConnectionPacksTable;

@@ -57,9 +57,14 @@ export interface OnboardingRoutesOptions {
   secretPickups?: SecretRedeemer;
   /** Body limits in bytes: small JSON forms (starts, decisions) and PEM submissions. */
   bodyLimits: { form: number; pem: number };
+  /** A participant key may start its own onboarding (the scheme's policy; off by default). */
+  participantSelfStart: boolean;
 }
 
-export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (app, { gateway, secretPickups, bodyLimits }) => {
+export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (
+  app,
+  { gateway, secretPickups, bodyLimits, participantSelfStart },
+) => {
   const jsonFormLimit = bodyLimits.form;
   const participantOf = (request: { params: unknown }) => (request.params as { participantId?: string }).participantId;
 
@@ -71,7 +76,12 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
         headers: idempotencyHeadersSchema,
         response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems },
       },
-      config: { authorize: (p) => access.operate(p, undefined) },
+      // Operators; a participant for itself only where the scheme allows self-start.
+      config: {
+        authorize: (p, request) =>
+          access.operate(p, undefined) ||
+          (participantSelfStart && access.submit(p, (request.body as { participantId?: string } | undefined)?.participantId)),
+      },
       bodyLimit: jsonFormLimit,
     },
     async (request, reply) => {

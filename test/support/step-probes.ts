@@ -15,6 +15,8 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
+import { ApiKeyStore } from '../../api/api-keys';
+import { createAuthenticator } from '../../api/auth';
 import type { GatePolicyConfig } from '../../api/gate-policy';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
@@ -77,9 +79,13 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   // After the worker: it made the hub CA and migrated the registry.
   const db = await openRegistry(registryFile(stack.dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(stack.dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
+  // The tests' keys, then the registry's (participant keys issued through the API, as the kit uses them).
+  const apiKeyStore = new ApiKeyStore(db);
+  const storeKeys = createAuthenticator([], undefined, apiKeyStore);
   const app = buildApp({
     gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, options.gatePolicy),
-    authenticator: keys.authenticator,
+    authenticator: { authenticate: async (token) => (await keys.authenticator.authenticate(token)) ?? storeKeys.authenticate(token) },
+    apiKeys: { store: apiKeyStore, publicUrl: 'http://127.0.0.1' },
     // TEST_API_LOG=error shows the API's own account of a 500 while a test is being written.
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, stack.dataDir),

@@ -47,7 +47,33 @@ const app = buildApp({
   authenticator: keys.authenticator,
   logger: pino({ level: 'silent' }),
   caChainPem: async () => '-----BEGIN CERTIFICATE-----\n',
+  // The key routes' own behaviour is test/unit/api-keys.test.ts (a real store); here who may call them.
+  apiKeys: {
+    publicUrl: 'https://onboarding.hub.example',
+    store: {
+      issueParticipantKey: async (participantId, label, by) => ({ view: keyView(participantId, label, by), key: 'obk_shown-once' }),
+      list: async (participantId) => [keyView(participantId, 'kit', 'otto')],
+      rotate: async (participantId, _keyId, by) => ({ view: keyView(participantId, 'kit', by), key: 'obk_shown-once' }),
+      revoke: async (participantId, _keyId, by) => ({ ...keyView(participantId, 'kit', by), state: 'revoked' as const }),
+    },
+  },
 });
+function keyView(participantId: string, label: string, by: string) {
+  return {
+    keyId: 'key_abc',
+    name: `${label}@${participantId}`,
+    grants: [`participant:${participantId}` as const],
+    participantId,
+    source: 'api' as const,
+    createdAt: '2026-12-03T00:00:00.000Z',
+    createdBy: by,
+    state: 'active' as const,
+    revokedAt: null,
+    revokedBy: null,
+    revokedReason: null,
+    replacedBy: null,
+  };
+}
 
 const callers: Record<string, Record<string, string>> = {
   'no token': {},
@@ -196,6 +222,28 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
       mutates: true,
     },
     { name: 'GET /pki/ca', method: 'GET', url: '/pki/ca', allowed: authenticated },
+    {
+      name: 'POST /participants/acme/api-keys',
+      method: 'POST',
+      url: '/participants/acme/api-keys',
+      payload: { label: 'kit' },
+      allowed: ['operator'],
+    },
+    { name: 'GET /participants/acme/api-keys', method: 'GET', url: '/participants/acme/api-keys', allowed: [...staff, 'participant:acme'] },
+    {
+      name: 'POST api-keys/:keyId/rotate',
+      method: 'POST',
+      url: '/participants/acme/api-keys/key_abc/rotate',
+      payload: { reason: 'laptop lost' },
+      allowed: ['operator'],
+    },
+    {
+      name: 'POST api-keys/:keyId/revoke',
+      method: 'POST',
+      url: '/participants/acme/api-keys/key_abc/revoke',
+      payload: { reason: 'engineer left' },
+      allowed: ['operator'],
+    },
     { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
     {
       name: 'POST /pki/checks/certificates',

@@ -44,6 +44,7 @@ describe('registry database', () => {
       '2026-12-02-005-oauth-redirect-uris',
       '2026-12-02-006-callback-routes-packs-key-overlap',
       '2026-12-03-007-uat-runs',
+      '2026-12-03-008-api-keys',
     ]);
     await again.destroy();
     expect(file).toBe(path.join(dir, 'registry', 'registry.sqlite'));
