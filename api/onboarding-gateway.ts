@@ -13,6 +13,7 @@ import {
   GateDecisionInput,
   GateInstance,
   OnboardingInput,
+  OnboardingProgress,
   OnboardingStatus,
   onboardingWorkflowId,
   openRound,
@@ -39,6 +40,12 @@ export interface OnboardingView {
   onboarding: OnboardingStatus | null;
 }
 
+/** A decision's answer from the update itself; `progress` null from a worker that predates it. */
+export interface DecisionAnswer {
+  decision: GateInstance;
+  progress: OnboardingProgress | null;
+}
+
 /** Every call to Temporal has a deadline: a caller never waits on a server or worker that is gone. */
 export interface GatewayTimeouts {
   /** Starts, queries, describes, listings. */
@@ -55,7 +62,7 @@ export interface OnboardingPort {
   start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }>;
   status(participantId: string): Promise<OnboardingView>;
   /** `decision.decidedBy` is the authenticated principal, set by the route. */
-  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance>;
+  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<DecisionAnswer>;
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome>;
   ping(timeoutMs: number): Promise<void>;
   /** Opens the next round of an accepted submission on request (a JWS key rotation); answers with the new instance. */
@@ -166,8 +173,12 @@ export class OnboardingGateway implements OnboardingPort {
    * Passes an approver's decision to the workflow as an Update; the workflow's validator answers
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
-  decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<GateInstance> {
-    return this.update(participantId, decideGate, decision, idempotencyKey, (instance) => instance.decision?.requestHash);
+  async decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<DecisionAnswer> {
+    const outcome = await this.update(participantId, decideGate, decision, idempotencyKey, (answer) =>
+      'progress' in answer ? answer.decision.decision?.requestHash : answer.decision?.requestHash,
+    );
+    // A worker from before decisions answered with their progress answers the bare instance.
+    return 'progress' in outcome ? outcome : { decision: outcome, progress: null };
   }
 
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */

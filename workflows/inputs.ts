@@ -1,7 +1,7 @@
 /** What reaches an onboarding: its start input, decisions, halts and submissions with their payloads, and the answers. */
 import type { GatePolicy, JourneyLimits } from './policy';
 import type { AccessRequest, BankRegistration, DfspRegistration, ParticipantProfile } from './registration';
-import type { OnboardingStatus, SubmissionInstance } from './state';
+import type { GateInstance, OnboardingStatus, SubmissionInstance } from './state';
 import type { CallbackType, Decision, Environment, EvidenceLink, GateName, SubmissionName } from './vocabulary';
 
 interface CommonInput {
@@ -182,6 +182,12 @@ export interface SubmissionOutcome {
   report: Record<string, unknown>;
   /** Where the onboarding stood once this submission was recorded (absent from workers before it existed). */
   progress?: OnboardingProgress;
+}
+
+/** What a decision answers with: the gate as it stands, and where the onboarding stood once it was recorded. */
+export interface GateDecisionOutcome {
+  decision: GateInstance;
+  progress: OnboardingProgress;
 }
 
 /**

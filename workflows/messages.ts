@@ -3,7 +3,15 @@
  * types they carry. Imported by workflow code, so it stays free of Node APIs and zod.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { GateDecisionInput, GateDecisionSignal, HaltInput, RoundRequestInput, SubmissionInput, SubmissionOutcome } from './inputs';
+import type {
+  GateDecisionInput,
+  GateDecisionOutcome,
+  GateDecisionSignal,
+  HaltInput,
+  RoundRequestInput,
+  SubmissionInput,
+  SubmissionOutcome,
+} from './inputs';
 import type { GateInstance, OnboardingStatus, SubmissionInstance } from './state';
 
 export * from './vocabulary';
@@ -12,13 +20,15 @@ export * from './registration';
 export * from './state';
 export * from './artifacts';
 export * from './inputs';
+export * from './wait-guide';
 export * from './frame/search-attributes';
 /** The input rules the API's schemas share with the workflow (their one home). */
 export { evidenceLinkProblem, maxCommentLength, maxEvidenceLinks, maxNameLength, maxUrlLength } from './frame/guards';
 export { acceptedArtifact, taskResult } from './frame/reads';
 
 export const statusQuery = defineQuery<OnboardingStatus>('status');
-export const decideGate = defineUpdate<GateInstance, [GateDecisionInput]>('decideGate');
+/** Answers the decision and the progress (workers before that answered the bare gate instance; the API reads both). */
+export const decideGate = defineUpdate<GateDecisionOutcome | GateInstance, [GateDecisionInput]>('decideGate');
 /** The same decision as a signal (same name, same validation; a refused one is recorded, nothing changes). */
 export const decideGateSignal = defineSignal<[GateDecisionSignal]>('decideGate');
 export const suspendOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('suspend');

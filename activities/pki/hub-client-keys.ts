@@ -12,11 +12,10 @@
  * `prepare` returns the live key's CSR when there is one, so a retried activity makes no second key.
  */
 import { DomainError } from '../domain-error';
-import { KeyObject, webcrypto } from 'node:crypto';
-import * as pkijs from 'pkijs';
 import type { RegistryDb } from '../registry/database';
 import { KeySeal } from '../secrets/sealed-key';
-import { buildName, extensions, NameSpec } from './certificate-builder';
+import type { NameSpec } from './certificate-builder';
+import { makeKeyAndCsr } from './csr-builder';
 import { toPem } from './pem';
 import { oids, sha256Hex } from './x509-model';
 
@@ -75,26 +74,8 @@ export interface OutboundClientIdentity {
   spkiSha256: string;
 }
 
-const extensionRequestOid = '1.2.840.113549.1.9.14';
-const rsa = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
-
 /** An RSA-2048 key pair and its CSR (pkijs, signed SHA-256), asking for a clientAuth certificate. */
-async function makeKeyAndCsr(subject: NameSpec): Promise<{ privateKey: KeyObject; csrDer: Uint8Array; spkiDer: Uint8Array }> {
-  const pair = (await webcrypto.subtle.generateKey(rsa, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const csr = new pkijs.CertificationRequest();
-  csr.version = 0;
-  csr.subject = buildName(subject);
-  await csr.subjectPublicKeyInfo.importKey(pair.publicKey);
-  csr.attributes = [
-    new pkijs.Attribute({
-      type: extensionRequestOid,
-      values: [new pkijs.Extensions({ extensions: [extensions.keyUsage([0]), extensions.extKeyUsage([oids.clientAuth])] }).toSchema()],
-    }),
-  ];
-  await csr.sign(pair.privateKey, 'SHA-256');
-  const spkiDer = new Uint8Array(await webcrypto.subtle.exportKey('spki', pair.publicKey));
-  return { privateKey: KeyObject.from(pair.privateKey), csrDer: new Uint8Array(csr.toSchema().toBER()), spkiDer };
-}
+const makeClientKeyAndCsr = (subject: NameSpec) => makeKeyAndCsr({ subject, purposes: [oids.clientAuth] });
 
 type Row = Awaited<ReturnType<HubClientKeys['liveRow']>>;
 
@@ -118,7 +99,7 @@ export class HubClientKeys {
     const existing = await this.liveRow(participantId, environment);
     if (existing) return toRecord(existing);
     const subject = this.subjectFor(participantId, environment);
-    const made = await makeKeyAndCsr(subject);
+    const made = await makeClientKeyAndCsr(subject);
     const encrypted = this.#seal.seal(made.privateKey);
     await this.db
       .insertInto('hubClientKeys')

@@ -33,6 +33,7 @@ import {
   stuckQuerySchema,
 } from '../schemas/onboardings';
 import { auditCsv, auditTrail } from '../audit';
+import { nextFor } from '../next-steps';
 import { ApiError } from '../errors';
 import {
   auditResponseSchema,
@@ -40,6 +41,7 @@ import {
   decisionResponseSchema,
   jwtKeyResponseSchema,
   onboardingPageSchema,
+  onboardingStatusViewSchema,
   onboardingViewSchema,
   problems,
   stuckResponseSchema,
@@ -124,10 +126,13 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   app.get(
     '/onboardings/:participantId',
     {
-      schema: { params: participantParamsSchema, response: { 200: onboardingViewSchema, ...problems } },
+      schema: { params: participantParamsSchema, response: { 200: onboardingStatusViewSchema, ...problems } },
       config: { authorize: (p, request) => access.readOnboarding(p, participantOf(request)) },
     },
-    async (request) => gateway.status(request.params.participantId),
+    async (request) => {
+      const view = await gateway.status(request.params.participantId);
+      return { ...view, next: nextFor(request.principal as Principal, request.params.participantId, view.onboarding?.awaiting ?? []) };
+    },
   );
 
   app.post(
@@ -144,12 +149,20 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       config: { authorize: (p, request) => access.decide(gateRoles[(request.body as GateDecisionBody).gate])(p, participantOf(request)) },
     },
     async (request) => {
-      const decision = await gateway.decide(
-        request.params.participantId,
+      const { participantId } = request.params;
+      const answer = await gateway.decide(
+        participantId,
         { ...request.body, decidedBy: (request.principal as Principal).name, requestId: request.id },
         request.headers['idempotency-key'],
       );
-      return { decision, ...(await gateway.status(request.params.participantId)) };
+      // The update's own answer: no second round trip to the workflow while the approver waits.
+      const progress = answer.progress ?? (await progressFromStatus(participantId));
+      return {
+        decision: answer.decision,
+        workflowId: onboardingWorkflowId(participantId),
+        progress,
+        next: nextFor(request.principal as Principal, participantId, progress.awaiting),
+      };
     },
   );
 
@@ -326,6 +339,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
             if (value !== null) secrets[name] = { value, shownOnce: true };
           }
         }
+        const progress = outcome.progress ?? (await progressFromStatus(request.params.participantId));
         return {
           submission: outcome.instance,
           report: outcome.report,
@@ -333,7 +347,8 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
           ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
           workflowId: onboardingWorkflowId(request.params.participantId),
           // The update's own answer: no second round trip to the workflow while the participant waits.
-          progress: outcome.progress ?? (await progressFromStatus(request.params.participantId)),
+          progress,
+          next: nextFor(request.principal as Principal, request.params.participantId, progress.awaiting),
         };
       },
     );

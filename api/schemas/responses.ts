@@ -4,6 +4,7 @@
  * document cannot drift from what the workflows produce.
  */
 import { certificateAlerts } from '../../workflows/vocabulary';
+import type { NextStep } from '../../workflows/messages';
 import { z } from 'zod';
 import type { OnboardingPage, StuckGroup } from '../onboarding-search';
 import type { OnboardingView } from '../onboarding-gateway';
@@ -299,10 +300,35 @@ export const auditResponseSchema = z.object({
   ),
 });
 
+/** One open wait said for the caller: what, the route, the body's shape, the kit command. */
+export const nextStepSchema = returns<NextStep>()(
+  z.object({
+    instanceId: z.string(),
+    type: z.enum(['gate', 'submission']),
+    name: z.enum([...gateNames, ...submissionNames]),
+    environment: z.enum(environments),
+    role: z.enum(roles),
+    since: isoTime,
+    what: z.string(),
+    route: z.string(),
+    body: z.string(),
+    kit: z.string().nullable(),
+  }),
+);
+const nextSchema = z.array(nextStepSchema).describe('the open waits this caller answers (its own submissions, or its gates), with how');
+
 export const decisionResponseSchema = z.object({
   decision: gateInstanceSchema,
   workflowId: z.string(),
-  onboarding: onboardingStatusSchema.nullable(),
+  progress: onboardingProgressSchema.describe("where the onboarding stood once the decision was recorded (the update's own answer)"),
+  next: nextSchema,
+});
+
+/** GET /onboardings/:id: the full status, and what this caller is asked to do next. */
+export const onboardingStatusViewSchema = z.object({
+  workflowId: z.string(),
+  onboarding: onboardingStatusSchema.nullable().describe('null while no worker has reported the state'),
+  next: nextSchema,
 });
 export const submissionResponseSchema = z.object({
   submission: submissionInstanceSchema,
@@ -316,6 +342,7 @@ export const submissionResponseSchema = z.object({
     .optional()
     .describe("several secrets by name (a bank's technical users): in this response only, never again"),
   workflowId: z.string(),
+  next: nextSchema,
   progress: onboardingProgressSchema.describe(
     'where the onboarding stood once this submission was recorded; GET /onboardings/{participantId} has the whole status',
   ),

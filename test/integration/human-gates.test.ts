@@ -202,10 +202,15 @@ describe('N-of-M, rework rounds, audit', () => {
       required: 2,
       decisions: [expect.objectContaining({ decidedBy: 'omar@hub', via: 'api' })],
     });
-    expect(first.json().onboarding.awaiting[0]).toMatchObject({
+    // The update's own answer: the progress as the decision left it, and what this approver is asked next (not go-live again).
+    expect(first.json().progress.awaiting[0]).toMatchObject({
       instanceId: 'go-live@production#1',
       approvals: { have: ['omar@hub'], need: 2 },
     });
+    expect(first.json()).not.toHaveProperty('onboarding');
+    expect(first.json().next.map((n: { instanceId: string }) => n.instanceId)).not.toContain('go-live@production#1');
+    // A viewer decides nothing: it is asked nothing.
+    expect((await api.calls.status(id)).json().next).toEqual([]);
     const again = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
     expect([again.statusCode, again.json().code]).toEqual([409, 'APPROVER_ALREADY_DECIDED']);
     const second = await api.decide(id, 'pia@hub', { gate: 'go-live', decision: 'approved' });

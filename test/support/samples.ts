@@ -86,6 +86,16 @@ export function sampleGate(name: GateInstance['name'], status: GateInstance['sta
 }
 
 /** A submission's outcome as the workflow answers it; `progress: false` for a worker from before progress existed. */
+/** A decision's answer as the gateway gives it: the gate, and the sample onboarding's progress. */
+export function sampleDecision(
+  name: GateInstance['name'],
+  status: GateInstance['status'] = 'approved',
+  decidedBy = 'bea',
+  participantId = 'acme',
+) {
+  return { decision: sampleGate(name, status, decidedBy), progress: progressOf(sampleStatus(participantId)) };
+}
+
 export function sampleSubmissionOutcome(
   submittedBy: string,
   options: { participantId?: string; progress?: boolean } = {},

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { grantSchema } from '../../api/auth';
 import type { OnboardingPort, OnboardingView } from '../../api/onboarding-gateway';
-import { sampleGate, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
+import { sampleDecision, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
 
@@ -24,7 +24,7 @@ const gateway: OnboardingPort = {
   },
   async decide(_id, decision) {
     calls.push(`decide ${decision.gate} by ${decision.decidedBy}`);
-    return sampleGate(decision.gate, decision.decision, decision.decidedBy);
+    return sampleDecision(decision.gate, decision.decision, decision.decidedBy);
   },
   async submit(_id, submission) {
     calls.push(`submit by ${submission.submittedBy}`);

@@ -10,7 +10,7 @@ import { buildApp } from '../../api/app';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
 import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
-import { sampleGate, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
+import { sampleDecision, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 
 const keys = testKeys();
 const gateway: OnboardingPort = {
@@ -19,7 +19,7 @@ const gateway: OnboardingPort = {
     view: { workflowId: `onboarding-${body.participantId}`, onboarding: sampleStatus(body.participantId) },
   }),
   status: async (id) => ({ workflowId: `onboarding-${id}`, onboarding: sampleStatus(id) }),
-  decide: async (_id, d) => sampleGate(d.gate, d.decision, d.decidedBy),
+  decide: async (_id, d) => sampleDecision(d.gate, d.decision, d.decidedBy),
   submit: async (_id, s) => sampleSubmissionOutcome(s.submittedBy),
   search: async () => ({
     onboardings: [

@@ -5,7 +5,7 @@ import { buildApp } from '../../api/app';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
 import { runOps } from '../../scripts/ops';
 import { testKeys } from '../support/auth';
-import { sampleGate, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
+import { sampleDecision, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 
 const keys = testKeys();
 const decisions: string[] = [];
@@ -14,7 +14,7 @@ const gateway: OnboardingPort = {
   status: async (id) => ({ workflowId: `onboarding-${id}`, onboarding: sampleStatus(id) }),
   decide: async (_id, d) => {
     decisions.push(`${d.gate} ${d.decision} by ${d.decidedBy}: ${d.comment ?? ''}`);
-    return sampleGate(d.gate, d.decision, d.decidedBy);
+    return sampleDecision(d.gate, d.decision, d.decidedBy);
   },
   submit: async (_id, s) => sampleSubmissionOutcome(s.submittedBy),
   search: async () => ({

@@ -79,7 +79,7 @@ export class SubmissionChecks {
 export function registerHandlers(state: JourneyState, checks: SubmissionChecks): void {
   const handlers = new MessageHandlers(state, checks);
   setHandler(statusQuery, () => state.status);
-  setHandler(decideGate, (decision) => handlers.recordDecision(decision, 'api'), {
+  setHandler(decideGate, (decision) => ({ decision: handlers.recordDecision(decision, 'api'), progress: progressOf(state.status) }), {
     validator: (decision) => handlers.validateDecision(decision),
   });
   setHandler(decideGateSignal, (decision) => handlers.signalledDecision(decision));
