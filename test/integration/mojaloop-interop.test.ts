@@ -8,7 +8,8 @@
  * Then the refusals (tampered signature, no token, before go-live) never reach TTK, and DFSP A
  * rotates its JWS key and transfers again with the new one. The rig: test/support/interop-rig.ts.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { payloadText } from '../support/histories';
 import path from 'node:path';
 import { eventually } from '../support/eventually';
 import { onboardingWorkflowId, type GateInstance } from '../../workflows/messages';
@@ -31,6 +32,11 @@ import {
   stopInteropRig,
   submit,
   submitEverything,
+  onboardWithKit,
+  kit,
+  kitOk,
+  kitCommands,
+  kitRequests,
   tokenOf,
   transfer,
   ttkSaw,
@@ -48,7 +54,8 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     await submitEverything(dfsps.a);
     const early = await interop.app.inject({ method: 'GET', url: `/onboardings/${dfsps.b.id}/connection-pack`, headers: asDfsp(dfsps.b) });
     expect(early.statusCode).toBe(404);
-    await submitEverything(dfsps.b);
+    // B's engineers use the participant kit: every key made and kept in its folder, each submission signed there.
+    await onboardWithKit(dfsps.b);
     for (const d of Object.values(dfsps)) {
       const pack = await installPack(d);
       expect(pack.version).toBe(1);
@@ -71,7 +78,8 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     // With the SDKs' inbound servers up, each DFSP asks for the connectivity proof; the hub-ledger step registers it with TTK; sandbox access opens.
     for (const d of Object.values(dfsps)) {
       await awaiting(d, 'connectivity@sandbox#1');
-      expectOk(await submit(d, 'connectivity', { environment: 'sandbox' }), `${d.id} connectivity`);
+      if (d.kitDir) await kitOk(d, 'submit', 'connectivity');
+      else expectOk(await submit(d, 'connectivity', { environment: 'sandbox' }), `${d.id} connectivity`);
       await awaiting(d, 'uat-signoff@sandbox#1');
       const ledger = (await status(d)).tasks.find((t) => t.id === 'hub-ledger@sandbox');
       expect(ledger).toMatchObject({ status: 'done', result: { mode: 'applied', ledgerUrl: interop.ttk.adminUrl } });
@@ -91,6 +99,73 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     expect(edgeText).toMatch(/"participantId":"dfsp-amber".*"edge admitted"/);
     expect(edgeText).toMatch(/"participantId":"dfsp-blue".*"edge admitted"/);
     expect(edgeText).toMatch(/"endpoint":"FSPIOP_CALLBACK_URL_TRANSFER_POST".*"egress sent"/);
+  });
+
+  it("B's engineers needed only the kit: it said what was next, signed everything locally, never sent a private key, and calls through the edge with its token", async () => {
+    const b = dfsps.b;
+    // The whole sandbox journey up to connected, in kit commands (the manual one took ~51 openssl/jq/curl commands).
+    expect(kitCommands[b.id]).toEqual([
+      `init --api ${interop.apiUrl} --participant ${b.id}`,
+      'submit client-csr',
+      'submit server-certificate',
+      'submit hub-client-certificate',
+      'submit jws-key',
+      'submit endpoints',
+      'submit oauth-client',
+      'submit ip-allowlist --entries 127.0.0.1',
+      'fetch ca',
+      '--json fetch pack',
+      'submit connectivity',
+    ]);
+    // Now only ops are awaited: next says so, in words; --json gives the same to scripts.
+    const next = await kit(b, 'next');
+    expect(next.code).toBe(0);
+    expect(next.out).toContain('Nothing awaits you now; waiting on the hub:');
+    expect(next.out).toMatch(/uat-signoff@sandbox#1: the ops team/);
+    expect(JSON.parse(await kitOk(b, 'next', '--json'))).toMatchObject({
+      next: [],
+      awaiting: [expect.objectContaining({ instanceId: 'uat-signoff@sandbox#1' })],
+    });
+
+    // A refusal: exit 2 with the findings (a callback host the server certificate does not name); nothing changed.
+    const refused = await kit(b, 'submit', 'endpoints', '--base', 'https://api.elsewhere.example');
+    expect(refused.code).toBe(2);
+    expect(refused.out).toMatch(/refused: SUBMISSION_REFUSED/);
+    expect(refused.out).toMatch(/✗ [A-Z_]+: .*api\.elsewhere\.example/);
+    expect(refused.out).toContain('fix what is marked and run the same command again');
+    // Asked to send a private key, it refuses and says why; nothing reaches the API.
+    const sent = kitRequests.length;
+    const leak = await kit(b, 'submit', 'authorization-service', '--ca', path.join(b.kitDir ?? '', 'private', 'ca.key'));
+    expect(leak.code).toBe(1);
+    expect(leak.err).toMatch(/holds a private key\. The kit never sends a private key/);
+    expect(kitRequests.length - sent).toBe(1); // the status read only
+    expect((await kit(b, 'explain-keys')).out).toContain('The kit refuses to send a private key');
+
+    // Private keys never left the folder: no request body the kit sent, and nothing in B's history, holds any of them.
+    const privateDir = path.join(b.kitDir ?? '', 'private');
+    const keyLines = readdirSync(privateDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.key'))
+      .flatMap((f) =>
+        readFileSync(path.join(privateDir, f), 'utf8')
+          .split('\n')
+          .filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l)),
+      );
+    expect(keyLines.length).toBeGreaterThan(5 * 20);
+    expect(statSync(privateDir).mode & 0o777).toBe(0o700);
+    const sentText = kitRequests.map((r) => r.body).join('\n');
+    expect(sentText).not.toMatch(/PRIVATE KEY/);
+    const history = await interop.rig.stack.client.workflow.getHandle(onboardingWorkflowId(b.id)).fetchHistory();
+    const historyText = payloadText(history);
+    expect(historyText).toContain(b.id);
+    expect(keyLines.filter((l) => sentText.includes(l) || historyText.includes(l))).toEqual([]);
+
+    // Its token, and a signed FSPIOP request through the edge: admitted, reaches TTK. (test/unit/kit/kit-crypto.test.ts: the kit's signature is Mojaloop's signer's, byte for byte.)
+    expect(await kitOk(b, 'token')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const body = JSON.stringify({ party: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '221779990020', fspId: b.id } } });
+    const called = await kit(b, 'call', 'PUT', '/parties/MSISDN/221779990020', '--destination', dfsps.a.id, '--body', body);
+    expect([called.code, called.out.split('\n')[0]]).toEqual([0, '200']);
+    await eventually(async () => (ttkSaw('221779990020') ? true : undefined), 10_000);
   });
 
   it("runs the scheme's UAT collection before each uat-signoff round: counts with the gate and in the UI, evidence for the DFSP and staff, a failed run in the reminder, one run however the worker is stopped", async () => {

@@ -28,3 +28,15 @@ export function recordHistory(participantId: string, file: string): void {
   );
   writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', file), json.endsWith('\n') ? json : `${json}\n`);
 }
+
+/** Every payload of a history as text (each `data` byte field decoded as UTF-8): what a search for leaked material reads. */
+export function payloadText(history: unknown): string {
+  const parts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(history);
+  return parts.join('\n');
+}

@@ -29,6 +29,7 @@ import { fillBlanks, sdkInstalled, startCoreBackend, startRedis, startSdk, type 
 import { startAuthServer, tokenRequest } from './oauth';
 import { caExt, clientExt, OpenSsl, serverExt, type Issued } from './openssl';
 import { startStepStack, stopProcess, type StepStack } from './step-probes';
+import { runKit } from '../../kit/program';
 
 export const keys = testKeys();
 export const ssl = new OpenSsl();
@@ -49,6 +50,9 @@ export interface Dfsp {
   clientId?: string;
   sdk?: RunningSdk;
   packDir?: string;
+  /** Onboarded through the participant kit: its folder and the API key an operator issued it. */
+  kitDir?: string;
+  apiKey?: string;
 }
 
 let rig: StepStack;
@@ -56,6 +60,8 @@ let app: FastifyInstance;
 let ttk: RunningTestingToolkit;
 export const ttkLog: string[] = [];
 let egressUrl = '';
+/** The API over real HTTP (the kit's way in). */
+let apiUrl = '';
 let nginx: ChildProcess;
 let authServer: ChildProcess;
 let edge: ChildProcess;
@@ -114,8 +120,8 @@ export async function proveJwsKey(d: Dfsp, instanceId: string, keyFile: string) 
   return submitJwsKey(d, await jwsKeyProof(d, instanceId, keyFile));
 }
 
-/** Everything a DFSP submits in sandbox, as its engineers would: its own CA, server certificate, CSR, the hub's CSR signed, JWS key, endpoints, allowlist, OAuth client. */
-export async function submitEverything(d: Dfsp) {
+/** An operator starts the DFSP's onboarding (staff's part, as in every journey). */
+export async function startOnboarding(d: Dfsp) {
   const started = await app.inject({
     method: 'POST',
     url: '/onboardings',
@@ -142,6 +148,11 @@ export async function submitEverything(d: Dfsp) {
     },
   });
   expectOk(started, `${d.id} start`);
+}
+
+/** Everything a DFSP submits in sandbox, as its engineers would with openssl and curl: its own CA, server certificate, CSR, the hub's CSR signed, JWS key, endpoints, allowlist, OAuth client. */
+export async function submitEverything(d: Dfsp) {
+  await startOnboarding(d);
   await awaiting(d, 'client-csr@sandbox#1');
   d.ca = ssl.selfSigned(`${d.id}-root`, 'rsa:2048', `/C=SN/O=${d.legalName}/CN=${d.legalName} Root CA`, caExt);
   d.server = ssl.signed(`${d.id}-server`, d.ca, { subject: `/C=SN/O=${d.legalName}/CN=${d.host}`, ext: serverExt(`DNS:${d.host}`) });
@@ -172,8 +183,79 @@ export async function submitEverything(d: Dfsp) {
   d.secret = oauth.json().secret.value as string;
 }
 
-/** Downloads the pack, unpacks it with tar, fills in the DFSP's own blanks. */
+/** Every request the kits sent to the API (method, URL, body): what left the participants' machines. */
+export const kitRequests: { method: string; url: string; body: string }[] = [];
+/** Every kit command run, per DFSP: the count the note compares with the manual journey. */
+export const kitCommands: Record<string, string[]> = {};
+
+/** Runs the participant kit in B's folder as its engineer would (`npm run kit -- …`), with the key an operator issued it. */
+export async function kit(d: Dfsp, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  (kitCommands[d.id] ??= []).push(args.join(' '));
+  const code = await runKit(args, {
+    env: { ONBOARDING_API_KEY: d.apiKey ?? '', KIT_DIR: d.kitDir ?? '' },
+    cwd: work,
+    out: (text) => (out += text),
+    err: (text) => (err += text),
+    fetch: async (input, init) => {
+      kitRequests.push({ method: init?.method ?? 'GET', url: String(input), body: typeof init?.body === 'string' ? init.body : '' });
+      return fetch(input, init);
+    },
+  });
+  return { code, out, err };
+}
+
+/** A kit command that must succeed (exit 0). */
+export async function kitOk(d: Dfsp, ...args: string[]): Promise<string> {
+  const r = await kit(d, ...args);
+  if (r.code !== 0) throw new Error(`kit ${args.join(' ')} exited ${r.code}: ${r.out}${r.err}`);
+  return r.out;
+}
+
+/**
+ * B's engineers onboard with the participant kit: an operator starts the onboarding and issues
+ * the participant's key (the invitation); the kit makes every key in its folder and answers each
+ * sandbox submission the hub awaits, signing locally.
+ */
+export async function onboardWithKit(d: Dfsp): Promise<void> {
+  await startOnboarding(d);
+  const issued = await app.inject({
+    method: 'POST',
+    url: `/participants/${d.id}/api-keys`,
+    headers: operator(),
+    payload: { label: 'kit' },
+  });
+  expectOk(issued, `${d.id} api key`);
+  d.apiKey = issued.json().secret.value as string;
+  d.kitDir = path.join(work, `${d.id}-kit`);
+  await awaiting(d, 'hub-client-certificate@sandbox#1');
+  await kitOk(d, 'init', '--api', apiUrl, '--participant', d.id);
+  for (const what of ['client-csr', 'server-certificate', 'hub-client-certificate', 'jws-key', 'endpoints', 'oauth-client']) {
+    await kitOk(d, 'submit', what);
+  }
+  // The SDK connects from loopback's own address.
+  await kitOk(d, 'submit', 'ip-allowlist', '--entries', '127.0.0.1');
+  await kitOk(d, 'fetch', 'ca');
+  const own = (file: string) => readFileSync(path.join(d.kitDir ?? '', file), 'utf8');
+  d.clientKeyPem = own('private/sandbox/client.key');
+  d.clientCertPem = own('public/sandbox/client.cert.pem');
+  d.jwsKeyFile = path.join(d.kitDir, 'private/sandbox/jws.key');
+  d.clientId = (JSON.parse(own('public/sandbox/oauth-client.json')) as { clientId: string }).clientId;
+  d.secret = own('secrets/sandbox/oauth-client-secret').trim();
+}
+
+/** Downloads the pack, unpacks it with tar, fills in the DFSP's own blanks (a kit DFSP: `kit fetch pack`). */
 export async function installPack(d: Dfsp): Promise<{ version: number; changes: { file: string; change: string; why: string }[] }> {
+  if (d.kitDir) {
+    const installed = JSON.parse(await kitOk(d, '--json', 'fetch', 'pack')) as {
+      version: number;
+      dir: string;
+      changes: { file: string; change: string; why: string }[];
+    };
+    d.packDir = installed.dir;
+    return { version: installed.version, changes: installed.changes };
+  }
   const res = await app.inject({ method: 'GET', url: `/onboardings/${d.id}/connection-pack?environment=sandbox`, headers: asDfsp(d) });
   expectOk(res, `${d.id} connection pack`);
   if (res.headers['content-type'] !== 'application/gzip') throw new Error(`the pack came as ${String(res.headers['content-type'])}`);
@@ -314,6 +396,8 @@ export async function startInteropRig(): Promise<void> {
     gatePolicy: { ...defaultGatePolicyConfig, timers: { remindEveryMs: 10_000, escalateAfterMs: null, expireAfterMs: null } },
   });
   app = rig.app;
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  apiUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);
   edge = await startEdgeProcess(
     rig.stack,
@@ -364,6 +448,10 @@ export const interop = {
   },
   get backend(): Awaited<ReturnType<typeof startCoreBackend>> {
     return backend;
+  },
+  /** The API's HTTP address (what the kit talks to). */
+  get apiUrl(): string {
+    return apiUrl;
   },
   /** The edge's egress (`http://host:port`): the switch's way to the DFSPs. */
   get egressUrl(): string {
