@@ -2,7 +2,7 @@
  * `npm run ledger:install`: fetches the pinned central-ledger, Kafka jars (and checks MariaDB) into `.tools/`.
  * `npm run ledger:dev`: starts MariaDB, Kafka and central-ledger's admin API for a person, data in
  * DATA_DIR/ledger (kept between runs), ports from LEDGER_PORT (3001), LEDGER_MARIADB_PORT (13306),
- * LEDGER_KAFKA_PORT (19092). Point the worker at it with HUB_LEDGER_URL.
+ * LEDGER_KAFKA_PORT (19092). Point the worker at it with HUB_LEDGER_SANDBOX_URL and/or HUB_LEDGER_PRODUCTION_URL.
  */
 import path from 'node:path';
 import { ensureLedgerInstalled, startLedgerStack } from './ledger-stack';
@@ -31,7 +31,9 @@ async function main(command: string | undefined): Promise<void> {
     kafkaPort: port('LEDGER_KAFKA_PORT', 19092),
     log,
   });
-  process.stdout.write(`central-ledger admin API: ${stack.url} (set HUB_LEDGER_URL=${stack.url} for the worker); data in ${dataDir}\n`);
+  process.stdout.write(
+    `central-ledger admin API: ${stack.url} (point the worker at it: HUB_LEDGER_SANDBOX_URL=${stack.url} and/or HUB_LEDGER_PRODUCTION_URL=${stack.url}); data in ${dataDir}\n`,
+  );
   const stop = () => void stack.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -34,7 +34,8 @@ async function ensureDevelopmentKey(file: string): Promise<string | null> {
 }
 
 async function main(): Promise<void> {
-  const dev = loadDevConfig();
+  // TEMPORAL_DEV_CONFIG: another dev-server file (other ports, another data folder), e.g. for a second stack.
+  const dev = loadDevConfig(process.env.TEMPORAL_DEV_CONFIG ? path.resolve(process.env.TEMPORAL_DEV_CONFIG) : undefined);
   const api = loadApiConfig(process.env);
   const address = frontendAddress(dev);
   const namespace = dev.server.namespace;
@@ -161,8 +162,17 @@ async function main(): Promise<void> {
         return child;
       },
     });
-    supervised.push(gateway);
-    await gateway.run();
+    // nginx is optional on a development machine: without it the gateway is off (nothing listens for
+    // participants' mTLS traffic) and everything else runs; the worker keeps what it grants.
+    const nginxInstalled = existsSync(gatewayConfig.binary);
+    if (nginxInstalled) {
+      supervised.push(gateway);
+      await gateway.run();
+    } else {
+      say(
+        `gateway off: nginx is not installed (NGINX_BINARY=${gatewayConfig.binary}; Debian: apt-get install nginx-light) — no mTLS listeners, participants cannot connect; allowlists and access are kept and applied once it is installed and npm start runs again`,
+      );
+    }
 
     const authServer = new Supervisor({
       name: 'auth-server',
@@ -216,7 +226,11 @@ async function main(): Promise<void> {
     say('ready');
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
-    say(`  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`);
+    say(
+      nginxInstalled
+        ? `  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`
+        : `  Gateway (mTLS)   off: nginx is not installed (apt-get install nginx-light)`,
+    );
     say(
       gatewayConfig.verifier === null
         ? '  Edge             off (EDGE_VERIFIER_LISTEN=off): mTLS and allowlists only, no token or FSPIOP checks'

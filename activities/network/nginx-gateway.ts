@@ -180,6 +180,11 @@ ${locations.join('\n')}
 `;
   }
 
+  /** Whether nginx is on this machine (`binary` exists): without it the gateway is off and nothing listens. */
+  installed(): boolean {
+    return existsSync(this.opts.binary);
+  }
+
   /** Render → `nginx -t` → replace the live file → reload, one change at a time. */
   apply(state: GatewayState, reason: string): Promise<GatewayApplied> {
     return this.lock.runExclusive(async () => {
@@ -187,6 +192,17 @@ ${locations.join('\n')}
       const { text, sha256 } = this.render(state, reason);
       const candidate = path.join(this.opts.prefix, 'revisions', `${sha256.slice(0, 16)}.conf`);
       await writeFile(candidate, text, { mode: 0o644 });
+      if (!this.installed()) {
+        // The gateway is off on this machine: what is granted is kept, and checked by `nginx -t` when it starts.
+        await writeFile(this.configFile, text, { mode: 0o644 });
+        return {
+          configSha256: sha256,
+          status: 'applied',
+          message: `the gateway is off (nginx is not installed at ${this.opts.binary}): the configuration is kept and checked when it starts`,
+          running: false,
+          live: false,
+        };
+      }
       const test = await this.nginx(['-t', '-q', '-c', candidate]);
       if (!test.ok)
         return { configSha256: sha256, status: 'refused', message: test.output || 'nginx -t failed', running: this.running(), live: false };

@@ -29,7 +29,7 @@ import { fillBlanks, sdkInstalled, startCoreBackend, startRedis, startSdk, type 
 import { startAuthServer, tokenRequest } from './oauth';
 import { caExt, clientExt, OpenSsl, serverExt, type Issued } from './openssl';
 import { startStepStack, stopProcess, type StepStack } from './step-probes';
-import { runKit } from '../../kit/program';
+import { kitRunner } from './kit';
 
 export const keys = testKeys();
 export const ssl = new OpenSsl();
@@ -183,35 +183,13 @@ export async function submitEverything(d: Dfsp) {
   d.secret = oauth.json().secret.value as string;
 }
 
-/** Every request the kits sent to the API (method, URL, body): what left the participants' machines. */
-export const kitRequests: { method: string; url: string; body: string }[] = [];
+const kits = kitRunner(work);
+/** Every request the kits sent to the API: what left the participants' machines. */
+export const kitRequests = kits.requests;
 /** Every kit command run, per DFSP: the count the note compares with the manual journey. */
-export const kitCommands: Record<string, string[]> = {};
-
-/** Runs the participant kit in B's folder as its engineer would (`npm run kit -- …`), with the key an operator issued it. */
-export async function kit(d: Dfsp, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  (kitCommands[d.id] ??= []).push(args.join(' '));
-  const code = await runKit(args, {
-    env: { ONBOARDING_API_KEY: d.apiKey ?? '', KIT_DIR: d.kitDir ?? '' },
-    cwd: work,
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    fetch: async (input, init) => {
-      kitRequests.push({ method: init?.method ?? 'GET', url: String(input), body: typeof init?.body === 'string' ? init.body : '' });
-      return fetch(input, init);
-    },
-  });
-  return { code, out, err };
-}
-
-/** A kit command that must succeed (exit 0). */
-export async function kitOk(d: Dfsp, ...args: string[]): Promise<string> {
-  const r = await kit(d, ...args);
-  if (r.code !== 0) throw new Error(`kit ${args.join(' ')} exited ${r.code}: ${r.out}${r.err}`);
-  return r.out;
-}
+export const kitCommands = kits.commands;
+export const kit = kits.run;
+export const kitOk = kits.ok;
 
 /**
  * B's engineers onboard with the participant kit: an operator starts the onboarding and issues

@@ -4,7 +4,7 @@
  * validator's rejection never reaches the caller) and refuse what no open instance expects;
  * submission handlers run their check activity under one mutex (safe-message-handlers).
  */
-import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { refuse } from '../errors';
 import {
@@ -76,12 +76,39 @@ export class SubmissionChecks {
   }
 }
 
+/**
+ * Resolves once the workflow has run everything the last change let it run: a condition that is
+ * true only in the condition pass after a full microtask drain. Twice: the first pass also
+ * resolves the journey's own wait (it sees the accepted submission or the decision), the drain
+ * after it runs the journey on to its next wait or task, and the second pass comes after that.
+ * No command, no timer: an answer's `progress` then lists the waits this change opened.
+ */
+async function journeyMovedOn(): Promise<void> {
+  for (let pass = 0; pass < 2; pass++) {
+    let drained = false;
+    await condition(() => {
+      if (drained) return true;
+      void Promise.resolve().then(() => (drained = true));
+      return false;
+    });
+  }
+}
+
 export function registerHandlers(state: JourneyState, checks: SubmissionChecks): void {
   const handlers = new MessageHandlers(state, checks);
   setHandler(statusQuery, () => state.status);
-  setHandler(decideGate, (decision) => ({ decision: handlers.recordDecision(decision, 'api'), progress: progressOf(state.status) }), {
-    validator: (decision) => handlers.validateDecision(decision),
-  });
+  setHandler(
+    decideGate,
+    async (input) => {
+      const decision = handlers.recordDecision(input, 'api');
+      // The answer says where the decision led (the next waits it opened), not only that it was taken.
+      await journeyMovedOn();
+      return { decision, progress: progressOf(state.status) };
+    },
+    {
+      validator: (decision) => handlers.validateDecision(decision),
+    },
+  );
   setHandler(decideGateSignal, (decision) => handlers.signalledDecision(decision));
   setHandler(suspendOnboarding, (request) => handlers.suspend(request), {
     validator: (request) => handlers.validateHalt(request, 'suspend'),
@@ -284,9 +311,12 @@ class MessageHandlers {
         instance.closedAt = at;
         this.state.transition({ note: `${instance.id}: submission ${attempt} accepted from ${input.submittedBy}` });
       }
+      const answered = { ...instance };
+      // The answer lists the waits this acceptance opened (the journey's next step), not the state before it.
+      await journeyMovedOn();
       return {
         requestHash: input.requestHash ?? null,
-        instance: { ...instance },
+        instance: answered,
         report: reportOf(verdict),
         progress: progressOf(this.status),
       };

@@ -1,0 +1,88 @@
+/**
+ * A fresh machine without nginx: `npm start` (scripts/start.ts, as `npm start` runs it) says in one
+ * line that the gateway is off and why, brings everything else up, serves the API, and stops
+ * cleanly on SIGTERM. Its own dev server, ports and data folder (TEMPORAL_DEV_CONFIG), so it runs
+ * beside the tests' server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { freePort } from '../support/dev-server';
+import { eventually } from '../support/eventually';
+
+jest.setTimeout(240_000);
+
+const root = path.join(__dirname, '..', '..');
+const work = mkdtempSync(path.join(tmpdir(), 'start-no-nginx-'));
+let child: ChildProcess | undefined;
+const output: string[] = [];
+
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+  }
+});
+
+it('prints one line naming nginx as missing and what is off, and stays up serving the API', async () => {
+  const dev = YAML.parse(readFileSync(path.join(root, 'temporal-dev.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const port = async () => freePort();
+  const config = {
+    ...dev,
+    server: {
+      ...dev.server,
+      port: await port(),
+      uiPort: await port(),
+      metricsPort: await port(),
+      dbFile: path.join(work, 'temporal.sqlite'),
+    },
+    mailpit: { ...dev.mailpit, smtpPort: await port(), uiPort: await port(), dbFile: path.join(work, 'mail.db') },
+  };
+  const configFile = path.join(work, 'temporal-dev.yaml');
+  writeFileSync(configFile, YAML.stringify(config));
+  const apiPort = await port();
+  const listen = async () => `127.0.0.1:${await port()}`;
+  child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_DEV_CONFIG: configFile,
+      DATA_DIR: path.join(work, 'data'),
+      NGINX_BINARY: path.join(work, 'no-such-nginx'),
+      PORT: String(apiPort),
+      GATEWAY_SANDBOX_LISTEN: await listen(),
+      GATEWAY_PRODUCTION_LISTEN: await listen(),
+      GATEWAY_ECHO_LISTEN: await listen(),
+      AUTH_SERVER_LISTEN: await listen(),
+      EDGE_VERIFIER_LISTEN: await listen(),
+      EDGE_EGRESS_LISTEN: await listen(),
+      TTK_ADMIN_LISTEN: 'off',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (c: Buffer) => output.push(c.toString('utf8')));
+  child.stderr?.on('data', (c: Buffer) => output.push(c.toString('utf8')));
+  const text = () => output.join('');
+  await eventually(async () => (text().includes('[start] ready') || child?.exitCode !== null ? true : undefined), 200_000);
+  expect(child.exitCode).toBeNull();
+  // One line says what is missing, which package brings it, and what is off.
+  const lines = text()
+    .split('\n')
+    .filter((l) => l.includes('nginx is not installed'));
+  expect(lines[0]).toMatch(
+    /^\[start\] gateway off: nginx is not installed \(NGINX_BINARY=.*no-such-nginx; Debian: apt-get install nginx-light\) — no mTLS listeners/,
+  );
+  expect(text()).not.toMatch(/nginx refused the configuration|failed:/);
+  // The rest of the stack serves: the API is ready (Temporal answers, a worker polls).
+  const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
+  expect(ready.status).toBe(200);
+  // Still up a moment later (no supervisor gave up on a missing gateway), then a clean stop.
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(child.exitCode).toBeNull();
+  const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+});
