@@ -197,9 +197,8 @@ async function main(): Promise<void> {
         stopChild,
         start: async () => {
           const child = spawnTs('edge/verifier/main.ts', 'edge', env);
-          let announced = false;
-          child.stdout?.on('data', (chunk: Buffer) => (announced ||= chunk.toString('utf8').includes('edge verifier listening')));
-          await waitUntil('edge', 60_000, child, async () => announced);
+          // Ready when it answers HTTP (any status: it refuses whoever is not the gateway), whatever LOG_LEVEL says.
+          await waitUntil('edge', 60_000, child, async () => (await fetch(`http://${gatewayConfig.verifier}/`)).status > 0);
           return child;
         },
       });
