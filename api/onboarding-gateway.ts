@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   Client,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowHandle,
-  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure, UpdateDefinition } from '@temporalio/common';
@@ -17,7 +17,10 @@ import {
   OnboardingStatus,
   onboardingWorkflowId,
   openRound,
+  progressOf,
   resumeOnboarding,
+  StartOutcome,
+  startedUpdate,
   RoundRequestInput,
   SubmissionInstance,
   statusQuery,
@@ -40,6 +43,13 @@ export interface OnboardingView {
   onboarding: OnboardingStatus | null;
 }
 
+/** A start's answer: whether this request created the onboarding, and its first progress (null: no worker answered in time). */
+export interface StartAnswer {
+  created: boolean;
+  workflowId: string;
+  progress: OnboardingProgress | null;
+}
+
 /** A decision's answer from the update itself; `progress` null from a worker that predates it. */
 export interface DecisionAnswer {
   decision: GateInstance;
@@ -59,7 +69,7 @@ export const defaultGatewayTimeouts: GatewayTimeouts = { callMs: 5_000, updateMs
 /** What the routes need from the workflow side; tests without Temporal pass a fake. */
 export interface OnboardingPort {
   /** `idempotencyKey`: a retried start answers like the first; the same key with other details is refused. */
-  start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }>;
+  start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<StartAnswer>;
   status(participantId: string): Promise<OnboardingView>;
   /** `decision.decidedBy` is the authenticated principal, set by the route. */
   decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<DecisionAnswer>;
@@ -105,62 +115,84 @@ export class OnboardingGateway implements OnboardingPort {
     return this.client.connection.withDeadline(Date.now() + ms, call);
   }
 
-  /** Idempotent per participant: same request → the existing onboarding; other details → conflict. */
-  async start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<{ created: boolean; view: OnboardingView }> {
+  /**
+   * Idempotent per participant: same request → the existing onboarding; other details → conflict.
+   * One round trip: update-with-start — the `started` update rides with the start and answers with
+   * the first progress once the journey opened its first waits (no status query after it).
+   */
+  async start(body: StartOnboardingBody, requestId?: string, idempotencyKey?: string): Promise<StartAnswer> {
     const workflowId = onboardingWorkflowId(body.participantId);
     const requestFingerprint = fingerprintRequest(body);
+    // The start's own id: a retried start (another request) is told apart from the one that created it.
+    const startRequestId = requestId ?? randomUUID();
     const input: OnboardingInput = {
       ...body,
       requestFingerprint,
       policy: policyFor(this.gatePolicy, body.kind),
-      ...(requestId ? { requestId } : {}),
+      requestId: startRequestId,
     };
-    let created = true;
+    const operation = new WithStartWorkflowOperation(workflowTypeByKind[input.kind], {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [input],
+      // One onboarding per participant, ever: a finished one is not silently restarted; a running one answers.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      memo: { requestFingerprint, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      typedSearchAttributes: startSearchAttributes({
+        kind: body.kind,
+        participantId: body.participantId,
+        environment: 'sandbox',
+        step: 'registration',
+        state: 'in-progress',
+        awaiting: [],
+      }),
+    });
+    let outcome: StartOutcome;
     try {
-      await this.within(this.timeouts.callMs, () =>
-        this.client.workflow.start(workflowTypeByKind[input.kind], {
-          workflowId,
-          taskQueue: this.taskQueue,
-          args: [input],
-          // One onboarding per participant, ever: a finished one is not silently restarted.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-          memo: { requestFingerprint, ...(idempotencyKey ? { idempotencyKey } : {}) },
-          typedSearchAttributes: startSearchAttributes({
-            kind: body.kind,
-            participantId: body.participantId,
-            environment: 'sandbox',
-            step: 'registration',
-            state: 'in-progress',
-            awaiting: [],
-          }),
+      outcome = await this.within(this.timeouts.updateMs, () =>
+        this.client.workflow.executeUpdateWithStart(startedUpdate, {
+          startWorkflowOperation: operation,
+          updateId: `start:${startRequestId}`,
         }),
       );
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
-      if (existing.memo?.requestFingerprint !== requestFingerprint) {
-        if (idempotencyKey !== undefined && existing.memo?.idempotencyKey === idempotencyKey) {
-          throw new ApiError(
-            'IDEMPOTENCY_KEY_REUSED',
-            `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`,
-          );
-        }
-        throw new ApiError(
-          'ONBOARDING_CONFLICT',
-          `Participant ${body.participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
-          { workflowId },
-        );
-      }
-      created = false;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.closedStart(workflowId, requestFingerprint, idempotencyKey);
+      // The start may have been taken though no worker answered in time: then the onboarding exists, its state is not known yet.
+      const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe()).catch(
+        () => null,
+      );
+      if (existing?.memo?.requestFingerprint === requestFingerprint) return { created: true, workflowId, progress: null };
+      throw err;
     }
-    // The workflow exists now; its state is reported when a worker answers in time, else unknown.
-    try {
-      return { created, view: await this.status(body.participantId) };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw err;
-      return { created, view: { workflowId, onboarding: null } };
+    if (outcome.requestFingerprint !== requestFingerprint) await this.conflict(workflowId, body.participantId, idempotencyKey);
+    return { created: outcome.startRequestId === startRequestId, workflowId, progress: outcome.progress };
+  }
+
+  /** A start for a participant whose onboarding has closed: the same request answers with it, another is a conflict. */
+  private async closedStart(workflowId: string, requestFingerprint: string, idempotencyKey?: string): Promise<StartAnswer> {
+    const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
+    if (existing.memo?.requestFingerprint !== requestFingerprint)
+      await this.conflict(workflowId, workflowId.replace(/^onboarding-/, ''), idempotencyKey);
+    const status = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).query(statusQuery)).catch(
+      () => null,
+    );
+    return { created: false, workflowId, progress: status ? progressOf(status) : null };
+  }
+
+  private async conflict(workflowId: string, participantId: string, idempotencyKey?: string): Promise<never> {
+    const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
+    if (idempotencyKey !== undefined && existing.memo?.idempotencyKey === idempotencyKey) {
+      throw new ApiError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`,
+      );
     }
+    throw new ApiError(
+      'ONBOARDING_CONFLICT',
+      `Participant ${participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
+      { workflowId },
+    );
   }
 
   async status(participantId: string): Promise<OnboardingView> {

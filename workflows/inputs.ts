@@ -184,6 +184,15 @@ export interface SubmissionOutcome {
   progress?: OnboardingProgress;
 }
 
+/** What the `started` update answers (sent with the start, update-with-start): who started it, and its first progress. */
+export interface StartOutcome {
+  /** The fingerprint of the request that started the onboarding: another request's is a conflict. */
+  requestFingerprint: string;
+  /** The API request id of the start that created it (a retried start sees another). */
+  startRequestId: string | null;
+  progress: OnboardingProgress;
+}
+
 /** What a decision answers with: the gate as it stands, and where the onboarding stood once it was recorded. */
 export interface GateDecisionOutcome {
   decision: GateInstance;

@@ -10,6 +10,7 @@ import type {
   HaltInput,
   RoundRequestInput,
   SubmissionInput,
+  StartOutcome,
   SubmissionOutcome,
 } from './inputs';
 import type { GateInstance, OnboardingStatus, SubmissionInstance } from './state';
@@ -31,6 +32,8 @@ export const statusQuery = defineQuery<OnboardingStatus>('status');
 export const decideGate = defineUpdate<GateDecisionOutcome | GateInstance, [GateDecisionInput]>('decideGate');
 /** The same decision as a signal (same name, same validation; a refused one is recorded, nothing changes). */
 export const decideGateSignal = defineSignal<[GateDecisionSignal]>('decideGate');
+/** Sent with the start (update-with-start): answers once the journey opened its first waits, so the start needs no query. */
+export const startedUpdate = defineUpdate<StartOutcome, []>('started');
 export const suspendOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('suspend');
 export const resumeOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('resume');
 export const submit = defineUpdate<SubmissionOutcome, [SubmissionInput]>('submit');

@@ -43,6 +43,7 @@ import {
   onboardingPageSchema,
   onboardingStatusViewSchema,
   onboardingViewSchema,
+  startResponseSchema,
   problems,
   stuckResponseSchema,
   submissionInstanceSchema,
@@ -76,7 +77,7 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       schema: {
         body: startOnboardingBodySchema,
         headers: idempotencyHeadersSchema,
-        response: { 200: onboardingViewSchema, 201: onboardingViewSchema, 202: onboardingViewSchema, ...problems },
+        response: { 200: startResponseSchema, 201: startResponseSchema, 202: startResponseSchema, ...problems },
       },
       // Operators; a participant for itself only where the scheme allows self-start.
       config: {
@@ -87,13 +88,17 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       bodyLimit: jsonFormLimit,
     },
     async (request, reply) => {
-      const { created, view } = await gateway.start(request.body, request.id, request.headers['idempotency-key']);
+      const { created, workflowId, progress } = await gateway.start(request.body, request.id, request.headers['idempotency-key']);
       const location = `/onboardings/${request.body.participantId}`;
-      // 202: the onboarding exists but no worker has reported its state yet (`onboarding` is null).
+      // 202: the onboarding exists but no worker answered in time (`progress` is null); GET it later.
       return reply
-        .code(view.onboarding === null ? 202 : created ? 201 : 200)
+        .code(progress === null ? 202 : created ? 201 : 200)
         .header('location', location)
-        .send(view);
+        .send({
+          workflowId,
+          progress,
+          next: progress ? nextFor(request.principal as Principal, request.body.participantId, progress.awaiting) : [],
+        });
     },
   );
 

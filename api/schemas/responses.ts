@@ -324,6 +324,13 @@ export const decisionResponseSchema = z.object({
   next: nextSchema,
 });
 
+/** POST /onboardings: where the new onboarding stands once its journey opened the first waits (the update-with-start's answer). */
+export const startResponseSchema = z.object({
+  workflowId: z.string(),
+  progress: onboardingProgressSchema.nullable().describe('null while no worker has answered (202): read it with GET /onboardings/:id'),
+  next: nextSchema,
+});
+
 /** GET /onboardings/:id: the full status, and what this caller is asked to do next. */
 export const onboardingStatusViewSchema = z.object({
   workflowId: z.string(),

@@ -39,7 +39,7 @@ describe('with no worker polling the task queue', () => {
 
     const started = await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('lonely-1'), headers: keys.staff() });
     expect(started.statusCode).toBe(202);
-    expect(started.json()).toEqual({ workflowId: 'onboarding-lonely-1', onboarding: null });
+    expect(started.json()).toEqual({ workflowId: 'onboarding-lonely-1', progress: null, next: [] });
 
     const t0 = Date.now();
     const decided = await app.inject({

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { fingerprintRequest } from '../../api/fingerprint';
 import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import type { OnboardingStatus } from '../../workflows/messages';
@@ -52,9 +53,14 @@ describe('POST /onboardings', () => {
     const res = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: startBody('start-1') });
     expect(res.statusCode).toBe(201);
     expect(res.headers.location).toBe('/onboardings/start-1');
-    const view = res.json() as { workflowId: string; onboarding: OnboardingStatus };
+    // One round trip (update-with-start): the first progress, and what the caller is asked next.
+    const view = res.json() as { workflowId: string; progress: OnboardingStatus; next: { instanceId: string; route: string }[] };
     expect(view.workflowId).toBe('onboarding-start-1');
-    expect(view.onboarding).toMatchObject({
+    expect(view).not.toHaveProperty('onboarding');
+    expect(view.next).toEqual([
+      expect.objectContaining({ instanceId: 'application-review@sandbox#1', route: 'POST /onboardings/start-1/approvals' }),
+    ]);
+    expect(view.progress).toMatchObject({
       participantId: 'start-1',
       kind: 'tpp',
       environment: 'sandbox',
@@ -80,8 +86,9 @@ describe('POST /onboardings', () => {
     expect(first.statusCode).toBe(201);
     expect(again.statusCode).toBe(200);
     const describe = await stack.client.workflow.getHandle(onboardingWorkflowId('idem-1')).describe();
-    expect(again.json().onboarding.startedAt).toBe(first.json().onboarding.startedAt);
-    expect(again.json().onboarding.requestFingerprint).toBe(first.json().onboarding.requestFingerprint);
+    // The repeat answers with the same onboarding, not a new start.
+    expect(again.json().progress.awaiting).toEqual(first.json().progress.awaiting);
+    expect((await describe.memo)?.requestFingerprint).toBeDefined();
     // Exactly one run exists for the participant.
     const runs = await listIds(`WorkflowId = "${describe.workflowId}"`);
     expect(runs).toEqual([describe.workflowId]);
@@ -101,7 +108,8 @@ describe('POST /onboardings', () => {
     const conflict = await app.inject({ headers: keys.staff(), method: 'POST', url: '/onboardings', payload: other });
     expect(conflict.json().code).toBe('ONBOARDING_CONFLICT');
     const status = await stack.client.workflow.getHandle(onboardingWorkflowId('idem-key-1')).query<OnboardingStatus>('status');
-    expect(status.requestFingerprint).toBe(first.json().onboarding.requestFingerprint);
+    expect(status.requestFingerprint).toBe(fingerprintRequest(startBody('idem-key-1')));
+    expect(first.json().progress.participantId).toBe('idem-key-1');
   });
 
   it('treats the same request with the APIs in another order as the same onboarding (a set)', async () => {
@@ -363,7 +371,8 @@ describe('POST /onboardings/:participantId/approvals', () => {
     expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
     expect(b.json().decision.decision.at).toBe(a.json().decision.decision.at);
     const history = await stack.client.workflow.getHandle('onboarding-retry-1').fetchHistory();
-    const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+    const accepted =
+      history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'decideGate') ?? [];
     expect(accepted).toHaveLength(1);
   });
 
@@ -395,13 +404,12 @@ describe('POST /onboardings/:participantId/approvals', () => {
     await stack.client.workflow.getHandle('onboarding-retry-2').result();
     const retry = await approve('retry-2', body, headers);
     expect(retry.statusCode).toBe(200);
-    // The same decision as the first answer; the onboarding beside it is read now (the first one may
-    // have been read before the rejection finished the onboarding, so only the end state is compared).
+    // The same answer as the first, from the history (decision and progress as the decision left it); nothing is open.
     expect(retry.json().decision).toEqual(first.json().decision);
-    expect(retry.json().onboarding).toMatchObject({
-      state: 'rejected',
-      instances: [expect.objectContaining({ id: 'application-review@sandbox#1', status: 'rejected' })],
-    });
+    expect(retry.json().progress).toEqual(first.json().progress);
+    expect(retry.json().progress.awaiting).toEqual([]);
+    const closed = (await stack.client.workflow.getHandle('onboarding-retry-2').query<OnboardingStatus>('status')).state;
+    expect(closed).toBe('rejected');
     // Another key is another decision: the onboarding is over.
     const other = await approve('retry-2', body, { 'idempotency-key': 'decision-retry-2-0002' });
     expect(other.statusCode).toBe(409);

@@ -9,6 +9,7 @@ import type { OnboardingPort, OnboardingView } from '../../api/onboarding-gatewa
 import { sampleDecision, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
+import { progressOf } from '../../workflows/messages';
 
 const keys = testKeys();
 const calls: string[] = [];
@@ -17,7 +18,7 @@ const view: OnboardingView = { workflowId: 'onboarding-acme', onboarding: sample
 const gateway: OnboardingPort = {
   async start() {
     calls.push('start');
-    return { created: true, view };
+    return { created: true, workflowId: view.workflowId, progress: progressOf(sampleStatus('acme')) };
   },
   async status() {
     return view;

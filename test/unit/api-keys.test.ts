@@ -13,13 +13,14 @@ import { createAuthenticator, newApiKey } from '../../api/auth';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
 import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
 import { sampleStatus } from '../support/samples';
+import { progressOf } from '../../workflows/messages';
 import { startBody } from '../support/requests';
 
 const started: string[] = [];
 const gateway: OnboardingPort = {
   start: async (body) => {
     started.push(body.participantId);
-    return { created: true, view: { workflowId: `onboarding-${body.participantId}`, onboarding: sampleStatus(body.participantId) } };
+    return { created: true, workflowId: `onboarding-${body.participantId}`, progress: progressOf(sampleStatus(body.participantId)) };
   },
   status: async (id) => ({ workflowId: `onboarding-${id}`, onboarding: sampleStatus(id) }),
   decide: () => Promise.reject(new Error('not used')),

@@ -10,13 +10,15 @@ import { buildApp } from '../../api/app';
 import type { OnboardingPort } from '../../api/onboarding-gateway';
 import { testKeys } from '../support/auth';
 import { startBody } from '../support/requests';
+import { progressOf } from '../../workflows/messages';
 import { sampleDecision, sampleStatus, sampleSubmissionOutcome } from '../support/samples';
 
 const keys = testKeys();
 const gateway: OnboardingPort = {
   start: async (body) => ({
     created: true,
-    view: { workflowId: `onboarding-${body.participantId}`, onboarding: sampleStatus(body.participantId) },
+    workflowId: `onboarding-${body.participantId}`,
+    progress: progressOf(sampleStatus(body.participantId)),
   }),
   status: async (id) => ({ workflowId: `onboarding-${id}`, onboarding: sampleStatus(id) }),
   decide: async (_id, d) => sampleDecision(d.gate, d.decision, d.decidedBy),
