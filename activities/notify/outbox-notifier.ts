@@ -19,8 +19,9 @@ export type Delivery = (notification: WaitNotification) => Promise<{ channel: st
  * the outbox is the channel (an operator or a mail relay reads it). Contact addresses are not kept.
  */
 export class OutboxNotifier implements Notifier {
-  private delivered: Map<string, string> | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private delivered: Promise<Map<string, string>> | null = null;
+  /** Deliveries under way, by key: a concurrent retry of one key waits for it instead of sending again. */
+  private readonly inFlight = new Map<string, Promise<DeliveryReceipt>>();
 
   constructor(
     private readonly file: string,
@@ -28,9 +29,12 @@ export class OutboxNotifier implements Notifier {
   ) {}
 
   notify(notification: WaitNotification): Promise<DeliveryReceipt> {
-    // Serialised so two concurrent deliveries of one key cannot both append.
-    const run = this.queue.then(() => this.deliver(notification));
-    this.queue = run.catch(() => undefined);
+    // One delivery per key at a time; different keys go out concurrently (so a digest can gather them).
+    const key = notification.idempotencyKey;
+    const running = this.inFlight.get(key);
+    if (running) return running.then((r) => ({ ...r, firstDelivery: false }));
+    const run = this.deliver(notification).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
     return run;
   }
 
@@ -54,8 +58,12 @@ export class OutboxNotifier implements Notifier {
     return { idempotencyKey: notification.idempotencyKey, firstDelivery: true, deliveredAt };
   }
 
-  private async load(): Promise<Map<string, string>> {
-    if (this.delivered !== null) return this.delivered;
+  private load(): Promise<Map<string, string>> {
+    this.delivered ??= this.read();
+    return this.delivered;
+  }
+
+  private async read(): Promise<Map<string, string>> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const delivered = new Map<string, string>();
     let text = '';
@@ -75,7 +83,6 @@ export class OutboxNotifier implements Notifier {
         // A torn last line (crash mid-append) is skipped; the retried delivery rewrites it.
       }
     }
-    this.delivered = delivered;
     return delivered;
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The Notifier's e-mail channel: each notification becomes one plain-text message sent through an
- * SMTP server with nodemailer. What a message says: what is awaited, from whom, since when, and
- * where to act (the API resource and the Temporal UI page) — never secrets, keys or certificates.
+ * SMTP server with nodemailer. What a message says: what is awaited, from whom, since when, what
+ * to send and where to act (for participants the kit command and the API route; for staff the
+ * Temporal UI list and page) — never secrets, keys or certificates.
  */
+import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { Role } from '../../workflows/vocabulary';
-import { onboardingWorkflowId } from '../../workflows/vocabulary';
+import { nextStepOf, onboardingWorkflowId } from '../../workflows/messages';
 import { DomainError } from '../domain-error';
 import type { Delivery } from './outbox-notifier';
 import type { WaitNotification } from './notifier';
@@ -26,6 +28,8 @@ export interface MailConfig {
   uiUrl: string;
   namespace: string;
   timeoutMs: number;
+  /** How long an `opened` notice waits for siblings to go out as one digest (0: each alone); default 500 ms. */
+  digestWindowMs?: number;
 }
 
 export interface RenderedMail {
@@ -36,7 +40,8 @@ export interface RenderedMail {
 
 const headline: Record<WaitNotification['event'], (n: WaitNotification) => string> = {
   opened: (n) => `${n.instanceId} is waiting for ${n.to === 'participant' ? 'you' : n.role}`,
-  reminder: (n) => `Reminder ${n.n ?? ''}: ${n.instanceId} is still waiting for ${n.role}`.replace('  ', ' '),
+  reminder: (n) =>
+    `Reminder ${n.n ?? ''}: ${n.instanceId} is still waiting for ${n.to === 'participant' ? 'you' : n.role}`.replace('  ', ' '),
   escalation: (n) => `Escalation: ${n.instanceId} has waited for ${n.role} since ${n.since}`,
   expired: (n) => `Expired: ${n.instanceId} was not answered; the onboarding is on hold`,
   'renewal-due': (n) => `Certificate renewal due: ${n.instanceId}`,
@@ -56,28 +61,88 @@ export function recipientsOf(
   return team ? [team] : [];
 }
 
+/** What a participant is asked to send for a wait, from the one wait guide (the API's `next` says the same). */
+function participantAsk(n: WaitNotification): string[] {
+  const step = nextStepOf(n.participantId, {
+    instanceId: n.instanceId,
+    type: n.type,
+    name: n.name,
+    environment: n.environment,
+    round: n.round,
+    role: n.role,
+    since: n.since,
+  });
+  return [`  ${step.what}.`, ...(step.kit ? [`  With the kit:  ${step.kit}`] : []), `  Or the API:    ${step.route}  ${step.body}`];
+}
+
+/** The Temporal UI's list of onboardings awaiting a team (the search attribute filled in): staff start from it. */
+function uiList(config: MailConfig, role: string): string {
+  const query = `AwaitingRole = "${role}"`;
+  return `${config.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows?query=${encodeURIComponent(query)}`;
+}
+
+/**
+ * One mail. A participant's says what to send — the kit command and the API route — and links only
+ * what it can open with its own key (no Temporal UI, no browser link to an authenticated API);
+ * staff mails link the UI's pre-filtered list of what awaits their team and the workflow itself.
+ */
 export function renderMail(n: WaitNotification, config: MailConfig): RenderedMail {
   const workflowId = onboardingWorkflowId(n.participantId);
   const api = `${config.apiUrl.replace(/\/$/, '')}/onboardings/${encodeURIComponent(n.participantId)}`;
   const ui = `${config.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   const subject = `[${n.participantId}] ${headline[n.event](n)}`;
+  const forParticipant = n.to === 'participant';
   const lines = [
     subject.slice(n.participantId.length + 3),
     '',
     `Onboarding:   ${n.participantId} (${n.kind})`,
     `Environment:  ${n.environment}`,
     `Awaited:      ${n.type} ${n.name}, round ${n.round}`,
-    `From:         ${n.role}`,
+    `From:         ${forParticipant ? 'you' : n.role}`,
     `Waiting since ${n.since}`,
     ...(n.detail ? ['', n.detail] : []),
     '',
-    `Status and actions: ${api}`,
-    `Workflow in the Temporal UI: ${ui}`,
+    ...(forParticipant && n.type === 'submission' && ['opened', 'reminder', 'escalation', 'expired'].includes(n.event)
+      ? ['What to send:', ...participantAsk(n), '']
+      : []),
+    ...(forParticipant
+      ? [
+          `Where you stand and what is next:  npm run kit -- next   (or GET ${api} with your API key)`,
+          `API reference: ${config.apiUrl.replace(/\/$/, '')}/docs`,
+        ]
+      : [
+          `Everything awaiting ${n.role} (Temporal UI): ${uiList(config, n.role)}`,
+          `This workflow in the Temporal UI: ${ui}`,
+          `Status and actions: ${api}`,
+        ]),
   ];
   return { to: recipientsOf(n, config), subject, text: `${lines.join('\n')}\n` };
 }
 
-/** Sends through SMTP; a notification with no recipient configured is recorded only. */
+/** Several waits opened together for the same reader, as one mail listing each with what to send. */
+export function renderDigest(batch: WaitNotification[], config: MailConfig): RenderedMail {
+  const first = batch[0] as WaitNotification;
+  if (batch.length === 1) return renderMail(first, config);
+  const forParticipant = first.to === 'participant';
+  const environments = [...new Set(batch.map((n) => n.environment))].join(', ');
+  const subject = `[${first.participantId}] ${batch.length} steps are waiting for ${forParticipant ? 'you' : first.role} in ${environments}`;
+  const lines = [subject.slice(first.participantId.length + 3), '', `Onboarding:   ${first.participantId} (${first.kind})`, ''];
+  for (const n of batch) {
+    lines.push(`- ${n.instanceId} (${n.type} ${n.name}), waiting since ${n.since}`);
+    if (forParticipant && n.type === 'submission') lines.push(...participantAsk(n));
+    if (n.detail) lines.push(`  ${n.detail}`);
+  }
+  const single = renderMail(first, config).text.split('\n');
+  // The same footer as a single mail (what the reader can open).
+  const footer = single.slice(single.findIndex((l) => l.startsWith(forParticipant ? 'Where you stand' : 'Everything awaiting')));
+  return { to: recipientsOf(first, config), subject, text: `${[...lines, '', ...footer].join('\n').trimEnd()}\n` };
+}
+
+/**
+ * Sends through SMTP; a notification with no recipient configured is recorded only. Waits that open
+ * together for the same reader (a DFSP's seven sandbox submissions) arrive as one digest: an
+ * `opened` notice waits `digestWindowMs` for its siblings, then one mail lists them all.
+ */
 export function smtpDelivery(
   config: MailConfig,
   transport: Transporter = nodemailer.createTransport(config.smtpUrl, {
@@ -86,9 +151,10 @@ export function smtpDelivery(
     socketTimeout: config.timeoutMs,
   }),
 ): Delivery {
-  return async (n) => {
-    const mail = renderMail(n, config);
-    if (mail.to.length === 0) return { channel: 'none (no address configured)' };
+  const windowMs = config.digestWindowMs ?? 500;
+  const send = async (batch: WaitNotification[]) => {
+    const mail = renderDigest(batch, config);
+    const key = batch.map((n) => n.idempotencyKey).join('|');
     try {
       const info = (await transport.sendMail({
         from: config.from,
@@ -96,12 +162,34 @@ export function smtpDelivery(
         subject: mail.subject,
         text: mail.text,
         // The same notification always carries the same Message-ID: a resend after a crash is recognisable.
-        messageId: `<${Buffer.from(n.idempotencyKey).toString('base64url')}@onboarding.hub>`,
-        headers: { 'X-Onboarding-Key': n.idempotencyKey },
+        messageId: `<${batch.length === 1 ? Buffer.from(key).toString('base64url') : createHash('sha256').update(key).digest('base64url')}@onboarding.hub>`,
+        headers: { 'X-Onboarding-Key': batch.length === 1 ? key : `digest of ${batch.length}` },
       })) as { messageId?: string };
-      return { channel: 'smtp', ...(info.messageId ? { messageId: info.messageId } : {}) };
+      return {
+        channel: batch.length === 1 ? 'smtp' : `smtp (digest of ${batch.length})`,
+        ...(info.messageId ? { messageId: info.messageId } : {}),
+      };
     } catch (err) {
       throw new DomainError('NOTIFIER_UNAVAILABLE', `The SMTP server did not take the message: ${(err as Error).message}`);
     }
+  };
+  const groups = new Map<string, { batch: WaitNotification[]; done: Promise<{ channel: string; messageId?: string }> }>();
+  return async (n) => {
+    const to = recipientsOf(n, config);
+    if (to.length === 0) return { channel: 'none (no address configured)' };
+    if (n.event !== 'opened' || windowMs === 0) return send([n]);
+    const groupKey = `${n.participantId}|${n.to}|${to.join(',')}`;
+    const open = groups.get(groupKey);
+    if (open) {
+      open.batch.push(n);
+      return open.done;
+    }
+    const batch = [n];
+    const done = new Promise<void>((resolve) => setTimeout(resolve, windowMs)).then(() => {
+      groups.delete(groupKey);
+      return send(batch);
+    });
+    groups.set(groupKey, { batch, done });
+    return done;
   };
 }

@@ -412,10 +412,12 @@ describe('the frame', () => {
       }),
       expect.objectContaining({ id: 'contract@sandbox#2', round: 2, status: 'approved' }),
     ]);
-    expect(notificationsOf(id).map((n) => n.idempotencyKey)).toEqual([
-      'onboarding-rounds-1/contract@sandbox#1/opened',
-      'onboarding-rounds-1/contract@sandbox#2/opened',
-    ]);
+    // Each round told once (the mails go out beside the journey: in either order).
+    expect(
+      notificationsOf(id)
+        .map((n) => n.idempotencyKey)
+        .sort(),
+    ).toEqual(['onboarding-rounds-1/contract@sandbox#1/opened', 'onboarding-rounds-1/contract@sandbox#2/opened']);
   });
 
   it("watches a live participant's certificates: a renewal round opens before the end, an unrenewed one is flagged expired, the renewal is put in force", async () => {

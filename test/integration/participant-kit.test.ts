@@ -19,6 +19,7 @@ import { kitRunner, type KitUser } from '../support/kit';
 import { caExt, OpenSsl, serverExt } from '../support/openssl';
 import { startBody } from '../support/requests';
 import { startStepStack, type StepStack } from '../support/step-probes';
+import { startTestMailpit } from '../support/mailpit';
 
 jest.setTimeout(300_000);
 
@@ -34,6 +35,7 @@ let apiUrl = '';
 const bankRoot = ssl.selfSigned('kit-bank-root', 'rsa:2048', '/C=UA/O=Lviv Bank/CN=Lviv Bank Root CA', caExt);
 const installed = new Map<string, JWK>();
 let bankServer: Server;
+let mailpit: Awaited<ReturnType<typeof startTestMailpit>>;
 
 beforeAll(async () => {
   const server = ssl.signed('kit-bank-auth', bankRoot, {
@@ -55,8 +57,10 @@ beforeAll(async () => {
   const port = await new Promise<number>((resolve) =>
     bankServer.listen(0, '127.0.0.1', () => resolve((bankServer.address() as AddressInfo).port)),
   );
+  mailpit = await startTestMailpit();
   rig = await startStepStack('kit', keys, {
     workflowsPath: require.resolve('../../workflows'),
+    mail: mailpit.mailConfig('default'),
     outbound: { timeoutMs: 3000, connectTo: { 'auth.lvivbank.example:443': { host: '127.0.0.1', port } } },
   });
   app = rig.app;
@@ -66,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.close();
+  await mailpit?.stop();
   await new Promise((resolve) => bankServer?.close(resolve));
 });
 
@@ -131,6 +136,24 @@ describe('the participant kit through whole journeys', () => {
     // The answer says what is next (the sandbox client and its URLs), without a second command.
     expect(bundle).toContain('oauth-client@sandbox#1');
     expect(bundle).toContain('redirect-urls@sandbox#1');
+    // The two waits that opened together reached the TPP's contact as one mail saying what to send, and nothing it cannot open.
+    // (A wait that opened just before — the bundle, answered within the digest window — may be listed too.)
+    const digest = await eventually(async () => {
+      for (const m of await mailpit.messages()) {
+        if (!/^\[tpp-kit\] \d steps are waiting for you in sandbox$/.test(m.Subject)) continue;
+        const text = await mailpit.text(m.ID);
+        if (text.includes('- oauth-client@sandbox#1') && text.includes('- redirect-urls@sandbox#1')) return m;
+      }
+      return undefined;
+    });
+    const digestText = await mailpit.text(digest.ID);
+    expect(digestText).toContain('npm run kit -- submit oauth-client --environment sandbox');
+    expect(digestText).toContain(`POST /onboardings/${tpp.id}/submissions/redirect-urls`);
+    expect(digestText).not.toContain('/namespaces/');
+    const toTpp = (await mailpit.messages()).filter(
+      (m) => m.To.some((t) => t.Address === 'it@acme.example') && m.Subject.startsWith(`[${tpp.id}]`),
+    );
+    expect(toTpp.some((m) => /oauth-client@sandbox#1 is waiting/.test(m.Subject))).toBe(false);
     await kits.ok(tpp, 'submit', 'oauth-client');
     await kits.ok(tpp, 'submit', 'redirect-urls', '--redirect-uri', 'https://app.acme.example/oauth/callback');
     expect(readFileSync(path.join(tpp.kitDir ?? '', 'secrets', 'sandbox', 'oauth-client-secret'), 'utf8').trim()).not.toBe('');

@@ -121,7 +121,7 @@ export async function proveJwsKey(d: Dfsp, instanceId: string, keyFile: string) 
 }
 
 /** An operator starts the DFSP's onboarding (staff's part, as in every journey). */
-export async function startOnboarding(d: Dfsp) {
+export async function startOnboarding(d: Dfsp, productionHosts: string[] = ['93.184.216.34']) {
   const started = await app.inject({
     method: 'POST',
     url: '/onboardings',
@@ -136,7 +136,7 @@ export async function startOnboarding(d: Dfsp) {
           business: { name: 'Business', email: `business@${d.host}` },
           technical: { name: 'Tech', email: `tech@${d.host}` },
         },
-        callbackHosts: { sandbox: [d.host], production: ['93.184.216.34'] },
+        callbackHosts: { sandbox: [d.host], production: productionHosts },
         // The hub's UAT run pays this party: B's core backend holds B's, nobody holds A's (its run fails).
         uatParty: { idType: d.party.idType, idValue: d.party.idValue },
         notificationEmails: {
@@ -336,7 +336,8 @@ export function sendAsA(port: number, partyId: string, opts: { token?: string; t
 export const ttkSaw = (marker: string) => ttkLog.join('').includes(marker);
 
 /** Starts everything the interop needs (not the DFSPs' onboardings). */
-export async function startInteropRig(): Promise<void> {
+/** `productionReachable`: production callbacks on the DFSP's own host and loopback allowlists in production (the time-to-connected bench takes a DFSP live). */
+export async function startInteropRig(options: { productionReachable?: boolean } = {}): Promise<void> {
   if (!testingToolkitInstalled() || !sdkInstalled()) throw new Error('the Mojaloop peers are not installed: npm run peers:install');
   for (const d of Object.values(dfsps))
     d.ports = { inbound: await freePort(), outbound: await freePort(), test: await freePort(), metrics: await freePort() };
@@ -370,6 +371,7 @@ export async function startInteropRig(): Promise<void> {
     gateway: { verifier: verifierListen },
     // A restarted worker leaves its running activity at once (the UAT run's worker-stop test), as a killed one would.
     workerShutdownGraceTime: 1,
+    ...(options.productionReachable ? { allowlist: { productionAllowsNonPublic: true } } : {}),
     // Reminders come quickly (a failed UAT run is named in its gate's reminder); nothing escalates or expires.
     gatePolicy: { ...defaultGatePolicyConfig, timers: { remindEveryMs: 10_000, escalateAfterMs: null, expireAfterMs: null } },
   });

@@ -18,6 +18,7 @@ import { buildApp } from '../../api/app';
 import { ApiKeyStore } from '../../api/api-keys';
 import { createAuthenticator } from '../../api/auth';
 import type { GatePolicyConfig } from '../../api/gate-policy';
+import type { MailConfig } from '../../activities/notify/smtp-mail';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
@@ -61,6 +62,8 @@ export interface StepStackOptions {
   workerShutdownGraceTime?: number;
   /** Changes to the stack's gateway settings before the worker starts (e.g. the edge's verifying hop). */
   gateway?: Partial<TestStack['gateway']>;
+  /** Mail through a real SMTP server (the test's Mailpit); none unless given. */
+  mail?: MailConfig;
 }
 
 /** Probe workflows on a worker of their own, the API in front (secrets picked up as in production). */
@@ -74,6 +77,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     ...(options.outbound ? { outbound: options.outbound } : {}),
     ...(options.allowlist ? { allowlist: options.allowlist } : {}),
     ...(options.workerShutdownGraceTime !== undefined ? { shutdownGraceTime: options.workerShutdownGraceTime } : {}),
+    ...(options.mail ? { mail: options.mail } : {}),
   };
   let worker = await stack.startWorker(workerOptions);
   // After the worker: it made the hub CA and migrated the registry.

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OutboxNotifier } from '../../activities/notify/outbox-notifier';
 import type { WaitNotification } from '../../activities/notify/notifier';
-import { recipientsOf, renderMail } from '../../activities/notify/smtp-mail';
+import type { Transporter } from 'nodemailer';
+import { recipientsOf, renderMail, smtpDelivery } from '../../activities/notify/smtp-mail';
 
 const notification = (key: string): WaitNotification => ({
   idempotencyKey: key,
@@ -98,6 +99,64 @@ describe('e-mail rendering', () => {
     namespace: 'default',
     timeoutMs: 1000,
   };
+
+  it("tells staff where their team's list is in the Temporal UI (the query filled in) and links the workflow", () => {
+    const mail = renderMail(notification('k'), config);
+    expect(mail.text).toContain(
+      `http://127.0.0.1:8233/namespaces/default/workflows?query=${encodeURIComponent('AwaitingRole = "business"')}`,
+    );
+  });
+
+  const dfspWait = (key: string, name: string, environment = 'sandbox'): WaitNotification => ({
+    ...notification(key),
+    participantId: 'dfsp-x',
+    kind: 'dfsp',
+    environment: environment as 'sandbox',
+    instanceId: `${name}@${environment}#1`,
+    type: 'submission',
+    name: name as 'client-csr',
+    role: 'participant',
+    to: 'participant',
+    participantEmail: 'tech@dfsp-x.example',
+  });
+
+  it('tells a participant what to send — the kit command and the API route — and links nothing it cannot open', () => {
+    const mail = renderMail(dfspWait('k', 'client-csr'), config);
+    expect(mail.to).toEqual(['tech@dfsp-x.example']);
+    expect(mail.subject).toBe('[dfsp-x] client-csr@sandbox#1 is waiting for you');
+    expect(mail.text).toContain('Send the CSR of your TLS client key (O = your legal name, CN = your participant id)');
+    expect(mail.text).toContain('With the kit:  npm run kit -- submit client-csr --environment sandbox');
+    expect(mail.text).toContain('Or the API:    POST /onboardings/dfsp-x/submissions/client-csr  { environment: "sandbox", csrPem }');
+    expect(mail.text).toContain('npm run kit -- next');
+    // No Temporal UI (internal), and the API resource only as something to call with a key.
+    expect(mail.text).not.toContain('8233');
+    expect(mail.text).not.toMatch(/^Status and actions:/m);
+  });
+
+  it('sends waits that open together for the same reader as one digest; other events and other readers alone', async () => {
+    const sent: { to: string[]; subject: string; text: string }[] = [];
+    const transport = {
+      sendMail: async (m: { to: string[]; subject: string; text: string }) => (sent.push(m), { messageId: `<${sent.length}>` }),
+    };
+    const deliver = smtpDelivery({ ...config, digestWindowMs: 100 }, transport as unknown as Transporter);
+    const waits = ['client-csr', 'server-certificate', 'jws-key', 'endpoints'].map((name, i) => dfspWait(`k${i}`, name));
+    const receipts = await Promise.all([
+      ...waits.map((w) => deliver(w)),
+      deliver({ ...dfspWait('r1', 'ip-allowlist'), event: 'reminder', n: 1 }),
+      deliver(notification('staff')),
+    ]);
+    expect(sent).toHaveLength(3);
+    const digest = sent.find((m) => m.subject.includes('steps are waiting'));
+    expect(digest?.subject).toBe('[dfsp-x] 4 steps are waiting for you in sandbox');
+    expect(digest?.to).toEqual(['tech@dfsp-x.example']);
+    for (const name of ['client-csr', 'server-certificate', 'jws-key', 'endpoints']) {
+      expect(digest?.text).toContain(`- ${name}@sandbox#1 (submission ${name})`);
+      expect(digest?.text).toContain(`npm run kit -- submit ${name}`);
+    }
+    expect(receipts.slice(0, 4).map((r) => r.channel)).toEqual(Array(4).fill('smtp (digest of 4)'));
+    expect(sent.map((m) => m.subject)).toContain('[dfsp-x] Reminder 1: ip-allowlist@sandbox#1 is still waiting for you');
+    expect(sent.map((m) => m.subject)).toContain('[acme] application-review@sandbox#1 is waiting for business');
+  });
 
   it('says what is awaited, from whom, since when, and links to the API resource and the workflow in the UI', () => {
     const mail = renderMail({ ...notification('k'), event: 'reminder', n: 2 }, config);

@@ -15,7 +15,16 @@ import {
   type SubmissionInput,
   type SubmissionOutcome,
 } from '../inputs';
-import { decideGate, decideGateSignal, openRound, resumeOnboarding, startedUpdate, statusQuery, submit, suspendOnboarding } from '../messages';
+import {
+  decideGate,
+  decideGateSignal,
+  openRound,
+  resumeOnboarding,
+  startedUpdate,
+  statusQuery,
+  submit,
+  suspendOnboarding,
+} from '../messages';
 import type { GateInstance, OnboardingStatus, SubmissionInstance } from '../state';
 import { type DecisionChannel, type Environment, environments, type SubmissionName, submissionNames } from '../vocabulary';
 import { resumeChase, suspendChase } from './chase';
@@ -100,7 +109,11 @@ export function registerHandlers(state: JourneyState, checks: SubmissionChecks):
   setHandler(startedUpdate, async () => {
     // Delivered with the start: answers once the journey ran to its first waits.
     await journeyMovedOn();
-    return { requestFingerprint: state.status.requestFingerprint, startRequestId: state.input.requestId ?? null, progress: progressOf(state.status) };
+    return {
+      requestFingerprint: state.status.requestFingerprint,
+      startRequestId: state.input.requestId ?? null,
+      progress: progressOf(state.status),
+    };
   });
   setHandler(
     decideGate,

@@ -111,6 +111,7 @@ export class Journey {
     const limit = this.input.limits?.maxHistoryEvents ?? defaultMaxHistoryEvents;
     if (!info.continueAsNewSuggested && info.historyLength < limit) return;
     await condition(allHandlersFinished);
+    await this.noticesSent();
     log.info('continuing as new', { historyLength: info.historyLength, limit });
     const carried: OnboardingStatus = { ...this.status, continuedAsNew: this.status.continuedAsNew + 1 };
     await continueAsNew<(input: OnboardingInput) => Promise<OnboardingStatus>>({ ...this.input, resume: carried });
@@ -347,10 +348,23 @@ export class Journey {
     return this.state.instance(key);
   }
 
-  /** In-flight handlers finish, then what is still open is withdrawn. */
+  /** In-flight handlers and notices finish, then what is still open is withdrawn. */
   private async settle(): Promise<void> {
     await condition(allHandlersFinished);
+    await this.noticesSent();
     this.state.withdrawOpen();
+  }
+
+  private readonly notices = new Set<Promise<void>>();
+
+  /** A notice that goes out beside the journey (an opened wait's mail): the journey does not end or continue as new before it is sent. */
+  beside(notice: Promise<void>): void {
+    const tracked = notice.finally(() => this.notices.delete(tracked));
+    this.notices.add(tracked);
+  }
+
+  private async noticesSent(): Promise<void> {
+    while (this.notices.size > 0) await Promise.allSettled([...this.notices]);
   }
 
   /** The instance for (name, environment, round): the one in the state, or a new open one. */

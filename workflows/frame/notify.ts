@@ -13,6 +13,21 @@ const { notifyWaitOpened, notifyWait } = proxyActivities<NotifyActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+/** The DFSP waits its business contact answers; every other participant wait is its technical contact's. */
+const businessWaits: ReadonlySet<string> = new Set(['contract-revision', 'go-live-readiness']);
+
+/**
+ * The participant's contact for a wait's subject: a DFSP registered a technical and a business
+ * contact, so certificates, keys and endpoints go to the technical one, the contract and go-live to
+ * the business one; a TPP or a bank has its one contact address.
+ */
+function participantContact(journey: Notifying, instance: WaitInstance): string {
+  const { data, participant } = journey.status;
+  if (data.kind === 'dfsp')
+    return businessWaits.has(instance.name) ? data.registration.contacts.business.email : data.registration.contacts.technical.email;
+  return participant.contactEmail;
+}
+
 /** The notification for an instance; the participant's contact address only when it is addressed. */
 function aboutInstance(
   journey: Notifying,
@@ -21,7 +36,7 @@ function aboutInstance(
   to: WaitNotification['to'],
   idempotencyKey: string,
 ): WaitNotification {
-  const { participantId, kind, participant } = journey.status;
+  const { participantId, kind } = journey.status;
   return {
     idempotencyKey,
     participantId,
@@ -35,7 +50,7 @@ function aboutInstance(
     event,
     to,
     since: instance.chase?.since ?? instance.openedAt,
-    ...(to === 'participant' ? { participantEmail: participant.contactEmail } : {}),
+    ...(to === 'participant' ? { participantEmail: participantContact(journey, instance) } : {}),
     // A gate's notices name what the hub ran for the round (a failed UAT run, in every reminder).
     ...(instance.type === 'gate' && instance.run ? { detail: runDetail(instance.run) } : {}),
   };

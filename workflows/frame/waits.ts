@@ -2,7 +2,7 @@
  * Gates and submissions as steps compose them: open the instance, tell the awaited role, wait for
  * it to close; gates in rounds with their rework; and how a wait's outcome ends the journey.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { log, workflowInfo } from '@temporalio/workflow';
 import type { ReworkArtifact } from '../artifacts';
 import { reworkFor, type ReworkName } from '../policy';
 import type { FindingSummary, GateInstance, OnboardingStatus, SubmissionInstance, WaitInstance } from '../state';
@@ -38,6 +38,19 @@ export function firstUnsuccessful(instances: readonly (WaitInstance | null)[]): 
 }
 
 /**
+ * Tells the awaited role that the instance opened, beside the wait: the journey does not stand
+ * still while the mail goes out (an answer that arrives first is taken at once, and the update's
+ * answer already lists what the journey opened next). A failed delivery is recorded by `notifyOpened`.
+ */
+function tellOpened(journey: Journey, instance: WaitInstance): void {
+  journey.beside(
+    notifyOpened(journey, instance).catch((err: unknown) => {
+      log.warn('opened notification not sent', { instanceId: instance.id, error: err instanceof Error ? err.message : String(err) });
+    }),
+  );
+}
+
+/**
  * A human gate: opens its instance (state, search attributes and UI details move together), tells
  * the awaited role, and waits for the decision that arrives through the `decideGate` update or
  * signal (N distinct approvers when the policy asks for several). An instance already in the
@@ -46,7 +59,7 @@ export function firstUnsuccessful(instances: readonly (WaitInstance | null)[]): 
 export async function awaitGate(journey: Journey, spec: GateSpec): Promise<GateInstance> {
   await journey.checkpoint();
   const instance = journey.openGate(spec);
-  if (instance.status === 'open') await notifyOpened(journey, instance);
+  if (instance.status === 'open') tellOpened(journey, instance);
   return journey.waitClosed(instance);
 }
 
@@ -63,7 +76,7 @@ export async function awaitSubmission<N extends SubmissionName>(
 ): Promise<SubmissionInstance<N>> {
   await journey.checkpoint();
   const instance = journey.openSubmission(spec, check, options);
-  if (instance.status === 'open') await notifyOpened(journey, instance);
+  if (instance.status === 'open') tellOpened(journey, instance);
   return journey.waitClosed(instance);
 }
 
