@@ -7,6 +7,8 @@
  * edge with the new DFSP's SDK (it is the payee; a DFSP already connected pays it), and to `live`,
  * with the time each step took (which dominate). Target: connected ≤ 60 s on this machine.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Environment } from '../workflows/messages';
 import { startTestServer } from '../test/support/dev-server';
@@ -93,11 +95,11 @@ async function main(): Promise<void> {
     const d = dfsps.b;
     t0 = performance.now();
     last = t0;
-    await startOnboarding(d, [d.host]);
+    await startOnboarding(d);
     mark('POST /onboardings (operator)');
     const issued = await interop.app.inject({ method: 'POST', url: `/participants/${d.id}/api-keys`, headers: operator(), payload: {} });
     d.apiKey = issued.json().secret.value as string;
-    d.kitDir = path.join(path.dirname(interop.rig.stack.dataDir), `${d.id}-kit`);
+    d.kitDir = mkdtempSync(path.join(tmpdir(), `${d.id}-kit-`));
     mark('participant key issued (operator)');
     await kitOk(d, 'init', '--api', interop.apiUrl, '--participant', d.id);
     mark('kit init (every key, CSR and the DFSP CA, both environments)');
@@ -106,6 +108,10 @@ async function main(): Promise<void> {
     await packAndSdk(d, 'sandbox');
     await open(d, 'uat-signoff@sandbox#1');
     mark("hub-ledger (TTK) + edge access + the hub's UAT run (28 assertions)");
+    // The payer's SDK validates the new DFSP's signatures only with its key: it installs its next pack (that key added) and restarts.
+    await installPack(payer);
+    await runSdk(payer);
+    mark("the payer installs its next pack (the new DFSP's JWS key) and restarts its SDK");
     const paid = await transfer('100');
     if (paid.body.currentState !== 'COMPLETED') throw new Error(`first transfer: ${JSON.stringify(paid.body).slice(0, 500)}`);
     mark('first transfer through the edge COMPLETED (A → the new DFSP)');

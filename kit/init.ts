@@ -5,6 +5,7 @@
  * (O = the legal name, C = the country, CN = the participant id or a declared host; an IP host is
  * an IP SAN). Run again, it keeps what exists and makes only what is missing.
  */
+import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { environments, type Environment, type OnboardingStatus } from '../workflows/messages';
 import { csrPem, issueLeaf, newPrivateKeyPem, oids, selfSignedCa } from './crypto';
@@ -14,6 +15,16 @@ import { paths } from './layout';
 /** What an environment's callback hosts are as names: DNS names and IP addresses apart. */
 function sansOf(hosts: string[]): { dns: string[]; ips: string[] } {
   return { dns: hosts.filter((h) => isIP(h) === 0), ips: hosts.filter((h) => isIP(h) !== 0) };
+}
+
+/** Whether a certificate's subjectAltName is exactly these hosts. */
+function namesHosts(certPem: string, hosts: string[]): boolean {
+  const names = (new X509Certificate(certPem).subjectAltName ?? '')
+    .split(', ')
+    .map((n) => n.replace(/^(DNS|IP Address):/, ''))
+    .filter(Boolean)
+    .sort();
+  return JSON.stringify(names) === JSON.stringify([...hosts].sort());
 }
 
 export async function initFolder(folder: KitFolder, settings: KitSettings, status: OnboardingStatus): Promise<string[]> {

@@ -121,7 +121,10 @@ export async function proveJwsKey(d: Dfsp, instanceId: string, keyFile: string) 
 }
 
 /** An operator starts the DFSP's onboarding (staff's part, as in every journey). */
-export async function startOnboarding(d: Dfsp, productionHosts: string[] = ['93.184.216.34']) {
+/** The production callback host DFSPs register: a public address (the bench maps it to B's SDK). */
+export const productionHost = '93.184.216.34';
+
+export async function startOnboarding(d: Dfsp, productionHosts: string[] = [productionHost]) {
   const started = await app.inject({
     method: 'POST',
     url: '/onboardings',
@@ -336,7 +339,7 @@ export function sendAsA(port: number, partyId: string, opts: { token?: string; t
 export const ttkSaw = (marker: string) => ttkLog.join('').includes(marker);
 
 /** Starts everything the interop needs (not the DFSPs' onboardings). */
-/** `productionReachable`: production callbacks on the DFSP's own host and loopback allowlists in production (the time-to-connected bench takes a DFSP live). */
+/** `productionReachable`: B's production callback host reaches its SDK, and loopback allowlists are allowed in production (the time-to-connected bench takes B live). */
 export async function startInteropRig(options: { productionReachable?: boolean } = {}): Promise<void> {
   if (!testingToolkitInstalled() || !sdkInstalled()) throw new Error('the Mojaloop peers are not installed: npm run peers:install');
   for (const d of Object.values(dfsps))
@@ -358,7 +361,11 @@ export async function startInteropRig(options: { productionReachable?: boolean }
     }),
   });
   // Each DFSP's callback host is its SDK's inbound port on loopback (the egress's connect-to, as an operator sets it for a VPN).
-  const connectTo = Object.fromEntries(Object.values(dfsps).map((d) => [`${d.host}:443`, { host: '127.0.0.1', port: d.ports.inbound }]));
+  const connectTo: Record<string, { host: string; port: number }> = Object.fromEntries(
+    Object.values(dfsps).map((d) => [`${d.host}:443`, { host: '127.0.0.1', port: d.ports.inbound }]),
+  );
+  // B's production callback host, a public address (production endpoints must be public), reached on its SDK's inbound port.
+  if (options.productionReachable) connectTo[`${productionHost}:443`] = { host: '127.0.0.1', port: dfsps.b.ports.inbound };
   rig = await startStepStack('interop', keys, {
     workflowsPath: require.resolve('../../workflows'),
     outbound: { timeoutMs: 5000, connectTo },
@@ -387,8 +394,8 @@ export async function startInteropRig(options: { productionReachable?: boolean }
       // What the edge admits goes to TTK in either environment: a refusal below is the edge's, not a missing upstream.
       GATEWAY_SANDBOX_UPSTREAM: ttk.fspiopUrl,
       GATEWAY_PRODUCTION_UPSTREAM: ttk.fspiopUrl,
-      OUTBOUND_CONNECT_TO: Object.values(dfsps)
-        .map((d) => `${d.host}:443:127.0.0.1:${d.ports.inbound}`)
+      OUTBOUND_CONNECT_TO: Object.entries(connectTo)
+        .map(([from, to]) => `${from}:${to.host}:${to.port}`)
         .join(','),
     },
     edgeLog,
