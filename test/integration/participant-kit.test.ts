@@ -284,5 +284,21 @@ describe('the participant kit through whole journeys', () => {
     await decide(bank.id, 'pia@hub', { gate: 'go-live', environment: 'production', decision: 'approved' });
     await eventually(async () => ((await status(bank.id)).state === 'live' ? true : undefined));
     expect(await kits.ok(bank, 'next')).toBe('bank-kit is live\n');
+
+    // The key revoked through the API: the running API refuses the kit at once (no restart), and the kit says what to do.
+    const listed = await app.inject({ method: 'GET', url: `/participants/${bank.id}/api-keys`, headers: operator() });
+    const [key] = listed.json().keys as { keyId: string }[];
+    const revoked = await app.inject({
+      method: 'POST',
+      url: `/participants/${bank.id}/api-keys/${key?.keyId ?? ''}/revoke`,
+      headers: operator(),
+      payload: { reason: 'onboarding done; the bank uses its production credentials' },
+    });
+    expect(revoked.json().apiKey.state).toBe('revoked');
+    const refused = await kits.run(bank, 'next');
+    expect([refused.code, refused.err]).toEqual([
+      1,
+      'the hub does not accept this API key (revoked, rotated or mistyped): ask the hub for a new one\n',
+    ]);
   });
 });
