@@ -6,18 +6,8 @@
  * The switch's calls to the DFSPs go through the egress in both. Wall time per transfer, measured
  * at A's outbound API. `--transfers N` (default 20).
  */
-import { startTestServer } from '../test/support/dev-server';
-import {
-  connect,
-  dfsps,
-  installPack,
-  interop,
-  runSdk,
-  startInteropRig,
-  stopInteropRig,
-  submitEverything,
-  transfer,
-} from '../test/support/interop-rig';
+import { runBench, withInteropStack } from './interop-stack';
+import { connect, dfsps, installPack, interop, runSdk, submitEverything, transfer } from '../test/support/interop-rig';
 import { arg, percentile } from './stats';
 
 async function timed(label: string, n: number): Promise<number[]> {
@@ -40,11 +30,7 @@ const summary = (times: number[]) => ({
 
 async function main(): Promise<void> {
   const n = arg('transfers', 20);
-  const server = await startTestServer();
-  process.env.TEMPORAL_TEST_ADDRESS = server.address;
-  process.env.TEMPORAL_TEST_NAMESPACE = server.namespace;
-  try {
-    await startInteropRig();
+  await withInteropStack({}, async () => {
     for (const d of Object.values(dfsps)) await submitEverything(d);
     for (const d of Object.values(dfsps)) {
       await installPack(d);
@@ -69,16 +55,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `edge adds ${(edge.p50 - baseline.p50).toFixed(1)} ms at p50 per transfer (six requests through the edge's inbound); ratio ${(edge.p50 / baseline.p50).toFixed(2)}×\n`,
     );
-  } finally {
-    await stopInteropRig();
-    await server.stop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

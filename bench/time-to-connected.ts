@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Environment } from '../workflows/messages';
-import { startTestServer } from '../test/support/dev-server';
+import { runBench, withInteropStack } from './interop-stack';
 import {
   connect,
   dfsps,
@@ -21,10 +21,8 @@ import {
   kitOk,
   operator,
   runSdk,
-  startInteropRig,
   startOnboarding,
   status,
-  stopInteropRig,
   submitEverything,
   transfer,
   type Dfsp,
@@ -80,11 +78,7 @@ async function packAndSdk(d: Dfsp, environment: Environment): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const server = await startTestServer();
-  process.env.TEMPORAL_TEST_ADDRESS = server.address;
-  process.env.TEMPORAL_TEST_NAMESPACE = server.namespace;
-  try {
-    await startInteropRig({ productionReachable: true });
+  await withInteropStack({ productionReachable: true }, async () => {
     // The payer: a DFSP already connected in sandbox (not timed).
     const payer = dfsps.a;
     await submitEverything(payer);
@@ -159,16 +153,7 @@ async function main(): Promise<void> {
         .map((m) => `  ${s(m.ms)} s  ${m.step}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-  } finally {
-    await stopInteropRig();
-    await server.stop();
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { ApiKeyStore } from '../api-keys';
+import type { ApiKeyStore, IssuedApiKey } from '../api-keys';
 import { access, type Principal } from '../auth';
 import { participantParamsSchema } from '../schemas/onboardings';
 import { problems } from '../schemas/responses';
@@ -53,11 +53,16 @@ const reasonBodySchema = z.strictObject({ reason: text({ min: 1, max: 500 }) });
  * an approver. Effective at once in every API process (the registry is read per request).
  */
 export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (app, { store, publicUrl }) => {
-  const invitation = (participantId: string) => ({
-    apiUrl: publicUrl,
-    participantId,
-    command: `npm run kit -- init --api ${publicUrl} --participant ${participantId}`,
-    env: { ONBOARDING_API_KEY: '<the key above>' },
+  /** A key just made: its record, the key once, and the kit command to hand the participant's engineers. */
+  const issuedAnswer = (issued: IssuedApiKey, participantId: string) => ({
+    apiKey: issued.view,
+    secret: { value: issued.key, shownOnce: true as const },
+    invitation: {
+      apiUrl: publicUrl,
+      participantId,
+      command: `npm run kit -- init --api ${publicUrl} --participant ${participantId}`,
+      env: { ONBOARDING_API_KEY: '<the key above>' },
+    },
   });
   const by = (request: { principal: Principal | null }) => (request.principal as Principal).name;
 
@@ -71,11 +76,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (a
       const { participantId } = request.params;
       const issued = await store.issueParticipantKey(participantId, request.body.label, by(request));
       request.log.info({ keyId: issued.view.keyId, participantId, by: by(request) }, 'participant API key issued');
-      return reply.code(201).send({
-        apiKey: issued.view,
-        secret: { value: issued.key, shownOnce: true as const },
-        invitation: invitation(participantId),
-      });
+      return reply.code(201).send(issuedAnswer(issued, participantId));
     },
   );
 
@@ -99,11 +100,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<ApiKeyRoutesOptions> = async (a
       const { participantId, keyId } = request.params;
       const issued = await store.rotate(participantId, keyId, by(request), request.body.reason);
       request.log.info({ keyId, replacedBy: issued.view.keyId, participantId, by: by(request) }, 'participant API key rotated');
-      return reply.code(201).send({
-        apiKey: issued.view,
-        secret: { value: issued.key, shownOnce: true as const },
-        invitation: invitation(participantId),
-      });
+      return reply.code(201).send(issuedAnswer(issued, participantId));
     },
   );
 
