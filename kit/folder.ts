@@ -3,7 +3,7 @@
  * (`private/`, 0700, each file 0600 — never read by anything that sends), what the hub returned
  * (`public/`), the secrets the hub showed once (`secrets/`, 0600) and the connection packs (`packs/`).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -82,6 +82,10 @@ export class KitFolder {
     writeFileSync(tmp, content, { mode: secret ? 0o600 : mode });
     renameSync(tmp, file);
     return file;
+  }
+
+  remove(relative: string): void {
+    rmSync(path.join(this.dir, relative), { force: true });
   }
 
   /** A private key the kit made; it is made once and never replaced silently. */

@@ -52,9 +52,10 @@ export async function initFolder(folder: KitFolder, settings: KitSettings, statu
       const hosts = status.data.kind === 'dfsp' ? status.data.registration.callbackHosts[env] : [];
       const serverKey = await ensureKey(p.serverKey);
       if (hosts.length > 0) {
-        await ensure(p.serverCert, () =>
-          issueLeaf(ca, serverKey, { ...subject, CN: hosts[0] as string }, [oids.serverAuth], sansOf(hosts)),
-        );
+        const issue = () => issueLeaf(ca, serverKey, { ...subject, CN: hosts[0] as string }, [oids.serverAuth], sansOf(hosts));
+        // A server certificate made for other hosts (the registration changed since) is made again for the registered ones.
+        if (folder.has(p.serverCert) && !namesHosts(folder.read(p.serverCert), hosts)) made.push(folder.write(p.serverCert, await issue()));
+        await ensure(p.serverCert, issue);
       }
       await ensureKey(p.jwsKey);
     } else {

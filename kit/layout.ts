@@ -14,6 +14,10 @@ export function paths(env: Environment) {
     hubClientCert: `public/${env}/hub-client.cert.pem`,
     jwsKeyName: `${env}/jws.key`,
     jwsKey: `private/${env}/jws.key`,
+    /** A rotation's new key, until the hub accepts it. */
+    jwsNextKey: `private/${env}/jws.next.key`,
+    /** The key a rotation replaced (valid beside the new one for the scheme's overlap). */
+    jwsPreviousKey: `private/${env}/jws.previous.key`,
     oauthClient: `public/${env}/oauth-client.json`,
     oauthSecret: `secrets/${env}/oauth-client-secret`,
     technicalUsers: `secrets/${env}/technical-users.json`,

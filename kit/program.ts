@@ -255,6 +255,44 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
   );
 
   program
+    .command('rotate')
+    .description('rotate your JWS key: asks the hub for a new round, makes the new key here, proves it; both stay valid for the overlap')
+    .argument('<what>', 'jws-key')
+    .addOption(environmentOption())
+    .requiredOption('--reason <text>', 'why (recorded by the hub)')
+    .action(
+      run(async (what: string, opts: { environment: Environment; reason: string }) => {
+        if (what !== 'jws-key') throw new KitError(`rotate ${what}? only jws-key rotates on request`);
+        const folder = folderOf();
+        const settings = folder.settings();
+        const api = apiFor(folder, settings);
+        await api.call('POST', `/onboardings/${settings.participantId}/rounds`, {
+          submission: 'jws-key',
+          environment: opts.environment,
+          reason: opts.reason,
+        });
+        const { onboarding } = await statusOf(api, settings);
+        if (onboarding === null) throw new KitError('the hub has not reported this onboarding yet; try again in a moment');
+        const prepared = await prepareSubmission(folder, settings, onboarding, 'jws-key', { environment: opts.environment }, readFile);
+        const answer = await api.call<SubmissionAnswer & { next: NextStep[]; progress: OnboardingProgress }>(
+          'POST',
+          `/onboardings/${settings.participantId}/submissions/jws-key`,
+          prepared.payload,
+        );
+        const kept = prepared.keep(answer.data).map((f) => path.relative(folder.dir, f));
+        const artifact = answer.data.submission.artifact as { kid: string; previousValidUntil?: string } | null;
+        return {
+          human: [
+            `${answer.data.submission.id}: ${answer.data.submission.status} (kid ${artifact?.kid ?? '?'}; the previous key stays valid until ${artifact?.previousValidUntil ?? 'the overlap ends'})`,
+            ...kept.map((f) => `  kept ${f}`),
+            'your peers are told to fetch their packs again; switch your SDK to the new key (kit fetch pack) once they have',
+          ].join('\n'),
+          data: { submission: answer.data.submission, kept },
+        };
+      }),
+    );
+
+  program
     .command('fetch')
     .description(
       "download from the hub: ca (the hub CA chain), certificates (yours, as issued), pack (the connection pack, installed), jwt-key (a bank's)",

@@ -3,7 +3,7 @@
  * locally, what it keeps from the answer. A submission the hub refuses leaves the folder as it was.
  */
 import type { AwaitedInput, Environment, OnboardingStatus, SubmissionInstance, SubmissionName } from '../workflows/messages';
-import { challengeJws, challengeSignature, holdsPrivateKey, oids, publicKeyPemOf, signCsr } from './crypto';
+import { challengeJws, challengeSignature, holdsPrivateKey, newPrivateKeyPem, oids, publicKeyPemOf, signCsr } from './crypto';
 import { KitError, type KitFolder, type KitSettings } from './folder';
 import { PrivateKeyRefused } from './hub-api';
 import { paths } from './layout';
@@ -107,11 +107,23 @@ export async function prepareSubmission(
       };
     }
     case 'jws-key': {
-      const challenge = String(openInstance(status, name, env).provided?.challenge ?? '');
-      const keyPem = folder.privateKey(p.jwsKeyName);
+      const open = openInstance(status, name, env);
+      const challenge = String(open.provided?.challenge ?? '');
+      // Round 1 proves the key `init` made; a later round (a rotation) proves a new key, made here now.
+      const rotating = open.round > 1;
+      const keyFile = rotating ? p.jwsNextKey : p.jwsKey;
+      if (rotating && !folder.has(keyFile)) folder.write(keyFile, await newPrivateKeyPem());
+      const keyPem = folder.read(keyFile);
       return {
         payload: { ...base, keyPem: publicKeyPemOf(keyPem), challengeJws: await challengeJws(keyPem, challenge) },
-        keep: nothingToKeep,
+        keep: () => {
+          if (!rotating) return [];
+          // Accepted: the new key is the one to sign with; the replaced one stays beside it for the overlap.
+          const previous = folder.write(p.jwsPreviousKey, folder.read(p.jwsKey));
+          const current = folder.write(p.jwsKey, keyPem);
+          folder.remove(keyFile);
+          return [current, previous];
+        },
       };
     }
     case 'certificate-bundle': {

@@ -8,7 +8,7 @@
  * Then the refusals (tampered signature, no token, before go-live) never reach TTK, and DFSP A
  * rotates its JWS key and transfers again with the new one. The rig: test/support/interop-rig.ts.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { payloadText } from '../support/histories';
 import path from 'node:path';
 import { eventually } from '../support/eventually';
@@ -387,5 +387,29 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
       headers: asDfsp(dfsps.a),
     });
     expect(pack.json()).toMatchObject({ version: 2, changes: [{ file: 'jws-keys/hub.pem', change: 'changed', why: "the hub's JWS key" }] });
+  });
+
+  it('rotates B’s JWS key with the kit: a new round, a new key made and proven in its folder, the old one kept beside it for the overlap', async () => {
+    const b = dfsps.b;
+    const before = readFileSync(path.join(b.kitDir ?? '', 'private', 'sandbox', 'jws.key'), 'utf8');
+    const out = await kitOk(b, 'rotate', 'jws-key', '--reason', 'yearly rotation');
+    expect(out).toMatch(/^jws-key@sandbox#2: accepted \(kid .+; the previous key stays valid until 20\d\d-/);
+    const folder = (f: string) => readFileSync(path.join(b.kitDir ?? '', 'private', 'sandbox', f), 'utf8');
+    expect(folder('jws.previous.key')).toBe(before);
+    expect(folder('jws.key')).not.toBe(before);
+    expect(existsSync(path.join(b.kitDir ?? '', 'private', 'sandbox', 'jws.next.key'))).toBe(false);
+    // Both of B's keys are live in the directory; the new one is the key the kit now signs with.
+    const directory = (await interop.app.inject({ method: 'GET', url: '/jws-keys?environment=sandbox', headers: asDfsp(b) })).json()
+      .keys as {
+      participantId: string;
+      publicKeyPem: string;
+    }[];
+    const mine = directory.filter((k) => k.participantId === b.id);
+    expect(mine).toHaveLength(2);
+    expect(mine.map((k) => k.publicKeyPem.trim())).toContain(
+      ssl.run(['pkey', '-in', path.join(b.kitDir ?? '', 'private', 'sandbox', 'jws.key'), '-pubout']).trim(),
+    );
+    // No private key went out with the rotation either.
+    expect(kitRequests.map((r) => r.body).join('\n')).not.toMatch(/PRIVATE KEY/);
   });
 });
