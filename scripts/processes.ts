@@ -42,10 +42,20 @@ export function spawnTs(
 export async function waitUntil(what: string, timeoutMs: number, child: ChildProcess, probe: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
+    // A death by signal leaves exitCode null: both are looked at.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode})`);
+    }
     if (await probe().catch(() => false)) return;
     await sleep(300);
   }
+  // Not ready in time: the child is stopped, not left running behind a start that failed.
+  child.kill('SIGTERM');
+  const exited = await Promise.race([
+    new Promise<boolean>((resolve) => child.once('exit', () => resolve(true))),
+    sleep(5000).then(() => false),
+  ]);
+  if (!exited) child.kill('SIGKILL');
   throw new Error(`${what} not ready within ${timeoutMs} ms`);
 }
 
