@@ -10,6 +10,8 @@ import { ApplicationFailure, UpdateDefinition } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   decideGate,
+  gateRoles,
+  journeys,
   GateDecisionInput,
   GateInstance,
   OnboardingInput,
@@ -41,6 +43,27 @@ export interface OnboardingView {
   workflowId: string;
   /** Null when the workflow exists but did not answer its status query in time (no worker polling yet). */
   onboarding: OnboardingStatus | null;
+}
+
+const kindNames = { dfsp: 'Mojaloop DFSP', tpp: 'open-banking TPP', bank: 'bank counterparty' } as const;
+
+/** The workflow's one-line summary in the UI. */
+export function startSummary(kind: OnboardingInput['kind'], participantId: string): string {
+  return `${kindNames[kind]} onboarding of ${participantId}: sandbox, then production`;
+}
+
+/** The workflow's fixed details in the UI (Markdown): the journey's gates with their teams and the participant's submissions. */
+export function startDetails(kind: OnboardingInput['kind'], participantId: string): string {
+  const journey = journeys[kind];
+  return [
+    `**${participantId}** · ${kindNames[kind]} · sandbox, then production`,
+    '',
+    `Gates: ${journey.gates.map((g) => `\`${g}\` (${gateRoles[g]})`).join(', ')}`,
+    '',
+    `Participant submissions: ${journey.submissions.map((n) => `\`${n}\``).join(', ')}`,
+    '',
+    `What it waits for now: Current Details; the full status: \`GET /onboardings/${participantId}\`; the participant: \`npm run kit -- next\`.`,
+  ].join('\n');
 }
 
 /** A start's answer: whether this request created the onboarding, and its first progress (null: no worker answered in time). */
@@ -139,6 +162,9 @@ export class OnboardingGateway implements OnboardingPort {
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'USE_EXISTING',
       memo: { requestFingerprint, ...(idempotencyKey ? { idempotencyKey } : {}) },
+      // What the Temporal UI shows for the workflow before anyone opens it: ids and the journey, no personal data.
+      staticSummary: startSummary(body.kind, body.participantId),
+      staticDetails: startDetails(body.kind, body.participantId),
       typedSearchAttributes: startSearchAttributes({
         kind: body.kind,
         participantId: body.participantId,

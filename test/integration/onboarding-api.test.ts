@@ -60,6 +60,14 @@ describe('POST /onboardings', () => {
     expect(view.next).toEqual([
       expect.objectContaining({ instanceId: 'application-review@sandbox#1', route: 'POST /onboardings/start-1/approvals' }),
     ]);
+    // The UI's summary and details of the workflow, set at its start: ids and the journey, no personal data.
+    const described = await stack.client.workflow.getHandle('onboarding-start-1').describe();
+    expect(await described.staticSummary()).toBe('open-banking TPP onboarding of start-1: sandbox, then production');
+    const details = (await described.staticDetails()) ?? '';
+    expect(details).toContain('Gates: `application-review` (business), `kickoff-call` (business), `uat-signoff` (ops)');
+    expect(details).toContain('`GET /onboardings/start-1`');
+    expect(details).not.toContain('Acme Pay Ltd');
+    expect(details).not.toContain('it@acme.example');
     expect(view.progress).toMatchObject({
       participantId: 'start-1',
       kind: 'tpp',
