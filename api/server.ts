@@ -11,6 +11,7 @@ import { UatRuns } from '../activities/uat/uat-runs';
 import { installedHubClientCertificate } from '../activities/pki/hub-client-keys';
 import { createAuthenticator, readApiKeyFile } from './auth';
 import { ApiKeyStore } from './api-keys';
+import { ApiProver, apiProofKeyFile } from './api-proofs';
 import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
 import { OnboardingGateway } from './onboarding-gateway';
@@ -65,7 +66,14 @@ async function main(): Promise<void> {
   }
   const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
-    gateway: new OnboardingGateway(client, config.taskQueue, undefined, config.gatePolicy),
+    // Every request it passes on carries its proof: an Update or Signal sent straight to Temporal counts for nothing.
+    gateway: new OnboardingGateway(
+      client,
+      config.taskQueue,
+      undefined,
+      config.gatePolicy,
+      ApiProver.fromFile(apiProofKeyFile(config.dataDir)),
+    ),
     authenticator: createAuthenticator([], config.jwt ?? undefined, apiKeyStore),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { ApiKeyStore } from '../../api/api-keys';
+import { ApiProver, apiProofKeyFile } from '../../api/api-proofs';
 import { createAuthenticator } from '../../api/auth';
 import type { GatePolicyConfig } from '../../api/gate-policy';
 import type { MailConfig } from '../../activities/notify/smtp-mail';
@@ -87,7 +88,13 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const apiKeyStore = new ApiKeyStore(db);
   const storeKeys = createAuthenticator([], undefined, apiKeyStore);
   const app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, options.gatePolicy),
+    gateway: new OnboardingGateway(
+      stack.client,
+      stack.taskQueue,
+      undefined,
+      options.gatePolicy,
+      ApiProver.fromFile(apiProofKeyFile(stack.dataDir)),
+    ),
     authenticator: { authenticate: async (token) => (await keys.authenticator.authenticate(token)) ?? storeKeys.authenticate(token) },
     apiKeys: { store: apiKeyStore, publicUrl: 'http://127.0.0.1' },
     // TEST_API_LOG=error shows the API's own account of a 500 while a test is being written.
