@@ -34,7 +34,6 @@ import {
 } from '../workflows/messages';
 import { startSearchAttributes } from '../workflows/messages';
 import { ApiError } from './errors';
-import type { ApiProver } from './api-proofs';
 import { defaultGatePolicyConfig, GatePolicyConfig, policyFor } from './gate-policy';
 import { OnboardingFilter, OnboardingPage, searchOnboardings, StuckGroup, stuckOnboardings } from './onboarding-search';
 import { fingerprintRequest } from './fingerprint';
@@ -65,13 +64,6 @@ export function startDetails(kind: OnboardingInput['kind'], participantId: strin
     '',
     `What it waits for now: Current Details; the full status: \`GET /onboardings/${participantId}\`; the participant: \`npm run kit -- next\`.`,
   ].join('\n');
-}
-
-/** The principal an update's argument names (who decided, submitted, asked or halted). */
-function principalOf(arg: object): string {
-  const named = arg as { decidedBy?: unknown; submittedBy?: unknown; requestedBy?: unknown; by?: unknown };
-  const name = named.decidedBy ?? named.submittedBy ?? named.requestedBy ?? named.by;
-  return typeof name === 'string' ? name : '';
 }
 
 /** A start's answer: whether this request created the onboarding, and its first progress (null: no worker answered in time). */
@@ -140,8 +132,6 @@ export class OnboardingGateway implements OnboardingPort {
     private readonly taskQueue: string,
     private readonly timeouts: GatewayTimeouts = defaultGatewayTimeouts,
     private readonly gatePolicy: GatePolicyConfig = defaultGatePolicyConfig,
-    /** Signs what the API passes on (the principal it authenticated); absent: onboardings start without API signers. */
-    private readonly prover?: ApiProver,
   ) {}
 
   private within<T>(ms: number, call: () => Promise<T>): Promise<T> {
@@ -163,7 +153,6 @@ export class OnboardingGateway implements OnboardingPort {
       requestFingerprint,
       policy: policyFor(this.gatePolicy, body.kind),
       requestId: startRequestId,
-      ...(this.prover ? { apiSigners: [this.prover.signer] } : {}),
     };
     const operation = new WithStartWorkflowOperation(workflowTypeByKind[input.kind], {
       workflowId,
@@ -277,17 +266,8 @@ export class OnboardingGateway implements OnboardingPort {
       update: definition.name,
       arg: { ...arg, requestId: undefined, notAfter: undefined },
     });
-    // The caller's deadline travels with the update: if no worker takes it in time, the workflow
-    // refuses it when it finally arrives instead of applying a decision nobody waits for.
-    const notAfter = new Date(Date.now() + this.timeouts.updateMs).toISOString();
-    const proof = this.prover?.prove({ update: definition.name, participantId, principal: principalOf(arg), requestHash, notAfter });
     try {
-      const outcome = await this.executeUpdate(
-        participantId,
-        definition,
-        { ...arg, requestHash, notAfter, ...(proof ? { proof } : {}) },
-        idempotencyKey,
-      );
+      const outcome = await this.executeUpdate(participantId, definition, { ...arg, requestHash }, idempotencyKey);
       assertSameRequest(answeredBy(outcome), requestHash, idempotencyKey);
       return outcome;
     } catch (err) {
@@ -312,7 +292,9 @@ export class OnboardingGateway implements OnboardingPort {
     // outcome from the history instead of a 409 or a 503.
     // No describe first (a round trip on every decision): a closed or unknown onboarding shows
     // itself by the update failing, and is told apart then.
-    const notAfter = arg.notAfter ?? new Date(Date.now() + this.timeouts.updateMs).toISOString();
+    // The caller's deadline travels with the update: if no worker takes it in time, the workflow
+    // refuses it when it finally arrives instead of applying a decision nobody waits for.
+    const notAfter = new Date(Date.now() + this.timeouts.updateMs).toISOString();
     try {
       return await this.within(this.timeouts.updateMs, () =>
         handle.executeUpdate(definition, { args: [{ ...arg, notAfter }], updateId: idempotencyKey ?? randomUUID() }),

@@ -11,7 +11,6 @@ import { UatRuns } from '../activities/uat/uat-runs';
 import { installedHubClientCertificate } from '../activities/pki/hub-client-keys';
 import { createAuthenticator, readApiKeyFile } from './auth';
 import { ApiKeyStore } from './api-keys';
-import { ApiProver, apiProofKeyFile } from './api-proofs';
 import { loadApiConfig } from './config';
 import { createApiLogger } from './logging';
 import { OnboardingGateway } from './onboarding-gateway';
@@ -66,14 +65,7 @@ async function main(): Promise<void> {
   }
   const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
-    // Every request it passes on carries its proof: an Update or Signal sent straight to Temporal counts for nothing.
-    gateway: new OnboardingGateway(
-      client,
-      config.taskQueue,
-      undefined,
-      config.gatePolicy,
-      ApiProver.fromFile(apiProofKeyFile(config.dataDir)),
-    ),
+    gateway: new OnboardingGateway(client, config.taskQueue, undefined, config.gatePolicy),
     authenticator: createAuthenticator([], config.jwt ?? undefined, apiKeyStore),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

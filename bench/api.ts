@@ -12,7 +12,6 @@ import pino from 'pino';
 import { arg, percentile } from './stats';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
-import { ApiProver } from '../api/api-proofs';
 import { fingerprintRequest } from '../api/fingerprint';
 import { decideGate, onboardingWorkflowId, OnboardingStatus, statusQuery, TppOnboardingInput } from '../workflows/messages';
 import { testKeys } from '../test/support/auth';
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
   await stack.startWorker();
   const keys = testKeys();
   const app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, undefined, ApiProver.ephemeral()),
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
     authenticator: keys.authenticator,
     logger: pino({ level: 'silent' }),
     rateLimitPerMinute: 1_000_000,

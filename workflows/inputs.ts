@@ -4,35 +4,6 @@ import type { AccessRequest, BankRegistration, DfspRegistration, ParticipantProf
 import type { GateInstance, OnboardingStatus, SubmissionInstance } from './state';
 import type { CallbackType, Decision, Environment, EvidenceLink, GateName, SubmissionName } from './vocabulary';
 
-/** An API process's Ed25519 public key: what the workflow checks proofs with. */
-export interface ApiSigner {
-  kid: string;
-  /** The raw 32-byte public key, hex. */
-  publicKey: string;
-}
-
-/**
- * The API's proof that it authenticated the principal a request names: an Ed25519 signature over
- * `apiProofMessage` (the update, the onboarding, the principal, the request's fingerprint and
- * deadline). A Signal or Update sent straight to Temporal cannot carry one.
- */
-export interface ApiProof {
-  kid: string;
-  /** The 64-byte Ed25519 signature, hex. */
-  signature: string;
-}
-
-/** The exact bytes an API proof signs (one line per field: no field can spill into another). */
-export function apiProofMessage(fields: {
-  update: string;
-  participantId: string;
-  principal: string;
-  requestHash: string;
-  notAfter: string;
-}): string {
-  return ['onboarding-api-proof/v1', fields.update, fields.participantId, fields.principal, fields.requestHash, fields.notAfter].join('\n');
-}
-
 interface CommonInput {
   participantId: string;
   participant: ParticipantProfile;
@@ -43,11 +14,6 @@ interface CommonInput {
   policy?: GatePolicy;
   /** The API request that started it (x-request-id), for the logs. */
   requestId?: string;
-  /**
-   * The API's public keys (Ed25519): every decision, submission, round request and halt must carry
-   * an API proof made with one of them. Absent (onboardings started before): none is asked for.
-   */
-  apiSigners?: ApiSigner[];
   /** Set only by the journey itself when it continues as new: the state it carries on from. */
   resume?: OnboardingStatus;
 }
@@ -71,8 +37,6 @@ export interface BankOnboardingInput extends CommonInput {
 export type OnboardingInput = DfspOnboardingInput | TppOnboardingInput | BankOnboardingInput;
 
 export interface GateDecisionInput {
-  /** The API's proof that it authenticated the principal this request names. */
-  proof?: ApiProof;
   gate: GateName;
   /** Which environment's instance; may be left out when only one instance of the gate is open. */
   environment?: Environment;
@@ -188,8 +152,6 @@ export interface ContractRevisionPayload {
 }
 
 export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
-  /** The API's proof that it authenticated the principal this request names. */
-  proof?: ApiProof;
   name: N;
   environment?: Environment;
   submittedBy: string;
@@ -204,8 +166,6 @@ export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
 
 /** Opening the next round of an accepted submission that takes rounds on request (a JWS key rotation). */
 export interface RoundRequestInput {
-  /** The API's proof that it authenticated the principal this request names. */
-  proof?: ApiProof;
   name: SubmissionName;
   environment: Environment;
   requestedBy: string;
@@ -261,8 +221,6 @@ export function progressOf(s: OnboardingStatus): OnboardingProgress {
 }
 
 export interface HaltInput {
-  /** The API's proof that it authenticated the principal this request names. */
-  proof?: ApiProof;
   by: string;
   reason: string;
   requestId?: string;
@@ -270,4 +228,4 @@ export interface HaltInput {
 }
 
 /** A decision sent as a Temporal signal by ops (Web UI, CLI): `decidedBy` is the name they give. */
-export type GateDecisionSignal = Omit<GateDecisionInput, 'notAfter' | 'requestHash' | 'proof'>;
+export type GateDecisionSignal = Omit<GateDecisionInput, 'notAfter' | 'requestHash'>;

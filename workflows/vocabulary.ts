@@ -320,11 +320,6 @@ export const errorCatalogue = {
   SUBMISSION_NOT_AWAITED: { status: 409, retryable: false, title: 'The onboarding is not waiting for this submission' },
   DECISION_INVALID: { status: 422, retryable: false, title: 'The decision was refused by the workflow' },
   /** N-of-M: this principal already approved this round of the gate; another approver must. */
-  REQUEST_NOT_PROVEN: {
-    status: 403,
-    retryable: false,
-    title: 'Decisions and submissions come through the hub API, which authenticates who makes them',
-  },
   APPROVER_ALREADY_DECIDED: { status: 409, retryable: false, title: 'This approver already approved this gate round' },
   /** Suspended or expired: an operator resumes it before anyone can act on it. */
   ONBOARDING_HALTED: { status: 409, retryable: false, title: 'The onboarding is suspended or expired; an operator must resume it' },

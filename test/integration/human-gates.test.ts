@@ -1,7 +1,7 @@
 /**
  * Human gates in full, against the real dev server, through the API, with e-mail read back from a
- * real SMTP server (Mailpit): decisions sent straight to Temporal (a Signal from the CLI, an Update)
- * refused and recorded, the API's taken; 2-of-N go-live with a duplicate approver refused; a contract rejected, revised and
+ * real SMTP server (Mailpit): decisions by signal (the `temporal` CLI, as ops send them) and a
+ * refused one; 2-of-N go-live with a duplicate approver refused; a contract rejected, revised and
  * approved in round 2; reminders, escalation and expiry on second-scale timers, then resume;
  * suspend/resume with no reminder while suspended; the audit in JSON and CSV.
  */
@@ -12,7 +12,7 @@ import { buildApp } from '../../api/app';
 import { defaultGatePolicyConfig, GatePolicyConfig } from '../../api/gate-policy';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
-import { decideGate, onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
+import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
@@ -23,7 +23,6 @@ import { clientExt } from '../support/openssl';
 import { redirectUris, submitEvaluation, TppPki, tppCalls, tppThroughProduction, uatEvidence } from '../support/tpp-journey';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
 import { openRegistry, registryFile, type RegistryDb } from '../../activities/registry/database';
-import { ApiProver } from '../../api/api-proofs';
 
 let stack: TestStack;
 let mailpit: Awaited<ReturnType<typeof startTestMailpit>>;
@@ -31,20 +30,12 @@ const keys = testKeys();
 const pki = new TppPki();
 const apps: FastifyInstance[] = [];
 let db: RegistryDb;
-/** The API's proof key, shared by every API of this file (as the API processes of one hub share theirs). */
-const prover = ApiProver.ephemeral();
 
 /** An API whose onboardings start with this policy (quiet timers unless a test sets them). */
 async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
   const quiet = { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: null };
   const app = buildApp({
-    gateway: new OnboardingGateway(
-      stack.client,
-      stack.taskQueue,
-      undefined,
-      { ...defaultGatePolicyConfig, timers: quiet, ...policy },
-      prover,
-    ),
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, { ...defaultGatePolicyConfig, timers: quiet, ...policy }),
     authenticator: keys.authenticator,
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, stack.dataDir),
@@ -130,68 +121,40 @@ afterAll(async () => {
   await mailpit?.stop();
 });
 
-describe('decisions only from proven identities', () => {
-  it('refuses a decision sent straight to Temporal — a Signal from the CLI, an Update naming any approver — records it, and counts it for nothing; the API decides', async () => {
+describe('decisions by signal', () => {
+  it('takes a decision sent with the temporal CLI as a signal (via: signal, the name given); a refused signal changes nothing and is recorded with its reason', async () => {
     const api = await apiWith();
     const id = 'gates-signal';
     expect((await api.start(id)).statusCode).toBe(201);
     await awaiting(api, id, ['application-review@sandbox#1']);
 
-    // A signal from a terminal (as the Web UI's "Send a Signal" does): no API proof, refused and recorded with why.
-    signalWithCli(id, { gate: 'application-review', decision: 'approved', decidedBy: 'Bea (ops console)', comment: 'licence checked' });
+    // Refused: a rejection without a reason, and a gate that is not open.
+    signalWithCli(id, { gate: 'application-review', decision: 'rejected', decidedBy: 'Bea (ops console)' });
+    signalWithCli(id, { gate: 'go-live', decision: 'approved', decidedBy: 'Bea (ops console)' });
     const refused = await eventually(async () => {
       const s = await api.status(id);
-      return (s.interventions ?? []).length === 1 ? s : undefined;
+      return (s.interventions ?? []).length === 2 ? s : undefined;
     });
     expect(refused.interventions).toEqual([
       expect.objectContaining({
         action: 'signal-refused',
         by: 'Bea (ops console)',
         via: 'signal',
-        code: 'REQUEST_NOT_PROVEN',
-        reason: expect.stringContaining('come through the hub API'),
+        code: 'DECISION_INVALID',
+        reason: expect.stringContaining('needs a comment'),
       }),
+      expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'GATE_NOT_AWAITED' }),
     ]);
     expect(refused.awaiting.map((a) => a.instanceId)).toEqual(['application-review@sandbox#1']);
+    expect(refused.state).toBe('awaiting-approval');
+    expect(refused.history.some((h) => h.note.includes('refused (DECISION_INVALID)'))).toBe(true);
 
-    // An Update sent straight to Temporal (the UI's Update dialog), naming an approver: refused by the validator, nothing recorded as theirs.
-    const handle = stack.client.workflow.getHandle(onboardingWorkflowId(id));
-    await expect(
-      handle.executeUpdate(decideGate, { args: [{ gate: 'application-review', decision: 'approved', decidedBy: 'biz-1' }] }),
-    ).rejects.toMatchObject({ cause: { type: 'REQUEST_NOT_PROVEN' } });
-    // A forged proof (another key) is refused the same way.
-    const forged = ApiProver.ephemeral().prove({
-      update: 'decideGate',
-      participantId: id,
-      principal: 'biz-1',
-      requestHash: 'x',
-      notAfter: '2999-01-01T00:00:00.000Z',
-    });
-    await expect(
-      handle.executeUpdate(decideGate, {
-        args: [
-          {
-            gate: 'application-review',
-            decision: 'approved',
-            decidedBy: 'biz-1',
-            requestHash: 'x',
-            notAfter: '2999-01-01T00:00:00.000Z',
-            proof: forged,
-          },
-        ],
-      }),
-    ).rejects.toMatchObject({ cause: { type: 'REQUEST_NOT_PROVEN' } });
-    const still = await api.status(id);
-    expect(still.instances.find((i) => i.id === 'application-review@sandbox#1')).toMatchObject({ status: 'open', decisions: [] });
-
-    // Through the API (the principal authenticated, the proof made): taken at once.
-    expect(
-      (await api.decide(id, 'bea@hub', { gate: 'application-review', decision: 'approved', comment: 'licence checked' })).statusCode,
-    ).toBe(200);
+    signalWithCli(id, { gate: 'application-review', decision: 'approved', decidedBy: 'Bea (ops console)', comment: 'licence checked' });
     const moved = await awaiting(api, id, ['certificate-bundle@sandbox#1']);
-    expect(moved.instances.find((i) => i.id === 'application-review@sandbox#1')).toMatchObject({
+    const review = moved.instances.find((i) => i.id === 'application-review@sandbox#1');
+    expect(review).toMatchObject({
       status: 'approved',
-      decision: { decidedBy: 'bea@hub', via: 'api', comment: 'licence checked' },
+      decision: { decidedBy: 'Bea (ops console)', via: 'signal', comment: 'licence checked' },
     });
   });
 });

@@ -6,7 +6,6 @@ import pino from 'pino';
 import { fingerprintRequest } from '../../api/fingerprint';
 import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
-import { ApiProver } from '../../api/api-proofs';
 import type { OnboardingStatus } from '../../workflows/messages';
 import { onboardingWorkflowId } from '../../workflows/messages';
 import { onboardingSearchAttributeKeys } from '../../workflows/frame/search-attributes';
@@ -37,7 +36,7 @@ beforeAll(async () => {
   stack = await createTestStack(bundle, `onboarding-api-${Date.now()}`);
   worker = await stack.startWorker();
   app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, undefined, ApiProver.ephemeral()),
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
     authenticator: keys.authenticator,
     logger: pino({ level: 'silent' }),
   });

@@ -16,7 +16,6 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { ApiKeyStore } from '../../api/api-keys';
-import { ApiProver, apiProofKeyFile } from '../../api/api-proofs';
 import { createAuthenticator } from '../../api/auth';
 import type { GatePolicyConfig } from '../../api/gate-policy';
 import type { MailConfig } from '../../activities/notify/smtp-mail';
@@ -88,13 +87,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
   const apiKeyStore = new ApiKeyStore(db);
   const storeKeys = createAuthenticator([], undefined, apiKeyStore);
   const app = buildApp({
-    gateway: new OnboardingGateway(
-      stack.client,
-      stack.taskQueue,
-      undefined,
-      options.gatePolicy,
-      ApiProver.fromFile(apiProofKeyFile(stack.dataDir)),
-    ),
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, options.gatePolicy),
     authenticator: { authenticate: async (token) => (await keys.authenticator.authenticate(token)) ?? storeKeys.authenticate(token) },
     apiKeys: { store: apiKeyStore, publicUrl: 'http://127.0.0.1' },
     // TEST_API_LOG=error shows the API's own account of a 500 while a test is being written.

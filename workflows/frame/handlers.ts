@@ -28,8 +28,6 @@ import {
 import type { GateInstance, OnboardingStatus, SubmissionInstance } from '../state';
 import { type DecisionChannel, type Environment, environments, type SubmissionName, submissionNames } from '../vocabulary';
 import { resumeChase, suspendChase } from './chase';
-import { assertProven, notProvenMessage } from './proof';
-import type { ApiProof } from '../inputs';
 import { deadlineState, decisionProblem, isName, isObject, isReason, maxCommentLength, maxNameLength } from './guards';
 import { approversOf, describeOpen, type JourneyState, nowIso } from './state';
 import type { SubmissionHandler, SubmissionVerdict } from './submission-types';
@@ -150,21 +148,9 @@ class MessageHandlers {
     return this.state.status;
   }
 
-  /** The API's proof for this request (see frame/proof.ts); passes for onboardings started without API signers. */
-  private assertProven(update: string, principal: unknown, input: { proof?: ApiProof; requestHash?: string; notAfter?: string }): void {
-    assertProven(this.state.input.apiSigners, input.proof, {
-      update,
-      participantId: this.status.participantId,
-      principal: typeof principal === 'string' ? principal : '',
-      requestHash: input.requestHash,
-      notAfter: input.notAfter,
-    });
-  }
-
   validateDecision(input: GateDecisionInput): void {
     if (!isObject(input) || typeof input.gate !== 'string')
       throw refuse('DECISION_INVALID', 'A decision names its gate', { field: 'gate' });
-    this.assertProven('decideGate', input.decidedBy, input);
     assertInTime(input.notAfter);
     const gates = this.state.declaration.gates;
     if (!(gates as readonly string[]).includes(input.gate)) {
@@ -239,8 +225,6 @@ class MessageHandlers {
    */
   signalledDecision(input: GateDecisionInput): void {
     try {
-      // A signal comes straight to Temporal: with API signers it carries no proof, and counts for nothing.
-      if ((this.state.input.apiSigners ?? []).length > 0) throw refuse('REQUEST_NOT_PROVEN', notProvenMessage, { field: 'proof' });
       this.validateDecision(input);
     } catch (err) {
       const failure = err instanceof ApplicationFailure ? err : null;
@@ -261,7 +245,6 @@ class MessageHandlers {
 
   validateHalt(input: HaltInput, action: 'suspend' | 'resume'): void {
     if (!isObject(input)) throw refuse('DECISION_INVALID', 'A suspend or resume names who and why', { field: 'reason' });
-    this.assertProven(action, input.by, input);
     assertInTime(input.notAfter);
     if (!isName(input.by)) throw refuse('DECISION_INVALID', 'by must name the operator', { field: 'by' });
     if (!isReason(input.reason)) {
@@ -297,7 +280,6 @@ class MessageHandlers {
     if (!isObject(input) || !(submissionNames as readonly string[]).includes(input.name)) {
       throw refuse('SUBMISSION_INVALID', `A submission names one of: ${submissionNames.join(', ')}`, { field: 'name' });
     }
-    this.assertProven('submit', input.submittedBy, input);
     assertInTime(input.notAfter);
     if (input.environment !== undefined && !environments.includes(input.environment)) {
       throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
@@ -374,7 +356,6 @@ class MessageHandlers {
         },
       );
     }
-    this.assertProven('openRound', input.requestedBy, input);
     assertInTime(input.notAfter);
     if (!environments.includes(input.environment)) {
       throw refuse('SUBMISSION_INVALID', `environment must be one of ${environments.join(', ')}`, { field: 'environment' });
