@@ -94,7 +94,11 @@ describe('IP allowlist step on a real nginx', () => {
       const answer = (await call('127.0.0.2')) as { status?: number; body?: string };
       return answer.status === 200 ? answer : undefined;
     });
-    const status = await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).query<OnboardingStatus>('status');
+    // The edge admits as soon as the gateway applied the change; the journey records it when the access activity returns.
+    const status = await eventually(async () => {
+      const s = await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).query<OnboardingStatus>('status');
+      return s.access[0]?.edge === 'open' ? s : undefined;
+    });
     expect(status.access).toEqual([
       expect.objectContaining({ environment: 'sandbox', grantedBy: 'ip-allowlist accepted', edge: 'open', revision: expect.any(Number) }),
     ]);
