@@ -3,6 +3,7 @@ import {
   Client,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionDescription,
   WorkflowHandle,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
@@ -64,6 +65,21 @@ export function startDetails(kind: OnboardingInput['kind'], participantId: strin
     '',
     `What it waits for now: Current Details; the full status: \`GET /onboardings/${participantId}\`; the participant: \`npm run kit -- next\`.`,
   ].join('\n');
+}
+
+/** Another start for a participant that has an onboarding with other details: the same key reused, or a conflict. */
+function conflict(existing: WorkflowExecutionDescription, participantId: string, idempotencyKey?: string): never {
+  if (idempotencyKey !== undefined && existing.memo?.idempotencyKey === idempotencyKey) {
+    throw new ApiError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`,
+    );
+  }
+  throw new ApiError(
+    'ONBOARDING_CONFLICT',
+    `Participant ${participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
+    { workflowId: onboardingWorkflowId(participantId) },
+  );
 }
 
 /** A start's answer: whether this request created the onboarding, and its first progress (null: no worker answered in time). */
@@ -183,42 +199,30 @@ export class OnboardingGateway implements OnboardingPort {
         }),
       );
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.closedStart(workflowId, requestFingerprint, idempotencyKey);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return this.closedStart(body.participantId, requestFingerprint, idempotencyKey);
       // The start may have been taken though no worker answered in time: then the onboarding exists, its state is not known yet.
-      const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe()).catch(
-        () => null,
-      );
+      const existing = await this.describe(workflowId).catch(() => null);
       if (existing?.memo?.requestFingerprint === requestFingerprint) return { created: true, workflowId, progress: null };
       throw err;
     }
-    if (outcome.requestFingerprint !== requestFingerprint) await this.conflict(workflowId, body.participantId, idempotencyKey);
+    if (outcome.requestFingerprint !== requestFingerprint) conflict(await this.describe(workflowId), body.participantId, idempotencyKey);
     return { created: outcome.startRequestId === startRequestId, workflowId, progress: outcome.progress };
   }
 
   /** A start for a participant whose onboarding has closed: the same request answers with it, another is a conflict. */
-  private async closedStart(workflowId: string, requestFingerprint: string, idempotencyKey?: string): Promise<StartAnswer> {
-    const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
-    if (existing.memo?.requestFingerprint !== requestFingerprint)
-      await this.conflict(workflowId, workflowId.replace(/^onboarding-/, ''), idempotencyKey);
+  private async closedStart(participantId: string, requestFingerprint: string, idempotencyKey?: string): Promise<StartAnswer> {
+    const workflowId = onboardingWorkflowId(participantId);
+    const existing = await this.describe(workflowId);
+    if (existing.memo?.requestFingerprint !== requestFingerprint) conflict(existing, participantId, idempotencyKey);
     const status = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).query(statusQuery)).catch(
       () => null,
     );
     return { created: false, workflowId, progress: status ? progressOf(status) : null };
   }
 
-  private async conflict(workflowId: string, participantId: string, idempotencyKey?: string): Promise<never> {
-    const existing = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
-    if (idempotencyKey !== undefined && existing.memo?.idempotencyKey === idempotencyKey) {
-      throw new ApiError(
-        'IDEMPOTENCY_KEY_REUSED',
-        `Idempotency-Key ${idempotencyKey} started this onboarding with other details; use a new key for a new request`,
-      );
-    }
-    throw new ApiError(
-      'ONBOARDING_CONFLICT',
-      `Participant ${participantId} already has an onboarding (${existing.status.name.toLowerCase()}) started with other details`,
-      { workflowId },
-    );
+  private describe(workflowId: string): Promise<WorkflowExecutionDescription> {
+    return this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
   }
 
   async status(participantId: string): Promise<OnboardingView> {

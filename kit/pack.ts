@@ -3,6 +3,7 @@
  * the `.env` blanks filled with the folder's own private key paths and client secret — which
  * never went to the hub and are only now written beside what came from it.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -56,4 +57,15 @@ export function installPack(folder: KitFolder, relativeDir: string, files: Recor
     );
   }
   return path.join(folder.dir, relativeDir);
+}
+
+/** The newest pack version installed for the environment (`packs/<environment>-v<n>/`), or null. */
+export function latestPackVersion(folder: KitFolder, environment: string): number | null {
+  const dir = path.join(folder.dir, 'packs');
+  if (!existsSync(dir)) return null;
+  const versions = readdirSync(dir)
+    .map((name) => new RegExp(`^${environment}-v(\\d+)$`).exec(name)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .map(Number);
+  return versions.length > 0 ? Math.max(...versions) : null;
 }

@@ -22,8 +22,8 @@ import { clientCredentialsToken, fspiopCall, type Tls } from './fspiop';
 import { HubApi, HubRefusal, PrivateKeyRefused } from './hub-api';
 import { initFolder } from './init';
 import { paths } from './layout';
-import { installPack, unpack } from './pack';
-import { prepareSubmission, type SubmissionAnswer, type SubmitOptions } from './submissions';
+import { installPack, latestPackVersion, unpack } from './pack';
+import { keepIssuedCertificate, prepareSubmission, type IssuedCertificate, type SubmissionAnswer, type SubmitOptions } from './submissions';
 
 export interface KitIo {
   env: NodeJS.ProcessEnv;
@@ -128,8 +128,7 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
     .action(
       run(async (opts: { api: string; participant: string }) => {
         const folder = folderOf();
-        const key = io.env.ONBOARDING_API_KEY ?? (folder.has('secrets/api-key') ? folder.read('secrets/api-key').trim() : '');
-        if (key === '') throw new KitError('set ONBOARDING_API_KEY to the key the hub issued you (it is kept in secrets/api-key, 0600)');
+        const key = folder.apiKey(io.env);
         const api = new HubApi(opts.api.replace(/\/$/, ''), key, io.fetch);
         const { onboarding } = (await api.call<{ onboarding: OnboardingStatus | null }>('GET', `/onboardings/${opts.participant}`)).data;
         if (onboarding === null) throw new KitError('the hub has not reported this onboarding yet; run init again in a moment');
@@ -228,7 +227,7 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
           ...(opts.hubCannotReach ? { hubCannotReach: true } : {}),
           ...(opts.identifiers ? { identifiers: opts.identifiers as string[] } : {}),
         };
-        const prepared = await prepareSubmission(folder, settings, onboarding, name, options, readFile);
+        const prepared = await prepareSubmission(folder, onboarding, name, options, readFile);
         const answer = await api.call<SubmissionAnswer & { next: NextStep[]; report: unknown; progress: OnboardingProgress }>(
           'POST',
           `/onboardings/${settings.participantId}/submissions/${name}`,
@@ -273,7 +272,7 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
         });
         const { onboarding } = await statusOf(api, settings);
         if (onboarding === null) throw new KitError('the hub has not reported this onboarding yet; try again in a moment');
-        const prepared = await prepareSubmission(folder, settings, onboarding, 'jws-key', { environment: opts.environment }, readFile);
+        const prepared = await prepareSubmission(folder, onboarding, 'jws-key', { environment: opts.environment }, readFile);
         const answer = await api.call<SubmissionAnswer & { next: NextStep[]; progress: OnboardingProgress }>(
           'POST',
           `/onboardings/${settings.participantId}/submissions/jws-key`,
@@ -317,8 +316,7 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
             const kept: string[] = [];
             for (const i of onboarding?.instances ?? []) {
               if (i.type !== 'submission' || i.name !== 'client-csr' || i.status !== 'accepted' || i.environment !== env) continue;
-              const artifact = i.artifact as { certificatePem: string; chainPem: string };
-              kept.push(folder.write(p.clientCert, artifact.certificatePem), folder.write(p.hubChain, artifact.chainPem));
+              kept.push(...keepIssuedCertificate(folder, env, i.artifact as IssuedCertificate));
             }
             const server = await api.call('GET', '/pki/hub-server-certificate', undefined, 'application/x-pem-file').catch(() => null);
             if (server) kept.push(folder.write(paths.hubServerCert, server.raw.toString('utf8')));
@@ -378,14 +376,9 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
 
   /** The latest installed pack of the environment: the gateway, token endpoint and client id it names. */
   const packSettings = (folder: KitFolder, env: Environment) => {
-    const described = (() => {
-      for (let v = 50; v >= 1; v--) {
-        const file = `${paths(env).pack(v)}/pack.json`;
-        if (folder.has(file)) return JSON.parse(folder.read(file)) as { gateway: string; tokenEndpoint: string; clientId: string };
-      }
-      throw new KitError(`no connection pack installed for ${env}: run kit fetch pack --environment ${env}`);
-    })();
-    return described;
+    const version = latestPackVersion(folder, env);
+    if (version === null) throw new KitError(`no connection pack installed for ${env}: run kit fetch pack --environment ${env}`);
+    return JSON.parse(folder.read(`${paths(env).pack(version)}/pack.json`)) as { gateway: string; tokenEndpoint: string; clientId: string };
   };
   const tlsOf = (folder: KitFolder, env: Environment): Tls => {
     const p = paths(env);

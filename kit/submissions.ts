@@ -4,7 +4,7 @@
  */
 import type { AwaitedInput, Environment, OnboardingStatus, SubmissionInstance, SubmissionName } from '../workflows/messages';
 import { challengeJws, challengeSignature, holdsPrivateKey, newPrivateKeyPem, oids, publicKeyPemOf, signCsr } from './crypto';
-import { KitError, type KitFolder, type KitSettings } from './folder';
+import { KitError, type KitFolder } from './folder';
 import { PrivateKeyRefused } from './hub-api';
 import { paths } from './layout';
 
@@ -58,6 +58,18 @@ function publicFile(folder: KitFolder, file: string, read: (f: string) => string
   return text;
 }
 
+/** What the hub CA issued for a client CSR: the certificate and the chain to trust it by. */
+export interface IssuedCertificate {
+  certificatePem: string;
+  chainPem: string;
+}
+
+/** Keeps a hub-issued client certificate and its chain in the folder (a submission's answer, or `fetch certificates`). */
+export function keepIssuedCertificate(folder: KitFolder, environment: Environment, issued: IssuedCertificate): string[] {
+  const p = paths(environment);
+  return [folder.write(p.clientCert, issued.certificatePem), folder.write(p.hubChain, issued.chainPem)];
+}
+
 export interface Prepared {
   payload: Record<string, unknown>;
   /** What to keep from an accepted answer (certificates, secrets shown once). */
@@ -73,7 +85,6 @@ export interface SubmissionAnswer {
 /** The payload for `name` in `environment`, from the folder and the open instance. */
 export async function prepareSubmission(
   folder: KitFolder,
-  settings: KitSettings,
   status: OnboardingStatus,
   name: SubmissionName,
   options: SubmitOptions,
@@ -87,10 +98,7 @@ export async function prepareSubmission(
     case 'client-csr':
       return {
         payload: { ...base, csrPem: folder.read(p.clientCsr) },
-        keep: (answer) => {
-          const artifact = answer.submission.artifact as { certificatePem: string; chainPem: string };
-          return [folder.write(p.clientCert, artifact.certificatePem), folder.write(p.hubChain, artifact.chainPem)];
-        },
+        keep: (answer) => keepIssuedCertificate(folder, env, answer.submission.artifact as IssuedCertificate),
       };
     case 'server-certificate':
       return { payload: { ...base, pem: folder.read(p.serverCert) + folder.read(paths.caCert) }, keep: nothingToKeep };
@@ -141,8 +149,7 @@ export async function prepareSubmission(
       let callbacks: Record<string, string>;
       if (options.callbacksFile) callbacks = JSON.parse(readFile(options.callbacksFile)) as Record<string, string>;
       else {
-        const host =
-          settings.kind === 'dfsp' ? (status.data.kind === 'dfsp' ? status.data.registration.callbackHosts[env][0] : undefined) : undefined;
+        const host = status.data.kind === 'dfsp' ? status.data.registration.callbackHosts[env][0] : undefined;
         const root = options.base ?? (host ? `https://${host}` : undefined);
         if (root === undefined)
           throw new KitError('say where your callbacks are: --base https://<host>[/prefix] or --file <callbacks.json>');

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
+import { nginxInstalled } from '../activities/network/nginx-gateway';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
 import { loadWorkerConfig } from '../worker/config';
@@ -164,8 +165,8 @@ async function main(): Promise<void> {
     });
     // nginx is optional on a development machine: without it the gateway is off (nothing listens for
     // participants' mTLS traffic) and everything else runs; the worker keeps what it grants.
-    const nginxInstalled = existsSync(gatewayConfig.binary);
-    if (nginxInstalled) {
+    const gatewayOn = nginxInstalled(gatewayConfig.binary);
+    if (gatewayOn) {
       supervised.push(gateway);
       await gateway.run();
     } else {
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     say(`  Temporal Web UI  http://${dev.server.ip}:${dev.server.uiPort}/namespaces/${namespace}/workflows`);
     say(`  API              ${apiUrl}  (try: curl ${apiUrl}/readyz)`);
     say(
-      nginxInstalled
+      gatewayOn
         ? `  Gateway (mTLS)   sandbox https://${gatewayConfig.listen.sandbox}  production https://${gatewayConfig.listen.production}`
         : `  Gateway (mTLS)   off: nginx is not installed (apt-get install nginx-light)`,
     );

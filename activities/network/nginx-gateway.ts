@@ -55,6 +55,11 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether nginx is on this machine (its binary exists): without it the gateway is off and nothing listens for participants. */
+export function nginxInstalled(binary: string): boolean {
+  return existsSync(binary);
+}
+
 /** The master's worker processes (Linux /proc); empty when unknown. */
 function workersOf(masterPid: number | null): number[] {
   if (masterPid === null) return [];
@@ -180,11 +185,6 @@ ${locations.join('\n')}
 `;
   }
 
-  /** Whether nginx is on this machine (`binary` exists): without it the gateway is off and nothing listens. */
-  installed(): boolean {
-    return existsSync(this.opts.binary);
-  }
-
   /** Render → `nginx -t` → replace the live file → reload, one change at a time. */
   apply(state: GatewayState, reason: string): Promise<GatewayApplied> {
     return this.lock.runExclusive(async () => {
@@ -192,7 +192,7 @@ ${locations.join('\n')}
       const { text, sha256 } = this.render(state, reason);
       const candidate = path.join(this.opts.prefix, 'revisions', `${sha256.slice(0, 16)}.conf`);
       await writeFile(candidate, text, { mode: 0o644 });
-      if (!this.installed()) {
+      if (!nginxInstalled(this.opts.binary)) {
         // The gateway is off on this machine: what is granted is kept, and checked by `nginx -t` when it starts.
         await writeFile(this.configFile, text, { mode: 0o644 });
         return {

@@ -87,9 +87,6 @@ function uiList(config: MailConfig, role: string): string {
  * staff mails link the UI's pre-filtered list of what awaits their team and the workflow itself.
  */
 export function renderMail(n: WaitNotification, config: MailConfig): RenderedMail {
-  const workflowId = onboardingWorkflowId(n.participantId);
-  const api = `${config.apiUrl.replace(/\/$/, '')}/onboardings/${encodeURIComponent(n.participantId)}`;
-  const ui = `${config.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   const subject = `[${n.participantId}] ${headline[n.event](n)}`;
   const forParticipant = n.to === 'participant';
   const lines = [
@@ -105,18 +102,27 @@ export function renderMail(n: WaitNotification, config: MailConfig): RenderedMai
     ...(forParticipant && n.type === 'submission' && ['opened', 'reminder', 'escalation', 'expired'].includes(n.event)
       ? ['What to send:', ...participantAsk(n), '']
       : []),
-    ...(forParticipant
-      ? [
-          `Where you stand and what is next:  npm run kit -- next   (or GET ${api} with your API key)`,
-          `API reference: ${config.apiUrl.replace(/\/$/, '')}/docs`,
-        ]
-      : [
-          `Everything awaiting ${n.role} (Temporal UI): ${uiList(config, n.role)}`,
-          `This workflow in the Temporal UI: ${ui}`,
-          `Status and actions: ${api}`,
-        ]),
+    ...whereToAct(n, config),
   ];
   return { to: recipientsOf(n, config), subject, text: `${lines.join('\n')}\n` };
+}
+
+/** The links a mail ends with: only what its reader can open (the participant with its key, staff in the UI). */
+function whereToAct(n: WaitNotification, config: MailConfig): string[] {
+  const api = `${config.apiUrl.replace(/\/$/, '')}/onboardings/${encodeURIComponent(n.participantId)}`;
+  if (n.to === 'participant') {
+    return [
+      `Where you stand and what is next:  npm run kit -- next   (or GET ${api} with your API key)`,
+      `API reference: ${config.apiUrl.replace(/\/$/, '')}/docs`,
+    ];
+  }
+  const workflowId = onboardingWorkflowId(n.participantId);
+  const ui = `${config.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return [
+    `Everything awaiting ${n.role} (Temporal UI): ${uiList(config, n.role)}`,
+    `This workflow in the Temporal UI: ${ui}`,
+    `Status and actions: ${api}`,
+  ];
 }
 
 /** Several waits opened together for the same reader, as one mail listing each with what to send. */
@@ -132,10 +138,7 @@ export function renderDigest(batch: WaitNotification[], config: MailConfig): Ren
     if (forParticipant && n.type === 'submission') lines.push(...participantAsk(n));
     if (n.detail) lines.push(`  ${n.detail}`);
   }
-  const single = renderMail(first, config).text.split('\n');
-  // The same footer as a single mail (what the reader can open).
-  const footer = single.slice(single.findIndex((l) => l.startsWith(forParticipant ? 'Where you stand' : 'Everything awaiting')));
-  return { to: recipientsOf(first, config), subject, text: `${[...lines, '', ...footer].join('\n').trimEnd()}\n` };
+  return { to: recipientsOf(first, config), subject, text: `${[...lines, '', ...whereToAct(first, config)].join('\n')}\n` };
 }
 
 /**

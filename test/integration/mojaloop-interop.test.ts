@@ -8,7 +8,7 @@
  * Then the refusals (tampered signature, no token, before go-live) never reach TTK, and DFSP A
  * rotates its JWS key and transfers again with the new one. The rig: test/support/interop-rig.ts.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { payloadText } from '../support/histories';
 import path from 'node:path';
 import { eventually } from '../support/eventually';
@@ -37,6 +37,7 @@ import {
   kitOk,
   kitCommands,
   kitRequests,
+  privateKeyLines,
   tokenOf,
   transfer,
   ttkSaw,
@@ -143,14 +144,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
 
     // Private keys never left the folder: no request body the kit sent, and nothing in B's history, holds any of them.
     const privateDir = path.join(b.kitDir ?? '', 'private');
-    const keyLines = readdirSync(privateDir, { recursive: true })
-      .map(String)
-      .filter((f) => f.endsWith('.key'))
-      .flatMap((f) =>
-        readFileSync(path.join(privateDir, f), 'utf8')
-          .split('\n')
-          .filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l)),
-      );
+    const keyLines = privateKeyLines(b.kitDir ?? '');
     expect(keyLines.length).toBeGreaterThan(5 * 20);
     expect(statSync(privateDir).mode & 0o777).toBe(0o700);
     const sentText = kitRequests.map((r) => r.body).join('\n');

@@ -4,7 +4,7 @@
  * the participant's key through the API; staff decide through the API; everything the participant
  * does is a kit command against the API over real HTTP. Private keys never leave the kit's folder.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { onboardingWorkflowId, type OnboardingStatus } from '../../workflows/mes
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { payloadText } from '../support/histories';
-import { kitRunner, type KitUser } from '../support/kit';
+import { kitRunner, privateKeyLines, type KitUser } from '../support/kit';
 import { caExt, OpenSsl, serverExt } from '../support/openssl';
 import { startBody } from '../support/requests';
 import { startStepStack, type StepStack } from '../support/step-probes';
@@ -100,15 +100,7 @@ async function invite(who: KitUser, start: Record<string, unknown>): Promise<voi
 
 /** Every base64 line of the folder's private keys: none may appear in what the kit sent or in the history. */
 async function expectKeysStayed(who: KitUser): Promise<void> {
-  const dir = path.join(who.kitDir ?? '', 'private');
-  const lines = readdirSync(dir, { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith('.key'))
-    .flatMap((f) =>
-      readFileSync(path.join(dir, f), 'utf8')
-        .split('\n')
-        .filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l)),
-    );
+  const lines = privateKeyLines(who.kitDir ?? '');
   expect(lines.length).toBeGreaterThan(40);
   const sent = kits.requests.map((r) => r.body).join('\n');
   const history = payloadText(await rig.stack.client.workflow.getHandle(onboardingWorkflowId(who.id)).fetchHistory());

@@ -25,11 +25,13 @@ import { startEdgeProcess } from './edge';
 import { eventually } from './eventually';
 import { callGateway } from './gateway';
 import { mojaloopJws, quietLogger, type MojaloopRequest } from './mojaloop-jws';
-import { fillBlanks, sdkInstalled, startCoreBackend, startRedis, startSdk, type RunningSdk, type SdkPorts } from './mojaloop-sdk';
+import { sdkInstalled, startCoreBackend, startRedis, startSdk, type RunningSdk, type SdkPorts } from './mojaloop-sdk';
 import { startAuthServer, tokenRequest } from './oauth';
 import { caExt, clientExt, OpenSsl, serverExt, type Issued } from './openssl';
 import { startStepStack, stopProcess, type StepStack } from './step-probes';
 import { kitRunner } from './kit';
+export { privateKeyLines } from './kit';
+import { fillBlanks } from '../../kit/pack';
 
 export const keys = testKeys();
 export const ssl = new OpenSsl();
@@ -252,12 +254,16 @@ export async function installPack(d: Dfsp): Promise<{ version: number; changes: 
   writeFileSync(path.join(own, 'client.key'), d.clientKeyPem ?? '');
   writeFileSync(path.join(own, 'server.key'), d.server?.key ?? '');
   writeFileSync(path.join(own, 'jws.key'), readFileSync(d.jwsKeyFile ?? '', 'utf8'));
-  fillBlanks(path.join(d.packDir, '.env'), {
-    OUT_CLIENT_KEY_PATH: './own/client.key',
-    IN_SERVER_KEY_PATH: './own/server.key',
-    JWS_SIGNING_KEY_PATH: './own/jws.key',
-    OAUTH_CLIENT_SECRET: d.secret ?? '',
-  });
+  const envFile = path.join(d.packDir, '.env');
+  writeFileSync(
+    envFile,
+    fillBlanks(readFileSync(envFile, 'utf8'), {
+      OUT_CLIENT_KEY_PATH: './own/client.key',
+      IN_SERVER_KEY_PATH: './own/server.key',
+      JWS_SIGNING_KEY_PATH: './own/jws.key',
+      OAUTH_CLIENT_SECRET: d.secret ?? '',
+    }),
+  );
   const described = JSON.parse(readFileSync(path.join(d.packDir, 'pack.json'), 'utf8')) as { version: number; changes: [] };
   return { version: described.version, changes: described.changes };
 }

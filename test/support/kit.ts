@@ -3,6 +3,8 @@
  * real HTTP to the API: each participant its own folder and the API key an operator issued it.
  * Records every request the kit sent (what left the participant's machine) and every command run.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runKit } from '../../kit/program';
 
 export interface KitUser {
@@ -39,4 +41,17 @@ export function kitRunner(cwd: string) {
     return r.out;
   };
   return { run, ok, requests, commands };
+}
+
+/** Every full base64 line of the private keys in a kit folder's `private/`: none may appear in what the kit sent or in a history. */
+export function privateKeyLines(kitDir: string): string[] {
+  const dir = path.join(kitDir, 'private');
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.key'))
+    .flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l)),
+    );
 }

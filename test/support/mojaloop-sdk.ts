@@ -6,7 +6,7 @@
  */
 import { stopChild } from '../../scripts/dev-server';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,17 +16,6 @@ const sdkPackage = path.resolve(__dirname, '..', '..', '.tools', 'sdk-scheme-ada
 
 export function sdkInstalled(): boolean {
   return existsSync(path.join(sdkPackage, 'src', 'index.js'));
-}
-
-/** The DFSP's part of the pack's `.env`: each blank (`NAME=`) filled, nothing else touched. Throws if a name is not a blank there. */
-export function fillBlanks(envFile: string, values: Record<string, string>): void {
-  let text = readFileSync(envFile, 'utf8');
-  for (const [name, value] of Object.entries(values)) {
-    const blank = new RegExp(`^${name}=$`, 'm');
-    if (!blank.test(text)) throw new Error(`${name} is not a blank in ${envFile}`);
-    text = text.replace(blank, `${name}=${value}`);
-  }
-  writeFileSync(envFile, text);
 }
 
 export interface SdkPorts {
