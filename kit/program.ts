@@ -383,7 +383,9 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
   const tlsOf = (folder: KitFolder, env: Environment): Tls => {
     const p = paths(env);
     if (!folder.has(paths.hubCa)) throw new KitError('no hub CA chain here: run kit fetch ca');
-    return { ca: folder.read(paths.hubCa), cert: folder.read(p.clientCert) + folder.read(p.hubChain), key: folder.read(p.clientKey) };
+    // The client certificate with the chain that issued it: the hub CA's (a hub-signed CSR) or the participant's own CA (a TPP's evaluated certificate).
+    const issuer = folder.has(p.hubChain) ? folder.read(p.hubChain) : folder.read(paths.caCert);
+    return { ca: folder.read(paths.hubCa), cert: folder.read(p.clientCert) + issuer, key: folder.read(p.clientKey) };
   };
   const tokenFor = async (folder: KitFolder, env: Environment, endpoint?: string) => {
     const pack = endpoint ? null : packSettings(folder, env);
