@@ -141,6 +141,15 @@ function assertSameRequest(answered: string | null | undefined, asked: string, i
   }
 }
 
+/**
+ * What an update id starts with: the verb and the wait it answers (`decide:go-live@production`,
+ * `submit:client-csr`), so the UI's list of updates reads as what happened. The round is the
+ * workflow's to choose, so it is not in the id. A key reused for another wait is another update.
+ */
+export function updateLabel(verb: string, name: string, environment?: string): string {
+  return `${verb}:${name}${environment ? `@${environment}` : ''}`;
+}
+
 /** The API's only way into Temporal: start, read and decide onboardings. */
 export class OnboardingGateway implements OnboardingPort {
   constructor(
@@ -236,8 +245,13 @@ export class OnboardingGateway implements OnboardingPort {
    * at once. The idempotency key becomes the update id, so a retried request is applied once.
    */
   async decide(participantId: string, decision: GateDecisionInput, idempotencyKey?: string): Promise<DecisionAnswer> {
-    const outcome = await this.update(participantId, decideGate, decision, idempotencyKey, (answer) =>
-      'progress' in answer ? answer.decision.decision?.requestHash : answer.decision?.requestHash,
+    const outcome = await this.update(
+      participantId,
+      decideGate,
+      decision,
+      idempotencyKey,
+      updateLabel('decide', decision.gate, decision.environment),
+      (answer) => ('progress' in answer ? answer.decision.decision?.requestHash : answer.decision?.requestHash),
     );
     // A worker from before decisions answered with their progress answers the bare instance.
     return 'progress' in outcome ? outcome : { decision: outcome, progress: null };
@@ -245,11 +259,25 @@ export class OnboardingGateway implements OnboardingPort {
 
   /** Passes a participant's submission; the answer carries the check's findings (refusals: SUBMISSION_REFUSED). */
   submit(participantId: string, submission: SubmissionInput, idempotencyKey?: string): Promise<SubmissionOutcome> {
-    return this.update(participantId, submit, submission, idempotencyKey, (outcome) => outcome.requestHash);
+    return this.update(
+      participantId,
+      submit,
+      submission,
+      idempotencyKey,
+      updateLabel('submit', submission.name, submission.environment),
+      (outcome) => outcome.requestHash,
+    );
   }
 
   openRound(participantId: string, request: RoundRequestInput, idempotencyKey?: string): Promise<SubmissionInstance> {
-    return this.update(participantId, openRound, request, idempotencyKey, () => undefined);
+    return this.update(
+      participantId,
+      openRound,
+      request,
+      idempotencyKey,
+      updateLabel('open-round', request.name, request.environment),
+      () => undefined,
+    );
   }
 
   /**
@@ -262,6 +290,7 @@ export class OnboardingGateway implements OnboardingPort {
     definition: UpdateDefinition<R, [A]>,
     arg: A,
     idempotencyKey: string | undefined,
+    label: string,
     answeredBy: (outcome: R) => string | null | undefined,
   ): Promise<R> {
     // The request id and the deadline differ between retries of one request: not part of what it asks.
@@ -271,7 +300,7 @@ export class OnboardingGateway implements OnboardingPort {
       arg: { ...arg, requestId: undefined, notAfter: undefined },
     });
     try {
-      const outcome = await this.executeUpdate(participantId, definition, { ...arg, requestHash }, idempotencyKey);
+      const outcome = await this.executeUpdate(participantId, definition, { ...arg, requestHash }, label, idempotencyKey);
       assertSameRequest(answeredBy(outcome), requestHash, idempotencyKey);
       return outcome;
     } catch (err) {
@@ -287,6 +316,7 @@ export class OnboardingGateway implements OnboardingPort {
     participantId: string,
     definition: UpdateDefinition<R, [A]>,
     arg: A,
+    label: string,
     idempotencyKey?: string,
   ): Promise<R> {
     const handle = this.client.workflow.getHandle(onboardingWorkflowId(participantId));
@@ -299,16 +329,16 @@ export class OnboardingGateway implements OnboardingPort {
     // The caller's deadline travels with the update: if no worker takes it in time, the workflow
     // refuses it when it finally arrives instead of applying a decision nobody waits for.
     const notAfter = new Date(Date.now() + this.timeouts.updateMs).toISOString();
+    // The id says what the update is (the UI lists updates by it): `submit:client-csr@sandbox:<key>`.
+    const updateId = `${label}:${idempotencyKey ?? randomUUID()}`;
     try {
-      return await this.within(this.timeouts.updateMs, () =>
-        handle.executeUpdate(definition, { args: [{ ...arg, notAfter }], updateId: idempotencyKey ?? randomUUID() }),
-      );
+      return await this.within(this.timeouts.updateMs, () => handle.executeUpdate(definition, { args: [{ ...arg, notAfter }], updateId }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;
       // A twin that failed while the workflow was still closing finds the outcome a moment later:
       // a few short looks, within the update's own deadline, before answering 503.
       for (let look = 0; ; look++) {
-        const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, idempotencyKey);
+        const earlier = idempotencyKey === undefined ? null : await this.earlierOutcome<R>(handle, updateId);
         if (earlier !== null) return earlier;
         const now = (await this.within(this.timeouts.callMs, () => handle.describe())).status.name;
         if (now !== 'RUNNING') throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${now.toLowerCase()}`);
@@ -343,6 +373,7 @@ export class OnboardingGateway implements OnboardingPort {
       action === 'suspend' ? suspendOnboarding : resumeOnboarding,
       { by, reason },
       idempotencyKey,
+      action,
       () => undefined,
     );
   }

@@ -14,8 +14,11 @@ import {
   OnboardingKindKey,
   OnboardingStateKey,
   OnboardingStepKey,
+  OpenWaitsKey,
   ParticipantIdKey,
+  RefusedSubmissionsKey,
   WaitingSinceKey,
+  gateRoles,
 } from '../workflows/messages';
 
 export interface OnboardingFilter {
@@ -23,6 +26,10 @@ export interface OnboardingFilter {
   state?: string;
   step?: string;
   awaitingRole?: string;
+  /** An open wait, `name@environment`. */
+  openWait?: string;
+  /** An open submission refused last, `name@environment`. */
+  refusedSubmission?: string;
   environment?: string;
   participantId?: string;
   /** Live onboardings whose certificates are all valid, one due for renewal, or one expired unrenewed. */
@@ -41,6 +48,10 @@ export interface OnboardingSummary {
   step: string | null;
   state: string | null;
   awaitingRoles: string[];
+  /** Every open wait, `name@environment`. */
+  openWaits: string[];
+  /** Open submissions whose latest attempt was refused, `name@environment`. */
+  refusedSubmissions: string[];
   waitingSince: string | null;
   /** After go-live: the worst state of its certificates (`valid`, `renewal-due`, `expired`). */
   certificateState: string | null;
@@ -63,6 +74,8 @@ export function visibilityQuery(filter: OnboardingFilter, now: Date): string {
     ['OnboardingState', filter.state],
     ['OnboardingStep', filter.step],
     ['AwaitingRole', filter.awaitingRole],
+    ['OpenWaits', filter.openWait],
+    ['RefusedSubmissions', filter.refusedSubmission],
     ['Environment', filter.environment],
     ['ParticipantId', filter.participantId],
     ['CertificateState', filter.certificateState],
@@ -94,6 +107,8 @@ function summarise(raw: RawExecution): OnboardingSummary {
     step: attributes.get(OnboardingStepKey) ?? null,
     state: attributes.get(OnboardingStateKey) ?? null,
     awaitingRoles: attributes.get(AwaitingRoleKey) ?? [],
+    openWaits: attributes.get(OpenWaitsKey) ?? [],
+    refusedSubmissions: attributes.get(RefusedSubmissionsKey) ?? [],
     waitingSince: attributes.get(WaitingSinceKey)?.toISOString() ?? null,
     certificateState: attributes.get(CertificateStateKey) ?? null,
     startedAt: started === undefined || started === null ? null : new Date(Number(started) * 1000).toISOString(),
@@ -120,16 +135,27 @@ export async function searchOnboardings(
 }
 
 export interface StuckGroup {
-  step: string;
+  /** The open wait, `name@environment`. */
+  wait: string;
+  /** Who answers it: the gate's role, or `participant`. */
   awaitingRole: string;
   count: number;
+  /** How many of them had their latest submission for this wait refused. */
+  refused: number;
   oldestWaitingSince: string;
   participantIds: string[];
 }
 
+/** Who answers a wait known as `name@environment`. */
+function roleOf(wait: string): string {
+  const name = wait.slice(0, wait.lastIndexOf('@'));
+  return (gateRoles as Record<string, string | undefined>)[name] ?? 'participant';
+}
+
 /**
- * Running onboardings waiting longer than `olderThanMs`, grouped by step and awaited role (an
- * onboarding awaiting two roles counts in both), the longest wait first. Reads at most `limit`.
+ * Running onboardings waiting longer than `olderThan`, grouped by open wait (`client-csr@sandbox`;
+ * an onboarding with parallel waits counts in each), the longest wait first. The age is the
+ * onboarding's oldest open wait (`WaitingSince`): visibility has no per-wait time. Reads at most `limit`.
  */
 export async function stuckOnboardings(
   client: Client,
@@ -151,20 +177,21 @@ export async function stuckOnboardings(
   } while (pageToken !== undefined && found.length < limit);
   const groups = new Map<string, StuckGroup>();
   for (const o of found.slice(0, limit)) {
-    for (const role of o.awaitingRoles) {
-      const key = `${o.step}\u0000${role}`;
-      const group = groups.get(key) ?? {
-        step: o.step ?? 'unknown',
-        awaitingRole: role,
+    for (const wait of o.openWaits) {
+      const group = groups.get(wait) ?? {
+        wait,
+        awaitingRole: roleOf(wait),
         count: 0,
+        refused: 0,
         oldestWaitingSince: o.waitingSince ?? '',
         participantIds: [],
       };
       group.count += 1;
+      if (o.refusedSubmissions.includes(wait)) group.refused += 1;
       group.participantIds.push(o.participantId);
       if (o.waitingSince !== null && (group.oldestWaitingSince === '' || o.waitingSince < group.oldestWaitingSince))
         group.oldestWaitingSince = o.waitingSince;
-      groups.set(key, group);
+      groups.set(wait, group);
     }
   }
   return {

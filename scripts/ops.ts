@@ -3,14 +3,16 @@
  * with the key from ONBOARDING_API_KEY and the API at ONBOARDING_API_URL. Tables for people,
  * `--json` for scripts.
  *
- *   list   [--kind k] [--state s] [--step s] [--awaiting-role r] [--environment e] [--waiting-longer-than P3D] [--page-size n] [--page-token t]
+ *   list   [--kind k] [--state s] [--step s] [--awaiting-role r] [--open-wait name@env] [--refused name@env] [--environment e] [--waiting-longer-than P3D] [--page-size n] [--page-token t]
  *   show   <participantId>
  *   stuck  [--older-than P3D]
+ *   views  (the Temporal UI's list filtered for each question ops ask, and the columns to show)
  *   approve <participantId> <gate> [--comment text] [--environment e]
  *   reject  <participantId> <gate> --comment text [--environment e]
  *   cancel  <participantId> --reason text
  */
 import { randomUUID } from 'node:crypto';
+import { uiViews } from './ui-views';
 
 export interface OpsIo {
   env: NodeJS.ProcessEnv;
@@ -21,14 +23,16 @@ export interface OpsIo {
 
 export class OpsUsageError extends Error {}
 
-const usage = `usage: npm run ops -- <list|show|stuck|approve|reject|cancel> [arguments] [--json]
-  list   [--kind k] [--state s] [--step s] [--awaiting-role r] [--environment e] [--waiting-longer-than P3D] [--page-size n] [--page-token t]
+const usage = `usage: npm run ops -- <list|show|stuck|views|approve|reject|cancel> [arguments] [--json]
+  list   [--kind k] [--state s] [--step s] [--awaiting-role r] [--open-wait name@env] [--refused name@env] [--environment e] [--waiting-longer-than P3D] [--page-size n] [--page-token t]
   show   <participantId>
   stuck  [--older-than P3D]
+  views
   approve <participantId> <gate> [--comment text] [--environment e]
   reject  <participantId> <gate> --comment text [--environment e]
   cancel  <participantId> --reason text
-env: ONBOARDING_API_KEY (required), ONBOARDING_API_URL (default http://127.0.0.1:3000)`;
+env: ONBOARDING_API_KEY (required), ONBOARDING_API_URL (default http://127.0.0.1:3000),
+     TEMPORAL_UI_URL (views; default http://127.0.0.1:8233), TEMPORAL_NAMESPACE (default default)`;
 
 function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, string>; json: boolean } {
   const positional: string[] = [];
@@ -119,6 +123,8 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
           ['state', 'state'],
           ['step', 'step'],
           ['awaiting-role', 'awaitingRole'],
+          ['open-wait', 'openWait'],
+          ['refused', 'refusedSubmission'],
           ['environment', 'environment'],
           ['waiting-longer-than', 'waitingLongerThan'],
           ['page-size', 'pageSize'],
@@ -133,15 +139,16 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
         else {
           io.out(
             `${table(
-              ['PARTICIPANT', 'KIND', 'ENV', 'STEP', 'STATE', 'AWAITING', 'WAITING SINCE'],
+              ['PARTICIPANT', 'KIND', 'ENV', 'STATE', 'OPEN WAITS', 'REFUSED', 'AWAITING', 'WAITING SINCE'],
               page.onboardings.map((o) =>
                 [
                   o.participantId,
                   o.kind,
                   o.environment,
-                  o.step,
                   o.state,
-                  (o.awaitingRoles as string[]).join(','),
+                  (o.openWaits as string[]).join(',') || '-',
+                  (o.refusedSubmissions as string[]).join(',') || '-',
+                  (o.awaitingRoles as string[]).join(',') || '-',
                   o.waitingSince ?? '-',
                 ].map((v) => String(v ?? '-')),
               ),
@@ -196,18 +203,34 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
         const res = await call('GET', `/onboardings/stuck?olderThan=${encodeURIComponent(flags.get('older-than') ?? 'P3D')}`);
         if (!res.ok) return fail(res.status, res.data);
         const stuck = res.data as {
-          groups: { step: string; awaitingRole: string; count: number; oldestWaitingSince: string; participantIds: string[] }[];
+          groups: { wait: string; awaitingRole: string; count: number; refused: number; oldestWaitingSince: string; participantIds: string[] }[];
           truncated: boolean;
         };
         if (json) io.out(`${JSON.stringify(stuck, null, 2)}\n`);
         else {
           io.out(
             `${table(
-              ['STEP', 'AWAITING', 'COUNT', 'OLDEST WAIT SINCE', 'PARTICIPANTS'],
-              stuck.groups.map((g) => [g.step, g.awaitingRole, String(g.count), g.oldestWaitingSince, g.participantIds.join(', ')]),
+              ['OPEN WAIT', 'AWAITING', 'COUNT', 'REFUSED', 'OLDEST WAIT SINCE', 'PARTICIPANTS'],
+              stuck.groups.map((g) => [
+                g.wait,
+                g.awaitingRole,
+                String(g.count),
+                String(g.refused),
+                g.oldestWaitingSince,
+                g.participantIds.join(', '),
+              ]),
             )}\n`,
           );
           if (stuck.truncated) io.out('(more onboardings wait than were read)\n');
+        }
+        return 0;
+      }
+      case 'views': {
+        const views = uiViews(io.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233', io.env.TEMPORAL_NAMESPACE ?? 'default');
+        if (json) io.out(`${JSON.stringify(views, null, 2)}\n`);
+        else {
+          for (const v of views.lists) io.out(`${v.title}\n  ${v.query}\n  ${v.url}\n\n`);
+          io.out(`Columns (once per browser; the UI keeps them in its local storage): open the UI, paste in the browser console:\n  ${views.columnsSnippet}\n`);
         }
         return 0;
       }

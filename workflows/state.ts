@@ -151,6 +151,8 @@ export interface AwaitedInput {
   approvals?: { have: string[]; need: number };
   /** A gate the hub ran something for (the UAT run): its outcome. */
   run?: GateRun;
+  /** A submission whose latest attempt was refused: that attempt, kept until the next attempt of this instance. */
+  lastRefusal?: { at: string; attempt: number; findings: FindingSummary[] };
 }
 
 /** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */

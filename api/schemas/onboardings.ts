@@ -306,11 +306,24 @@ export const durationSchema = z
     return (((n(w) * 7 + n(d)) * 24 + n(h)) * 60 + n(m)) * 60_000 + n(sec) * 1000;
   });
 
+/** Every `name@environment` a wait can be known by in `OpenWaits` and `RefusedSubmissions`. */
+function waitKeywords(names: readonly string[]): [string, ...string[]] {
+  return names.flatMap((name) => environments.map((environment) => `${name}@${environment}`)) as [string, ...string[]];
+}
+
 export const searchQuerySchema = z.strictObject({
   kind: z.enum(onboardingKinds).optional(),
   state: z.enum(lifecycleStates).optional(),
   step: z.enum([...gateNames, ...submissionNames, ...taskNames, 'registration', 'done']).optional(),
   awaitingRole: z.enum([...approverRoles, 'participant']).optional(),
+  openWait: z
+    .enum(waitKeywords([...gateNames, ...submissionNames]))
+    .optional()
+    .describe('onboardings with this wait open, as name@environment (client-csr@sandbox)'),
+  refusedSubmission: z
+    .enum(waitKeywords(submissionNames))
+    .optional()
+    .describe('onboardings whose open submission (name@environment) was refused last and not sent again'),
   environment: z.enum(environments).optional(),
   participantId: participantIdSchema.optional(),
   certificateState: z.enum(certificateAlerts).optional().describe('live onboardings by the worst state of their certificates'),

@@ -152,6 +152,10 @@ const awaitedSchema = z.object({
   since: isoTime,
   approvals: z.object({ have: z.array(z.string()), need: z.number().int() }).optional(),
   run: gateRunSchema.optional(),
+  lastRefusal: z
+    .object({ at: isoTime, attempt: z.number().int().min(1), findings: z.array(findingSummary) })
+    .optional()
+    .describe("a submission's latest attempt, refused: its findings (until the next attempt)"),
 });
 
 /** Where an onboarding stands: the head of its status. */
@@ -374,6 +378,8 @@ export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({
       step: z.string().nullable(),
       state: z.string().nullable(),
       awaitingRoles: z.array(z.string()),
+      openWaits: z.array(z.string()).describe('every open wait, name@environment'),
+      refusedSubmissions: z.array(z.string()).describe('open submissions refused last, name@environment'),
       waitingSince: isoTime.nullable(),
       certificateState: z.enum(certificateAlerts).nullable().describe('after go-live: the worst state of its certificates'),
       startedAt: isoTime.nullable(),
@@ -384,9 +390,10 @@ export const onboardingPageSchema: z.ZodType<OnboardingPage> = z.object({
 
 const stuckGroupSchema = returns<StuckGroup>()(
   z.object({
-    step: z.string(),
+    wait: z.string().describe('the open wait, name@environment'),
     awaitingRole: z.string(),
     count: z.number().int(),
+    refused: z.number().int().describe('how many had their latest submission for this wait refused'),
     oldestWaitingSince: z.string(),
     participantIds: z.array(z.string()),
   }),

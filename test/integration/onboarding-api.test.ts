@@ -8,7 +8,7 @@ import { buildApp } from '../../api/app';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import type { OnboardingStatus } from '../../workflows/messages';
 import { onboardingWorkflowId } from '../../workflows/messages';
-import { onboardingSearchAttributeKeys } from '../../workflows/frame/search-attributes';
+import { onboardingSearchAttributeKeys, RefusedSubmissionsKey } from '../../workflows/frame/search-attributes';
 import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal-env';
 import { startBody } from '../support/requests';
 import { testKeys } from '../support/auth';
@@ -197,8 +197,11 @@ describe('search attributes', () => {
       OnboardingStep: 'certificate-bundle',
       OnboardingState: 'awaiting-participant',
       AwaitingRole: ['participant'],
+      OpenWaits: ['certificate-bundle@sandbox'],
       WaitingSince: new Date(status.awaiting[0]!.since),
     });
+    // An empty list is no value: nothing refused, so RefusedSubmissions is unset (`IS NULL` to the UI's queries).
+    expect(description.typedSearchAttributes.get(RefusedSubmissionsKey)).toBeUndefined();
     const since = `ParticipantId = "sa-1" AND WaitingSince >= "${status.awaiting[0]!.since}"`;
     expect(await listIds(since)).toEqual(['onboarding-sa-1']);
   });
@@ -232,6 +235,8 @@ describe('GET /onboardings (search) and /onboardings/stuck', () => {
           step: 'application-review',
           state: 'awaiting-approval',
           awaitingRoles: ['business'],
+          openWaits: ['application-review@sandbox'],
+          refusedSubmissions: [],
           waitingSince: expect.any(String),
           // Before go-live no certificate is watched: the attribute is unset.
           certificateState: null,
@@ -268,12 +273,21 @@ describe('GET /onboardings (search) and /onboardings/stuck', () => {
     expect(ids.filter((id) => old.includes(id))).toEqual([]);
   });
 
-  it('groups waiting onboardings by step and awaited role', async () => {
+  it('finds onboardings by an open wait', async () => {
+    const res = await get('/onboardings?openWait=application-review@sandbox&pageSize=200');
+    const found = (res.json().onboardings as { participantId: string }[]).map((o) => o.participantId);
+    expect(ids.filter((id) => found.includes(id))).toEqual(ids);
+    const none = await get('/onboardings?openWait=contract@sandbox&pageSize=200');
+    expect((none.json().onboardings as { participantId: string }[]).filter((o) => ids.includes(o.participantId))).toEqual([]);
+  });
+
+  it('groups waiting onboardings by open wait, with the role that answers it', async () => {
     const res = await get('/onboardings/stuck?olderThan=PT0S');
     expect(res.statusCode).toBe(200);
-    const group = (res.json().groups as { step: string; awaitingRole: string; count: number; participantIds: string[] }[]).find(
-      (g) => g.step === 'application-review' && g.awaitingRole === 'business',
+    const group = (res.json().groups as { wait: string; awaitingRole: string; count: number; participantIds: string[] }[]).find(
+      (g) => g.wait === 'application-review@sandbox',
     );
+    expect(group?.awaitingRole).toBe('business');
     expect(ids.filter((id) => group?.participantIds.includes(id))).toEqual(ids);
     expect(group!.count).toBe(group!.participantIds.length);
     const none = await get('/onboardings/stuck?olderThan=P1D');

@@ -85,6 +85,31 @@ describe('TPP onboarding end to end (seeds 000, 002, 003)', () => {
         .context.report.findings.filter((f: { result: string }) => f.result === 'fail')
         .map((f: { code: string }) => f.code),
     ).toEqual(expect.arrayContaining(['KEY_SIZE_MIN', 'KEY_POSSESSION_PROVEN']));
+    // The refusal stays visible until the next attempt: in the status, in the UI's details, and to a search.
+    const refused = (await api.status(participantId)).json().onboarding.awaiting[0];
+    expect(refused.lastRefusal).toMatchObject({
+      attempt: 1,
+      findings: expect.arrayContaining([expect.objectContaining({ code: 'KEY_SIZE_MIN' })]),
+    });
+    const details = (
+      await rig.stack.client.workflow
+        .getHandle(`onboarding-${participantId}`)
+        .query<{ currentDetails: string }>('__temporal_workflow_metadata')
+    ).currentDetails;
+    expect(details).toContain('**refused**: attempt 1');
+    expect(details).toMatch(/`KEY_SIZE_MIN` fail: /);
+    const search = await eventually(async () => {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/onboardings?refusedSubmission=certificate-bundle@sandbox',
+        headers: keys.as('vera@hub', 'viewer'),
+      });
+      const found = (res.json().onboardings as { participantId: string; refusedSubmissions: string[] }[]).find(
+        (o) => o.participantId === participantId,
+      );
+      return found;
+    });
+    expect(search.refusedSubmissions).toEqual(['certificate-bundle@sandbox']);
     expect((await submitEvaluation(api, pki.ssl, participantId, bundles.good, bundles.leaf.keyFile)).statusCode).toBe(200);
 
     // The kickoff call it asked for (business), then the sandbox client and its redirect URLs.

@@ -23,6 +23,17 @@ describe('search filters', () => {
     );
   });
 
+  it('filters by an open wait and by a refused submission, each as name@environment', () => {
+    const now = new Date('2026-11-23T12:00:00.000Z');
+    expect(visibilityQuery({ openWait: 'client-csr@sandbox', refusedSubmission: 'client-csr@sandbox' }, now)).toBe(
+      'WorkflowId STARTS_WITH "onboarding-" AND OpenWaits = "client-csr@sandbox" AND RefusedSubmissions = "client-csr@sandbox"',
+    );
+    expect(searchQuerySchema.safeParse({ openWait: 'go-live@production' }).success).toBe(true);
+    // A gate is never a refused submission; an unknown environment is no wait.
+    expect(searchQuerySchema.safeParse({ refusedSubmission: 'go-live@production' }).success).toBe(false);
+    expect(searchQuerySchema.safeParse({ openWait: 'client-csr@staging' }).success).toBe(false);
+  });
+
   it('refuses values outside the vocabulary before they reach a query', () => {
     const parsed = searchQuerySchema.safeParse({ state: 'x" OR WorkflowId != "', kind: 'bank', pageSize: '500' });
     expect(parsed.success).toBe(false);

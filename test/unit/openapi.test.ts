@@ -34,6 +34,8 @@ const gateway: OnboardingPort = {
         step: 'application-review',
         state: 'awaiting-approval',
         awaitingRoles: ['business'],
+        openWaits: ['application-review@sandbox'],
+        refusedSubmissions: [],
         waitingSince: '2026-11-23T10:00:00.000Z',
         certificateState: null,
         startedAt: '2026-11-23T10:00:00.000Z',
@@ -44,9 +46,10 @@ const gateway: OnboardingPort = {
   stuck: async () => ({
     groups: [
       {
-        step: 'application-review',
+        wait: 'application-review@sandbox',
         awaitingRole: 'business',
         count: 1,
+        refused: 0,
         oldestWaitingSince: '2026-11-23T10:00:00.000Z',
         participantIds: ['acme'],
       },

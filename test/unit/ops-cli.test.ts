@@ -28,6 +28,8 @@ const gateway: OnboardingPort = {
         step: 'contract',
         state: 'awaiting-approval',
         awaitingRoles: ['legal'],
+        openWaits: ['contract@sandbox'],
+        refusedSubmissions: [],
         waitingSince: '2026-11-20T10:00:00.000Z',
         certificateState: null,
         startedAt: '2026-11-19T10:00:00.000Z',
@@ -38,9 +40,10 @@ const gateway: OnboardingPort = {
   stuck: async () => ({
     groups: [
       {
-        step: 'contract',
+        wait: 'contract@sandbox',
         awaitingRole: 'legal',
         count: 2,
+        refused: 0,
         oldestWaitingSince: '2026-11-20T10:00:00.000Z',
         participantIds: ['acme', 'beta'],
       },
@@ -78,12 +81,14 @@ async function ops(argv: string[], grants: Parameters<typeof keys.as>[1][] = ['v
   return { code, out, err };
 }
 
+let printed = '';
+
 describe('npm run ops', () => {
   it('lists onboardings as a table a person can read, and as JSON for scripts', async () => {
     const human = await ops(['list', '--awaiting-role', 'legal', '--waiting-longer-than', 'P3D']);
     expect(human.code).toBe(0);
-    expect(human.out.split('\n')[0]).toMatch(/^PARTICIPANT\s+KIND\s+ENV\s+STEP\s+STATE\s+AWAITING\s+WAITING SINCE$/);
-    expect(human.out).toMatch(/acme\s+tpp\s+sandbox\s+contract\s+awaiting-approval\s+legal\s+2026-11-20T10:00:00.000Z/);
+    expect(human.out.split('\n')[0]).toMatch(/^PARTICIPANT\s+KIND\s+ENV\s+STATE\s+OPEN WAITS\s+REFUSED\s+AWAITING\s+WAITING SINCE$/);
+    expect(human.out).toMatch(/acme\s+tpp\s+sandbox\s+awaiting-approval\s+contract@sandbox\s+-\s+legal\s+2026-11-20T10:00:00.000Z/);
     expect(human.out).toContain('more: --page-token abc');
     const machine = await ops(['list', '--json']);
     expect(JSON.parse(machine.out)).toMatchObject({ onboardings: [{ participantId: 'acme' }], nextPageToken: 'abc' });
@@ -94,7 +99,28 @@ describe('npm run ops', () => {
     expect(shown.out).toContain('acme (tpp) — sandbox, step application-review, awaiting-approval');
     expect(shown.out).toMatch(/application-review@sandbox#1\s+business\s+open/);
     const stuck = await ops(['stuck', '--older-than', 'P1D']);
-    expect(stuck.out).toMatch(/contract\s+legal\s+2\s+2026-11-20T10:00:00.000Z\s+acme, beta/);
+    expect(stuck.out.split('\n')[0]).toMatch(/^OPEN WAIT\s+AWAITING\s+COUNT\s+REFUSED\s+OLDEST WAIT SINCE\s+PARTICIPANTS$/);
+    expect(stuck.out).toMatch(/contract@sandbox\s+legal\s+2\s+0\s+2026-11-20T10:00:00.000Z\s+acme, beta/);
+  });
+
+  it('prints the UI views: list URLs with their queries, and the columns to set once', async () => {
+    const views = await runOps(['views', '--json'], {
+      env: { ONBOARDING_API_KEY: 'unused', TEMPORAL_UI_URL: 'http://127.0.0.1:8233/', TEMPORAL_NAMESPACE: 'hub' },
+      out: (t) => (printed += t),
+      err: () => undefined,
+      fetch,
+    });
+    expect(views).toBe(0);
+    const parsed = JSON.parse(printed) as { lists: { title: string; query: string; url: string }[]; columnsSnippet: string };
+    const legal = parsed.lists.find((v) => v.title === 'Waiting on legal');
+    expect(legal?.query).toBe('WorkflowId STARTS_WITH "onboarding-" AND ExecutionStatus = "Running" AND AwaitingRole = "legal"');
+    expect(new URL(legal?.url ?? '').searchParams.get('query')).toBe(legal?.query);
+    expect(legal?.url.startsWith('http://127.0.0.1:8233/namespaces/hub/workflows?query=')).toBe(true);
+    expect(parsed.lists.map((v) => v.query)).toEqual(
+      expect.arrayContaining([expect.stringContaining('RefusedSubmissions IS NOT NULL'), expect.stringContaining('OpenWaits = "client-csr@sandbox"')]),
+    );
+    expect(parsed.columnsSnippet).toContain('"hub": [{"label":"Status"}');
+    expect(parsed.columnsSnippet).toContain('{"label":"OpenWaits"},{"label":"RefusedSubmissions"}');
   });
 
   it('approves, rejects and cancels as the key holder, and says why when the API refuses', async () => {

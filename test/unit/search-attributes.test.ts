@@ -2,6 +2,8 @@ import type { AwaitedInput } from '../../workflows/messages';
 import {
   AwaitingRoleKey,
   onboardingSearchAttributes,
+  OpenWaitsKey,
+  RefusedSubmissionsKey,
   startSearchAttributes,
   WaitingSinceKey,
 } from '../../workflows/frame/search-attributes';
@@ -41,5 +43,24 @@ describe('onboarding search attributes', () => {
     const idle = { ...base, state: 'in-progress' as const, awaiting: [] };
     expect(onboardingSearchAttributes(idle).find((p) => p.key === WaitingSinceKey)?.value).toBeNull();
     expect(startSearchAttributes(idle).map((p) => p.key.name)).not.toContain('WaitingSince');
+  });
+
+  it('names every parallel open wait in OpenWaits, and the refused-and-not-resent submissions in RefusedSubmissions', () => {
+    const csr: AwaitedInput = {
+      ...wait('client-csr@sandbox#1', 'participant', '2026-11-20T10:00:00.000Z'),
+      name: 'client-csr',
+      environment: 'sandbox',
+      lastRefusal: { at: '2026-11-20T11:00:00.000Z', attempt: 1, findings: [{ code: 'CSR_SUBJECT', result: 'fail', message: 'O' }] },
+    };
+    const hubCert: AwaitedInput = {
+      ...wait('hub-client-certificate@sandbox#1', 'participant', '2026-11-20T10:01:00.000Z'),
+      name: 'hub-client-certificate',
+      environment: 'sandbox',
+    };
+    const pairs = onboardingSearchAttributes({ ...base, step: 'hub-client-certificate', awaiting: [hubCert, csr] });
+    expect(pairs.find((p) => p.key === OpenWaitsKey)?.value).toEqual(['client-csr@sandbox', 'hub-client-certificate@sandbox']);
+    expect(pairs.find((p) => p.key === RefusedSubmissionsKey)?.value).toEqual(['client-csr@sandbox']);
+    const resent = onboardingSearchAttributes({ ...base, awaiting: [hubCert, { ...csr, lastRefusal: undefined }] });
+    expect(resent.find((p) => p.key === RefusedSubmissionsKey)?.value).toEqual([]);
   });
 });

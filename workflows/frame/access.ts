@@ -10,21 +10,14 @@
  * activity with a write key from the grant's change count, so a retried or replayed change applies
  * once and a crash mid-way converges on the next attempt.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  condition,
-  log,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, log, workflowInfo } from '@temporalio/workflow';
+import { about, activitiesFor } from './summaries';
 import type { NetworkActivities } from '../../activities';
 import type { AccessGrant, OnboardingStatus } from '../state';
 import type { Environment } from '../vocabulary';
 import { type JourneyState, nowIso } from './state';
 
-const network = proxyActivities<NetworkActivities>({
+const network = activitiesFor<NetworkActivities>({
   startToCloseTimeout: '1 minute',
   // The gateway being down is waited out; a configuration nginx refuses is not retried (GATEWAY_CONFIG_REFUSED).
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -113,9 +106,9 @@ export class AccessControl {
       const writeKey = `${workflowInfo().workflowId}/access@${grant.environment}/${grant.changes + 1}`;
       const input = { participantId: this.status.participantId, environment: grant.environment, writeKey };
       try {
-        const change = admit
-          ? await network.grantGatewayAccess({ ...input, reason: grant.grantedBy ?? 'granted' })
-          : await network.revokeGatewayAccess(input);
+        const change = await about(`access@${grant.environment} change ${grant.changes + 1}`, () =>
+          admit ? network.grantGatewayAccess({ ...input, reason: grant.grantedBy ?? 'granted' }) : network.revokeGatewayAccess(input),
+        );
         grant.changes += 1;
         grant.edge = admit ? 'open' : 'closed';
         grant.since = nowIso();

@@ -38,7 +38,8 @@ export async function waitChasing<I extends WaitInstance>(state: JourneyState, i
       continue;
     }
     const wait = Date.parse(next.at) - Date.now();
-    if (wait > 0 && (await condition(() => done() || halted(), wait))) continue;
+    const timer = { summary: `${instance.id}: ${next.type}${next.type === 'reminder' ? ` ${chase.reminders + 1}` : ''} due ${next.at}` };
+    if (wait > 0 && (await condition(() => done() || halted(), wait, timer))) continue;
     await chaseOnce(state, instance, chase, next.type);
   }
   return instance;

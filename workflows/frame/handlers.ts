@@ -4,6 +4,7 @@
  * validator's rejection never reaches the caller) and refuse what no open instance expects;
  * submission handlers run their check activity under one mutex (safe-message-handlers).
  */
+import { about } from './summaries';
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { refuse } from '../errors';
@@ -306,7 +307,7 @@ class MessageHandlers {
       const replacing = instance.status === 'accepted';
       const handler = this.checks.handlerOf(input.name);
       if (handler === undefined) throw refuse('STATE_CORRUPT', `No handler for the open submission ${instance.id}`);
-      const verdict = await handler(input, instance);
+      const verdict = await about(`${instance.id} attempt ${instance.attempts.length + 1}`, () => handler(input, instance));
       const at = nowIso();
       instance.attempts.push({ at, submittedBy: input.submittedBy, accepted: verdict.accepted, findings: verdict.findings });
       const attempt = instance.attempts.length;

@@ -6,6 +6,7 @@
  * at checkpoints carrying the state, and end (finished, live, cancelled). Step functions find their
  * instance already in a carried state and carry on where the last run stopped.
  */
+import { about } from './summaries';
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -225,7 +226,7 @@ export class Journey {
     record.status = 'running';
     this.transition({ step: name, note: `${id}: started` });
     try {
-      record.result = await run();
+      record.result = await about(id, run);
       record.status = 'done';
       record.finishedAt = nowIso();
       this.transition({ note: `${id}: done` });

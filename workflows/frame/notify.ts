@@ -1,4 +1,6 @@
-import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
+import { about } from './summaries';
+import { activitiesFor } from './summaries';
 import type { NotifyActivities } from '../../activities';
 import type { NotificationEvent, WaitNotification } from '../../activities/notify/notifier';
 import type { JourneyState } from './state';
@@ -8,7 +10,7 @@ import { instanceId, onboardingWorkflowId, openedNotificationKey } from '../voca
 /** What a notification reads and records: the onboarding's state and its transition. */
 export type Notifying = Pick<JourneyState, 'status' | 'transition'>;
 
-const { notifyWaitOpened, notifyWait } = proxyActivities<NotifyActivities>({
+const { notifyWaitOpened, notifyWait } = activitiesFor<NotifyActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -68,7 +70,7 @@ function runDetail(run: GateRun): string {
  */
 async function deliver(journey: Notifying, instance: WaitInstance, what: string, send: () => Promise<unknown>): Promise<void> {
   try {
-    await send();
+    await about(`${instance.id}: ${what}`, send);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const type = err.cause instanceof ApplicationFailure ? err.cause.type : null;

@@ -8,7 +8,15 @@ import type { OnboardingStatus } from '../state';
 import type { CertificateAlert } from '../vocabulary';
 
 export const OnboardingKindKey = defineSearchAttributeKey('OnboardingKind', SearchAttributeType.KEYWORD);
+/**
+ * The step the journey started last (a wait it opened or a hub task it ran): where its main line
+ * is. Other waits opened earlier may still be open beside it — `OpenWaits` lists every one.
+ */
 export const OnboardingStepKey = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);
+/** Every open wait as `name@environment` (`client-csr@sandbox`, `go-live@production`); empty when none. */
+export const OpenWaitsKey = defineSearchAttributeKey('OpenWaits', SearchAttributeType.KEYWORD_LIST);
+/** The open submissions whose latest attempt was refused (`name@environment`): the participant has not sent a good one since. */
+export const RefusedSubmissionsKey = defineSearchAttributeKey('RefusedSubmissions', SearchAttributeType.KEYWORD_LIST);
 export const OnboardingStateKey = defineSearchAttributeKey('OnboardingState', SearchAttributeType.KEYWORD);
 export const ParticipantIdKey = defineSearchAttributeKey('ParticipantId', SearchAttributeType.KEYWORD);
 /** Every role the onboarding waits on now (several while waits run in parallel); empty when none. */
@@ -25,10 +33,15 @@ export const onboardingSearchAttributeKeys = [
   OnboardingStateKey,
   ParticipantIdKey,
   AwaitingRoleKey,
+  OpenWaitsKey,
+  RefusedSubmissionsKey,
   EnvironmentKey,
   WaitingSinceKey,
   CertificateStateKey,
 ] as const;
+
+/** How a wait is named in `OpenWaits` and `RefusedSubmissions`. */
+export const waitKeyword = (wait: { name: string; environment: string }): string => `${wait.name}@${wait.environment}`;
 
 type Visible = Pick<OnboardingStatus, 'kind' | 'participantId' | 'environment' | 'step' | 'state' | 'awaiting' | 'certificates'>;
 
@@ -43,6 +56,8 @@ export function onboardingSearchAttributes(s: Visible): SearchAttributeUpdatePai
     { key: OnboardingStepKey, value: s.step },
     { key: OnboardingStateKey, value: s.state },
     { key: AwaitingRoleKey, value: roles },
+    { key: OpenWaitsKey, value: [...new Set(s.awaiting.map(waitKeyword))].sort() },
+    { key: RefusedSubmissionsKey, value: [...new Set(s.awaiting.filter((a) => a.lastRefusal !== undefined).map(waitKeyword))].sort() },
     { key: WaitingSinceKey, value: oldest === null ? null : new Date(oldest) },
     // Pushed only once certificates are watched: the upserts of onboardings before go-live stay as recorded.
     ...(s.certificates === undefined ? [] : [{ key: CertificateStateKey, value: certificateAlert(s.certificates) }]),

@@ -102,6 +102,11 @@ export class JourneyState {
       };
       if (i.type === 'gate' && i.required > 1) awaited.approvals = { have: approversOf(i), need: i.required };
       if (i.type === 'gate' && i.run) awaited.run = i.run;
+      if (i.type === 'submission') {
+        const last = i.attempts[i.attempts.length - 1];
+        if (last !== undefined && !last.accepted)
+          awaited.lastRefusal = { at: last.at, attempt: i.attempts.length, findings: last.findings };
+      }
       return awaited;
     });
     s.state = change.state ?? s.halt?.state ?? (s.liveSince !== undefined ? 'live' : this.waitingState());

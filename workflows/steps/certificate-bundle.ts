@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { PkiActivities } from '../../activities';
 import type { CertificateRole } from '../../activities/pki/policy';
 import { notableFindings } from '../frame/waits';
@@ -6,7 +6,7 @@ import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, FindingSummary } from '../messages';
 
-const { checkCertificateBundle } = proxyActivities<PkiActivities>({
+const { checkCertificateBundle } = activitiesFor<PkiActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });

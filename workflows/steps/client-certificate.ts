@@ -1,4 +1,5 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { uuid4 } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { CredentialActivities, KeyActivities, NetworkActivities, PkiActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
@@ -11,10 +12,10 @@ const options = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 } as const;
-const pki = proxyActivities<PkiActivities>(options);
-const credentials = proxyActivities<CredentialActivities>(options);
-const keys = proxyActivities<KeyActivities>(options);
-const network = proxyActivities<NetworkActivities>(options);
+const pki = activitiesFor<PkiActivities>(options);
+const credentials = activitiesFor<CredentialActivities>(options);
+const keys = activitiesFor<KeyActivities>(options);
+const network = activitiesFor<NetworkActivities>(options);
 
 /**
  * The technical evaluation of an API client's certificate bundle: the PKI rules, the CSR it came

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import { acceptedArtifact } from '../frame/reads';
@@ -6,7 +6,7 @@ import type { SubmissionHandler, SubmissionVerdict } from '../frame/submission-t
 import type { Environment, FindingSummary, SubmissionInstance } from '../messages';
 import { awaitSubmission, notableFindings } from '../frame/waits';
 
-const network = proxyActivities<NetworkActivities>({
+const network = activitiesFor<NetworkActivities>({
   // Each origin gets its own connect timeout (OUTBOUND_TIMEOUT_MS); a DFSP has a handful of origins.
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '15 seconds',

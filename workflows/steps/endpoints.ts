@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
@@ -6,7 +6,7 @@ import type { Environment, FindingSummary, SubmissionInstance } from '../message
 import { acceptedArtifact } from '../frame/reads';
 import { awaitSubmission, notableFindings } from '../frame/waits';
 
-const network = proxyActivities<NetworkActivities>({
+const network = activitiesFor<NetworkActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { PkiActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
@@ -8,7 +8,7 @@ import { taskResult } from '../frame/reads';
 import { requireDone } from '../frame/tasks';
 import { awaitSubmission, notableFindings } from '../frame/waits';
 
-const pki = proxyActivities<PkiActivities>({
+const pki = activitiesFor<PkiActivities>({
   // Key generation, checks and installation are local and take milliseconds: a dead worker is noticed in 10 s.
   startToCloseTimeout: '10 seconds',
   retry: {

@@ -1,11 +1,11 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { LedgerActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { DfspRegistration, Environment, GateInstance, TaskRecord } from '../messages';
 import { awaitGate } from '../frame/waits';
 
 /** Limit calls hang while central-ledger's Kafka is down: each try is bounded, retries back off to a minute. */
-const ledger = proxyActivities<LedgerActivities>({
+const ledger = activitiesFor<LedgerActivities>({
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats while it runs: a worker that died is noticed in seconds, and the idempotent set-up retried.
   heartbeatTimeout: '15 seconds',

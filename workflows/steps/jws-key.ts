@@ -1,4 +1,5 @@
-import { proxyActivities, uuid4 } from '@temporalio/workflow';
+import { uuid4 } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { KeyActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
@@ -7,7 +8,7 @@ import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/wait
 import { notifyRotation } from '../frame/notify';
 import { defaultJwsKeyOverlapMs } from '../policy';
 
-const keys = proxyActivities<KeyActivities>({
+const keys = activitiesFor<KeyActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });

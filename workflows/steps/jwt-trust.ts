@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { BankActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
@@ -7,7 +7,7 @@ import { requireDone } from '../frame/tasks';
 import { awaitGateInRounds } from '../frame/waits';
 import { attemptWriteKey, awaitSubmission, notableFindings } from '../frame/waits';
 
-const bank = proxyActivities<BankActivities>({
+const bank = activitiesFor<BankActivities>({
   // One HTTPS call bounded by the outbound timeout; retried on a worker's death, not on the bank's answer.
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },

@@ -1,11 +1,11 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { CredentialActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler } from '../frame/submission-types';
 import type { Environment, SubmissionInstance } from '../messages';
 import { attemptWriteKey, awaitSubmission } from '../frame/waits';
 
-const credentials = proxyActivities<CredentialActivities>({
+const credentials = activitiesFor<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });

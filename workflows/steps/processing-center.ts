@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { BankActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import { bankHosts } from '../messages';
@@ -6,7 +6,7 @@ import type { BankOnboardingInput, Environment, ProcessingCenterResult, Submissi
 import { requireDone } from '../frame/tasks';
 import { awaitSubmission, notableFindings } from '../frame/waits';
 
-const bank = proxyActivities<BankActivities>({
+const bank = activitiesFor<BankActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['PROCESSING_REFUSED'] },
 });

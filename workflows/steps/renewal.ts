@@ -1,4 +1,5 @@
-import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, workflowInfo } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { NetworkActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { SubmissionHandler, SubmissionOptions, WaitSpec } from '../frame/submission-types';
@@ -6,7 +7,7 @@ import { instanceId } from '../messages';
 import type { Environment, OnboardingStatus, SubmissionInstance, SubmissionName, WatchedCertificate } from '../messages';
 import { notifyCertificate } from '../frame/notify';
 
-const network = proxyActivities<NetworkActivities>({
+const network = activitiesFor<NetworkActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -117,7 +118,11 @@ export async function liveWithRenewals(journey: Journey, note: string, renewals:
       continue;
     }
     const wait = next.at - Date.now();
-    if (wait > 0 && (await condition(accepted, wait))) continue;
+    if (
+      wait > 0 &&
+      (await condition(accepted, wait, { summary: `certificate ${next.id}: ${next.type} due ${new Date(next.at).toISOString()}` }))
+    )
+      continue;
     const certificate = (status.certificates ?? []).find((c) => c.id === next.id) as WatchedCertificate;
     if (next.type === 'renewal-due') await openRenewal(journey, renewals, certificate);
     else if (next.type === 'retire') await retire(journey, certificate);

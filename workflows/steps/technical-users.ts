@@ -1,10 +1,10 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { BankActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { Environment, SubmissionInstance } from '../messages';
 import { attemptWriteKey, awaitSubmission } from '../frame/waits';
 
-const bank = proxyActivities<BankActivities>({
+const bank = activitiesFor<BankActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });

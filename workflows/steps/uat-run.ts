@@ -1,4 +1,5 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
+import { activitiesFor } from '../frame/summaries';
 import type { UatActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
 import type { DfspRegistration, Environment, GateRun } from '../messages';
@@ -8,7 +9,7 @@ import type { DfspRegistration, Environment, GateRun } from '../messages';
  * while it waits on the runner, so a worker that died is noticed in seconds and the next attempt
  * collects the same run by its id.
  */
-const uat = proxyActivities<UatActivities>({
+const uat = activitiesFor<UatActivities>({
   startToCloseTimeout: '20 minutes',
   heartbeatTimeout: '20 seconds',
   retry: {
