@@ -21,6 +21,7 @@ import { connectionPackRoutes } from './routes/connection-pack';
 import { uatRunRoutes, type UatRunEvidenceStore } from './routes/uat-runs';
 import type { ConnectionPackSources } from './connection-pack';
 import { apiKeyRoutes, type ApiKeyRoutesOptions } from './routes/api-keys';
+import { codecRoutes, type CodecRoutesOptions } from './routes/codec';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +33,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Whether the authenticated caller may call this route with this request; absent: nobody may. */
     authorize?: (principal: Principal, request: FastifyRequest) => boolean;
+    /** The credential may come in the path (`:key`) when no Authorization header is sent (the codec endpoint for a UI without sign-in). */
+    pathCredential?: boolean;
   }
 }
 
@@ -44,6 +47,8 @@ export interface AppDeps {
   bodyLimitBytes?: number;
   /** Requests per principal per minute; absent: 600. */
   rateLimitPerMinute?: number;
+  /** The Web UI's codec endpoint (/codec/encode, /codec/decode), with the UI origins CORS admits. */
+  codec?: CodecRoutesOptions;
   /** The live JWS keys of the directory (participants' and the hub's); absent: the directory is empty. */
   jwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** The hub's TLS server certificate chain (what participants' clients see), or null while none exists. */
@@ -120,9 +125,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // routes decide by what the body asks (a gate's approver role).
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public === true) return;
+    // A CORS preflight carries no credentials by design (Fetch standard): @fastify/cors answers it, for its routes' origins only.
+    if (request.method === 'OPTIONS') return;
     const header = request.headers.authorization;
     // The scheme name is case-insensitive (RFC 9110 11.1): `bearer`, `BEARER` and `Bearer` alike.
-    const token = typeof header === 'string' ? (/^Bearer +([^\s]{1,4096})$/i.exec(header)?.[1] ?? null) : null;
+    const inPath = request.routeOptions.config.pathCredential === true ? (request.params as { key?: string }).key : undefined;
+    const token =
+      typeof header === 'string' ? (/^Bearer +([^\s]{1,4096})$/i.exec(header)?.[1] ?? null) : inPath !== undefined ? inPath : null;
     request.principal = token === null ? null : await deps.authenticator.authenticate(token);
     if (request.principal === null)
       throw new ApiError(
@@ -214,6 +223,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
   if (deps.uatRuns) app.register(uatRunRoutes, { gateway: deps.gateway, runs: deps.uatRuns });
   if (deps.apiKeys) app.register(apiKeyRoutes, deps.apiKeys);
+  if (deps.codec) app.register(codecRoutes, deps.codec);
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),

@@ -39,6 +39,17 @@ export const apiConfigSchema = z
     JWT_JWKS_URL: z.url().optional(),
     /** The claim that lists a token's grants (array or space-separated string). */
     JWT_GRANTS_CLAIM: z.string().min(1).default('grants'),
+    /** The Temporal Web UI origins the codec endpoint admits (CORS), comma-separated. */
+    TEMPORAL_UI_ORIGINS: z
+      .string()
+      .default('http://localhost:8233,http://127.0.0.1:8233')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter((o) => o !== ''),
+      )
+      .pipe(z.array(z.url().refine((o) => new URL(o).origin === o, 'an origin: scheme://host[:port], no path or trailing slash'))),
     /** Requests per principal per minute before 429. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
     /** Distinct approvers per gate: `go-live=2`, per kind `tpp.contract=2`; comma-separated. */
@@ -109,6 +120,8 @@ export interface ApiConfig {
   connectionPack: ConnectionPackSettings;
   publicUrl: string;
   participantSelfStart: boolean;
+  /** The Web UI origins the codec endpoint admits. */
+  uiOrigins: string[];
 }
 
 export { ConfigError };
@@ -143,6 +156,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     publicUrl: (e.API_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
     participantSelfStart: e.PARTICIPANT_SELF_START === 'true',
+    uiOrigins: e.TEMPORAL_UI_ORIGINS,
     connectionPack: {
       gateway: {
         sandbox: e.PACK_GATEWAY_SANDBOX ?? e.GATEWAY_SANDBOX_LISTEN,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import {
   Client,
   WithStartWorkflowOperation,
@@ -356,7 +357,8 @@ export class OnboardingGateway implements OnboardingPort {
       if (completed?.meta?.updateId !== updateId) continue;
       const success = completed.outcome?.success?.payloads?.[0];
       if (!success) return null; // a failed update: let the normal path answer again
-      return this.client.options.loadedDataConverter.payloadConverter.fromPayload<R>(success);
+      // Through the codec first: the recorded outcome is encrypted like every payload.
+      return (await decodeOptionalSinglePayload<R>(this.client.options.loadedDataConverter, success)) ?? null;
     }
     return null;
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { AesGcmPayloadCodec, hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
 import { Client, Connection } from '@temporalio/client';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
   const logger = createApiLogger(config.logLevel);
   // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporalAddress });
-  const client = new Client({ connection, namespace: config.namespace });
+  const codecKeys = loadKeyRing(process.env, config.dataDir);
+  const client = new Client({ connection, namespace: config.namespace, dataConverter: hubDataConverter(codecKeys) });
   const registry = await openRegistry(registryFile(config.dataDir));
   // The key file is the bootstrap: its entries join the registry's keys once (a key revoked through the API stays revoked).
   const apiKeyStore = new ApiKeyStore(registry);
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    codec: { codec: new AesGcmPayloadCodec(codecKeys), uiOrigins: config.uiOrigins },
     caChainPem: caChainReader(config.caChainFile),
     hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),

@@ -9,6 +9,7 @@
  * `single`: both inside the bench process, on the submitters' event loop.
  * Targets (issue 10): CSR p50 <= 100 ms, p99 <= 300 ms, CSR p50 <= 1.5 x baseline p50.
  */
+import { testCodecKeysFile, testDataConverter } from '../test/support/codec';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -97,6 +98,7 @@ async function startStack(
     });
     const worker = await Worker.create({
       connection: stack.nativeConnection,
+      dataConverter: testDataConverter(),
       namespace: stack.namespace,
       taskQueue: stack.taskQueue,
       workflowBundle: { code: bundle.code },
@@ -131,6 +133,7 @@ async function startStack(
     TEMPORAL_NAMESPACE: stack.namespace,
     TEMPORAL_TASK_QUEUE: stack.taskQueue,
     DATA_DIR: stack.dataDir,
+    PAYLOAD_CODEC_KEYS_FILE: testCodecKeysFile,
   };
   // Child output goes to stderr: stdout is the bench's figures.
   const nodeArgs = profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];

@@ -6,6 +6,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { activitiesOf } from '../activities';
+import { hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
 import { loadWorkerConfig } from '../worker/config';
 import { createDefaultActivities } from '../worker/onboarding-worker';
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath },
+    dataConverter: hubDataConverter(loadKeyRing(process.env, config.dataDir)),
     activities: { ...activitiesOf(await createDefaultActivities(config)), benchNoop: async (n: number) => n },
   });
   try {

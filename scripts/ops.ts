@@ -203,7 +203,14 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
         const res = await call('GET', `/onboardings/stuck?olderThan=${encodeURIComponent(flags.get('older-than') ?? 'P3D')}`);
         if (!res.ok) return fail(res.status, res.data);
         const stuck = res.data as {
-          groups: { wait: string; awaitingRole: string; count: number; refused: number; oldestWaitingSince: string; participantIds: string[] }[];
+          groups: {
+            wait: string;
+            awaitingRole: string;
+            count: number;
+            refused: number;
+            oldestWaitingSince: string;
+            participantIds: string[];
+          }[];
           truncated: boolean;
         };
         if (json) io.out(`${JSON.stringify(stuck, null, 2)}\n`);
@@ -230,7 +237,9 @@ export async function runOps(argv: string[], io: OpsIo): Promise<number> {
         if (json) io.out(`${JSON.stringify(views, null, 2)}\n`);
         else {
           for (const v of views.lists) io.out(`${v.title}\n  ${v.query}\n  ${v.url}\n\n`);
-          io.out(`Columns (once per browser; the UI keeps them in its local storage): open the UI, paste in the browser console:\n  ${views.columnsSnippet}\n`);
+          io.out(
+            `Columns (once per browser; the UI keeps them in its local storage): open the UI, paste in the browser console:\n  ${views.columnsSnippet}\n`,
+          );
         }
         return 0;
       }

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { nginxInstalled } from '../activities/network/nginx-gateway';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
@@ -34,6 +35,23 @@ async function ensureDevelopmentKey(file: string): Promise<string | null> {
   return key;
 }
 
+/**
+ * The dev UI's credential for the codec endpoint: a viewer key made once (its hash in the key file,
+ * the key itself in DATA_DIR/ui-codec.key, 0600), put in the endpoint's path because the dev
+ * server's UI has no sign-in that could send a token.
+ */
+async function uiCodecEndpoint(endpoint: string, apiKeysFile: string, dataDir: string): Promise<string> {
+  if (!endpoint.endsWith('/codec')) return endpoint;
+  const file = path.join(dataDir, 'ui-codec.key');
+  if (!existsSync(file)) {
+    const { key, entry } = newApiKey('temporal-ui-codec', ['viewer']);
+    await addApiKeyEntry(apiKeysFile, entry);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+  }
+  return `${endpoint}/k/${(await readFile(file, 'utf8')).trim()}`;
+}
+
 async function main(): Promise<void> {
   // TEMPORAL_DEV_CONFIG: another dev-server file (other ports, another data folder), e.g. for a second stack.
   const dev = loadDevConfig(process.env.TEMPORAL_DEV_CONFIG ? path.resolve(process.env.TEMPORAL_DEV_CONFIG) : undefined);
@@ -57,6 +75,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
+  // First: on a fresh checkout the key file does not exist yet (the UI's codec key below joins it).
+  const devKey = await ensureDevelopmentKey(api.apiKeysFile);
   try {
     if (await serverAnswers(address, namespace)) {
       say(`reusing the Temporal server already answering at ${address}`);
@@ -65,7 +85,8 @@ async function main(): Promise<void> {
     } else {
       const binary = ensureTemporalCli(dev, say);
       say(`starting temporal server start-dev at ${address} (data: ${dev.server.dbFile ?? 'in memory'})`);
-      server = await startDevServer(binary, dev, {}, { stdio: 'pipe' });
+      const codecEndpoint = await uiCodecEndpoint(dev.ui.codecEndpoint, api.apiKeysFile, api.dataDir);
+      server = await startDevServer(binary, { ...dev, ui: { ...dev.ui, codecEndpoint } }, {}, { stdio: 'pipe' });
       prefixOutput(server.process, 'temporal');
       server.process.once('exit', (code) => {
         // Everything depends on the server: without it nothing can be kept up.
@@ -207,7 +228,6 @@ async function main(): Promise<void> {
       await edge.run();
     }
 
-    const devKey = await ensureDevelopmentKey(api.apiKeysFile);
     const apiUrl = `http://${api.host === '0.0.0.0' ? '127.0.0.1' : api.host}:${api.port}`;
     const apiProcess = new Supervisor({
       name: 'api',

@@ -1,4 +1,5 @@
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
 import { loadWorkerConfig } from './config';
 import { createWorkerLogger, PinoRuntimeLogger } from './logging';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics } from './onboarding-worker';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: await createDefaultActivities(config),
+    dataConverter: hubDataConverter(loadKeyRing(process.env, config.dataDir)),
   });
   logger.info({ address: config.temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue }, 'worker polling');
   try {

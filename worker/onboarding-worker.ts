@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { DataConverter } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { scanPem } from '../activities/pki/pem';
 import { parseCertificate, type CertificateView } from '../activities/pki/x509-model';
@@ -43,6 +44,8 @@ export interface OnboardingWorkerOptions {
   activities: ActivityGroups;
   /** A pre-built bundle (tests bundle once per file); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** The hub's data converter (the payload codec): the same one the API and the replay use. */
+  dataConverter: DataConverter;
   identity?: string;
   /** How long running activities get to finish after a shutdown before they are cancelled (and retried elsewhere); 15 s unless given. */
   shutdownGraceTime?: Duration;
@@ -188,5 +191,7 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     shutdownGraceTime: opts.shutdownGraceTime ?? '15 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.identity ? { identity: opts.identity } : {}),
+    // Payloads (inputs, results, memo, summaries, current details) are encrypted at rest.
+    dataConverter: opts.dataConverter,
   });
 }

@@ -296,6 +296,7 @@ export const errorCatalogue = {
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, title: 'The body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, title: 'Unsupported content type' },
   RATE_LIMITED: { status: 429, retryable: true, title: 'Too many requests from this caller' },
+  CODEC_INPUT_INVALID: { status: 400, retryable: false, title: 'The payloads cannot be encoded or decoded' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, title: 'This Idempotency-Key was used for another request' },
   TEMPORAL_UNAVAILABLE: { status: 503, retryable: true, title: 'The workflow service is unavailable' },
   CA_UNAVAILABLE: { status: 503, retryable: true, title: 'The hub CA is not available' },

@@ -8,6 +8,7 @@
  * file (so it can be restarted), the worker (`node --import tsx worker/main.ts`, killed and started
  * again), a real central-ledger; the API in this process.
  */
+import { testCodecKeysFile, testDataConverter } from '../support/codec';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
@@ -184,6 +185,7 @@ beforeAll(async () => {
     TEMPORAL_NAMESPACE: devConfig.server.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATA_DIR: dataDir,
+    PAYLOAD_CODEC_KEYS_FILE: testCodecKeysFile,
     LOG_LEVEL: 'info',
     HUB_NAME: 'Crash Hub',
     WORKER_METRICS_ADDRESS: 'off',
@@ -199,7 +201,10 @@ beforeAll(async () => {
   db = await openRegistry(registryFile(dataDir));
   connection = await Connection.connect({ address: devServer.address });
   app = buildApp({
-    gateway: new OnboardingGateway(new Client({ connection, namespace: devConfig.server.namespace }), taskQueue),
+    gateway: new OnboardingGateway(
+      new Client({ connection, namespace: devConfig.server.namespace, dataConverter: testDataConverter() }),
+      taskQueue,
+    ),
     authenticator: keys.authenticator,
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, dataDir),
@@ -388,7 +393,7 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
       { currency: 'XOF', limit: expect.objectContaining({ type: 'NET_DEBIT_CAP', value: 10_000 }) },
     ]);
     // The kills did cut activities off mid-run: the server timed them out and ran them again (attempt > 1).
-    const client = new Client({ connection, namespace: devConfig.server.namespace });
+    const client = new Client({ connection, namespace: devConfig.server.namespace, dataConverter: testDataConverter() });
     const history = await client.workflow.getHandle(onboardingWorkflowId(participantId)).fetchHistory();
     const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
     expect(retried).toBeGreaterThanOrEqual(1);

@@ -1,10 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import type { RunningDevServer } from '../../scripts/dev-server';
-import { startTestServer } from '../support/dev-server';
+import { freePort, startTestServer } from '../support/dev-server';
 
-/** One real dev server for the whole integration run; test files give themselves own task queues. */
+/**
+ * One real dev server for the whole integration run; test files give themselves own task queues.
+ * Its Web UI runs too, its codec endpoint at a port kept for the browser test's API
+ * (test/integration/ops-ui.test.ts), with a viewer key of its own in the path, as `npm start` does.
+ */
 export default async function globalSetup(): Promise<void> {
-  const server = await startTestServer();
+  const codecPort = await freePort();
+  const uiCodecKey = `obk_${randomBytes(24).toString('base64url')}`;
+  const uiPort = await freePort();
+  const server = await startTestServer({ port: uiPort, codecEndpoint: `http://127.0.0.1:${codecPort}/codec/k/${uiCodecKey}` });
   process.env.TEMPORAL_TEST_ADDRESS = server.address;
   process.env.TEMPORAL_TEST_NAMESPACE = server.namespace;
+  process.env.TEMPORAL_TEST_UI_URL = `http://127.0.0.1:${uiPort}`;
+  process.env.TEMPORAL_TEST_CODEC_PORT = String(codecPort);
+  process.env.TEMPORAL_TEST_UI_CODEC_KEY = uiCodecKey;
   (globalThis as { __temporalDevServer?: RunningDevServer }).__temporalDevServer = server;
 }

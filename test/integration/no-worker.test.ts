@@ -4,6 +4,7 @@
  * onboarding (202, state unknown), and a decision whose caller gave up is refused when a worker
  * finally delivers it, instead of being applied minutes later.
  */
+import { testDataConverter } from '../support/codec';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
@@ -70,7 +71,7 @@ describe('with no worker polling the task queue', () => {
 describe('with Temporal unreachable', () => {
   it('answers reads and writes with 503 problem+json and retry-after, within the call deadline', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
     const app = buildApp({
       gateway: new OnboardingGateway(client, 'nowhere', timeouts),
       authenticator: keys.authenticator,

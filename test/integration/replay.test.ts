@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/codec';
 import { bundleWorkflows, installQuietRuntime } from '../support/temporal-env';
 
 const historiesDir = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -25,10 +26,32 @@ describe('replay of recorded onboarding histories', () => {
     ]);
   });
 
+  it('holds the histories as the codec wrote them: every payload encrypted, no PEM or e-mail readable without the key', () => {
+    for (const { file, history } of histories) {
+      const encodings = new Set<string>();
+      const readable: string[] = [];
+      // Every payload in the proto3 JSON (inputs, results, memo, summaries, details): its encoding, and what its bytes show.
+      JSON.stringify(history, (_key, value: unknown) => {
+        if (value !== null && typeof value === 'object' && 'metadata' in value && 'data' in value) {
+          const { metadata, data } = value as { metadata: Record<string, string>; data: string };
+          encodings.add(metadata.encoding === undefined ? '(none)' : Buffer.from(metadata.encoding, 'base64').toString());
+          const bytes = Buffer.from(data, 'base64').toString('latin1');
+          if (/BEGIN CERTIFICATE|@[a-z0-9-]+\.example/.test(bytes)) readable.push(bytes.slice(0, 80));
+        }
+        return value;
+      });
+      expect([file, [...encodings]]).toEqual([file, ['binary/encrypted']]);
+      expect([file, readable]).toEqual([file, []]);
+    }
+  });
+
   it('replays every recorded history with the current workflow code without non-determinism', async () => {
     const bundle = await bundleWorkflows();
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { code: bundle.code }, dataConverter: testDataConverter() },
+      histories,
+    )) {
       results.push({ workflowId: result.workflowId, error: result.error?.message ?? null });
     }
     expect(results).toEqual(histories.map((h) => ({ workflowId: h.workflowId, error: null })));
@@ -41,7 +64,11 @@ describe('replay of recorded onboarding histories', () => {
     });
     const completed = histories.find((h) => h.file === 'tpp-rejected.json')!;
     await expect(
-      Worker.runReplayHistory({ workflowBundle: { code: drifted.code } }, completed.history, completed.workflowId),
+      Worker.runReplayHistory(
+        { workflowBundle: { code: drifted.code }, dataConverter: testDataConverter() },
+        completed.history,
+        completed.workflowId,
+      ),
     ).rejects.toThrow(/[Nn]ondeterminis/);
   });
 });

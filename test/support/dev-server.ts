@@ -6,10 +6,11 @@ import { loadDevConfig } from '../../scripts/temporal-dev-config';
 
 /**
  * The project's pinned dev server with temporal-dev.yaml's search attributes and dynamic config,
- * headless, in memory, on free ports.
+ * in memory, on free ports; headless unless `ui` names the UI's port and codec endpoint.
  */
-export async function startTestServer(): Promise<RunningDevServer & { namespace: string }> {
-  const config = loadDevConfig();
+export async function startTestServer(ui?: { port: number; codecEndpoint: string }): Promise<RunningDevServer & { namespace: string }> {
+  const loaded = loadDevConfig();
+  const config = ui ? { ...loaded, ui: { ...loaded.ui, codecEndpoint: ui.codecEndpoint } } : loaded;
   const binary = ensureTemporalCli(config, (line) => process.stderr.write(`${line}\n`));
   // A port free when picked can be taken before the server binds it (its services bind ports next
   // to the frontend's, and every connection on this machine holds an ephemeral port): a server
@@ -19,7 +20,13 @@ export async function startTestServer(): Promise<RunningDevServer & { namespace:
       const server = await startDevServer(
         binary,
         config,
-        { headless: true, dbFile: null, port: await freePort(), metricsPort: await freePort() },
+        {
+          headless: ui === undefined,
+          ...(ui ? { uiPort: ui.port } : {}),
+          dbFile: null,
+          port: await freePort(),
+          metricsPort: await freePort(),
+        },
         { stdio: 'ignore', readyTimeoutMs: 90_000 },
       );
       return { ...server, namespace: config.server.namespace };

@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { testDataConverter } from './codec';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -92,7 +93,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
   await installQuietRuntime();
   const { address, namespace } = testServer();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter: testDataConverter() });
   const nativeConnection = await NativeConnection.connect({ address });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onboarding-test-'));
   const running = new Set<{ stop(): Promise<void> }>();
@@ -138,6 +139,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
         connection: nativeConnection,
         namespace,
         taskQueue,
+        dataConverter: testDataConverter(),
         activities: await createDefaultActivities({
           dataDir,
           hubCa: { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: 'Test Hub' },

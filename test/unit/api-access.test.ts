@@ -2,6 +2,8 @@
  * Every route × every kind of caller: 401 without a valid token, 403 for a caller whose grants do
  * not cover the route, 2xx otherwise — and a refused call never reaches the workflows.
  */
+import { AesGcmPayloadCodec } from '../../activities/secrets/payload-codec';
+import { testCodecKeys } from '../support/codec';
 import pino from 'pino';
 import { buildApp } from '../../api/app';
 import { grantSchema } from '../../api/auth';
@@ -48,6 +50,7 @@ const app = buildApp({
   authenticator: keys.authenticator,
   logger: pino({ level: 'silent' }),
   caChainPem: async () => '-----BEGIN CERTIFICATE-----\n',
+  codec: { codec: new AesGcmPayloadCodec(testCodecKeys()), uiOrigins: ['http://127.0.0.1:8233'] },
   // The key routes' own behaviour is test/unit/api-keys.test.ts (a real store); here who may call them.
   apiKeys: {
     publicUrl: 'https://onboarding.hub.example',
@@ -246,6 +249,9 @@ const routes: { name: string; method: 'GET' | 'POST'; url: string; payload?: unk
       allowed: ['operator'],
     },
     { name: 'GET /metrics', method: 'GET', url: '/metrics', allowed: staff },
+    // The Web UI's codec endpoint: staff read payloads; a participant must not read other participants' history.
+    { name: 'POST /codec/decode', method: 'POST', url: '/codec/decode', payload: { payloads: [] }, allowed: staff },
+    { name: 'POST /codec/encode', method: 'POST', url: '/codec/encode', payload: { payloads: [] }, allowed: staff },
     {
       name: 'POST /pki/checks/certificates',
       method: 'POST',

@@ -117,7 +117,10 @@ describe('npm run ops', () => {
     expect(new URL(legal?.url ?? '').searchParams.get('query')).toBe(legal?.query);
     expect(legal?.url.startsWith('http://127.0.0.1:8233/namespaces/hub/workflows?query=')).toBe(true);
     expect(parsed.lists.map((v) => v.query)).toEqual(
-      expect.arrayContaining([expect.stringContaining('RefusedSubmissions IS NOT NULL'), expect.stringContaining('OpenWaits = "client-csr@sandbox"')]),
+      expect.arrayContaining([
+        expect.stringContaining('RefusedSubmissions IS NOT NULL'),
+        expect.stringContaining('OpenWaits = "client-csr@sandbox"'),
+      ]),
     );
     expect(parsed.columnsSnippet).toContain('"hub": [{"label":"Status"}');
     expect(parsed.columnsSnippet).toContain('{"label":"OpenWaits"},{"label":"RefusedSubmissions"}');
