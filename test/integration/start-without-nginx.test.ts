@@ -5,12 +5,14 @@
  * beside the tests' server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { freePort } from '../support/dev-server';
 import { eventually } from '../support/eventually';
+import { startBody } from '../support/requests';
 
 jest.setTimeout(240_000);
 
@@ -18,6 +20,9 @@ const root = path.join(__dirname, '..', '..');
 const work = mkdtempSync(path.join(tmpdir(), 'start-no-nginx-'));
 let child: ChildProcess | undefined;
 const output: string[] = [];
+let apiPort = 0;
+let temporalAddress = '';
+let dbFile = '';
 
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) {
@@ -37,11 +42,13 @@ it('prints one line naming nginx as missing and what is off, and stays up servin
       metricsPort: await port(),
       dbFile: path.join(work, 'temporal.sqlite'),
     },
+    ui: { codecEndpoint: `http://127.0.0.1:${(apiPort = await port())}/codec` },
     mailpit: { ...dev.mailpit, smtpPort: await port(), uiPort: await port(), dbFile: path.join(work, 'mail.db') },
   };
   const configFile = path.join(work, 'temporal-dev.yaml');
   writeFileSync(configFile, YAML.stringify(config));
-  const apiPort = await port();
+  temporalAddress = `127.0.0.1:${config.server.port as number}`;
+  dbFile = config.server.dbFile;
   const listen = async () => `127.0.0.1:${await port()}`;
   child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'scripts', 'start.ts')], {
     cwd: root,
@@ -81,9 +88,45 @@ it('prints one line naming nginx as missing and what is off, and stays up servin
   // The rest of the stack serves: the API is ready (Temporal answers, a worker polls).
   const ready = await fetch(`http://127.0.0.1:${apiPort}/readyz`);
   expect(ready.status).toBe(200);
-  // Still up a moment later (no supervisor gave up on a missing gateway), then a clean stop.
+  // Still up a moment later (no supervisor gave up on a missing gateway).
   await new Promise((r) => setTimeout(r, 2000));
   expect(child.exitCode).toBeNull();
+});
+
+it('keeps personal data out of the history at rest: ciphertext to the CLI and in the SQLite file, readable through the codec endpoint', async () => {
+  const key = /export ONBOARDING_API_KEY=(\S+)/.exec(output.join(''))?.[1];
+  expect(key).toBeDefined();
+  const participant = { legalName: 'Restful Payments Ltd', country: 'GB', contactEmail: 'grace.hopper@restful.example' };
+  const started = await fetch(`http://127.0.0.1:${apiPort}/onboardings`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...startBody('rest-1'), participant }),
+  });
+  expect(started.status).toBe(201);
+  const temporal = path.join(root, '.tools', 'bin', 'temporal');
+  const show = (...extra: string[]) =>
+    execFileSync(temporal, ['workflow', 'show', '-w', 'onboarding-rest-1', '--address', temporalAddress, '--output', 'json', ...extra], {
+      encoding: 'utf8',
+    });
+  const plain = show();
+  expect(plain).toContain('binary/encrypted');
+  for (const secret of [participant.contactEmail, participant.legalName, 'Restful']) {
+    expect([secret, plain.includes(secret)]).toEqual([secret, false]);
+  }
+  // The server's SQLite file (and its write-ahead log) hold the same ciphertext.
+  const bytes = Buffer.concat([dbFile, `${dbFile}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
+  expect(bytes.length).toBeGreaterThan(0);
+  for (const secret of [participant.contactEmail, participant.legalName]) expect([secret, bytes.includes(secret)]).toEqual([secret, false]);
+  // Through the codec endpoint (the UI's own viewer key from npm start), the CLI reads the input.
+  const uiKey = readFileSync(path.join(work, 'data', 'ui-codec.key'), 'utf8').trim();
+  const decoded = show('--codec-endpoint', `http://127.0.0.1:${apiPort}/codec/k/${uiKey}`);
+  expect(decoded).toContain(participant.contactEmail);
+  // Without a valid credential the endpoint decodes nothing.
+  expect(() => show('--codec-endpoint', `http://127.0.0.1:${apiPort}/codec/k/obk_nobody`)).toThrow();
+});
+
+it('stops cleanly on SIGTERM', async () => {
+  if (!child) throw new Error('npm start did not run');
   const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
