@@ -2,6 +2,7 @@
 import type { ActivityFunction } from './activity-edge';
 import { createBankActivities, type BankDeps } from './bank/activities';
 import { createCredentialActivities, type CredentialDeps } from './credentials/activities';
+import { createIdentityActivities, type IdentityDeps } from './identity/request-proof';
 import { createKeyActivities, type KeyDeps } from './keys/activities';
 import { createLedgerActivities, type LedgerDeps } from './ledger/activities';
 import { createNetworkActivities, type NetworkDeps } from './network/activities';
@@ -11,6 +12,7 @@ import { createUatActivities, type UatDeps } from './uat/activities';
 
 export * from './bank/activities';
 export * from './credentials/activities';
+export * from './identity/request-proof';
 export * from './keys/activities';
 export * from './ledger/activities';
 export * from './network/activities';
@@ -19,7 +21,7 @@ export * from './pki/activities';
 export * from './uat/activities';
 
 /** Every port and setting the activities need: the union of each capability's own. */
-export type ActivityDeps = NotifyDeps & PkiDeps & NetworkDeps & CredentialDeps & KeyDeps & LedgerDeps & BankDeps & UatDeps;
+export type ActivityDeps = NotifyDeps & PkiDeps & NetworkDeps & CredentialDeps & KeyDeps & LedgerDeps & BankDeps & UatDeps & IdentityDeps;
 
 /** The only place ports are wired to activities, one group per capability; tests pass fakes here. */
 export function createActivities(deps: ActivityDeps) {
@@ -32,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ledger: createLedgerActivities(deps),
     bank: createBankActivities(deps),
     uat: createUatActivities(deps),
+    identity: createIdentityActivities(deps),
   };
 }
 
@@ -43,6 +46,7 @@ export type CredentialActivities = ActivityGroups['credentials'];
 export type KeyActivities = ActivityGroups['keys'];
 export type LedgerActivities = ActivityGroups['ledger'];
 export type BankActivities = ActivityGroups['bank'];
+export type IdentityActivities = ActivityGroups['identity'];
 
 /** The flat record a Worker registers; activity names must be unique across groups. */
 export function activitiesOf(groups: ActivityGroups): Record<string, ActivityFunction> {

@@ -18,6 +18,8 @@ export const auditTypes = [
   'suspended',
   'resumed',
   'signal-refused',
+  'request-refused',
+  'cancel-requested',
   'renewal-opened',
   'certificate-expired',
   'round-opened',
@@ -34,7 +36,8 @@ export interface AuditEntry {
   round: number | null;
   /** Who acted: a principal, a participant's submitter, the name given in a signal; null for the clock and the hub. */
   actor: string | null;
-  via: 'api' | 'signal' | 'timer' | 'hub' | null;
+  /** `temporal`: sent straight to Temporal (UI, CLI); the actor is the name it claimed, unverified. */
+  via: 'api' | 'signal' | 'timer' | 'hub' | 'temporal' | null;
   /** approved / rejected / accepted / refused / the state entered / whom a reminder went to. */
   outcome: string | null;
   codes: string[];
@@ -163,7 +166,16 @@ export function auditTrail(s: OnboardingStatus): AuditEntry[] {
         via: v.via,
         comment: v.reason,
         codes: v.code ? [v.code] : [],
-        note: v.action === 'signal-refused' ? `signal from ${v.by} refused` : `${v.action} by ${v.by}`,
+        note:
+          v.action === 'signal-refused'
+            ? `signal from ${v.by} refused`
+            : v.action === 'request-refused'
+              ? `request claimed by ${v.by} via temporal, unverified: refused`
+              : v.action === 'cancel-requested'
+                ? v.via === 'temporal'
+                  ? 'cancellation requested through Temporal, not the API: who is not verified'
+                  : `cancellation requested by ${v.by}: ${v.reason}`
+                : `${v.action} by ${v.by}`,
       }),
     );
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { proveRequest } from '../activities/identity/request-proof';
 import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import {
   Client,
@@ -12,6 +13,7 @@ import { ApplicationFailure, UpdateDefinition } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   decideGate,
+  noteCancellation,
   gateRoles,
   journeys,
   GateDecisionInput,
@@ -158,6 +160,12 @@ export class OnboardingGateway implements OnboardingPort {
     private readonly taskQueue: string,
     private readonly timeouts: GatewayTimeouts = defaultGatewayTimeouts,
     private readonly gatePolicy: GatePolicyConfig = defaultGatePolicyConfig,
+    /**
+     * The key the API proves its requests with (activities/identity/request-proof.ts); the worker
+     * checks each proof. With a key, onboardings it starts refuse what did not come through here.
+     * Null only for tests that drive workflows without proofs.
+     */
+    private readonly proofKey: Buffer | null = null,
   ) {}
 
   private within<T>(ms: number, call: () => Promise<T>): Promise<T> {
@@ -179,6 +187,7 @@ export class OnboardingGateway implements OnboardingPort {
       requestFingerprint,
       policy: policyFor(this.gatePolicy, body.kind),
       requestId: startRequestId,
+      ...(this.proofKey ? { requestProofs: true as const } : {}),
     };
     const operation = new WithStartWorkflowOperation(workflowTypeByKind[input.kind], {
       workflowId,
@@ -332,8 +341,11 @@ export class OnboardingGateway implements OnboardingPort {
     const notAfter = new Date(Date.now() + this.timeouts.updateMs).toISOString();
     // The id says what the update is (the UI lists updates by it): `submit:client-csr@sandbox:<key>`.
     const updateId = `${label}:${idempotencyKey ?? randomUUID()}`;
+    // The proof that this request passed the API's authentication: over the whole argument, deadline included.
+    const sent = { ...arg, notAfter };
+    const proven = this.proofKey ? { ...sent, proof: proveRequest(this.proofKey, handle.workflowId, definition.name, sent) } : sent;
     try {
-      return await this.within(this.timeouts.updateMs, () => handle.executeUpdate(definition, { args: [{ ...arg, notAfter }], updateId }));
+      return await this.within(this.timeouts.updateMs, () => handle.executeUpdate(definition, { args: [proven], updateId }));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw err;
       // A twin that failed while the workflow was still closing finds the outcome a moment later:
@@ -387,7 +399,9 @@ export class OnboardingGateway implements OnboardingPort {
       if (idempotencyKey !== undefined && (await this.cancelRequestedBy(handle, by, reason))) return;
       throw new ApiError('ONBOARDING_CLOSED', `The onboarding is ${description.status.name.toLowerCase()}`);
     }
-    // Who and why go into the server's own record of the request (visible in the UI's history).
+    // Who and why, recorded by the onboarding itself (proven) for its audit; then the request to Temporal.
+    await this.update(participantId, noteCancellation, { by, reason }, idempotencyKey, 'cancel', () => undefined);
+    // Who and why also go into the server's own record of the request (visible in the UI's history).
     await this.within(this.timeouts.callMs, () =>
       this.client.workflowService.requestCancelWorkflowExecution({
         namespace: this.client.options.namespace,

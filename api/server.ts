@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { loadRequestProofKey } from '../activities/identity/request-proof';
 import { AesGcmPayloadCodec, hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
 import { Client, Connection } from '@temporalio/client';
 import { openRegistry, registryFile } from '../activities/registry/database';
@@ -67,7 +68,13 @@ async function main(): Promise<void> {
   }
   const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
-    gateway: new OnboardingGateway(client, config.taskQueue, undefined, config.gatePolicy),
+    gateway: new OnboardingGateway(
+      client,
+      config.taskQueue,
+      undefined,
+      config.gatePolicy,
+      loadRequestProofKey(process.env, config.dataDir),
+    ),
     authenticator: createAuthenticator([], config.jwt ?? undefined, apiKeyStore),
     logger,
     bodyLimitBytes: config.bodyLimitBytes,

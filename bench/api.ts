@@ -4,7 +4,7 @@
  * and made directly with the Temporal client, each by N concurrent clients. Prints p50/p99 per
  * call and the API/direct ratio at p50 against its target: start ≤ 1.2 × a bare start plus its
  * first query (the API answers from update-with-start), status ≤ 1.1 × a bare query, decide ≤ 1.5 ×
- * a bare Update (the API answers from the update itself).
+ * a bare Update (the API answers from the update itself; its proof checked by the worker, the bare one unproven).
  *   npm run bench:api [-- --clients 20 --rounds 5]
  */
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import pino from 'pino';
 import { arg, percentile } from './stats';
 import { buildApp } from '../api/app';
 import { OnboardingGateway } from '../api/onboarding-gateway';
+import { loadRequestProofKey } from '../activities/identity/request-proof';
 import { fingerprintRequest } from '../api/fingerprint';
 import { decideGate, onboardingWorkflowId, OnboardingStatus, statusQuery, TppOnboardingInput } from '../workflows/messages';
 import { testKeys } from '../test/support/auth';
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   await stack.startWorker();
   const keys = testKeys();
   const app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue),
+    // With the request proofs, as in production: each decision's proof is checked by the worker (a local activity).
+    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, undefined, loadRequestProofKey({}, stack.dataDir)),
     authenticator: keys.authenticator,
     logger: pino({ level: 'silent' }),
     rateLimitPerMinute: 1_000_000,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { loadRequestProofKey } from '../activities/identity/request-proof';
 import type { DataConverter } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { scanPem } from '../activities/pki/pem';
@@ -127,6 +128,8 @@ export async function createDefaultActivities(
     technicalUsers: new BankTechnicalUsers(db, openSecretPickups(db, config.dataDir)),
     hubName: config.hubName,
     uat: openUat(config, new UatRuns(db)),
+    // The API's proofs on decisions and submissions are checked with the key it signs with (REQUEST_PROOF_KEY or DATA_DIR's).
+    requestProofKey: loadRequestProofKey(process.env, config.dataDir),
   });
 }
 

@@ -16,6 +16,16 @@ interface CommonInput {
   requestId?: string;
   /** Set only by the journey itself when it continues as new: the state it carries on from. */
   resume?: OnboardingStatus;
+  /**
+   * Set by the API when it starts the onboarding: every human request must carry the API's proof
+   * (`proof`, checked by the worker): one sent straight to Temporal is refused (REQUEST_NOT_PROVEN).
+   */
+  requestProofs?: true;
+}
+
+/** The API's proof that a request passed its authentication (HMAC; activities/identity/request-proof.ts). */
+export interface Proven {
+  proof?: string;
 }
 
 export interface TppOnboardingInput extends CommonInput {
@@ -36,7 +46,7 @@ export interface BankOnboardingInput extends CommonInput {
 /** The start input, one shape per kind. */
 export type OnboardingInput = DfspOnboardingInput | TppOnboardingInput | BankOnboardingInput;
 
-export interface GateDecisionInput {
+export interface GateDecisionInput extends Proven {
   gate: GateName;
   /** Which environment's instance; may be left out when only one instance of the gate is open. */
   environment?: Environment;
@@ -151,7 +161,7 @@ export interface ContractRevisionPayload {
   document: EvidenceLink;
 }
 
-export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
+export interface SubmissionInput<N extends SubmissionName = SubmissionName> extends Proven {
   name: N;
   environment?: Environment;
   submittedBy: string;
@@ -165,7 +175,7 @@ export interface SubmissionInput<N extends SubmissionName = SubmissionName> {
 }
 
 /** Opening the next round of an accepted submission that takes rounds on request (a JWS key rotation). */
-export interface RoundRequestInput {
+export interface RoundRequestInput extends Proven {
   name: SubmissionName;
   environment: Environment;
   requestedBy: string;
@@ -220,7 +230,7 @@ export function progressOf(s: OnboardingStatus): OnboardingProgress {
   };
 }
 
-export interface HaltInput {
+export interface HaltInput extends Proven {
   by: string;
   reason: string;
   requestId?: string;

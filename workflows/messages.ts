@@ -36,6 +36,8 @@ export const decideGateSignal = defineSignal<[GateDecisionSignal]>('decideGate')
 export const startedUpdate = defineUpdate<StartOutcome, []>('started');
 export const suspendOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('suspend');
 export const resumeOnboarding = defineUpdate<OnboardingStatus, [HaltInput]>('resume');
+/** Who asks to cancel and why: the API records it (proven) just before it requests the cancellation from Temporal. */
+export const noteCancellation = defineUpdate<void, [HaltInput]>('noteCancellation');
 export const submit = defineUpdate<SubmissionOutcome, [SubmissionInput]>('submit');
 /** Opens the next round of an accepted submission that takes rounds on request (a JWS key rotation); answers with the new instance. */
 export const openRound = defineUpdate<SubmissionInstance, [RoundRequestInput]>('openRound');

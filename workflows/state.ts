@@ -158,9 +158,19 @@ export interface AwaitedInput {
 /** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */
 export interface Intervention {
   at: string;
-  action: 'suspended' | 'resumed' | 'expired' | 'signal-refused' | 'renewal-opened' | 'certificate-expired' | 'round-opened';
+  action:
+    | 'suspended'
+    | 'resumed'
+    | 'expired'
+    | 'signal-refused'
+    | 'request-refused'
+    | 'cancel-requested'
+    | 'renewal-opened'
+    | 'certificate-expired'
+    | 'round-opened';
   by: string;
-  via: DecisionChannel | 'timer';
+  /** `temporal`: sent straight to Temporal (UI, CLI), its sender unverified. */
+  via: DecisionChannel | 'timer' | 'temporal';
   reason: string;
   /** The refusal code of a refused signal. */
   code?: string;

@@ -330,6 +330,11 @@ export const errorCatalogue = {
   SUBMISSION_REFUSED: { status: 422, retryable: false, title: 'The submission does not pass the checks' },
   STATE_CORRUPT: { status: 500, retryable: false, title: 'The onboarding state is inconsistent' },
   /** The update reached the workflow after its caller's deadline (no worker was polling): not applied. */
+  REQUEST_NOT_PROVEN: {
+    status: 403,
+    retryable: false,
+    title: 'The request did not come through the onboarding API; send it through the API or the ops CLI',
+  },
   REQUEST_EXPIRED: { status: 503, retryable: true, title: 'The request reached the onboarding too late and was not applied' },
 
   // Activities: PKI input and the hub CA.

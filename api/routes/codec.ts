@@ -27,7 +27,8 @@ const base64 = z
   .max(4 * 1024 * 1024)
   .regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
 const payloadJson = z.object({ metadata: z.record(z.string(), base64).default({}), data: base64.default('') });
-const payloadsBody = z.strictObject({ payloads: z.array(payloadJson).max(1000) });
+// proto3 JSON leaves an empty list out: `{}` is no payloads.
+const payloadsBody = z.strictObject({ payloads: z.array(payloadJson).max(1000).default([]) });
 const payloadsAnswer = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string() })) });
 const keyParams = z.object({ key: z.string().min(1).max(4096) });
 

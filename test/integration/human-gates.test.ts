@@ -1,7 +1,8 @@
 /**
  * Human gates in full, against the real dev server, through the API, with e-mail read back from a
- * real SMTP server (Mailpit): decisions by signal (the `temporal` CLI, as ops send them) and a
- * refused one; 2-of-N go-live with a duplicate approver refused; a contract rejected, revised and
+ * real SMTP server (Mailpit), with the API's request proofs as in production: decisions sent
+ * straight to Temporal (a Signal from the CLI, an Update, a forged or copied proof) refused and
+ * audited as unverified, cancellations audited with who and why; 2-of-N go-live with a duplicate approver refused; a contract rejected, revised and
  * approved in round 2; reminders, escalation and expiry on second-scale timers, then resume;
  * suspend/resume with no reminder while suspended; the audit in JSON and CSV.
  */
@@ -12,7 +13,9 @@ import { buildApp } from '../../api/app';
 import { defaultGatePolicyConfig, GatePolicyConfig } from '../../api/gate-policy';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
 import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
-import { onboardingWorkflowId, OnboardingStatus } from '../../workflows/messages';
+import { decideGate, onboardingWorkflowId, OnboardingStatus, submit } from '../../workflows/messages';
+import { loadRequestProofKey, proveRequest } from '../../activities/identity/request-proof';
+import { randomBytes } from 'node:crypto';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
@@ -30,12 +33,21 @@ const keys = testKeys();
 const pki = new TppPki();
 const apps: FastifyInstance[] = [];
 let db: RegistryDb;
+/** The API's proof key: the one the stack's worker checks with (its DATA_DIR's, as one hub's API and worker share it). */
+let proofKey: Buffer;
 
 /** An API whose onboardings start with this policy (quiet timers unless a test sets them). */
 async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
   const quiet = { remindEveryMs: null, escalateAfterMs: null, expireAfterMs: null };
   const app = buildApp({
-    gateway: new OnboardingGateway(stack.client, stack.taskQueue, undefined, { ...defaultGatePolicyConfig, timers: quiet, ...policy }),
+    // With the proof key the worker checks (the stack's DATA_DIR key): the production shape, proofs required.
+    gateway: new OnboardingGateway(
+      stack.client,
+      stack.taskQueue,
+      undefined,
+      { ...defaultGatePolicyConfig, timers: quiet, ...policy },
+      proofKey,
+    ),
     authenticator: keys.authenticator,
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, stack.dataDir),
@@ -65,6 +77,8 @@ async function apiWith(policy: Partial<GatePolicyConfig> = {}) {
         payload,
         headers: keys.as(`it@${id}`, `participant:${id}`),
       }),
+    cancel: (id: string, reason: string) =>
+      app.inject({ method: 'POST', url: `/onboardings/${id}/cancel`, payload: { reason }, headers: operator }),
     halt: (id: string, action: 'suspend' | 'resume', reason: string) =>
       app.inject({ method: 'POST', url: `/onboardings/${id}/${action}`, payload: { reason }, headers: operator }),
     search: (query: string) => app.inject({ method: 'GET', url: `/onboardings?${query}`, headers: keys.as('viewer@hub', 'viewer') }),
@@ -112,6 +126,7 @@ beforeAll(async () => {
   stack = await createTestStack(await bundleWorkflows(), `human-gates-${Date.now()}`);
   await stack.startWorker({ mail: mailpit.mailConfig(stack.namespace) });
   db = await openRegistry(registryFile(stack.dataDir));
+  proofKey = loadRequestProofKey({}, stack.dataDir);
 });
 
 afterAll(async () => {
@@ -121,41 +136,89 @@ afterAll(async () => {
   await mailpit?.stop();
 });
 
-describe('decisions by signal', () => {
-  it('takes a decision sent with the temporal CLI as a signal (via: signal, the name given); a refused signal changes nothing and is recorded with its reason', async () => {
+describe('decisions only from proven identities', () => {
+  it('refuses a decision sent straight to Temporal (a Signal from the CLI, an Update naming any approver, a forged or copied proof), records it as unverified, counts it for nothing; the API decides', async () => {
     const api = await apiWith();
     const id = 'gates-signal';
     expect((await api.start(id)).statusCode).toBe(201);
     await awaiting(api, id, ['application-review@sandbox#1']);
 
-    // Refused: a rejection without a reason, and a gate that is not open.
-    signalWithCli(id, { gate: 'application-review', decision: 'rejected', decidedBy: 'Bea (ops console)' });
-    signalWithCli(id, { gate: 'go-live', decision: 'approved', decidedBy: 'Bea (ops console)' });
+    // A signal from a terminal (as the Web UI's "Send a Signal" does): no proof possible, refused and recorded with why.
+    signalWithCli(id, { gate: 'application-review', decision: 'approved', decidedBy: 'Bea (ops console)', comment: 'licence checked' });
     const refused = await eventually(async () => {
       const s = await api.status(id);
-      return (s.interventions ?? []).length === 2 ? s : undefined;
+      return (s.interventions ?? []).length === 1 ? s : undefined;
     });
     expect(refused.interventions).toEqual([
-      expect.objectContaining({
-        action: 'signal-refused',
-        by: 'Bea (ops console)',
-        via: 'signal',
-        code: 'DECISION_INVALID',
-        reason: expect.stringContaining('needs a comment'),
-      }),
-      expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'GATE_NOT_AWAITED' }),
+      expect.objectContaining({ action: 'signal-refused', by: 'Bea (ops console)', via: 'signal', code: 'REQUEST_NOT_PROVEN' }),
     ]);
-    expect(refused.awaiting.map((a) => a.instanceId)).toEqual(['application-review@sandbox#1']);
-    expect(refused.state).toBe('awaiting-approval');
-    expect(refused.history.some((h) => h.note.includes('refused (DECISION_INVALID)'))).toBe(true);
 
-    signalWithCli(id, { gate: 'application-review', decision: 'approved', decidedBy: 'Bea (ops console)', comment: 'licence checked' });
-    const moved = await awaiting(api, id, ['certificate-bundle@sandbox#1']);
-    const review = moved.instances.find((i) => i.id === 'application-review@sandbox#1');
-    expect(review).toMatchObject({
-      status: 'approved',
-      decision: { decidedBy: 'Bea (ops console)', via: 'signal', comment: 'licence checked' },
+    // An Update sent straight to Temporal (the UI's Update dialog), naming an approver: refused, nothing recorded as theirs.
+    const handle = stack.client.workflow.getHandle(onboardingWorkflowId(id));
+    const notAfter = new Date(Date.now() + 60_000).toISOString();
+    const bare = { gate: 'application-review' as const, decision: 'approved' as const, decidedBy: 'biz-1', notAfter };
+    await expect(handle.executeUpdate(decideGate, { args: [bare] })).rejects.toMatchObject({ cause: { type: 'REQUEST_NOT_PROVEN' } });
+    // A proof made with another key, and the API's own proof of another request (copied onto a changed one): refused alike.
+    const forged = proveRequest(randomBytes(32), handle.workflowId, 'decideGate', bare);
+    await expect(handle.executeUpdate(decideGate, { args: [{ ...bare, proof: forged }] })).rejects.toMatchObject({
+      cause: { type: 'REQUEST_NOT_PROVEN' },
     });
+    const genuine = proveRequest(proofKey, handle.workflowId, 'decideGate', { ...bare, decidedBy: 'alice@hub' });
+    await expect(handle.executeUpdate(decideGate, { args: [{ ...bare, proof: genuine }] })).rejects.toMatchObject({
+      cause: { type: 'REQUEST_NOT_PROVEN' },
+    });
+    const still = await api.status(id);
+    expect(still.instances.find((i) => i.id === 'application-review@sandbox#1')).toMatchObject({ status: 'open', decisions: [] });
+    // The audit keeps each attempt under the name it claimed, via temporal, unverified.
+    const audit = (await api.audit(id)).json().entries as { type: string; actor: string; via: string; codes: string[]; note: string }[];
+    expect(audit.filter((e) => e.type === 'request-refused')).toEqual([
+      expect.objectContaining({
+        actor: 'biz-1',
+        via: 'temporal',
+        codes: ['REQUEST_NOT_PROVEN'],
+        note: 'request claimed by biz-1 via temporal, unverified: refused',
+      }),
+      expect.objectContaining({ actor: 'biz-1', via: 'temporal' }),
+      expect.objectContaining({ actor: 'biz-1', via: 'temporal' }),
+    ]);
+
+    // Through the API (the principal authenticated, the proof made): taken at once.
+    expect(
+      (await api.decide(id, 'bea@hub', { gate: 'application-review', decision: 'approved', comment: 'licence checked' })).statusCode,
+    ).toBe(200);
+    const moved = await awaiting(api, id, ['certificate-bundle@sandbox#1']);
+    expect(moved.instances.find((i) => i.id === 'application-review@sandbox#1')).toMatchObject({
+      status: 'approved',
+      decision: { decidedBy: 'bea@hub', via: 'api', comment: 'licence checked' },
+    });
+    // A submission sent straight to Temporal is refused the same way; the participant's own, through the API, is checked.
+    await expect(
+      handle.executeUpdate(submit, { args: [{ name: 'certificate-bundle', submittedBy: `it@${id}`, payload: { pem: 'x' }, notAfter }] }),
+    ).rejects.toMatchObject({ cause: { type: 'REQUEST_NOT_PROVEN' } });
+  });
+
+  it('audits a cancellation with who and why through the API, and one sent straight to Temporal as unverified', async () => {
+    const api = await apiWith();
+    for (const id of ['gates-cancel-api', 'gates-cancel-ui']) {
+      expect((await api.start(id)).statusCode).toBe(201);
+      await awaiting(api, id, ['application-review@sandbox#1']);
+    }
+    const cancelled = await api.cancel('gates-cancel-api', 'duplicate application (ticket 4711)');
+    expect(cancelled.statusCode).toBe(202);
+    await stack.client.workflow.getHandle(onboardingWorkflowId('gates-cancel-ui')).cancel();
+    const ended = async (id: string) =>
+      eventually(async () => {
+        const s = await api.status(id).catch(() => undefined);
+        return s?.state === 'cancelled' ? s : undefined;
+      });
+    const viaApi = await ended('gates-cancel-api');
+    expect(viaApi.history.at(-1)?.note).toBe('cancelled by olga@hub: duplicate application (ticket 4711)');
+    expect(viaApi.interventions).toEqual([
+      expect.objectContaining({ action: 'cancel-requested', by: 'olga@hub', via: 'api', reason: 'duplicate application (ticket 4711)' }),
+    ]);
+    const viaUi = await ended('gates-cancel-ui');
+    expect(viaUi.history.at(-1)?.note).toBe('cancelled through Temporal, not the API (who is not verified)');
+    expect(viaUi.interventions).toEqual([expect.objectContaining({ action: 'cancel-requested', by: '(unknown)', via: 'temporal' })]);
   });
 });
 
@@ -213,6 +276,13 @@ describe('N-of-M, rework rounds, audit', () => {
     expect((await api.calls.status(id)).json().next).toEqual([]);
     const again = await api.decide(id, 'omar@hub', { gate: 'go-live', decision: 'approved' });
     expect([again.statusCode, again.json().code]).toEqual([409, 'APPROVER_ALREADY_DECIDED']);
+    // A second "approver" signing a signal straight to Temporal does not complete the 2-of-N go-live.
+    signalWithCli(id, { gate: 'go-live', environment: 'production', decision: 'approved', decidedBy: 'ops-2' });
+    await eventually(async () => ((await api.status(id)).interventions.some((i) => i.by === 'ops-2') ? true : undefined));
+    expect((await api.status(id)).instances.find((i) => i.id === 'go-live@production#1')).toMatchObject({
+      status: 'open',
+      decisions: [expect.objectContaining({ decidedBy: 'omar@hub', via: 'api' })],
+    });
     const second = await api.decide(id, 'pia@hub', { gate: 'go-live', decision: 'approved' });
     expect(second.statusCode).toBe(200);
     const done = await eventually(async () => {

@@ -150,7 +150,7 @@ describe("Mojaloop's SDK through the hub's edge to Mojaloop's Testing Toolkit", 
     const sentText = kitRequests.map((r) => r.body).join('\n');
     expect(sentText).not.toMatch(/PRIVATE KEY/);
     const history = await interop.rig.stack.client.workflow.getHandle(onboardingWorkflowId(b.id)).fetchHistory();
-    const historyText = payloadText(history);
+    const historyText = await payloadText(history);
     expect(historyText).toContain(b.id);
     expect(keyLines.filter((l) => sentText.includes(l) || historyText.includes(l))).toEqual([]);
 

@@ -103,7 +103,7 @@ async function expectKeysStayed(who: KitUser): Promise<void> {
   const lines = privateKeyLines(who.kitDir ?? '');
   expect(lines.length).toBeGreaterThan(40);
   const sent = kits.requests.map((r) => r.body).join('\n');
-  const history = payloadText(await rig.stack.client.workflow.getHandle(onboardingWorkflowId(who.id)).fetchHistory());
+  const history = await payloadText(await rig.stack.client.workflow.getHandle(onboardingWorkflowId(who.id)).fetchHistory());
   expect(history).toContain(who.id);
   expect(lines.filter((l) => sent.includes(l) || history.includes(l))).toEqual([]);
 }

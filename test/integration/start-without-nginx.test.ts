@@ -5,7 +5,8 @@
  * beside the tests' server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { startBody } from '../support/requests';
 jest.setTimeout(240_000);
 
 const root = path.join(__dirname, '..', '..');
+const run = promisify(execFile);
 const work = mkdtempSync(path.join(tmpdir(), 'start-no-nginx-'));
 let child: ChildProcess | undefined;
 const output: string[] = [];
@@ -104,14 +106,28 @@ it('keeps personal data out of the history at rest: ciphertext to the CLI and in
   });
   expect(started.status).toBe(201);
   const temporal = path.join(root, '.tools', 'bin', 'temporal');
-  const show = (...extra: string[]) =>
-    execFileSync(temporal, ['workflow', 'show', '-w', 'onboarding-rest-1', '--address', temporalAddress, '--output', 'json', ...extra], {
-      encoding: 'utf8',
+  // Not execFileSync: npm start's output is piped to this process, which must keep reading it (a full pipe stalls the API).
+  const show = async (...extra: string[]) =>
+    (
+      await run(temporal, ['workflow', 'show', '-w', 'onboarding-rest-1', '--address', temporalAddress, '--output', 'json', ...extra], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+    ).stdout;
+  // The CLI's JSON carries each payload's data in base64: what the history says is those bytes.
+  const payloadBytes = (json: string): string => {
+    const parts: string[] = [];
+    JSON.parse(json, (key, value: unknown) => {
+      if (key === 'data' && typeof value === 'string') parts.push(Buffer.from(value, 'base64').toString('latin1'));
+      return value;
     });
-  const plain = show();
-  expect(plain).toContain('binary/encrypted');
+    return parts.join('\n');
+  };
+  const plain = await show();
+  // Every payload the CLI prints is the codec's (its metadata base64 in the CLI's JSON).
+  expect(plain).toContain(Buffer.from('binary/encrypted').toString('base64'));
   for (const secret of [participant.contactEmail, participant.legalName, 'Restful']) {
-    expect([secret, plain.includes(secret)]).toEqual([secret, false]);
+    expect([secret, plain.includes(secret) || payloadBytes(plain).includes(secret)]).toEqual([secret, false]);
   }
   // The server's SQLite file (and its write-ahead log) hold the same ciphertext.
   const bytes = Buffer.concat([dbFile, `${dbFile}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)));
@@ -119,10 +135,16 @@ it('keeps personal data out of the history at rest: ciphertext to the CLI and in
   for (const secret of [participant.contactEmail, participant.legalName]) expect([secret, bytes.includes(secret)]).toEqual([secret, false]);
   // Through the codec endpoint (the UI's own viewer key from npm start), the CLI reads the input.
   const uiKey = readFileSync(path.join(work, 'data', 'ui-codec.key'), 'utf8').trim();
-  const decoded = show('--codec-endpoint', `http://127.0.0.1:${apiPort}/codec/k/${uiKey}`);
-  expect(decoded).toContain(participant.contactEmail);
+  const probe = await fetch(`http://127.0.0.1:${apiPort}/codec/k/${uiKey}/decode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-namespace': '' },
+    body: JSON.stringify({ payloads: [] }),
+  });
+  expect([probe.status, await probe.text()]).toEqual([200, '{"payloads":[]}']);
+  const decoded = await show('--codec-endpoint', `http://127.0.0.1:${apiPort}/codec/k/${uiKey}`);
+  expect(payloadBytes(decoded)).toContain(participant.contactEmail);
   // Without a valid credential the endpoint decodes nothing.
-  expect(() => show('--codec-endpoint', `http://127.0.0.1:${apiPort}/codec/k/obk_nobody`)).toThrow();
+  await expect(show('--codec-endpoint', `http://127.0.0.1:${apiPort}/codec/k/obk_nobody`)).rejects.toThrow();
 });
 
 it('stops cleanly on SIGTERM', async () => {

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import type { Payload } from '@temporalio/common';
+import { AesGcmPayloadCodec } from '../../activities/secrets/payload-codec';
+import { testCodecKeys } from './codec';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
@@ -29,14 +32,22 @@ export function recordHistory(participantId: string, file: string): void {
   writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', file), json.endsWith('\n') ? json : `${json}\n`);
 }
 
-/** Every payload of a history as text (each `data` byte field decoded as UTF-8): what a search for leaked material reads. */
-export function payloadText(history: unknown): string {
-  const parts: string[] = [];
+/**
+ * Every payload of a history as text, decrypted with the test stack's codec ring (each payload's
+ * `data` as UTF-8, other byte fields as they are): what a search for leaked material reads.
+ */
+export async function payloadText(history: unknown): Promise<string> {
+  const payloads: Payload[] = [];
+  const bytes: Uint8Array[] = [];
   const walk = (value: unknown): void => {
-    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    if (value instanceof Uint8Array) bytes.push(value);
     else if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      if ('data' in value && 'metadata' in value) payloads.push(value as Payload);
+      else Object.values(value).forEach(walk);
+    }
   };
   walk(history);
-  return parts.join('\n');
+  const decoded = await new AesGcmPayloadCodec(testCodecKeys()).decode(payloads);
+  return [...decoded.map((p) => p.data ?? new Uint8Array()), ...bytes].map((b) => Buffer.from(b).toString('utf8')).join('\n');
 }

@@ -118,6 +118,9 @@ describe('the codec endpoint', () => {
   it('takes the same credential in the path for a UI without sign-in, and refuses an unknown one', async () => {
     const ok = await app.inject({ method: 'POST', url: `/codec/k/${viewerKey}/decode`, payload: { payloads: [] } });
     expect(ok.statusCode).toBe(200);
+    // As proto3 JSON says "no payloads" (the CLI sends it): an empty object.
+    const none = await app.inject({ method: 'POST', url: `/codec/k/${viewerKey}/decode`, payload: {} });
+    expect([none.statusCode, none.json()]).toEqual([200, { payloads: [] }]);
     const bad = await app.inject({ method: 'POST', url: '/codec/k/obk_nobody/decode', payload: { payloads: [] } });
     expect([bad.statusCode, bad.json().code]).toEqual([401, 'UNAUTHENTICATED']);
     const participant = keys.as('it@acme', 'participant:acme').authorization!.slice('Bearer '.length);

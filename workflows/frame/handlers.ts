@@ -4,6 +4,7 @@
  * validator's rejection never reaches the caller) and refuse what no open instance expects;
  * submission handlers run their check activity under one mutex (safe-message-handlers).
  */
+import { assertProven, notProvenMessage } from './proof';
 import { about } from './summaries';
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
@@ -19,6 +20,7 @@ import {
 import {
   decideGate,
   decideGateSignal,
+  noteCancellation,
   openRound,
   resumeOnboarding,
   startedUpdate,
@@ -119,6 +121,9 @@ export function registerHandlers(state: JourneyState, checks: SubmissionChecks):
   setHandler(
     decideGate,
     async (input) => {
+      await assertProven(state, 'decideGate', input, 'decidedBy');
+      // Validated again: the state may have moved while the proof was checked.
+      handlers.validateDecision(input);
       const decision = handlers.recordDecision(input, 'api');
       // The answer says where the decision led (the next waits it opened), not only that it was taken.
       await journeyMovedOn();
@@ -129,14 +134,52 @@ export function registerHandlers(state: JourneyState, checks: SubmissionChecks):
     },
   );
   setHandler(decideGateSignal, (decision) => handlers.signalledDecision(decision));
-  setHandler(suspendOnboarding, (request) => handlers.suspend(request), {
-    validator: (request) => handlers.validateHalt(request, 'suspend'),
-  });
-  setHandler(resumeOnboarding, (request) => handlers.resume(request), { validator: (request) => handlers.validateHalt(request, 'resume') });
-  setHandler(submit, (submission) => handlers.handleSubmission(submission), {
-    validator: (submission) => handlers.validateSubmission(submission),
-  });
-  setHandler(openRound, (request) => handlers.openRound(request), { validator: (request) => handlers.validateRound(request) });
+  setHandler(
+    suspendOnboarding,
+    async (request) => {
+      await assertProven(state, 'suspend', request, 'by');
+      handlers.validateHalt(request, 'suspend');
+      return handlers.suspend(request);
+    },
+    { validator: (request) => handlers.validateHalt(request, 'suspend') },
+  );
+  setHandler(
+    resumeOnboarding,
+    async (request) => {
+      await assertProven(state, 'resume', request, 'by');
+      handlers.validateHalt(request, 'resume');
+      return handlers.resume(request);
+    },
+    { validator: (request) => handlers.validateHalt(request, 'resume') },
+  );
+  setHandler(
+    submit,
+    async (submission) => {
+      await assertProven(state, 'submit', submission, 'submittedBy');
+      handlers.validateSubmission(submission);
+      return handlers.handleSubmission(submission);
+    },
+    { validator: (submission) => handlers.validateSubmission(submission) },
+  );
+  setHandler(
+    openRound,
+    async (request) => {
+      await assertProven(state, 'openRound', request, 'requestedBy');
+      handlers.validateRound(request);
+      return handlers.openRound(request);
+    },
+    { validator: (request) => handlers.validateRound(request) },
+  );
+  setHandler(
+    noteCancellation,
+    async (request) => {
+      await assertProven(state, 'noteCancellation', request, 'by');
+      handlers.validateHalt(request, 'cancel');
+      state.intervene({ at: nowIso(), action: 'cancel-requested', by: request.by, via: 'api', reason: request.reason });
+      state.transition({ note: `cancellation requested by ${request.by}: ${request.reason}` });
+    },
+    { validator: (request) => handlers.validateHalt(request, 'cancel') },
+  );
 }
 
 class MessageHandlers {
@@ -226,6 +269,8 @@ class MessageHandlers {
    */
   signalledDecision(input: GateDecisionInput): void {
     try {
+      // A signal cannot carry the API's proof: where proofs are required it counts for nothing.
+      if (this.state.input.requestProofs === true) throw refuse('REQUEST_NOT_PROVEN', notProvenMessage, { via: 'signal' });
       this.validateDecision(input);
     } catch (err) {
       const failure = err instanceof ApplicationFailure ? err : null;
@@ -244,7 +289,7 @@ class MessageHandlers {
     this.recordDecision(input, 'signal');
   }
 
-  validateHalt(input: HaltInput, action: 'suspend' | 'resume'): void {
+  validateHalt(input: HaltInput, action: 'suspend' | 'resume' | 'cancel'): void {
     if (!isObject(input)) throw refuse('DECISION_INVALID', 'A suspend or resume names who and why', { field: 'reason' });
     assertInTime(input.notAfter);
     if (!isName(input.by)) throw refuse('DECISION_INVALID', 'by must name the operator', { field: 'by' });

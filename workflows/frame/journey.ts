@@ -309,7 +309,22 @@ export class Journey {
         }
         await this.access.close();
       });
-      this.transition({ state: 'cancelled', note: 'cancelled by an operator' });
+      // Who and why, as the API noted them just before it asked Temporal to cancel; a cancellation sent
+      // straight to Temporal (the UI's button, the CLI) has no such note and is audited as unverified.
+      const noted = [...this.status.interventions].reverse().find((i) => i.action === 'cancel-requested');
+      if (noted === undefined) {
+        this.state.intervene({
+          at: nowIso(),
+          action: 'cancel-requested',
+          by: '(unknown)',
+          via: 'temporal',
+          reason: 'cancellation requested through Temporal, not the API',
+        });
+      }
+      this.transition({
+        state: 'cancelled',
+        note: noted ? `cancelled by ${noted.by}: ${noted.reason}` : 'cancelled through Temporal, not the API (who is not verified)',
+      });
       throw err;
     }
   }

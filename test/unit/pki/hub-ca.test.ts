@@ -211,6 +211,7 @@ describe('signing a participant CSR', () => {
       network,
       credentials: new RegistryCredentialIssuer(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))),
       rotationOverlapSeconds: 60,
+      requestProofKey: Buffer.alloc(32, 9),
       keys: new ParticipantKeyDirectory(db),
       hubClientKeys: new HubClientKeys(db, Buffer.alloc(32, 7), hubClientSubject('Test Hub')),
       routes: new CallbackRoutes(db),
