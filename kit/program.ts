@@ -73,7 +73,16 @@ function nextText(next: NextStep[], status: OnboardingProgress | null): string {
   const lines: string[] = [];
   if (next.length > 0) {
     lines.push('The hub awaits from you:');
-    for (const n of next) lines.push(`- ${n.instanceId}: ${n.what}`, `    ${n.kit ?? n.route}`);
+    for (const n of next) {
+      lines.push(`- ${n.instanceId}: ${n.what}`);
+      // The last attempt's refusal stays with the wait until the next attempt: what to fix is said here too.
+      const refusal = status.awaiting.find((a) => a.instanceId === n.instanceId)?.lastRefusal;
+      if (refusal) {
+        lines.push(`    attempt ${refusal.attempt} was refused (${refusal.at}):`);
+        for (const f of refusal.findings) lines.push(`      ✗ ${f.code}: ${f.message}`);
+      }
+      lines.push(`    ${n.kit ?? n.route}`);
+    }
   }
   const others = status.awaiting.filter((a) => a.role !== 'participant');
   if (others.length > 0) {

@@ -177,6 +177,10 @@ describe('the participant kit through whole journeys', () => {
     const refused = await kits.run(tpp, 'submit', 'ip-allowlist', '--environment', 'production', '--entries', '10.1.2.3');
     expect(refused.code).toBe(2);
     expect(refused.out).toMatch(/refused: SUBMISSION_REFUSED[\s\S]*✗ /);
+    // `next` keeps saying why until the next attempt.
+    expect(await kits.ok(tpp, 'next')).toMatch(
+      /- ip-allowlist@production#1: [^\n]*\n {4}attempt 1 was refused \([^)]*\):\n {6}✗ [A-Z_]+: [^\n]*10\.1\.2\.3/,
+    );
     await kits.ok(tpp, 'submit', 'ip-allowlist', '--environment', 'production', '--entries', '93.184.216.34');
     await kits.ok(tpp, 'submit', 'oauth-client', '--environment', 'production');
     await kits.ok(
