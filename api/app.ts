@@ -33,6 +33,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Whether the authenticated caller may call this route with this request; absent: nobody may. */
     authorize?: (principal: Principal, request: FastifyRequest) => boolean;
+    /** What grant the route needed, in words, for the 403 (`approver:legal — contract is the legal team's gate`). */
+    needs?: (request: FastifyRequest) => string;
     /** The credential may come in the path (`:key`) when no Authorization header is sent (the codec endpoint for a UI without sign-in). */
     pathCredential?: boolean;
   }
@@ -121,8 +123,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // Authentication before anything reads the body; authorisation after validation, because some
-  // routes decide by what the body asks (a gate's approver role).
+  // Authentication before anything reads the body; authorisation before validation (a caller who may
+  // not call the route learns nothing of its schema), on the parsed but unvalidated body where a route
+  // decides by what it asks (a gate's approver role): those reads are defensive.
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public === true) return;
     // A CORS preflight carries no credentials by design (Fetch standard): @fastify/cors answers it, for its routes' origins only.
@@ -139,12 +142,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         token === null ? 'Send Authorization: Bearer <API key or access token>' : 'The token is not valid',
       );
   });
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preValidation', async (request) => {
     const { public: isPublic, authorize } = request.routeOptions.config;
     // No route matched (routeOptions.url unset): the not-found handler answers 404.
     if (isPublic === true || request.principal === null || request.routeOptions.url === undefined) return;
     if (authorize === undefined || !authorize(request.principal, request)) {
-      throw new ApiError('FORBIDDEN', `${request.principal.name} may not ${request.method} ${request.routeOptions.url ?? request.url}`);
+      const needs = request.routeOptions.config.needs?.(request);
+      throw new ApiError(
+        'FORBIDDEN',
+        `${request.principal.name} may not ${request.method} ${request.routeOptions.url ?? request.url}${needs ? `: ${needs}` : ''}`,
+        needs ? { context: { needs } } : {},
+      );
     }
   });
 

@@ -152,6 +152,8 @@ export const access = {
   operate: ((p) => has(p, 'operator')) as Access,
   /** Submitting for an onboarding: an operator on the participant's behalf, or the participant itself. */
   submit: ((p, id) => has(p, 'operator') || (id !== undefined && has(p, `participant:${id}`))) as Access,
+  /** Holding some approver role (a decision whose gate is not known yet: validation answers it). */
+  anyApprover: ((p) => approverRoles.some((r) => has(p, `approver:${r}`))) as Access,
   /** Deciding a gate: the approver role that gate awaits. */
   decide:
     (role: (typeof approverRoles)[number]): Access =>

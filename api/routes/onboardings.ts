@@ -15,7 +15,6 @@ import {
   certificateBundleBodySchema,
   clientCsrBodySchema,
   endpointsBodySchema,
-  GateDecisionBody,
   gateDecisionBodySchema,
   idempotencyHeadersSchema,
   ipAllowlistBodySchema,
@@ -62,6 +61,12 @@ export interface OnboardingRoutesOptions {
   bodyLimits: { form: number; pem: number };
   /** A participant key may start its own onboarding (the scheme's policy; off by default). */
   participantSelfStart: boolean;
+}
+
+/** The approver role of the gate a (not yet validated) decision body names; null when it names none we know. */
+function roleOfGate(body: unknown): (typeof gateRoles)[keyof typeof gateRoles] | null {
+  const gate = typeof body === 'object' && body !== null ? (body as { gate?: unknown }).gate : undefined;
+  return typeof gate === 'string' && Object.hasOwn(gateRoles, gate) ? gateRoles[gate as keyof typeof gateRoles] : null;
 }
 
 export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = async (
@@ -151,7 +156,19 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
       },
       bodyLimit: jsonFormLimit,
       // Only the team the gate awaits decides it.
-      config: { authorize: (p, request) => access.decide(gateRoles[(request.body as GateDecisionBody).gate])(p, participantOf(request)) },
+      // Checked before the body is validated: a gate the vocabulary does not know is left to validation
+      // (400) for any approver, and is a 403 for everyone else.
+      config: {
+        authorize: (p, request) => {
+          const role = roleOfGate(request.body);
+          return role === null ? access.anyApprover(p, undefined) : access.decide(role)(p, participantOf(request));
+        },
+        needs: (request) => {
+          const role = roleOfGate(request.body);
+          const gate = typeof request.body === 'object' && request.body !== null ? (request.body as { gate?: unknown }).gate : undefined;
+          return role === null ? 'an approver grant' : `approver:${role} (${String(gate)} is the ${role} team's gate)`;
+        },
+      },
     },
     async (request) => {
       const { participantId } = request.params;

@@ -68,6 +68,26 @@ describe('with no worker polling the task queue', () => {
   });
 });
 
+describe('with the worker stopped after the onboarding started', () => {
+  it('answers a status read with 503 TEMPORAL_UNAVAILABLE and retry-after (not 500), within the call deadline', async () => {
+    const worker = await stack.startWorker();
+    const app = buildApp({
+      gateway: new OnboardingGateway(stack.client, stack.taskQueue, timeouts),
+      authenticator: keys.authenticator,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(
+      (await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('orphan-1'), headers: keys.staff() })).statusCode,
+    ).toBe(201);
+    await worker.stop();
+    const t0 = Date.now();
+    const res = await app.inject({ method: 'GET', url: '/onboardings/orphan-1', headers: keys.staff() });
+    expect([res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await app.close();
+  });
+});
+
 describe('with Temporal unreachable', () => {
   it('answers reads and writes with 503 problem+json and retry-after, within the call deadline', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });

@@ -333,6 +333,45 @@ describe('metrics', () => {
   });
 });
 
+describe('authorization before validation', () => {
+  const post = (url: string, caller: string, payload: unknown) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { ...callers[caller], 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
+
+  it('answers 403 (not 400 with the schema) to a caller who may not call the route, whatever the body', async () => {
+    calls.length = 0;
+    for (const body of [{}, { gate: 'no-such-gate' }, { gate: 'contract', decision: 'maybe', extra: 1 }, [1, 2], null]) {
+      const res = await post('/onboardings/acme/approvals', 'participant:acme', body);
+      expect([JSON.stringify(body), res.statusCode, res.json().code, res.json()['invalid-params']]).toEqual([
+        JSON.stringify(body),
+        403,
+        'FORBIDDEN',
+        undefined,
+      ]);
+    }
+    const start = await post('/onboardings', 'viewer', { participantId: 'acme', kind: 'bogus' });
+    expect([start.statusCode, start.json().code]).toEqual([403, 'FORBIDDEN']);
+    const submit = await post('/onboardings/acme/submissions/certificate-bundle', 'participant:other', { nonsense: true });
+    expect([submit.statusCode, submit.json().code]).toEqual([403, 'FORBIDDEN']);
+    expect(calls).toEqual([]);
+  });
+
+  it('lets validation answer an approver whose decision names no known gate, and names the missing role for a gate of another team', async () => {
+    const unknown = await post('/onboardings/acme/approvals', 'approver:legal', { gate: 'no-such-gate', decision: 'approved' });
+    expect([unknown.statusCode, unknown.json().code]).toEqual([400, 'VALIDATION_FAILED']);
+    const wrongTeam = await post('/onboardings/acme/approvals', 'approver:business', { gate: 'contract', decision: 'approved' });
+    expect([wrongTeam.statusCode, wrongTeam.json().code]).toEqual([403, 'FORBIDDEN']);
+    expect(wrongTeam.json().detail).toBe(
+      "bea may not POST /onboardings/:participantId/approvals: approver:legal (contract is the legal team's gate)",
+    );
+    expect(wrongTeam.json().context).toEqual({ needs: "approver:legal (contract is the legal team's gate)" });
+  });
+});
+
 describe('identity', () => {
   it('records the authenticated principal as the approver and the submitter, whatever the body says', async () => {
     calls.length = 0;
