@@ -70,9 +70,11 @@ describe('with no worker polling the task queue', () => {
 
 describe('with the worker stopped after the onboarding started', () => {
   it('answers a status read with 503 TEMPORAL_UNAVAILABLE and retry-after (not 500), within the call deadline', async () => {
-    const worker = await stack.startWorker();
+    // A task queue of its own: the first test's worker still polls the shared one.
+    const own = await createTestStack(bundle, `no-worker-stopped-${Date.now()}`);
+    const worker = await own.startWorker();
     const app = buildApp({
-      gateway: new OnboardingGateway(stack.client, stack.taskQueue, timeouts),
+      gateway: new OnboardingGateway(own.client, own.taskQueue, timeouts),
       authenticator: keys.authenticator,
       logger: pino({ level: 'silent' }),
     });
@@ -85,6 +87,7 @@ describe('with the worker stopped after the onboarding started', () => {
     expect([res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
     expect(Date.now() - t0).toBeLessThan(10_000);
     await app.close();
+    await own.close();
   });
 });
 
