@@ -5,7 +5,7 @@
  * and refused signal, every hub task and state change — in time order. Nothing here is stored
  * elsewhere, so nothing here can be edited after the fact.
  */
-import type { EvidenceLink, OnboardingStatus, WaitInstance } from '../workflows/messages';
+import { type EvidenceLink, interventionActions, type OnboardingStatus, type WaitInstance } from '../workflows/messages';
 
 export const auditTypes = [
   'state',
@@ -15,14 +15,8 @@ export const auditTypes = [
   'reminder',
   'escalation',
   'expiry',
-  'suspended',
-  'resumed',
-  'signal-refused',
-  'request-refused',
-  'cancel-requested',
-  'renewal-opened',
-  'certificate-expired',
-  'round-opened',
+  // Every intervention is its own type (an `expired` one is listed as its wait's `expiry` instead).
+  ...interventionActions,
   'task',
   'withdrawn',
 ] as const;

@@ -52,8 +52,9 @@ async function main(): Promise<void> {
   const logger = createApiLogger(config.logLevel);
   // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporalAddress });
-  const codecKeys = loadKeyRing(process.env, config.dataDir);
-  const client = new Client({ connection, namespace: config.namespace, dataConverter: hubDataConverter(codecKeys) });
+  // One codec for the API's own client and the Web UI's codec endpoint.
+  const codec = new AesGcmPayloadCodec(loadKeyRing(process.env, config.dataDir));
+  const client = new Client({ connection, namespace: config.namespace, dataConverter: hubDataConverter(codec) });
   const registry = await openRegistry(registryFile(config.dataDir));
   // The key file is the bootstrap: its entries join the registry's keys once (a key revoked through the API stays revoked).
   const apiKeyStore = new ApiKeyStore(registry);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
-    codec: { codec: new AesGcmPayloadCodec(codecKeys), uiOrigins: config.uiOrigins },
+    codec: { codec, uiOrigins: config.uiOrigins },
     caChainPem: caChainReader(config.caChainFile),
     hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),

@@ -54,7 +54,7 @@ export function uiViews(uiUrl: string, namespace: string, now = new Date()): { l
     view('Suspended', 'OnboardingState = "suspended"'),
     view('Live with certificates to renew', 'CertificateState IN ("renewal-due", "expired")'),
   ];
-  const setting = JSON.stringify(onboardingColumns.map((label) => ({ label })));
+  const setting = JSON.stringify(columnsSetting(namespace)[namespace]);
   const columnsSnippet =
     `localStorage.setItem('${columnsStorageKey}', JSON.stringify({ ...JSON.parse(localStorage.getItem('${columnsStorageKey}') || '{}'), ` +
     `${JSON.stringify(namespace)}: ${setting} })); location.reload();`;

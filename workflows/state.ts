@@ -155,19 +155,23 @@ export interface AwaitedInput {
   lastRefusal?: { at: string; attempt: number; findings: FindingSummary[] };
 }
 
-/** An operator's or the clock's intervention, and signals the onboarding refused: for the audit. */
+/** What an intervention records (the audit lists each as its own type). */
+export const interventionActions = [
+  'suspended',
+  'resumed',
+  'expired',
+  'signal-refused',
+  'request-refused',
+  'cancel-requested',
+  'renewal-opened',
+  'certificate-expired',
+  'round-opened',
+] as const;
+
+/** An operator's or the clock's intervention, and requests the onboarding refused: for the audit. */
 export interface Intervention {
   at: string;
-  action:
-    | 'suspended'
-    | 'resumed'
-    | 'expired'
-    | 'signal-refused'
-    | 'request-refused'
-    | 'cancel-requested'
-    | 'renewal-opened'
-    | 'certificate-expired'
-    | 'round-opened';
+  action: (typeof interventionActions)[number];
   by: string;
   /** `temporal`: sent straight to Temporal (UI, CLI), its sender unverified. */
   via: DecisionChannel | 'timer' | 'temporal';

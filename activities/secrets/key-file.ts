@@ -8,17 +8,23 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The 32-byte key in `file`, made (base64url, mode 0600) when the file does not exist. */
-export function loadOrCreateSecretKey(file: string): Buffer {
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+/**
+ * The text of a secret file, written first (mode 0600, its folder 0700) with `make()` when it does
+ * not exist. Two processes starting together: the first write wins and both read it.
+ */
+export function readOrCreateSecretFile(file: string, make: () => string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
   try {
-    writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-    return key;
+    writeFileSync(file, make(), { mode: 0o600, flag: 'wx' });
   } catch (err) {
     // Another process made it first: use theirs.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
   }
+  return readFileSync(file, 'utf8');
+}
+
+/** The 32-byte key in `file`, made (base64url, mode 0600) when the file does not exist. */
+export function loadOrCreateSecretKey(file: string): Buffer {
+  return Buffer.from(readOrCreateSecretFile(file, () => `${randomBytes(32).toString('base64url')}\n`).trim(), 'base64url');
 }

@@ -12,11 +12,12 @@
  * made once with a fresh key (0600) by whichever process starts first. Keys are never logged.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
 import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { readOrCreateSecretFile } from './key-file';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -63,24 +64,17 @@ export function newKeyEntry(now = new Date()): string {
 /** The key ring for a process: from the environment, a named file, or DATA_DIR's file (made once). */
 export function loadKeyRing(env: NodeJS.ProcessEnv, dataDir: string): CodecKey[] {
   if (env.PAYLOAD_CODEC_KEYS) return parseKeyRing(env.PAYLOAD_CODEC_KEYS, 'PAYLOAD_CODEC_KEYS');
-  const file = env.PAYLOAD_CODEC_KEYS_FILE ? path.resolve(env.PAYLOAD_CODEC_KEYS_FILE) : path.join(dataDir, 'payload-codec.keys');
-  if (!env.PAYLOAD_CODEC_KEYS_FILE && !existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    try {
-      writeFileSync(
-        file,
-        `# The payload codec's keys: the first encrypts, all decrypt. Add a new key on top to rotate; keep old ones while histories use them.\n${newKeyEntry()}\n`,
-        {
-          mode: 0o600,
-          flag: 'wx',
-        },
-      );
-    } catch (err) {
-      // Another process made it first: use theirs.
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+  if (env.PAYLOAD_CODEC_KEYS_FILE) {
+    const named = path.resolve(env.PAYLOAD_CODEC_KEYS_FILE);
+    return parseKeyRing(readFileSync(named, 'utf8'), named);
   }
-  return parseKeyRing(readFileSync(file, 'utf8'), file);
+  const file = path.join(dataDir, 'payload-codec.keys');
+  const text = readOrCreateSecretFile(
+    file,
+    () =>
+      `# The payload codec's keys: the first encrypts, all decrypt. Add a new key on top to rotate; keep old ones while histories use them.\n${newKeyEntry()}\n`,
+  );
+  return parseKeyRing(text, file);
 }
 
 export class AesGcmPayloadCodec implements PayloadCodec {
@@ -138,6 +132,6 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 }
 
 /** The data converter of every hub client, worker and replay: the default converters, payloads through the codec. */
-export function hubDataConverter(ring: readonly CodecKey[]): DataConverter {
-  return { payloadCodecs: [new AesGcmPayloadCodec(ring)] };
+export function hubDataConverter(codec: PayloadCodec | readonly CodecKey[]): DataConverter {
+  return { payloadCodecs: [Array.isArray(codec) ? new AesGcmPayloadCodec(codec) : (codec as PayloadCodec)] };
 }

@@ -25,6 +25,7 @@ import {
   TaskRecord,
 } from '../../workflows/messages';
 import { errorCatalogue, ErrorCode } from '../../workflows/vocabulary';
+import { interventionActions } from '../../workflows/messages';
 import { auditTypes } from '../audit';
 
 /** Ties a response schema to the type the code returns: every value of `T` must fit the schema (the serialiser's direction). */
@@ -229,17 +230,7 @@ export const onboardingStatusSchema = returns<OnboardingStatus>()(
       .array(
         z.object({
           at: isoTime,
-          action: z.enum([
-            'suspended',
-            'resumed',
-            'expired',
-            'signal-refused',
-            'request-refused',
-            'cancel-requested',
-            'renewal-opened',
-            'certificate-expired',
-            'round-opened',
-          ]),
+          action: z.enum(interventionActions),
           by: z.string().describe('the principal; for via temporal the name the request claimed, unverified'),
           via: z.enum(['api', 'signal', 'timer', 'temporal']),
           reason: z.string(),

@@ -5,9 +5,7 @@
  * cancellation revokes the client; certificate-bound tokens with tls_client_auth; and no secret
  * in any workflow history or log line of the run.
  */
-import type { Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec } from '../../activities/secrets/payload-codec';
-import { testCodecKeys } from '../support/codec';
+import { payloadText } from '../support/histories';
 import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -166,19 +164,8 @@ describe('OAuth client credentials on the real authorization server', () => {
     const asText = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     const events = (await stack.client.workflow.getHandle(onboardingWorkflowId(participantId)).fetchHistory()).events;
     const history = asText(events);
-    // Payloads are encrypted bytes in the history: decrypt every payload (with the stack's codec ring) and read every byte array.
-    const codec = new AesGcmPayloadCodec(testCodecKeys());
-    const found: Payload[] = [];
-    const walk = (value: unknown): void => {
-      if (Array.isArray(value)) value.forEach(walk);
-      else if (value !== null && typeof value === 'object') {
-        if ('data' in value && 'metadata' in value) found.push(value as Payload);
-        else Object.values(value).forEach(walk);
-      }
-    };
-    walk(events);
-    const decoded = await codec.decode(found);
-    const payloads = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+    // Every payload, decrypted with the stack's codec ring, as text (test/support/histories.ts).
+    const payloads = await payloadText(events);
     // The scan reads real payloads: the client id the step issued is in them.
     expect(payloads).toContain(clientId);
     const logs = asText(capturedLogs());

@@ -118,67 +118,61 @@ export function registerHandlers(state: JourneyState, checks: SubmissionChecks):
       progress: progressOf(state.status),
     };
   });
+  /**
+   * A human request's handler: the API's proof first (a local activity), then the validation again
+   * (the state may have moved meanwhile), then the change. The validator answers bad input at once.
+   */
+  const proven =
+    <A, R>(update: string, claimedBy: string, validate: (input: A) => void, apply: (input: A) => R | Promise<R>) =>
+    async (input: A): Promise<R> => {
+      await assertProven(state, update, input, claimedBy);
+      validate(input);
+      return apply(input);
+    };
+  const suspendCheck = (request: HaltInput) => handlers.validateHalt(request, 'suspend');
+  const resumeCheck = (request: HaltInput) => handlers.validateHalt(request, 'resume');
+  const cancelCheck = (request: HaltInput) => handlers.validateHalt(request, 'cancel');
+  const submitCheck = (submission: SubmissionInput) => handlers.validateSubmission(submission);
+  const roundCheck = (request: RoundRequestInput) => handlers.validateRound(request);
+  const decisionCheck = (decision: GateDecisionInput) => handlers.validateDecision(decision);
   setHandler(
     decideGate,
-    async (input) => {
-      await assertProven(state, 'decideGate', input, 'decidedBy');
-      // Validated again: the state may have moved while the proof was checked.
-      handlers.validateDecision(input);
+    proven('decideGate', 'decidedBy', decisionCheck, async (input) => {
       const decision = handlers.recordDecision(input, 'api');
       // The answer says where the decision led (the next waits it opened), not only that it was taken.
       await journeyMovedOn();
       return { decision, progress: progressOf(state.status) };
-    },
-    {
-      validator: (decision) => handlers.validateDecision(decision),
-    },
+    }),
+    { validator: decisionCheck },
   );
   setHandler(decideGateSignal, (decision) => handlers.signalledDecision(decision));
   setHandler(
     suspendOnboarding,
-    async (request) => {
-      await assertProven(state, 'suspend', request, 'by');
-      handlers.validateHalt(request, 'suspend');
-      return handlers.suspend(request);
-    },
-    { validator: (request) => handlers.validateHalt(request, 'suspend') },
+    proven('suspend', 'by', suspendCheck, (r) => handlers.suspend(r)),
+    { validator: suspendCheck },
   );
   setHandler(
     resumeOnboarding,
-    async (request) => {
-      await assertProven(state, 'resume', request, 'by');
-      handlers.validateHalt(request, 'resume');
-      return handlers.resume(request);
-    },
-    { validator: (request) => handlers.validateHalt(request, 'resume') },
+    proven('resume', 'by', resumeCheck, (r) => handlers.resume(r)),
+    { validator: resumeCheck },
   );
   setHandler(
     submit,
-    async (submission) => {
-      await assertProven(state, 'submit', submission, 'submittedBy');
-      handlers.validateSubmission(submission);
-      return handlers.handleSubmission(submission);
-    },
-    { validator: (submission) => handlers.validateSubmission(submission) },
+    proven('submit', 'submittedBy', submitCheck, (s) => handlers.handleSubmission(s)),
+    { validator: submitCheck },
   );
   setHandler(
     openRound,
-    async (request) => {
-      await assertProven(state, 'openRound', request, 'requestedBy');
-      handlers.validateRound(request);
-      return handlers.openRound(request);
-    },
-    { validator: (request) => handlers.validateRound(request) },
+    proven('openRound', 'requestedBy', roundCheck, (r) => handlers.openRound(r)),
+    { validator: roundCheck },
   );
   setHandler(
     noteCancellation,
-    async (request) => {
-      await assertProven(state, 'noteCancellation', request, 'by');
-      handlers.validateHalt(request, 'cancel');
+    proven('noteCancellation', 'by', cancelCheck, (request) => {
       state.intervene({ at: nowIso(), action: 'cancel-requested', by: request.by, via: 'api', reason: request.reason });
       state.transition({ note: `cancellation requested by ${request.by}: ${request.reason}` });
-    },
-    { validator: (request) => handlers.validateHalt(request, 'cancel') },
+    }),
+    { validator: cancelCheck },
   );
 }
 
