@@ -53,6 +53,8 @@ export interface AppDeps {
   codec?: CodecRoutesOptions;
   /** The live JWS keys of the directory (participants' and the hub's); absent: the directory is empty. */
   jwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
+  /** What participants may see of it: the hub's keys and those of peers whose access is open in the key's environment; absent: `jwsKeys`. */
+  publishedJwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** The hub's TLS server certificate chain (what participants' clients see), or null while none exists. */
   hubServerCertificatePem?: () => Promise<string | null>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
@@ -225,7 +227,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         ...deps.connectionPacks,
         caChainPem: deps.caChainPem ?? (async () => null),
         hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
-        jwsKeys: deps.jwsKeys ?? noKeys,
+        jwsKeys: deps.publishedJwsKeys ?? deps.jwsKeys ?? noKeys,
       },
     });
   }
@@ -235,6 +237,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),
+    publishedJwsKeys: deps.publishedJwsKeys ?? deps.jwsKeys ?? (async () => []),
     hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
     ...(deps.rotateHubJwsKey ? { rotateHubJwsKey: deps.rotateHubJwsKey } : {}),
   });

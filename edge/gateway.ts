@@ -14,17 +14,30 @@ async function main(): Promise<void> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(registryFile(config.dataDir));
   const gateway = await openGateway(config, ca);
-  const applied = await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'gateway start');
+  const applied = await gateway.prepare(await new NetworkRegistry(db).desiredState(new Date()), 'gateway start');
   await db.destroy();
   if (applied.status === 'refused') throw new Error(`nginx refused the configuration: ${applied.message}`);
+  // A master killed earlier leaves workers that keep the ports and serve the old revision: stopped first.
+  const stale = await gateway.clearStale();
+  if (stale.length > 0)
+    process.stdout.write(`gateway: stopped ${stale.length} nginx process(es) left by an earlier run (${stale.join(', ')})\n`);
   const nginx = gateway.start();
   const stop = () => nginx.kill('SIGQUIT');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  process.stdout.write(
-    `gateway: sandbox https://${config.gateway.listen.sandbox}, production https://${config.gateway.listen.production} (mTLS, hub CA), configuration ${gateway.configFile}\n`,
-  );
   nginx.once('exit', (code, signal) => process.exit(signal === 'SIGQUIT' ? 0 : (code ?? 1)));
+  // Ready when this nginx (the pid file names it) serves the live file's revision — not when some port answers.
+  const deadline = Date.now() + 20_000;
+  while (!(await gateway.servesAs(nginx.pid ?? -1))) {
+    if (Date.now() > deadline) {
+      nginx.kill('SIGTERM');
+      throw new Error('nginx did not serve the live revision within 20 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  process.stdout.write(
+    `gateway: ready (nginx ${nginx.pid}): sandbox https://${config.gateway.listen.sandbox}, production https://${config.gateway.listen.production} (mTLS, hub CA), configuration ${gateway.configFile}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -4,6 +4,7 @@
  * stack with these; the CSR bench runs its worker and API with them.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { sleep } from './dev-server';
@@ -72,4 +73,30 @@ export async function workerPolling(
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
   });
   return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`));
+}
+
+/** Whether the child has printed `text` since it started (a readiness line of its own), seen on stdout. */
+export function announces(child: ChildProcess, text: string): () => boolean {
+  let seen = false;
+  let tail = '';
+  child.stdout?.on('data', (chunk: Buffer | string) => {
+    tail = (tail + chunk.toString()).slice(-4096);
+    seen ||= tail.includes(text);
+  });
+  return () => seen;
+}
+
+/** Whether something accepts a TCP connection at host:port now (a fresh probe, within `timeoutMs`). */
+export function tcpAnswers(hostPort: string, timeoutMs = 1000): Promise<boolean> {
+  const at = hostPort.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostPort.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(at + 1)) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

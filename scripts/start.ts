@@ -16,9 +16,9 @@ import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import { ensureMailpit, startMailpit } from './mailpit';
 import path from 'node:path';
-import { prefixOutput, spawnTs, waitUntil, workerPolling } from './processes';
+import { announces, prefixOutput, spawnTs, tcpAnswers, waitUntil, workerPolling } from './processes';
 import { startTestingToolkit, testingToolkitInstalled } from './testing-toolkit';
-import { RunningDevServer, ensureSearchAttributes, serverAnswers, startDevServer, stopChild } from './dev-server';
+import { ensureSearchAttributes, serverAnswers, startDevServer, stopChild } from './dev-server';
 import { Supervisor } from './supervisor';
 import { frontendAddress, loadDevConfig, resolveFromRoot } from './temporal-dev-config';
 
@@ -61,14 +61,12 @@ async function main(): Promise<void> {
   const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: api.taskQueue };
 
   const supervised: Supervisor[] = [];
-  let server: RunningDevServer | null = null;
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('stopping… (the worker lets running activities finish)');
     for (const s of supervised.reverse()) await s.stop();
-    if (server) await server.stop();
     say('stopped');
     process.exit(code);
   };
@@ -79,23 +77,27 @@ async function main(): Promise<void> {
   const devKey = await ensureDevelopmentKey(api.apiKeysFile);
   try {
     if (await serverAnswers(address, namespace)) {
-      say(`reusing the Temporal server already answering at ${address}`);
+      say(`reusing the Temporal server already answering at ${address} (not supervised: whoever started it keeps it up)`);
       const added = await ensureSearchAttributes(address, namespace, dev.searchAttributes);
       if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
     } else {
       const binary = ensureTemporalCli(dev, say);
       say(`starting temporal server start-dev at ${address} (data: ${dev.server.dbFile ?? 'in memory'})`);
       const codecEndpoint = await uiCodecEndpoint(dev.ui.codecEndpoint, api.apiKeysFile, api.dataDir);
-      server = await startDevServer(binary, { ...dev, ui: { ...dev.ui, codecEndpoint } }, {}, { stdio: 'pipe' });
-      prefixOutput(server.process, 'temporal');
-      server.process.once('exit', (code) => {
-        // Everything depends on the server: without it nothing can be kept up.
-        if (!stopping) {
-          say(`the Temporal server exited unexpectedly (code ${code}); stopping the stack`);
-          server = null;
-          void stopAll(1);
-        }
+      // Supervised like the rest: killed, it starts again on the same database file, and the worker's
+      // and the API's connections reconnect by themselves (gRPC) instead of the stack stopping.
+      const temporalServer = new Supervisor({
+        name: 'temporal',
+        log: say,
+        stopChild,
+        start: async () => {
+          const server = await startDevServer(binary, { ...dev, ui: { ...dev.ui, codecEndpoint } }, {}, { stdio: 'pipe' });
+          prefixOutput(server.process, 'temporal');
+          return server.process;
+        },
       });
+      supervised.push(temporalServer);
+      await temporalServer.run();
     }
 
     // Mail: the worker sends notifications to a local Mailpit; its web inbox shows what was sent.
@@ -180,7 +182,14 @@ async function main(): Promise<void> {
       stopChild,
       start: async () => {
         const child = spawnTs('edge/gateway.ts', 'gateway', env);
-        await waitUntil('gateway', 30_000, child, async () => (await fetch(`http://${gatewayConfig.echoListen}/.gateway-revision`)).ok);
+        // Its own line says its nginx (by pid) serves the live revision; then a fresh fetch of the marker.
+        const ready = announces(child, 'gateway: ready');
+        await waitUntil(
+          'gateway',
+          30_000,
+          child,
+          async () => ready() && (await fetch(`http://${gatewayConfig.echoListen}/.gateway-revision`)).ok,
+        );
         return child;
       },
     });
@@ -202,9 +211,9 @@ async function main(): Promise<void> {
       stopChild,
       start: async () => {
         const child = spawnTs('edge/auth-server.ts', 'auth-server', env);
-        let announced = false;
-        child.stdout?.on('data', (chunk: Buffer) => (announced ||= chunk.toString('utf8').includes('auth-server: issuer')));
-        await waitUntil('auth-server', 60_000, child, async () => announced);
+        // Its line once it listens, then a fresh connection to that port (not a flag set once).
+        const announced = announces(child, 'auth-server: issuer');
+        await waitUntil('auth-server', 60_000, child, async () => announced() && (await tcpAnswers(oauth.listen)));
         return child;
       },
     });

@@ -192,6 +192,9 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     // On SIGTERM running activities get this long to finish before they are cancelled, so an
     // onboarding does not wait out a start-to-close timeout after a restart.
     shutdownGraceTime: opts.shutdownGraceTime ?? '15 seconds',
+    // A worker that died leaves its sticky queue unpolled: its workflows' next tasks move to the
+    // shared queue after this (the SDK default is 10 s), so a restarted worker picks them up in seconds.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.identity ? { identity: opts.identity } : {}),
     // Payloads (inputs, results, memo, summaries, current details) are encrypted at rest.

@@ -353,6 +353,7 @@ export const errorCatalogue = {
   GATEWAY_CONFIG_REFUSED: { status: 500, retryable: false, title: 'The gateway refused the new configuration' },
   /** The gateway took the configuration but did not serve it in time (reload); a retry may help. */
   GATEWAY_NOT_LIVE: { status: 503, retryable: true, title: 'The gateway did not take the new configuration in time' },
+  GATEWAY_NOT_RUNNING: { status: 503, retryable: true, title: 'The gateway is not running: nothing was applied, the change is retried' },
 
   // Activities: the hub ledger (central-ledger's admin API).
   /** The ledger did not answer in time, answered 5xx, or could not be reached: the idempotent set-up is retried. */

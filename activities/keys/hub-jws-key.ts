@@ -12,9 +12,9 @@ import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { environments } from '../../workflows/vocabulary';
 import { parsePublicKey } from '../pki/x509-model';
-import type { ParticipantKeyDirectory } from './participant-keys';
+import { hubKeyOwner, type ParticipantKeyDirectory } from './participant-keys';
 
-export const hubKeyOwner = '@hub';
+export { hubKeyOwner };
 
 /** The hub's current JWS signing key file in `dir`. */
 export function hubJwsKeyFile(dir: string): string {

@@ -8,6 +8,9 @@
 import type { Kysely } from 'kysely';
 import type { RegistrySchema } from '../registry/schema';
 
+/** The directory's owner name for the hub's own keys. */
+export const hubKeyOwner = '@hub';
+
 export interface JwsKeyRecord {
   participantId: string;
   environment: string;
@@ -93,6 +96,22 @@ export class ParticipantKeyDirectory {
     if (environment !== undefined) query = query.where('environment', '=', environment);
     const rows = await query.orderBy('participantId').orderBy('environment').orderBy('id').execute();
     return rows.map(toRecord);
+  }
+
+  /**
+   * What a participant may see of the directory: the hub's keys and those of peers whose access is
+   * open in the key's environment (they transact there, so their signatures must verify) — not
+   * those still onboarding, suspended or gone. Staff read `liveJwsKeys`.
+   */
+  async publishedJwsKeys(environment?: string, at: Date = new Date()): Promise<JwsKeyRecord[]> {
+    const granted = new Set(
+      (await this.db.selectFrom('gatewayGrants').select(['participantId', 'environment']).where('state', '=', 'granted').execute()).map(
+        (g) => `${g.participantId}@${g.environment}`,
+      ),
+    );
+    return (await this.liveJwsKeys(environment, at)).filter(
+      (k) => k.participantId === hubKeyOwner || granted.has(`${k.participantId}@${k.environment}`),
+    );
   }
 
   /** The participant's current JWS key in the environment: the newest live one (what peers install), or null. */

@@ -138,7 +138,7 @@ export class NetworkAccessService {
     return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
   }
 
-  private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<GatewayApplied> {
+  private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<GatewayApplied & { status: 'applied' }> {
     const applied = await this.gateway.apply(state, reason);
     if (applied.status === 'refused') {
       throw new DomainError('GATEWAY_CONFIG_REFUSED', `The gateway refused the configuration for the ${reason}: ${applied.message}`, {
@@ -147,12 +147,18 @@ export class NetworkAccessService {
         nginx: applied.message,
       });
     }
+    if (applied.status === 'unavailable') {
+      throw new DomainError('GATEWAY_NOT_RUNNING', `The gateway is not running; the ${reason} was not applied: ${applied.message}`, {
+        writeKey,
+        configSha256: applied.configSha256,
+      });
+    }
     if (applied.running && !applied.live) {
       throw new DomainError('GATEWAY_NOT_LIVE', `The gateway did not take the configuration for the ${reason}: ${applied.message}`, {
         writeKey,
         configSha256: applied.configSha256,
       });
     }
-    return applied;
+    return { ...applied, status: 'applied' };
   }
 }

@@ -27,10 +27,11 @@ export type GatewayState = Record<Environment, GatewayParticipant[]>;
 export interface GatewayApplied {
   /** sha256 of the rendered configuration: the revision's identity. */
   configSha256: string;
-  status: 'applied' | 'refused';
+  /** `unavailable`: the gateway is installed but not running — nothing was applied (the caller retries). */
+  status: 'applied' | 'refused' | 'unavailable';
   /** Why a revision was refused (the adapter's own message), or what happened to an applied one. */
   message: string;
-  /** Whether a gateway process runs (when not, the revision is used at its next start). */
+  /** Whether a gateway process runs (false with `applied` only where the gateway is off: no nginx on the machine). */
   running: boolean;
   /** Whether the running gateway serves this revision now. */
   live: boolean;

@@ -157,7 +157,12 @@ export class NetworkRegistry {
     return (await this.db.selectFrom('gatewayRevisions').selectAll().where('writeKey', '=', writeKey).executeTakeFirst()) ?? null;
   }
 
-  async recordRevision(writeKey: string, reason: string, applied: GatewayApplied, at: Date): Promise<GatewayRevisionRow> {
+  async recordRevision(
+    writeKey: string,
+    reason: string,
+    applied: GatewayApplied & { status: 'applied' | 'refused' },
+    at: Date,
+  ): Promise<GatewayRevisionRow> {
     await this.db
       .insertInto('gatewayRevisions')
       .values({

@@ -10,7 +10,7 @@
 import { execFile, spawn, ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Mutex } from 'async-mutex';
@@ -46,6 +46,14 @@ const hostPort = /^[A-Za-z0-9.[\]:-]+:\d{1,5}$/;
 const sha1Pattern = /^[0-9a-f]{40}$/;
 const cidrPattern = /^[0-9a-f.:]+\/\d{1,3}$/;
 
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -68,6 +76,29 @@ function workersOf(masterPid: number | null): number[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The nginx processes holding files under `prefix/logs/` open: this gateway's own, whatever became
+ * of their master (a worker orphaned by a killed master keeps the ports and serves the old revision).
+ */
+export async function nginxProcessesOf(prefix: string): Promise<number[]> {
+  const logs = `${path.join(prefix, 'logs')}${path.sep}`;
+  const found: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.startsWith('nginx')) continue;
+    const fds = await readdir(`/proc/${entry}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${entry}/fd/${fd}`).catch(() => '');
+      if (target.startsWith(logs)) {
+        found.push(Number(entry));
+        break;
+      }
+    }
+  }
+  return found;
 }
 
 export class NginxGateway implements Gateway {
@@ -185,6 +216,28 @@ ${locations.join('\n')}
 `;
   }
 
+  /**
+   * Before a start: the live file for the state (rendered, checked by `nginx -t`, written), with no
+   * running nginx needed. What the gateway starts on is then exactly what the registry holds.
+   */
+  prepare(state: GatewayState, reason: string): Promise<GatewayApplied> {
+    return this.lock.runExclusive(async () => {
+      await this.ensureFolders();
+      const { text, sha256 } = this.render(state, reason);
+      const candidate = path.join(this.opts.prefix, 'revisions', `${sha256.slice(0, 16)}.conf`);
+      await writeFile(candidate, text, { mode: 0o644 });
+      if (nginxInstalled(this.opts.binary)) {
+        const test = await this.nginx(['-t', '-q', '-c', candidate]);
+        if (!test.ok)
+          return { configSha256: sha256, status: 'refused', message: test.output || 'nginx -t failed', running: false, live: false };
+      }
+      const tmp = `${this.configFile}.${process.pid}.tmp`;
+      await writeFile(tmp, text, { mode: 0o644 });
+      await rename(tmp, this.configFile);
+      return { configSha256: sha256, status: 'applied', message: 'prepared for the next start', running: false, live: false };
+    });
+  }
+
   /** Render → `nginx -t` → replace the live file → reload, one change at a time. */
   apply(state: GatewayState, reason: string): Promise<GatewayApplied> {
     return this.lock.runExclusive(async () => {
@@ -206,17 +259,19 @@ ${locations.join('\n')}
       const test = await this.nginx(['-t', '-q', '-c', candidate]);
       if (!test.ok)
         return { configSha256: sha256, status: 'refused', message: test.output || 'nginx -t failed', running: this.running(), live: false };
-      const tmp = `${this.configFile}.${process.pid}.tmp`;
-      await writeFile(tmp, text, { mode: 0o644 });
-      await rename(tmp, this.configFile);
+      // Not running (its master died, a restart is under way): nothing is applied or reported applied;
+      // the caller retries, and the gateway's own start renders what the registry holds by then.
       if (!this.running())
         return {
           configSha256: sha256,
-          status: 'applied',
-          message: 'gateway not running: the configuration is used at its next start',
+          status: 'unavailable',
+          message: 'the gateway is not running (its supervisor restarts it): nothing was applied',
           running: false,
           live: false,
         };
+      const tmp = `${this.configFile}.${process.pid}.tmp`;
+      await writeFile(tmp, text, { mode: 0o644 });
+      await rename(tmp, this.configFile);
       // Workers of the previous revision may still accept a connection after the new ones serve:
       // the change is live once they are gone (worker_shutdown_timeout bounds their last requests).
       const previousWorkers = workersOf(this.masterPid());
@@ -232,6 +287,32 @@ ${locations.join('\n')}
         live,
       };
     });
+  }
+
+  /**
+   * Stops what an earlier run left behind before a start: the master named in the pid file if it
+   * still runs, and every nginx process with this prefix's logs open (orphaned workers of a killed
+   * master). Fast shutdown (SIGTERM), then SIGKILL after `graceMs`; returns the pids stopped.
+   */
+  async clearStale(graceMs = 3000): Promise<number[]> {
+    const stale = [
+      ...new Set([...(this.masterPid() === null ? [] : [this.masterPid() as number]), ...(await nginxProcessesOf(this.opts.prefix))]),
+    ];
+    for (const pid of stale) signal(pid, 'SIGTERM');
+    const until = Date.now() + graceMs;
+    while (stale.some(alive) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const pid of stale.filter(alive)) signal(pid, 'SIGKILL');
+    while (stale.some(alive) && Date.now() < until + 2000) await new Promise((resolve) => setTimeout(resolve, 50));
+    await rm(path.join(this.opts.prefix, 'run', 'nginx.pid'), { force: true });
+    return stale;
+  }
+
+  /** Whether the nginx with this pid is the one the pid file names and it serves the live file's revision. */
+  async servesAs(pid: number): Promise<boolean> {
+    if (this.masterPid() !== pid) return false;
+    const live = await readFile(this.configFile, 'utf8').catch(() => '');
+    const served = await this.serving();
+    return served !== null && live.includes(`"${served}"`);
   }
 
   /** Starts nginx in the foreground on the live file (for `npm start` and the tests); the caller supervises it. */

@@ -10,7 +10,7 @@ import type { Transporter } from 'nodemailer';
 import type { Role } from '../../workflows/vocabulary';
 import { nextStepOf, onboardingWorkflowId } from '../../workflows/messages';
 import { DomainError } from '../domain-error';
-import type { Delivery } from './outbox-notifier';
+import type { Delivery, SendIntent, Sent } from './outbox-notifier';
 import type { WaitNotification } from './notifier';
 
 export interface MailConfig {
@@ -141,10 +141,17 @@ export function renderDigest(batch: WaitNotification[], config: MailConfig): Ren
   return { to: recipientsOf(first, config), subject, text: `${[...lines, '', ...whereToAct(first, config)].join('\n')}\n` };
 }
 
+/** One Message-ID per message, from the keys it carries: the same notification always has the same one. */
+export function messageIdOf(batch: WaitNotification[]): string {
+  const key = batch.map((n) => n.idempotencyKey).join('|');
+  return `<${batch.length === 1 ? Buffer.from(key).toString('base64url') : createHash('sha256').update(key).digest('base64url')}@onboarding.hub>`;
+}
+
 /**
  * Sends through SMTP; a notification with no recipient configured is recorded only. Waits that open
  * together for the same reader (a DFSP's seven sandbox submissions) arrive as one digest: an
- * `opened` notice waits `digestWindowMs` for its siblings, then one mail lists them all.
+ * `opened` notice waits `digestWindowMs` for its siblings, then one mail lists them all. The intent
+ * (batch and Message-ID) is handed to the outbox before the SMTP transaction starts.
  */
 export function smtpDelivery(
   config: MailConfig,
@@ -155,9 +162,8 @@ export function smtpDelivery(
   }),
 ): Delivery {
   const windowMs = config.digestWindowMs ?? 500;
-  const send = async (batch: WaitNotification[]) => {
+  const transmit = async (batch: WaitNotification[], messageId: string): Promise<Sent> => {
     const mail = renderDigest(batch, config);
-    const key = batch.map((n) => n.idempotencyKey).join('|');
     try {
       const info = (await transport.sendMail({
         from: config.from,
@@ -165,8 +171,8 @@ export function smtpDelivery(
         subject: mail.subject,
         text: mail.text,
         // The same notification always carries the same Message-ID: a resend after a crash is recognisable.
-        messageId: `<${batch.length === 1 ? Buffer.from(key).toString('base64url') : createHash('sha256').update(key).digest('base64url')}@onboarding.hub>`,
-        headers: { 'X-Onboarding-Key': batch.length === 1 ? key : `digest of ${batch.length}` },
+        messageId,
+        headers: { 'X-Onboarding-Key': batch.length === 1 ? (batch[0] as WaitNotification).idempotencyKey : `digest of ${batch.length}` },
       })) as { messageId?: string };
       return {
         channel: batch.length === 1 ? 'smtp' : `smtp (digest of ${batch.length})`,
@@ -176,23 +182,34 @@ export function smtpDelivery(
       throw new DomainError('NOTIFIER_UNAVAILABLE', `The SMTP server did not take the message: ${(err as Error).message}`);
     }
   };
-  const groups = new Map<string, { batch: WaitNotification[]; done: Promise<{ channel: string; messageId?: string }> }>();
-  return async (n) => {
-    const to = recipientsOf(n, config);
-    if (to.length === 0) return { channel: 'none (no address configured)' };
-    if (n.event !== 'opened' || windowMs === 0) return send([n]);
-    const groupKey = `${n.participantId}|${n.to}|${to.join(',')}`;
-    const open = groups.get(groupKey);
-    if (open) {
-      open.batch.push(n);
-      return open.done;
-    }
-    const batch = [n];
-    const done = new Promise<void>((resolve) => setTimeout(resolve, windowMs)).then(() => {
-      groups.delete(groupKey);
-      return send(batch);
-    });
-    groups.set(groupKey, { batch, done });
-    return done;
+  const send = async (batch: WaitNotification[], intent: SendIntent): Promise<Sent> => {
+    const messageId = messageIdOf(batch);
+    await intent(batch, messageId);
+    return transmit(batch, messageId);
+  };
+  const groups = new Map<string, { batch: WaitNotification[]; done: Promise<Sent> }>();
+  return {
+    async send(n, intent) {
+      const to = recipientsOf(n, config);
+      if (to.length === 0) return { channel: 'none (no address configured)' };
+      if (n.event !== 'opened' || windowMs === 0) return send([n], intent);
+      const groupKey = `${n.participantId}|${n.to}|${to.join(',')}`;
+      const open = groups.get(groupKey);
+      if (open) {
+        open.batch.push(n);
+        return open.done;
+      }
+      const batch = [n];
+      const done = new Promise<void>((resolve) => setTimeout(resolve, windowMs)).then(() => {
+        groups.delete(groupKey);
+        return send(batch, intent);
+      });
+      groups.set(groupKey, { batch, done });
+      return done;
+    },
+    resend: (batch, messageId) =>
+      recipientsOf(batch[0] as WaitNotification, config).length === 0
+        ? Promise.resolve({ channel: 'none (no address configured)' })
+        : transmit(batch, messageId),
   };
 }

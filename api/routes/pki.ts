@@ -13,7 +13,10 @@ import type { Environment } from '../../workflows/messages';
 export interface PkiRoutesOptions {
   /** The hub CA chain (issuing CA then root) as PEM, or null while the CA does not exist yet. */
   caChainPem: () => Promise<string | null>;
+  /** Every live key (staff read these). */
   jwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
+  /** The hub's keys and those of peers whose access is open in the key's environment (participants read these and their own). */
+  publishedJwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** The hub's TLS server certificate and issuing CA (the gateway's), or null while there is none. */
   hubServerCertificatePem: () => Promise<string | null>;
   /** Rotates the hub's own JWS key (the old one stays valid for the overlap); absent: not offered here. */
@@ -49,9 +52,10 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
   );
 
   /**
-   * The hub's JWS key directory: every live participant key (`kid`, environment, validity, public
-   * key PEM) and the hub's own (`participantId` `@hub`) — what inbound gateways install to verify
-   * FSPIOP signatures, and what DFSPs take the hub's key from.
+   * The hub's JWS key directory (`kid`, environment, validity, public key PEM per key) — what inbound
+   * gateways install to verify FSPIOP signatures, and what DFSPs take the hub's key from. Staff see
+   * every live key; a participant sees the hub's (`participantId` `@hub`), its own, and those of
+   * peers whose access is open in that environment — not who else is onboarding.
    */
   app.get(
     '/jws-keys',
@@ -59,9 +63,16 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
       schema: { querystring: jwsKeysQuerySchema, response: { 200: jwsKeyDirectorySchema, ...problems } },
       config: { authorize: (p) => access.anyone(p, undefined) },
     },
-    async (request) => ({
-      keys: await opts.jwsKeys(request.query.environment),
-    }),
+    async (request) => {
+      const { principal } = request;
+      const environment = request.query.environment;
+      const live = await opts.jwsKeys(environment);
+      if (principal !== null && access.readAll(principal, undefined)) return { keys: live };
+      const own = (k: JwsKeyRecord) => principal !== null && principal.grants.has(`participant:${k.participantId}`);
+      const published = new Set((await opts.publishedJwsKeys(environment)).map((k) => `${k.participantId}/${k.kid}`));
+      // In the directory's own order (participant, environment, age).
+      return { keys: live.filter((k) => own(k) || published.has(`${k.participantId}/${k.kid}`)) };
+    },
   );
 
   /**

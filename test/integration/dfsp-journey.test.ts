@@ -137,7 +137,7 @@ beforeAll(async () => {
   });
   ({ stack, app, db, ca } = rig);
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
-  await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
+  await gateway.prepare(await new NetworkRegistry(db).desiredState(new Date()), 'start');
   nginx = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
   authServer = await startAuthServer(stack.dataDir, stack.oauth);

@@ -114,7 +114,7 @@ beforeAll(async () => {
   sandboxPort = Number(rig.stack.gateway.listen.sandbox.split(':')[1]);
   verifier = await startEdgeProcess(rig.stack, { EDGE_VERIFIER_LISTEN: verifierListen, EDGE_EGRESS_LISTEN: 'off' }, verifierOutput);
   const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: gatewayConfig() }, rig.ca);
-  await gateway.apply(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
+  await gateway.prepare(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
   nginx = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
   ({ stack, app, db, ca } = rig);
   // The gateway folder the worker uses; nginx started as `npm start` does.
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);
-  await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
+  await gateway.prepare(await new NetworkRegistry(db).desiredState(new Date()), 'start');
   nginx = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
 

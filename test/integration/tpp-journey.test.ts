@@ -43,7 +43,7 @@ beforeAll(async () => {
   });
   ({ app, db, ca } = rig);
   const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: rig.stack.gateway }, ca);
-  await gateway.apply(await new NetworkRegistry(db).desiredState(new Date()), 'start');
+  await gateway.prepare(await new NetworkRegistry(db).desiredState(new Date()), 'start');
   nginx = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
   authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);

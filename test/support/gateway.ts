@@ -51,7 +51,7 @@ export async function startGatewayRig(dataDir = mkdtempSync(path.join(tmpdir(), 
   const registry = new NetworkRegistry(db);
   const access = new NetworkAccessService(registry, gateway);
   // The first revision: whatever the registry holds (nothing), then nginx in the foreground on it.
-  await gateway.apply(await registry.desiredState(new Date()), 'start');
+  await gateway.prepare(await registry.desiredState(new Date()), 'start');
   const nginx: ChildProcess = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
   return {

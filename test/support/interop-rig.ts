@@ -408,7 +408,7 @@ export async function startInteropRig(options: { productionReachable?: boolean }
     'edge egress listening',
   );
   const gateway = await openGateway({ dataDir: rig.stack.dataDir, gateway: rig.stack.gateway }, rig.ca);
-  await gateway.apply(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
+  await gateway.prepare(await new NetworkRegistry(rig.db).desiredState(new Date()), 'start');
   nginx = gateway.start();
   await eventually(async () => ((await gateway.serving()) !== null ? true : undefined));
   redisPort = await freePort();

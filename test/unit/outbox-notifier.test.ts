@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OutboxNotifier } from '../../activities/notify/outbox-notifier';
+import { Delivery, OutboxNotifier, Sent } from '../../activities/notify/outbox-notifier';
 import type { WaitNotification } from '../../activities/notify/notifier';
 import type { Transporter } from 'nodemailer';
-import { recipientsOf, renderMail, smtpDelivery } from '../../activities/notify/smtp-mail';
+import { messageIdOf, recipientsOf, renderMail, smtpDelivery } from '../../activities/notify/smtp-mail';
 
 const notification = (key: string): WaitNotification => ({
   idempotencyKey: key,
@@ -21,11 +21,46 @@ const notification = (key: string): WaitNotification => ({
   since: '2026-11-20T10:00:00.000Z',
 });
 
-function lines(file: string): unknown[] {
+function allLines(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** The delivered lines (the intent lines a channel's sends add are left out). */
+function lines(file: string): unknown[] {
+  return allLines(file).filter((l) => 'deliveredAt' in l);
+}
+
+/**
+ * A channel into a mailbox that, like Mailpit with --ignore-duplicate-ids, keeps one message per
+ * Message-ID; `dieAfterSend` makes the next send take the message and then never return (the worker
+ * killed between the send and the outbox's record of it).
+ */
+function mailbox() {
+  const kept = new Map<string, string[]>();
+  const transmissions: string[] = [];
+  let dieAfterSend = false;
+  const transmit = async (batch: WaitNotification[], messageId: string): Promise<Sent> => {
+    transmissions.push(messageId);
+    if (!kept.has(messageId))
+      kept.set(
+        messageId,
+        batch.map((n) => n.idempotencyKey),
+      );
+    if (dieAfterSend) return new Promise<Sent>(() => {});
+    return { channel: 'smtp', messageId };
+  };
+  const channel: Delivery = {
+    async send(n, intent) {
+      const messageId = messageIdOf([n]);
+      await intent([n], messageId);
+      return transmit([n], messageId);
+    },
+    resend: transmit,
+  };
+  return { channel, kept, transmissions, die: () => (dieAfterSend = true), live: () => (dieAfterSend = false) };
 }
 
 describe('OutboxNotifier', () => {
@@ -60,13 +95,19 @@ describe('OutboxNotifier', () => {
     const f = file();
     const sent: string[] = [];
     let failNext = true;
-    const notifier = new OutboxNotifier(f, async (n) => {
-      if (failNext) {
-        failNext = false;
-        throw new Error('smtp down');
-      }
-      sent.push(n.idempotencyKey);
-      return { channel: 'smtp', messageId: `<${n.idempotencyKey}@test>` };
+    const notifier = new OutboxNotifier(f, {
+      async send(n, intent) {
+        if (failNext) {
+          failNext = false;
+          throw new Error('smtp down');
+        }
+        await intent([n], `<${n.idempotencyKey}@test>`);
+        sent.push(n.idempotencyKey);
+        return { channel: 'smtp', messageId: `<${n.idempotencyKey}@test>` };
+      },
+      resend: async () => {
+        throw new Error('nothing to resend');
+      },
     });
     await expect(notifier.notify(notification('k4'))).rejects.toThrow('smtp down');
     expect(sent).toEqual([]);
@@ -74,6 +115,80 @@ describe('OutboxNotifier', () => {
     expect((await notifier.notify(notification('k4'))).firstDelivery).toBe(false);
     expect(sent).toEqual(['k4']);
     expect(lines(f)).toEqual([expect.objectContaining({ idempotencyKey: 'k4', channel: 'smtp', messageId: '<k4@test>' })]);
+  });
+
+  it('writes the intent (Message-ID and what it carries) before the message goes out, and the delivery after', async () => {
+    const f = file();
+    const box = mailbox();
+    await new OutboxNotifier(f, box.channel).notify(notification('k6'));
+    expect(allLines(f)).toEqual([
+      expect.objectContaining({ idempotencyKey: 'k6', messageId: messageIdOf([notification('k6')]), batch: [notification('k6')] }),
+      expect.objectContaining({ idempotencyKey: 'k6', deliveredAt: expect.any(String), channel: 'smtp' }),
+    ]);
+  });
+
+  it('after a death between send and record, sends the very same message again (same Message-ID) and records it once', async () => {
+    const f = file();
+    const box = mailbox();
+    box.die();
+    // The first worker: the message goes out, then the process is gone before the outbox records it.
+    void new OutboxNotifier(f, box.channel).notify(notification('k7'));
+    for (let i = 0; i < 100 && box.transmissions.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    box.live();
+    // The restarted worker retries the activity: it finds the intent and resends exactly that message.
+    const after = new OutboxNotifier(f, box.channel);
+    const [a, b] = await Promise.all([after.notify(notification('k7')), after.notify(notification('k7'))]);
+    expect(a.firstDelivery).toBe(true);
+    expect(b.firstDelivery).toBe(false);
+    expect(box.transmissions).toEqual([messageIdOf([notification('k7')]), messageIdOf([notification('k7')])]);
+    expect([...box.kept.keys()]).toEqual([messageIdOf([notification('k7')])]);
+    expect(lines(f)).toEqual([expect.objectContaining({ idempotencyKey: 'k7' })]);
+    // Delivered now: a further retry, even from another process, sends nothing.
+    expect((await new OutboxNotifier(f, box.channel).notify(notification('k7'))).firstDelivery).toBe(false);
+    expect(box.transmissions).toHaveLength(2);
+  });
+
+  it('recovers a digest as one message: its keys retried together resend it once and are all recorded', async () => {
+    const f = file();
+    const sends: { messageId: string; keys: string[] }[] = [];
+    const transport = {
+      sendMail: async (m: { messageId: string; subject: string }) => {
+        sends.push({ messageId: m.messageId, keys: [] });
+        return { messageId: m.messageId };
+      },
+    };
+    const config = {
+      smtpUrl: 'smtp://127.0.0.1:1025',
+      from: 'hub@hub.example',
+      roleAddresses: { business: 'business@hub.example' },
+      escalationAddress: null,
+      apiUrl: 'https://hub.example/api',
+      uiUrl: 'http://127.0.0.1:8233',
+      namespace: 'default',
+      timeoutMs: 1000,
+      digestWindowMs: 50,
+    };
+    const waits = ['k8', 'k9', 'k10'].map((k, i) => ({ ...notification(k), instanceId: `w${i}@sandbox#1` }));
+    // A first worker wrote the digest's intent and died before sending (or after: the same either way).
+    const first = new OutboxNotifier(f, {
+      async send(n, intent) {
+        await intent(waits, messageIdOf(waits));
+        return new Promise<Sent>(() => {});
+      },
+      resend: async () => ({ channel: 'unused' }),
+    });
+    void first.notify(waits[0] as WaitNotification);
+    const written = () => existsSync(f) && readFileSync(f, 'utf8').includes('k10');
+    for (let i = 0; i < 100 && !written(); i++) await new Promise((r) => setTimeout(r, 10));
+    const after = new OutboxNotifier(f, smtpDelivery(config, transport as unknown as Transporter));
+    const receipts = await Promise.all(waits.map((w) => after.notify(w)));
+    expect(sends).toEqual([{ messageId: messageIdOf(waits), keys: [] }]);
+    expect(receipts.map((r) => r.idempotencyKey)).toEqual(['k8', 'k9', 'k10']);
+    expect(
+      lines(f)
+        .map((l) => (l as { idempotencyKey: string }).idempotencyKey)
+        .sort(),
+    ).toEqual(['k10', 'k8', 'k9']);
   });
 
   it("never writes the participant's contact address into the outbox", async () => {
@@ -138,7 +253,8 @@ describe('e-mail rendering', () => {
     const transport = {
       sendMail: async (m: { to: string[]; subject: string; text: string }) => (sent.push(m), { messageId: `<${sent.length}>` }),
     };
-    const deliver = smtpDelivery({ ...config, digestWindowMs: 100 }, transport as unknown as Transporter);
+    const channel = smtpDelivery({ ...config, digestWindowMs: 100 }, transport as unknown as Transporter);
+    const deliver = (n: WaitNotification) => channel.send(n, async () => {});
     const waits = ['client-csr', 'server-certificate', 'jws-key', 'endpoints'].map((name, i) => dfspWait(`k${i}`, name));
     const receipts = await Promise.all([
       ...waits.map((w) => deliver(w)),

@@ -10,6 +10,47 @@ describe('the npm start supervisor', () => {
     expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 1000, 30_000))).toEqual([1000, 2000, 4000, 8000, 30_000]);
   });
 
+  it('keeps the first restarts quick (capped), then doubles on to the maximum', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 10].map((n) => backoffDelay(n, 500, 30_000, 5, 2000))).toEqual([
+      500, 1000, 2000, 2000, 2000, 16_000, 30_000, 30_000,
+    ]);
+  });
+
+  it('restarts a process killed by a signal, and one that died before it was watched', async () => {
+    const lines: string[] = [];
+    let starts = 0;
+    const supervisor = new Supervisor({
+      name: 'fragile',
+      log: (line) => lines.push(line),
+      stopChild: (child) => stopChild(child, 2000),
+      start: async () => {
+        starts += 1;
+        const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+        if (starts === 2) {
+          // Dies by a signal after its probe passed and before the supervisor watches it: 'exit' has already fired.
+          const gone = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGKILL');
+          await gone;
+        }
+        return child;
+      },
+      initialDelayMs: 50,
+    });
+    const first = await supervisor.run();
+    expect(supervisor.ready).toBe(true);
+    first.kill('SIGKILL');
+    for (let i = 0; i < 200 && starts < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !supervisor.ready; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(starts).toBe(3);
+    expect(supervisor.ready).toBe(true);
+    expect(lines.filter((l) => l.includes('exited unexpectedly'))).toEqual([
+      'fragile exited unexpectedly (SIGKILL); starting it again in 50 ms',
+      'fragile exited unexpectedly (SIGKILL); starting it again in 100 ms',
+    ]);
+    await supervisor.stop();
+    expect(supervisor.ready).toBe(false);
+  });
+
   it('restarts a process that crashes, with backoff, and leaves it alone once stopped', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'supervise-'));
     const starts = path.join(dir, 'starts');

@@ -22,8 +22,16 @@ export function activitySummary(activityType: string): string {
   return label === undefined ? activityType : `${label}: ${activityType}`;
 }
 
-/** `proxyActivities` whose every call carries `activitySummary` as its UI summary. */
-export function activitiesFor<A extends object>(options: ActivityOptions): ActivityInterfaceFor<A> {
+/**
+ * The heartbeat timeout of every activity unless its options say otherwise: every activity
+ * heartbeats each second while it runs (activities/activity-edge.ts), so a worker that dies
+ * mid-activity costs seconds, not the start-to-close timeout.
+ */
+export const defaultHeartbeatTimeout = '5 seconds';
+
+/** `proxyActivities` whose every call carries `activitySummary` as its UI summary (and the default heartbeat timeout). */
+export function activitiesFor<A extends object>(given: ActivityOptions): ActivityInterfaceFor<A> {
+  const options: ActivityOptions = { heartbeatTimeout: defaultHeartbeatTimeout, ...given };
   const proxied = proxyActivities<A>(options);
   return new Proxy(proxied, {
     get(target, name, receiver): unknown {

@@ -9,7 +9,6 @@ import { awaitSubmission, notableFindings } from '../frame/waits';
 const network = activitiesFor<NetworkActivities>({
   // Each origin gets its own connect timeout (OUTBOUND_TIMEOUT_MS); a DFSP has a handful of origins.
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 3 },
 });
 

@@ -8,7 +8,6 @@ import { awaitGate } from '../frame/waits';
 const ledger = activitiesFor<LedgerActivities>({
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats while it runs: a worker that died is noticed in seconds, and the idempotent set-up retried.
-  heartbeatTimeout: '15 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,

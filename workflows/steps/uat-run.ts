@@ -11,7 +11,6 @@ import type { DfspRegistration, Environment, GateRun } from '../messages';
  */
 const uat = activitiesFor<UatActivities>({
   startToCloseTimeout: '20 minutes',
-  heartbeatTimeout: '20 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
