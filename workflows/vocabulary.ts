@@ -264,6 +264,11 @@ export const callbackTypes = [
   'FSPIOP_CALLBACK_URL_BULK_QUOTES',
   'FSPIOP_CALLBACK_URL_AUTHORIZATIONS',
   'FSPIOP_CALLBACK_URL_TRX_REQ_SERVICE',
+  // Foreign exchange (FSPIOP 2.0; central-ledger 19.x seeds them): a DFSP that is also an FXP registers these.
+  'FSPIOP_CALLBACK_URL_FX_QUOTES',
+  'FSPIOP_CALLBACK_URL_FX_TRANSFER_POST',
+  'FSPIOP_CALLBACK_URL_FX_TRANSFER_PUT',
+  'FSPIOP_CALLBACK_URL_FX_TRANSFER_ERROR',
 ] as const;
 export type CallbackType = (typeof callbackTypes)[number];
 

@@ -105,7 +105,12 @@ export async function checkAuthorizationService(input: AuthorizationCheckInput):
 
   const answer = await present(url, egress.route, input);
   if ('error' in answer) {
-    const { cause, message, errorCode, alert } = classify(answer.error);
+    const { cause, message, errorCode, alert } = classify(
+      answer.error,
+      input.caPem
+        ? 'the CA you sent (caPem)'
+        : "a public CA the hub trusts — none was sent: if your service's certificate is from a private CA, send that CA as caPem",
+    );
     findings.push(
       finding('AUTHORIZATION_REACHABLE', 'fail', `the hub could not reach ${url.origin}: ${cause} — ${message}`, {
         cause,

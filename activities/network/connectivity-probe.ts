@@ -96,8 +96,15 @@ class ProbeAbort extends Error {
   }
 }
 
-/** What went wrong, in the words of the cause list. */
-export function classify(err: unknown): { cause: ConnectivityCause; alert: string | null; errorCode: string | null; message: string } {
+/**
+ * What went wrong, in the words of the cause list. `trusted` names what the hub checked the
+ * server's certificate against, for an unknown-CA failure (the registered server certificate's CA,
+ * a CA the participant sent, or — none sent — the public CAs the hub trusts).
+ */
+export function classify(
+  err: unknown,
+  trusted = 'the CA of the server certificate you registered',
+): { cause: ConnectivityCause; alert: string | null; errorCode: string | null; message: string } {
   if (err instanceof ProbeAbort) return { cause: err.reason, alert: null, errorCode: null, message: err.message };
   const e = err as NodeJS.ErrnoException & { reason?: string };
   const code = typeof e.code === 'string' ? e.code : null;
@@ -123,7 +130,7 @@ export function classify(err: unknown): { cause: ConnectivityCause; alert: strin
       cause: 'unknown-ca',
       alert: null,
       errorCode: code,
-      message: `the server's certificate does not chain to the CA you registered (${code})`,
+      message: `the server's certificate does not chain to ${trusted} (${code})`,
     };
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
     return { cause: 'certificate-expired', alert: null, errorCode: code, message: `the server's certificate is not valid now (${code})` };
@@ -182,7 +189,7 @@ export function probeOrigin(origin: URL, opts: ProbeOptions): Promise<ProbeResul
     };
     let handshakeDone = false;
     const fail = (err: unknown) => {
-      const classified = classify(err);
+      const classified = classify(err, opts.trust.caPem ? 'the CA of the server certificate you registered' : 'a CA the hub trusts');
       if (handshakeDone && (classified.cause === 'reset' || classified.cause === 'error')) {
         return settle({ ok: false, httpStatus: null, ...classified, cause: 'closed-after-handshake', message: closedAfterHandshake });
       }

@@ -71,11 +71,34 @@ export async function hostFinding(host: string, environment: Environment, resolv
   });
 }
 
+/**
+ * The callback as the hub stores and registers it: scheme and host in lower case, no trailing dot
+ * on the host, no default port (`HTTPS://API.Dfsp.example.:443/x` → `https://api.dfsp.example/x`);
+ * the path exactly as sent (central-ledger's `{{placeholders}}` must survive).
+ */
+export function normalisedCallback(value: string): string {
+  const trimmed = value.trim();
+  const parts = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s.exec(trimmed);
+  if (parts === null) return trimmed;
+  const [, scheme, authority, rest] = parts as unknown as [string, string, string, string];
+  // Credentials stay as sent: the check refuses them, and says so.
+  if (authority.includes('@')) return trimmed;
+  try {
+    const origin = new URL(`${scheme.toLowerCase()}://${authority}/`);
+    const host = origin.hostname.replace(/\.$/, '');
+    return `${origin.protocol}//${host}${origin.port ? `:${origin.port}` : ''}${rest}`;
+  } catch {
+    return trimmed;
+  }
+}
+
 export async function checkEndpoints(input: EndpointsCheckInput): Promise<EndpointsReport> {
   const findings: Finding[] = [];
   const production = input.environment === 'production';
   const known = new Set<string>(callbackTypes);
-  const entries = Object.entries(input.callbacks).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(input.callbacks)
+    .map(([type, value]): [string, string] => [type, typeof value === 'string' ? normalisedCallback(value) : value])
+    .sort(([a], [b]) => a.localeCompare(b));
   const missing = requiredCallbackTypes.filter((t) => typeof input.callbacks[t] !== 'string');
   const unknown = entries.filter(([type]) => !known.has(type)).map(([type]) => type);
   findings.push(

@@ -233,7 +233,10 @@ export async function checkCertificateChain(
       complete ? 'pass' : 'fail',
       complete
         ? `path of ${path.length} certificate(s) from the leaf to ${anchoredBy && !selfSignedTop ? 'a trust anchor' : 'a root'}`
-        : `the issuer of ${top.subject.text} (${top.issuer.text}) is missing: add the intermediate certificate(s)`,
+        : path.length > 1
+          ? // The participant sent its CA chain and it stops short: what is missing may be the root itself.
+            `the issuer of ${top.subject.text} (${top.issuer.text}) is missing: add it — your root, or the next intermediate up to it`
+          : `the issuer of ${top.subject.text} (${top.issuer.text}) is missing: add the intermediate certificate(s) and the root`,
       { length: path.length, missingIssuer: complete ? null : top.issuer.text },
     ),
   );

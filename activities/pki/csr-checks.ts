@@ -10,6 +10,8 @@ import { CertificateView, CsrView, KeyView, parseCsr, PkiInputError } from './x5
 export interface KeyUse {
   participantId: string;
   role: CertificateRole;
+  /** The environment it was enrolled in (absent: not known, judged as the same). */
+  environment?: string;
   csrSha256: string;
 }
 
@@ -19,6 +21,8 @@ export interface CsrCheckOptions {
   participant: ParticipantIdentity;
   /** Earlier uses of the CSR's public key (from the issued-certificate registry). */
   earlierKeyUses?: KeyUse[];
+  /** The environment the CSR is for: a key enrolled in another one is a reuse. */
+  environment?: string;
 }
 
 export interface CsrReport extends CheckReport {
@@ -101,23 +105,45 @@ export async function checkParsedCsr(csr: CsrView, opts: CsrCheckOptions): Promi
   };
 }
 
-/** A key serves one participant and one purpose (TLS and JWS keys differ); resubmitting the same CSR is fine. */
+/**
+ * A key serves one participant, one purpose (TLS and JWS keys differ) and one environment (the
+ * production key is never the sandbox one); resubmitting the same request for the same step is fine.
+ */
 function checkKeyReuse(csr: CsrView, opts: CsrCheckOptions): Finding {
   if (opts.earlierKeyUses === undefined) {
     return finding('DUPLICATE_KEY', 'not-applicable', 'checked when the CSR is submitted to the hub CA', {
       spkiSha256: csr.key.spkiSha256,
     });
   }
-  const others = opts.earlierKeyUses.filter((use) => use.participantId !== opts.participant.participantId || use.role !== opts.role);
-  if (others.length === 0) return finding('DUPLICATE_KEY', 'pass', 'the public key is new to the hub', { spkiSha256: csr.key.spkiSha256 });
-  const sameParticipant = others.every((o) => o.participantId === opts.participant.participantId);
+  const sameStep = (use: KeyUse) =>
+    use.participantId === opts.participant.participantId &&
+    use.role === opts.role &&
+    (use.environment === undefined || opts.environment === undefined || use.environment === opts.environment);
+  const others = opts.earlierKeyUses.filter((use) => !sameStep(use));
+  if (others.length === 0) {
+    return finding(
+      'DUPLICATE_KEY',
+      'pass',
+      opts.earlierKeyUses.length === 0 ? 'the public key is new to the hub' : 'the hub enrolled this key for this same step before',
+      { spkiSha256: csr.key.spkiSha256 },
+    );
+  }
+  const ownUses = others.filter((o) => o.participantId === opts.participant.participantId);
+  if (ownUses.length < others.length) {
+    return finding('DUPLICATE_KEY', 'fail', 'this public key is already enrolled for another participant', {
+      spkiSha256: csr.key.spkiSha256,
+      usedFor: ['another participant'],
+    });
+  }
+  const where = ownUses.map((o) => (o.environment && o.environment !== opts.environment ? `${o.role} in ${o.environment}` : o.role));
+  const otherEnvironment = ownUses.some((o) => o.role === opts.role);
   return finding(
     'DUPLICATE_KEY',
     'fail',
-    sameParticipant
-      ? `this key is already enrolled for ${others.map((o) => o.role).join(', ')}: use a separate key per purpose`
-      : 'this public key is already enrolled for another participant',
-    { spkiSha256: csr.key.spkiSha256, usedFor: sameParticipant ? others.map((o) => o.role) : ['another participant'] },
+    otherEnvironment
+      ? `this key is already enrolled as your ${where.join(', ')}: ${opts.environment ?? 'each environment'} needs a key pair of its own (generate a new key, never reuse the ${ownUses.find((o) => o.role === opts.role)?.environment ?? 'other'} one)`
+      : `this key is already enrolled for ${where.join(', ')}: use a separate key per purpose`,
+    { spkiSha256: csr.key.spkiSha256, usedFor: where },
   );
 }
 

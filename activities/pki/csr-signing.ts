@@ -76,9 +76,16 @@ export class CsrSigningService {
     const earlierKeyUses = (await this.registry.findByPublicKey(csr.key.spkiSha256)).map((r) => ({
       participantId: r.participantId,
       role: r.role,
+      environment: r.environment,
       csrSha256: r.csrSha256,
     }));
-    return checkParsedCsr(csr, { policy, role: request.role, participant: request.participant, earlierKeyUses });
+    return checkParsedCsr(csr, {
+      policy,
+      role: request.role,
+      participant: request.participant,
+      earlierKeyUses,
+      environment: request.environment,
+    });
   }
 
   /** Concurrent identical requests share one issuance; sequential ones find it in the registry. */

@@ -9,7 +9,7 @@ import { finding, Finding, summarise } from './findings';
 import type { HubClientCertificate } from './hub-client-keys';
 import { scanPem } from './pem';
 import type { PkiPolicy } from './policy';
-import { parseCertificate } from './x509-model';
+import { isSelfSigned, parseCertificate } from './x509-model';
 
 export interface HubClientCertificateCheckOptions {
   policy: PkiPolicy;
@@ -54,7 +54,12 @@ export async function checkHubClientCertificate(pem: string, opts: HubClientCert
           "issued by the hub's own CA: the hub's client certificate must be issued by your CA, the one your servers trust for clients",
         ] as const)
       : bundle.path.length < 2
-        ? (['fail', 'self-signed: it must be issued by your CA'] as const)
+        ? isSelfSigned(leaf)
+          ? (['fail', 'self-signed: it must be issued by your CA'] as const)
+          : ([
+              'fail',
+              `issued by ${leaf.issuer.text}, which you did not send: send your CA chain up to and including its root, the hub checks who issued it`,
+            ] as const)
         : root === null
           ? (['fail', 'send your CA chain up to and including its root: the hub checks who issued it'] as const)
           : (['pass', `issued by ${top?.subject ?? 'your CA'}`] as const);

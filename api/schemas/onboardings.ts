@@ -1,6 +1,9 @@
 import { evidenceLinkProblem, maxCommentLength, maxEvidenceLinks, maxNameLength, maxUrlLength } from '../../workflows/messages';
 import { certificateAlerts } from '../../workflows/vocabulary';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { nonPublicRange, normalisedHost } from '../../activities/network/egress';
+import { countryCodeSchema } from './country';
 import { text } from './text';
 import {
   approverRoles,
@@ -22,8 +25,7 @@ export const participantIdSchema = z.string().regex(participantIdPattern, 'lower
 
 export const participantParamsSchema = z.strictObject({ participantId: participantIdSchema });
 
-/** ISO 3166-1 alpha-2 shape; the list itself is checked by the certificate rules later. */
-const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. GB');
+const countryCode = countryCodeSchema;
 
 const participantProfileSchema = z.strictObject({
   legalName: text({ max: 200 }),
@@ -112,7 +114,13 @@ const calledHttpsUrl = z
   .refine((u) => {
     const url = new URL(u);
     return url.username === '' && url.password === '' && url.hash === '';
-  }, 'no credentials or fragment in the URL');
+  }, 'no credentials or fragment in the URL')
+  // The hub calls it from outside the bank: a loopback, private or link-local address (or localhost)
+  // names the hub's own machine or network, which the hub's egress refuses — said now, not at the step.
+  .refine((u) => {
+    const host = normalisedHost(new URL(u));
+    return !(host === 'localhost' || host.endsWith('.localhost') || (ipaddr.isValid(host) && nonPublicRange(host) !== null));
+  }, "the bank's own host, by public name or address: a loopback, private or link-local address (or localhost) is the hub's, and the hub's egress refuses it");
 
 /** Seed 001's onboarding data: alias (a DNS label: it names the bank's hosts), asset code, first employee, authorization URLs. */
 export const bankRegistrationSchema = z.strictObject({
@@ -140,7 +148,10 @@ export type StartOnboardingBody = z.infer<typeof startOnboardingBodySchema>;
 
 /** A link to what a decision or a document rests on: https only. */
 export const evidenceLinkSchema = z
-  .strictObject({ label: text({ min: 1, max: maxNameLength }), url: z.url({ protocol: /^https$/ }).max(maxUrlLength) })
+  .strictObject({
+    label: text({ min: 1, max: maxNameLength }),
+    url: z.url({ protocol: /^https$/, error: 'an https URL (https://…)' }).max(maxUrlLength),
+  })
   // The workflow's rule, from its one home (workflows/frame/guards.ts): the API refuses what the workflow would.
   .superRefine((link, ctx) => {
     const problem = evidenceLinkProblem(link);

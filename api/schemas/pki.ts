@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { countryCodeSchema } from './country';
 import { text } from './text';
 import { environments, onboardingKinds } from '../../workflows/messages';
 import { participantIdSchema } from './onboardings';
@@ -16,7 +17,7 @@ const hostSchema = z
 export const participantIdentitySchema = z.strictObject({
   participantId: participantIdSchema,
   legalName: text({ max: 200 }),
-  country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code'),
+  country: countryCodeSchema,
   hosts: z.array(hostSchema).max(50).default([]),
 });
 

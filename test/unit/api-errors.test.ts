@@ -136,6 +136,66 @@ describe('API error edge', () => {
     ).toEqual(['body.registration.alias', 'body.registration.authorizationUrls.sandbox']);
   });
 
+  it('answers 400 for a country ISO 3166-1 does not assign (XX), saying what a country code is', async () => {
+    const body = startBody('xx-pay');
+    const res = await appWith(fakeGateway()).inject({
+      headers: keys.staff(),
+      method: 'POST',
+      url: '/onboardings',
+      payload: { ...body, participant: { ...body.participant, country: 'XX' } },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params']).toEqual([
+      expect.objectContaining({ name: 'body.participant.country', reason: expect.stringContaining('not an ISO 3166-1 alpha-2 country') }),
+    ]);
+    const fine = await appWith(
+      fakeGateway({ start: async () => ({ workflowId: 'onboarding-ke-pay', progress: null, created: true }) }),
+    ).inject({
+      headers: keys.staff(),
+      method: 'POST',
+      url: '/onboardings',
+      payload: { ...body, participantId: 'ke-pay', participant: { ...body.participant, country: 'KE' } },
+    });
+    expect(fine.statusCode).not.toBe(400);
+  });
+
+  it("answers 400 at registration for a bank authorization URL on a loopback or private address (the hub's own, which egress refuses)", async () => {
+    const registration = (production: string) => ({
+      alias: 'bank-b',
+      assetCode: 'UAH',
+      firstEmployeeEmail: 'first@bank.example',
+      authorizationUrls: { sandbox: 'https://auth.bank.example/check', production },
+    });
+    for (const production of ['https://127.0.0.1:8443/check', 'https://10.1.2.3/check', 'https://[::1]/check', 'https://localhost/check']) {
+      const res = await appWith(fakeGateway()).inject({
+        headers: keys.staff(),
+        method: 'POST',
+        url: '/onboardings',
+        payload: { participantId: 'bank-b', kind: 'bank', participant: startBody('x').participant, registration: registration(production) },
+      });
+      expect([production, res.statusCode]).toEqual([production, 400]);
+      expect(res.json()['invalid-params']).toEqual([
+        expect.objectContaining({
+          name: 'body.registration.authorizationUrls.production',
+          reason: expect.stringContaining('public name or address'),
+        }),
+      ]);
+    }
+  });
+
+  it('answers 400 for an http evidence link saying it must be https', async () => {
+    const res = await appWith(fakeGateway()).inject({
+      headers: keys.staff(),
+      method: 'POST',
+      url: '/onboardings/acme/approvals',
+      payload: { gate: 'application-review', decision: 'approved', evidence: [{ label: 'report', url: 'http://docs.example/r.pdf' }] },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()['invalid-params']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'body.evidence.0.url', reason: expect.stringContaining('https') })]),
+    );
+  });
+
   it('answers 400 for a malformed participant id in the path', async () => {
     const res = await appWith(fakeGateway()).inject({ headers: keys.staff(), method: 'GET', url: '/onboardings/NOT_VALID' });
     expect(res.statusCode).toBe(400);

@@ -65,7 +65,12 @@ describe("the live check of a bank's authorization service", () => {
   });
 
   it('names TLS and connection failures: unknown CA, a name the certificate does not carry, a closed port, a server that never answers', async () => {
-    expect((await checkAuthorizationService(input({ caPem: null }))).cause).toBe('unknown-ca');
+    const unknownCa = await checkAuthorizationService(input({ caPem: null }));
+    expect(unknownCa.cause).toBe('unknown-ca');
+    // No CA was sent: the message does not blame one, it says what to send.
+    const reachable = unknownCa.findings.find((f) => f.code === 'AUTHORIZATION_REACHABLE')?.message ?? '';
+    expect(reachable).not.toContain('you registered');
+    expect(reachable).toContain('none was sent');
     expect((await checkAuthorizationService(input({ url: 'https://other.bank.test/check' }))).cause).toBe('name-mismatch');
     expect((await checkAuthorizationService(input({ egress: egressTo(1) }))).cause).toBe('refused');
     const hung = await checkAuthorizationService(input({ egress: egressTo(silentPort), timeoutMs: 300 }));

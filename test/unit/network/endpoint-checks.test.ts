@@ -24,6 +24,39 @@ describe('callback endpoint checks', () => {
     expect(report.hosts).toEqual(['api.dfsp.example']);
   });
 
+  it('stores each URL normalised (scheme and host lower case, no default port or trailing dot), placeholders kept', async () => {
+    const report = await checkEndpoints({
+      callbacks: {
+        ...all('https://api.dfsp.example/fspiop'),
+        FSPIOP_CALLBACK_URL_PARTIES_GET: ' HTTPS://API.Dfsp.Example.:443/parties/{{partyIdType}}/{{partyIdentifier}}',
+        FSPIOP_CALLBACK_URL_QUOTES: 'https://api.dfsp.example:8443/Quotes',
+      },
+      environment: 'sandbox',
+      serverCertificateHosts: ['api.dfsp.example'],
+    });
+    expect(report.blocking).toBe(false);
+    const value = (type: string) => report.endpoints.find((e) => e.type === type)?.value;
+    expect(value('FSPIOP_CALLBACK_URL_PARTIES_GET')).toBe('https://api.dfsp.example/parties/{{partyIdType}}/{{partyIdentifier}}');
+    expect(value('FSPIOP_CALLBACK_URL_QUOTES')).toBe('https://api.dfsp.example:8443/Quotes');
+    expect(report.hosts).toEqual(['api.dfsp.example']);
+  });
+
+  it("accepts central-ledger 19's FX callback types (an FXP's quotes and transfers)", async () => {
+    const fx = {
+      FSPIOP_CALLBACK_URL_FX_QUOTES: 'https://api.dfsp.example/fspiop',
+      FSPIOP_CALLBACK_URL_FX_TRANSFER_POST: 'https://api.dfsp.example/fspiop/fxTransfers',
+      FSPIOP_CALLBACK_URL_FX_TRANSFER_PUT: 'https://api.dfsp.example/fspiop/fxTransfers/{{commitRequestId}}',
+      FSPIOP_CALLBACK_URL_FX_TRANSFER_ERROR: 'https://api.dfsp.example/fspiop/fxTransfers/{{commitRequestId}}/error',
+    };
+    const report = await checkEndpoints({
+      callbacks: { ...all('https://api.dfsp.example/fspiop'), ...fx },
+      environment: 'sandbox',
+      serverCertificateHosts: ['api.dfsp.example'],
+    });
+    expect(failing(report)).toEqual([]);
+    expect(report.endpoints.map((e) => e.type)).toEqual(expect.arrayContaining(Object.keys(fx)));
+  });
+
   it('names the missing required types', async () => {
     const rest = all('https://api.dfsp.example');
     delete rest.FSPIOP_CALLBACK_URL_QUOTES;

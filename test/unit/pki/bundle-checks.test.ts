@@ -95,6 +95,16 @@ describe('a bundle from a participant CA', () => {
     expect(ssl.verify(root.certFile, ssl.write('empty.pem', root.cert), bundleFile).ok).toBe(false);
   });
 
+  it('fails CHAIN_BUILDS_TO_ROOT asking for the root (not an intermediate) when the chain sent stops at the intermediate', async () => {
+    const report = await checkBundle(client.cert + inter.cert, sandbox);
+    const chain = report.findings.find((f) => f.code === 'CHAIN_BUILDS_TO_ROOT');
+    expect(chain).toMatchObject({ result: 'fail', detail: { missingIssuer: 'C=GB, O=Acme Pay Ltd, CN=Acme Root CA' } });
+    expect(chain?.message).toContain('your root');
+    // Only the leaf: both are missing, and the message asks for both.
+    const alone = (await checkBundle(client.cert, sandbox)).findings.find((f) => f.code === 'CHAIN_BUILDS_TO_ROOT');
+    expect(alone?.message).toContain('intermediate certificate(s) and the root');
+  });
+
   it('reports repeated and unrelated certificates', async () => {
     const stranger = ssl.selfSigned('stranger', 'rsa:2048', '/C=FR/O=Someone Else/CN=Stranger CA');
     const report = await checkBundle(client.cert + inter.cert + inter.cert + root.cert + stranger.cert, sandbox);

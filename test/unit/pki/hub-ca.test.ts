@@ -166,6 +166,19 @@ describe('signing a participant CSR', () => {
     expect((error.details.findings as { code: string }[]).map((f) => f.code)).toEqual(['DUPLICATE_KEY']);
   });
 
+  it('refuses the sandbox key for the production CSR, saying production needs a key pair of its own', async () => {
+    const key = ssl.key('sandbox-reused.key', 'rsa:2048');
+    const { signing } = await service();
+    const sandbox = await signing.checkAndSign(request(ssl.csr('sandbox-reused.csr', key, subject)));
+    expect(sandbox.report.blocking).toBe(false);
+    const production = await signing.checkAndSign(request(ssl.csr('production-reused.csr', key, subject), { environment: 'production' }));
+    expect(production.issued).toBeNull();
+    const duplicate = production.report.findings.find((f) => f.code === 'DUPLICATE_KEY');
+    expect(duplicate).toMatchObject({ result: 'fail', detail: { usedFor: ['tls-client in sandbox'] } });
+    expect(duplicate?.message).toContain('production needs a key pair of its own');
+    expect(duplicate?.message).not.toContain('new to the hub');
+  });
+
   it('checks and signs in one call: the report with the certificate openssl verifies, the same certificate on a retry, nothing issued when the report blocks', async () => {
     const { signing, registry } = await service();
     const csr = ssl.csr('once.csr', ssl.key('once.key', 'rsa:2048'), subject);

@@ -164,6 +164,10 @@ describe('the certificate the participant CA returns', () => {
     const noRoot = await check(good, record.spkiSha256);
     expect(failed(noRoot)).toContain('ISSUED_BY_PARTICIPANT_CA');
     expect(failed(noRoot)).toContain('CHAIN_BUILDS_TO_ROOT');
+    // The leaf alone is issued by the participant's CA, not self-signed: the message says which CA to send.
+    const issuedBy = noRoot.findings.find((f) => f.code === 'ISSUED_BY_PARTICIPANT_CA')?.message ?? '';
+    expect(issuedBy).not.toContain('self-signed');
+    expect(issuedBy).toContain('which you did not send');
 
     const serverOnly = ssl.signCsr('hub-g-server', dfspRoot, record.csrPem, serverExt('DNS:hub.example'));
     expect(failed(await check(serverOnly + dfspRoot.cert, record.spkiSha256))).toEqual(['EKU_CLIENT_AUTH']);
