@@ -86,7 +86,8 @@ export interface IpAllowlistPayload {
  * DN. Sent again once the client exists, it rotates the secret.
  */
 export interface OauthClientPayload {
-  authMethod: 'client_secret_basic' | 'tls_client_auth';
+  /** Absent: a new client gets a secret; an existing one keeps its method. */
+  authMethod?: 'client_secret_basic' | 'tls_client_auth';
   tlsSubjectDn?: string;
 }
 

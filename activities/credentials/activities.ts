@@ -2,7 +2,7 @@
 import type { Environment } from '../../workflows/vocabulary';
 import { log } from '@temporalio/activity';
 import { throughEdge } from '../activity-edge';
-import type { ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credential-issuer';
+import type { ClientAuthMethod, ClientView, CredentialIssuer, IssueClientRequest, IssuedClient } from './credential-issuer';
 
 /** What the credentials activities need, and nothing more. */
 export interface CredentialDeps {
@@ -34,6 +34,22 @@ export function createCredentialActivities(deps: CredentialDeps) {
       const rotated = await deps.credentials.rotate(input.clientId, deps.rotationOverlapSeconds, input.writeKey);
       log.info('oauth client secret rotated', { clientId: rotated.clientId, previousSecretValidUntil: rotated.previousSecretValidUntil });
       return rotated;
+    },
+
+    /** Moves the client to certificate-bound tokens (tls_client_auth) or back to a secret, as its participant asked. Idempotent by write key. */
+    async changeOauthAuthMethod(input: {
+      clientId: string;
+      authMethod: ClientAuthMethod;
+      tlsSubjectDn?: string;
+      writeKey: string;
+    }): Promise<IssuedClient> {
+      const changed = await deps.credentials.changeAuthMethod(
+        input.clientId,
+        { authMethod: input.authMethod, ...(input.tlsSubjectDn ? { tlsSubjectDn: input.tlsSubjectDn } : {}) },
+        input.writeKey,
+      );
+      log.info('oauth client auth method changed', { clientId: changed.clientId, authMethod: changed.authMethod });
+      return changed;
     },
 
     /** The redirect URIs onboarding accepted, applied at the authorization server (the whole set; idempotent). */

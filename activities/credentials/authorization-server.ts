@@ -175,7 +175,9 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Pro
     clients: [],
     // The one signing key is ES256; client metadata defaults name RS256 otherwise.
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['client_credentials'], response_types: [] },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'tls_client_auth'],
+    // What the hub registers, exactly: oidc-provider takes a client_secret_basic client's secret in
+    // the body too when client_secret_post is enabled; it is not, so a Basic client uses Basic.
+    clientAuthMethods: ['client_secret_basic', 'tls_client_auth'],
     scopes: opts.scopes,
     extraClientMetadata: { properties: ['previous_secret_hash', 'previous_secret_expires_at', 'hub_environment'] },
     jwks: opts.jwks as Configuration['jwks'],

@@ -50,6 +50,12 @@ export interface CredentialIssuer {
   issue(request: IssueClientRequest): Promise<IssuedClient>;
   /** A new secret; the old one stays valid `overlapSeconds` longer. */
   rotate(clientId: string, overlapSeconds: number, writeKey: string): Promise<IssuedClient>;
+  /**
+   * Moves the client to another way of authenticating, as its participant asked: to
+   * `tls_client_auth` (certificate-bound tokens; its secrets stop at once) or back to a secret (a
+   * new one, shown once). Idempotent by write key.
+   */
+  changeAuthMethod(clientId: string, to: { authMethod: ClientAuthMethod; tlsSubjectDn?: string }, writeKey: string): Promise<IssuedClient>;
   /** No new token for the client; its stored tokens are deleted. */
   revoke(clientId: string): Promise<ClientView>;
   /** The participant's redirect URIs in the environment (the whole set): its client's authorization-code flow uses exactly these. */
@@ -98,16 +104,16 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
     const bad = request.scopes.filter((s) => !scopePattern.test(s));
     if (bad.length > 0)
       throw new DomainError('INPUT_INVALID', `Scopes ${bad.join(', ')} are not valid OAuth scope names`, { fields: ['scopes'] });
-    if (request.authMethod === 'tls_client_auth' && !request.tlsSubjectDn) {
-      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
-        fields: ['tlsSubjectDn'],
-      });
-    }
     const clientId = clientIdOf(request.participantId, request.environment);
     const existing = await this.find(clientId);
     if (existing && existing.revokedAt === null) {
       const sameIssuance = existing.writeKey === request.writeKey;
       return { ...view(existing), secretPickup: sameIssuance ? await this.pendingPickup(request.writeKey) : null, reused: true };
+    }
+    if (request.authMethod === 'tls_client_auth' && !request.tlsSubjectDn) {
+      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
+        fields: ['tlsSubjectDn'],
+      });
     }
     const secret = request.authMethod === 'tls_client_auth' ? null : newClientSecret();
     const secretHash = secret === null ? null : await hashSecret(secret);
@@ -170,6 +176,49 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
       if (Number(updated.numUpdatedRows) !== 1)
         throw new DomainError('STATE_CORRUPT', `${clientId} was rotated by another request meanwhile`);
       return this.pickups.deposit(secret, writeKey, trx);
+    });
+    return { ...view(await this.live(clientId)), secretPickup, reused: false };
+  }
+
+  async changeAuthMethod(
+    clientId: string,
+    to: { authMethod: ClientAuthMethod; tlsSubjectDn?: string },
+    writeKey: string,
+  ): Promise<IssuedClient> {
+    const row = await this.live(clientId);
+    if (row.rotationKey === writeKey) return { ...view(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
+    if (to.authMethod === 'tls_client_auth' && !to.tlsSubjectDn) {
+      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
+        fields: ['tlsSubjectDn'],
+      });
+    }
+    const secret = to.authMethod === 'tls_client_auth' ? null : newClientSecret();
+    const secretHash = secret === null ? null : await hashSecret(secret);
+    const now = new Date().toISOString();
+    const secretPickup = await this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('oauthClients')
+        .set({
+          authMethod: to.authMethod,
+          tlsSubjectDn: to.authMethod === 'tls_client_auth' ? (to.tlsSubjectDn ?? null) : null,
+          // Certificate-bound from now on: no secret, current or previous, gets a token any more.
+          secretHash,
+          previousSecretHash: null,
+          previousSecretExpiresAt: null,
+          rotatedAt: now,
+          rotationKey: writeKey,
+        })
+        .where('clientId', '=', clientId)
+        .where('rotationKey', 'is', row.rotationKey)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1)
+        throw new DomainError('STATE_CORRUPT', `${clientId} was changed by another request meanwhile`);
+      // Tokens and grants the authorization server stored for the client under the old method.
+      await trx
+        .deleteFrom('oidcPayloads')
+        .where(sql<string>`json_extract(payload, '$.clientId')`, '=', clientId)
+        .execute();
+      return secret === null ? null : this.pickups.deposit(secret, writeKey, trx);
     });
     return { ...view(await this.live(clientId)), secretPickup, reused: false };
   }

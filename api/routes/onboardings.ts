@@ -409,12 +409,14 @@ export const onboardingRoutes: FastifyPluginAsyncZod<OnboardingRoutesOptions> = 
   /**
    * The participant's OAuth client for the environment: the first call issues it (client id, and
    * for `client_secret_basic` the secret in `secret.value`, shown in this response only); a later
-   * call rotates the secret (the previous one stays valid for the overlap window).
+   * call rotates the secret (the previous one stays valid for the overlap window), or — naming the
+   * other `authMethod` — moves the client to it (`tls_client_auth`: certificate-bound tokens, its
+   * secrets stop at once).
    */
   submissionRoute(
     'oauth-client',
     oauthClientBodySchema,
-    ({ authMethod, tlsSubjectDn }) => ({ authMethod, ...(tlsSubjectDn ? { tlsSubjectDn } : {}) }),
+    ({ authMethod, tlsSubjectDn }) => ({ ...(authMethod ? { authMethod } : {}), ...(tlsSubjectDn ? { tlsSubjectDn } : {}) }),
     jsonFormLimit,
   );
 

@@ -205,7 +205,8 @@ export const redirectUrlsBodySchema = z.strictObject({
 });
 
 export const oauthClientBodySchema = z.strictObject({
-  authMethod: z.enum(['client_secret_basic', 'tls_client_auth']).default('client_secret_basic'),
+  /** Absent: a new client authenticates with a secret; an existing one keeps its method (a secret is rotated). */
+  authMethod: z.enum(['client_secret_basic', 'tls_client_auth']).optional(),
   /** tls_client_auth: the subject DN of the hub-issued client certificate, e.g. `CN=acme-pay,O=Acme Pay Ltd,C=GB`. */
   tlsSubjectDn: text({ max: 512 }).optional(),
   environment: z.enum(environments).optional(),

@@ -124,6 +124,45 @@ describe('OAuth client credentials on the real authorization server', () => {
     expect((await tokenRequest(stack.oauth, caPem, clientId, secret, 'accounts')).status).toBe(200);
   });
 
+  it('refuses the secret sent in the body (client_secret_post) from a client registered for Basic', async () => {
+    const answer = await httpsRequest(`${stack.oauth.issuer}/token`, {
+      method: 'POST',
+      ca: caPem,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: 'accounts',
+        client_id: clientId,
+        client_secret: secrets[1] as string,
+      }).toString(),
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error).toBe('invalid_client');
+    expect((await tokenRequest(stack.oauth, caPem, clientId, secrets[1] as string, 'accounts')).status).toBe(200);
+  });
+
+  it('moves the client to certificate-bound tokens when its participant asks for tls_client_auth: no secret works any more, the certificate does', async () => {
+    const { issued, ...tls } = await hubSignedClient(new OpenSsl(), ca, db, participantId, 'OAuth One Ltd');
+    const cert = new X509Certificate(issued.certificatePem);
+    const moved = await requestClient('oauth-1-mtls-0001', { authMethod: 'tls_client_auth', tlsSubjectDn: subjectDnOf(cert) });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json().submission.artifact).toMatchObject({ clientId, authMethod: 'tls_client_auth', secretPickup: null });
+    expect(moved.json().secret).toBeUndefined();
+    for (const secret of secrets) {
+      expect([secret.slice(0, 4), JSON.parse((await tokenRequest(stack.oauth, caPem, clientId, secret, 'accounts')).body).error]).toEqual([
+        secret.slice(0, 4),
+        'invalid_client',
+      ]);
+    }
+    const token = await tokenRequest(stack.oauth, caPem, clientId, null, 'accounts', tls);
+    expect(token.status).toBe(200);
+    const claims = await verifiedClaims(JSON.parse(token.body).access_token as string);
+    expect(claims.cnf).toEqual({ 'x5t#S256': Buffer.from(cert.fingerprint256.replace(/:/g, ''), 'hex').toString('base64url') });
+    // Asked again without naming a method: it stays certificate-bound (no silent return to a secret).
+    const again = await requestClient('oauth-1-mtls-0002');
+    expect(again.json().submission.artifact).toMatchObject({ authMethod: 'tls_client_auth', secretPickup: null });
+  });
+
   it('revokes the client when the onboarding is cancelled: no secret gets a token', async () => {
     const cancelled = await app.inject({
       method: 'POST',

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { activitiesFor } from '../frame/summaries';
 import type { CredentialActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
@@ -12,15 +13,26 @@ const credentials = activitiesFor<CredentialActivities>({
 
 /**
  * Issues the participant's OAuth client for the environment with the onboarding's scopes, or —
- * when it exists — rotates its secret. The secret never passes through here: the artifact holds
+ * when it exists — rotates its secret, or moves it to the method the participant now asks for
+ * (`tls_client_auth`: certificate-bound tokens, no secret). The secret never passes through here: the artifact holds
  * the client id and the id of a one-time pickup the API redeems into the one response that shows it.
  */
 export function oauthClientHandler(journey: Journey, scopes: string[]): SubmissionHandler<'oauth-client'> {
   return async (input, instance) => {
     const payload = input.payload as { authMethod?: unknown; tlsSubjectDn?: unknown };
-    const authMethod = payload.authMethod === 'tls_client_auth' ? 'tls_client_auth' : 'client_secret_basic';
+    const existing = instance.artifact;
+    const issued = instance.status === 'accepted' && typeof existing?.clientId === 'string' ? existing : null;
+    // Asked again without a method: the client keeps the one it has (a rotation), it does not silently change.
+    const switching = patched('oauth-auth-method-switch');
+    const authMethod =
+      payload.authMethod === 'tls_client_auth' || payload.authMethod === 'client_secret_basic'
+        ? payload.authMethod
+        : switching && issued?.authMethod === 'tls_client_auth'
+          ? 'tls_client_auth'
+          : 'client_secret_basic';
     const tlsSubjectDn = typeof payload.tlsSubjectDn === 'string' ? payload.tlsSubjectDn : undefined;
-    if (authMethod === 'tls_client_auth' && !tlsSubjectDn) {
+    // The subject DN is needed to make a certificate-bound client, not to ask an existing one again.
+    if (authMethod === 'tls_client_auth' && !tlsSubjectDn && !(switching && issued?.authMethod === 'tls_client_auth')) {
       return {
         accepted: false,
         findings: [
@@ -34,18 +46,26 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
       };
     }
     const writeKey = attemptWriteKey(instance);
-    const existing = instance.artifact;
     const client =
-      instance.status === 'accepted' && existing?.clientId && existing.authMethod === 'client_secret_basic'
-        ? await credentials.rotateOauthSecret({ clientId: existing.clientId, writeKey })
-        : await credentials.issueOauthClient({
-            participantId: journey.status.participantId,
-            environment: instance.environment,
-            scopes,
+      switching && issued !== null && issued.authMethod !== authMethod
+        ? // The participant asks for the other method: the client changes (tls_client_auth: certificate-bound
+          // tokens, its secrets stop at once; back to a secret: a new one, shown once).
+          await credentials.changeOauthAuthMethod({
+            clientId: issued.clientId as string,
             authMethod,
             ...(tlsSubjectDn ? { tlsSubjectDn } : {}),
             writeKey,
-          });
+          })
+        : issued !== null && issued.authMethod === 'client_secret_basic'
+          ? await credentials.rotateOauthSecret({ clientId: issued.clientId as string, writeKey })
+          : await credentials.issueOauthClient({
+              participantId: journey.status.participantId,
+              environment: instance.environment,
+              scopes,
+              authMethod,
+              ...(tlsSubjectDn ? { tlsSubjectDn } : {}),
+              writeKey,
+            });
     const artifact = {
       clientId: client.clientId,
       authMethod: client.authMethod,
