@@ -106,6 +106,13 @@ export function createBankActivities(deps: BankDeps) {
       return deps.processingCenter.registerIdentifiers(input.counterpartyId, input.identifiers);
     },
 
+    /** Withdraws every identifier of the counterparty (a cancelled onboarding), so that no other bank is blocked by them. */
+    async withdrawIdentifiers(input: { counterpartyId: string }): Promise<number> {
+      const count = await deps.processingCenter.withdrawIdentifiers(input.counterpartyId);
+      log.info('identifiers withdrawn', { counterpartyId: input.counterpartyId, count });
+      return count;
+    },
+
     async readCounterparty(input: { participantId: string; environment: Environment }): Promise<CounterpartyView | null> {
       return deps.processingCenter.counterparty(input.participantId, input.environment);
     },

@@ -14,7 +14,8 @@
  * activity's policy with backoff — safe, since every call converges.
  */
 import { DomainError } from '../domain-error';
-import type { HubLedger, LedgerParticipantView, LedgerSetupRequest, LedgerSetupResult } from './hub-ledger';
+import type { Environment } from '../../workflows/vocabulary';
+import type { HubLedger, LedgerDeactivation, LedgerParticipantView, LedgerSetupRequest, LedgerSetupResult } from './hub-ledger';
 
 export interface CentralLedgerOptions {
   /** The admin API, e.g. http://central-ledger:3001 */
@@ -74,6 +75,18 @@ export class CentralLedger implements HubLedger {
       );
     }
     return { mode: 'applied', ledgerUrl: this.url, participant: await this.describe(request.fspId) };
+  }
+
+  /**
+   * `PUT /participants/{name}` `{ isActive: false }`: central-ledger refuses the DFSP's transfers
+   * and quotes from then on; accounts and positions stay for settlement. A DFSP the ledger never
+   * had (the onboarding stopped before the set-up) is already inactive.
+   */
+  async deactivate(fspId: string, _environment: Environment): Promise<LedgerDeactivation> {
+    await this.call('PUT', `/participants/${encodeURIComponent(fspId)}`, { isActive: false }, (a) =>
+      this.isRepeat(a, 400, '3200', /not found|does not exist/i),
+    );
+    return { mode: 'applied', isActive: false };
   }
 
   /** What central-ledger holds for the participant: accounts, endpoints, limits, positions. */
@@ -140,7 +153,7 @@ export class CentralLedger implements HubLedger {
 
   /** One call with a timeout; `done` says which error answers mean "already so" (an idempotent repeat). */
   private async call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
     done: (answer: LedgerAnswer) => boolean = () => false,

@@ -45,15 +45,24 @@ export type LedgerSetupResult =
   /** No ledger configured: these are the settings an operator enters; the journey waits for ops. */
   | { mode: 'manual'; settings: LedgerSetupRequest };
 
+/** What deactivating did: `applied` (the ledger no longer lets the DFSP transact), or `manual` (ops must do it). */
+export type LedgerDeactivation = { mode: 'applied'; isActive: false } | { mode: 'manual'; fspId: string; environment: Environment };
+
 export interface HubLedger {
   /** Idempotent: a repeat (activity retry, worker killed mid-way) converges on the same ledger state. */
   setUp(request: LedgerSetupRequest): Promise<LedgerSetupResult>;
+  /** The DFSP stops transacting (a cancelled onboarding, an offboarding): inactive, its accounts kept for settlement. Idempotent. */
+  deactivate(fspId: string, environment: Environment): Promise<LedgerDeactivation>;
 }
 
 /** The embedded default: nothing to call, the settings are the result. */
 export class ManualLedger implements HubLedger {
   async setUp(request: LedgerSetupRequest): Promise<LedgerSetupResult> {
     return { mode: 'manual', settings: request };
+  }
+
+  async deactivate(fspId: string, environment: Environment): Promise<LedgerDeactivation> {
+    return { mode: 'manual', fspId, environment };
   }
 }
 
@@ -63,5 +72,9 @@ export class LedgerByEnvironment implements HubLedger {
 
   setUp(request: LedgerSetupRequest): Promise<LedgerSetupResult> {
     return this.ledgers[request.environment].setUp(request);
+  }
+
+  deactivate(fspId: string, environment: Environment): Promise<LedgerDeactivation> {
+    return this.ledgers[environment].deactivate(fspId, environment);
   }
 }

@@ -11,7 +11,8 @@
  * repeat converges on the same documents.
  */
 import { DomainError } from '../domain-error';
-import type { HubLedger, LedgerSetupRequest, LedgerSetupResult } from './hub-ledger';
+import type { Environment } from '../../workflows/vocabulary';
+import type { HubLedger, LedgerDeactivation, LedgerSetupRequest, LedgerSetupResult } from './hub-ledger';
 
 export interface TestingToolkitSwitchOptions {
   /** TTK's admin API, e.g. http://127.0.0.1:5050. */
@@ -62,6 +63,35 @@ export class TestingToolkitSwitch implements HubLedger {
     const run = this.#queue.then(() => this.register(request));
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The switch no longer routes to or for the DFSP: its endpoint and forward rule removed. Idempotent. */
+  deactivate(fspId: string, _environment: Environment): Promise<LedgerDeactivation> {
+    const run = this.#queue.then(() => this.unregister(fspId));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async unregister(fspId: string): Promise<LedgerDeactivation> {
+    const { stored } = (await this.call('GET', '/api/config/user')) as { stored: Record<string, unknown> };
+    const dfsps = { ...((stored.ENDPOINTS_DFSP_WISE as { dfsps?: Record<string, unknown> } | undefined)?.dfsps ?? {}) };
+    if (fspId in dfsps) {
+      delete dfsps[fspId];
+      await this.call('PUT', '/api/config/user', { ...stored, ENDPOINTS_DFSP_WISE: { dfsps } });
+    }
+    const files = (await this.call('GET', '/api/rules/files/forward')) as { files?: string[] };
+    if (files.files?.includes(hubRulesFile)) {
+      const current = (await this.call('GET', `/api/rules/files/forward/${hubRulesFile}`)) as ForwardRule[];
+      const kept = current.filter((r) => r.event?.params?.dfspId !== fspId);
+      if (kept.length !== current.length) {
+        await this.call(
+          'PUT',
+          `/api/rules/files/forward/${hubRulesFile}`,
+          kept.map((r, i) => ({ ...r, ruleId: i + 1 })),
+        );
+      }
+    }
+    return { mode: 'applied', isActive: false };
   }
 
   /** The DFSP's endpoint (the egress) and forward rule, added or refreshed. */

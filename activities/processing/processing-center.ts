@@ -45,6 +45,8 @@ export interface ProcessingCenter {
   createEntities(counterpartyId: string): Promise<{ identification: string; processing: string }>;
   /** The whole list the operator requested (PUT semantics): new ones registered, absent ones withdrawn; refused when one is another counterparty's. */
   registerIdentifiers(counterpartyId: string, identifiers: string[]): Promise<IdentifiersReport>;
+  /** Every identifier of the counterparty withdrawn (a cancelled onboarding); returns how many. Idempotent. */
+  withdrawIdentifiers(counterpartyId: string): Promise<number>;
   counterparty(participantId: string, environment: Environment): Promise<CounterpartyView | null>;
 }
 
@@ -213,6 +215,17 @@ export class SqliteProcessingCenter implements ProcessingCenter {
       const findings = [...own.findings, finding('IDENTIFIERS_AVAILABLE', 'pass', 'none is held by another counterparty')];
       return { ...summarise(findings, true), identifiers: own.valid };
     });
+  }
+
+  /** Every identifier the counterparty holds is withdrawn (a cancelled onboarding): another bank may then register them. Idempotent. */
+  async withdrawIdentifiers(counterpartyId: string, at = new Date()): Promise<number> {
+    const withdrawn = await this.db
+      .updateTable('processingIdentifiers')
+      .set({ withdrawnAt: at.toISOString() })
+      .where('counterpartyId', '=', counterpartyId)
+      .where('withdrawnAt', 'is', null)
+      .executeTakeFirst();
+    return Number(withdrawn.numUpdatedRows);
   }
 
   async counterparty(participantId: string, environment: Environment): Promise<CounterpartyView | null> {

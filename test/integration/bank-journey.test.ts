@@ -264,4 +264,28 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
 
     recordHistory(participantId, 'bank-live.json');
   });
+
+  it("withdraws a cancelled bank's identifiers, so that another bank can register them", async () => {
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${participantId}/cancel`,
+      headers: keys.as('otto@hub', 'operator'),
+      payload: { reason: 'the bank withdrew' },
+    });
+    expect(cancelled.statusCode).toBe(202);
+    const center = new SqliteProcessingCenter(db);
+    await eventually(async () => ((await center.counterparty(participantId, 'sandbox'))?.identifiers.length === 0 ? true : undefined));
+    expect((await center.counterparty(participantId, 'production'))?.identifiers).toEqual([]);
+    // Another bank in the same processing centre takes them.
+    const other = await center.registerCounterparty({
+      participantId: 'bank-next',
+      environment: 'sandbox',
+      alias: 'nextbank',
+      legalName: 'Next Bank',
+      assetCode: 'UAH',
+    });
+    await center.createEntities(other.counterpartyId);
+    const report = await center.registerIdentifiers(other.counterpartyId, ['UA-0001', 'UA-0002']);
+    expect(report).toMatchObject({ blocking: false, identifiers: ['UA-0001', 'UA-0002'] });
+  });
 });

@@ -319,6 +319,12 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
     expect(started.statusCode).toBeLessThan(300);
     // SIGKILL while the hub makes its client key pair (the first task of the environment).
     await killWorker();
+    // With the worker dead (not stopped: the server still routes to its sticky queue), a status read
+    // is an honest 503 with retry-after, within the API's deadline — not a 500.
+    const t0 = Date.now();
+    const down = await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') });
+    expect([down.statusCode, down.json().code, down.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
+    expect(Date.now() - t0).toBeLessThan(15_000);
     await startWorker();
 
     await onboardEnvironment('sandbox');
@@ -406,5 +412,21 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
       'hub-client-csr@production:done',
       'hub-ledger@production:done',
     ]);
+  });
+
+  it('deactivates the DFSP in central-ledger when its onboarding is cancelled', async () => {
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/onboardings/${participantId}/cancel`,
+      headers: keys.as('otto@hub', 'operator'),
+      payload: { reason: 'offboarded after the crash test' },
+    });
+    expect(cancelled.statusCode).toBe(202);
+    const participant = await eventually(async () => {
+      const p = (await (await fetch(`${ledger.url}/participants/${participantId}`)).json()) as { isActive: number | boolean };
+      return Boolean(p.isActive) ? undefined : p;
+    }, 60_000);
+    expect(Boolean(participant.isActive)).toBe(false);
+    expect((await status()).state).toBe('cancelled');
   });
 });

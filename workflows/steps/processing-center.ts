@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { activitiesFor } from '../frame/summaries';
 import type { BankActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
@@ -43,11 +44,15 @@ export async function setUpCounterparty(
  * registered to the identification entity; a later list replaces it (PUT semantics). Refused when
  * one is malformed, repeated, or another counterparty's.
  */
-export function awaitIdentifiers(
+export async function awaitIdentifiers(
   journey: Journey,
   environment: Environment,
   counterpartyId: string,
 ): Promise<SubmissionInstance<'identifiers'>> {
+  // Cancelled, the bank's identifiers are withdrawn: held by a counterparty that is gone, they would block other banks.
+  if (patched('identifiers-withdrawn-on-cancel')) {
+    journey.onCancel(`identifiers of the ${environment} counterparty withdrawn`, () => bank.withdrawIdentifiers({ counterpartyId }));
+  }
   return awaitSubmission(
     journey,
     { name: 'identifiers', environment },
