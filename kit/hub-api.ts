@@ -37,13 +37,20 @@ export class HubApi {
     readonly apiUrl: string,
     private readonly key: string,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** How long a request is sent again while the API does not answer (KIT_RETRY_SECONDS; default 30 s). */
+    private readonly retryForMs = 30_000,
   ) {}
 
-  /** GET/POST with the participant's key; a 503 is retried with the same Idempotency-Key (the hub applies it once). */
+  /**
+   * GET/POST with the participant's key. A 503, and a connection that failed or broke off (the API
+   * restarting), are retried with the same Idempotency-Key for up to `retryForMs`: the hub applies
+   * the request once, however often it arrives.
+   */
   async call<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown, accept = 'application/json'): Promise<Answer<T>> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     if (text !== undefined && holdsPrivateKey(text)) throw new PrivateKeyRefused(`the ${method} ${path} body`);
     const idempotencyKey = randomUUID();
+    const giveUpAt = Date.now() + this.retryForMs;
     for (let attempt = 1; ; attempt++) {
       let res: Response;
       try {
@@ -58,12 +65,17 @@ export class HubApi {
           signal: AbortSignal.timeout(60_000),
         });
       } catch (err) {
+        // Refused or cut off before an answer: sent again as the same request until the deadline.
+        if (Date.now() < giveUpAt && (err as Error).name !== 'TimeoutError') {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * attempt)));
+          continue;
+        }
         throw new KitError(`the hub's API at ${this.apiUrl} did not answer: ${(err as Error).message}`);
       }
       const raw = Buffer.from(await res.arrayBuffer());
       const type = res.headers.get('content-type') ?? '';
       const data = (type.includes('json') ? JSON.parse(raw.toString('utf8')) : raw) as T;
-      if (res.status === 503 && attempt < 4) {
+      if (res.status === 503 && (attempt < 4 || Date.now() < giveUpAt)) {
         await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? '2') * 1000));
         continue;
       }

@@ -106,7 +106,8 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
   const globals = (): Globals => program.opts<Globals>();
   const folderOf = () => new KitFolder(path.resolve(io.cwd, globals().dir));
   const readFile = (file: string) => readFileSync(path.resolve(io.cwd, file), 'utf8');
-  const apiFor = (folder: KitFolder, settings: KitSettings) => new HubApi(settings.apiUrl, folder.apiKey(io.env), io.fetch);
+  const retryForMs = Number(io.env.KIT_RETRY_SECONDS ?? '30') * 1000;
+  const apiFor = (folder: KitFolder, settings: KitSettings) => new HubApi(settings.apiUrl, folder.apiKey(io.env), io.fetch, retryForMs);
   const statusOf = async (api: HubApi, settings: KitSettings) =>
     (await api.call<{ onboarding: OnboardingStatus | null; next: NextStep[] }>('GET', `/onboardings/${settings.participantId}`)).data;
 
@@ -138,7 +139,7 @@ export function buildKit(io: KitIo, setExit: (code: number) => void): Command {
       run(async (opts: { api: string; participant: string }) => {
         const folder = folderOf();
         const key = folder.apiKey(io.env);
-        const api = new HubApi(opts.api.replace(/\/$/, ''), key, io.fetch);
+        const api = new HubApi(opts.api.replace(/\/$/, ''), key, io.fetch, retryForMs);
         const { onboarding } = (await api.call<{ onboarding: OnboardingStatus | null }>('GET', `/onboardings/${opts.participant}`)).data;
         if (onboarding === null) throw new KitError('the hub has not reported this onboarding yet; run init again in a moment');
         const settings: KitSettings = {
