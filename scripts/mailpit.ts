@@ -98,7 +98,7 @@ export interface RunningMailpit {
 /** Starts Mailpit on loopback ports; resolves once its API answers. `dbFile` null: in memory. */
 export async function startMailpit(
   binary: string,
-  options: { ip: string; smtpPort: number; uiPort: number; dbFile: string | null },
+  options: { ip: string; smtpPort: number; uiPort: number; dbFile: string | null; ignoreDuplicateIds?: boolean },
   timeoutMs = 20_000,
 ): Promise<RunningMailpit> {
   if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
@@ -110,6 +110,8 @@ export async function startMailpit(
     '--disable-version-check',
     '--smtp-disable-rdns',
     ...(options.dbFile ? ['--database', options.dbFile] : []),
+    // The hub resends a message it cannot prove was taken with its Message-ID unchanged: shown once.
+    ...(options.ignoreDuplicateIds ? ['--ignore-duplicate-ids'] : []),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

@@ -38,6 +38,8 @@ export const devConfigSchema = z.strictObject({
     smtpPort: port,
     uiPort: port,
     dbFile: z.string().min(1).nullable(),
+    /** Mailpit's --ignore-duplicate-ids: a message resent with the same Message-ID (after a crash) is shown once. */
+    ignoreDuplicateIds: z.boolean().default(true),
   }),
   ui: z.strictObject({
     codecEndpoint: z.string().refine((v) => v === '' || (/^https?:\/\//.test(v) && !v.endsWith('/')), {

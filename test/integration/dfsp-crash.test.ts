@@ -192,6 +192,9 @@ beforeAll(async () => {
     GATEWAY_SANDBOX_LISTEN: `127.0.0.1:${await freePort()}`,
     GATEWAY_PRODUCTION_LISTEN: `127.0.0.1:${await freePort()}`,
     GATEWAY_ECHO_LISTEN: `127.0.0.1:${await freePort()}`,
+    // No gateway in this rig: nginx "not installed", so the worker keeps what it grants (a gateway
+    // installed but not running would hold every grant until it runs).
+    NGINX_BINARY: path.join(dataDir, 'no-nginx'),
     HUB_LEDGER_SANDBOX_URL: ledger.url,
     HUB_LEDGER_PRODUCTION_URL: ledger.url,
     HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: 'true',

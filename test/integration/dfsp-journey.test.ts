@@ -32,7 +32,7 @@ import { callGateway } from '../support/gateway';
 import { startAuthServer, tokenRequest } from '../support/oauth';
 import { caExt, clientExt, Issued, OpenSsl, serverExt } from '../support/openssl';
 import { startStepStack, StepStack, stopProcess } from '../support/step-probes';
-import type { TestStack } from '../support/temporal-env';
+import { nginxBinary, type TestStack } from '../support/temporal-env';
 import { mojaloopJws, quietLogger, type MojaloopRequest } from '../support/mojaloop-jws';
 
 jest.setTimeout(600_000);
@@ -130,6 +130,7 @@ beforeAll(async () => {
   // Renewals open 100 days before a certificate ends: the hub CA's 90-day sandbox client certificate is renewed as soon as the DFSP is live.
   const gatePolicy = { ...defaultGatePolicyConfig, renewalLeadMs: 100 * 86_400_000 };
   rig = await startStepStack('dfsp', keys, {
+    gateway: { binary: nginxBinary },
     workflowsPath: require.resolve('../../workflows'),
     ledger: ledgerConfig,
     outbound: { timeoutMs: 5000, connectTo },

@@ -25,6 +25,7 @@ import { clientExt, OpenSsl } from '../support/openssl';
 import { hubSignedClient, startStepStack, stopProcess, type StepStack } from '../support/step-probes';
 import { freePort } from '../support/dev-server';
 import { mojaloopJws, quietLogger, type MojaloopRequest } from '../support/mojaloop-jws';
+import { nginxBinary } from '../support/temporal-env';
 
 jest.setTimeout(180_000);
 
@@ -108,7 +109,7 @@ const codeOf = (answer: { body: string }) =>
   (JSON.parse(answer.body) as { code?: string }).code;
 
 beforeAll(async () => {
-  rig = await startStepStack('edge', keys);
+  rig = await startStepStack('edge', keys, { gateway: { binary: nginxBinary } });
   authServer = await startAuthServer(rig.stack.dataDir, rig.stack.oauth);
   verifierListen = `127.0.0.1:${await freePort()}`;
   sandboxPort = Number(rig.stack.gateway.listen.sandbox.split(':')[1]);

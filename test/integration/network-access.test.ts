@@ -16,7 +16,7 @@ import { eventually } from '../support/eventually';
 import { callGateway } from '../support/gateway';
 import { OpenSsl } from '../support/openssl';
 import { hubSignedClient, startProbe, startStepStack, StepStack, stopProcess } from '../support/step-probes';
-import type { TestStack } from '../support/temporal-env';
+import { nginxBinary, type TestStack } from '../support/temporal-env';
 
 let rig: StepStack;
 let stack: TestStack;
@@ -41,7 +41,7 @@ const submitAllowlist = (entries: string[]) =>
   });
 
 beforeAll(async () => {
-  rig = await startStepStack('network-access', keys);
+  rig = await startStepStack('network-access', keys, { gateway: { binary: nginxBinary } });
   ({ stack, app, db, ca } = rig);
   // The gateway folder the worker uses; nginx started as `npm start` does.
   const gateway = await openGateway({ dataDir: stack.dataDir, gateway: stack.gateway }, ca);

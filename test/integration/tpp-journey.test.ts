@@ -24,6 +24,7 @@ import { httpsRequest, startAuthServer, tokenRequest } from '../support/oauth';
 import { startBody } from '../support/requests';
 import { startStepStack, stopProcess, type StepStack } from '../support/step-probes';
 import { awaitingAll, redirectUris, submitEvaluation, TppPki, tppCalls, uatEvidence } from '../support/tpp-journey';
+import { nginxBinary } from '../support/temporal-env';
 
 const keys = testKeys();
 const pki = new TppPki();
@@ -38,6 +39,7 @@ let authServer: ChildProcess;
 beforeAll(async () => {
   // A hub whose production participants connect over a private link: loopback addresses stand for it here.
   rig = await startStepStack('tpp', keys, {
+    gateway: { binary: nginxBinary },
     workflowsPath: require.resolve('../../workflows'),
     allowlist: { productionAllowsNonPublic: true },
   });

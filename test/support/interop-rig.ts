@@ -32,6 +32,7 @@ import { startStepStack, stopProcess, type StepStack } from './step-probes';
 import { kitRunner } from './kit';
 export { privateKeyLines } from './kit';
 import { fillBlanks } from '../../kit/pack';
+import { nginxBinary } from './temporal-env';
 
 export const keys = testKeys();
 export const ssl = new OpenSsl();
@@ -381,7 +382,7 @@ export async function startInteropRig(options: { productionReachable?: boolean }
       defaultSettlementModel: false,
       sandboxTtk: { adminUrl: ttk.adminUrl, egressUrl: `http://${egressListen}` },
     },
-    gateway: { verifier: verifierListen },
+    gateway: { verifier: verifierListen, binary: nginxBinary },
     // A restarted worker leaves its running activity at once (the UAT run's worker-stop test), as a killed one would.
     workerShutdownGraceTime: 1,
     ...(options.productionReachable ? { allowlist: { productionAllowsNonPublic: true } } : {}),

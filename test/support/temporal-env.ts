@@ -88,6 +88,9 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
+/** Debian's nginx-light, for the tests that run the gateway. */
+export const nginxBinary = process.env.NGINX_BINARY ?? '/usr/sbin/nginx';
+
 /** A real client and real workers on a task queue of their own, against the global dev server. */
 export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQueue: string): Promise<TestStack> {
   await installQuietRuntime();
@@ -98,7 +101,10 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onboarding-test-'));
   const running = new Set<{ stop(): Promise<void> }>();
   const gateway: GatewayConfig = {
-    binary: process.env.NGINX_BINARY ?? '/usr/sbin/nginx',
+    // No gateway unless the test starts nginx (startStepStack's `gateway: { binary: nginxBinary }`):
+    // the worker then keeps what it grants, as on a machine without nginx, instead of waiting for a
+    // gateway that never runs (nothing is applied while nginx is installed but not running).
+    binary: path.join(dataDir, 'no-gateway-in-this-test', 'nginx'),
     listen: { sandbox: `127.0.0.1:${await freePort()}`, production: `127.0.0.1:${await freePort()}` },
     echoListen: `127.0.0.1:${await freePort()}`,
     upstream: { sandbox: null, production: null },

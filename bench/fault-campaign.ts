@@ -1,0 +1,640 @@
+/**
+ * The fault campaign: complete onboardings through the stack as `npm start` runs it (its own dev
+ * server, ports and data folder), each with one fault injected mid-journey — a worker SIGKILL, an
+ * API SIGKILL mid-request, the nginx master SIGKILLed during an allowlist apply, the authorization
+ * server SIGKILLed, the Temporal dev server SIGKILLed — then checks that every artifact exists
+ * exactly once (registry, gateway configuration, Mailpit, the workflow's own record) and reports
+ * runs, how many reached `live`, the longest stall per fault kind, 5xx answers and duplicates.
+ *
+ * The participants are driven as they would drive themselves: the participant kit (in this
+ * process, real HTTP) for every submission, staff decisions through the API with an
+ * Idempotency-Key, everything retried through the faults. `bench/faults.ts` prints the table;
+ * test/integration/fault-campaign.test.ts runs the short form in `npm test`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import YAML from 'yaml';
+import { allStaffGrants, newApiKey } from '../api/auth';
+import { runKit } from '../kit/program';
+import { addApiKeyEntry } from '../scripts/api-key-file';
+import type { OnboardingStatus } from '../workflows/messages';
+
+export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+export type JourneyKind = 'tpp' | 'bank';
+
+export interface RunResult {
+  participantId: string;
+  kind: JourneyKind;
+  fault: FaultKind;
+  live: boolean;
+  /** Seconds from the fault until the journey moved again (the action it hit completed; for the authorization server: its port answers). */
+  stallSeconds: number | null;
+  error?: string;
+}
+
+export interface CampaignReport {
+  runs: RunResult[];
+  /** API answers ≥ 500 other than 503 (503 + retry-after is the honest answer while a component restarts). */
+  answers5xx: number;
+  answers503: number;
+  duplicates: { mail: number; registry: number; gateway: number; history: number; details: string[] };
+  stackStartSeconds: number;
+}
+
+const root = path.join(__dirname, '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function openssl(args: string[], cwd: string): string {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The descendants of a process (Linux /proc), with their command lines. */
+async function descendants(pid: number): Promise<{ pid: number; cmdline: string }[]> {
+  const found: { pid: number; cmdline: string }[] = [];
+  const walk = async (p: number) => {
+    const tasks = await readdir(`/proc/${p}/task`).catch(() => [] as string[]);
+    for (const task of tasks) {
+      const children = (await readFile(`/proc/${p}/task/${task}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter(Boolean);
+      for (const c of children.map(Number)) {
+        const cmdline = (await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
+        found.push({ pid: c, cmdline });
+        await walk(c);
+      }
+    }
+  };
+  await walk(pid);
+  return found;
+}
+
+function tcpAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The stack as `npm start` runs it, on free ports under `work`. */
+async function startStack(work: string, bankAuthPort: number, log: (line: string) => void) {
+  const dev = YAML.parse(readFileSync(path.join(root, 'temporal-dev.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const ports = {
+    temporal: await freePort(),
+    ui: await freePort(),
+    metrics: await freePort(),
+    api: await freePort(),
+    smtp: await freePort(),
+    mailUi: await freePort(),
+    auth: await freePort(),
+    sandbox: await freePort(),
+    production: await freePort(),
+    echo: await freePort(),
+    verifier: await freePort(),
+    egress: await freePort(),
+    workerMetrics: await freePort(),
+  };
+  const config = {
+    ...dev,
+    server: {
+      ...dev.server,
+      port: ports.temporal,
+      uiPort: ports.ui,
+      metricsPort: ports.metrics,
+      dbFile: path.join(work, 'temporal.sqlite'),
+    },
+    ui: { codecEndpoint: `http://127.0.0.1:${ports.api}/codec` },
+    // Every transmission kept (no --ignore-duplicate-ids): a resend would be counted as a duplicate here.
+    mailpit: { ...dev.mailpit, smtpPort: ports.smtp, uiPort: ports.mailUi, dbFile: path.join(work, 'mail.db'), ignoreDuplicateIds: false },
+  };
+  const configFile = path.join(work, 'temporal-dev.yaml');
+  writeFileSync(configFile, YAML.stringify(config));
+  const dataDir = path.join(work, 'data');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Two staff members (go-live needs two distinct approvers), in the key file npm start reads.
+  const staff = [newApiKey('ops-one@hub', allStaffGrants), newApiKey('ops-two@hub', allStaffGrants)];
+  const apiKeysFile = path.join(dataDir, 'api-keys.json');
+  for (const s of staff) await addApiKeyEntry(apiKeysFile, s.entry);
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'scripts', 'start.ts')],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_DEV_CONFIG: configFile,
+        DATA_DIR: dataDir,
+        API_KEYS_FILE: apiKeysFile,
+        PORT: String(ports.api),
+        GATEWAY_SANDBOX_LISTEN: `127.0.0.1:${ports.sandbox}`,
+        GATEWAY_PRODUCTION_LISTEN: `127.0.0.1:${ports.production}`,
+        GATEWAY_ECHO_LISTEN: `127.0.0.1:${ports.echo}`,
+        AUTH_SERVER_LISTEN: `127.0.0.1:${ports.auth}`,
+        EDGE_VERIFIER_LISTEN: `127.0.0.1:${ports.verifier}`,
+        EDGE_EGRESS_LISTEN: `127.0.0.1:${ports.egress}`,
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
+        OUTBOUND_CONNECT_TO: `auth.campaign-bank.example:443:127.0.0.1:${bankAuthPort}`,
+        TTK_ADMIN_LISTEN: 'off',
+        LOG_LEVEL: 'warn',
+        // Every attempt of the participant's tool and of staff goes through the faults.
+        RATE_LIMIT_PER_MINUTE: '100000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const keep = (c: Buffer) => {
+    output.push(c.toString('utf8'));
+    if (output.length > 4000) output.splice(0, 1000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const started = Date.now();
+  while (!output.join('').includes('[start] ready')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output.join('').slice(-4000)}`);
+    if (Date.now() - started > 300_000) throw new Error(`npm start not ready in 300 s:\n${output.join('').slice(-4000)}`);
+    await sleep(250);
+  }
+  log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return {
+    child,
+    output,
+    ports,
+    dataDir,
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    mailUrl: `http://127.0.0.1:${ports.mailUi}`,
+    staffKeys: staff.map((s) => ({ name: s.entry.name, key: s.key })),
+    startSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** A bank's authorization service: a Bearer JWT that verifies with a key the bank installed passes. */
+function bankAuthService(work: string): { server: Server; installed: Map<string, JWK>; caFile: string; listen(): Promise<number> } {
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'root.key',
+      '-out',
+      'root.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=Campaign Bank Root',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    work,
+  );
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'auth.key', '-out', 'auth.csr', '-subj', '/CN=auth.campaign-bank.example'],
+    work,
+  );
+  writeFileSync(
+    path.join(work, 'auth.ext'),
+    'subjectAltName=DNS:auth.campaign-bank.example\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n',
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'auth.csr',
+      '-CA',
+      'root.pem',
+      '-CAkey',
+      'root.key',
+      '-CAcreateserial',
+      '-out',
+      'auth.pem',
+      '-days',
+      '30',
+      '-extfile',
+      'auth.ext',
+    ],
+    work,
+  );
+  const installed = new Map<string, JWK>();
+  const server = createServer(
+    {
+      key: readFileSync(path.join(work, 'auth.key')),
+      cert: readFileSync(path.join(work, 'auth.pem'), 'utf8') + readFileSync(path.join(work, 'root.pem'), 'utf8'),
+    },
+    (req, res) => {
+      const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      let kid: string | undefined;
+      try {
+        kid = jwt ? decodeProtectedHeader(jwt).kid : undefined;
+      } catch {
+        kid = undefined;
+      }
+      const jwk = kid ? installed.get(kid) : undefined;
+      void (async () =>
+        jwk
+          ? jwtVerify(jwt, await importJWK(jwk, 'ES256')).then(
+              () => true,
+              () => false,
+            )
+          : false)().then((ok) => res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ ok })));
+    },
+  );
+  return {
+    server,
+    installed,
+    caFile: path.join(work, 'root.pem'),
+    listen: () => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))),
+  };
+}
+
+/** Counts what the API answered, for the table. */
+const answers = { s5xx: 0, s503: 0 };
+function counted(res: Response): Response {
+  if (res.status === 503) answers.s503 += 1;
+  else if (res.status >= 500) answers.s5xx += 1;
+  return res;
+}
+
+/** A staff call with an Idempotency-Key, sent again (same key) through restarts until it is answered (not 503). */
+async function staffCall(stack: Stack, key: string, method: 'GET' | 'POST', url: string, body?: unknown, idempotencyKey?: string) {
+  const giveUpAt = Date.now() + 180_000;
+  for (;;) {
+    try {
+      const res = counted(
+        await fetch(`${stack.apiUrl}${url}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${key}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': idempotencyKey ?? randomUUID() }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(30_000),
+        }),
+      );
+      if (res.status !== 503 && res.status < 500) return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    } catch {
+      // The API is restarting: the same request again.
+    }
+    if (Date.now() > giveUpAt) throw new Error(`${method} ${url}: no answer within 180 s`);
+    await sleep(500);
+  }
+}
+
+async function statusOf(stack: Stack, id: string): Promise<OnboardingStatus | null> {
+  const res = await staffCall(stack, stack.staffKeys[0]!.key, 'GET', `/onboardings/${id}`);
+  return res.status === 200 ? ((res.json.onboarding as OnboardingStatus | null) ?? null) : null;
+}
+
+interface Participant {
+  id: string;
+  kind: JourneyKind;
+  kitDir: string;
+  apiKey: string;
+}
+
+async function kit(stack: Stack, who: Participant, work: string, ...args: string[]): Promise<string> {
+  let out = '';
+  let err = '';
+  const code = await runKit(args, {
+    env: { ONBOARDING_API_KEY: who.apiKey, KIT_DIR: who.kitDir, KIT_RETRY_SECONDS: '120' },
+    cwd: work,
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    fetch: async (input, init) => counted(await fetch(input, init)),
+  });
+  if (code !== 0) throw new Error(`kit ${args.join(' ')} exited ${code}: ${out}${err}`);
+  return out;
+}
+
+function startBody(id: string, kind: JourneyKind) {
+  const participant = { legalName: `${id} Ltd`, country: kind === 'bank' ? 'UA' : 'GB', contactEmail: `it@${id}.example` };
+  if (kind === 'tpp')
+    return {
+      participantId: id,
+      kind,
+      participant,
+      application: { useCase: 'Account aggregation', expectedMonthlyVolume: 50_000, apis: ['accounts', 'transactions'] },
+    };
+  return {
+    participantId: id,
+    kind,
+    participant,
+    registration: {
+      alias: id.replace(/[^a-z0-9]/g, ''),
+      assetCode: 'UAH',
+      firstEmployeeEmail: `first@${id}.example`,
+      authorizationUrls: { sandbox: 'https://auth.campaign-bank.example/dcm/check', production: 'https://93.184.216.34/dcm/check' },
+    },
+  };
+}
+
+/** The kit command a participant runs for an open submission. */
+function submitArgs(name: string, environment: string, who: Participant, caFile: string): string[] {
+  const env = ['--environment', environment];
+  switch (name) {
+    case 'redirect-urls':
+      return ['submit', name, ...env, '--redirect-uri', `https://app.${who.id}.example/oauth/callback`];
+    case 'ip-allowlist':
+      return ['submit', name, ...env, '--entries', '93.184.216.34'];
+    case 'identifiers':
+      return ['submit', name, ...env, '--identifiers', `${who.id.toUpperCase()}-${environment === 'sandbox' ? '0001' : '9001'}`];
+    case 'authorization-service':
+      return environment === 'sandbox' ? ['submit', name, ...env, '--ca', caFile] : ['submit', name, ...env, '--hub-cannot-reach'];
+    default:
+      return ['submit', name, ...env];
+  }
+}
+
+export interface CampaignOptions {
+  runs: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+/** Runs the campaign; the stack is started once and stopped at the end. */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let seed = options.seed ?? 20261203;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const work = mkdtempSync(path.join(tmpdir(), 'fault-campaign-'));
+  const bank = bankAuthService(work);
+  const bankPort = await bank.listen();
+  answers.s5xx = 0;
+  answers.s503 = 0;
+  const stack = await startStack(work, bankPort, log);
+  const [ops1, ops2] = stack.staffKeys as [{ name: string; key: string }, { name: string; key: string }];
+  const runs: RunResult[] = [];
+
+  /** The pid of one of npm start's processes, found afresh (restarts change it). */
+  const pidOf = async (fault: FaultKind): Promise<number | null> => {
+    if (fault === 'nginx-master-kill') {
+      const file = path.join(stack.dataDir, 'gateway', 'run', 'nginx.pid');
+      return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : null;
+    }
+    const pattern = {
+      'worker-kill': /worker\/main\.ts/,
+      'api-kill': /api\/server\.ts/,
+      'auth-server-kill': /edge\/auth-server\.ts/,
+      'temporal-kill': /\/temporal server start-dev/,
+    }[fault];
+    const match = (await descendants(stack.child.pid ?? -1)).find((p) => pattern.test(p.cmdline) && !p.cmdline.includes('tsx/dist/cli'));
+    return match?.pid ?? null;
+  };
+
+  try {
+    for (let n = 0; n < options.runs; n++) {
+      const kind: JourneyKind = n % 3 === 2 ? 'bank' : 'tpp';
+      const fault = faultKinds[n % faultKinds.length] as FaultKind;
+      const id = `${kind}-fault-${n + 1}`;
+      const result: RunResult = { participantId: id, kind, fault, live: false, stallSeconds: null };
+      runs.push(result);
+      try {
+        const who: Participant = { id, kind, kitDir: path.join(work, id), apiKey: '' };
+        const started = await staffCall(stack, ops1.key, 'POST', '/onboardings', startBody(id, kind), `start-${id}`);
+        if (started.status >= 300) throw new Error(`start: ${started.status} ${JSON.stringify(started.json)}`);
+        const issued = await staffCall(stack, ops1.key, 'POST', `/participants/${id}/api-keys`, {}, `key-${id}`);
+        who.apiKey = String((issued.json.secret as { value?: string } | undefined)?.value ?? '');
+        if (!who.apiKey) throw new Error(`no API key: ${JSON.stringify(issued.json)}`);
+        await kit(stack, who, work, 'init', '--api', stack.apiUrl, '--participant', id);
+
+        // The fault strikes at one of the journey's actions (for nginx: the production allowlist's apply).
+        const actionsBeforeFault = 1 + Math.floor(random() * 6);
+        let actions = 0;
+        let faulted = false;
+        const strike = async (name: string): Promise<(() => number) | null> => {
+          if (faulted) return null;
+          const due = fault === 'nginx-master-kill' ? name === 'ip-allowlist@production' : ++actions >= actionsBeforeFault;
+          if (!due) return null;
+          faulted = true;
+          const delay = Math.floor(random() * 150);
+          const at = { t: 0 };
+          void (async () => {
+            await sleep(delay);
+            const pid = await pidOf(fault);
+            at.t = Date.now();
+            if (pid !== null) process.kill(pid, 'SIGKILL');
+            log(`  ${id}: ${fault} (pid ${pid}) during ${name}`);
+          })();
+          return () => (at.t === 0 ? 0 : (Date.now() - at.t) / 1000);
+        };
+
+        const deadline = Date.now() + 600_000;
+        let lastAction = '';
+        let repeats = 0;
+        while (Date.now() < deadline) {
+          const status = await statusOf(stack, id);
+          if (status?.state === 'live') break;
+          if (status && ['failed', 'rejected', 'expired', 'cancelled'].includes(status.state)) throw new Error(`ended ${status.state}`);
+          const next = status?.awaiting[0];
+          if (!next) {
+            await sleep(200);
+            continue;
+          }
+          const label = `${next.name}@${next.environment}`;
+          repeats = label === lastAction ? repeats + 1 : 0;
+          lastAction = label;
+          if (repeats > 50) throw new Error(`${label} stays open`);
+          const sinceFault = await strike(label);
+          if (next.type === 'gate') {
+            const body = {
+              gate: next.name,
+              environment: next.environment,
+              decision: 'approved',
+              evidence: [{ label: 'campaign evidence', url: 'https://docs.hub.example/campaign.pdf' }],
+            };
+            // Two distinct approvers where the gate asks for them; the second decision of one approver is refused (409), not repeated.
+            for (const staff of [ops1, ops2]) {
+              const answer = await staffCall(
+                stack,
+                staff.key,
+                'POST',
+                `/onboardings/${id}/approvals`,
+                body,
+                `${next.instanceId}-${staff.name}`,
+              );
+              if (answer.status === 200) {
+                const still = (await statusOf(stack, id))?.awaiting.some((a) => a.instanceId === next.instanceId);
+                if (!still) break;
+              }
+            }
+          } else if (next.role === 'participant') {
+            if (next.name === 'authorization-service') {
+              await kit(stack, who, work, 'fetch', 'jwt-key', '--environment', next.environment);
+              const jwk = JSON.parse(
+                readFileSync(path.join(who.kitDir, 'public', next.environment, 'hub-jwt-key.jwk.json'), 'utf8'),
+              ) as JWK;
+              bank.installed.set(String(jwk.kid), jwk);
+            }
+            await kit(stack, who, work, ...submitArgs(next.name, next.environment, who, bank.caFile));
+          } else {
+            await sleep(200);
+          }
+          if (sinceFault) {
+            // Stalled until the action the fault hit completed; the authorization server: until its port answers.
+            if (fault === 'auth-server-kill') {
+              while (!(await tcpAnswers(stack.ports.auth))) await sleep(100);
+            }
+            result.stallSeconds = Math.round(sinceFault() * 10) / 10;
+          }
+        }
+        const final = await statusOf(stack, id);
+        result.live = final?.state === 'live';
+        if (!result.live) throw new Error(`not live: ${final?.state ?? 'unknown'}`);
+        log(`  ${id}: live (${fault}, stall ${result.stallSeconds ?? '-'} s)`);
+      } catch (err) {
+        result.error = (err as Error).message.slice(0, 500);
+        log(`  ${id}: FAILED ${result.error}`);
+      }
+    }
+    const duplicates = await exactlyOnce(stack, runs);
+    return { runs, answers5xx: answers.s5xx, answers503: answers.s503, duplicates, stackStartSeconds: stack.startSeconds };
+  } finally {
+    stack.child.kill('SIGTERM');
+    await Promise.race([new Promise((resolve) => stack.child.once('exit', resolve)), sleep(60_000)]);
+    if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
+    await new Promise((resolve) => bank.server.close(resolve));
+  }
+}
+
+/** Every artifact once: the registry, the gateway's live configuration, Mailpit, the workflow's record. */
+async function exactlyOnce(stack: Stack, runs: RunResult[]): Promise<CampaignReport['duplicates']> {
+  const details: string[] = [];
+  const found = { mail: 0, registry: 0, gateway: 0, history: 0 };
+  // Mail: each notification's key in one message only (digests carry several keys: their Message-ID once).
+  const res = await fetch(`${stack.mailUrl}/api/v1/messages?limit=5000`);
+  const messages = ((await res.json()) as { messages: { ID: string; MessageID: string }[] }).messages;
+  const byId = new Map<string, number>();
+  for (const m of messages) byId.set(m.MessageID, (byId.get(m.MessageID) ?? 0) + 1);
+  for (const [messageId, count] of byId) {
+    if (count > 1) {
+      found.mail += count - 1;
+      details.push(`mail ${messageId} ×${count}`);
+    }
+  }
+  const keysSeen = new Map<string, number>();
+  for (const m of messages) {
+    const headers = (await (await fetch(`${stack.mailUrl}/api/v1/message/${m.ID}/headers`)).json()) as Record<string, string[]>;
+    for (const key of headers['X-Onboarding-Key'] ?? []) if (!key.startsWith('digest of')) keysSeen.set(key, (keysSeen.get(key) ?? 0) + 1);
+  }
+  for (const [key, count] of keysSeen) {
+    if (count > 1 && !details.some((d) => d.includes(key))) {
+      found.mail += count - 1;
+      details.push(`mail key ${key} ×${count}`);
+    }
+  }
+  // Registry and gateway: the SQLite registry npm start's processes share, read-only.
+  const { openRegistry, registryFile } = await import('../activities/registry/database');
+  const db = await openRegistry(registryFile(stack.dataDir));
+  const conf = await readFile(path.join(stack.dataDir, 'gateway', 'nginx.conf'), 'utf8').catch(() => '');
+  try {
+    for (const run of runs.filter((r) => r.live)) {
+      const id = run.participantId;
+      const clients = await db.selectFrom('oauthClients').select(['environment']).where('participantId', '=', id).execute();
+      for (const env of ['sandbox', 'production']) {
+        const n = clients.filter((c) => c.environment === env).length;
+        if (n > 1) {
+          found.registry += n - 1;
+          details.push(`${id}: ${n} OAuth clients in ${env}`);
+        }
+      }
+      if (run.kind === 'tpp') {
+        const issued = await db
+          .selectFrom('issuedCertificates')
+          .select(['serialHex'])
+          .where('participantId', '=', id)
+          .where('environment', '=', 'production')
+          .execute();
+        if (issued.length !== 1) {
+          found.registry += Math.abs(issued.length - 1);
+          details.push(`${id}: ${issued.length} hub-issued production certificates`);
+        }
+        // The gateway admits its one production certificate, once, from its one allowlist entry.
+        const production = conf.slice(conf.indexOf('# production:'));
+        const pins = production.split('\n').filter((l) => l.trim().endsWith(`"${id}";`)).length;
+        const locations = production.split('\n').filter((l) => l.includes(`location /@participant/${id}/`)).length;
+        if (pins !== 1 || locations !== 1) {
+          found.gateway += 1;
+          details.push(`${id}: gateway production pins ${pins}, locations ${locations}`);
+        }
+      } else {
+        const identifiers = await db
+          .selectFrom('processingIdentifiers')
+          .innerJoin('processingCounterparties', 'processingCounterparties.id', 'processingIdentifiers.counterpartyId')
+          .select('identifier')
+          .where('processingCounterparties.participantId', '=', id)
+          .where('withdrawnAt', 'is', null)
+          .execute();
+        if (identifiers.length !== 2) {
+          found.registry += 1;
+          details.push(`${id}: ${identifiers.length} live identifiers (2 expected)`);
+        }
+      }
+      // The workflow's own record: every instance once, every accepted submission accepted once.
+      const status = await statusOf(stack, id);
+      const ids = (status?.instances ?? []).map((i) => i.id);
+      if (new Set(ids).size !== ids.length) {
+        found.history += ids.length - new Set(ids).size;
+        details.push(`${id}: repeated instances in the record`);
+      }
+    }
+  } finally {
+    await db.destroy();
+  }
+  return { ...found, details };
+}
+
+/** The campaign's table. */
+export function formatReport(report: CampaignReport): string {
+  const lines: string[] = [];
+  const live = report.runs.filter((r) => r.live).length;
+  lines.push(`runs ${report.runs.length}, reached live ${live} (${Math.round((100 * live) / Math.max(1, report.runs.length))}%)`);
+  lines.push('| fault | runs | live | max stall (s) | stalls (s) |');
+  lines.push('|---|---|---|---|---|');
+  for (const kind of faultKinds) {
+    const of = report.runs.filter((r) => r.fault === kind);
+    if (of.length === 0) continue;
+    const stalls = of.map((r) => r.stallSeconds).filter((s): s is number => s !== null);
+    lines.push(
+      `| ${kind} | ${of.length} | ${of.filter((r) => r.live).length} | ${stalls.length ? Math.max(...stalls).toFixed(1) : '-'} | ${stalls.map((s) => s.toFixed(1)).join(', ')} |`,
+    );
+  }
+  lines.push(`5xx answered (not 503): ${report.answers5xx}; 503 + retry-after: ${report.answers503}`);
+  const d = report.duplicates;
+  lines.push(`duplicates: mail ${d.mail}, registry ${d.registry}, gateway ${d.gateway}, history ${d.history}`);
+  for (const detail of d.details) lines.push(`  ${detail}`);
+  for (const r of report.runs.filter((x) => x.error)) lines.push(`  ${r.participantId} (${r.fault}): ${r.error}`);
+  lines.push(`stack start: ${report.stackStartSeconds.toFixed(1)} s`);
+  return lines.join('\n');
+}
