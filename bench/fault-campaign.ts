@@ -297,7 +297,12 @@ async function staffCall(stack: Stack, key: string, method: 'GET' | 'POST', url:
           method,
           headers: {
             authorization: `Bearer ${key}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': idempotencyKey ?? randomUUID() }),
+            ...(body === undefined
+              ? {}
+              : {
+                  'content-type': 'application/json',
+                  'idempotency-key': (idempotencyKey ?? randomUUID()).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
+                }),
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(30_000),
@@ -415,8 +420,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 
   try {
     for (let n = 0; n < options.runs; n++) {
-      const kind: JourneyKind = n % 3 === 2 ? 'bank' : 'tpp';
       const fault = faultKinds[n % faultKinds.length] as FaultKind;
+      // A bank has no allowlist: the gateway's fault strikes a TPP's production allowlist apply.
+      const kind: JourneyKind = fault !== 'nginx-master-kill' && n % 3 === 1 ? 'bank' : 'tpp';
       const id = `${kind}-fault-${n + 1}`;
       const result: RunResult = { participantId: id, kind, fault, live: false, stallSeconds: null };
       runs.push(result);
@@ -433,22 +439,22 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         const actionsBeforeFault = 1 + Math.floor(random() * 6);
         let actions = 0;
         let faulted = false;
-        const strike = async (name: string): Promise<(() => number) | null> => {
-          if (faulted) return null;
+        const strike = async (name: string): Promise<boolean> => {
+          if (faulted) return false;
           const due = fault === 'nginx-master-kill' ? name === 'ip-allowlist@production' : ++actions >= actionsBeforeFault;
-          if (!due) return null;
+          if (!due) return false;
           faulted = true;
           const delay = Math.floor(random() * 150);
-          const at = { t: 0 };
           void (async () => {
             await sleep(delay);
             const pid = await pidOf(fault);
-            at.t = Date.now();
+            faultAt = Date.now();
             if (pid !== null) process.kill(pid, 'SIGKILL');
             log(`  ${id}: ${fault} (pid ${pid}) during ${name}`);
           })();
-          return () => (at.t === 0 ? 0 : (Date.now() - at.t) / 1000);
+          return true;
         };
+        let faultAt = 0;
 
         const deadline = Date.now() + 600_000;
         let lastAction = '';
@@ -466,7 +472,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           repeats = label === lastAction ? repeats + 1 : 0;
           lastAction = label;
           if (repeats > 50) throw new Error(`${label} stays open`);
-          const sinceFault = await strike(label);
+          await strike(label);
           if (next.type === 'gate') {
             const body = {
               gate: next.name,
@@ -484,6 +490,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
                 body,
                 `${next.instanceId}-${staff.name}`,
               );
+              if (answer.status !== 200 && answer.status !== 409)
+                log(`  ${id}: ${next.instanceId} by ${staff.name}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 300)}`);
               if (answer.status === 200) {
                 const still = (await statusOf(stack, id))?.awaiting.some((a) => a.instanceId === next.instanceId);
                 if (!still) break;
@@ -501,12 +509,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           } else {
             await sleep(200);
           }
-          if (sinceFault) {
-            // Stalled until the action the fault hit completed; the authorization server: until its port answers.
+          if (faultAt !== 0 && result.stallSeconds === null) {
+            // The stall: from the fault until the journey's next action completed (the one the fault hit, or
+            // the first after it); the authorization server, which no action of these journeys calls: until its port answers.
             if (fault === 'auth-server-kill') {
               while (!(await tcpAnswers(stack.ports.auth))) await sleep(100);
             }
-            result.stallSeconds = Math.round(sinceFault() * 10) / 10;
+            result.stallSeconds = Math.round((Date.now() - faultAt) / 100) / 10;
           }
         }
         const final = await statusOf(stack, id);
@@ -558,6 +567,15 @@ async function exactlyOnce(stack: Stack, runs: RunResult[]): Promise<CampaignRep
   const { openRegistry, registryFile } = await import('../activities/registry/database');
   const db = await openRegistry(registryFile(stack.dataDir));
   const conf = await readFile(path.join(stack.dataDir, 'gateway', 'nginx.conf'), 'utf8').catch(() => '');
+  // The running gateway serves the live file's revision (no orphan of a killed master serves an old one).
+  const served = await fetch(`http://127.0.0.1:${stack.ports.echo}/.gateway-revision`).then(
+    (r) => r.text(),
+    () => '(no answer)',
+  );
+  if (!conf.includes(`"${served}"`)) {
+    found.gateway += 1;
+    details.push(`the gateway serves revision ${served.slice(0, 16)}, not the live file's`);
+  }
   try {
     for (const run of runs.filter((r) => r.live)) {
       const id = run.participantId;
