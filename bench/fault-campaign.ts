@@ -11,7 +11,7 @@
  * Idempotency-Key, everything retried through the faults. `bench/faults.ts` prints the table;
  * test/integration/fault-campaign.test.ts runs the short form in `npm test`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -65,7 +65,6 @@ function freePort(): Promise<number> {
 }
 
 function openssl(args: string[], cwd: string): string {
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

@@ -427,7 +427,7 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
     expect(cancelled.statusCode).toBe(202);
     const participant = await eventually(async () => {
       const p = (await (await fetch(`${ledger.url}/participants/${participantId}`)).json()) as { isActive: number | boolean };
-      return Boolean(p.isActive) ? undefined : p;
+      return p.isActive ? undefined : p;
     }, 60_000);
     expect(Boolean(participant.isActive)).toBe(false);
     expect((await status()).state).toBe('cancelled');
