@@ -160,7 +160,8 @@ export async function hubSignedClient(
 }
 
 export async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
-  if (!child || child.exitCode !== null) return;
+  // Exited already, by a code or a signal (a test that killed it): nothing to wait for.
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
   await exited;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { NginxGateway } from '../../../activities/network/nginx-gateway';
+import path from 'node:path';
+import { NginxGateway, nginxProcessesOf } from '../../../activities/network/nginx-gateway';
+import { eventually } from '../../support/eventually';
 import { NetworkRegistry, pinOf } from '../../../activities/network/network-registry';
 import { clientExt, OpenSsl } from '../../support/openssl';
 import { callGateway, GatewayRig, startGatewayRig } from '../../support/gateway';
@@ -137,4 +139,45 @@ describe('gateway on a real nginx', () => {
     expect(await rig.gateway.serving()).toBe(before);
     expect(await call('127.0.0.2', {})).toMatchObject({ status: 400 });
   });
+
+  it('after its master is SIGKILLed: applies nothing (GATEWAY_NOT_RUNNING, nothing recorded), clears the orphaned worker, and starts again serving the live revision', async () => {
+    const pidFile = path.join(rig.options.prefix, 'run', 'nginx.pid');
+    const master = Number(readFileSync(pidFile, 'utf8').trim());
+    const orphans = (await nginxProcessesOf(rig.options.prefix)).filter((p) => p !== master);
+    expect(orphans.length).toBeGreaterThan(0);
+    process.kill(master, 'SIGKILL');
+    await eventually(async () => (alive(master) ? undefined : true));
+    // The orphaned worker still holds the port and answers with the old revision.
+    expect(orphans.every(alive)).toBe(true);
+    const served = await rig.gateway.serving();
+    expect(served).not.toBeNull();
+    // Nothing is applied or recorded while no master runs.
+    const revisions = await rig.db.selectFrom('gatewayRevisions').select('revision').execute();
+    await expect(rig.access.grant('acme-pay', 'production', 'w-after-kill', 'test')).rejects.toMatchObject({ code: 'GATEWAY_NOT_RUNNING' });
+    expect(await rig.db.selectFrom('gatewayRevisions').select('revision').execute()).toEqual(revisions);
+    expect(await new NetworkRegistry(rig.db).isGranted('acme-pay', 'production')).toBe(false);
+    // A start clears what the dead master left, then its own nginx serves the live file's revision.
+    const stopped = await rig.gateway.clearStale();
+    expect(stopped.sort()).toEqual(orphans.sort());
+    expect(orphans.some(alive)).toBe(false);
+    const nginx = rig.gateway.start();
+    try {
+      await eventually(async () => ((await rig.gateway.servesAs(nginx.pid ?? -1)) ? true : undefined));
+      expect(await rig.gateway.serving()).toBe(served);
+      // And the grant goes through now.
+      expect((await rig.access.grant('acme-pay', 'production', 'w-after-restart', 'test')).live).toBe(true);
+    } finally {
+      nginx.kill('SIGQUIT');
+      await new Promise((resolve) => nginx.once('exit', resolve));
+    }
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
