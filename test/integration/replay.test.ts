@@ -35,13 +35,15 @@ describe('replay of recorded onboarding histories', () => {
       // Every payload in the proto3 JSON (inputs, results, memo, summaries, details): its encoding, and what its bytes show.
       JSON.stringify(history, (key, value: unknown) => {
         // Search attributes are never encrypted (and carry ids and codes only): the UI filters on them.
-        if (searchAttributeNames.has(key)) return undefined;
+        // TemporalChangeVersion is the SDK's own: the patches a run went through (`patched()`).
+        if (searchAttributeNames.has(key) || key === 'TemporalChangeVersion') return undefined;
         // A local activity's marker: the SDK's own bookkeeping (seq, type, times), not a payload of ours; its result is encrypted.
         // A signal sent with the `temporal` CLI (human-gates refuses one) is encoded by the CLI, without the codec: not ours to encrypt.
         if (key === 'workflowExecutionSignaledEventAttributes') return undefined;
+        // A patch marker (`patched()`): the SDK records the patch id (`patch-data`) in plain JSON, no payload of ours.
         if (key === 'markerRecordedEventAttributes') {
           const marker = value as { details?: Record<string, unknown> };
-          return { ...marker, details: { ...marker.details, data: undefined } };
+          return { ...marker, details: { ...marker.details, data: undefined, 'patch-data': undefined } };
         }
         if (value !== null && typeof value === 'object' && 'metadata' in value && 'data' in value) {
           const { metadata, data } = value as { metadata: Record<string, string>; data: string };
