@@ -1,5 +1,5 @@
 /**
- * The fault campaign: complete onboardings through the stack as `npm start` runs it (its own dev
+ * The fault campaign: complete DFSP, TPP and bank onboardings through the stack as `npm start` runs it (its own dev
  * server, ports and data folder), each with one fault injected mid-journey — a worker SIGKILL, an
  * API SIGKILL mid-request, the nginx master SIGKILLed during an allowlist apply, the authorization
  * server SIGKILLed, the Temporal dev server SIGKILLed — then checks that every artifact exists
@@ -29,7 +29,7 @@ import type { OnboardingStatus } from '../workflows/messages';
 
 export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill'] as const;
 export type FaultKind = (typeof faultKinds)[number];
-export type JourneyKind = 'tpp' | 'bank';
+export type JourneyKind = 'tpp' | 'bank' | 'dfsp';
 
 export interface RunResult {
   participantId: string;
@@ -100,7 +100,7 @@ function tcpAnswers(port: number): Promise<boolean> {
 }
 
 /** The stack as `npm start` runs it, on free ports under `work`. */
-async function startStack(work: string, bankAuthPort: number, log: (line: string) => void) {
+async function startStack(work: string, connectTo: string, log: (line: string) => void) {
   const dev = YAML.parse(readFileSync(path.join(root, 'temporal-dev.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
   const ports = {
     temporal: await freePort(),
@@ -157,7 +157,7 @@ async function startStack(work: string, bankAuthPort: number, log: (line: string
         EDGE_VERIFIER_LISTEN: `127.0.0.1:${ports.verifier}`,
         EDGE_EGRESS_LISTEN: `127.0.0.1:${ports.egress}`,
         WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
-        OUTBOUND_CONNECT_TO: `auth.campaign-bank.example:443:127.0.0.1:${bankAuthPort}`,
+        OUTBOUND_CONNECT_TO: connectTo,
         TTK_ADMIN_LISTEN: 'off',
         LOG_LEVEL: 'warn',
         // Every attempt of the participant's tool and of staff goes through the faults.
@@ -278,6 +278,39 @@ function bankAuthService(work: string): { server: Server; installed: Map<string,
   };
 }
 
+/**
+ * A DFSP's callback server per environment: mTLS with the certificate the DFSP's kit made, trusting
+ * the DFSP's own CA (which signs the hub's client certificate). Runs are one at a time: each DFSP's
+ * certificates are put in place before its connectivity step (`use`).
+ */
+function dfspCallbackServers() {
+  const make = () =>
+    createServer({ requestCert: true, rejectUnauthorized: true }, (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+    );
+  const servers = { sandbox: make(), production: make() };
+  return {
+    servers,
+    listen: async () => ({
+      sandbox: await new Promise<number>((resolve) =>
+        servers.sandbox.listen(0, '127.0.0.1', () => resolve((servers.sandbox.address() as AddressInfo).port)),
+      ),
+      production: await new Promise<number>((resolve) =>
+        servers.production.listen(0, '127.0.0.1', () => resolve((servers.production.address() as AddressInfo).port)),
+      ),
+    }),
+    use(kitDir: string, environment: 'sandbox' | 'production') {
+      const ca = readFileSync(path.join(kitDir, 'public', 'ca.cert.pem'), 'utf8');
+      servers[environment].setSecureContext({
+        key: readFileSync(path.join(kitDir, 'private', environment, 'server.key')),
+        cert: readFileSync(path.join(kitDir, 'public', environment, 'server.cert.pem'), 'utf8') + ca,
+        ca,
+      });
+    },
+    close: () => Promise.all(Object.values(servers).map((srv) => new Promise((resolve) => srv.close(resolve)))),
+  };
+}
+
 /** Counts what the API answered, for the table. */
 const answers = { s5xx: 0, s503: 0 };
 function counted(res: Response): Response {
@@ -342,8 +375,27 @@ async function kit(stack: Stack, who: Participant, work: string, ...args: string
   return out;
 }
 
+/** Every DFSP's callbacks: one name in sandbox, a public address in production, both routed to the campaign's mTLS servers. */
+const dfspCallbackHosts = { sandbox: 'api.campaign-dfsp.example', production: '93.184.216.34' };
+
 function startBody(id: string, kind: JourneyKind) {
   const participant = { legalName: `${id} Ltd`, country: kind === 'bank' ? 'UA' : 'GB', contactEmail: `it@${id}.example` };
+  if (kind === 'dfsp')
+    return {
+      participantId: id,
+      kind,
+      participant,
+      registration: {
+        currencies: [{ currency: 'XOF', netDebitCap: 10_000 }],
+        contacts: { business: { name: 'B', email: `business@${id}.example` }, technical: { name: 'T', email: `tech@${id}.example` } },
+        callbackHosts: { sandbox: [dfspCallbackHosts.sandbox], production: [dfspCallbackHosts.production] },
+        notificationEmails: {
+          netDebitCapAdjustment: `ndc@${id}.example`,
+          settlementPositionChange: `settlement@${id}.example`,
+          netDebitCapThresholdBreach: `breach@${id}.example`,
+        },
+      },
+    };
   if (kind === 'tpp')
     return {
       participantId: id,
@@ -395,9 +447,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const work = mkdtempSync(path.join(tmpdir(), 'fault-campaign-'));
   const bank = bankAuthService(work);
   const bankPort = await bank.listen();
+  const callbacks = dfspCallbackServers();
+  const callbackPorts = await callbacks.listen();
   answers.s5xx = 0;
   answers.s503 = 0;
-  const stack = await startStack(work, bankPort, log);
+  const connectTo = [
+    `auth.campaign-bank.example:443:127.0.0.1:${bankPort}`,
+    `${dfspCallbackHosts.sandbox}:443:127.0.0.1:${callbackPorts.sandbox}`,
+    `${dfspCallbackHosts.production}:443:127.0.0.1:${callbackPorts.production}`,
+  ].join(',');
+  const stack = await startStack(work, connectTo, log);
   const [ops1, ops2] = stack.staffKeys as [{ name: string; key: string }, { name: string; key: string }];
   const runs: RunResult[] = [];
 
@@ -420,8 +479,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   try {
     for (let n = 0; n < options.runs; n++) {
       const fault = faultKinds[n % faultKinds.length] as FaultKind;
-      // A bank has no allowlist: the gateway's fault strikes a TPP's production allowlist apply.
-      const kind: JourneyKind = fault !== 'nginx-master-kill' && n % 3 === 1 ? 'bank' : 'tpp';
+      // A bank has no allowlist: the gateway's fault strikes a TPP's or a DFSP's production allowlist apply.
+      const kind: JourneyKind = fault === 'nginx-master-kill' ? (n % 2 === 0 ? 'tpp' : 'dfsp') : (['dfsp', 'bank', 'tpp'] as const)[n % 3]!;
       const id = `${kind}-fault-${n + 1}`;
       const result: RunResult = { participantId: id, kind, fault, live: false, stallSeconds: null };
       runs.push(result);
@@ -504,6 +563,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
               ) as JWK;
               bank.installed.set(String(jwk.kid), jwk);
             }
+            if (next.name === 'connectivity') callbacks.use(who.kitDir, next.environment);
             await kit(stack, who, work, ...submitArgs(next.name, next.environment, who, bank.caFile));
           } else {
             await sleep(200);
@@ -533,6 +593,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     await Promise.race([new Promise((resolve) => stack.child.once('exit', resolve)), sleep(60_000)]);
     if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
     await new Promise((resolve) => bank.server.close(resolve));
+    await callbacks.close();
   }
 }
 
@@ -586,16 +647,33 @@ async function exactlyOnce(stack: Stack, runs: RunResult[]): Promise<CampaignRep
           details.push(`${id}: ${n} OAuth clients in ${env}`);
         }
       }
-      if (run.kind === 'tpp') {
+      if (run.kind === 'tpp' || run.kind === 'dfsp') {
         const issued = await db
           .selectFrom('issuedCertificates')
-          .select(['serialHex'])
+          .select(['serialHex', 'environment'])
           .where('participantId', '=', id)
-          .where('environment', '=', 'production')
           .execute();
-        if (issued.length !== 1) {
-          found.registry += Math.abs(issued.length - 1);
-          details.push(`${id}: ${issued.length} hub-issued production certificates`);
+        for (const env of run.kind === 'dfsp' ? ['sandbox', 'production'] : ['production']) {
+          const n = issued.filter((c) => c.environment === env).length;
+          if (n !== 1) {
+            found.registry += Math.abs(n - 1);
+            details.push(`${id}: ${n} hub-issued ${env} certificates`);
+          }
+        }
+        if (run.kind === 'dfsp') {
+          const jws = await db
+            .selectFrom('participantKeys')
+            .select('environment')
+            .where('participantId', '=', id)
+            .where('type', '=', 'jws-key')
+            .execute();
+          for (const env of ['sandbox', 'production']) {
+            const n = jws.filter((k) => k.environment === env).length;
+            if (n !== 1) {
+              found.registry += Math.abs(n - 1);
+              details.push(`${id}: ${n} JWS keys in ${env}`);
+            }
+          }
         }
         // The gateway admits its one production certificate, once, from its one allowlist entry.
         const production = conf.slice(conf.indexOf('# production:'));

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:faults [-- --runs 20]`: the fault campaign (bench/fault-campaign.ts) — complete
- * TPP and bank onboardings through `npm start`'s stack, one fault each, every artifact checked to
+ * DFSP, TPP and bank onboardings through `npm start`'s stack, one fault each, every artifact checked to
  * exist once — and its table: runs, reached live, the longest stall per fault kind, 5xx answers,
  * duplicates. Targets: 100 % live, 0 duplicates (mail included), every stall ≤ 15 s except a
  * Temporal restart.

@@ -1,6 +1,6 @@
 /**
  * The fault campaign's short form (bench/fault-campaign.ts; the full one is `npm run bench:faults`):
- * one complete onboarding per fault kind through the stack as `npm start` runs it — worker SIGKILL,
+ * one complete onboarding per fault kind (DFSPs, TPPs and banks) through the stack as `npm start` runs it — worker SIGKILL,
  * API SIGKILL mid-request, nginx master SIGKILL during an allowlist apply, authorization-server
  * SIGKILL, Temporal dev server SIGKILL — every one reaches live, every artifact exists once (mail
  * included), no 5xx but honest 503s, every stall ≤ 15 s except Temporal's restart.
