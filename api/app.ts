@@ -53,8 +53,8 @@ export interface AppDeps {
   codec?: CodecRoutesOptions;
   /** The live JWS keys of the directory (participants' and the hub's); absent: the directory is empty. */
   jwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
-  /** What participants may see of it: the hub's keys and those of peers whose access is open in the key's environment; absent: `jwsKeys`. */
-  publishedJwsKeys?: (environment?: Environment) => Promise<JwsKeyRecord[]>;
+  /** What participants (`viewers`) may see of it: the hub's keys, their own, their peers' where they hold a key; absent: every live key. */
+  publishedJwsKeys?: (viewers: string[], environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** The hub's TLS server certificate chain (what participants' clients see), or null while none exists. */
   hubServerCertificatePem?: () => Promise<string | null>;
   /** Redeems the one-time pickup of a secret an activity made (OAuth client secrets); absent: secrets are never shown. */
@@ -219,15 +219,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...(deps.secretPickups ? { secretPickups: deps.secretPickups } : {}),
     bodyLimits: { form: Math.min(64 * 1024, bodyLimit), pem: bodyLimit },
   });
+  const allKeys = deps.jwsKeys ?? (async () => []);
+  const publishedJwsKeys = deps.publishedJwsKeys ?? ((_viewers: string[], environment?: Environment) => allKeys(environment));
   if (deps.connectionPacks) {
-    const noKeys = async () => [];
     app.register(connectionPackRoutes, {
       gateway: deps.gateway,
       sources: {
         ...deps.connectionPacks,
         caChainPem: deps.caChainPem ?? (async () => null),
         hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
-        jwsKeys: deps.publishedJwsKeys ?? deps.jwsKeys ?? noKeys,
+        jwsKeys: publishedJwsKeys,
       },
     });
   }
@@ -237,7 +238,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.register(pkiRoutes, {
     caChainPem: deps.caChainPem ?? (async () => null),
     jwsKeys: deps.jwsKeys ?? (async () => []),
-    publishedJwsKeys: deps.publishedJwsKeys ?? deps.jwsKeys ?? (async () => []),
+    publishedJwsKeys,
     hubServerCertificatePem: deps.hubServerCertificatePem ?? (async () => null),
     ...(deps.rotateHubJwsKey ? { rotateHubJwsKey: deps.rotateHubJwsKey } : {}),
   });

@@ -37,7 +37,8 @@ export interface ConnectionPackSettings {
 export interface ConnectionPackSources {
   caChainPem: () => Promise<string | null>;
   hubServerCertificatePem: () => Promise<string | null>;
-  jwsKeys: (environment: Environment) => Promise<JwsKeyRecord[]>;
+  /** What `viewers` may see of the JWS key directory (the pack's participant: its peers' and the hub's keys). */
+  jwsKeys: (viewers: string[], environment: Environment) => Promise<JwsKeyRecord[]>;
   hubClientCertificate: (participantId: string, environment: Environment) => Promise<HubClientCertificate | null>;
   versions: ConnectionPackVersions;
   settings: ConnectionPackSettings;
@@ -173,7 +174,7 @@ async function packFiles(
   };
   // Every live peer's current key and the hub's (the newest of each: during a rotation's overlap the new one is the one to install).
   const current = new Map<string, JwsKeyRecord>();
-  for (const key of await sources.jwsKeys(environment)) {
+  for (const key of await sources.jwsKeys([participantId], environment)) {
     if (key.participantId !== participantId) current.set(key.participantId, key);
   }
   for (const [owner, key] of [...current].sort(([a], [b]) => a.localeCompare(b))) {

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     hubServerCertificatePem: fileReader(config.hubServerCertFile),
     secretPickups: openSecretPickups(registry, config.dataDir),
     jwsKeys: (environment) => keyDirectory.liveJwsKeys(environment),
-    publishedJwsKeys: (environment) => keyDirectory.publishedJwsKeys(environment),
+    publishedJwsKeys: (viewers, environment) => keyDirectory.publishedJwsKeys(viewers, environment),
     rotateHubJwsKey: () => rotateHubJwsKey(path.join(config.dataDir, 'jws'), keyDirectory, config.gatePolicy.jwsKeyOverlapMs),
     connectionPacks: {
       hubClientCertificate: (participantId, environment) => installedHubClientCertificate(registry, participantId, environment),

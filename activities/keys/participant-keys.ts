@@ -99,18 +99,25 @@ export class ParticipantKeyDirectory {
   }
 
   /**
-   * What a participant may see of the directory: the hub's keys and those of peers whose access is
-   * open in the key's environment (they transact there, so their signatures must verify) — not
-   * those still onboarding, suspended or gone. Staff read `liveJwsKeys`.
+   * What participants may see of the directory (`viewers`: their ids): the hub's keys, their own,
+   * and their peers' in each environment where they hold a JWS key themselves — a DFSP enrolled
+   * there must verify its peers' signatures, from sandbox testing on — but not a peer whose access
+   * there was revoked (suspended, cancelled). A participant without a key of its own (a TPP, a
+   * bank, a DFSP not yet that far) sees the hub's keys only. Staff read `liveJwsKeys`.
    */
-  async publishedJwsKeys(environment?: string, at: Date = new Date()): Promise<JwsKeyRecord[]> {
-    const granted = new Set(
-      (await this.db.selectFrom('gatewayGrants').select(['participantId', 'environment']).where('state', '=', 'granted').execute()).map(
+  async publishedJwsKeys(viewers: string[], environment?: string, at: Date = new Date()): Promise<JwsKeyRecord[]> {
+    const live = await this.liveJwsKeys(environment, at);
+    const revoked = new Set(
+      (await this.db.selectFrom('gatewayGrants').select(['participantId', 'environment']).where('state', '=', 'revoked').execute()).map(
         (g) => `${g.participantId}@${g.environment}`,
       ),
     );
-    return (await this.liveJwsKeys(environment, at)).filter(
-      (k) => k.participantId === hubKeyOwner || granted.has(`${k.participantId}@${k.environment}`),
+    const enrolledIn = new Set(live.filter((k) => viewers.includes(k.participantId)).map((k) => k.environment));
+    return live.filter(
+      (k) =>
+        k.participantId === hubKeyOwner ||
+        viewers.includes(k.participantId) ||
+        (enrolledIn.has(k.environment) && !revoked.has(`${k.participantId}@${k.environment}`)),
     );
   }
 

@@ -15,8 +15,8 @@ export interface PkiRoutesOptions {
   caChainPem: () => Promise<string | null>;
   /** Every live key (staff read these). */
   jwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
-  /** The hub's keys and those of peers whose access is open in the key's environment (participants read these and their own). */
-  publishedJwsKeys: (environment?: Environment) => Promise<JwsKeyRecord[]>;
+  /** What the participants `viewers` may see: the hub's keys, their own, their peers' where they hold a key themselves. */
+  publishedJwsKeys: (viewers: string[], environment?: Environment) => Promise<JwsKeyRecord[]>;
   /** The hub's TLS server certificate and issuing CA (the gateway's), or null while there is none. */
   hubServerCertificatePem: () => Promise<string | null>;
   /** Rotates the hub's own JWS key (the old one stays valid for the overlap); absent: not offered here. */
@@ -54,8 +54,9 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
   /**
    * The hub's JWS key directory (`kid`, environment, validity, public key PEM per key) — what inbound
    * gateways install to verify FSPIOP signatures, and what DFSPs take the hub's key from. Staff see
-   * every live key; a participant sees the hub's (`participantId` `@hub`), its own, and those of
-   * peers whose access is open in that environment — not who else is onboarding.
+   * every live key; a participant sees the hub's (`participantId` `@hub`), its own, and its peers'
+   * in the environments where it holds a key itself (not a peer suspended or gone there) — a TPP or
+   * a bank, with no key of its own, sees the hub's only.
    */
   app.get(
     '/jws-keys',
@@ -66,12 +67,9 @@ export const pkiRoutes: FastifyPluginAsyncZod<PkiRoutesOptions> = async (app, op
     async (request) => {
       const { principal } = request;
       const environment = request.query.environment;
-      const live = await opts.jwsKeys(environment);
-      if (principal !== null && access.readAll(principal, undefined)) return { keys: live };
-      const own = (k: JwsKeyRecord) => principal !== null && principal.grants.has(`participant:${k.participantId}`);
-      const published = new Set((await opts.publishedJwsKeys(environment)).map((k) => `${k.participantId}/${k.kid}`));
-      // In the directory's own order (participant, environment, age).
-      return { keys: live.filter((k) => own(k) || published.has(`${k.participantId}/${k.kid}`)) };
+      if (principal !== null && access.readAll(principal, undefined)) return { keys: await opts.jwsKeys(environment) };
+      const viewers = [...(principal?.grants ?? [])].flatMap((g) => (g.startsWith('participant:') ? [g.slice('participant:'.length)] : []));
+      return { keys: await opts.publishedJwsKeys(viewers, environment) };
     },
   );
 

@@ -94,7 +94,7 @@ export async function startStepStack(name: string, keys: ReturnType<typeof testK
     logger: pino({ level: process.env.TEST_API_LOG ?? 'silent' }),
     secretPickups: openSecretPickups(db, stack.dataDir),
     jwsKeys: (environment) => new ParticipantKeyDirectory(db).liveJwsKeys(environment),
-    publishedJwsKeys: (environment) => new ParticipantKeyDirectory(db).publishedJwsKeys(environment),
+    publishedJwsKeys: (viewers, environment) => new ParticipantKeyDirectory(db).publishedJwsKeys(viewers, environment),
     hubServerCertificatePem: async () => readFile(path.join(stack.dataDir, 'gateway', 'tls', 'gateway.cert.pem'), 'utf8').catch(() => null),
     caChainPem: async () => ca.chainPem(),
     rotateHubJwsKey: () => rotateHubJwsKey(path.join(stack.dataDir, 'jws'), new ParticipantKeyDirectory(db), 3_600_000),

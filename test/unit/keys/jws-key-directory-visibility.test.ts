@@ -1,7 +1,7 @@
 /**
- * Who sees what of `GET /jws-keys`: staff every live key; a participant the hub's, its own, and
- * those of peers whose access is open in that environment — not who else is onboarding, nor a peer
- * suspended or gone. Real SQLite registry, real API (app.inject).
+ * Who sees what of `GET /jws-keys`: staff every live key; a participant the hub's, its own, and its
+ * peers' in the environments where it holds a key itself (not a peer suspended there); a TPP or a
+ * bank, with no key, the hub's only. Real SQLite registry, real API (app.inject).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +64,7 @@ beforeAll(async () => {
     authenticator: keys.authenticator,
     logger: pino({ level: 'silent' }),
     jwsKeys: (environment) => directory.liveJwsKeys(environment),
-    publishedJwsKeys: (environment) => directory.publishedJwsKeys(environment),
+    publishedJwsKeys: (viewers, environment) => directory.publishedJwsKeys(viewers, environment),
   });
 });
 afterAll(async () => {
@@ -83,11 +83,14 @@ describe('GET /jws-keys', () => {
     expect(await kids(keys.staff())).toEqual(['hub-s', 'live-p', 'live-s', 'onb-s', 'susp-s']);
   });
 
-  it("shows a participant the hub's keys, its own, and peers whose access is open there — not those onboarding, suspended or gone", async () => {
+  it("shows a DFSP the hub's keys, its own and its peers' where it holds a key itself — not a suspended peer's, not another environment's", async () => {
     expect(await kids(keys.as('tech@onboarding-dfsp', 'participant:onboarding-dfsp'))).toEqual(['hub-s', 'live-s', 'onb-s']);
-    expect(await kids(keys.as('tech@other', 'participant:other'), '?environment=sandbox')).toEqual(['hub-s', 'live-s']);
-    // A peer's production key shows only once its production access is open.
-    expect(await kids(keys.as('tech@other', 'participant:other'), '?environment=production')).toEqual([]);
-    expect(await kids(keys.as('tech@live-dfsp', 'participant:live-dfsp'))).toEqual(['hub-s', 'live-p', 'live-s']);
+    expect(await kids(keys.as('tech@onboarding-dfsp', 'participant:onboarding-dfsp'), '?environment=production')).toEqual([]);
+    expect(await kids(keys.as('tech@live-dfsp', 'participant:live-dfsp'))).toEqual(['hub-s', 'live-p', 'live-s', 'onb-s']);
+  });
+
+  it("shows a participant with no key of its own (a TPP, a bank) the hub's keys only, not the roster of DFSPs", async () => {
+    expect(await kids(keys.as('it@some-tpp', 'participant:some-tpp'))).toEqual(['hub-s']);
+    expect(await kids(keys.as('it@some-tpp', 'participant:some-tpp'), '?environment=sandbox')).toEqual(['hub-s']);
   });
 });
