@@ -1,4 +1,3 @@
-import { patched } from '@temporalio/workflow';
 import { activitiesFor } from '../frame/summaries';
 import type { LedgerActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
@@ -48,11 +47,9 @@ export async function setUpHubLedger(
   };
   const task = await journey.task('hub-ledger', environment, async () => ({ ...(await ledger.setUpHubLedger(request)) }));
   // Cancelled once the ledger has it (set up, or being set up by hand): the ledger stops letting it transact.
-  if (patched('ledger-deactivated-on-cancel')) {
-    journey.onCancel(`${request.fspId} deactivated in the ${environment} ledger`, () =>
-      ledger.deactivateLedgerParticipant({ fspId: request.fspId, environment }),
-    );
-  }
+  journey.onCancel(`${request.fspId} deactivated in the ${environment} ledger`, () =>
+    ledger.deactivateLedgerParticipant({ fspId: request.fspId, environment }),
+  );
   if (task.status === 'done' && task.result?.mode === 'applied') return { task, gate: null };
   if (task.status === 'failed' && task.result === null) task.result = { mode: 'manual', settings: request };
   return { task, gate: await awaitGate(journey, { name: 'ledger-setup', environment }) };

@@ -1,4 +1,3 @@
-import { patched } from '@temporalio/workflow';
 import { activitiesFor } from '../frame/summaries';
 import type { CredentialActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
@@ -23,16 +22,15 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
     const existing = instance.artifact;
     const issued = instance.status === 'accepted' && typeof existing?.clientId === 'string' ? existing : null;
     // Asked again without a method: the client keeps the one it has (a rotation), it does not silently change.
-    const switching = patched('oauth-auth-method-switch');
     const authMethod =
       payload.authMethod === 'tls_client_auth' || payload.authMethod === 'client_secret_basic'
         ? payload.authMethod
-        : switching && issued?.authMethod === 'tls_client_auth'
+        : issued?.authMethod === 'tls_client_auth'
           ? 'tls_client_auth'
           : 'client_secret_basic';
     const tlsSubjectDn = typeof payload.tlsSubjectDn === 'string' ? payload.tlsSubjectDn : undefined;
     // The subject DN is needed to make a certificate-bound client, not to ask an existing one again.
-    if (authMethod === 'tls_client_auth' && !tlsSubjectDn && !(switching && issued?.authMethod === 'tls_client_auth')) {
+    if (authMethod === 'tls_client_auth' && !tlsSubjectDn && !(issued?.authMethod === 'tls_client_auth')) {
       return {
         accepted: false,
         findings: [
@@ -47,7 +45,7 @@ export function oauthClientHandler(journey: Journey, scopes: string[]): Submissi
     }
     const writeKey = attemptWriteKey(instance);
     const client =
-      switching && issued !== null && issued.authMethod !== authMethod
+      issued !== null && issued.authMethod !== authMethod
         ? // The participant asks for the other method: the client changes (tls_client_auth: certificate-bound
           // tokens, its secrets stop at once; back to a secret: a new one, shown once).
           await credentials.changeOauthAuthMethod({

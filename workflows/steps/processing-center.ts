@@ -1,4 +1,3 @@
-import { patched } from '@temporalio/workflow';
 import { activitiesFor } from '../frame/summaries';
 import type { BankActivities } from '../../activities';
 import type { Journey } from '../frame/journey';
@@ -50,9 +49,7 @@ export async function awaitIdentifiers(
   counterpartyId: string,
 ): Promise<SubmissionInstance<'identifiers'>> {
   // Cancelled, the bank's identifiers are withdrawn: held by a counterparty that is gone, they would block other banks.
-  if (patched('identifiers-withdrawn-on-cancel')) {
-    journey.onCancel(`identifiers of the ${environment} counterparty withdrawn`, () => bank.withdrawIdentifiers({ counterpartyId }));
-  }
+  journey.onCancel(`identifiers of the ${environment} counterparty withdrawn`, () => bank.withdrawIdentifiers({ counterpartyId }));
   return awaitSubmission(
     journey,
     { name: 'identifiers', environment },
