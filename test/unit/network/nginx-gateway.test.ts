@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NginxGateway, nginxProcessesOf } from '../../../activities/network/nginx-gateway';
+import { alive, NginxGateway, nginxProcessesOf } from '../../../activities/network/nginx-gateway';
 import { eventually } from '../../support/eventually';
 import { NetworkRegistry, pinOf } from '../../../activities/network/network-registry';
 import { clientExt, OpenSsl } from '../../support/openssl';
@@ -172,12 +172,3 @@ describe('gateway on a real nginx', () => {
     }
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
