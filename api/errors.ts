@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  QueryNotRegisteredError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -79,6 +80,17 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
     };
   }
   if (err instanceof WorkflowNotFoundError) return { body: problemBody('ONBOARDING_NOT_FOUND'), unexpected: false };
+  // A query the worker answered with a failure: the client calls every one "not registered"; a
+  // nondeterminism (TMPRL1100) means the worker cannot replay the history to read the state.
+  if (err instanceof QueryNotRegisteredError && /TMPRL1100|nondeterminism/i.test(err.message)) {
+    return {
+      body: problemBody(
+        'ONBOARDING_UNREADABLE',
+        "The worker cannot replay this onboarding's history to read its state (a nondeterminism); nothing is lost — ops: see its failed workflow tasks in the Temporal UI",
+      ),
+      unexpected: true,
+    };
+  }
   if (err instanceof WorkflowUpdateFailedError) {
     // The workflow refused: its failure type is a code of the same vocabulary, details its context.
     const cause = err.cause;

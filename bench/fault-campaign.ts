@@ -2,8 +2,9 @@
  * The fault campaign: complete DFSP, TPP and bank onboardings through the stack as `npm start` runs it (its own dev
  * server, ports and data folder), each with one fault injected mid-journey — a worker SIGKILL, an
  * API SIGKILL mid-request, the nginx master SIGKILLed during an allowlist apply, the authorization
- * server SIGKILLed, the Temporal dev server SIGKILLed — then checks that every artifact exists
- * exactly once (registry, gateway configuration, Mailpit, the workflow's own record) and reports
+ * server SIGKILLed, the Temporal dev server SIGKILLed, Kafka and central-ledger paused (SIGSTOP) for
+ * 20 s while the hub sets a DFSP up in the ledger — then checks that every artifact exists
+ * exactly once (registry, central-ledger, gateway configuration, Mailpit, the workflow's own record) and reports
  * runs, how many reached `live`, the longest stall per fault kind, 5xx answers and duplicates.
  *
  * The participants are driven as they would drive themselves: the participant kit (in this
@@ -25,9 +26,13 @@ import YAML from 'yaml';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { runKit } from '../kit/program';
 import { addApiKeyEntry } from '../scripts/api-key-file';
-import type { OnboardingStatus } from '../workflows/messages';
+import { startLedgerStack } from '../scripts/ledger-stack';
+import { parseDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-config';
+import { onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
 
-export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill'] as const;
+export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill', 'ledger-stop'] as const;
+/** How long the hub ledger (Kafka and central-ledger) is paused with SIGSTOP for `ledger-stop`. */
+export const ledgerStopSeconds = 20;
 export type FaultKind = (typeof faultKinds)[number];
 export type JourneyKind = 'tpp' | 'bank' | 'dfsp';
 
@@ -36,8 +41,14 @@ export interface RunResult {
   kind: JourneyKind;
   fault: FaultKind;
   live: boolean;
-  /** Seconds from the fault until the journey moved again (the action it hit completed; for the authorization server: its port answers). */
+  /**
+   * Seconds from the fault until the journey moved again (the action it hit completed; for the
+   * authorization server: its port answers). For `ledger-stop`: from the ledger's resume (SIGCONT),
+   * since a paused ledger holds the journey for as long as it is paused by design.
+   */
   stallSeconds: number | null;
+  /** For `ledger-stop`: how long the sandbox ledger set-up took (≥ the pause when the pause held it, as it should). */
+  ledgerTaskSeconds?: number;
   error?: string;
 }
 
@@ -45,8 +56,10 @@ export interface CampaignReport {
   runs: RunResult[];
   /** API answers ≥ 500 other than 503 (503 + retry-after is the honest answer while a component restarts). */
   answers5xx: number;
+  /** Each 5xx other than 503: the request and the body answered. */
+  details5xx: string[];
   answers503: number;
-  duplicates: { mail: number; registry: number; gateway: number; history: number; details: string[] };
+  duplicates: { mail: number; registry: number; ledger: number; gateway: number; history: number; details: string[] };
   stackStartSeconds: number;
 }
 
@@ -100,7 +113,7 @@ function tcpAnswers(port: number): Promise<boolean> {
 }
 
 /** The stack as `npm start` runs it, on free ports under `work`. */
-async function startStack(work: string, connectTo: string, log: (line: string) => void) {
+async function startStack(work: string, connectTo: string, ledgerUrl: string, log: (line: string) => void) {
   const dev = YAML.parse(readFileSync(path.join(root, 'temporal-dev.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
   const ports = {
     temporal: await freePort(),
@@ -159,6 +172,10 @@ async function startStack(work: string, connectTo: string, log: (line: string) =
         WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
         OUTBOUND_CONNECT_TO: connectTo,
         TTK_ADMIN_LISTEN: 'off',
+        // One central-ledger for both environments (one participant per DFSP), with its settlement model made on first use.
+        HUB_LEDGER_SANDBOX_URL: ledgerUrl,
+        HUB_LEDGER_PRODUCTION_URL: ledgerUrl,
+        HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: 'true',
         LOG_LEVEL: 'warn',
         // Every attempt of the participant's tool and of staff goes through the faults.
         RATE_LIMIT_PER_MINUTE: '100000',
@@ -188,11 +205,29 @@ async function startStack(work: string, connectTo: string, log: (line: string) =
     apiUrl: `http://127.0.0.1:${ports.api}`,
     mailUrl: `http://127.0.0.1:${ports.mailUi}`,
     staffKeys: staff.map((s) => ({ name: s.entry.name, key: s.key })),
+    temporalBinary: temporalBinaryPath(parseDevConfig(readFileSync(configFile, 'utf8'), configFile)),
+    temporalAddress: `127.0.0.1:${ports.temporal}`,
     startSeconds: (Date.now() - started) / 1000,
   };
 }
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** A failed run's event history (`temporal workflow show`), kept in the campaign's folder for replay and reading. */
+function saveHistory(stack: Stack, participantId: string, work: string): string {
+  const file = path.join(work, `${participantId}.history.json`);
+  try {
+    const json = execFileSync(
+      stack.temporalBinary,
+      ['workflow', 'show', '--workflow-id', onboardingWorkflowId(participantId), '--output', 'json', '--address', stack.temporalAddress],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+    );
+    writeFileSync(file, json);
+    return file;
+  } catch (err) {
+    return `(not saved: ${(err as Error).message.slice(0, 200)})`;
+  }
+}
 
 /** A bank's authorization service: a Bearer JWT that verifies with a key the bank installed passes. */
 function bankAuthService(work: string): { server: Server; installed: Map<string, JWK>; caFile: string; listen(): Promise<number> } {
@@ -311,11 +346,19 @@ function dfspCallbackServers() {
   };
 }
 
-/** Counts what the API answered, for the table. */
-const answers = { s5xx: 0, s503: 0 };
-function counted(res: Response): Response {
+const savedHistories = new Set<string>();
+
+/** Counts what the API answered, for the table; every 5xx other than 503 is kept with its request and body. */
+const answers = { s5xx: 0, s503: 0, details: [] as string[] };
+function counted(res: Response, what: string): Response {
   if (res.status === 503) answers.s503 += 1;
-  else if (res.status >= 500) answers.s5xx += 1;
+  else if (res.status >= 500) {
+    answers.s5xx += 1;
+    void res
+      .clone()
+      .text()
+      .then((body) => answers.details.push(`${res.status} ${what}: ${body.slice(0, 300)}`));
+  }
   return res;
 }
 
@@ -339,8 +382,15 @@ async function staffCall(stack: Stack, key: string, method: 'GET' | 'POST', url:
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(30_000),
         }),
+        `${method} ${url}`,
       );
       if (res.status !== 503 && res.status < 500) return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      // A status read the API could not answer: the onboarding's history is kept for replay (once per onboarding).
+      const read = method === 'GET' ? /^\/onboardings\/([^/?]+)$/.exec(url) : null;
+      if (read && res.status !== 503 && !savedHistories.has(read[1]!)) {
+        savedHistories.add(read[1]!);
+        answers.details.push(`  its history: ${saveHistory(stack, read[1]!, path.dirname(stack.dataDir))}`);
+      }
     } catch {
       // The API is restarting: the same request again.
     }
@@ -369,7 +419,7 @@ async function kit(stack: Stack, who: Participant, work: string, ...args: string
     cwd: work,
     out: (t) => (out += t),
     err: (t) => (err += t),
-    fetch: async (input, init) => counted(await fetch(input, init)),
+    fetch: async (input, init) => counted(await fetch(input, init), `kit ${init?.method ?? 'GET'} ${String(input)}`),
   });
   if (code !== 0) throw new Error(`kit ${args.join(' ')} exited ${code}: ${out}${err}`);
   return out;
@@ -437,6 +487,10 @@ export interface CampaignOptions {
   runs: number;
   seed?: number;
   log?: (line: string) => void;
+  /** Only these faults (in turn); default every kind. */
+  faults?: readonly FaultKind[];
+  /** Only these journeys (in turn, where the fault allows); default every kind. */
+  kinds?: readonly JourneyKind[];
 }
 
 /** Runs the campaign; the stack is started once and stopped at the end. */
@@ -451,17 +505,42 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const callbackPorts = await callbacks.listen();
   answers.s5xx = 0;
   answers.s503 = 0;
+  answers.details = [];
   const connectTo = [
     `auth.campaign-bank.example:443:127.0.0.1:${bankPort}`,
     `${dfspCallbackHosts.sandbox}:443:127.0.0.1:${callbackPorts.sandbox}`,
     `${dfspCallbackHosts.production}:443:127.0.0.1:${callbackPorts.production}`,
   ].join(',');
-  const stack = await startStack(work, connectTo, log);
+  // The hub ledger (MariaDB, Kafka, central-ledger) once for the campaign, started beside the stack.
+  const ledgerPort = await freePort();
+  const ledgerUrl = `http://127.0.0.1:${ledgerPort}`;
+  const [ledgerStart, stackStart] = await Promise.allSettled([
+    startLedgerStack({ dataDir: path.join(work, 'ledger'), ledgerPort }),
+    startStack(work, connectTo, ledgerUrl, log),
+  ]);
+  if (ledgerStart.status === 'rejected' || stackStart.status === 'rejected') {
+    if (ledgerStart.status === 'fulfilled') await ledgerStart.value.stop();
+    if (stackStart.status === 'fulfilled') stackStart.value.child.kill('SIGKILL');
+    throw ledgerStart.status === 'rejected' ? ledgerStart.reason : (stackStart as PromiseRejectedResult).reason;
+  }
+  const ledger = ledgerStart.value;
+  const stack = stackStart.value;
+  log(`hub ledger at ${ledger.url}`);
+  const paused = [ledger.pids.kafka, ledger.pids.centralLedger];
+  const resumeLedger = () => {
+    for (const pid of paused) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Already gone.
+      }
+    }
+  };
   const [ops1, ops2] = stack.staffKeys as [{ name: string; key: string }, { name: string; key: string }];
   const runs: RunResult[] = [];
 
   /** The pid of one of npm start's processes, found afresh (restarts change it). */
-  const pidOf = async (fault: FaultKind): Promise<number | null> => {
+  const pidOf = async (fault: Exclude<FaultKind, 'ledger-stop'>): Promise<number | null> => {
     if (fault === 'nginx-master-kill') {
       const file = path.join(stack.dataDir, 'gateway', 'run', 'nginx.pid');
       return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : null;
@@ -478,11 +557,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 
   try {
     for (let n = 0; n < options.runs; n++) {
-      const fault = faultKinds[n % faultKinds.length] as FaultKind;
-      // A bank has no allowlist: the gateway's fault strikes a TPP's or a DFSP's production allowlist apply.
-      // (The first five runs — the short form — put the worker kill on a TPP: a DFSP's history cut by a
-      // worker kill can hit the open replay nondeterminism of issue 26; the full campaign keeps DFSP kills.)
-      const kind: JourneyKind = fault === 'nginx-master-kill' ? (n % 2 === 0 ? 'tpp' : 'dfsp') : (['tpp', 'bank', 'dfsp'] as const)[n % 3]!;
+      const faults = options.faults ?? faultKinds;
+      const kinds = options.kinds ?? (['tpp', 'bank', 'dfsp'] as const);
+      const fault = faults[n % faults.length]!;
+      // Every fault meets every kind over 18 runs (the rotation shifts by one each round of faults). A bank has
+      // no allowlist: the gateway's fault strikes a TPP's or a DFSP's production allowlist apply; only a DFSP
+      // uses the hub ledger.
+      const rotated = kinds[(n + Math.floor(n / faults.length)) % kinds.length]!;
+      const kind: JourneyKind =
+        fault === 'ledger-stop' ? 'dfsp' : fault === 'nginx-master-kill' && rotated === 'bank' ? (n % 2 === 0 ? 'tpp' : 'dfsp') : rotated;
       const id = `${kind}-fault-${n + 1}`;
       const result: RunResult = { participantId: id, kind, fault, live: false, stallSeconds: null };
       runs.push(result);
@@ -495,16 +578,33 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         if (!who.apiKey) throw new Error(`no API key: ${JSON.stringify(issued.json)}`);
         await kit(stack, who, work, 'init', '--api', stack.apiUrl, '--participant', id);
 
-        // The fault strikes at one of the journey's actions (for nginx: the production allowlist's apply).
+        // The fault strikes at one of the journey's actions (for nginx: the production allowlist's apply; for
+        // the ledger: the sandbox connectivity proof, after which the hub sets the DFSP up in the ledger).
         const actionsBeforeFault = 1 + Math.floor(random() * 6);
         let actions = 0;
         let faulted = false;
         const strike = async (name: string): Promise<boolean> => {
           if (faulted) return false;
-          const due = fault === 'nginx-master-kill' ? name === 'ip-allowlist@production' : ++actions >= actionsBeforeFault;
+          const due =
+            fault === 'nginx-master-kill'
+              ? name === 'ip-allowlist@production'
+              : fault === 'ledger-stop'
+                ? name === 'connectivity@sandbox'
+                : ++actions >= actionsBeforeFault;
           if (!due) return false;
           faulted = true;
           const delay = Math.floor(random() * 150);
+          if (fault === 'ledger-stop') {
+            void (async () => {
+              await sleep(delay);
+              for (const pid of paused) process.kill(pid, 'SIGSTOP');
+              log(`  ${id}: ledger-stop (Kafka ${paused[0]}, central-ledger ${paused[1]}) for ${ledgerStopSeconds} s during ${name}`);
+              await sleep(ledgerStopSeconds * 1000);
+              resumeLedger();
+              faultAt = Date.now();
+            })();
+            return true;
+          }
           void (async () => {
             await sleep(delay);
             const pid = await pidOf(fault);
@@ -582,27 +682,57 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         const final = await statusOf(stack, id);
         result.live = final?.state === 'live';
         if (!result.live) throw new Error(`not live: ${final?.state ?? 'unknown'}`);
+        if (fault === 'ledger-stop') {
+          const task = final?.tasks.find((t) => t.id === 'hub-ledger@sandbox');
+          if (task?.finishedAt)
+            result.ledgerTaskSeconds = Math.round((Date.parse(task.finishedAt) - Date.parse(task.startedAt)) / 100) / 10;
+        }
         log(`  ${id}: live (${fault}, stall ${result.stallSeconds ?? '-'} s)`);
       } catch (err) {
         result.error = (err as Error).message.slice(0, 500);
-        log(`  ${id}: FAILED ${result.error}`);
+        log(`  ${id}: FAILED ${result.error}; its history: ${saveHistory(stack, id, work)}`);
       }
     }
-    const duplicates = await exactlyOnce(stack, runs);
-    return { runs, answers5xx: answers.s5xx, answers503: answers.s503, duplicates, stackStartSeconds: stack.startSeconds };
+    const duplicates = await exactlyOnce(stack, runs, ledger.url);
+    return {
+      runs,
+      answers5xx: answers.s5xx,
+      details5xx: answers.details,
+      answers503: answers.s503,
+      duplicates,
+      stackStartSeconds: stack.startSeconds,
+    };
   } finally {
+    resumeLedger();
     stack.child.kill('SIGTERM');
     await Promise.race([new Promise((resolve) => stack.child.once('exit', resolve)), sleep(60_000)]);
     if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
     await new Promise((resolve) => bank.server.close(resolve));
     await callbacks.close();
+    await ledger.stop();
   }
 }
 
 /** Every artifact once: the registry, the gateway's live configuration, Mailpit, the workflow's record. */
-async function exactlyOnce(stack: Stack, runs: RunResult[]): Promise<CampaignReport['duplicates']> {
+async function exactlyOnce(stack: Stack, runs: RunResult[], ledgerUrl: string): Promise<CampaignReport['duplicates']> {
   const details: string[] = [];
-  const found = { mail: 0, registry: 0, gateway: 0, history: 0 };
+  const found = { mail: 0, registry: 0, ledger: 0, gateway: 0, history: 0 };
+  // The hub ledger: each live DFSP once, active, with one position and one settlement account in its currency.
+  const ledgerParticipants = (await (await fetch(`${ledgerUrl}/participants`)).json()) as { name: string }[];
+  for (const run of runs.filter((r) => r.live && r.kind === 'dfsp')) {
+    const named = ledgerParticipants.filter((p) => p.name === run.participantId).length;
+    const participant = (await (await fetch(`${ledgerUrl}/participants/${run.participantId}`)).json()) as {
+      isActive?: number | boolean;
+      accounts?: { currency: string; ledgerAccountType: string }[];
+    };
+    const accounts = (participant.accounts ?? []).map((a) => `${a.currency}/${a.ledgerAccountType}`).sort();
+    if (named !== 1 || !participant.isActive || accounts.join(',') !== 'XOF/POSITION,XOF/SETTLEMENT') {
+      found.ledger += 1;
+      details.push(
+        `${run.participantId}: ledger participants ${named}, active ${String(participant.isActive)}, accounts ${accounts.join(',')}`,
+      );
+    }
+  }
   // Mail: each notification's key in one message only (digests carry several keys: their Message-ID once).
   const res = await fetch(`${stack.mailUrl}/api/v1/messages?limit=5000`);
   const messages = ((await res.json()) as { messages: { ID: string; MessageID: string }[] }).messages;
@@ -727,9 +857,12 @@ export function formatReport(report: CampaignReport): string {
       `| ${kind} | ${of.length} | ${of.filter((r) => r.live).length} | ${stalls.length ? Math.max(...stalls).toFixed(1) : '-'} | ${stalls.map((s) => s.toFixed(1)).join(', ')} |`,
     );
   }
+  const held = report.runs.filter((r) => r.ledgerTaskSeconds !== undefined).map((r) => r.ledgerTaskSeconds!.toFixed(1));
+  if (held.length > 0) lines.push(`ledger set-up under the ${ledgerStopSeconds} s pause took (s): ${held.join(', ')}`);
   lines.push(`5xx answered (not 503): ${report.answers5xx}; 503 + retry-after: ${report.answers503}`);
+  for (const detail of report.details5xx) lines.push(`  ${detail}`);
   const d = report.duplicates;
-  lines.push(`duplicates: mail ${d.mail}, registry ${d.registry}, gateway ${d.gateway}, history ${d.history}`);
+  lines.push(`duplicates: mail ${d.mail}, registry ${d.registry}, ledger ${d.ledger}, gateway ${d.gateway}, history ${d.history}`);
   for (const detail of d.details) lines.push(`  ${detail}`);
   for (const r of report.runs.filter((x) => x.error)) lines.push(`  ${r.participantId} (${r.fault}): ${r.error}`);
   lines.push(`stack start: ${report.stackStartSeconds.toFixed(1)} s`);

@@ -157,6 +157,8 @@ export interface LedgerStack {
   url: string;
   mariadbPort: number;
   kafkaPort: number;
+  /** The processes (e.g. for a fault test to pause Kafka and central-ledger). */
+  pids: { mariadb: number; kafka: number; centralLedger: number };
   stop(): Promise<void>;
 }
 
@@ -335,10 +337,12 @@ export async function startLedgerStack(options: LedgerStackOptions): Promise<Led
     const [maria, kafka] = await Promise.all([startMariaDb(mariaDir, mariadbPort), startKafka(kafkaData, kafkaPort, await freePort())]);
     children.push(maria, kafka);
     log(`starting central-ledger on 127.0.0.1:${ledgerPort}…`);
-    children.push(await startCentralLedger(options.dataDir, ledgerPort, mariadbPort, kafkaPort));
+    const ledger = await startCentralLedger(options.dataDir, ledgerPort, mariadbPort, kafkaPort);
+    children.push(ledger);
+    const pids = { mariadb: maria.pid ?? -1, kafka: kafka.pid ?? -1, centralLedger: ledger.pid ?? -1 };
+    return { url: `http://127.0.0.1:${ledgerPort}`, mariadbPort, kafkaPort, pids, stop };
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${ledgerPort}`, mariadbPort, kafkaPort, stop };
 }

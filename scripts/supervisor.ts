@@ -1,8 +1,9 @@
 /**
  * Keeps one child process of `npm start` running: when it exits by any cause (an exit code, a
  * signal, a death before it was even watched) it is started again after a backoff — quick for the
- * first restarts (0.5 s, 1 s, 2 s, 2 s, 2 s), then doubling to 30 s; back to the quick ones once it
- * has stayed up a minute — and the rest of the stack stays up. Each start is reported ready only
+ * first restarts (0.5 s, 1 s, 2 s, 2 s, 2 s), then doubling on from there (4 s, 8 s, 16 s) to 30 s; back
+ * to the quick ones once it has served 10 s (a process that served is not crash-looping: a kill of a
+ * healthy one costs seconds however often it happens) — and the rest of the stack stays up. Each start is reported ready only
  * once `start` resolved (it probes the new process afresh). `stop()` ends it for good.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -19,17 +20,19 @@ export interface SupervisorOptions {
   /** How many restarts in a row stay at or under `quickCapMs` before the backoff grows further. */
   quickRestarts?: number;
   quickCapMs?: number;
-  /** Uptime after which a crash counts as the first again. */
+  /** Time served (since its probe passed) after which an exit counts as the first again; default 10 s. */
   stableAfterMs?: number;
 }
 
 /**
  * The delay before restart number `attempt` (0-based): doubling from `initialMs`, held at `quickCapMs`
- * for the first `quickRestarts`, then doubling on up to `maxMs`.
+ * for the first `quickRestarts`, then doubling on from that cap up to `maxMs`.
  */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number, quickRestarts = 0, quickCapMs = maxMs): number {
-  const doubling = initialMs * 2 ** Math.min(attempt, 30);
-  return Math.min(maxMs, attempt < quickRestarts ? Math.min(quickCapMs, doubling) : doubling);
+  const quick = Math.min(quickCapMs, initialMs * 2 ** Math.min(attempt, 30));
+  if (attempt < quickRestarts) return Math.min(maxMs, quick);
+  const from = quickRestarts === 0 ? initialMs : Math.min(quickCapMs, initialMs * 2 ** Math.min(quickRestarts - 1, 30));
+  return Math.min(maxMs, from * 2 ** Math.min(attempt - quickRestarts + (quickRestarts === 0 ? 0 : 1), 30));
 }
 
 function exited(child: ChildProcess): boolean {
@@ -85,7 +88,7 @@ export class Supervisor {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       this.serving = false;
       if (this.stopped) return;
-      if (Date.now() - startedAt >= (this.opts.stableAfterMs ?? 60_000)) this.attempt = 0;
+      if (Date.now() - startedAt >= (this.opts.stableAfterMs ?? 10_000)) this.attempt = 0;
       const delay = this.delay();
       this.opts.log(`${this.opts.name} exited unexpectedly (${signal ?? `code ${code}`}); starting it again in ${delay} ms`);
       this.timer = setTimeout(() => void this.restart(), delay);

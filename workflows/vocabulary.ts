@@ -318,6 +318,12 @@ export const errorCatalogue = {
   UAT_RUN_NOT_FOUND: { status: 404, retryable: false, title: 'No such UAT run for this onboarding' },
   API_KEY_NOT_FOUND: { status: 404, retryable: false, title: 'No such API key for this participant' },
   API_KEY_REVOKED: { status: 409, retryable: false, title: 'The API key is revoked' },
+  /**
+   * The worker could not replay the onboarding's history to answer a read (a nondeterminism: the
+   * workflow code does not match what the history recorded). Nothing is lost; ops see the failed
+   * workflow tasks in the Temporal UI.
+   */
+  ONBOARDING_UNREADABLE: { status: 500, retryable: false, title: "The worker cannot replay this onboarding's history" },
   INTERNAL_ERROR: { status: 500, retryable: false, title: 'Internal error' },
 
   // Workflow refusals: updates and signals the onboarding cannot take now, or input it refuses.

@@ -10,12 +10,13 @@
  */
 import { testCodecKeysFile, testDataConverter } from '../support/codec';
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { FastifyInstance } from 'fastify';
 import { CompactSign, importPKCS8 } from 'jose';
 import pino from 'pino';
@@ -444,8 +445,10 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
         () => 'the query answered',
         (err: Error) => `${err.name}: ${err.message}`,
       );
+      const saved = path.join(tmpdir(), `dfsp-crash-history-${Date.now()}.json`);
+      writeFileSync(saved, historyToJSON(await handle.fetchHistory()));
       process.stderr.write(
-        `dfsp-crash: the status read after the cancellation answered ${read.statusCode} ${read.body.slice(0, 200)}; the query: ${why}\n`,
+        `dfsp-crash: the status read after the cancellation answered ${read.statusCode} ${read.body.slice(0, 200)}; the query: ${why}; history in ${saved}\n`,
       );
     }
   });

@@ -1,4 +1,4 @@
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { QueryNotRegisteredError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import { testKeys } from '../support/auth';
@@ -426,6 +426,26 @@ describe('one error vocabulary from workflow to HTTP', () => {
     expect(
       (await submitBundle(fakeGateway({ submit: async () => Promise.reject(new ServiceError('x', { cause: other })) }))).statusCode,
     ).toBe(500);
+  });
+
+  it('answers 500 ONBOARDING_UNREADABLE, not INTERNAL_ERROR, when the worker cannot replay the history to answer a status read', async () => {
+    // What the client throws when the worker's replay for the query hits a nondeterminism (seen on a cancelled DFSP).
+    const replayFailed = new QueryNotRegisteredError(
+      '[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: 447, UpsertWorkflowSearchAttributes)',
+      3,
+    );
+    const res = await appWith(fakeGateway({ status: async () => Promise.reject(replayFailed) })).inject({
+      method: 'GET',
+      url: '/onboardings/dfsp-unreadable',
+      headers: keys.as('viewer@hub', 'viewer'),
+    });
+    expect([res.statusCode, res.json().code]).toEqual([500, 'ONBOARDING_UNREADABLE']);
+    expect(res.json().detail).toMatch(/cannot replay .* nothing is lost/);
+    // Another query failure (a real "not registered") stays an internal error with no detail.
+    const other = await appWith(
+      fakeGateway({ status: async () => Promise.reject(new QueryNotRegisteredError('Workflow did not register a handler for status', 3)) }),
+    ).inject({ method: 'GET', url: '/onboardings/dfsp-unreadable', headers: keys.as('viewer@hub', 'viewer') });
+    expect([other.statusCode, other.json().code, other.json().detail]).toEqual([500, 'INTERNAL_ERROR', undefined]);
   });
 
   it('answers 500 with no detail for a failure type outside the vocabulary', async () => {

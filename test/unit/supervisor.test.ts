@@ -10,10 +10,41 @@ describe('the npm start supervisor', () => {
     expect([0, 1, 2, 3, 10].map((n) => backoffDelay(n, 1000, 30_000))).toEqual([1000, 2000, 4000, 8000, 30_000]);
   });
 
-  it('keeps the first restarts quick (capped), then doubles on to the maximum', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 10].map((n) => backoffDelay(n, 500, 30_000, 5, 2000))).toEqual([
-      500, 1000, 2000, 2000, 2000, 16_000, 30_000, 30_000,
+  it('keeps the first restarts quick (capped), then doubles on from the cap to the maximum', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 10].map((n) => backoffDelay(n, 500, 30_000, 5, 2000))).toEqual([
+      500, 1000, 2000, 2000, 2000, 4000, 8000, 16_000, 30_000, 30_000,
     ]);
+  });
+
+  it('counts an exit after the process served stableAfterMs as the first again: a healthy process killed often restarts quickly every time', async () => {
+    const lines: string[] = [];
+    const supervisor = new Supervisor({
+      name: 'healthy',
+      log: (line) => lines.push(line),
+      stopChild: (child) => stopChild(child, 2000),
+      start: async () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }),
+      initialDelayMs: 50,
+      stableAfterMs: 300,
+    });
+    await supervisor.run();
+    for (let kill = 0; kill < 3; kill++) {
+      // Serves past stableAfterMs, then is killed.
+      await new Promise((r) => setTimeout(r, 400));
+      const pid = supervisor.current!.pid!;
+      supervisor.current!.kill('SIGKILL');
+      for (let i = 0; i < 200 && (supervisor.current?.pid === pid || !supervisor.ready); i++) await new Promise((r) => setTimeout(r, 25));
+    }
+    // Killed at once after its restart, it counts as crash-looping: its next delay grows.
+    const pid = supervisor.current!.pid!;
+    supervisor.current!.kill('SIGKILL');
+    for (let i = 0; i < 200 && (supervisor.current?.pid === pid || !supervisor.ready); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(lines.filter((l) => l.includes('exited unexpectedly'))).toEqual([
+      'healthy exited unexpectedly (SIGKILL); starting it again in 50 ms',
+      'healthy exited unexpectedly (SIGKILL); starting it again in 50 ms',
+      'healthy exited unexpectedly (SIGKILL); starting it again in 50 ms',
+      'healthy exited unexpectedly (SIGKILL); starting it again in 100 ms',
+    ]);
+    await supervisor.stop();
   });
 
   it('restarts a process killed by a signal, and one that died before it was watched', async () => {
