@@ -42,9 +42,10 @@ export interface RunResult {
   fault: FaultKind;
   live: boolean;
   /**
-   * Seconds from the fault until the journey moved again (the action it hit completed; for the
-   * authorization server: its port answers). For `ledger-stop`: from the ledger's resume (SIGCONT),
-   * since a paused ledger holds the journey for as long as it is paused by design.
+   * Seconds from the fault until the journey moved again: the first action begun after the fault
+   * completed, or the action the fault hit if that took longer (for the authorization server: its
+   * port answers). For `ledger-stop`: from the ledger's resume (SIGCONT), since a paused ledger
+   * holds the journey for as long as it is paused by design.
    */
   stallSeconds: number | null;
   /** For `ledger-stop`: how long the sandbox ledger set-up took (≥ the pause when the pause held it, as it should). */
@@ -65,6 +66,8 @@ export interface CampaignReport {
 
 const root = path.join(__dirname, '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Milliseconds as seconds with one decimal. */
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -615,6 +618,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           return true;
         };
         let faultAt = 0;
+        /** How long after the fault the action it hit completed (the stall is decided by the next action). */
+        let hitActionMs: number | null = null;
 
         const deadline = Date.now() + 600_000;
         let lastAction = '';
@@ -632,6 +637,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           repeats = label === lastAction ? repeats + 1 : 0;
           lastAction = label;
           if (repeats > 50) throw new Error(`${label} stays open`);
+          const actionStartedAt = Date.now();
           await strike(label);
           if (next.type === 'gate') {
             const body = {
@@ -671,15 +677,22 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
             await sleep(200);
           }
           if (faultAt !== 0 && result.stallSeconds === null) {
-            // The stall: from the fault until the journey's next action completed (the one the fault hit, or
-            // the first after it); the authorization server, which no action of these journeys calls: until its port answers.
+            // The stall: from the fault until the first action begun after it completed — or the action the
+            // fault hit, if that took longer (one that was about done when the fault fell does not hide the
+            // fault from the next). The authorization server, which no action of these journeys calls: until its port answers.
             if (fault === 'auth-server-kill') {
               while (!(await tcpAnswers(stack.ports.auth))) await sleep(100);
+              result.stallSeconds = seconds(Date.now() - faultAt);
+            } else if (actionStartedAt >= faultAt) {
+              result.stallSeconds = seconds(Math.max(hitActionMs ?? 0, Date.now() - faultAt));
+            } else {
+              hitActionMs = Date.now() - faultAt;
             }
-            result.stallSeconds = Math.round((Date.now() - faultAt) / 100) / 10;
           }
         }
         const final = await statusOf(stack, id);
+        // The fault hit the journey's last action: the stall ends with the journey live.
+        if (faultAt !== 0 && result.stallSeconds === null) result.stallSeconds = seconds(Date.now() - faultAt);
         result.live = final?.state === 'live';
         if (!result.live) throw new Error(`not live: ${final?.state ?? 'unknown'}`);
         if (fault === 'ledger-stop') {

@@ -435,21 +435,20 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
     const client = new Client({ connection, namespace: devConfig.server.namespace, dataConverter: testDataConverter() });
     const handle = client.workflow.getHandle(onboardingWorkflowId(participantId));
     await eventually(async () => ((await handle.describe()).status.name === 'CANCELLED' ? true : undefined), 60_000);
-    // Its status through the API: in about one run in three this read answers 500, because the query's
-    // full replay of the closed workflow hits a nondeterminism at the cancellation ("Update machine does
-    // not handle this event: UpsertWorkflowSearchAttributes"; open on issue 26). The read and the
-    // query's own error are printed; the behaviour this test names is asserted above.
+    // Its status through the API: the cancelled state. A read the worker cannot answer because its replay of
+    // the closed workflow hits a nondeterminism (seen in some earlier runs, "Update machine does not handle
+    // this event: UpsertWorkflowSearchAttributes"; not reproduced since, open on issue 26) must say so
+    // (ONBOARDING_UNREADABLE), never a bare INTERNAL_ERROR; its history is saved for replay.
     const read = await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') });
-    if (read.statusCode !== 200 || read.json().onboarding?.state !== 'cancelled') {
-      const why = await handle.query('status').then(
-        () => 'the query answered',
-        (err: Error) => `${err.name}: ${err.message}`,
-      );
+    if (read.statusCode !== 200) {
       const saved = path.join(tmpdir(), `dfsp-crash-history-${Date.now()}.json`);
       writeFileSync(saved, historyToJSON(await handle.fetchHistory()));
       process.stderr.write(
-        `dfsp-crash: the status read after the cancellation answered ${read.statusCode} ${read.body.slice(0, 200)}; the query: ${why}; history in ${saved}\n`,
+        `dfsp-crash: the status read after the cancellation answered ${read.statusCode} ${read.body.slice(0, 300)}; history in ${saved}\n`,
       );
+      expect([read.statusCode, read.json().code]).toEqual([500, 'ONBOARDING_UNREADABLE']);
+    } else {
+      expect(read.json().onboarding.state).toBe('cancelled');
     }
   });
 });
