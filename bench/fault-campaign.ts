@@ -69,7 +69,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Milliseconds as seconds with one decimal. */
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
-function freePort(): Promise<number> {
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -78,6 +78,18 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Ports handed out by this campaign: none twice (the stack and the ledger start side by side). */
+const handedOut = new Set<number>();
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 function openssl(args: string[], cwd: string): string {
@@ -517,8 +529,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   // The hub ledger (MariaDB, Kafka, central-ledger) once for the campaign, started beside the stack.
   const ledgerPort = await freePort();
   const ledgerUrl = `http://127.0.0.1:${ledgerPort}`;
+  // Every port of the ledger chosen here, with the stack's, so that the two starting side by side never pick the same one.
+  const ledgerPorts = { ledgerPort, mariadbPort: await freePort(), kafkaPort: await freePort(), kafkaControllerPort: await freePort() };
   const [ledgerStart, stackStart] = await Promise.allSettled([
-    startLedgerStack({ dataDir: path.join(work, 'ledger'), ledgerPort }),
+    startLedgerStack({ dataDir: path.join(work, 'ledger'), ...ledgerPorts }),
     startStack(work, connectTo, ledgerUrl, log),
   ]);
   if (ledgerStart.status === 'rejected' || stackStart.status === 'rejected') {

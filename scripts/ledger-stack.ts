@@ -148,6 +148,8 @@ export interface LedgerStackOptions {
   /** 0 picks a free port. */
   mariadbPort?: number;
   kafkaPort?: number;
+  /** Kafka's KRaft controller listener. */
+  kafkaControllerPort?: number;
   ledgerPort?: number;
   log?: (line: string) => void;
 }
@@ -334,7 +336,10 @@ export async function startLedgerStack(options: LedgerStackOptions): Promise<Led
     mkdirSync(mariaDir, { recursive: true });
     mkdirSync(kafkaData, { recursive: true });
     log(`starting MariaDB on 127.0.0.1:${mariadbPort} and Kafka on 127.0.0.1:${kafkaPort}…`);
-    const [maria, kafka] = await Promise.all([startMariaDb(mariaDir, mariadbPort), startKafka(kafkaData, kafkaPort, await freePort())]);
+    const [maria, kafka] = await Promise.all([
+      startMariaDb(mariaDir, mariadbPort),
+      startKafka(kafkaData, kafkaPort, options.kafkaControllerPort || (await freePort())),
+    ]);
     children.push(maria, kafka);
     log(`starting central-ledger on 127.0.0.1:${ledgerPort}…`);
     const ledger = await startCentralLedger(options.dataDir, ledgerPort, mariadbPort, kafkaPort);

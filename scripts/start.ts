@@ -12,6 +12,7 @@ import { nginxInstalled } from '../activities/network/nginx-gateway';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
 import { loadWorkerConfig } from '../worker/config';
+import { buildWorkflowBundle } from '../worker/workflow-bundle';
 import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import { ensureMailpit, startMailpit } from './mailpit';
@@ -151,6 +152,16 @@ async function main(): Promise<void> {
         SANDBOX_SWITCH_TTK_URL: process.env.SANDBOX_SWITCH_TTK_URL ?? ttkUrls.admin,
         GATEWAY_SANDBOX_UPSTREAM: process.env.GATEWAY_SANDBOX_UPSTREAM ?? ttkUrls.fspiop,
       });
+    }
+
+    // The workflows bundled once for this run (production mode): every worker start and restart loads the
+    // same bundle in a second instead of bundling workflows/ again. A WORKFLOW_BUNDLE of the caller's is used as it is.
+    if (process.env.WORKFLOW_BUNDLE === undefined) {
+      const bundlePath = path.join(api.dataDir, 'workflow-bundle.js');
+      const t0 = Date.now();
+      await buildWorkflowBundle(bundlePath);
+      say(`workflows bundled in ${((Date.now() - t0) / 1000).toFixed(1)} s (${bundlePath}); the worker loads the bundle`);
+      Object.assign(env, { WORKFLOW_BUNDLE: bundlePath });
     }
 
     // The worker and the API are supervised: a crash restarts that process with backoff, the rest stays up.

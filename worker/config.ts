@@ -14,6 +14,8 @@ export const workerConfigSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
     LOG_LEVEL: logLevel.default('info'),
+    /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
+    WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */
     DATA_DIR: z.string().min(1).default('.data'),
     HUB_NAME: z.string().min(1).max(64).default('Onboarding Hub'),
@@ -140,6 +142,8 @@ export interface WorkerConfig {
   namespace: string;
   taskQueue: string;
   logLevel: z.infer<typeof logLevel>;
+  /** The built workflow bundle to load (WORKFLOW_BUNDLE); null: bundle workflows/ at start. */
+  workflowBundle: string | null;
   dataDir: string;
   hubCa: HubCaConfig;
   certificateValidityDays: { sandbox: number; production: number };
@@ -239,6 +243,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
+    workflowBundle: e.WORKFLOW_BUNDLE === undefined ? null : path.resolve(e.WORKFLOW_BUNDLE),
     dataDir,
     hubCa,
     tppTrustAnchorsFile: e.TPP_TRUST_ANCHORS_FILE === undefined ? null : path.resolve(e.TPP_TRUST_ANCHORS_FILE),

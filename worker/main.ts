@@ -3,6 +3,7 @@ import { hubDataConverter, loadKeyRing } from '../activities/secrets/payload-cod
 import { loadWorkerConfig } from './config';
 import { createWorkerLogger, PinoRuntimeLogger } from './logging';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics } from './onboarding-worker';
+import { loadWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -18,8 +19,16 @@ async function main(): Promise<void> {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
 
+  // Production mode: the bundle `npm run build` made, checked against its manifest; otherwise workflows/ is bundled now.
+  const built = config.workflowBundle === null ? null : loadWorkflowBundle(config.workflowBundle);
+  if (built)
+    logger.info(
+      { bundle: config.workflowBundle, sha256: built.manifest.sha256, builtAt: built.manifest.builtAt },
+      'workflow bundle loaded',
+    );
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await createOnboardingWorker({
+    ...(built ? { workflowBundle: built.bundle } : {}),
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,

@@ -36,7 +36,8 @@ import { openRegistry, registryFile } from '../activities/registry/database';
 import { SqliteIssuedCertificateRegistry } from '../activities/pki/issued-certificates';
 import type { HubCaConfig, UatConfig, WorkerConfig } from './config';
 
-export const workflowsPath = require.resolve('../workflows');
+import { workflowsPath } from './workflow-bundle';
+export { workflowsPath };
 
 export interface OnboardingWorkerOptions {
   connection: NativeConnection;

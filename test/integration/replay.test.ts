@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { onboardingSearchAttributeKeys } from '../../workflows/frame/search-attributes';
 import { testDataConverter } from '../support/codec';
 import { bundleWorkflows, installQuietRuntime } from '../support/temporal-env';
+import { buildWorkflowBundle, loadWorkflowBundle } from '../../worker/workflow-bundle';
 
 const searchAttributeNames = new Set(onboardingSearchAttributeKeys.map((k) => k.name));
 const historiesDir = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -65,6 +67,17 @@ describe('replay of recorded onboarding histories', () => {
       { workflowBundle: { code: bundle.code }, dataConverter: testDataConverter() },
       histories,
     )) {
+      results.push({ workflowId: result.workflowId, error: result.error?.message ?? null });
+    }
+    expect(results).toEqual(histories.map((h) => ({ workflowId: h.workflowId, error: null })));
+  });
+
+  it('replays every recorded history against the bundle `npm run build` makes, as a worker in production mode loads it', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'built-')), 'workflow-bundle.js');
+    await buildWorkflowBundle(file);
+    const { bundle } = loadWorkflowBundle(file);
+    const results = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: testDataConverter() }, histories)) {
       results.push({ workflowId: result.workflowId, error: result.error?.message ?? null });
     }
     expect(results).toEqual(histories.map((h) => ({ workflowId: h.workflowId, error: null })));

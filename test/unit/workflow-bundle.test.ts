@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadWorkerConfig } from '../../worker/config';
+import { loadWorkflowBundle } from '../../worker/workflow-bundle';
+
+/** A bundle file and its manifest as `npm run build` writes them (the code here is a stand-in: only the check is under test). */
+function writeBundle(dir: string, code: string, manifestSha = createHash('sha256').update(code).digest('hex')): string {
+  const file = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(file, code);
+  writeFileSync(`${file}.json`, JSON.stringify({ sha256: manifestSha, bytes: code.length, builtAt: '2026-12-04T20:00:00.000Z' }));
+  return file;
+}
+
+describe('the built workflow bundle (WORKFLOW_BUNDLE)', () => {
+  it('is a worker setting, resolved to an absolute path; absent, the worker bundles workflows/ at start', () => {
+    expect(loadWorkerConfig({ WORKFLOW_BUNDLE: 'dist/workflow-bundle.js' }).workflowBundle).toBe(path.resolve('dist/workflow-bundle.js'));
+    expect(loadWorkerConfig({}).workflowBundle).toBeNull();
+  });
+
+  it('loads the bundle its manifest describes', () => {
+    const file = writeBundle(mkdtempSync(path.join(tmpdir(), 'bundle-')), 'var __TEMPORAL__ = {};');
+    const { bundle, manifest } = loadWorkflowBundle(file);
+    expect(bundle.code).toBe('var __TEMPORAL__ = {};');
+    expect(manifest.builtAt).toBe('2026-12-04T20:00:00.000Z');
+  });
+
+  it('refuses a bundle that is not what was built (edited or truncated), naming both digests and how to rebuild', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+    const file = writeBundle(dir, 'var __TEMPORAL__ = {};', createHash('sha256').update('another build').digest('hex'));
+    expect(() => loadWorkflowBundle(file)).toThrow(
+      /is not the bundle its manifest describes .*built .* at 2026-12-04T20:00:00.000Z\): build it again with `npm run build`/,
+    );
+  });
+
+  it('refuses a missing bundle and one without its manifest, saying to run npm run build', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+    expect(() => loadWorkflowBundle(path.join(dir, 'nothing.js'))).toThrow(
+      /WORKFLOW_BUNDLE: no bundle at .*nothing\.js \(make it with `npm run build`\)/,
+    );
+    writeFileSync(path.join(dir, 'bare.js'), 'var x;');
+    expect(() => loadWorkflowBundle(path.join(dir, 'bare.js'))).toThrow(/has no manifest beside it \(bare\.js\.json\)/);
+  });
+});
