@@ -1,6 +1,7 @@
 import type { ConnectionPackSettings } from './connection-pack';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error';
+import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { defaultGatePolicy, defaultJwsKeyOverlapMs } from '../workflows/messages';
 import { z } from 'zod';
 import type { JwtSettings } from './auth';
@@ -16,8 +17,6 @@ export const apiConfigSchema = z
   .object({
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
     LOG_LEVEL: logLevel.default('info'),
     BODY_LIMIT_BYTES: z.coerce
@@ -108,6 +107,8 @@ export interface ApiConfig {
   port: number;
   temporalAddress: string;
   namespace: string;
+  /** Everything about reaching Temporal (envconfig: profile file + TEMPORAL_* variables). */
+  temporal: TemporalConnectionConfig;
   taskQueue: string;
   logLevel: z.infer<typeof logLevel>;
   bodyLimitBytes: number;
@@ -133,6 +134,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     throw ConfigError.fromIssues('API', parsed.error.issues);
   }
   const e = parsed.data;
+  const temporal = loadTemporalConnection(env);
   const approvals = parseApprovals(e.GATE_APPROVALS);
   if (typeof approvals === 'string') throw new ConfigError(`Invalid API configuration:\n  GATE_APPROVALS: ${approvals}`);
   return {
@@ -144,8 +146,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     },
     host: e.HOST,
     port: e.PORT,
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    temporal,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const config = loadApiConfig(process.env);
   const logger = createApiLogger(config.logLevel);
   // Lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.temporalAddress });
+  const connection = Connection.lazy(config.temporal.connectionOptions);
   // One codec for the API's own client and the Web UI's codec endpoint.
   const codec = new AesGcmPayloadCodec(loadKeyRing(process.env, config.dataDir));
   const client = new Client({ connection, namespace: config.namespace, dataConverter: hubDataConverter(codec) });

@@ -60,7 +60,8 @@ export interface CampaignReport {
   /** Each 5xx other than 503: the request and the body answered. */
   details5xx: string[];
   answers503: number;
-  duplicates: { mail: number; registry: number; ledger: number; gateway: number; history: number; details: string[] };
+  /** Mail: a notification in two messages; the rest: an artifact more than once. `mailResent`: transmissions of one message again under its Message-ID (not a duplicate: a receiver drops it). */
+  duplicates: { mail: number; registry: number; ledger: number; gateway: number; history: number; details: string[]; mailResent: number };
   stackStartSeconds: number;
 }
 
@@ -760,26 +761,27 @@ async function exactlyOnce(stack: Stack, runs: RunResult[], ledgerUrl: string): 
       );
     }
   }
-  // Mail: each notification's key in one message only (digests carry several keys: their Message-ID once).
+  // Mail: each notification's key in one message only (one Message-ID; digests carry several keys). A message
+  // transmitted again under its own Message-ID — a worker killed between the SMTP transaction and the outbox's
+  // delivered record resends exactly that message — is counted apart: a receiver drops it by its Message-ID
+  // (Mailpit does with --ignore-duplicate-ids, as temporal-dev.yaml runs it; the campaign keeps every transmission).
   const res = await fetch(`${stack.mailUrl}/api/v1/messages?limit=5000`);
   const messages = ((await res.json()) as { messages: { ID: string; MessageID: string }[] }).messages;
   const byId = new Map<string, number>();
   for (const m of messages) byId.set(m.MessageID, (byId.get(m.MessageID) ?? 0) + 1);
-  for (const [messageId, count] of byId) {
-    if (count > 1) {
-      found.mail += count - 1;
-      details.push(`mail ${messageId} ×${count}`);
-    }
-  }
-  const keysSeen = new Map<string, number>();
+  let resent = 0;
+  for (const count of byId.values()) resent += count - 1;
+  const keysSeen = new Map<string, Set<string>>();
   for (const m of messages) {
     const headers = (await (await fetch(`${stack.mailUrl}/api/v1/message/${m.ID}/headers`)).json()) as Record<string, string[]>;
-    for (const key of headers['X-Onboarding-Key'] ?? []) if (!key.startsWith('digest of')) keysSeen.set(key, (keysSeen.get(key) ?? 0) + 1);
+    for (const key of headers['X-Onboarding-Key'] ?? []) {
+      if (!key.startsWith('digest of')) keysSeen.set(key, (keysSeen.get(key) ?? new Set()).add(m.MessageID));
+    }
   }
-  for (const [key, count] of keysSeen) {
-    if (count > 1 && !details.some((d) => d.includes(key))) {
-      found.mail += count - 1;
-      details.push(`mail key ${key} ×${count}`);
+  for (const [key, ids] of keysSeen) {
+    if (ids.size > 1) {
+      found.mail += ids.size - 1;
+      details.push(`mail key ${key} in ${ids.size} messages: ${[...ids].join(', ')}`);
     }
   }
   // Registry and gateway: the SQLite registry npm start's processes share, read-only.
@@ -866,7 +868,7 @@ async function exactlyOnce(stack: Stack, runs: RunResult[], ledgerUrl: string): 
   } finally {
     await db.destroy();
   }
-  return { ...found, details };
+  return { ...found, details, mailResent: resent };
 }
 
 /** The campaign's table. */
@@ -890,6 +892,7 @@ export function formatReport(report: CampaignReport): string {
   for (const detail of report.details5xx) lines.push(`  ${detail}`);
   const d = report.duplicates;
   lines.push(`duplicates: mail ${d.mail}, registry ${d.registry}, ledger ${d.ledger}, gateway ${d.gateway}, history ${d.history}`);
+  lines.push(`mail transmitted again under its own Message-ID (dropped by the receiver; not a duplicate): ${d.mailResent}`);
   for (const detail of d.details) lines.push(`  ${detail}`);
   for (const r of report.runs.filter((x) => x.error)) lines.push(`  ${r.participantId} (${r.fault}): ${r.error}`);
   lines.push(`stack start: ${report.stackStartSeconds.toFixed(1)} s`);

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   if (!codePath) throw new Error('BENCH_BUNDLE names the workflow bundle file');
   const config = loadWorkerConfig(process.env);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { booleanSetting, ConfigError } from '../config/config-error';
+import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { z } from 'zod';
 import type { MailConfig } from '../activities/notify/smtp-mail';
 
@@ -10,8 +11,6 @@ const upstreamUrl = z.string().regex(/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'ht
 
 export const workerConfigSchema = z
   .object({
-    TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
     LOG_LEVEL: logLevel.default('info'),
     /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
@@ -140,6 +139,8 @@ export interface WorkerConfig {
   tppTrustAnchorsFile: string | null;
   temporalAddress: string;
   namespace: string;
+  /** Everything about reaching Temporal (envconfig: profile file + TEMPORAL_* variables). */
+  temporal: TemporalConnectionConfig;
   taskQueue: string;
   logLevel: z.infer<typeof logLevel>;
   /** The built workflow bundle to load (WORKFLOW_BUNDLE); null: bundle workflows/ at start. */
@@ -227,6 +228,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     throw ConfigError.fromIssues('worker', parsed.error.issues);
   }
   const e = parsed.data;
+  const temporal = loadTemporalConnection(env);
   const dataDir = path.resolve(e.DATA_DIR);
   const hubCa: HubCaConfig =
     e.HUB_CA_MODE === 'files'
@@ -239,8 +241,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
         }
       : { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: e.HUB_NAME };
   return {
-    temporalAddress: e.TEMPORAL_ADDRESS,
-    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    temporal,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
     workflowBundle: e.WORKFLOW_BUNDLE === undefined ? null : path.resolve(e.WORKFLOW_BUNDLE),
@@ -298,7 +301,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
           peersAddress: e.NOTIFY_PEERS_EMAIL ?? null,
           apiUrl: e.PUBLIC_API_URL,
           uiUrl: e.TEMPORAL_UI_URL,
-          namespace: e.TEMPORAL_NAMESPACE,
+          namespace: temporal.namespace,
           timeoutMs: 10_000,
         }
       : null,

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
       { bundle: config.workflowBundle, sha256: built.manifest.sha256, builtAt: built.manifest.builtAt },
       'workflow bundle loaded',
     );
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const worker = await createOnboardingWorker({
     ...(built ? { workflowBundle: built.bundle } : {}),
     connection,
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     activities: await createDefaultActivities(config),
     dataConverter: hubDataConverter(loadKeyRing(process.env, config.dataDir)),
   });
-  logger.info({ address: config.temporalAddress, namespace: config.namespace, taskQueue: config.taskQueue }, 'worker polling');
+  logger.info({ ...config.temporal.summary, taskQueue: config.taskQueue }, 'worker polling');
   try {
     await worker.run();
   } finally {
