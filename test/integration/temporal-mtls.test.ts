@@ -38,7 +38,7 @@ beforeAll(async () => {
   terminator = tls.createServer(
     { key: frontend.key, cert: frontend.cert, ca: ca.cert, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] },
     (socket) => {
-      handshakes.push({ authorized: socket.authorized, subject: socket.getPeerCertificate().subject?.CN ?? null });
+      handshakes.push({ authorized: socket.authorized, subject: String(socket.getPeerCertificate().subject?.CN ?? '') || null });
       const upstream = net.connect(Number(upstreamPort), host);
       socket.pipe(upstream).pipe(socket);
       const close = () => (socket.destroy(), upstream.destroy());
