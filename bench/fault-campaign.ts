@@ -98,7 +98,7 @@ function openssl(args: string[], cwd: string): string {
 }
 
 /** The descendants of a process (Linux /proc), with their command lines. */
-async function descendants(pid: number): Promise<{ pid: number; cmdline: string }[]> {
+export async function descendants(pid: number): Promise<{ pid: number; cmdline: string }[]> {
   const found: { pid: number; cmdline: string }[] = [];
   const walk = async (p: number) => {
     const tasks = await readdir(`/proc/${p}/task`).catch(() => [] as string[]);
@@ -128,8 +128,14 @@ function tcpAnswers(port: number): Promise<boolean> {
   });
 }
 
-/** The stack as `npm start` runs it, on free ports under `work`. */
-async function startStack(work: string, connectTo: string, ledgerUrl: string, log: (line: string) => void) {
+/** The stack as `npm start` runs it, on free ports under `work` (the hub ledger at `ledgerUrl`, or none). */
+export async function startStack(
+  work: string,
+  connectTo: string,
+  ledgerUrl: string | null,
+  log: (line: string) => void,
+  extraEnv: Record<string, string> = {},
+) {
   const dev = YAML.parse(readFileSync(path.join(root, 'temporal-dev.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
   const ports = {
     temporal: await freePort(),
@@ -186,12 +192,13 @@ async function startStack(work: string, connectTo: string, ledgerUrl: string, lo
         EDGE_VERIFIER_LISTEN: `127.0.0.1:${ports.verifier}`,
         EDGE_EGRESS_LISTEN: `127.0.0.1:${ports.egress}`,
         WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
-        OUTBOUND_CONNECT_TO: connectTo,
+        ...(connectTo ? { OUTBOUND_CONNECT_TO: connectTo } : {}),
         TTK_ADMIN_LISTEN: 'off',
         // One central-ledger for both environments (one participant per DFSP), with its settlement model made on first use.
-        HUB_LEDGER_SANDBOX_URL: ledgerUrl,
-        HUB_LEDGER_PRODUCTION_URL: ledgerUrl,
-        HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: 'true',
+        ...(ledgerUrl === null
+          ? {}
+          : { HUB_LEDGER_SANDBOX_URL: ledgerUrl, HUB_LEDGER_PRODUCTION_URL: ledgerUrl, HUB_LEDGER_DEFAULT_SETTLEMENT_MODEL: 'true' }),
+        ...extraEnv,
         LOG_LEVEL: 'warn',
         // Every attempt of the participant's tool and of staff goes through the faults.
         RATE_LIMIT_PER_MINUTE: '100000',
@@ -227,7 +234,7 @@ async function startStack(work: string, connectTo: string, ledgerUrl: string, lo
   };
 }
 
-type Stack = Awaited<ReturnType<typeof startStack>>;
+export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 /** A failed run's event history (`temporal workflow show`), kept in the campaign's folder for replay and reading. */
 function saveHistory(stack: Stack, participantId: string, work: string): string {
@@ -444,7 +451,7 @@ async function kit(stack: Stack, who: Participant, work: string, ...args: string
 /** Every DFSP's callbacks: one name in sandbox, a public address in production, both routed to the campaign's mTLS servers. */
 const dfspCallbackHosts = { sandbox: 'api.campaign-dfsp.example', production: '93.184.216.34' };
 
-function startBody(id: string, kind: JourneyKind) {
+export function startBody(id: string, kind: JourneyKind) {
   const participant = { legalName: `${id} Ltd`, country: kind === 'bank' ? 'UA' : 'GB', contactEmail: `it@${id}.example` };
   if (kind === 'dfsp')
     return {

@@ -13,6 +13,12 @@ export const workerConfigSchema = z
   .object({
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
     LOG_LEVEL: logLevel.default('info'),
+    /**
+     * How many onboardings the worker keeps in memory between their tasks (the SDK's sticky cache). An
+     * onboarding outside it is replayed from its history at its next task: memory stays bounded however
+     * many are open (about 0.3 MB each in the cache), at some CPU per replay.
+     */
+    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(500),
     /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
     WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */
@@ -143,6 +149,8 @@ export interface WorkerConfig {
   temporal: TemporalConnectionConfig;
   taskQueue: string;
   logLevel: z.infer<typeof logLevel>;
+  /** Onboardings kept in the worker's memory between tasks (WORKFLOW_CACHE_SIZE). */
+  workflowCacheSize: number;
   /** The built workflow bundle to load (WORKFLOW_BUNDLE); null: bundle workflows/ at start. */
   workflowBundle: string | null;
   dataDir: string;
@@ -247,6 +255,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     taskQueue: e.TEMPORAL_TASK_QUEUE,
     logLevel: e.LOG_LEVEL,
     workflowBundle: e.WORKFLOW_BUNDLE === undefined ? null : path.resolve(e.WORKFLOW_BUNDLE),
+    workflowCacheSize: e.WORKFLOW_CACHE_SIZE,
     dataDir,
     hubCa,
     tppTrustAnchorsFile: e.TPP_TRUST_ANCHORS_FILE === undefined ? null : path.resolve(e.TPP_TRUST_ANCHORS_FILE),

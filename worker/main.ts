@@ -29,13 +29,14 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const worker = await createOnboardingWorker({
     ...(built ? { workflowBundle: built.bundle } : {}),
+    maxCachedWorkflows: config.workflowCacheSize,
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     activities: await createDefaultActivities(config),
     dataConverter: hubDataConverter(loadKeyRing(process.env, config.dataDir)),
   });
-  logger.info({ ...config.temporal.summary, taskQueue: config.taskQueue }, 'worker polling');
+  logger.info({ ...config.temporal.summary, taskQueue: config.taskQueue, workflowCacheSize: config.workflowCacheSize }, 'worker polling');
   try {
     await worker.run();
   } finally {

@@ -44,6 +44,8 @@ export interface OnboardingWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: ActivityGroups;
+  /** Onboardings kept in memory between tasks (the SDK's sticky cache); default: the SDK's, from the heap size. */
+  maxCachedWorkflows?: number;
   /** A pre-built bundle (tests bundle once per file); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /** The hub's data converter (the payload codec): the same one the API and the replay use. */
@@ -198,6 +200,7 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: opts.maxCachedWorkflows }),
     // Payloads (inputs, results, memo, summaries, current details) are encrypted at rest.
     dataConverter: opts.dataConverter,
   });

@@ -13,10 +13,16 @@ function writeBundle(dir: string, code: string, manifestSha = createHash('sha256
   return file;
 }
 
-describe('the built workflow bundle (WORKFLOW_BUNDLE)', () => {
+describe('the worker in production mode: the built bundle (WORKFLOW_BUNDLE) and its cache (WORKFLOW_CACHE_SIZE)', () => {
   it('is a worker setting, resolved to an absolute path; absent, the worker bundles workflows/ at start', () => {
     expect(loadWorkerConfig({ WORKFLOW_BUNDLE: 'dist/workflow-bundle.js' }).workflowBundle).toBe(path.resolve('dist/workflow-bundle.js'));
     expect(loadWorkerConfig({}).workflowBundle).toBeNull();
+  });
+
+  it('bounds the onboardings kept in memory: WORKFLOW_CACHE_SIZE, 500 by default, a whole number', () => {
+    expect(loadWorkerConfig({}).workflowCacheSize).toBe(500);
+    expect(loadWorkerConfig({ WORKFLOW_CACHE_SIZE: '2000' }).workflowCacheSize).toBe(2000);
+    expect(() => loadWorkerConfig({ WORKFLOW_CACHE_SIZE: 'lots' })).toThrow(/WORKFLOW_CACHE_SIZE/);
   });
 
   it('loads the bundle its manifest describes', () => {
