@@ -1,5 +1,5 @@
 /**
- * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200]`: how the hub holds many open
+ * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 500]`: how the hub holds many open
  * onboardings. The stack exactly as `npm start` runs it (the dev server on a database file, the
  * worker and the API as processes of their own, WORKFLOW_CACHE_SIZE at its default), onboardings
  * opened through the API over HTTP by `--clients` concurrent callers: half TPPs (waiting at their
@@ -12,7 +12,7 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { descendants, startBody, startStack, type Stack } from './fault-campaign';
-import { arg, percentile } from './stats';
+import { arg, percentile, textArg } from './stats';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -52,8 +52,10 @@ async function main(): Promise<void> {
   const target = arg('open', 10_000);
   const clients = arg('clients', 20);
   const probe = arg('probe', 200);
+  const cache = textArg('cache');
   const work = mkdtempSync(path.join(tmpdir(), 'capacity-'));
-  const stack = await startStack(work, '', null, log);
+  const stack = await startStack(work, '', null, log, cache === null ? {} : { WORKFLOW_CACHE_SIZE: cache });
+  log(`worker cache: ${cache ?? 'the default (500)'}`);
   const opened: string[] = [];
   let failures = 0;
   const open = async (id: string) => {
