@@ -16,7 +16,7 @@ export const workerConfigSchema = z
     /**
      * How many onboardings the worker keeps in memory between their tasks (the SDK's sticky cache). An
      * onboarding outside it is replayed from its history at its next task: memory stays bounded however
-     * many are open (about 0.3 MB each in the cache), at some CPU per replay.
+     * many are open (measured 5–6 MB per cached onboarding, bench/RESULTS.md), at some CPU per replay.
      */
     WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(500),
     /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
