@@ -14,18 +14,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadApiConfig } from '../../api/config';
 import { loadTemporalConnection } from '../../config/temporal-connection';
 import { loadWorkerConfig } from '../../worker/config';
-import { caExt, clientExt, OpenSsl, serverExt } from '../support/openssl';
+import { clusterPki } from '../support/cluster-pki';
+import { caExt, clientExt } from '../support/openssl';
 
 jest.setTimeout(120_000);
 
-const ssl = new OpenSsl();
-const ca = ssl.selfSigned('cluster-ca', 'ec:P-256', '/CN=Cluster CA', caExt);
-const frontend = ssl.signed('frontend', ca, {
-  keySpec: 'ec:P-256',
-  subject: '/CN=frontend.cluster.test',
-  ext: serverExt('DNS:frontend.cluster.test'),
-});
-const hubClient = ssl.signed('hub', ca, { keySpec: 'ec:P-256', subject: '/CN=onboarding-hub', ext: clientExt });
+const { ssl, ca, frontend, hubClient } = clusterPki();
 const otherCa = ssl.selfSigned('other-ca', 'ec:P-256', '/CN=Other CA', caExt);
 const stranger = ssl.signed('stranger', otherCa, { keySpec: 'ec:P-256', subject: '/CN=stranger', ext: clientExt });
 

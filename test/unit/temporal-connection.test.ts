@@ -4,16 +4,9 @@ import { Connection } from '@temporalio/client';
 import { loadApiConfig } from '../../api/config';
 import { loadTemporalConnection } from '../../config/temporal-connection';
 import { loadWorkerConfig } from '../../worker/config';
-import { caExt, clientExt, OpenSsl, serverExt } from '../support/openssl';
+import { clusterPki } from '../support/cluster-pki';
 
-const ssl = new OpenSsl();
-const ca = ssl.selfSigned('temporal-ca', 'ec:P-256', '/CN=Cluster CA', caExt);
-const server = ssl.signed('frontend', ca, {
-  keySpec: 'ec:P-256',
-  subject: '/CN=frontend.cluster.test',
-  ext: serverExt('DNS:frontend.cluster.test'),
-});
-const client = ssl.signed('hub-client', ca, { keySpec: 'ec:P-256', subject: '/CN=hub', ext: clientExt });
+const { ssl, ca, frontend: server, hubClient: client } = clusterPki();
 
 describe('Temporal connection settings (envconfig: a profile file and TEMPORAL_* variables)', () => {
   it('defaults to the local dev server without TLS', () => {
