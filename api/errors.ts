@@ -116,8 +116,14 @@ export function toProblem(err: unknown): { body: ProblemBody; unexpected: boolea
     }
     // The server's WorkflowNotReady: the workflow task that carried the update failed or timed out
     // (a worker died mid-task). Nothing was applied; the same request (same Idempotency-Key) can be sent again.
+    // A query meets the same while the onboarding's last task failed ("Cannot query workflow due to Workflow
+    // Task in failed state", a worker stopped mid-task): the next worker retries the task, the read then answers.
     const details = (grpcError as { details?: unknown }).details;
-    if (grpcError.code === grpc.FAILED_PRECONDITION && typeof details === 'string' && /workflow task failure/i.test(details)) {
+    if (
+      grpcError.code === grpc.FAILED_PRECONDITION &&
+      typeof details === 'string' &&
+      /workflow task failure|workflow task in failed state/i.test(details)
+    ) {
       return {
         body: problemBody(
           'TEMPORAL_UNAVAILABLE',

@@ -428,6 +428,19 @@ describe('one error vocabulary from workflow to HTTP', () => {
     ).toBe(500);
   });
 
+  it("answers a status read with 503 (retry) while the onboarding's last workflow task failed, as when its worker stopped mid-task", async () => {
+    // What Temporal answers a query then: FAILED_PRECONDITION, wrapped by the client in a ServiceError.
+    const grpcError = Object.assign(new Error('9 FAILED_PRECONDITION: Cannot query workflow due to Workflow Task in failed state.'), {
+      code: 9,
+      details: 'Cannot query workflow due to Workflow Task in failed state.',
+      metadata: {},
+    });
+    const res = await appWith(
+      fakeGateway({ status: async () => Promise.reject(new ServiceError('Failed to query Workflow', { cause: grpcError })) }),
+    ).inject({ method: 'GET', url: '/onboardings/orphan-1', headers: keys.as('viewer@hub', 'viewer') });
+    expect([res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
+  });
+
   it('answers 500 ONBOARDING_UNREADABLE, not INTERNAL_ERROR, when the worker cannot replay the history to answer a status read', async () => {
     // What the client throws when the worker's replay for the query hits a nondeterminism (seen on a cancelled DFSP).
     const replayFailed = new QueryNotRegisteredError(
