@@ -105,7 +105,6 @@ export interface ApiConfig {
   dataDir: string;
   host: string;
   port: number;
-  temporalAddress: string;
   namespace: string;
   /** Everything about reaching Temporal (envconfig: profile file + TEMPORAL_* variables). */
   temporal: TemporalConnectionConfig;
@@ -146,7 +145,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     },
     host: e.HOST,
     port: e.PORT,
-    temporalAddress: temporal.address,
     namespace: temporal.namespace,
     temporal,
     taskQueue: e.TEMPORAL_TASK_QUEUE,

@@ -27,7 +27,8 @@ import { allStaffGrants, newApiKey } from '../api/auth';
 import { runKit } from '../kit/program';
 import { addApiKeyEntry } from '../scripts/api-key-file';
 import { startLedgerStack } from '../scripts/ledger-stack';
-import { parseDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-config';
+import { freePort as anyFreePort, workflowHistoryJson } from '../scripts/dev-server';
+import { loadDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-config';
 import { onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
 
 export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill', 'ledger-stop'] as const;
@@ -69,17 +70,6 @@ const root = path.join(__dirname, '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Milliseconds as seconds with one decimal. */
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
-
-function anyFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Ports handed out by this campaign: none twice (the stack and the ledger start side by side). */
 const handedOut = new Set<number>();
@@ -228,7 +218,7 @@ export async function startStack(
     apiUrl: `http://127.0.0.1:${ports.api}`,
     mailUrl: `http://127.0.0.1:${ports.mailUi}`,
     staffKeys: staff.map((s) => ({ name: s.entry.name, key: s.key })),
-    temporalBinary: temporalBinaryPath(parseDevConfig(readFileSync(configFile, 'utf8'), configFile)),
+    temporalBinary: temporalBinaryPath(loadDevConfig(configFile)),
     temporalAddress: `127.0.0.1:${ports.temporal}`,
     startSeconds: (Date.now() - started) / 1000,
   };
@@ -240,12 +230,7 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 function saveHistory(stack: Stack, participantId: string, work: string): string {
   const file = path.join(work, `${participantId}.history.json`);
   try {
-    const json = execFileSync(
-      stack.temporalBinary,
-      ['workflow', 'show', '--workflow-id', onboardingWorkflowId(participantId), '--output', 'json', '--address', stack.temporalAddress],
-      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-    );
-    writeFileSync(file, json);
+    writeFileSync(file, workflowHistoryJson(stack.temporalBinary, stack.temporalAddress, onboardingWorkflowId(participantId)));
     return file;
   } catch (err) {
     return `(not saved: ${(err as Error).message.slice(0, 200)})`;
@@ -369,10 +354,8 @@ function dfspCallbackServers() {
   };
 }
 
-const savedHistories = new Set<string>();
-
-/** Counts what the API answered, for the table; every 5xx other than 503 is kept with its request and body. */
-const answers = { s5xx: 0, s503: 0, details: [] as string[] };
+/** Counts what the API answered, for the table; every 5xx other than 503 is kept with its request and body (and the onboarding's history, once). */
+const answers = { s5xx: 0, s503: 0, details: [] as string[], historySaved: new Set<string>() };
 function counted(res: Response, what: string): Response {
   if (res.status === 503) answers.s503 += 1;
   else if (res.status >= 500) {
@@ -410,8 +393,8 @@ async function staffCall(stack: Stack, key: string, method: 'GET' | 'POST', url:
       if (res.status !== 503 && res.status < 500) return { status: res.status, json: (await res.json()) as Record<string, unknown> };
       // A status read the API could not answer: the onboarding's history is kept for replay (once per onboarding).
       const read = method === 'GET' ? /^\/onboardings\/([^/?]+)$/.exec(url) : null;
-      if (read && res.status !== 503 && !savedHistories.has(read[1]!)) {
-        savedHistories.add(read[1]!);
+      if (read && res.status !== 503 && !answers.historySaved.has(read[1]!)) {
+        answers.historySaved.add(read[1]!);
         answers.details.push(`  its history: ${saveHistory(stack, read[1]!, path.dirname(stack.dataDir))}`);
       }
     } catch {
@@ -529,6 +512,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   answers.s5xx = 0;
   answers.s503 = 0;
   answers.details = [];
+  answers.historySaved.clear();
+  const faults = options.faults ?? faultKinds;
+  const kinds = options.kinds ?? (['tpp', 'bank', 'dfsp'] as const);
   const connectTo = [
     `auth.campaign-bank.example:443:127.0.0.1:${bankPort}`,
     `${dfspCallbackHosts.sandbox}:443:127.0.0.1:${callbackPorts.sandbox}`,
@@ -582,8 +568,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 
   try {
     for (let n = 0; n < options.runs; n++) {
-      const faults = options.faults ?? faultKinds;
-      const kinds = options.kinds ?? (['tpp', 'bank', 'dfsp'] as const);
       const fault = faults[n % faults.length]!;
       // Every fault meets every kind over 18 runs (the rotation shifts by one each round of faults). A bank has
       // no allowlist: the gateway's fault strikes a TPP's or a DFSP's production allowlist apply; only a DFSP
@@ -719,8 +703,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         if (!result.live) throw new Error(`not live: ${final?.state ?? 'unknown'}`);
         if (fault === 'ledger-stop') {
           const task = final?.tasks.find((t) => t.id === 'hub-ledger@sandbox');
-          if (task?.finishedAt)
-            result.ledgerTaskSeconds = Math.round((Date.parse(task.finishedAt) - Date.parse(task.startedAt)) / 100) / 10;
+          if (task?.finishedAt) result.ledgerTaskSeconds = seconds(Date.parse(task.finishedAt) - Date.parse(task.startedAt));
         }
         log(`  ${id}: live (${fault}, stall ${result.stallSeconds ?? '-'} s)`);
       } catch (err) {

@@ -3,7 +3,7 @@
  * Shared by `npm start` and the integration tests' global setup.
  */
 import { createServer } from 'node:net';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -85,6 +85,25 @@ export interface RunningDevServer {
 }
 
 /** A port free on loopback now (the OS picks it). */
+/** An onboarding's event history as `temporal workflow show --output json` prints it (what the replay test and `Worker.runReplayHistory` read). */
+export function workflowHistoryJson(binary: string, address: string, workflowId: string, namespace?: string): string {
+  return execFileSync(
+    binary,
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+      '--address',
+      address,
+      ...(namespace ? ['--namespace', namespace] : []),
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  );
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -29,10 +29,10 @@ export interface SupervisorOptions {
  * for the first `quickRestarts`, then doubling on from that cap up to `maxMs`.
  */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number, quickRestarts = 0, quickCapMs = maxMs): number {
-  const quick = Math.min(quickCapMs, initialMs * 2 ** Math.min(attempt, 30));
-  if (attempt < quickRestarts) return Math.min(maxMs, quick);
-  const from = quickRestarts === 0 ? initialMs : Math.min(quickCapMs, initialMs * 2 ** Math.min(quickRestarts - 1, 30));
-  return Math.min(maxMs, from * 2 ** Math.min(attempt - quickRestarts + (quickRestarts === 0 ? 0 : 1), 30));
+  const quick = (n: number) => Math.min(quickCapMs, initialMs * 2 ** Math.min(n, 30));
+  if (attempt < quickRestarts) return Math.min(maxMs, quick(attempt));
+  // Past the quick ones: on doubling from the last quick delay (with none, from half the first: initialMs, 2×, 4×, …).
+  return Math.min(maxMs, quick(quickRestarts - 1) * 2 ** Math.min(attempt - quickRestarts + 1, 30));
 }
 
 function exited(child: ChildProcess): boolean {

@@ -143,7 +143,6 @@ export type HubCaConfig =
 export interface WorkerConfig {
   /** The trust list of TPPs' own production certificates (TPP_TRUST_ANCHORS_FILE); null: production takes none. */
   tppTrustAnchorsFile: string | null;
-  temporalAddress: string;
   namespace: string;
   /** Everything about reaching Temporal (envconfig: profile file + TEMPORAL_* variables). */
   temporal: TemporalConnectionConfig;
@@ -249,7 +248,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
         }
       : { mode: 'embedded', dir: path.join(dataDir, 'pki', 'ca'), hubName: e.HUB_NAME };
   return {
-    temporalAddress: temporal.address,
     namespace: temporal.namespace,
     temporal,
     taskQueue: e.TEMPORAL_TASK_QUEUE,

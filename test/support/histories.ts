@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../../activities/secrets/payload-codec';
 import { testCodecKeys } from './codec';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { workflowHistoryJson } from '../../scripts/dev-server';
 import { loadDevConfig, temporalBinaryPath } from '../../scripts/temporal-dev-config';
 import { onboardingWorkflowId } from '../../workflows/messages';
 
@@ -13,21 +13,11 @@ import { onboardingWorkflowId } from '../../workflows/messages';
  */
 export function recordHistory(participantId: string, file: string): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const json = execFileSync(
+  const json = workflowHistoryJson(
     temporalBinaryPath(loadDevConfig()),
-    [
-      'workflow',
-      'show',
-      '--workflow-id',
-      onboardingWorkflowId(participantId),
-      '--output',
-      'json',
-      '--address',
-      String(process.env.TEMPORAL_TEST_ADDRESS),
-      '--namespace',
-      String(process.env.TEMPORAL_TEST_NAMESPACE),
-    ],
-    { encoding: 'utf8' },
+    String(process.env.TEMPORAL_TEST_ADDRESS),
+    onboardingWorkflowId(participantId),
+    String(process.env.TEMPORAL_TEST_NAMESPACE),
   );
   writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', file), json.endsWith('\n') ? json : `${json}\n`);
 }

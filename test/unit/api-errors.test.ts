@@ -487,11 +487,14 @@ describe('process configuration', () => {
   it('uses documented defaults', () => {
     expect(loadApiConfig({})).toMatchObject({
       port: 3000,
-      temporalAddress: '127.0.0.1:7233',
+      temporal: expect.objectContaining({ address: '127.0.0.1:7233' }),
       namespace: 'default',
       taskQueue: 'onboarding',
     });
-    expect(loadWorkerConfig({})).toMatchObject({ temporalAddress: '127.0.0.1:7233', taskQueue: 'onboarding' });
+    expect(loadWorkerConfig({})).toMatchObject({
+      temporal: expect.objectContaining({ address: '127.0.0.1:7233' }),
+      taskQueue: 'onboarding',
+    });
   });
 
   it('stops with a message naming a bad variable', () => {

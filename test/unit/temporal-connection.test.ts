@@ -52,7 +52,10 @@ describe('Temporal connection settings (envconfig: a profile file and TEMPORAL_*
     expect(loadTemporalConnection({ ...env, TEMPORAL_NAMESPACE: 'other' }).namespace).toBe('other');
     // Both processes read the same settings.
     expect(loadApiConfig(env).temporal.summary).toEqual(c.summary);
-    expect(loadWorkerConfig(env)).toMatchObject({ temporalAddress: 'frontend.cluster.test:7233', namespace: 'payments-hub' });
+    expect(loadWorkerConfig(env)).toMatchObject({
+      temporal: expect.objectContaining({ address: 'frontend.cluster.test:7233' }),
+      namespace: 'payments-hub',
+    });
   });
 
   it('stops with the reason on a profile the file does not have, or a client certificate without its key', () => {
