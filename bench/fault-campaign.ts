@@ -27,7 +27,7 @@ import { allStaffGrants, newApiKey } from '../api/auth';
 import { runKit } from '../kit/program';
 import { addApiKeyEntry } from '../scripts/api-key-file';
 import { startLedgerStack } from '../scripts/ledger-stack';
-import { freePort as anyFreePort, workflowHistoryJson } from '../scripts/dev-server';
+import { freePort, workflowHistoryJson } from '../scripts/dev-server';
 import { loadDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-config';
 import { onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
 
@@ -70,18 +70,6 @@ const root = path.join(__dirname, '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Milliseconds as seconds with one decimal. */
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
-
-/** Ports handed out by this campaign: none twice (the stack and the ledger start side by side). */
-const handedOut = new Set<number>();
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await anyFreePort();
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
 
 function openssl(args: string[], cwd: string): string {
   return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -104,17 +104,44 @@ export function workflowHistoryJson(binary: string, address: string, workflowId:
   );
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for the servers a test or bench starts, outside the kernel's ephemeral range (which
+ * outgoing connections draw from: a port asked of the kernel with `listen(0)` and released can be
+ * taken by any client's connection before the server binds it). Each Jest worker gets its own slice
+ * of 20000–32767 (other processes share slice 0, from a random point), no port is handed out twice by
+ * one process until its slice is used up, and each is checked to be bindable on 127.0.0.1 when
+ * handed out.
+ */
+const PORT_BASE = 20_000;
+const PORT_SLICE = 760;
+const PORT_SLICES = 16;
+const handedOutPorts = new Set<number>();
+let portCursor = -1;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  const worker = Number(process.env.JEST_WORKER_ID ?? '0');
+  const slice = Number.isInteger(worker) && worker > 0 ? worker % PORT_SLICES : 0;
+  const start = PORT_BASE + slice * PORT_SLICE;
+  if (portCursor < 0) portCursor = Math.floor(Math.random() * PORT_SLICE);
+  for (let tried = 0; tried < 2 * PORT_SLICE; tried++) {
+    if (tried === PORT_SLICE) handedOutPorts.clear();
+    const port = start + (portCursor++ % PORT_SLICE);
+    if (handedOutPorts.has(port)) continue;
+    if (await bindable(port)) {
+      handedOutPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port left in ${start}–${start + PORT_SLICE - 1}`);
 }
 
 /** Stops a child: SIGTERM, then SIGKILL if it has not exited within the grace period. */
