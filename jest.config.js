@@ -13,6 +13,8 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/unit/global-setup.ts',
+      globalTeardown: '<rootDir>/test/unit/global-teardown.ts',
     },
     {
       displayName: 'integration',

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ApiKeysTable, RegistrySchema } from '../activities/registry/schema';
+import { inTransaction } from '../activities/registry/database';
 import { ApiKeyEntry, Grant, newApiKey } from './auth';
 import { ApiError } from './errors';
 
@@ -114,7 +115,7 @@ export class ApiKeyStore {
 
   /** A new key with the same principal and grants; the old one is revoked in the same transaction. */
   async rotate(participantId: string, keyId: string, by: string, reason: string): Promise<IssuedApiKey> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const store = new ApiKeyStore(trx, this.now);
       const row = await store.find(participantId, keyId);
       if (row.revokedAt !== null) throw new ApiError('API_KEY_REVOKED', `${keyId} was revoked ${row.revokedAt}; issue a new key instead`);

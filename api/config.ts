@@ -1,6 +1,7 @@
 import type { ConnectionPackSettings } from './connection-pack';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error';
+import { registryLocation } from '../activities/registry/database';
 import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { defaultGatePolicy, defaultJwsKeyOverlapMs } from '../workflows/messages';
 import { z } from 'zod';
@@ -26,6 +27,15 @@ export const apiConfigSchema = z
       .max(50 * 1024 * 1024)
       .default(1024 * 1024),
     DATA_DIR: z.string().min(1).default('.data'),
+    /** The registry database: a PostgreSQL URL; unset, the SQLite file under DATA_DIR. */
+    REGISTRY_URL: z
+      .string()
+      .trim()
+      .regex(
+        /^(postgres(ql)?:\/\/.+)?$/,
+        'must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite under DATA_DIR',
+      )
+      .optional(),
     /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
     HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
     /** The hub's TLS server certificate (leaf + issuing CA) served at GET /pki/hub-server-certificate; defaults to the gateway's. */
@@ -103,6 +113,8 @@ export const apiConfigSchema = z
 export interface ApiConfig {
   /** Where the registry database and the secret-pickup key live (shared with the worker). */
   dataDir: string;
+  /** The registry database: a PostgreSQL URL (REGISTRY_URL) or the SQLite file under DATA_DIR. */
+  registry: string;
   host: string;
   port: number;
   namespace: string;
@@ -151,6 +163,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     dataDir: path.resolve(e.DATA_DIR),
+    registry: registryLocation(env, path.resolve(e.DATA_DIR)),
     caChainFile: path.resolve(e.HUB_CA_CHAIN_FILE ?? path.join(e.DATA_DIR, 'pki', 'ca', 'ca-chain.pem')),
     hubServerCertFile: path.resolve(e.HUB_SERVER_CERT_FILE ?? path.join(e.DATA_DIR, 'gateway', 'tls', 'gateway.cert.pem')),
     apiKeysFile: path.resolve(e.API_KEYS_FILE ?? defaultApiKeysFile(e.DATA_DIR)),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { loadRequestProofKey } from '../activities/identity/request-proof';
 import { AesGcmPayloadCodec, hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
 import { Client, Connection } from '@temporalio/client';
-import { openRegistry, registryFile } from '../activities/registry/database';
+import { openRegistry } from '../activities/registry/database';
 import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import path from 'node:path';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   // One codec for the API's own client and the Web UI's codec endpoint.
   const codec = new AesGcmPayloadCodec(loadKeyRing(process.env, config.dataDir));
   const client = new Client({ connection, namespace: config.namespace, dataConverter: hubDataConverter(codec) });
-  const registry = await openRegistry(registryFile(config.dataDir));
+  const registry = await openRegistry(config.registry);
   // The key file is the bootstrap: its entries join the registry's keys once (a key revoked through the API stays revoked).
   const apiKeyStore = new ApiKeyStore(registry);
   const fileKeys = await readApiKeyFile(config.apiKeysFile);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { createAuthorizationServer } from '../activities/credentials/authorization-server';
 import { ensureServiceCertificate } from '../activities/pki/hub-service-certificate';
-import { openRegistry, registryFile } from '../activities/registry/database';
+import { openRegistry } from '../activities/registry/database';
 import { loadWorkerConfig } from '../worker/config';
 import { openHubCa } from '../worker/onboarding-worker';
 
@@ -25,7 +25,7 @@ async function signingKeys(file: string): Promise<{ keys: Record<string, unknown
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
   const ca = await openHubCa(config.hubCa);
-  const db = await openRegistry(registryFile(config.dataDir));
+  const db = await openRegistry(config.registry);
   const dir = path.join(config.dataDir, 'oauth');
   const { hostname, port } = new URL(config.oauth.issuer);
   const tls = await ensureServiceCertificate(ca, path.join(dir, 'tls'), 'oauth', [...new Set([hostname, ...config.gateway.hosts])]);

@@ -4,7 +4,7 @@
  * environment, participants and allowlists), checks it with `nginx -t`, then runs nginx with
  * `-p DATA_DIR/gateway`. The worker reloads it on every change; SIGINT/SIGTERM stop it gracefully.
  */
-import { openRegistry, registryFile } from '../activities/registry/database';
+import { openRegistry } from '../activities/registry/database';
 import { NetworkRegistry } from '../activities/network/network-registry';
 import { loadWorkerConfig } from '../worker/config';
 import { openGateway, openHubCa } from '../worker/onboarding-worker';
@@ -12,7 +12,7 @@ import { openGateway, openHubCa } from '../worker/onboarding-worker';
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
   const ca = await openHubCa(config.hubCa);
-  const db = await openRegistry(registryFile(config.dataDir));
+  const db = await openRegistry(config.registry);
   const gateway = await openGateway(config, ca);
   const applied = await gateway.prepare(await new NetworkRegistry(db).desiredState(new Date()), 'gateway start');
   await db.destroy();

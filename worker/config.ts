@@ -3,6 +3,7 @@ import { booleanSetting, ConfigError } from '../config/config-error';
 import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { z } from 'zod';
 import type { MailConfig } from '../activities/notify/smtp-mail';
+import { registryLocation } from '../activities/registry/database';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const days = z.coerce.number().int().min(1).max(3650);
@@ -23,6 +24,15 @@ export const workerConfigSchema = z
     WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */
     DATA_DIR: z.string().min(1).default('.data'),
+    /** The registry database: a PostgreSQL URL; unset, the SQLite file under DATA_DIR. */
+    REGISTRY_URL: z
+      .string()
+      .trim()
+      .regex(
+        /^(postgres(ql)?:\/\/.+)?$/,
+        'must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite under DATA_DIR',
+      )
+      .optional(),
     HUB_NAME: z.string().min(1).max(64).default('Onboarding Hub'),
     /** `embedded`: generate the CA once under DATA_DIR/pki/ca; `files`: load it from the HUB_CA_* files. */
     HUB_CA_MODE: z.enum(['embedded', 'files']).default('embedded'),
@@ -153,6 +163,8 @@ export interface WorkerConfig {
   /** The built workflow bundle to load (WORKFLOW_BUNDLE); null: bundle workflows/ at start. */
   workflowBundle: string | null;
   dataDir: string;
+  /** The registry database: a PostgreSQL URL (REGISTRY_URL) or the SQLite file under DATA_DIR. */
+  registry: string;
   hubCa: HubCaConfig;
   certificateValidityDays: { sandbox: number; production: number };
   /** null: no Prometheus exporter. */
@@ -255,6 +267,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     workflowBundle: e.WORKFLOW_BUNDLE === undefined ? null : path.resolve(e.WORKFLOW_BUNDLE),
     workflowCacheSize: e.WORKFLOW_CACHE_SIZE,
     dataDir,
+    registry: registryLocation(env, dataDir),
     hubCa,
     tppTrustAnchorsFile: e.TPP_TRUST_ANCHORS_FILE === undefined ? null : path.resolve(e.TPP_TRUST_ANCHORS_FILE),
     certificateValidityDays: { sandbox: e.CERT_VALIDITY_DAYS_SANDBOX, production: e.CERT_VALIDITY_DAYS_PRODUCTION },

@@ -29,11 +29,11 @@ import { CaSigner, LocalHubCa } from '../activities/pki/local-hub-ca';
 import { HubClientKeys, hubClientSubject } from '../activities/pki/hub-client-keys';
 import { loadOrCreateSecretKey } from '../activities/secrets/key-file';
 import { HubJwtKeys } from '../activities/keys/hub-jwt-keys';
-import { SqliteProcessingCenter } from '../activities/processing/processing-center';
+import { RegistryProcessingCenter } from '../activities/processing/processing-center';
 import { BankTechnicalUsers } from '../activities/credentials/technical-users';
 import { NetworkRegistry } from '../activities/network/network-registry';
 import { openRegistry, registryFile } from '../activities/registry/database';
-import { SqliteIssuedCertificateRegistry } from '../activities/pki/issued-certificates';
+import { DatabaseIssuedCertificateRegistry } from '../activities/pki/issued-certificates';
 import type { HubCaConfig, UatConfig, WorkerConfig } from './config';
 
 import { workflowsPath } from './workflow-bundle';
@@ -94,11 +94,13 @@ export async function createDefaultActivities(
     allowlist?: WorkerConfig['allowlist'];
     tppTrustAnchorsFile?: string | null;
     uat?: UatConfig;
+    /** Default: the SQLite file under dataDir. */
+    registry?: string;
   },
 ): Promise<ActivityGroups> {
   const ca = await openHubCa(config.hubCa);
-  const db = await openRegistry(registryFile(config.dataDir));
-  const registry = new SqliteIssuedCertificateRegistry(db);
+  const db = await openRegistry(config.registry ?? registryFile(config.dataDir));
+  const registry = new DatabaseIssuedCertificateRegistry(db);
   const keys = new ParticipantKeyDirectory(db);
   await ensureHubJwsKey(path.join(config.dataDir, 'jws'), keys);
   return createActivities({
@@ -127,7 +129,7 @@ export async function createDefaultActivities(
     outbound: config.outbound,
     ledger: openHubLedger(config.ledger),
     hubJwtKeys: new HubJwtKeys(db, loadOrCreateSecretKey(path.join(config.dataDir, 'jwt', 'key-passphrase'))),
-    processingCenter: new SqliteProcessingCenter(db),
+    processingCenter: new RegistryProcessingCenter(db),
     technicalUsers: new BankTechnicalUsers(db, openSecretPickups(db, config.dataDir)),
     hubName: config.hubName,
     uat: openUat(config, new UatRuns(db)),

@@ -7,10 +7,9 @@
  * `where rotation_key is` uses SQL `IS`, so a null key compares as equal.
  */
 import type { X509Certificate } from 'node:crypto';
-import { sql } from 'kysely';
 import { DomainError } from '../domain-error';
 import type { Environment } from '../../workflows/vocabulary';
-import type { RegistryDb } from '../registry/database';
+import { inTransaction, jsonTextField, type RegistryDb } from '../registry/database';
 import type { OauthClientRow } from '../registry/schema';
 import { hashSecret, newClientSecret } from './secret-hash';
 import type { SecretPickups } from './secret-pickup';
@@ -119,7 +118,7 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
     const secretHash = secret === null ? null : await hashSecret(secret);
     const now = new Date().toISOString();
     // The client row and its secret's pickup commit together: a retry finds both or neither.
-    const secretPickup = await this.db.transaction().execute(async (trx) => {
+    const secretPickup = await inTransaction(this.db, async (trx) => {
       // A revoked client of the same id is replaced by the new issuance.
       await trx.deleteFrom('oauthClients').where('clientId', '=', clientId).where('revokedAt', 'is not', null).execute();
       await trx
@@ -160,7 +159,7 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
     const secret = newClientSecret();
     const secretHash = await hashSecret(secret);
     const now = new Date();
-    const secretPickup = await this.db.transaction().execute(async (trx) => {
+    const secretPickup = await inTransaction(this.db, async (trx) => {
       const updated = await trx
         .updateTable('oauthClients')
         .set({
@@ -195,7 +194,7 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
     const secret = to.authMethod === 'tls_client_auth' ? null : newClientSecret();
     const secretHash = secret === null ? null : await hashSecret(secret);
     const now = new Date().toISOString();
-    const secretPickup = await this.db.transaction().execute(async (trx) => {
+    const secretPickup = await inTransaction(this.db, async (trx) => {
       const updated = await trx
         .updateTable('oauthClients')
         .set({
@@ -216,7 +215,7 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
       // Tokens and grants the authorization server stored for the client under the old method.
       await trx
         .deleteFrom('oidcPayloads')
-        .where(sql<string>`json_extract(payload, '$.clientId')`, '=', clientId)
+        .where(jsonTextField(trx, 'payload', 'clientId'), '=', clientId)
         .execute();
       return secret === null ? null : this.pickups.deposit(secret, writeKey, trx);
     });
@@ -227,12 +226,12 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
     const row = await this.find(clientId);
     if (row === undefined) throw new DomainError('INPUT_INVALID', `No client ${clientId}`, { fields: ['clientId'] });
     if (row.revokedAt === null) {
-      await this.db.transaction().execute(async (trx) => {
+      await inTransaction(this.db, async (trx) => {
         await trx.updateTable('oauthClients').set({ revokedAt: new Date().toISOString() }).where('clientId', '=', clientId).execute();
         // Opaque tokens and grants the authorization server stored for the client.
         await trx
           .deleteFrom('oidcPayloads')
-          .where(sql<string>`json_extract(payload, '$.clientId')`, '=', clientId)
+          .where(jsonTextField(trx, 'payload', 'clientId'), '=', clientId)
           .execute();
       });
     }

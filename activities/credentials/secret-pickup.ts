@@ -7,7 +7,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { loadOrCreateSecretKey } from '../secrets/key-file';
-import type { RegistryDb } from '../registry/database';
+import { inTransaction, type RegistryDb } from '../registry/database';
 
 export class SecretPickups {
   private readonly key: Buffer;
@@ -41,7 +41,7 @@ export class SecretPickups {
 
   /** The secret, once; null when already picked up, expired or unknown. */
   async redeem(id: string, at = new Date()): Promise<string | null> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const row = await trx.selectFrom('credentialPickups').selectAll().where('id', '=', id).executeTakeFirst();
       if (row === undefined) return null;
       await trx.deleteFrom('credentialPickups').where('id', '=', id).execute();

@@ -7,7 +7,7 @@
  * activity), nothing changes and the pickups already made are returned.
  */
 import type { Environment } from '../../workflows/vocabulary';
-import type { RegistryDb } from '../registry/database';
+import { inTransaction, type RegistryDb } from '../registry/database';
 import { hashSecret, newClientSecret, verifySecret } from './secret-hash';
 import type { SecretPickups } from './secret-pickup';
 
@@ -41,7 +41,7 @@ export class BankTechnicalUsers {
       const secret = newClientSecret();
       const secretHash = await hashSecret(secret);
       users.push(
-        await this.db.transaction().execute(async (trx) => {
+        await inTransaction(this.db, async (trx) => {
           const row = await trx.selectFrom('bankTechnicalUsers').selectAll().where('username', '=', username).executeTakeFirst();
           if (row?.writeKey === writeKey) {
             // A retry of the request that made this secret: its pickup, if not yet picked up.

@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { RegistrySchema } from '../registry/schema';
+import { inTransaction } from '../registry/database';
 
 /** The directory's owner name for the hub's own keys. */
 export const hubKeyOwner = '@hub';
@@ -58,7 +59,7 @@ export class ParticipantKeyDirectory {
 
   /** Makes the key the participant's live JWS key in the environment; idempotent by write key. */
   async recordJwsKey(request: RecordJwsKeyRequest, now: Date): Promise<JwsKeyRecord> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const existing = await trx.selectFrom('participantKeys').selectAll().where('writeKey', '=', request.writeKey).executeTakeFirst();
       if (existing) return toRecord(existing);
       const acceptedAt = now.toISOString();

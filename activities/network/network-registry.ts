@@ -8,7 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { environments } from '../../workflows/vocabulary';
 import type { Environment } from '../../workflows/vocabulary';
 import type { GatewayApplied, GatewayState, PinnedCertificate } from './gateway';
-import type { RegistryDb } from '../registry/database';
+import { inTransaction, type RegistryDb } from '../registry/database';
 import type { GatewayRevisionRow } from '../registry/schema';
 
 export interface AllowlistVersion {
@@ -35,7 +35,7 @@ export class NetworkRegistry {
     writeKey: string,
     at: Date,
   ): Promise<AllowlistVersion> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const existing = await trx.selectFrom('allowlistVersions').select(['id']).where('writeKey', '=', writeKey).executeTakeFirst();
       if (existing === undefined) {
         const latest = await trx

@@ -12,7 +12,7 @@
  * `prepare` returns the live key's CSR when there is one, so a retried activity makes no second key.
  */
 import { DomainError } from '../domain-error';
-import type { RegistryDb } from '../registry/database';
+import { inTransaction, type RegistryDb } from '../registry/database';
 import { KeySeal } from '../secrets/sealed-key';
 import type { NameSpec } from './certificate-builder';
 import { makeKeyAndCsr } from './csr-builder';
@@ -143,7 +143,7 @@ export class HubClientKeys {
     certificate: HubClientCertificate,
     now: Date,
   ): Promise<HubClientKeyRecord | null> {
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       const row = await trx
         .selectFrom('hubClientKeys')
         .selectAll()

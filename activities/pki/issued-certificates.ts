@@ -15,7 +15,7 @@ function toRecord({ revokedAt, ...record }: IssuedCertificateRow): IssuedCertifi
  * recording the same issuance twice (a retried activity) keeps one row; `findByPublicKey` (the
  * DUPLICATE_KEY check) is an indexed query.
  */
-export class SqliteIssuedCertificateRegistry implements IssuedCertificateRegistry {
+export class DatabaseIssuedCertificateRegistry implements IssuedCertificateRegistry {
   constructor(private readonly db: RegistryDb) {}
 
   async findIssued(issuanceKey: string, csrSha256: string): Promise<IssuedCertificateRecord | null> {

@@ -29,7 +29,7 @@ export interface IssuedCertificateRegistry {
   list(): Promise<IssuedCertificateRecord[]>;
 }
 
-/** In-memory adapter for tests and benchmarks; the worker uses the SQLite one (activities/registry). */
+/** In-memory adapter for tests and benchmarks; the worker uses the registry database's (SQLite or PostgreSQL). */
 export class MemoryIssuedCertificateRegistry implements IssuedCertificateRegistry {
   private readonly records: IssuedCertificateRecord[] = [];
 

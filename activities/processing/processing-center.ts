@@ -3,11 +3,11 @@
  * is set up in — the counterparty with its asset code, its system URLs, its first employee, its
  * identification and processing entities, and the identifiers its system operator requests. Every
  * call is idempotent: a repeat finds what the first one made. The embedded default adapter keeps
- * it all in the project's registry database (`SqliteProcessingCenter`).
+ * it all in the project's registry database (`RegistryProcessingCenter`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../../workflows/vocabulary';
-import type { RegistryDb } from '../registry/database';
+import { inTransaction, type RegistryDb } from '../registry/database';
 import { DomainError } from '../domain-error';
 import { CheckReport, Finding, finding, summarise } from '../pki/findings';
 
@@ -75,7 +75,7 @@ export function checkIdentifiers(identifiers: unknown[]): { findings: Finding[];
   return { findings, valid: findings[0]?.result === 'pass' ? [...strings].sort() : [] };
 }
 
-export class SqliteProcessingCenter implements ProcessingCenter {
+export class RegistryProcessingCenter implements ProcessingCenter {
   constructor(private readonly db: RegistryDb) {}
 
   async registerCounterparty(spec: CounterpartySpec, at = new Date()): Promise<{ counterpartyId: string; created: boolean }> {
@@ -163,7 +163,7 @@ export class SqliteProcessingCenter implements ProcessingCenter {
   async registerIdentifiers(counterpartyId: string, identifiers: string[], at = new Date()): Promise<IdentifiersReport> {
     const own = checkIdentifiers(identifiers);
     if (own.valid.length === 0) return { ...summarise(own.findings, true), identifiers: [] };
-    return this.db.transaction().execute(async (trx) => {
+    return inTransaction(this.db, async (trx) => {
       // Identifiers are unique within an environment's processing centre: the same bank holds its own in sandbox and production.
       const self = await trx
         .selectFrom('processingCounterparties')

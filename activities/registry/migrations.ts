@@ -2,14 +2,30 @@
  * Versioned migrations, run at start (kysely Migrator). Append new ones; never edit a released one:
  * a database remembers which it ran (table kysely_migration).
  */
-import { Kysely, Migration, sql } from 'kysely';
+import { ColumnDefinitionBuilder, Kysely, Migration, sql } from 'kysely';
+import { isPostgres } from './dialect';
 
 // Migrations see the database untyped: they describe how it came to be, not what it is now.
 type Db = Kysely<unknown>;
 
+/**
+ * The two spellings a migration needs per database, SQLite's unchanged from the first release: an
+ * auto-numbered key (`integer … autoincrement` / `serial`), and epoch seconds (SQLite's integer is
+ * 64-bit; PostgreSQL's is not, so `bigint`).
+ */
+function spelling(db: Db) {
+  const postgres = isPostgres(db);
+  return {
+    autoId: postgres ? ('serial' as const) : ('integer' as const),
+    autoIdColumn: (c: ColumnDefinitionBuilder) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()),
+    epochSeconds: postgres ? ('bigint' as const) : ('integer' as const),
+  };
+}
+
 export const migrations: Record<string, Migration> = {
   '2026-11-23-001-registries': {
     async up(db: Db) {
+      const { autoId, autoIdColumn, epochSeconds } = spelling(db);
       await db.schema
         .createTable('issued_certificates')
         .addColumn('issuance_key', 'text', (c) => c.notNull())
@@ -37,7 +53,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('participant_keys')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', autoId, autoIdColumn)
         .addColumn('write_key', 'text', (c) => c.notNull().unique())
         .addColumn('participant_id', 'text', (c) => c.notNull())
         .addColumn('environment', 'text', (c) => c.notNull())
@@ -81,8 +97,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('grant_id', 'text')
         .addColumn('uid', 'text')
         .addColumn('user_code', 'text')
-        .addColumn('expires_at', 'integer')
-        .addColumn('consumed_at', 'integer')
+        .addColumn('expires_at', epochSeconds)
+        .addColumn('consumed_at', epochSeconds)
         .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
         .execute();
       await db.schema.createIndex('oidc_payloads_grant').on('oidc_payloads').column('grant_id').execute();
@@ -90,7 +106,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('allowlist_versions')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', autoId, autoIdColumn)
         .addColumn('write_key', 'text', (c) => c.notNull().unique())
         .addColumn('participant_id', 'text', (c) => c.notNull())
         .addColumn('environment', 'text', (c) => c.notNull())
@@ -117,7 +133,7 @@ export const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('gateway_revisions')
-        .addColumn('revision', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('revision', autoId, autoIdColumn)
         .addColumn('write_key', 'text', (c) => c.notNull().unique())
         .addColumn('reason', 'text', (c) => c.notNull())
         .addColumn('config_sha256', 'text', (c) => c.notNull())
@@ -144,10 +160,11 @@ export const migrations: Record<string, Migration> = {
   },
   '2026-11-23-003-hub-client-keys': {
     async up(db: Db) {
+      const { autoId, autoIdColumn } = spelling(db);
       // The hub's key pairs for its outbound mTLS calls to participants; the private key encrypted.
       await db.schema
         .createTable('hub_client_keys')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', autoId, autoIdColumn)
         .addColumn('participant_id', 'text', (c) => c.notNull())
         .addColumn('environment', 'text', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('awaiting-certificate', 'installed')`))

@@ -1,6 +1,6 @@
 /**
  * The registry database's tables as kysely sees them (camelCase here, snake_case in SQL through
- * CamelCasePlugin). One SQLite file under DATA_DIR; every write an activity makes carries a
+ * CamelCasePlugin). One SQLite file under DATA_DIR, or PostgreSQL (REGISTRY_URL); every write an activity makes carries a
  * `writeKey` derived from the workflow and step, unique, so a retried activity never adds a row.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';

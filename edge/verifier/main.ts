@@ -22,7 +22,7 @@ import { loadOrCreateSecretKey } from '../../activities/secrets/key-file';
 import { buildEgress } from '../egress/app';
 import path from 'node:path';
 import type { Environment } from '../../workflows/vocabulary';
-import { openRegistry, registryFile } from '../../activities/registry/database';
+import { openRegistry } from '../../activities/registry/database';
 import { loadWorkerConfig } from '../../worker/config';
 import { openHubCa } from '../../worker/onboarding-worker';
 import type { TokenClient } from './access-token';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     throw new Error('EDGE_VERIFIER_LISTEN and EDGE_EGRESS_LISTEN are off: nothing to run');
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization', 'headers.authorization', 'authorization'] });
   const ca = await openHubCa(config.hubCa);
-  const db = await openRegistry(registryFile(config.dataDir));
+  const db = await openRegistry(config.registry);
   const directory = new ParticipantKeyDirectory(db);
   const parsed = new Map<string, KeyObject>();
   // At most this stale: a revoked client or a retired key is refused within a second.

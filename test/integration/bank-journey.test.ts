@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
 import { BankTechnicalUsers } from '../../activities/credentials/technical-users';
 import { openSecretPickups } from '../../activities/credentials/secret-pickup';
-import { SqliteProcessingCenter } from '../../activities/processing/processing-center';
+import { RegistryProcessingCenter } from '../../activities/processing/processing-center';
 import type { RegistryDb } from '../../activities/registry/database';
 import { OnboardingStatus, SubmissionInstance } from '../../workflows/messages';
 import { testKeys } from '../support/auth';
@@ -182,7 +182,7 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
 
     // The processing centre has the counterparty, its system URLs, first employee and entities.
     await awaitingAll(['identifiers@sandbox#1']);
-    const center = await new SqliteProcessingCenter(db).counterparty(participantId, 'sandbox');
+    const center = await new RegistryProcessingCenter(db).counterparty(participantId, 'sandbox');
     expect(center).toMatchObject({
       alias: 'kyivbank',
       assetCode: 'UAH',
@@ -199,7 +199,7 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
       'IDENTIFIERS_VALID:fail',
     ]);
     expect((await submit('identifiers', { environment: 'sandbox', identifiers: ['UA-0002', 'UA-0001'] })).statusCode).toBe(200);
-    expect((await new SqliteProcessingCenter(db).counterparty(participantId, 'sandbox'))?.identifiers).toEqual(['UA-0001', 'UA-0002']);
+    expect((await new RegistryProcessingCenter(db).counterparty(participantId, 'sandbox'))?.identifiers).toEqual(['UA-0001', 'UA-0002']);
 
     // The integration test scenario: confirmed on its evidence only.
     await awaitingAll(['integration-test@sandbox#1']);
@@ -256,7 +256,7 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
       'hub-jwt-key@production:done',
       'processing-center@production:done',
     ]);
-    expect((await new SqliteProcessingCenter(db).counterparty(participantId, 'production'))?.identifiers).toEqual(['UA-9001']);
+    expect((await new RegistryProcessingCenter(db).counterparty(participantId, 'production'))?.identifiers).toEqual(['UA-9001']);
     // No secret in the state.
     const text = JSON.stringify(final);
     for (const { value } of Object.values(secrets)) expect(text).not.toContain(value);
@@ -273,7 +273,7 @@ describe('bank counterparty onboarding end to end (seed 001)', () => {
       payload: { reason: 'the bank withdrew' },
     });
     expect(cancelled.statusCode).toBe(202);
-    const center = new SqliteProcessingCenter(db);
+    const center = new RegistryProcessingCenter(db);
     await eventually(async () => ((await center.counterparty(participantId, 'sandbox'))?.identifiers.length === 0 ? true : undefined));
     expect((await center.counterparty(participantId, 'production'))?.identifiers).toEqual([]);
     // Another bank in the same processing centre takes them.

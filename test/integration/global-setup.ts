@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningDevServer } from '../../scripts/dev-server';
 import { freePort, startTestServer } from '../support/dev-server';
+import { ensureTestPostgres } from '../support/postgres';
 
 /**
  * One real dev server for the whole integration run; test files give themselves own task queues.
@@ -18,4 +19,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_TEST_CODEC_PORT = String(codecPort);
   process.env.TEMPORAL_TEST_UI_CODEC_KEY = uiCodecKey;
   (globalThis as { __temporalDevServer?: RunningDevServer }).__temporalDevServer = server;
+  // The multi-process test's registry (and the unit project's registry suites, if it runs first).
+  await ensureTestPostgres();
 }

@@ -1,5 +1,7 @@
 import type { RunningDevServer } from '../../scripts/dev-server';
+import { stopTestPostgres } from '../support/postgres';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __temporalDevServer?: RunningDevServer }).__temporalDevServer?.stop();
+  await stopTestPostgres();
 }

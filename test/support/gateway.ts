@@ -14,7 +14,7 @@ import { CsrSigningService } from '../../activities/pki/csr-signing';
 import { ensureServiceCertificate } from '../../activities/pki/hub-service-certificate';
 import { LocalHubCa } from '../../activities/pki/local-hub-ca';
 import { openRegistry, RegistryDb, registryFile } from '../../activities/registry/database';
-import { SqliteIssuedCertificateRegistry } from '../../activities/pki/issued-certificates';
+import { DatabaseIssuedCertificateRegistry } from '../../activities/pki/issued-certificates';
 import { NetworkRegistry } from '../../activities/network/network-registry';
 import { freePort } from './dev-server';
 import { eventually } from './eventually';
@@ -36,7 +36,7 @@ export interface GatewayRig {
 export async function startGatewayRig(dataDir = mkdtempSync(path.join(tmpdir(), 'gateway-'))): Promise<GatewayRig> {
   const db = await openRegistry(registryFile(dataDir));
   const ca = await LocalHubCa.openEmbedded({ dir: path.join(dataDir, 'pki', 'ca'), hubName: 'Test Hub' });
-  const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
+  const signing = new CsrSigningService(ca, new DatabaseIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
   const ports = { sandbox: await freePort(), production: await freePort(), echo: await freePort() };
   const tls = await ensureServiceCertificate(ca, path.join(dataDir, 'gateway', 'tls'), 'gateway', ['localhost', '127.0.0.1']);
   const options: NginxGatewayOptions = {

@@ -27,7 +27,7 @@ import { CsrSigningService, IssuedCertificate } from '../../activities/pki/csr-s
 import type { CaSigner } from '../../activities/pki/local-hub-ca';
 import type { RegistryDb } from '../../activities/registry/database';
 import type { testKeys } from './auth';
-import { SqliteIssuedCertificateRegistry } from '../../activities/pki/issued-certificates';
+import { DatabaseIssuedCertificateRegistry } from '../../activities/pki/issued-certificates';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import type { LedgerConfig, OutboundConfig } from '../../worker/config';
 import { onboardingWorkflowId, TppOnboardingInput } from '../../workflows/messages';
@@ -148,7 +148,7 @@ export async function hubSignedClient(
   legalName: string,
 ): Promise<{ cert: string; key: string; issued: IssuedCertificate }> {
   const keyFile = ssl.key(`${participantId}.key`, 'rsa:2048');
-  const signing = new CsrSigningService(ca, new SqliteIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
+  const signing = new CsrSigningService(ca, new DatabaseIssuedCertificateRegistry(db), { validityDays: { sandbox: 90, production: 365 } });
   const issued = await signing.sign({
     csrPem: ssl.csr(`${participantId}.csr`, keyFile, `/C=GB/O=${legalName}/CN=${participantId}`),
     participant: { participantId, legalName, country: 'GB', hosts: [] },

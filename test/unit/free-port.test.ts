@@ -12,7 +12,7 @@ const close = (srv: Server) => new Promise<void>((resolve) => srv.close(() => re
 
 describe('freePort', () => {
   it('hands out distinct bindable ports below the kernel ephemeral range, which outgoing connections draw from', async () => {
-    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
     const ports = [];
     for (let i = 0; i < 40; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(40);

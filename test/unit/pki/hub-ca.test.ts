@@ -1,12 +1,11 @@
 import { CallbackRoutes } from '../../../activities/network/callback-routes';
 import { ManualLedger } from '../../../activities/ledger/hub-ledger';
 import { HubJwtKeys } from '../../../activities/keys/hub-jwt-keys';
-import { SqliteProcessingCenter } from '../../../activities/processing/processing-center';
+import { RegistryProcessingCenter } from '../../../activities/processing/processing-center';
 import { BankTechnicalUsers } from '../../../activities/credentials/technical-users';
 import { ParticipantKeyDirectory } from '../../../activities/keys/participant-keys';
 import { statSync } from 'node:fs';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, createServer, TLSSocket } from 'node:tls';
 import { ApplicationFailure } from '@temporalio/common';
@@ -20,12 +19,13 @@ import { SecretPickups } from '../../../activities/credentials/secret-pickup';
 import { NetworkAccessService } from '../../../activities/network/access';
 import { NginxGateway } from '../../../activities/network/nginx-gateway';
 import { NetworkRegistry } from '../../../activities/network/network-registry';
-import { openRegistry, RegistryDb, registryFile } from '../../../activities/registry/database';
+import { openRegistry, RegistryDb } from '../../../activities/registry/database';
 import { HubClientKeys, hubClientSubject } from '../../../activities/pki/hub-client-keys';
-import { SqliteIssuedCertificateRegistry } from '../../../activities/pki/issued-certificates';
+import { DatabaseIssuedCertificateRegistry } from '../../../activities/pki/issued-certificates';
 import { HubCaError, LocalHubCa } from '../../../activities/pki/local-hub-ca';
 import type { ParticipantIdentity } from '../../../activities/pki/policy';
 import { caExt, clientExt, OpenSsl } from '../../support/openssl';
+import { type RegistryBackend, registryBackends } from '../../support/postgres';
 
 const participant: ParticipantIdentity = {
   participantId: 'acme-pay',
@@ -42,14 +42,14 @@ let rootFile: string;
 let issuingFile: string;
 
 const databases: RegistryDb[] = [];
-async function registryIn(dir = mkdtempSync(path.join(tmpdir(), 'registry-'))) {
-  const db = await openRegistry(registryFile(dir));
+async function registryIn(backend: RegistryBackend = registryBackends[0] as RegistryBackend) {
+  const db = await openRegistry(await backend.location('hub-ca'));
   databases.push(db);
-  return new SqliteIssuedCertificateRegistry(db);
+  return new DatabaseIssuedCertificateRegistry(db);
 }
 
-async function service() {
-  const registry = await registryIn();
+async function service(backend?: RegistryBackend) {
+  const registry = await registryIn(backend);
   return { registry, signing: new CsrSigningService(ca, registry, { validityDays: { sandbox: 90, production: 365 } }) };
 }
 
@@ -82,13 +82,13 @@ describe('embedded hub CA', () => {
   });
 });
 
-describe('signing a participant CSR', () => {
+describe.each(registryBackends)('signing a participant CSR (registry on $name)', (backend) => {
   it('issues a certificate that openssl verifies against the hub root and intermediate, with the profile', async () => {
     const csr = ssl.csr('client.csr', ssl.key('client.key', 'rsa:2048'), subject, [
       'subjectAltName=DNS:localhost',
       'extendedKeyUsage=serverAuth,codeSigning',
     ]);
-    const { signing } = await service();
+    const { signing } = await service(backend);
     const issued = await signing.sign(request(csr));
     const certFile = ssl.write('issued-client.pem', issued.certificatePem);
     expect(ssl.verify(rootFile, issuingFile, certFile)).toEqual({ ok: true, output: `${certFile}: OK\n` });
@@ -116,7 +116,7 @@ describe('signing a participant CSR', () => {
 
   it('gives a server certificate serverAuth and the declared hosts as SANs', async () => {
     const csr = ssl.csr('server.csr', ssl.key('server.key', 'rsa:2048'), '/C=GB/O=Acme Pay Ltd/CN=localhost');
-    const issued = await (await service()).signing.sign(request(csr, { role: 'tls-server', environment: 'production' }));
+    const issued = await (await service(backend)).signing.sign(request(csr, { role: 'tls-server', environment: 'production' }));
     const text = ssl.run(['x509', '-noout', '-text'], issued.certificatePem);
     expect(text).toMatch(/TLS Web Server Authentication/);
     expect(text).toMatch(/DNS:localhost, IP Address:127.0.0.1/);
@@ -125,7 +125,7 @@ describe('signing a participant CSR', () => {
 
   it('returns the same certificate when the same CSR is signed again for the same step, and records it once', async () => {
     const csr = ssl.csr('retry.csr', ssl.key('retry.key', 'rsa:2048'), subject);
-    const { signing, registry } = await service();
+    const { signing, registry } = await service(backend);
     const [a, b] = await Promise.all([signing.sign(request(csr)), signing.sign(request(csr))]);
     const c = await signing.sign(request(csr));
     expect(b.sha256).toBe(a.sha256);
@@ -147,7 +147,7 @@ describe('signing a participant CSR', () => {
 
   it('refuses a CSR whose checks fail, names the failing rules and issues nothing', async () => {
     const csr = ssl.csr('bad.csr', ssl.key('bad.key', 'rsa:1024'), subject, ['basicConstraints=critical,CA:TRUE']);
-    const { signing, registry } = await service();
+    const { signing, registry } = await service(backend);
     const error = await signing.sign(request(csr)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CsrSigningError);
     expect((error as CsrSigningError).code).toBe('CSR_REJECTED');
@@ -158,7 +158,7 @@ describe('signing a participant CSR', () => {
 
   it('refuses a key already enrolled by another participant', async () => {
     const key = ssl.key('shared.key', 'rsa:2048');
-    const { signing } = await service();
+    const { signing } = await service(backend);
     await signing.sign(request(ssl.csr('mine.csr', key, subject)));
     const other: ParticipantIdentity = { participantId: 'other-bank', legalName: 'Other Bank', country: 'DE', hosts: [] };
     const theirs = ssl.csr('theirs.csr', key, '/C=DE/O=Other Bank/CN=other-bank');
@@ -168,7 +168,7 @@ describe('signing a participant CSR', () => {
 
   it('refuses the sandbox key for the production CSR, saying production needs a key pair of its own', async () => {
     const key = ssl.key('sandbox-reused.key', 'rsa:2048');
-    const { signing } = await service();
+    const { signing } = await service(backend);
     const sandbox = await signing.checkAndSign(request(ssl.csr('sandbox-reused.csr', key, subject)));
     expect(sandbox.report.blocking).toBe(false);
     const production = await signing.checkAndSign(request(ssl.csr('production-reused.csr', key, subject), { environment: 'production' }));
@@ -180,7 +180,7 @@ describe('signing a participant CSR', () => {
   });
 
   it('checks and signs in one call: the report with the certificate openssl verifies, the same certificate on a retry, nothing issued when the report blocks', async () => {
-    const { signing, registry } = await service();
+    const { signing, registry } = await service(backend);
     const csr = ssl.csr('once.csr', ssl.key('once.key', 'rsa:2048'), subject);
     const first = await signing.checkAndSign(request(csr));
     expect(first.report).toMatchObject({ blocking: false, verdict: 'pass' });
@@ -204,8 +204,8 @@ describe('signing a participant CSR', () => {
   });
 
   it('surfaces a refusal from the activity as a non-retryable ApplicationFailure typed CSR_REJECTED', async () => {
-    const { signing } = await service();
-    const db = await openRegistry(registryFile(mkdtempSync(path.join(tmpdir(), 'registry-'))));
+    const { signing } = await service(backend);
+    const db = await openRegistry(await backend.location('hub-ca-gateway'));
     databases.push(db);
     const gateway = new NginxGateway({
       prefix: path.join(ssl.dir, 'gateway'),
@@ -231,7 +231,7 @@ describe('signing a participant CSR', () => {
       outbound: { timeoutMs: 1000, connectTo: {} },
       ledger: new ManualLedger(),
       hubJwtKeys: new HubJwtKeys(db, Buffer.alloc(32, 8)),
-      processingCenter: new SqliteProcessingCenter(db),
+      processingCenter: new RegistryProcessingCenter(db),
       technicalUsers: new BankTechnicalUsers(db, new SecretPickups(db, path.join(ssl.dir, 'pickup.key'))),
       hubName: 'Test Hub',
       uat: null,

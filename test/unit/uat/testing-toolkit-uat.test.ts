@@ -22,6 +22,7 @@ import { UatRuns } from '../../../activities/uat/uat-runs';
 import { DomainError } from '../../../activities/domain-error';
 import { installUatRunner, redactSecrets, type ExpressApp } from '../../../scripts/testing-toolkit-runner';
 import { testingToolkitInstalled, testingToolkitPackage } from '../../../scripts/testing-toolkit';
+import { registryBackends } from '../../support/postgres';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'uat-'));
 const keyFile = path.join(dir, 'hub-jws.key');
@@ -112,7 +113,7 @@ describe('the UAT collection and its result', () => {
   });
 });
 
-describe('a run through the runner', () => {
+describe.each(registryBackends)('a run through the runner (registry on $name)', (backend) => {
   let db: RegistryDb;
   let server: Server;
   let url: string;
@@ -121,7 +122,7 @@ describe('a run through the runner', () => {
 
   beforeAll(async () => {
     if (!testingToolkitInstalled()) throw new Error('the Testing Toolkit is not installed: npm run peers:install');
-    db = await openRegistry(path.join(dir, 'registry.sqlite'));
+    db = await openRegistry(await backend.location('uat-runs'));
     // TTK's own express, as its admin API is made; the two TTK routes the runner calls are stood in for.
     const load = createRequire(path.join(testingToolkitPackage, 'package.json'));
     const express = load('express') as (() => ExpressApp & {
@@ -145,7 +146,7 @@ describe('a run through the runner', () => {
       server = app.listen(0, '127.0.0.1', () => resolve());
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    installUatRunner(app, { selfUrl: url, dir: path.join(dir, 'runs'), setSigningKey: async (pem) => void keys.push(pem) });
+    installUatRunner(app, { selfUrl: url, dir: path.join(dir, 'runs', backend.name), setSigningKey: async (pem) => void keys.push(pem) });
   });
   afterAll(async () => {
     await db.destroy();
