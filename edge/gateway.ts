@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const ca = await openHubCa(config.hubCa);
   const db = await openRegistry(config.registry);
   const gateway = await openGateway(config, ca);
-  const applied = await gateway.prepare(await new NetworkRegistry(db).desiredState(new Date()), 'gateway start');
+  // As the one gateway writer: no worker's apply interleaves with the start's rendering.
+  const network = new NetworkRegistry(db);
+  const applied = await network.asGatewayWriter(async () => gateway.prepare(await network.desiredState(new Date()), 'gateway start'));
   await db.destroy();
   if (applied.status === 'refused') throw new Error(`nginx refused the configuration: ${applied.message}`);
   // A master killed earlier leaves workers that keep the ports and serve the old revision: stopped first.

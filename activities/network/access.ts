@@ -2,7 +2,9 @@
  * The network access activities' service: allowlists checked and applied, access revoked. Each
  * change computes the whole desired state with the change in it, has the gateway apply it, and
  * only then records it, so the registry never says what the gateway refused; a retried activity
- * (same write key) re-applies the same state — the same revision — and records it once.
+ * (same write key) re-applies the same state — the same revision — and records it once. Each change
+ * runs as the one gateway writer (`asGatewayWriter`: a database lock on PostgreSQL), so workers in
+ * several processes never apply a state that misses another's recorded change.
  */
 import { DomainError } from '../domain-error';
 import type { Environment } from '../../workflows/vocabulary';
@@ -43,26 +45,34 @@ export class NetworkAccessService {
 
   /** Re-checks (never trust a caller's list), applies to the gateway, then records the version, the grant and the revision. */
   async applyAllowlist(request: ApplyAllowlistRequest, at = new Date()): Promise<AppliedAllowlist> {
-    const report = this.check(request.entries, request.environment);
-    if (report.blocking) throw new DomainError('SUBMISSION_REFUSED', 'The allowlist does not pass the checks', { report });
-    // The list is in force for the participant's access, which only the journey opens (`grant`): until then it is recorded, not admitted.
-    const granted = await this.registry.isGranted(request.participantId, request.environment);
-    const state = await this.withParticipant(request.participantId, request.environment, granted, at, report.entries);
-    const applied = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
-    const version = await this.registry.replaceAllowlist(request.participantId, request.environment, report.entries, request.writeKey, at);
-    const recorded = await this.registry.recordRevision(
-      request.writeKey,
-      `allowlist v${version.version} of ${request.participantId} in ${request.environment}`,
-      applied,
-      at,
-    );
-    return {
-      version: version.version,
-      entries: version.entries,
-      revision: recorded.revision,
-      configSha256: applied.configSha256,
-      live: applied.live,
-    };
+    return this.registry.asGatewayWriter(async () => {
+      const report = this.check(request.entries, request.environment);
+      if (report.blocking) throw new DomainError('SUBMISSION_REFUSED', 'The allowlist does not pass the checks', { report });
+      // The list is in force for the participant's access, which only the journey opens (`grant`): until then it is recorded, not admitted.
+      const granted = await this.registry.isGranted(request.participantId, request.environment);
+      const state = await this.withParticipant(request.participantId, request.environment, granted, at, report.entries);
+      const applied = await this.applyState(state, request.writeKey, `allowlist of ${request.participantId} in ${request.environment}`);
+      const version = await this.registry.replaceAllowlist(
+        request.participantId,
+        request.environment,
+        report.entries,
+        request.writeKey,
+        at,
+      );
+      const recorded = await this.registry.recordRevision(
+        request.writeKey,
+        `allowlist v${version.version} of ${request.participantId} in ${request.environment}`,
+        applied,
+        at,
+      );
+      return {
+        version: version.version,
+        entries: version.entries,
+        revision: recorded.revision,
+        configSha256: applied.configSha256,
+        live: applied.live,
+      };
+    });
   }
 
   /**
@@ -72,16 +82,18 @@ export class NetworkAccessService {
    * write key) re-applies the same state.
    */
   async grant(participantId: string, environment: Environment, writeKey: string, reason: string, at = new Date()): Promise<GatewayChange> {
-    const state = await this.withParticipant(participantId, environment, true, at);
-    const applied = await this.applyState(state, writeKey, `access of ${participantId} in ${environment} opened`);
-    await this.registry.setGrant(participantId, environment, 'granted', writeKey, at);
-    const recorded = await this.registry.recordRevision(
-      writeKey,
-      `access of ${participantId} in ${environment} opened: ${reason}`,
-      applied,
-      at,
-    );
-    return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    return this.registry.asGatewayWriter(async () => {
+      const state = await this.withParticipant(participantId, environment, true, at);
+      const applied = await this.applyState(state, writeKey, `access of ${participantId} in ${environment} opened`);
+      await this.registry.setGrant(participantId, environment, 'granted', writeKey, at);
+      const recorded = await this.registry.recordRevision(
+        writeKey,
+        `access of ${participantId} in ${environment} opened: ${reason}`,
+        applied,
+        at,
+      );
+      return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    });
   }
 
   /**
@@ -96,17 +108,19 @@ export class NetworkAccessService {
     writeKey: string,
     at = new Date(),
   ): Promise<GatewayChange | null> {
-    await this.registry.retireClientCertificate(participantId, environment, sha256, at);
-    if (!(await this.registry.isGranted(participantId, environment))) return null;
-    const state = await this.withParticipant(participantId, environment, true, at);
-    const applied = await this.applyState(state, writeKey, `retirement of a certificate of ${participantId} in ${environment}`);
-    const recorded = await this.registry.recordRevision(
-      writeKey,
-      `certificate ${sha256.slice(0, 16)}… of ${participantId} in ${environment} retired`,
-      applied,
-      at,
-    );
-    return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    return this.registry.asGatewayWriter(async () => {
+      await this.registry.retireClientCertificate(participantId, environment, sha256, at);
+      if (!(await this.registry.isGranted(participantId, environment))) return null;
+      const state = await this.withParticipant(participantId, environment, true, at);
+      const applied = await this.applyState(state, writeKey, `retirement of a certificate of ${participantId} in ${environment}`);
+      const recorded = await this.registry.recordRevision(
+        writeKey,
+        `certificate ${sha256.slice(0, 16)}… of ${participantId} in ${environment} retired`,
+        applied,
+        at,
+      );
+      return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    });
   }
 
   /** The desired state with the participant in the environment as given (admitted or not, with its allowlist in force or `allow`). */
@@ -131,11 +145,13 @@ export class NetworkAccessService {
 
   /** Takes the participant out of the gateway in the environment (suspension, expiry, cancellation, offboarding). */
   async revoke(participantId: string, environment: Environment, writeKey: string, at = new Date()): Promise<GatewayChange> {
-    const state = await this.withParticipant(participantId, environment, false, at);
-    const applied = await this.applyState(state, writeKey, `revocation of ${participantId} in ${environment}`);
-    await this.registry.setGrant(participantId, environment, 'revoked', writeKey, at);
-    const recorded = await this.registry.recordRevision(writeKey, `access of ${participantId} in ${environment} revoked`, applied, at);
-    return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    return this.registry.asGatewayWriter(async () => {
+      const state = await this.withParticipant(participantId, environment, false, at);
+      const applied = await this.applyState(state, writeKey, `revocation of ${participantId} in ${environment}`);
+      await this.registry.setGrant(participantId, environment, 'revoked', writeKey, at);
+      const recorded = await this.registry.recordRevision(writeKey, `access of ${participantId} in ${environment} revoked`, applied, at);
+      return { revision: recorded.revision, configSha256: applied.configSha256, live: applied.live };
+    });
   }
 
   private async applyState(state: GatewayState, writeKey: string, reason: string): Promise<GatewayApplied & { status: 'applied' }> {

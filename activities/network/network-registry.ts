@@ -8,7 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { environments } from '../../workflows/vocabulary';
 import type { Environment } from '../../workflows/vocabulary';
 import type { GatewayApplied, GatewayState, PinnedCertificate } from './gateway';
-import { inTransaction, type RegistryDb } from '../registry/database';
+import { exclusively, inTransaction, type RegistryDb } from '../registry/database';
 import type { GatewayRevisionRow } from '../registry/schema';
 
 export interface AllowlistVersion {
@@ -25,6 +25,15 @@ export class NetworkRegistry {
 
   constructor(private readonly db: RegistryDb) {
     this.ownCertificates = new ParticipantKeyDirectory(db);
+  }
+
+  /**
+   * One gateway writer at a time, across every worker process on the registry: the desired state
+   * is read, applied and recorded inside, so no writer applies a state that misses a change another
+   * recorded meanwhile, and the gateway always serves a complete revision of the desired state.
+   */
+  asGatewayWriter<T>(work: () => Promise<T>): Promise<T> {
+    return exclusively(this.db, 'onboarding-hub:gateway-writer', work);
   }
 
   /** Replaces the participant's allowlist (PUT semantics) as a new version; a repeated write key returns the version it made. */

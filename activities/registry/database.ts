@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, RawBuilder, SqliteDialect, sql, Transaction } from 'kysely';
+import { Mutex } from 'async-mutex';
 import pg from 'pg';
 import { isPostgres } from './dialect';
 import { migrations } from './migrations';
@@ -125,4 +126,31 @@ export async function inTransaction<T>(db: RegistryDb, work: (trx: RegistryTrans
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
+}
+
+const localLocks = new WeakMap<object, Map<string, Mutex>>();
+
+/**
+ * Runs `work` while holding the registry-wide lock `name`: one holder at a time across every
+ * process on the database. On PostgreSQL a session advisory lock on a connection of its own (a
+ * process that dies releases it with its session); on SQLite — one process writing, the embedded
+ * default — a lock inside this process. `work` uses the registry as usual; what it committed is
+ * what the next holder reads.
+ */
+export async function exclusively<T>(db: RegistryDb, name: string, work: () => Promise<T>): Promise<T> {
+  if (!isPostgres(db)) {
+    const byName = localLocks.get(db) ?? new Map<string, Mutex>();
+    localLocks.set(db, byName);
+    const mutex = byName.get(name) ?? new Mutex();
+    byName.set(name, mutex);
+    return mutex.runExclusive(work);
+  }
+  return db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(hashtext(${name}))`.execute(connection);
+    try {
+      return await work();
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${name}))`.execute(connection);
+    }
+  });
 }

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { RegistryCredentialIssuer } from '../../activities/credentials/credential-issuer';
 import { SecretPickups } from '../../activities/credentials/secret-pickup';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
+import { NetworkAccessService } from '../../activities/network/access';
+import type { Gateway, GatewayState } from '../../activities/network/gateway';
 import { NetworkRegistry } from '../../activities/network/network-registry';
 import { HubClientKeys, hubClientSubject } from '../../activities/pki/hub-client-keys';
 import { openRegistry, type RegistryDb } from '../../activities/registry/database';
@@ -96,5 +98,27 @@ describe.each(registryBackends)('the registry under concurrent writers on $name'
     const rows = await a.selectFrom('gatewayGrants').selectAll().where('participantId', '=', 'dfsp-c').execute();
     expect(rows).toHaveLength(1);
     expect(['granted', 'revoked']).toContain(rows[0]?.state);
+  });
+
+  it('has one gateway writer at a time: 10 grants from two processes at once, every applied state complete, the last with all 10', async () => {
+    const applied: string[][] = [];
+    // A gateway that takes its time, as nginx -t and a reload do: without the writer lock a slower apply overwrites a faster one's change.
+    const gateway: Gateway = {
+      apply: async (state: GatewayState) => {
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 15));
+        applied.push(state.sandbox.map((p) => p.participantId).sort());
+        return { configSha256: String(applied.length), status: 'applied', message: 'ok', running: true, live: true };
+      },
+    };
+    const ids = Array.from({ length: 10 }, (_, i) => `dfsp-w${i}`);
+    await both(10, (db, i) =>
+      new NetworkAccessService(new NetworkRegistry(db), gateway).grant(ids[i] as string, 'sandbox', `grant-w${i}`, 'test', at),
+    );
+    const granted = (state: string[]) => state.filter((id) => id.startsWith('dfsp-w'));
+    // Each revision holds every grant recorded before it: the sizes grow 1, 2, …, 10.
+    expect(applied.map((state) => granted(state).length)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(granted(applied[applied.length - 1] ?? [])).toEqual([...ids].sort());
+    const network = new NetworkRegistry(a);
+    expect(granted((await network.desiredState(at)).sandbox.map((p) => p.participantId)).sort()).toEqual([...ids].sort());
   });
 });
