@@ -1,3 +1,5 @@
+import { context as otelContext, type Span, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { requestContext } from '../config/tracing';
 import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -41,6 +43,8 @@ declare module 'fastify' {
 }
 
 export interface AppDeps {
+  /** Tracing (config/tracing.ts): each request a span, the parent of what it asks Temporal to do. */
+  tracer?: Tracer;
   gateway: OnboardingPort;
   authenticator: Authenticator;
   logger: Logger;
@@ -72,6 +76,34 @@ export interface AppDeps {
 }
 
 /** Builds the app without listening: tests call it with `app.inject`. */
+/**
+ * A span per request (`POST /onboardings/:id/approvals`), child of the caller's `traceparent` if
+ * it sent one; the rest of the request runs inside it, so the Temporal client's spans (start,
+ * update, query) and through their headers the workflow's and activities' are its children.
+ */
+function traceRequests(app: FastifyInstance, tracer: Tracer): void {
+  const spans = new WeakMap<object, Span>();
+  app.addHook('onRequest', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const span = tracer.startSpan(
+      `${request.method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'hub.request_id': request.id } },
+      requestContext(request.headers),
+    );
+    spans.set(request, span);
+    otelContext.with(trace.setSpan(otelContext.active(), span), done);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const span = spans.get(request);
+    if (span !== undefined) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
+  });
+}
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -93,6 +125,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       });
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  if (deps.tracer !== undefined) traceRequests(app, deps.tracer);
 
   // JSON only: a text/plain body is 415, not a string handed to the JSON schemas.
   app.removeContentTypeParser('text/plain');

@@ -1,3 +1,5 @@
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { loadTracingSettings, startTracing } from '../config/tracing';
 import { readFile } from 'node:fs/promises';
 import { loadRequestProofKey } from '../activities/identity/request-proof';
 import { AesGcmPayloadCodec, hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
@@ -54,7 +56,13 @@ async function main(): Promise<void> {
   const connection = Connection.lazy(config.temporal.connectionOptions);
   // One codec for the API's own client and the Web UI's codec endpoint.
   const codec = new AesGcmPayloadCodec(loadKeyRing(process.env, config.dataDir));
-  const client = new Client({ connection, namespace: config.namespace, dataConverter: hubDataConverter(codec) });
+  const tracing = startTracing(loadTracingSettings(process.env, 'onboarding-api'));
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    dataConverter: hubDataConverter(codec),
+    ...(tracing.enabled ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } } : {}),
+  });
   const registry = await openRegistry(config.registry);
   // The key file is the bootstrap: its entries join the registry's keys once (a key revoked through the API stays revoked).
   const apiKeyStore = new ApiKeyStore(registry);
@@ -69,6 +77,7 @@ async function main(): Promise<void> {
   }
   const keyDirectory = new ParticipantKeyDirectory(registry);
   const app = buildApp({
+    ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
     gateway: new OnboardingGateway(
       client,
       config.taskQueue,
@@ -104,6 +113,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'api stopping');
     await app.close();
     await connection.close();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

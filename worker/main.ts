@@ -4,6 +4,7 @@ import { loadWorkerConfig } from './config';
 import { createWorkerLogger, PinoRuntimeLogger } from './logging';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics } from './onboarding-worker';
 import { loadWorkflowBundle } from './workflow-bundle';
+import { loadTracingSettings, startTracing } from '../config/tracing';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -26,8 +27,10 @@ async function main(): Promise<void> {
       { bundle: config.workflowBundle, sha256: built.manifest.sha256, builtAt: built.manifest.builtAt },
       'workflow bundle loaded',
     );
+  const tracing = startTracing(loadTracingSettings(process.env, 'onboarding-worker'));
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const worker = await createOnboardingWorker({
+    tracing,
     ...(built ? { workflowBundle: built.bundle } : {}),
     maxCachedWorkflows: config.workflowCacheSize,
     connection,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await tracing.shutdown();
     logger.info('worker stopped');
   }
 }

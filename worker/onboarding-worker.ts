@@ -36,7 +36,16 @@ import { openRegistry, registryFile } from '../activities/registry/database';
 import { DatabaseIssuedCertificateRegistry } from '../activities/pki/issued-certificates';
 import type { HubCaConfig, UatConfig, WorkerConfig } from './config';
 
-import { workflowsPath } from './workflow-bundle';
+import { workflowInterceptorModules, workflowsPath } from './workflow-bundle';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import type { Tracing } from '../config/tracing';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Resource } from '@opentelemetry/resources';
 export { workflowsPath };
 
 export interface OnboardingWorkerOptions {
@@ -51,6 +60,8 @@ export interface OnboardingWorkerOptions {
   /** The hub's data converter (the payload codec): the same one the API and the replay use. */
   dataConverter: DataConverter;
   identity?: string;
+  /** Tracing (config/tracing.ts): activity spans, and the sink for the workflow's; off when absent. */
+  tracing?: Tracing;
   /** How long running activities get to finish after a shutdown before they are cancelled (and retried elsewhere); 15 s unless given. */
   shutdownGraceTime?: Duration;
 }
@@ -201,6 +212,24 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     // shared queue after this (the SDK default is 10 s), so a restarted worker picks them up in seconds.
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    interceptors: {
+      // Bundled with the workflows when the worker bundles them (a built bundle has them already).
+      ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      ...(opts.tracing?.enabled
+        ? {
+            activity: [
+              (ctx: ActivityContext) => ({
+                inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: opts.tracing?.tracer }),
+                outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+              }),
+            ],
+          }
+        : {}),
+    },
+    // The workflow interceptors' spans leave the sandbox through this sink (dropped when tracing is off).
+    sinks: {
+      exporter: makeWorkflowExporter(opts.tracing?.spanProcessor ?? new NoopSpanProcessor(), opts.tracing?.resource ?? Resource.default()),
+    },
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: opts.maxCachedWorkflows }),
     // Payloads (inputs, results, memo, summaries, current details) are encrypted at rest.

@@ -12,6 +12,11 @@ import { ConfigError } from '../config/config-error';
 
 /** workflows/index.ts: what the bundle is made from. */
 export const workflowsPath = require.resolve('../workflows');
+/**
+ * OpenTelemetry's workflow interceptors, in every bundle the worker runs: a workflow's spans go to
+ * the worker's span sink, which exports them only where tracing is configured (config/tracing.ts).
+ */
+export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
 export interface BundleManifest {
   sha256: string;
@@ -24,7 +29,7 @@ const sha256 = (code: string) => createHash('sha256').update(code).digest('hex')
 
 /** Bundles workflows/ (webpack, through the SDK) into `bundlePath` and writes its manifest. */
 export async function buildWorkflowBundle(bundlePath: string): Promise<BundleManifest> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') });
   const manifest: BundleManifest = { sha256: sha256(code), bytes: Buffer.byteLength(code), builtAt: new Date().toISOString() };
   mkdirSync(path.dirname(bundlePath), { recursive: true });
   writeFileSync(bundlePath, code);

@@ -8,6 +8,8 @@
  * Mojaloop error bodies for FSPIOP, problem+json otherwise; each is logged with the participant,
  * the environment and the cause, never the token.
  */
+import { context as otelContext, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { requestContext } from '../../config/tracing';
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -17,6 +19,8 @@ import { verifyFspiopRequest } from './fspiop-signature';
 
 export interface EdgeVerifierDeps {
   logger: FastifyBaseLogger;
+  /** Tracing (config/tracing.ts): a span per decision, child of the caller's `traceparent`. */
+  tracer?: Tracer;
   /** The shared key nginx sends (X-Edge-Key): nothing but the gateway may speak for a certificate. */
   gatewayKey: string;
   tokens: TokenVerifier;
@@ -124,6 +128,19 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
     const keys = await deps.jwsKeys(participantId, environment);
     const fspiop = keys !== null;
     const path = request.url;
+    const span = deps.tracer?.startSpan(
+      'edge decision',
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'hub.participant_id': participantId,
+          'hub.environment': environment,
+          'http.request.method': request.method,
+          'hub.fspiop': fspiop,
+        },
+      },
+      requestContext(headers),
+    );
     try {
       // nginx pins the certificate by SHA-1; the hop checks the SHA-256 of exactly what was presented too.
       if (certificatePem === '' || !(await deps.pinned(participantId, environment)).has(sha256Of(certificatePem))) {
@@ -141,8 +158,16 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
         await verifyFspiopRequest({ method: request.method, path, headers: lower, body }, participantId, keys ?? []);
       }
       request.log.info({ participantId, environment, clientId, method: request.method, path: path.split('?')[0] }, 'edge admitted');
+      span?.setAttributes({ 'hub.decision': 'admitted', 'hub.client_id': clientId });
+      span?.end();
     } catch (err) {
-      if (!(err instanceof EdgeRefusal)) throw err;
+      if (!(err instanceof EdgeRefusal)) {
+        span?.setStatus({ code: SpanStatusCode.ERROR });
+        span?.end();
+        throw err;
+      }
+      span?.setAttributes({ 'hub.decision': 'refused', 'hub.refusal': err.code });
+      span?.end();
       request.log.warn({ participantId, environment, code: err.code, cause: err.message, method: request.method }, 'edge refused');
       return fspiop
         ? reply.code(err.status).type('application/vnd.interoperability.error+json;version=1.1').send(err.fspiopBody())
@@ -159,6 +184,8 @@ export function buildEdgeVerifier(deps: EdgeVerifierDeps): FastifyInstance {
       'x-hub-environment': environment,
       'x-client-serial': single(headers['x-client-serial']) ?? '',
     });
+    // The peer behind the edge sees the decision as the parent of its own work.
+    if (span !== undefined) propagation.inject(trace.setSpan(otelContext.active(), span), forwarded);
     const answer = await forward(`${deps.upstream(environment)}${path}`, request.method, forwarded, body);
     reply.code(answer.status);
     for (const [name, value] of Object.entries(answer.headers)) {

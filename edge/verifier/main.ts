@@ -6,6 +6,7 @@
  * (trusting the hub CA); the hop takes requests only from the gateway (its key in
  * DATA_DIR/gateway/edge-key). SIGINT/SIGTERM stop it.
  */
+import { loadTracingSettings, startTracing } from '../../config/tracing';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import { createRemoteJWKSet, customFetch } from 'jose';
@@ -65,8 +66,10 @@ async function main(): Promise<void> {
   const keys = new FreshCache<KeyObject[] | null>(1000);
   const pins = new FreshCache<ReadonlySet<string>>(1000);
   const network = new NetworkRegistry(db);
+  const tracing = startTracing(loadTracingSettings(process.env, 'onboarding-edge'));
   const app = buildEdgeVerifier({
     logger,
+    ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
     gatewayKey: ensureEdgeKey(config.dataDir),
     tokens: {
       issuer: config.oauth.issuer,
