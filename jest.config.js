@@ -1,9 +1,11 @@
 /** @type {import('jest').Config} */
-// swc compiles TypeScript, and the few ESM-only dependencies (light-my-request's `cookie`, jose, @fastify/static's `content-disposition`), to CommonJS.
+// swc compiles TypeScript, and the few ESM-only dependencies (light-my-request's `cookie`, jose, @fastify/static's `content-disposition`, Keycloak's admin client and its kiota and URI-template packages), to CommonJS.
 const transform = {
   '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(cookie|jose|content-disposition)/)'];
+const transformIgnorePatterns = [
+  '/node_modules/(?!(cookie|jose|content-disposition|@keycloak/keycloak-admin-client|@microsoft/kiota-[a-z-]+|url-template|camelize-ts|@std-uritemplate/std-uritemplate)/)',
+];
 
 module.exports = {
   projects: [

@@ -2,6 +2,7 @@ import type { ConnectionPackSettings } from './connection-pack';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error';
 import { registryLocation } from '../activities/registry/database';
+import { keycloakEndpoints, keycloakRealmSetting } from '../activities/credentials/keycloak-endpoints';
 import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { defaultGatePolicy, defaultJwsKeyOverlapMs } from '../workflows/messages';
 import { z } from 'zod';
@@ -88,6 +89,9 @@ export const apiConfigSchema = z
       .optional(),
     /** The authorization server (its token endpoint is in every pack). */
     AUTH_SERVER_LISTEN: z.string().min(3).default('127.0.0.1:9100'),
+    /** The scheme's Keycloak, when it issues the tokens (the worker's KEYCLOAK_URL and KEYCLOAK_REALM): its realm's token endpoint goes in the packs. */
+    KEYCLOAK_URL: z.string().url().optional(),
+    KEYCLOAK_REALM: keycloakRealmSetting,
     /** The addresses the hub's calls to participants come from (comma-separated), in every pack for their firewalls. */
     HUB_EGRESS_ADDRESSES: z.string().min(1).default('127.0.0.1'),
     /** The FSP id the hub signs FSPIOP as: the file name of its JWS key in the packs. */
@@ -176,7 +180,10 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
         sandbox: e.PACK_GATEWAY_SANDBOX ?? e.GATEWAY_SANDBOX_LISTEN,
         production: e.PACK_GATEWAY_PRODUCTION ?? e.GATEWAY_PRODUCTION_LISTEN,
       },
-      tokenEndpoint: `https://${e.AUTH_SERVER_LISTEN}/token`,
+      tokenEndpoint:
+        e.KEYCLOAK_URL === undefined
+          ? `https://${e.AUTH_SERVER_LISTEN}/token`
+          : keycloakEndpoints({ url: e.KEYCLOAK_URL, realm: e.KEYCLOAK_REALM }).tokenEndpoint,
       egressAddresses: e.HUB_EGRESS_ADDRESSES.split(',')
         .map((a) => a.trim())
         .filter((a) => a !== ''),

@@ -17,6 +17,7 @@ import { ParticipantKeyDirectory } from '../activities/keys/participant-keys';
 import { ensureEdgeKey } from '../activities/network/edge-key';
 import { NetworkRegistry } from '../activities/network/network-registry';
 import { NginxGateway } from '../activities/network/nginx-gateway';
+import { embeddedOauthEndpoints } from '../worker/config';
 import { freePort } from '../test/support/dev-server';
 import { issueOauthClient } from '../test/support/edge';
 import { eventually } from '../test/support/eventually';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     const listen = `127.0.0.1:${await freePort()}`;
     const oauth = {
       listen,
-      issuer: `https://${listen}`,
+      ...embeddedOauthEndpoints(listen),
       audience: 'https://hub.local/api',
       scopes: ['fspiop'],
       accessTokenTtlSeconds: 3600,

@@ -228,8 +228,11 @@ async function main(): Promise<void> {
         return child;
       },
     });
-    supervised.push(authServer);
-    await authServer.run();
+    // With the scheme's Keycloak (KEYCLOAK_URL) issuing the tokens, the embedded server does not run.
+    if (oauth.keycloak === null) {
+      supervised.push(authServer);
+      await authServer.run();
+    }
 
     // The edge's verifying hop between nginx and the upstreams (tokens, FSPIOP rules), unless EDGE_VERIFIER_LISTEN=off.
     if (gatewayConfig.verifier !== null) {
@@ -282,7 +285,11 @@ async function main(): Promise<void> {
         : `  Sandbox switch   Testing Toolkit: UI and admin ${ttkUrls.admin}, FSPIOP ${ttkUrls.fspiop} (behind the edge; its calls to DFSPs leave through the egress)`,
     );
     say(`  Mail (Mailpit)   inbox ${inboxUrl}  SMTP ${smtpUrl}  (every notification the hub sends)`);
-    say(`  OAuth server     ${oauth.issuer}  (token ${oauth.issuer}/token, JWKS ${oauth.issuer}/jwks; TLS from the hub CA)`);
+    say(
+      oauth.keycloak === null
+        ? `  OAuth server     ${oauth.issuer}  (token ${oauth.tokenEndpoint}, JWKS ${oauth.jwksUri}; TLS from the hub CA)`
+        : `  OAuth server     Keycloak realm ${oauth.keycloak.realm}: ${oauth.issuer}  (token ${oauth.tokenEndpoint}, JWKS ${oauth.jwksUri})`,
+    );
     if (devKey !== null) {
       say(`  a development API key with every staff grant was created (stored hashed in ${api.apiKeysFile}); shown once:`);
       say(`    export ONBOARDING_API_KEY=${devKey}`);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { booleanSetting, ConfigError } from '../config/config-error';
+import { keycloakEndpoints, keycloakRealmSetting, type KeycloakSettings } from '../activities/credentials/keycloak-endpoints';
 import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { z } from 'zod';
 import type { MailConfig } from '../activities/notify/smtp-mail';
@@ -86,6 +87,12 @@ export const workerConfigSchema = z
       .default('accounts transactions payments balances fspiop'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
     /** How long a rotated-out client secret stays valid. */
+    /** The scheme's own OAuth server: set, Keycloak holds the participants' clients instead of the embedded server. */
+    KEYCLOAK_URL: z.string().url().optional(),
+    KEYCLOAK_REALM: keycloakRealmSetting,
+    /** A master-realm client with the admin role (client credentials) the adapter signs in as. */
+    KEYCLOAK_ADMIN_CLIENT_ID: z.string().min(1).default('hub-admin'),
+    KEYCLOAK_ADMIN_CLIENT_SECRET: z.string().min(1).optional(),
     SECRET_ROTATION_OVERLAP_SECONDS: z.coerce
       .number()
       .int()
@@ -140,6 +147,8 @@ export const workerConfigSchema = z
       .default('127.0.0.1:9464'),
   })
   .superRefine((env, ctx) => {
+    if (env.KEYCLOAK_URL !== undefined && env.KEYCLOAK_ADMIN_CLIENT_SECRET === undefined)
+      ctx.addIssue({ code: 'custom', path: ['KEYCLOAK_ADMIN_CLIENT_SECRET'], message: 'required when KEYCLOAK_URL is set' });
     if (env.HUB_CA_MODE !== 'files') return;
     for (const key of ['HUB_CA_ROOT_CERT_FILE', 'HUB_CA_ISSUING_CERT_FILE', 'HUB_CA_ISSUING_KEY_FILE'] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when HUB_CA_MODE=files' });
@@ -214,9 +223,15 @@ export interface LedgerConfig {
 }
 
 export interface OauthConfig {
+  /** Where the embedded server listens (unused with Keycloak). */
   listen: string;
-  /** https://<listen>: the issuer participants ask for tokens. */
+  /** The issuer participants ask for tokens: https://<listen>, or the Keycloak realm's. */
   issuer: string;
+  /** Its signing keys, which the edge verifies tokens with. */
+  jwksUri: string;
+  tokenEndpoint: string;
+  /** The scheme's Keycloak (KEYCLOAK_URL); null: the embedded server (oidc-provider). */
+  keycloak: KeycloakSettings | null;
   audience: string;
   scopes: string[];
   accessTokenTtlSeconds: number;
@@ -238,6 +253,30 @@ export interface GatewayConfig {
 }
 
 export { ConfigError };
+
+/** The embedded server's endpoints when it listens on `listen` (host:port). */
+export function embeddedOauthEndpoints(listen: string): Pick<OauthConfig, 'issuer' | 'jwksUri' | 'tokenEndpoint' | 'keycloak'> {
+  const issuer = `https://${listen}`;
+  return { issuer, jwksUri: `${issuer}/jwks`, tokenEndpoint: `${issuer}/token`, keycloak: null };
+}
+
+/** The Keycloak realm's endpoints when KEYCLOAK_URL is set, else the embedded server's. */
+function oauthEndpoints(e: {
+  AUTH_SERVER_LISTEN: string;
+  KEYCLOAK_URL?: string | undefined;
+  KEYCLOAK_REALM: string;
+  KEYCLOAK_ADMIN_CLIENT_ID: string;
+  KEYCLOAK_ADMIN_CLIENT_SECRET?: string | undefined;
+}): Pick<OauthConfig, 'issuer' | 'jwksUri' | 'tokenEndpoint' | 'keycloak'> {
+  if (e.KEYCLOAK_URL === undefined) return embeddedOauthEndpoints(e.AUTH_SERVER_LISTEN);
+  const keycloak: KeycloakSettings = {
+    url: e.KEYCLOAK_URL.replace(/\/$/, ''),
+    realm: e.KEYCLOAK_REALM,
+    adminClientId: e.KEYCLOAK_ADMIN_CLIENT_ID,
+    adminClientSecret: e.KEYCLOAK_ADMIN_CLIENT_SECRET ?? '',
+  };
+  return { ...keycloakEndpoints(keycloak), keycloak };
+}
 
 /** Pure: parses the environment once at start-up; a bad value names its variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
@@ -284,7 +323,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     },
     oauth: {
       listen: e.AUTH_SERVER_LISTEN,
-      issuer: `https://${e.AUTH_SERVER_LISTEN}`,
+      ...oauthEndpoints(e),
       audience: e.AUTH_AUDIENCE,
       scopes: e.OAUTH_SCOPES.split(' '),
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

@@ -20,7 +20,9 @@ import { activitiesOf, ActivityGroups, createActivities } from '../activities';
 import { OutboxNotifier } from '../activities/notify/outbox-notifier';
 import { MailConfig, smtpDelivery } from '../activities/notify/smtp-mail';
 import { CsrSigningService } from '../activities/pki/csr-signing';
-import { RegistryCredentialIssuer } from '../activities/credentials/credential-issuer';
+import { type CredentialIssuer, RegistryCredentialIssuer } from '../activities/credentials/credential-issuer';
+import { KeycloakCredentialIssuer } from '../activities/credentials/keycloak-issuer';
+import { audienceFor } from '../activities/credentials/credential-issuer';
 import { openSecretPickups } from '../activities/credentials/secret-pickup';
 import { NetworkAccessService } from '../activities/network/access';
 import { NginxGateway } from '../activities/network/nginx-gateway';
@@ -32,7 +34,7 @@ import { HubJwtKeys } from '../activities/keys/hub-jwt-keys';
 import { RegistryProcessingCenter } from '../activities/processing/processing-center';
 import { BankTechnicalUsers } from '../activities/credentials/technical-users';
 import { NetworkRegistry } from '../activities/network/network-registry';
-import { openRegistry, registryFile } from '../activities/registry/database';
+import { openRegistry, registryFile, type RegistryDb } from '../activities/registry/database';
 import { DatabaseIssuedCertificateRegistry } from '../activities/pki/issued-certificates';
 import type { HubCaConfig, UatConfig, WorkerConfig } from './config';
 
@@ -99,6 +101,18 @@ export function readTrustAnchors(file: string): CertificateView[] {
   return blocks.map((b) => parseCertificate(b.der));
 }
 
+/** The configured credential issuer: the scheme's Keycloak (KEYCLOAK_URL) or the embedded server's registry. */
+export function credentialIssuer(config: Pick<WorkerConfig, 'oauth' | 'dataDir'>, db: RegistryDb): CredentialIssuer {
+  const pickups = openSecretPickups(db, config.dataDir);
+  const { keycloak } = config.oauth;
+  if (keycloak === null) return new RegistryCredentialIssuer(db, pickups);
+  return new KeycloakCredentialIssuer(db, pickups, keycloak, {
+    audience: (environment) => audienceFor(config.oauth.audience, environment),
+    scopes: config.oauth.scopes,
+    accessTokenTtlSeconds: config.oauth.accessTokenTtlSeconds,
+  });
+}
+
 export async function createDefaultActivities(
   config: Pick<WorkerConfig, 'dataDir' | 'hubCa' | 'hubName' | 'certificateValidityDays' | 'gateway' | 'oauth' | 'ledger' | 'outbound'> & {
     mail?: MailConfig | null;
@@ -127,7 +141,7 @@ export async function createDefaultActivities(
       await openGateway(config, ca),
       config.allowlist?.productionAllowsNonPublic ? { production: { allowNonPublic: true } } : {},
     ),
-    credentials: new RegistryCredentialIssuer(db, openSecretPickups(db, config.dataDir)),
+    credentials: credentialIssuer(config, db),
     rotationOverlapSeconds: config.oauth.rotationOverlapSeconds,
     keys,
     tppTrustAnchors: config.tppTrustAnchorsFile ? readTrustAnchors(config.tppTrustAnchorsFile) : null,

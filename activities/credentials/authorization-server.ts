@@ -11,7 +11,8 @@ import type { TLSSocket } from 'node:tls';
 import Provider, { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload, Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { RegistryDb } from '../registry/database';
-import { subjectDnOf } from './credential-issuer';
+import { audienceFor, subjectDnOf } from './credential-issuer';
+export { audienceFor };
 import { verifySecret } from './secret-hash';
 
 export interface AuthorizationServerOptions {
@@ -133,11 +134,6 @@ function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
   const socket = ctx.socket as TLSSocket;
   const cert = typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
   return cert ?? undefined;
-}
-
-/** The audience of an environment's tokens: `<AUTH_AUDIENCE>/<environment>` (what the edge checks). */
-export function audienceFor(audience: string, environment: string): string {
-  return `${audience.replace(/\/+$/, '')}/${environment}`;
 }
 
 function environmentOf(client: { metadata(): Record<string, unknown> } | undefined): string {

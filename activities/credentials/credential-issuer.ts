@@ -61,6 +61,11 @@ export interface CredentialIssuer {
   setRedirectUris(participantId: string, environment: Environment, redirectUris: string[], writeKey: string): Promise<string[]>;
 }
 
+/** The audience of an environment's tokens: `<AUTH_AUDIENCE>/<environment>` (what the edge checks). */
+export function audienceFor(audience: string, environment: string): string {
+  return `${audience.replace(/\/+$/, '')}/${environment}`;
+}
+
 /** `<participantId>.<environment>`: one client per participant and environment. */
 export function clientIdOf(participantId: string, environment: Environment): string {
   return `${participantId}.${environment}`;
@@ -73,7 +78,23 @@ export function subjectDnOf(cert: X509Certificate): string {
 
 const scopePattern = /^[a-z][a-z0-9:._-]{0,63}$/;
 
-function view(row: OauthClientRow): ClientView {
+/** Scope names as OAuth (RFC 6749 §3.3) and both servers take them; an INPUT_INVALID names the bad ones. */
+export function checkScopes(scopes: string[]): void {
+  const bad = scopes.filter((s) => !scopePattern.test(s));
+  if (bad.length > 0)
+    throw new DomainError('INPUT_INVALID', `Scopes ${bad.join(', ')} are not valid OAuth scope names`, { fields: ['scopes'] });
+}
+
+/** tls_client_auth binds the client to a certificate subject: without it the request is refused. */
+export function checkSubjectDn(to: { authMethod: ClientAuthMethod; tlsSubjectDn?: string | undefined }): void {
+  if (to.authMethod === 'tls_client_auth' && !to.tlsSubjectDn) {
+    throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
+      fields: ['tlsSubjectDn'],
+    });
+  }
+}
+
+export function clientView(row: OauthClientRow): ClientView {
   return {
     clientId: row.clientId,
     participantId: row.participantId,
@@ -90,7 +111,7 @@ function view(row: OauthClientRow): ClientView {
 /** The live client `clientId`, or null (unknown or revoked): what the edge checks a token's client against. */
 export async function liveClient(db: RegistryDb, clientId: string): Promise<ClientView | null> {
   const row = await db.selectFrom('oauthClients').selectAll().where('clientId', '=', clientId).executeTakeFirst();
-  return row === undefined || row.revokedAt !== null ? null : view(row);
+  return row === undefined || row.revokedAt !== null ? null : clientView(row);
 }
 
 export class RegistryCredentialIssuer implements CredentialIssuer {
@@ -100,58 +121,30 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
   ) {}
 
   async issue(request: IssueClientRequest): Promise<IssuedClient> {
-    const bad = request.scopes.filter((s) => !scopePattern.test(s));
-    if (bad.length > 0)
-      throw new DomainError('INPUT_INVALID', `Scopes ${bad.join(', ')} are not valid OAuth scope names`, { fields: ['scopes'] });
+    checkScopes(request.scopes);
     const clientId = clientIdOf(request.participantId, request.environment);
     const existing = await this.find(clientId);
     if (existing && existing.revokedAt === null) {
       const sameIssuance = existing.writeKey === request.writeKey;
-      return { ...view(existing), secretPickup: sameIssuance ? await this.pendingPickup(request.writeKey) : null, reused: true };
+      return { ...clientView(existing), secretPickup: sameIssuance ? await this.pendingPickup(request.writeKey) : null, reused: true };
     }
-    if (request.authMethod === 'tls_client_auth' && !request.tlsSubjectDn) {
-      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
-        fields: ['tlsSubjectDn'],
-      });
-    }
+    checkSubjectDn(request);
     const secret = request.authMethod === 'tls_client_auth' ? null : newClientSecret();
     const secretHash = secret === null ? null : await hashSecret(secret);
-    const now = new Date().toISOString();
     // The client row and its secret's pickup commit together: a retry finds both or neither.
     const secretPickup = await inTransaction(this.db, async (trx) => {
-      // A revoked client of the same id is replaced by the new issuance.
-      await trx.deleteFrom('oauthClients').where('clientId', '=', clientId).where('revokedAt', 'is not', null).execute();
-      await trx
-        .insertInto('oauthClients')
-        .values({
-          clientId,
-          writeKey: request.writeKey,
-          participantId: request.participantId,
-          environment: request.environment,
-          scope: [...new Set(request.scopes)].sort().join(' '),
-          authMethod: request.authMethod,
-          secretHash,
-          previousSecretHash: null,
-          previousSecretExpiresAt: null,
-          tlsSubjectDn: request.tlsSubjectDn ?? null,
-          createdAt: now,
-          rotatedAt: null,
-          rotationKey: null,
-          revokedAt: null,
-        })
-        .onConflict((oc) => oc.column('clientId').doNothing())
-        .execute();
+      await recordNewClient(trx, request, secretHash);
       const inserted = await trx.selectFrom('oauthClients').select('writeKey').where('clientId', '=', clientId).executeTakeFirst();
       if (secret === null || inserted?.writeKey !== request.writeKey) return null;
       return this.pickups.deposit(secret, request.writeKey, trx);
     });
     const row = (await this.find(clientId)) as OauthClientRow;
-    return { ...view(row), secretPickup, reused: row.writeKey !== request.writeKey };
+    return { ...clientView(row), secretPickup, reused: row.writeKey !== request.writeKey };
   }
 
   async rotate(clientId: string, overlapSeconds: number, writeKey: string): Promise<IssuedClient> {
     const row = await this.live(clientId);
-    if (row.rotationKey === writeKey) return { ...view(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
+    if (row.rotationKey === writeKey) return { ...clientView(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
     if (row.authMethod === 'tls_client_auth')
       throw new DomainError('INPUT_INVALID', `${clientId} authenticates with its certificate: it has no secret to rotate`, {
         fields: ['clientId'],
@@ -176,7 +169,7 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
         throw new DomainError('STATE_CORRUPT', `${clientId} was rotated by another request meanwhile`);
       return this.pickups.deposit(secret, writeKey, trx);
     });
-    return { ...view(await this.live(clientId)), secretPickup, reused: false };
+    return { ...clientView(await this.live(clientId)), secretPickup, reused: false };
   }
 
   async changeAuthMethod(
@@ -185,12 +178,8 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
     writeKey: string,
   ): Promise<IssuedClient> {
     const row = await this.live(clientId);
-    if (row.rotationKey === writeKey) return { ...view(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
-    if (to.authMethod === 'tls_client_auth' && !to.tlsSubjectDn) {
-      throw new DomainError('INPUT_INVALID', 'tls_client_auth needs the subject DN of the client certificate', {
-        fields: ['tlsSubjectDn'],
-      });
-    }
+    if (row.rotationKey === writeKey) return { ...clientView(row), secretPickup: await this.pendingPickup(writeKey), reused: true };
+    checkSubjectDn(to);
     const secret = to.authMethod === 'tls_client_auth' ? null : newClientSecret();
     const secretHash = secret === null ? null : await hashSecret(secret);
     const now = new Date().toISOString();
@@ -219,7 +208,7 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
         .execute();
       return secret === null ? null : this.pickups.deposit(secret, writeKey, trx);
     });
-    return { ...view(await this.live(clientId)), secretPickup, reused: false };
+    return { ...clientView(await this.live(clientId)), secretPickup, reused: false };
   }
 
   async revoke(clientId: string): Promise<ClientView> {
@@ -235,34 +224,100 @@ export class RegistryCredentialIssuer implements CredentialIssuer {
           .execute();
       });
     }
-    return view((await this.find(clientId)) as OauthClientRow);
+    return clientView((await this.find(clientId)) as OauthClientRow);
   }
 
   async setRedirectUris(participantId: string, environment: Environment, redirectUris: string[], writeKey: string): Promise<string[]> {
-    const redirectUrisJson = JSON.stringify([...redirectUris]);
-    await this.db
-      .insertInto('oauthRedirectUris')
-      .values({ participantId, environment, redirectUrisJson, writeKey, updatedAt: new Date().toISOString() })
-      .onConflict((oc) =>
-        oc.columns(['participantId', 'environment']).doUpdateSet({ redirectUrisJson, writeKey, updatedAt: new Date().toISOString() }),
-      )
-      .execute();
+    await saveRedirectUris(this.db, participantId, environment, redirectUris, writeKey);
     return redirectUris;
   }
 
-  private async find(clientId: string): Promise<OauthClientRow | undefined> {
-    return this.db.selectFrom('oauthClients').selectAll().where('clientId', '=', clientId).executeTakeFirst();
+  private find(clientId: string): Promise<OauthClientRow | undefined> {
+    return findClient(this.db, clientId);
   }
 
-  private async live(clientId: string): Promise<OauthClientRow> {
-    const row = await this.find(clientId);
-    if (row === undefined || row.revokedAt !== null)
-      throw new DomainError('INPUT_INVALID', `No live client ${clientId}`, { fields: ['clientId'] });
-    return row;
+  private live(clientId: string): Promise<OauthClientRow> {
+    return liveClientRow(this.db, clientId);
   }
 
-  private async pendingPickup(writeKey: string): Promise<string | null> {
-    const row = await this.db.selectFrom('credentialPickups').select('id').where('writeKey', '=', writeKey).executeTakeFirst();
-    return row?.id ?? null;
+  private pendingPickup(writeKey: string): Promise<string | null> {
+    return pendingPickup(this.db, writeKey);
   }
+}
+
+/**
+ * Records a new issuance's client (replacing a revoked one of the same id); a live client of the id
+ * stays as it is (the caller compares write keys to tell the two apart).
+ */
+export async function recordNewClient(trx: RegistryDb, request: IssueClientRequest, secretHash: string | null): Promise<void> {
+  const clientId = clientIdOf(request.participantId, request.environment);
+  await trx.deleteFrom('oauthClients').where('clientId', '=', clientId).where('revokedAt', 'is not', null).execute();
+  await trx
+    .insertInto('oauthClients')
+    .values({
+      clientId,
+      writeKey: request.writeKey,
+      participantId: request.participantId,
+      environment: request.environment,
+      scope: [...new Set(request.scopes)].sort().join(' '),
+      authMethod: request.authMethod,
+      secretHash,
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      tlsSubjectDn: request.tlsSubjectDn ?? null,
+      createdAt: new Date().toISOString(),
+      rotatedAt: null,
+      rotationKey: null,
+      revokedAt: null,
+    })
+    .onConflict((oc) => oc.column('clientId').doNothing())
+    .execute();
+}
+
+/** The client row of `clientId` (live or revoked), if any. */
+export function findClient(db: RegistryDb, clientId: string): Promise<OauthClientRow | undefined> {
+  return db.selectFrom('oauthClients').selectAll().where('clientId', '=', clientId).executeTakeFirst();
+}
+
+/** The live client row, or INPUT_INVALID. */
+export async function liveClientRow(db: RegistryDb, clientId: string): Promise<OauthClientRow> {
+  const row = await findClient(db, clientId);
+  if (row === undefined || row.revokedAt !== null)
+    throw new DomainError('INPUT_INVALID', `No live client ${clientId}`, { fields: ['clientId'] });
+  return row;
+}
+
+/** The pickup a write (issuance, rotation) deposited and nobody has redeemed yet: a retry hands out the same. */
+export async function pendingPickup(db: RegistryDb, writeKey: string): Promise<string | null> {
+  const row = await db.selectFrom('credentialPickups').select('id').where('writeKey', '=', writeKey).executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** The participant's redirect URIs in the environment (the whole set replaces the last). */
+export async function saveRedirectUris(
+  db: RegistryDb,
+  participantId: string,
+  environment: Environment,
+  redirectUris: string[],
+  writeKey: string,
+): Promise<void> {
+  const redirectUrisJson = JSON.stringify([...redirectUris]);
+  await db
+    .insertInto('oauthRedirectUris')
+    .values({ participantId, environment, redirectUrisJson, writeKey, updatedAt: new Date().toISOString() })
+    .onConflict((oc) =>
+      oc.columns(['participantId', 'environment']).doUpdateSet({ redirectUrisJson, writeKey, updatedAt: new Date().toISOString() }),
+    )
+    .execute();
+}
+
+/** The redirect URIs saved for the participant in the environment (none: an empty list). */
+export async function savedRedirectUris(db: RegistryDb, participantId: string, environment: Environment): Promise<string[]> {
+  const row = await db
+    .selectFrom('oauthRedirectUris')
+    .select('redirectUrisJson')
+    .where('participantId', '=', participantId)
+    .where('environment', '=', environment)
+    .executeTakeFirst();
+  return row === undefined ? [] : (JSON.parse(row.redirectUrisJson) as string[]);
 }

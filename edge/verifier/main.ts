@@ -3,16 +3,12 @@
  * upstreams, on `EDGE_VERIFIER_LISTEN`, and its egress for the switch's calls to DFSPs, on
  * `EDGE_EGRESS_LISTEN`. It reads the registry (OAuth clients, participants' JWS keys, grants,
  * callback routes, the hub's client keys) and the authorization server's JWKS over HTTPS
- * (trusting the hub CA); the hop takes requests only from the gateway (its key in
+ * (trusting the hub CA) or the scheme Keycloak realm's; the hop takes requests only from the gateway (its key in
  * DATA_DIR/gateway/edge-key). SIGINT/SIGTERM stop it.
  */
 import { loadTracingSettings, startTracing } from '../../config/tracing';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import https from 'node:https';
-import { createRemoteJWKSet, customFetch } from 'jose';
 import pino from 'pino';
-import { audienceFor } from '../../activities/credentials/authorization-server';
-import { liveClient } from '../../activities/credentials/credential-issuer';
 import { ParticipantKeyDirectory } from '../../activities/keys/participant-keys';
 import { ensureEdgeKey } from '../../activities/network/edge-key';
 import { NetworkRegistry } from '../../activities/network/network-registry';
@@ -26,31 +22,9 @@ import type { Environment } from '../../workflows/vocabulary';
 import { openRegistry } from '../../activities/registry/database';
 import { loadWorkerConfig } from '../../worker/config';
 import { openHubCa } from '../../worker/onboarding-worker';
-import type { TokenClient } from './access-token';
 import { buildEdgeVerifier } from './app';
 import { FreshCache } from './fresh-cache';
-
-/** fetch for the JWKS, trusting the hub CA that issued the authorization server's certificate. */
-function fetchTrusting(caPem: string): typeof fetch {
-  return (async (input: string | URL | Request) =>
-    new Promise<Response>((resolve, reject) => {
-      const req = https.get(String(input instanceof Request ? input.url : input), { ca: caPem, timeout: 5000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve(
-            new Response(Buffer.concat(chunks), {
-              status: res.statusCode ?? 502,
-              headers: { 'content-type': String(res.headers['content-type'] ?? '') },
-            }),
-          ),
-        );
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('JWKS request timed out')));
-      req.on('error', reject);
-    })) as typeof fetch;
-}
+import { registryTokenVerifier } from './token-verifier';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -61,8 +35,7 @@ async function main(): Promise<void> {
   const db = await openRegistry(config.registry);
   const directory = new ParticipantKeyDirectory(db);
   const parsed = new Map<string, KeyObject>();
-  // At most this stale: a revoked client or a retired key is refused within a second.
-  const clients = new FreshCache<TokenClient | null>(1000);
+  // At most this stale: a retired key is refused within a second.
   const keys = new FreshCache<KeyObject[] | null>(1000);
   const pins = new FreshCache<ReadonlySet<string>>(1000);
   const network = new NetworkRegistry(db);
@@ -71,22 +44,7 @@ async function main(): Promise<void> {
     logger,
     ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
     gatewayKey: ensureEdgeKey(config.dataDir),
-    tokens: {
-      issuer: config.oauth.issuer,
-      audience: (environment) => audienceFor(config.oauth.audience, environment),
-      jwks: createRemoteJWKSet(new URL(`${config.oauth.issuer}/jwks`), { [customFetch]: fetchTrusting(ca.chainPem()) }),
-      client: (clientId) =>
-        clients.get(clientId, async () => {
-          const client = await liveClient(db, clientId);
-          return (
-            client && {
-              participantId: client.participantId,
-              environment: client.environment,
-              certificateBound: client.authMethod === 'tls_client_auth',
-            }
-          );
-        }),
-    },
+    tokens: registryTokenVerifier(config.oauth, db, ca.chainPem()),
     jwsKeys: (participantId, environment) =>
       keys.get(`${participantId}@${environment}`, async () =>
         !(await directory.everHadJwsKey(participantId, environment))

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningDevServer } from '../../scripts/dev-server';
 import { freePort, startTestServer } from '../support/dev-server';
+import { ensureTestKeycloak } from '../support/keycloak';
 import { ensureTestPostgres } from '../support/postgres';
 
 /**
@@ -9,6 +10,9 @@ import { ensureTestPostgres } from '../support/postgres';
  * (test/integration/ops-ui.test.ts), with a viewer key of its own in the path, as `npm start` does.
  */
 export default async function globalSetup(): Promise<void> {
+  // Keycloak takes 15–40 s to serve: it starts while the dev server does.
+  const keycloak = ensureTestKeycloak();
+  keycloak.catch(() => undefined);
   const codecPort = await freePort();
   const uiCodecKey = `obk_${randomBytes(24).toString('base64url')}`;
   const uiPort = await freePort();
@@ -21,4 +25,6 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { __temporalDevServer?: RunningDevServer }).__temporalDevServer = server;
   // The multi-process test's registry (and the unit project's registry suites, if it runs first).
   await ensureTestPostgres();
+  // The Keycloak adapter's test (test/integration/keycloak-issuer.test.ts).
+  await keycloak;
 }

@@ -14,7 +14,7 @@ import {
   WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { MailConfig } from '../../activities/notify/smtp-mail';
-import type { GatewayConfig, LedgerConfig, OauthConfig, OutboundConfig } from '../../worker/config';
+import { embeddedOauthEndpoints, type GatewayConfig, type LedgerConfig, type OauthConfig, type OutboundConfig } from '../../worker/config';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics, workflowsPath } from '../../worker/onboarding-worker';
 import { freePort } from './dev-server';
 
@@ -116,7 +116,7 @@ export async function createTestStack(bundle: WorkflowBundleWithSourceMap, taskQ
   const oauthListen = `127.0.0.1:${await freePort()}`;
   const oauth: OauthConfig = {
     listen: oauthListen,
-    issuer: `https://${oauthListen}`,
+    ...embeddedOauthEndpoints(oauthListen),
     audience: 'https://hub.test/api',
     scopes: ['accounts', 'transactions', 'payments', 'balances', 'fspiop'],
     accessTokenTtlSeconds: 300,
