@@ -14,8 +14,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -30,11 +30,19 @@ import { startLedgerStack } from '../scripts/ledger-stack';
 import { freePort, workflowHistoryJson } from '../scripts/dev-server';
 import { loadDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-config';
 import { onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
+import { openRegistry, registryFile } from '../activities/registry/database';
+import pg from 'pg';
 
 export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill', 'ledger-stop'] as const;
+/**
+ * The faults of the many-process layout (`layout: 'multi'`: a second worker and a second API process beside
+ * npm start's, all on one PostgreSQL registry): the worker holding the gateway's writer lock SIGKILLed
+ * while it applies a production allowlist, and the second API process SIGKILLed mid-request.
+ */
+export const multiProcessFaultKinds = ['apply-worker-kill', 'peer-api-kill'] as const;
 /** How long the hub ledger (Kafka and central-ledger) is paused with SIGSTOP for `ledger-stop`. */
 export const ledgerStopSeconds = 20;
-export type FaultKind = (typeof faultKinds)[number];
+export type FaultKind = (typeof faultKinds)[number] | (typeof multiProcessFaultKinds)[number];
 export type JourneyKind = 'tpp' | 'bank' | 'dfsp';
 
 export interface RunResult {
@@ -204,6 +212,11 @@ export async function startStack(
     ports,
     dataDir,
     apiUrl: `http://127.0.0.1:${ports.api}`,
+    /** The API processes requests are spread over (a second one joins in the many-process layout). */
+    apis: [`http://127.0.0.1:${ports.api}`],
+    /** Armed by `peer-api-kill`: the next request sent to this API process kills it while in flight. */
+    killOnRequest: null as { url: string; pid: number; done: () => void } | null,
+    registry: extraEnv.REGISTRY_URL ?? registryFile(dataDir),
     mailUrl: `http://127.0.0.1:${ports.mailUi}`,
     staffKeys: staff.map((s) => ({ name: s.entry.name, key: s.key })),
     temporalBinary: temporalBinaryPath(loadDevConfig(configFile)),
@@ -356,13 +369,31 @@ function counted(res: Response, what: string): Response {
   return res;
 }
 
+let apiTurn = 0;
+
 /** A staff call with an Idempotency-Key, sent again (same key) through restarts until it is answered (not 503). */
 async function staffCall(stack: Stack, key: string, method: 'GET' | 'POST', url: string, body?: unknown, idempotencyKey?: string) {
   const giveUpAt = Date.now() + 180_000;
   for (;;) {
+    // Spread over the API processes, as a load balancer would; a retry goes to the next one.
+    // Armed by peer-api-kill, the next write goes to the API process that is to die with it in flight.
+    const kill = stack.killOnRequest !== null && body !== undefined ? stack.killOnRequest : null;
+    const api = kill?.url ?? stack.apis[apiTurn++ % stack.apis.length] ?? stack.apiUrl;
+    if (kill !== null) {
+      stack.killOnRequest = null;
+      // Killed while the request is in flight: the caller sees the connection die and sends it again, same key.
+      setTimeout(
+        () => {
+          stack.apis.splice(stack.apis.indexOf(api), 1);
+          process.kill(kill.pid, 'SIGKILL');
+          kill.done();
+        },
+        5 + Math.floor(Math.random() * 40),
+      );
+    }
     try {
       const res = counted(
-        await fetch(`${stack.apiUrl}${url}`, {
+        await fetch(`${api}${url}`, {
           method,
           headers: {
             authorization: `Bearer ${key}`,
@@ -485,11 +516,20 @@ export interface CampaignOptions {
   faults?: readonly FaultKind[];
   /** Only these journeys (in turn, where the fault allows); default every kind. */
   kinds?: readonly JourneyKind[];
+  /**
+   * `multi`: a second worker and a second API process beside npm start's (started from the same
+   * environment, kept at two each before every run), every process on the PostgreSQL registry
+   * `registryUrl`; staff requests spread over both APIs. Default `single` (npm start alone, SQLite).
+   */
+  layout?: 'single' | 'multi';
+  registryUrl?: string;
 }
 
 /** Runs the campaign; the stack is started once and stopped at the end. */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (options.layout === 'multi' && !options.registryUrl?.startsWith('postgres'))
+    throw new Error('the many-process layout needs registryUrl: a PostgreSQL database (SQLite is one writing process)');
   let seed = options.seed ?? 20261203;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const work = mkdtempSync(path.join(tmpdir(), 'fault-campaign-'));
@@ -515,7 +555,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const ledgerPorts = { ledgerPort, mariadbPort: await freePort(), kafkaPort: await freePort(), kafkaControllerPort: await freePort() };
   const [ledgerStart, stackStart] = await Promise.allSettled([
     startLedgerStack({ dataDir: path.join(work, 'ledger'), ...ledgerPorts }),
-    startStack(work, connectTo, ledgerUrl, log),
+    startStack(work, connectTo, ledgerUrl, log, options.registryUrl ? { REGISTRY_URL: options.registryUrl } : {}),
   ]);
   if (ledgerStart.status === 'rejected' || stackStart.status === 'rejected') {
     if (ledgerStart.status === 'fulfilled') await ledgerStart.value.stop();
@@ -539,7 +579,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const runs: RunResult[] = [];
 
   /** The pid of one of npm start's processes, found afresh (restarts change it). */
-  const pidOf = async (fault: Exclude<FaultKind, 'ledger-stop'>): Promise<number | null> => {
+  const pidOf = async (fault: Exclude<FaultKind, 'ledger-stop' | (typeof multiProcessFaultKinds)[number]>): Promise<number | null> => {
     if (fault === 'nginx-master-kill') {
       const file = path.join(stack.dataDir, 'gateway', 'run', 'nginx.pid');
       return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : null;
@@ -554,15 +594,24 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     return match?.pid ?? null;
   };
 
+  const peers = options.layout === 'multi' ? peerProcesses(stack, work, log) : null;
   try {
     for (let n = 0; n < options.runs; n++) {
+      // Two workers and two API processes at the start of every run (a peer killed by the last run is replaced).
+      await peers?.ensure();
       const fault = faults[n % faults.length]!;
       // Every fault meets every kind over 18 runs (the rotation shifts by one each round of faults). A bank has
       // no allowlist: the gateway's fault strikes a TPP's or a DFSP's production allowlist apply; only a DFSP
       // uses the hub ledger.
       const rotated = kinds[(n + Math.floor(n / faults.length)) % kinds.length]!;
       const kind: JourneyKind =
-        fault === 'ledger-stop' ? 'dfsp' : fault === 'nginx-master-kill' && rotated === 'bank' ? (n % 2 === 0 ? 'tpp' : 'dfsp') : rotated;
+        fault === 'ledger-stop'
+          ? 'dfsp'
+          : (fault === 'nginx-master-kill' || fault === 'apply-worker-kill') && rotated === 'bank'
+            ? n % 2 === 0
+              ? 'tpp'
+              : 'dfsp'
+            : rotated;
       const id = `${kind}-fault-${n + 1}`;
       const result: RunResult = { participantId: id, kind, fault, live: false, stallSeconds: null };
       runs.push(result);
@@ -583,7 +632,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         const strike = async (name: string): Promise<boolean> => {
           if (faulted) return false;
           const due =
-            fault === 'nginx-master-kill'
+            fault === 'nginx-master-kill' || fault === 'apply-worker-kill'
               ? name === 'ip-allowlist@production'
               : fault === 'ledger-stop'
                 ? name === 'connectivity@sandbox'
@@ -602,6 +651,34 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
             })();
             return true;
           }
+          if (fault === 'apply-worker-kill') {
+            // The worker that holds the gateway's writer lock, killed while it applies (found through PostgreSQL).
+            void (async () => {
+              const during = actionsCompleted;
+              const holder = await (peers as PeerProcesses).lockHolder(() => actionsCompleted === during);
+              if (holder !== null) {
+                faultAt = Date.now();
+                process.kill(holder.pid, 'SIGKILL');
+              }
+              log(
+                `  ${id}: apply-worker-kill (${holder === null ? 'no worker held the gateway lock' : `${holder.which} worker, pid ${holder.pid}`}) during ${name}`,
+              );
+            })();
+            return true;
+          }
+          if (fault === 'peer-api-kill') {
+            const peer = (peers as PeerProcesses).api();
+            if (peer === null) throw new Error('peer-api-kill: no second API process');
+            // Armed: the next staff request that goes to the second API dies with it (see staffCall).
+            stack.killOnRequest = {
+              ...peer,
+              done: () => {
+                faultAt = Date.now();
+                log(`  ${id}: peer-api-kill (pid ${peer.pid}) mid-request during ${name}`);
+              },
+            };
+            return true;
+          }
           void (async () => {
             await sleep(delay);
             const pid = await pidOf(fault);
@@ -612,6 +689,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           return true;
         };
         let faultAt = 0;
+        /** Actions of this run finished so far (a fault that waits for its moment gives up when its action is over). */
+        let actionsCompleted = 0;
         /** How long after the fault the action it hit completed (the stall is decided by the next action). */
         let hitActionMs: number | null = null;
 
@@ -670,6 +749,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           } else {
             await sleep(200);
           }
+          actionsCompleted += 1;
           if (faultAt !== 0 && result.stallSeconds === null) {
             // The stall: from the fault until the first action begun after it completed — or the action the
             // fault hit, if that took longer (one that was about done when the fault fell does not hide the
@@ -710,6 +790,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     };
   } finally {
     resumeLedger();
+    await peers?.stop();
     stack.child.kill('SIGTERM');
     await Promise.race([new Promise((resolve) => stack.child.once('exit', resolve)), sleep(60_000)]);
     if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
@@ -717,6 +798,132 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     await callbacks.close();
     await ledger.stop();
   }
+}
+
+type PeerProcesses = ReturnType<typeof peerProcesses>;
+
+/**
+ * The second worker and the second API process of the many-process layout: started with the very
+ * environment npm start gave its own (read from /proc), the worker without a metrics port, the API
+ * on a port of its own; neither is supervised (a killed one is replaced by `ensure`, before a run).
+ */
+function peerProcesses(stack: Stack, work: string, log: (line: string) => void) {
+  let worker: ReturnType<typeof spawn> | null = null;
+  let api: { child: ReturnType<typeof spawn>; url: string } | null = null;
+  const alive = (child: ReturnType<typeof spawn> | null) => child !== null && child.exitCode === null && child.signalCode === null;
+  /** The node process npm start runs `script` in (not tsx's wrapper). */
+  const startPid = async (script: RegExp) =>
+    (await descendants(stack.child.pid ?? -1)).find((p) => script.test(p.cmdline) && !p.cmdline.includes('tsx/dist/cli'))?.pid ?? null;
+  const environOf = async (pid: number) =>
+    Object.fromEntries(
+      (await readFile(`/proc/${pid}/environ`, 'utf8'))
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ) as Record<string, string>;
+  const spawnPeer = async (script: string, from: RegExp, overrides: Record<string, string>, logName: string) => {
+    const pid = await startPid(from);
+    if (pid === null) throw new Error(`npm start runs no ${script} to copy the environment of`);
+    const out = openSync(path.join(work, logName), 'a');
+    // tsx as a loader (one process, no CLI wrapper): the pid is the worker's or the API's own.
+    return spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
+      cwd: root,
+      env: { ...(await environOf(pid)), ...overrides },
+      stdio: ['ignore', out, out],
+    });
+  };
+  const db = new pg.Pool({ connectionString: stack.registry, max: 1 });
+  return {
+    async ensure(): Promise<void> {
+      // Connected before any fault needs it: the first look for the lock holder must not wait for a connection.
+      await db.query('select 1');
+      if (!alive(worker)) {
+        worker = await spawnPeer(
+          'worker/main.ts',
+          /worker\/main\.ts/,
+          { WORKER_METRICS_ADDRESS: 'off', LOG_LEVEL: 'info' },
+          'peer-worker.log',
+        );
+        const logFile = path.join(work, 'peer-worker.log');
+        const since = Date.now();
+        while (!(await readFile(logFile, 'utf8')).slice(-20_000).includes('worker polling')) {
+          if (!alive(worker)) throw new Error(`the second worker exited: ${(await readFile(logFile, 'utf8')).slice(-2000)}`);
+          if (Date.now() - since > 120_000) throw new Error('the second worker did not poll within 120 s');
+          await sleep(250);
+        }
+        log(`second worker polling (pid ${worker.pid})`);
+      }
+      if (!alive(api?.child ?? null)) {
+        const port = await freePort();
+        const child = await spawnPeer('api/server.ts', /api\/server\.ts/, { PORT: String(port) }, 'peer-api.log');
+        const url = `http://127.0.0.1:${port}`;
+        const since = Date.now();
+        while (
+          !(await fetch(`${url}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          ))
+        ) {
+          if (!alive(child)) throw new Error('the second API process exited');
+          if (Date.now() - since > 120_000) throw new Error('the second API process was not ready within 120 s');
+          await sleep(250);
+        }
+        api = { child, url };
+        if (!stack.apis.includes(url)) stack.apis.push(url);
+        log(`second API process ready at ${url} (pid ${child.pid})`);
+      }
+    },
+    /** The second API process, if it runs. */
+    api: () => (api !== null && alive(api.child) ? { url: api.url, pid: api.child.pid as number } : null),
+    /**
+     * The worker holding the gateway's writer lock (a PostgreSQL advisory lock), waited for while
+     * `meanwhile()` holds (the action that should make it take the lock): the lock's backend names its client port, and the worker owning the socket of that
+     * port is found through /proc (its fds and /proc/net/tcp).
+     */
+    async lockHolder(meanwhile: () => boolean): Promise<{ pid: number; which: 'first' | 'second' } | null> {
+      while (meanwhile()) {
+        const held = await db.query<{ client_port: number }>(
+          `select a.client_port from pg_locks l join pg_stat_activity a on a.pid = l.pid where l.locktype = 'advisory' and l.granted`,
+        );
+        const port = held.rows[0]?.client_port;
+        if (port !== undefined) {
+          const candidates: { pid: number | null; which: 'first' | 'second' }[] = [
+            { pid: await startPid(/worker\/main\.ts/), which: 'first' },
+            { pid: worker?.pid ?? null, which: 'second' },
+          ];
+          for (const candidate of candidates) {
+            if (candidate.pid !== null && (await ownsLocalPort(candidate.pid, port))) return { pid: candidate.pid, which: candidate.which };
+          }
+        }
+        await sleep(1);
+      }
+      return null;
+    },
+    async stop(): Promise<void> {
+      for (const child of [worker, api?.child ?? null]) if (alive(child)) child?.kill('SIGKILL');
+      await db.end();
+    },
+  };
+}
+
+/** Whether process `pid` has a TCP socket bound to local port `port` (Linux: its fds' inodes in /proc/net/tcp). */
+async function ownsLocalPort(pid: number, port: number): Promise<boolean> {
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  const inodes = new Set<string>();
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  for (const table of ['tcp', 'tcp6']) {
+    const lines = (await readFile(`/proc/${pid}/net/${table}`, 'utf8').catch(() => '')).split('\n').slice(1);
+    for (const line of lines) {
+      const cols = line.trim().split(/\s+/);
+      const local = cols[1];
+      if (local !== undefined && parseInt(local.split(':')[1] ?? '', 16) === port && inodes.has(cols[9] ?? '')) return true;
+    }
+  }
+  return false;
 }
 
 /** Every artifact once: the registry, the gateway's live configuration, Mailpit, the workflow's record. */
@@ -762,9 +969,8 @@ async function exactlyOnce(stack: Stack, runs: RunResult[], ledgerUrl: string): 
       details.push(`mail key ${key} in ${ids.size} messages: ${[...ids].join(', ')}`);
     }
   }
-  // Registry and gateway: the SQLite registry npm start's processes share, read-only.
-  const { openRegistry, registryFile } = await import('../activities/registry/database');
-  const db = await openRegistry(registryFile(stack.dataDir));
+  // Registry and gateway: the registry npm start's processes share (SQLite, or PostgreSQL in the many-process layout).
+  const db = await openRegistry(stack.registry);
   const conf = await readFile(path.join(stack.dataDir, 'gateway', 'nginx.conf'), 'utf8').catch(() => '');
   // The running gateway serves the live file's revision (no orphan of a killed master serves an old one).
   const served = await fetch(`http://127.0.0.1:${stack.ports.echo}/.gateway-revision`).then(
@@ -856,7 +1062,7 @@ export function formatReport(report: CampaignReport): string {
   lines.push(`runs ${report.runs.length}, reached live ${live} (${Math.round((100 * live) / Math.max(1, report.runs.length))}%)`);
   lines.push('| fault | runs | live | max stall (s) | stalls (s) |');
   lines.push('|---|---|---|---|---|');
-  for (const kind of faultKinds) {
+  for (const kind of [...faultKinds, ...multiProcessFaultKinds]) {
     const of = report.runs.filter((r) => r.fault === kind);
     if (of.length === 0) continue;
     const stalls = of.map((r) => r.stallSeconds).filter((s): s is number => s !== null);
