@@ -1,5 +1,5 @@
 /**
- * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 500]`: how the hub holds many open
+ * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 500 --bundle dist/workflow-bundle.js]`: how the hub holds many open
  * onboardings. The stack exactly as `npm start` runs it (the dev server on a database file, the
  * worker and the API as processes of their own, WORKFLOW_CACHE_SIZE at its default), onboardings
  * opened through the API over HTTP by `--clients` concurrent callers: half TPPs (waiting at their
@@ -53,8 +53,13 @@ async function main(): Promise<void> {
   const clients = arg('clients', 20);
   const probe = arg('probe', 200);
   const cache = textArg('cache');
+  // A workflow bundle of the caller's (`npm run build`'s, or a variant to compare); default: the one npm start builds.
+  const bundle = textArg('bundle');
   const work = mkdtempSync(path.join(tmpdir(), 'capacity-'));
-  const stack = await startStack(work, '', null, log, cache === null ? {} : { WORKFLOW_CACHE_SIZE: cache });
+  const stack = await startStack(work, '', null, log, {
+    ...(cache === null ? {} : { WORKFLOW_CACHE_SIZE: cache }),
+    ...(bundle === null ? {} : { WORKFLOW_BUNDLE: path.resolve(bundle) }),
+  });
   log(`worker cache: ${cache ?? 'the default (500)'}`);
   const opened: string[] = [];
   let failures = 0;

@@ -13,6 +13,7 @@ import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
 import { loadWorkerConfig } from '../worker/config';
 import { buildWorkflowBundle } from '../worker/workflow-bundle';
+import { loadTracingSettings } from '../config/tracing';
 import { addApiKeyEntry } from './api-key-file';
 import { ensureTemporalCli } from './install-temporal';
 import { ensureMailpit, startMailpit } from './mailpit';
@@ -159,7 +160,8 @@ async function main(): Promise<void> {
     if (process.env.WORKFLOW_BUNDLE === undefined) {
       const bundlePath = path.join(api.dataDir, 'workflow-bundle.js');
       const t0 = Date.now();
-      await buildWorkflowBundle(bundlePath);
+      // With the OpenTelemetry workflow interceptors only when this stack traces (OTEL_EXPORTER_OTLP_ENDPOINT).
+      await buildWorkflowBundle(bundlePath, { tracing: loadTracingSettings(process.env, 'onboarding-worker').endpoint !== null });
       say(`workflows bundled in ${((Date.now() - t0) / 1000).toFixed(1)} s (${bundlePath}); the worker loads the bundle`);
       Object.assign(env, { WORKFLOW_BUNDLE: bundlePath });
     }

@@ -3,7 +3,7 @@ import { hubDataConverter, loadKeyRing } from '../activities/secrets/payload-cod
 import { loadWorkerConfig } from './config';
 import { createWorkerLogger, PinoRuntimeLogger } from './logging';
 import { createDefaultActivities, createOnboardingWorker, prometheusMetrics } from './onboarding-worker';
-import { loadWorkflowBundle } from './workflow-bundle';
+import { checkBundleTracing, loadWorkflowBundle } from './workflow-bundle';
 import { loadTracingSettings, startTracing } from '../config/tracing';
 
 async function main(): Promise<void> {
@@ -22,12 +22,21 @@ async function main(): Promise<void> {
 
   // Production mode: the bundle `npm run build` made, checked against its manifest; otherwise workflows/ is bundled now.
   const built = config.workflowBundle === null ? null : loadWorkflowBundle(config.workflowBundle);
-  if (built)
+  const tracingSettings = loadTracingSettings(process.env, 'onboarding-worker');
+  if (built) {
+    const warning = checkBundleTracing(built.manifest, tracingSettings.endpoint !== null);
+    if (warning !== null) logger.warn(warning);
     logger.info(
-      { bundle: config.workflowBundle, sha256: built.manifest.sha256, builtAt: built.manifest.builtAt },
+      {
+        bundle: config.workflowBundle,
+        sha256: built.manifest.sha256,
+        builtAt: built.manifest.builtAt,
+        tracing: built.manifest.tracing === true,
+      },
       'workflow bundle loaded',
     );
-  const tracing = startTracing(loadTracingSettings(process.env, 'onboarding-worker'));
+  }
+  const tracing = startTracing(tracingSettings);
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   const worker = await createOnboardingWorker({
     tracing,

@@ -227,8 +227,8 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
     stickyQueueScheduleToStartTimeout: '3 seconds',
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     interceptors: {
-      // Bundled with the workflows when the worker bundles them (a built bundle has them already).
-      ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      // Bundled with the workflows when the worker bundles them and traces (a built bundle has them or not: worker/main.ts checks).
+      ...(opts.workflowBundle || !opts.tracing?.enabled ? {} : { workflowModules: workflowInterceptorModules }),
       ...(opts.tracing?.enabled
         ? {
             activity: [
@@ -240,7 +240,8 @@ export function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<W
           }
         : {}),
     },
-    // The workflow interceptors' spans leave the sandbox through this sink (dropped when tracing is off).
+    // The workflow interceptors' spans leave the sandbox through this sink (dropped when tracing is off); registered
+    // always, so a bundle built with them runs in a worker that does not trace.
     sinks: {
       exporter: makeWorkflowExporter(opts.tracing?.spanProcessor ?? new NoopSpanProcessor(), opts.tracing?.resource ?? Resource.default()),
     },

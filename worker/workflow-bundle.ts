@@ -13,8 +13,10 @@ import { ConfigError } from '../config/config-error';
 /** workflows/index.ts: what the bundle is made from. */
 export const workflowsPath = require.resolve('../workflows');
 /**
- * OpenTelemetry's workflow interceptors, in every bundle the worker runs: a workflow's spans go to
- * the worker's span sink, which exports them only where tracing is configured (config/tracing.ts).
+ * OpenTelemetry's workflow interceptors, bundled only for workers that trace (config/tracing.ts): a
+ * workflow's spans go to the worker's span sink. They cost every cached onboarding about 2.7 MB more
+ * (bench/RESULTS.md: 4.7 against 2.0 MB), so a worker that does not trace runs without them; they
+ * change no command a workflow sends, so histories replay with or without them.
  */
 export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
@@ -22,15 +24,36 @@ export interface BundleManifest {
   sha256: string;
   bytes: number;
   builtAt: string;
+  /** Built with the OpenTelemetry workflow interceptors (`npm run build -- --tracing`); absent in older manifests: false. */
+  tracing?: boolean;
+}
+
+/**
+ * A worker that traces needs a bundle built for it, and one built for tracing in a worker that does
+ * not only costs memory: the first is refused (ConfigError), the second reported.
+ */
+export function checkBundleTracing(manifest: BundleManifest, tracing: boolean): string | null {
+  if (tracing && manifest.tracing !== true)
+    throw new ConfigError(
+      'WORKFLOW_BUNDLE was built without the OpenTelemetry workflow interceptors while tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT): build it with `npm run build -- --tracing`',
+    );
+  return !tracing && manifest.tracing === true
+    ? 'WORKFLOW_BUNDLE carries the OpenTelemetry workflow interceptors while tracing is off: their spans are dropped, and each cached onboarding weighs more (`npm run build` without --tracing)'
+    : null;
 }
 
 const manifestPath = (bundlePath: string) => `${bundlePath}.json`;
 const sha256 = (code: string) => createHash('sha256').update(code).digest('hex');
 
-/** Bundles workflows/ (webpack, through the SDK) into `bundlePath` and writes its manifest. */
-export async function buildWorkflowBundle(bundlePath: string): Promise<BundleManifest> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: new DefaultLogger('WARN') });
-  const manifest: BundleManifest = { sha256: sha256(code), bytes: Buffer.byteLength(code), builtAt: new Date().toISOString() };
+/** Bundles workflows/ (webpack, through the SDK) into `bundlePath` and writes its manifest; `tracing`: with the OpenTelemetry workflow interceptors. */
+export async function buildWorkflowBundle(bundlePath: string, options: { tracing?: boolean } = {}): Promise<BundleManifest> {
+  const tracing = options.tracing === true;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    ...(tracing ? { workflowInterceptorModules } : {}),
+    logger: new DefaultLogger('WARN'),
+  });
+  const manifest: BundleManifest = { sha256: sha256(code), bytes: Buffer.byteLength(code), builtAt: new Date().toISOString(), tracing };
   mkdirSync(path.dirname(bundlePath), { recursive: true });
   writeFileSync(bundlePath, code);
   writeFileSync(manifestPath(bundlePath), `${JSON.stringify(manifest, null, 2)}\n`);

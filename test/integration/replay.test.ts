@@ -72,10 +72,15 @@ describe('replay of recorded onboarding histories', () => {
     expect(results).toEqual(histories.map((h) => ({ workflowId: h.workflowId, error: null })));
   });
 
-  it('replays every recorded history against the bundle `npm run build` makes, as a worker in production mode loads it', async () => {
+  it.each([
+    ['npm run build', false],
+    ['npm run build -- --tracing', true],
+  ])('replays every recorded history against the bundle `%s` makes, as a worker in production mode loads it', async (_build, tracing) => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'built-')), 'workflow-bundle.js');
-    await buildWorkflowBundle(file);
-    const { bundle } = loadWorkflowBundle(file);
+    await buildWorkflowBundle(file, { tracing });
+    const { bundle, manifest } = loadWorkflowBundle(file);
+    expect(manifest.tracing).toBe(tracing);
+    expect(bundle.code.includes('interceptors-opentelemetry')).toBe(tracing);
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: testDataConverter() }, histories)) {
       results.push({ workflowId: result.workflowId, error: result.error?.message ?? null });

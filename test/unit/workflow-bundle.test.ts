@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadWorkerConfig } from '../../worker/config';
-import { loadWorkflowBundle } from '../../worker/workflow-bundle';
+import { ConfigError, loadWorkerConfig } from '../../worker/config';
+import { checkBundleTracing, loadWorkflowBundle } from '../../worker/workflow-bundle';
 
 /** A bundle file and its manifest as `npm run build` writes them (the code here is a stand-in: only the check is under test). */
 function writeBundle(dir: string, code: string, manifestSha = createHash('sha256').update(code).digest('hex')): string {
@@ -47,5 +47,17 @@ describe('the worker in production mode: the built bundle (WORKFLOW_BUNDLE) and 
     );
     writeFileSync(path.join(dir, 'bare.js'), 'var x;');
     expect(() => loadWorkflowBundle(path.join(dir, 'bare.js'))).toThrow(/has no manifest beside it \(bare\.js\.json\)/);
+  });
+
+  it('a worker that traces refuses a bundle built without the OpenTelemetry interceptors; one built with them in a worker that does not trace is reported', () => {
+    const manifest = { sha256: 'x', bytes: 1, builtAt: '2026-12-07T00:00:00.000Z' };
+    expect(() => checkBundleTracing(manifest, true)).toThrow(
+      /built without the OpenTelemetry workflow interceptors .*`npm run build -- --tracing`/,
+    );
+    expect(() => checkBundleTracing({ ...manifest, tracing: false }, true)).toThrow(ConfigError);
+    expect(checkBundleTracing({ ...manifest, tracing: true }, true)).toBeNull();
+    expect(checkBundleTracing({ ...manifest, tracing: false }, false)).toBeNull();
+    expect(checkBundleTracing(manifest, false)).toBeNull();
+    expect(checkBundleTracing({ ...manifest, tracing: true }, false)).toMatch(/tracing is off: their spans are dropped/);
   });
 });
