@@ -62,6 +62,9 @@ async function main(): Promise<void> {
   const namespace = dev.server.namespace;
   const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: api.taskQueue };
 
+  const workerHeapMb = process.env.WORKER_HEAP_MB ?? '768';
+  if (!/^[0-9]{3,5}$/.test(workerHeapMb) || Number(workerHeapMb) < 256)
+    throw new Error(`WORKER_HEAP_MB must be a whole number of MB, at least 256 (got ${JSON.stringify(workerHeapMb)})`);
   const supervised: Supervisor[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -173,7 +176,8 @@ async function main(): Promise<void> {
       // Longer than the worker's shutdownGraceTime (15 s): its activities finish before any SIGKILL.
       stopChild: (child) => stopChild(child, 25_000),
       start: async () => {
-        const child = spawnTs('worker/main.ts', 'worker', env);
+        // The worker's V8 heaps (its workflow thread's too) bounded: V8 collects before growing past it (bench/RESULTS.md).
+        const child = spawnTs('worker/main.ts', 'worker', env, { nodeArgs: [`--max-old-space-size=${workerHeapMb}`] });
         const probe = await Connection.connect({ address });
         try {
           await waitUntil('worker', 120_000, child, () => workerPolling(probe, namespace, api.taskQueue, child.pid ?? -1));

@@ -20,7 +20,7 @@ export const workerConfigSchema = z
      * onboarding outside it is replayed from its history at its next task: memory stays bounded however
      * many are open (measured 5–6 MB per cached onboarding, bench/RESULTS.md), at some CPU per replay.
      */
-    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(500),
+    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(300),
     /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
     WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */

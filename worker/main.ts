@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { hubDataConverter, loadKeyRing } from '../activities/secrets/payload-codec';
 import { loadWorkerConfig } from './config';
@@ -48,7 +49,17 @@ async function main(): Promise<void> {
     activities: await createDefaultActivities(config),
     dataConverter: hubDataConverter(loadKeyRing(process.env, config.dataDir)),
   });
-  logger.info({ ...config.temporal.summary, taskQueue: config.taskQueue, workflowCacheSize: config.workflowCacheSize }, 'worker polling');
+  // A cached onboarding holds ~2 MB of the workflow thread's heap (bench/RESULTS.md): the heap bound must leave room for the cache.
+  const heapLimitMb = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  if (heapLimitMb < 256 + 2 * config.workflowCacheSize)
+    logger.warn(
+      { heapLimitMb, workflowCacheSize: config.workflowCacheSize },
+      'the heap bound (--max-old-space-size) leaves under 2 MB per cached onboarding: lower WORKFLOW_CACHE_SIZE or raise the bound',
+    );
+  logger.info(
+    { ...config.temporal.summary, taskQueue: config.taskQueue, workflowCacheSize: config.workflowCacheSize, heapLimitMb },
+    'worker polling',
+  );
   try {
     await worker.run();
   } finally {
