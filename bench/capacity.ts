@@ -1,5 +1,5 @@
 /**
- * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 300 --heap 768 --bundle dist/workflow-bundle.js]`: how the hub holds many open
+ * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 300 --heap 768 --bundle dist/workflow-bundle.js --minutes 60]`: how the hub holds many open
  * onboardings. The stack exactly as `npm start` runs it (the dev server on a database file, the
  * worker and the API as processes of their own, WORKFLOW_CACHE_SIZE at its default), onboardings
  * opened through the API over HTTP by `--clients` concurrent callers: half TPPs (waiting at their
@@ -94,9 +94,16 @@ async function main(): Promise<void> {
       `with ${empty.open} open: start p50 ${percentile(empty.starts, 50).toFixed(0)} ms; worker ${empty.worker} MB, server ${empty.server} MB`,
     );
     const t0 = Date.now();
-    const bulk = Math.max(0, target - opened.length - probe);
+    // --minutes: the bulk stops opening when the time is up (the figures then say how many were open).
+    const stopAt = textArg('minutes') === null ? Infinity : t0 + Number(textArg('minutes')) * 60_000;
+    const wanted = Math.max(0, target - opened.length - probe);
+    let bulk = wanted;
     let done = 0;
-    await run(bulk, async (n) => {
+    await run(wanted, async (n) => {
+      if (Date.now() > stopAt) {
+        bulk = Math.min(bulk, n);
+        return { ms: 0 };
+      }
       const r = await open(`cap-bulk-${n}`);
       if (++done % 1000 === 0)
         log(
@@ -105,6 +112,7 @@ async function main(): Promise<void> {
       return r;
     });
     const seconds = (Date.now() - t0) / 1000;
+    if (bulk < wanted) log(`time is up (--minutes ${textArg('minutes')}): ${bulk} of ${wanted} opened in bulk`);
     const full = await measureAt('full');
     const row = (m: typeof empty) =>
       `| ${m.open} | ${percentile(m.starts, 50).toFixed(0)} | ${percentile(m.starts, 99).toFixed(0)} | ${percentile(m.reads, 50).toFixed(0)} | ${percentile(m.reads, 99).toFixed(0)} | ${m.worker ?? '-'} | ${m.server ?? '-'} |`;

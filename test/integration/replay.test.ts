@@ -80,7 +80,7 @@ describe('replay of recorded onboarding histories', () => {
     await buildWorkflowBundle(file, { tracing });
     const { bundle, manifest } = loadWorkflowBundle(file);
     expect(manifest.tracing).toBe(tracing);
-    expect(bundle.code.includes('interceptors-opentelemetry')).toBe(tracing);
+    expect(bundle.code.includes('@temporalio/interceptors-opentelemetry/lib/workflow')).toBe(tracing);
     const results = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter: testDataConverter() }, histories)) {
       results.push({ workflowId: result.workflowId, error: result.error?.message ?? null });
