@@ -1,7 +1,7 @@
 import type { ConnectionPackSettings } from './connection-pack';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error';
-import { registryLocation } from '../activities/registry/database';
+import { registryLocation, registryUrlSetting } from '../activities/registry/database';
 import { keycloakEndpoints, keycloakRealmSetting } from '../activities/credentials/keycloak-endpoints';
 import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { defaultGatePolicy, defaultJwsKeyOverlapMs } from '../workflows/messages';
@@ -29,14 +29,7 @@ export const apiConfigSchema = z
       .default(1024 * 1024),
     DATA_DIR: z.string().min(1).default('.data'),
     /** The registry database: a PostgreSQL URL; unset, the SQLite file under DATA_DIR. */
-    REGISTRY_URL: z
-      .string()
-      .trim()
-      .regex(
-        /^(postgres(ql)?:\/\/.+)?$/,
-        'must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite under DATA_DIR',
-      )
-      .optional(),
+    REGISTRY_URL: registryUrlSetting,
     /** The hub CA chain served at GET /pki/ca; defaults to the embedded CA's file. */
     HUB_CA_CHAIN_FILE: z.string().min(1).optional(),
     /** The hub's TLS server certificate (leaf + issuing CA) served at GET /pki/hub-server-certificate; defaults to the gateway's. */

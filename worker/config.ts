@@ -4,7 +4,7 @@ import { keycloakEndpoints, keycloakRealmSetting, type KeycloakSettings } from '
 import { loadTemporalConnection, type TemporalConnectionConfig } from '../config/temporal-connection';
 import { z } from 'zod';
 import type { MailConfig } from '../activities/notify/smtp-mail';
-import { registryLocation } from '../activities/registry/database';
+import { registryLocation, registryUrlSetting } from '../activities/registry/database';
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 const days = z.coerce.number().int().min(1).max(3650);
@@ -26,14 +26,7 @@ export const workerConfigSchema = z
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */
     DATA_DIR: z.string().min(1).default('.data'),
     /** The registry database: a PostgreSQL URL; unset, the SQLite file under DATA_DIR. */
-    REGISTRY_URL: z
-      .string()
-      .trim()
-      .regex(
-        /^(postgres(ql)?:\/\/.+)?$/,
-        'must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite under DATA_DIR',
-      )
-      .optional(),
+    REGISTRY_URL: registryUrlSetting,
     HUB_NAME: z.string().min(1).max(64).default('Onboarding Hub'),
     /** `embedded`: generate the CA once under DATA_DIR/pki/ca; `files`: load it from the HUB_CA_* files. */
     HUB_CA_MODE: z.enum(['embedded', 'files']).default('embedded'),

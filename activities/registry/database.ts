@@ -11,6 +11,7 @@ import SQLite from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, RawBuilder, SqliteDialect, sql, Transaction } from 'kysely';
 import { Mutex } from 'async-mutex';
 import pg from 'pg';
+import { z } from 'zod';
 import { isPostgres } from './dialect';
 import { migrations } from './migrations';
 import type { RegistrySchema } from './schema';
@@ -36,6 +37,16 @@ export function jsonTextField(db: Kysely<RegistrySchema>, column: string, field:
     ? sql<string>`(${sql.ref(column)}::jsonb ->> ${field})`
     : sql<string>`json_extract(${sql.ref(column)}, ${`$.${field}`})`;
 }
+
+/** REGISTRY_URL as the worker's and the API's configuration read it: a PostgreSQL URL; unset, the SQLite file under DATA_DIR. */
+export const registryUrlSetting = z
+  .string()
+  .trim()
+  .regex(
+    /^(postgres(ql)?:\/\/.+)?$/,
+    'must be a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for SQLite under DATA_DIR',
+  )
+  .optional();
 
 /** Where the registry lives: REGISTRY_URL when set (PostgreSQL), else the SQLite file under DATA_DIR. */
 export function registryLocation(env: NodeJS.ProcessEnv, dataDir: string): string {
