@@ -29,6 +29,7 @@ import {
   startedUpdate,
   RoundRequestInput,
   SubmissionInstance,
+  statusFromMemo,
   statusQuery,
   submit,
   suspendOnboarding,
@@ -234,9 +235,7 @@ export class OnboardingGateway implements OnboardingPort {
     const workflowId = onboardingWorkflowId(participantId);
     const existing = await this.describe(workflowId);
     if (existing.memo?.requestFingerprint !== requestFingerprint) conflict(existing, participantId, idempotencyKey);
-    const status = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).query(statusQuery)).catch(
-      () => null,
-    );
+    const status = statusFromMemo(existing.memo) ?? (await this.queryStatus(workflowId).catch(() => null));
     return { created: false, workflowId, progress: status ? progressOf(status) : null };
   }
 
@@ -244,10 +243,20 @@ export class OnboardingGateway implements OnboardingPort {
     return this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).describe());
   }
 
+  /**
+   * The onboarding's status from its read model, the memo the workflow writes at every transition
+   * (workflows/frame/status-memo.ts): the Temporal server answers it without a worker, so a read
+   * costs the same however many onboardings are open and whether or not a worker is up. An
+   * execution whose memo holds no complete status (its first task has not run yet) is asked.
+   */
   async status(participantId: string): Promise<OnboardingView> {
     const workflowId = onboardingWorkflowId(participantId);
-    const onboarding = await this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).query(statusQuery));
+    const onboarding = statusFromMemo((await this.describe(workflowId)).memo) ?? (await this.queryStatus(workflowId));
     return { workflowId, onboarding };
+  }
+
+  private queryStatus(workflowId: string): Promise<OnboardingStatus> {
+    return this.within(this.timeouts.callMs, () => this.client.workflow.getHandle(workflowId).query(statusQuery));
   }
 
   /**

@@ -26,6 +26,7 @@ export * from './frame/search-attributes';
 /** The input rules the API's schemas share with the workflow (their one home). */
 export { evidenceLinkProblem, maxCommentLength, maxEvidenceLinks, maxNameLength, maxUrlLength } from './frame/guards';
 export { acceptedArtifact, taskResult } from './frame/reads';
+export { statusFromMemo } from './frame/status-memo';
 
 export const statusQuery = defineQuery<OnboardingStatus>('status');
 /** Answers the decision and the progress (workers before that answered the bare gate instance; the API reads both). */

@@ -324,11 +324,12 @@ describe('DFSP onboarding through worker SIGKILLs and a dev server restart', () 
     // SIGKILL while the hub makes its client key pair (the first task of the environment).
     await killWorker();
     // With the worker dead (not stopped: the server still routes to its sticky queue), a status read
-    // is an honest 503 with retry-after, within the API's deadline — not a 500.
+    // is answered by the read model (the memo the workflow wrote): the state as the worker left it, at once.
     const t0 = Date.now();
     const down = await app.inject({ method: 'GET', url: `/onboardings/${participantId}`, headers: keys.as('viewer@hub', 'viewer') });
-    expect([down.statusCode, down.json().code, down.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(down.statusCode).toBe(200);
+    expect(down.json().onboarding).toMatchObject({ participantId, kind: 'dfsp', environment: 'sandbox' });
+    expect(Date.now() - t0).toBeLessThan(2_000);
     await startWorker();
 
     await onboardEnvironment('sandbox');

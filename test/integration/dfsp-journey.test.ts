@@ -27,6 +27,7 @@ import { openGateway } from '../../worker/onboarding-worker';
 import { testKeys } from '../support/auth';
 import { dfspCallbacks } from '../support/dfsp';
 import { eventually } from '../support/eventually';
+import { readModelAndQuery } from '../support/read-model';
 import { recordHistory } from '../support/histories';
 import { callGateway } from '../support/gateway';
 import { startAuthServer, tokenRequest } from '../support/oauth';
@@ -547,6 +548,9 @@ describe('DFSP onboarding end to end (seed 004)', () => {
     const text = JSON.stringify(final);
     expect(text).not.toContain(sandbox.secret);
     expect(text).not.toContain('PRIVATE KEY');
+    // What the status read answered came from the read model (the memo), and it is the query's answer.
+    const { memo, query } = await readModelAndQuery(stack.client, participantId);
+    expect(memo).toEqual(query);
 
     // The replay test's live DFSP history comes from this run: `RECORD_HISTORIES=1 npx jest test/integration/dfsp-journey.test.ts`.
     recordHistory(participantId, 'dfsp-live.json');

@@ -34,6 +34,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { capturedLogs, createTestStack, TestStack } from '../support/temporal-env';
 import { testKeys } from '../support/auth';
 import { eventually } from '../support/eventually';
+import { readModelAndQuery } from '../support/read-model';
 import { startBody } from '../support/requests';
 import {
   redirectUris,
@@ -564,6 +565,9 @@ describe('the frame', () => {
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
     // The run that carried on pushes only what changed, and its search attributes say what its status says.
     expectSearchAttributesOf(await stack.client.workflow.getHandle(onboardingWorkflowId(id)).describe(), result);
+    // The read model the status read answers from: written again in full by the run that carried on, the query's very answer.
+    const { memo, query } = await readModelAndQuery(stack.client, id);
+    expect(memo).toEqual(query);
     expect(result.history[0]!.note).toBe('onboarding started');
     // Parallel openings notify concurrently: one line per instance, in any order.
     expect(

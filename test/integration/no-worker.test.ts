@@ -1,6 +1,7 @@
 /**
  * Faults found by trying the API without a worker and without Temporal: every call answers within
- * its deadline with 503 + retry-after (never a 500 after 30 s), a start still creates the
+ * its deadline with 503 + retry-after (never a 500 after 30 s) — except a status read, which the
+ * read model answers without a worker once the first task has run —, a start still creates the
  * onboarding (202, state unknown), and a decision whose caller gave up is refused when a worker
  * finally delivers it, instead of being applied minutes later.
  */
@@ -69,7 +70,7 @@ describe('with no worker polling the task queue', () => {
 });
 
 describe('with the worker stopped after the onboarding started', () => {
-  it('answers a status read with 503 TEMPORAL_UNAVAILABLE and retry-after (not 500), within the call deadline', async () => {
+  it('answers a status read from the read model (the state the worker left), a write with 503, within the call deadline', async () => {
     // A task queue of its own: the first test's worker still polls the shared one.
     const own = await createTestStack(bundle, `no-worker-stopped-${Date.now()}`);
     const worker = await own.startWorker();
@@ -81,9 +82,37 @@ describe('with the worker stopped after the onboarding started', () => {
     expect(
       (await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('orphan-1'), headers: keys.staff() })).statusCode,
     ).toBe(201);
+    const before = (await app.inject({ method: 'GET', url: '/onboardings/orphan-1', headers: keys.staff() })).json().onboarding;
     await worker.stop();
     const t0 = Date.now();
     const res = await app.inject({ method: 'GET', url: '/onboardings/orphan-1', headers: keys.staff() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().onboarding).toEqual(before);
+    expect((res.json().onboarding as OnboardingStatus).awaiting.map((a) => a.instanceId)).toEqual(['application-review@sandbox#1']);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    const decided = await app.inject({
+      method: 'POST',
+      url: '/onboardings/orphan-1/approvals',
+      payload: { gate: 'application-review', decision: 'approved' },
+      headers: keys.staff('bob@hub'),
+    });
+    expect([decided.statusCode, decided.json().code, decided.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
+    await app.close();
+    await own.close();
+  });
+
+  it('answers a status read of an onboarding whose first task never ran (no state recorded yet) with 503 TEMPORAL_UNAVAILABLE and retry-after', async () => {
+    const own = await createTestStack(bundle, `no-worker-never-${Date.now()}`);
+    const app = buildApp({
+      gateway: new OnboardingGateway(own.client, own.taskQueue, timeouts),
+      authenticator: keys.authenticator,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(
+      (await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('unseen-1'), headers: keys.staff() })).statusCode,
+    ).toBe(202);
+    const t0 = Date.now();
+    const res = await app.inject({ method: 'GET', url: '/onboardings/unseen-1', headers: keys.staff() });
     expect([res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([503, 'TEMPORAL_UNAVAILABLE', '5']);
     expect(Date.now() - t0).toBeLessThan(10_000);
     await app.close();

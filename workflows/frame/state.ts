@@ -5,7 +5,7 @@
  * part of the frame shares (open instances, approvers, the waiting state).
  */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { refuse } from '../errors';
 import type { OnboardingInput } from '../inputs';
 import { defaultGatePolicy } from '../policy';
@@ -13,6 +13,7 @@ import type { AwaitedInput, GateInstance, Intervention, OnboardingStatus, WaitIn
 import { type Environment, instanceId, type InstanceKey, type JourneyDeclaration, type LifecycleState, type StepName } from '../vocabulary';
 import { renderCurrentDetails } from './current-details';
 import { onboardingSearchAttributes } from './search-attributes';
+import { statusMemoEntries } from './status-memo';
 
 export interface TransitionChange {
   step?: StepName;
@@ -76,6 +77,8 @@ export class JourneyState {
   stopWaiting = false;
   /** The search attribute values this run pushed last, by key (JSON): an unchanged one is not pushed again. */
   private readonly pushed = new Map<string, string>();
+  /** The memo entries (the API's read model, frame/status-memo.ts) this run wrote last, as JSON by key. */
+  private readonly memoWritten = new Map<string, string>();
 
   constructor(
     readonly input: OnboardingInput,
@@ -113,6 +116,7 @@ export class JourneyState {
     s.updatedAt = at;
     s.history.push({ at, step: s.step, environment: s.environment, state: s.state, note: change.note });
     this.pushSearchAttributes(onboardingSearchAttributes(s));
+    this.writeStatusMemo();
     setCurrentDetails(renderCurrentDetails(s));
     log.info('onboarding transition', { step: s.step, environment: s.environment, state: s.state, awaiting: describeOpen(s) });
   }
@@ -183,6 +187,23 @@ export class JourneyState {
     if (changed.length === 0) return;
     upsertSearchAttributes(changed);
     for (const pair of changed) this.pushed.set(pair.key.name, JSON.stringify(pair.value));
+  }
+
+  /**
+   * The status into the memo, the entries that changed only (a run continued as new writes all of
+   * them at its first transition). Transitions are the only way state changes, so the memo holds
+   * what the status query answers as of each completed workflow task.
+   */
+  private writeStatusMemo(): void {
+    const changed: Record<string, unknown> = {};
+    let any = false;
+    for (const [key, { value, json }] of statusMemoEntries(this.status)) {
+      if (this.memoWritten.get(key) === json) continue;
+      changed[key] = value;
+      this.memoWritten.set(key, json);
+      any = true;
+    }
+    if (any) upsertMemo(changed);
   }
 
   private waitingState(): LifecycleState {
