@@ -38,7 +38,7 @@ import {
   workflowTypeByKind,
 } from '../workflows/messages';
 import { startSearchAttributes } from '../workflows/messages';
-import { ApiError } from './errors';
+import { ApiError, toProblem } from './errors';
 import { defaultGatePolicyConfig, GatePolicyConfig, policyFor } from './gate-policy';
 import { OnboardingFilter, OnboardingPage, searchOnboardings, StuckGroup, stuckOnboardings } from './onboarding-search';
 import { fingerprintRequest } from './fingerprint';
@@ -251,8 +251,26 @@ export class OnboardingGateway implements OnboardingPort {
    */
   async status(participantId: string): Promise<OnboardingView> {
     const workflowId = onboardingWorkflowId(participantId);
-    const onboarding = statusFromMemo((await this.describe(workflowId)).memo) ?? (await this.queryStatus(workflowId));
+    const onboarding = statusFromMemo((await this.describe(workflowId)).memo) ?? (await this.firstStatus(workflowId));
     return { workflowId, onboarding };
+  }
+
+  /**
+   * An onboarding that exists but has written no status yet (its first task has not run) can only be
+   * asked; when that fails for any reason but its absence or an unreplayable history, the honest
+   * answer is that its state is not known yet (503, retry), not a 500.
+   */
+  private async firstStatus(workflowId: string): Promise<OnboardingStatus> {
+    try {
+      return await this.queryStatus(workflowId);
+    } catch (err) {
+      const { body } = toProblem(err);
+      if (body.code === 'ONBOARDING_NOT_FOUND' || body.code === 'ONBOARDING_UNREADABLE' || body.code === 'TEMPORAL_UNAVAILABLE') throw err;
+      throw new ApiError(
+        'TEMPORAL_UNAVAILABLE',
+        `The onboarding has not run its first step yet and its worker did not answer (${(err as Error).name ?? 'error'}); retry later`,
+      );
+    }
   }
 
   private queryStatus(workflowId: string): Promise<OnboardingStatus> {
