@@ -20,6 +20,14 @@ import { bundleWorkflows, createTestStack, TestStack } from '../support/temporal
 const keys = testKeys();
 const timeouts = { callMs: 1500, updateMs: 2000 };
 let bundle: WorkflowBundleWithSourceMap;
+
+/** The API over `client`, its calls with this file's short deadlines. */
+const appFor = (client: Client, taskQueue: string) =>
+  buildApp({
+    gateway: new OnboardingGateway(client, taskQueue, timeouts),
+    authenticator: keys.authenticator,
+    logger: pino({ level: 'silent' }),
+  });
 let stack: TestStack;
 
 beforeAll(async () => {
@@ -30,11 +38,7 @@ afterAll(async () => stack?.close());
 
 describe('with no worker polling the task queue', () => {
   it('starts with 202 (state unknown), answers a decision with 503 in time, and refuses that decision when a worker returns', async () => {
-    const app = buildApp({
-      gateway: new OnboardingGateway(stack.client, stack.taskQueue, timeouts),
-      authenticator: keys.authenticator,
-      logger: pino({ level: 'silent' }),
-    });
+    const app = appFor(stack.client, stack.taskQueue);
     const ready = await app.inject('/readyz');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().detail).toContain(stack.taskQueue);
@@ -74,11 +78,7 @@ describe('with the worker stopped after the onboarding started', () => {
     // A task queue of its own: the first test's worker still polls the shared one.
     const own = await createTestStack(bundle, `no-worker-stopped-${Date.now()}`);
     const worker = await own.startWorker();
-    const app = buildApp({
-      gateway: new OnboardingGateway(own.client, own.taskQueue, timeouts),
-      authenticator: keys.authenticator,
-      logger: pino({ level: 'silent' }),
-    });
+    const app = appFor(own.client, own.taskQueue);
     expect(
       (await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('orphan-1'), headers: keys.staff() })).statusCode,
     ).toBe(201);
@@ -103,11 +103,7 @@ describe('with the worker stopped after the onboarding started', () => {
 
   it('answers a status read of an onboarding whose first task never ran (no state recorded yet) with 503 TEMPORAL_UNAVAILABLE and retry-after', async () => {
     const own = await createTestStack(bundle, `no-worker-never-${Date.now()}`);
-    const app = buildApp({
-      gateway: new OnboardingGateway(own.client, own.taskQueue, timeouts),
-      authenticator: keys.authenticator,
-      logger: pino({ level: 'silent' }),
-    });
+    const app = appFor(own.client, own.taskQueue);
     expect(
       (await app.inject({ method: 'POST', url: '/onboardings', payload: startBody('unseen-1'), headers: keys.staff() })).statusCode,
     ).toBe(202);
@@ -124,11 +120,7 @@ describe('with Temporal unreachable', () => {
   it('answers reads and writes with 503 problem+json and retry-after, within the call deadline', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
     const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
-    const app = buildApp({
-      gateway: new OnboardingGateway(client, 'nowhere', timeouts),
-      authenticator: keys.authenticator,
-      logger: pino({ level: 'silent' }),
-    });
+    const app = appFor(client, 'nowhere');
     for (const request of [
       { method: 'GET' as const, url: '/onboardings/acme' },
       { method: 'POST' as const, url: '/onboardings', payload: startBody('acme') },

@@ -1,5 +1,14 @@
 import type { Client } from '@temporalio/client';
+import { statusMemoEntries } from '../../workflows/frame/status-memo';
 import { onboardingWorkflowId, statusFromMemo, statusQuery, type OnboardingStatus } from '../../workflows/messages';
+
+/** A status's memo as Temporal hands it back (every entry's value through JSON), with other memo keys beside it. */
+export function memoOfStatus(status: OnboardingStatus, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...extra,
+    ...Object.fromEntries([...statusMemoEntries(status)].map(([key, { json }]) => [key, JSON.parse(json) as unknown])),
+  };
+}
 
 /**
  * An onboarding's status as its read model holds it (the memo, what the API's status read answers)

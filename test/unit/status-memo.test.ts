@@ -1,12 +1,7 @@
 import { statusFromMemo, statusMemoEntries, statusMemoKey } from '../../workflows/frame/status-memo';
 import type { OnboardingStatus } from '../../workflows/messages';
+import { memoOfStatus } from '../support/read-model';
 import { sampleGate, sampleStatus } from '../support/samples';
-
-/** The memo as Temporal hands it back: every entry's value through JSON. */
-const memoOf = (status: OnboardingStatus, extra: Record<string, unknown> = {}) => ({
-  ...extra,
-  ...Object.fromEntries([...statusMemoEntries(status)].map(([key, { json }]) => [key, JSON.parse(json) as unknown])),
-});
 
 /** The keys whose JSON differs between two statuses' entries (what a transition writes). */
 function changedKeys(before: OnboardingStatus, after: OnboardingStatus): string[] {
@@ -22,7 +17,7 @@ describe('the status memo (the read model)', () => {
     status.liveSince = '2026-11-24T10:00:00.000Z';
     status.instances.push(sampleGate('contract', 'approved'));
     // A memo holds other keys too (the start's request fingerprint): they are not part of the status.
-    const read = statusFromMemo(memoOf(status, { requestFingerprint: 'x' }));
+    const read = statusFromMemo(memoOfStatus(status, { requestFingerprint: 'x' }));
     expect(read).toEqual(JSON.parse(JSON.stringify(status)));
     expect(read?.halt).toBeNull();
     expect(Object.keys(read ?? {})).toEqual(Object.keys(status));
@@ -48,7 +43,7 @@ describe('the status memo (the read model)', () => {
     const status = sampleStatus('memo-4');
     expect(statusFromMemo(undefined)).toBeNull();
     expect(statusFromMemo({ requestFingerprint: 'x' })).toBeNull();
-    const memo = memoOf(status);
+    const memo = memoOfStatus(status);
     expect(statusFromMemo({ ...memo, [statusMemoKey]: { version: 2, fields: {} } })).toBeNull();
     const withoutElement = { ...memo };
     delete withoutElement['status.history.0'];
@@ -64,7 +59,7 @@ describe('the status memo (the read model)', () => {
     longer.interventions.push({ at: longer.startedAt, action: 'suspended', by: 'ops', via: 'api', reason: 'r' });
     const shorter = sampleStatus('memo-5');
     // Entries merge: the shorter status's header over the longer one's elements.
-    const read = statusFromMemo({ ...memoOf(longer), ...memoOf(shorter) });
+    const read = statusFromMemo({ ...memoOfStatus(longer), ...memoOfStatus(shorter) });
     expect(read?.interventions).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApiError } from '../../api/errors';
 import { OnboardingGateway } from '../../api/onboarding-gateway';
-import { statusMemoEntries } from '../../workflows/frame/status-memo';
+import { memoOfStatus } from '../support/read-model';
 import { sampleStatus } from '../support/samples';
 
 /** A client whose describe answers `memo` and whose status query does `query`. */
@@ -22,8 +22,7 @@ function clientWith(memo: Record<string, unknown> | undefined, query: () => Prom
   return { client, queried: () => queries };
 }
 
-const memoOf = (participantId: string) =>
-  Object.fromEntries([...statusMemoEntries(sampleStatus(participantId))].map(([key, { json }]) => [key, JSON.parse(json) as unknown]));
+const memoOf = (participantId: string) => memoOfStatus(sampleStatus(participantId));
 
 describe('the status read', () => {
   it('answers from the read model without asking the workflow', async () => {

@@ -71,6 +71,16 @@ function freshStatus(input: OnboardingInput): OnboardingStatus {
   };
 }
 
+/**
+ * The entries (key, value, JSON) whose JSON differs from what this run wrote last under their key,
+ * recorded as written: what an upsert of search attributes or memo entries needs to carry.
+ */
+function unwritten<T>(written: Map<string, string>, entries: [string, T, string][]): [string, T][] {
+  const changed = entries.filter(([key, , json]) => written.get(key) !== json);
+  for (const [key, , json] of changed) written.set(key, json);
+  return changed.map(([key, value]) => [key, value]);
+}
+
 export class JourneyState {
   readonly status: OnboardingStatus;
   /** Set while parallel waits unwind because one of them ended unsuccessfully (see `Journey.together`). */
@@ -183,10 +193,11 @@ export class JourneyState {
    * would still be an event in the history and a visibility write on the server.
    */
   private pushSearchAttributes(pairs: SearchAttributeUpdatePair[]): void {
-    const changed = pairs.filter((pair) => this.pushed.get(pair.key.name) !== JSON.stringify(pair.value));
-    if (changed.length === 0) return;
-    upsertSearchAttributes(changed);
-    for (const pair of changed) this.pushed.set(pair.key.name, JSON.stringify(pair.value));
+    const changed = unwritten(
+      this.pushed,
+      pairs.map((pair) => [pair.key.name, pair, JSON.stringify(pair.value)]),
+    );
+    if (changed.length > 0) upsertSearchAttributes(changed.map(([, pair]) => pair));
   }
 
   /**
@@ -195,15 +206,11 @@ export class JourneyState {
    * what the status query answers as of each completed workflow task.
    */
   private writeStatusMemo(): void {
-    const changed: Record<string, unknown> = {};
-    let any = false;
-    for (const [key, { value, json }] of statusMemoEntries(this.status)) {
-      if (this.memoWritten.get(key) === json) continue;
-      changed[key] = value;
-      this.memoWritten.set(key, json);
-      any = true;
-    }
-    if (any) upsertMemo(changed);
+    const changed = unwritten(
+      this.memoWritten,
+      [...statusMemoEntries(this.status)].map(([key, { value, json }]) => [key, value, json]),
+    );
+    if (changed.length > 0) upsertMemo(Object.fromEntries(changed));
   }
 
   private waitingState(): LifecycleState {
