@@ -32,6 +32,7 @@ import { loadDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-confi
 import { onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
 import { openRegistry, registryFile } from '../activities/registry/database';
 import pg from 'pg';
+import { stopOnSignal } from './stats';
 
 export const faultKinds = ['worker-kill', 'api-kill', 'nginx-master-kill', 'auth-server-kill', 'temporal-kill', 'ledger-stop'] as const;
 /**
@@ -199,6 +200,13 @@ export async function startStack(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // Interrupted, the bench stops npm start (which stops its children) instead of leaving them orphaned.
+  const forget = stopOnSignal(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(60_000)]);
+  });
+  child.once('exit', forget);
   const started = Date.now();
   while (!output.join('').includes('[start] ready')) {
     if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output.join('').slice(-4000)}`);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDatabase, startPostgres } from '../scripts/postgres';
 import { freePort } from '../scripts/dev-server';
+import { stopOnSignal } from './stats';
 import { type FaultKind, faultKinds, formatReport, type JourneyKind, multiProcessFaultKinds, runCampaign } from './fault-campaign';
 
 async function main(): Promise<void> {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const pgDir = layout === 'multi' ? mkdtempSync(path.join(tmpdir(), 'faults-postgres-')) : null;
   const postgres = pgDir === null ? null : await startPostgres(pgDir, await freePort());
+  if (postgres !== null) stopOnSignal(() => postgres.stop());
   const report = await runCampaign({
     runs,
     ...(faults ? { faults: faults as FaultKind[] } : layout === 'multi' ? { faults: multiProcessFaultKinds } : {}),

@@ -31,3 +31,32 @@ export function cpuSeconds(pid: number): number | null {
     return null;
   }
 }
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let interrupted = false;
+
+function interrupt(signal: NodeJS.Signals): void {
+  if (interrupted) return;
+  interrupted = true;
+  process.stderr.write(`${signal}: stopping what this bench started\n`);
+  void (async () => {
+    // The latest first: a stack before the database it runs on.
+    for (const stop of [...cleanups].reverse()) await stop().catch(() => undefined);
+    process.exit(130);
+  })();
+}
+
+/**
+ * Runs `stop` when the bench is interrupted (SIGINT, SIGTERM, SIGHUP) before it exits, so the
+ * processes it started (a stack, a database) do not outlive it as orphans holding ports and
+ * memory. Returns the function that forgets `stop` once the bench has stopped it itself.
+ */
+export function stopOnSignal(stop: () => Promise<unknown>): () => void {
+  if (cleanups.length === 0) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, interrupt);
+  cleanups.push(stop);
+  return () => {
+    const i = cleanups.indexOf(stop);
+    if (i >= 0) cleanups.splice(i, 1);
+    if (cleanups.length === 0) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, interrupt);
+  };
+}

@@ -75,8 +75,10 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // `on`, not `once`: a second signal while stopping (a second Ctrl-C, a supervisor's repeated TERM) must not kill
+  // this process with the default action and leave its children running as orphans.
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
 
   // First: on a fresh checkout the key file does not exist yet (the UI's codec key below joins it).
   const devKey = await ensureDevelopmentKey(api.apiKeysFile);
