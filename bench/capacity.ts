@@ -1,5 +1,5 @@
 /**
- * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 300 --heap 768 --bundle dist/workflow-bundle.js --minutes 60]`: how the hub holds many open
+ * `npm run bench:capacity [-- --open 10000 --clients 20 --probe 200 --cache 100 --heap 512 --bundle dist/workflow-bundle.js --minutes 60]`: how the hub holds many open
  * onboardings. The stack exactly as `npm start` runs it (the dev server on a database file, the
  * worker and the API as processes of their own, WORKFLOW_CACHE_SIZE at its default), onboardings
  * opened through the API over HTTP by `--clients` concurrent callers: half TPPs (waiting at their
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     ...(bundle === null ? {} : { WORKFLOW_BUNDLE: path.resolve(bundle) }),
     ...(textArg('heap') === null ? {} : { WORKER_HEAP_MB: String(textArg('heap')) }),
   });
-  log(`worker cache: ${cache ?? 'the default (300)'}; heap bound: ${textArg('heap') ?? 'npm start’s default (768 MB)'}`);
+  log(`worker cache: ${cache ?? 'the default (100)'}; heap bound: ${textArg('heap') ?? 'npm start’s default (512 MB)'}`);
   const opened: string[] = [];
   let failures = 0;
   const open = async (id: string) => {

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const namespace = dev.server.namespace;
   const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: api.taskQueue };
 
-  const workerHeapMb = process.env.WORKER_HEAP_MB ?? '768';
+  const workerHeapMb = process.env.WORKER_HEAP_MB ?? '512';
   if (!/^[0-9]{3,5}$/.test(workerHeapMb) || Number(workerHeapMb) < 256)
     throw new Error(`WORKER_HEAP_MB must be a whole number of MB, at least 256 (got ${JSON.stringify(workerHeapMb)})`);
   const supervised: Supervisor[] = [];

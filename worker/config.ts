@@ -18,9 +18,11 @@ export const workerConfigSchema = z
     /**
      * How many onboardings the worker keeps in memory between their tasks (the SDK's sticky cache). An
      * onboarding outside it is replayed from its history at its next task: memory stays bounded however
-     * many are open (measured 5–6 MB per cached onboarding, bench/RESULTS.md), at some CPU per replay.
+     * many are open (~2 MB of heap per cached onboarding of the DFSP/TPP mix, bench/RESULTS.md), at some CPU per
+     * replay. 100 with npm start's 512 MB heap bound keeps the worker near 620 MB resident; status reads come from the
+     * read model and never need the cache.
      */
-    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(300),
+    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(100),
     /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
     WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */

@@ -19,8 +19,8 @@ describe('the worker in production mode: the built bundle (WORKFLOW_BUNDLE) and 
     expect(loadWorkerConfig({}).workflowBundle).toBeNull();
   });
 
-  it('bounds the onboardings kept in memory: WORKFLOW_CACHE_SIZE, 300 by default, a whole number', () => {
-    expect(loadWorkerConfig({}).workflowCacheSize).toBe(300);
+  it('bounds the onboardings kept in memory: WORKFLOW_CACHE_SIZE, 100 by default, a whole number', () => {
+    expect(loadWorkerConfig({}).workflowCacheSize).toBe(100);
     expect(loadWorkerConfig({ WORKFLOW_CACHE_SIZE: '2000' }).workflowCacheSize).toBe(2000);
     expect(() => loadWorkerConfig({ WORKFLOW_CACHE_SIZE: 'lots' })).toThrow(/WORKFLOW_CACHE_SIZE/);
   });
