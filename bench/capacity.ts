@@ -11,7 +11,8 @@
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { descendants, startBody, startStack, type Stack } from './fault-campaign';
+import { descendants, startBody, startStack, stopStack, type Stack } from './fault-campaign';
+import { defaultWorkerHeapMb, defaultWorkflowCacheSize } from '../worker/config';
 import { arg, percentile, textArg } from './stats';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
     ...(bundle === null ? {} : { WORKFLOW_BUNDLE: path.resolve(bundle) }),
     ...(textArg('heap') === null ? {} : { WORKER_HEAP_MB: String(textArg('heap')) }),
   });
-  log(`worker cache: ${cache ?? 'the default (100)'}; heap bound: ${textArg('heap') ?? 'npm start’s default (512 MB)'}`);
+  log(
+    `worker cache: ${cache ?? `the default (${defaultWorkflowCacheSize})`}; heap bound: ${textArg('heap') ?? `npm start’s default (${defaultWorkerHeapMb} MB)`}`,
+  );
   const opened: string[] = [];
   let failures = 0;
   const open = async (id: string) => {
@@ -130,8 +133,7 @@ async function main(): Promise<void> {
     );
     log(`worker RSS at ${full.open} open: ${full.worker} MB (target < 1024)`);
   } finally {
-    stack.child.kill('SIGTERM');
-    await new Promise((resolve) => stack.child.once('exit', resolve));
+    await stopStack(stack.child);
   }
 }
 

@@ -12,7 +12,7 @@
  * Idempotency-Key, everything retried through the faults. `bench/faults.ts` prints the table;
  * test/integration/fault-campaign.test.ts runs the short form in `npm test`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
@@ -27,7 +27,7 @@ import { allStaffGrants, newApiKey } from '../api/auth';
 import { runKit } from '../kit/program';
 import { addApiKeyEntry } from '../scripts/api-key-file';
 import { startLedgerStack } from '../scripts/ledger-stack';
-import { freePort, workflowHistoryJson } from '../scripts/dev-server';
+import { freePort, stopChild, workflowHistoryJson } from '../scripts/dev-server';
 import { loadDevConfig, temporalBinaryPath } from '../scripts/temporal-dev-config';
 import { onboardingWorkflowId, type OnboardingStatus } from '../workflows/messages';
 import { openRegistry, registryFile } from '../activities/registry/database';
@@ -201,12 +201,10 @@ export async function startStack(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   // Interrupted, the bench stops npm start (which stops its children) instead of leaving them orphaned.
-  const forget = stopOnSignal(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(60_000)]);
-  });
-  child.once('exit', forget);
+  child.once(
+    'exit',
+    stopOnSignal(() => stopStack(child)),
+  );
   const started = Date.now();
   while (!output.join('').includes('[start] ready')) {
     if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${output.join('').slice(-4000)}`);
@@ -234,6 +232,9 @@ export async function startStack(
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** Stops npm start, which stops its children (a minute's grace: the worker lets running activities finish). */
+export const stopStack = (child: ChildProcess) => stopChild(child, 60_000);
 
 /** A failed run's event history (`temporal workflow show`), kept in the campaign's folder for replay and reading. */
 function saveHistory(stack: Stack, participantId: string, work: string): string {
@@ -799,9 +800,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   } finally {
     resumeLedger();
     await peers?.stop();
-    stack.child.kill('SIGTERM');
-    await Promise.race([new Promise((resolve) => stack.child.once('exit', resolve)), sleep(60_000)]);
-    if (stack.child.exitCode === null && stack.child.signalCode === null) stack.child.kill('SIGKILL');
+    await stopStack(stack.child);
     await new Promise((resolve) => bank.server.close(resolve));
     await callbacks.close();
     await ledger.stop();

@@ -33,6 +33,7 @@ export function cpuSeconds(pid: number): number | null {
 }
 
 const cleanups: (() => Promise<unknown>)[] = [];
+const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let interrupted = false;
 
 function interrupt(signal: NodeJS.Signals): void {
@@ -52,11 +53,11 @@ function interrupt(signal: NodeJS.Signals): void {
  * memory. Returns the function that forgets `stop` once the bench has stopped it itself.
  */
 export function stopOnSignal(stop: () => Promise<unknown>): () => void {
-  if (cleanups.length === 0) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, interrupt);
+  if (cleanups.length === 0) for (const s of stopSignals) process.on(s, interrupt);
   cleanups.push(stop);
   return () => {
     const i = cleanups.indexOf(stop);
     if (i >= 0) cleanups.splice(i, 1);
-    if (cleanups.length === 0) for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, interrupt);
+    if (cleanups.length === 0) for (const s of stopSignals) process.off(s, interrupt);
   };
 }

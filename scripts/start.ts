@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { nginxInstalled } from '../activities/network/nginx-gateway';
 import { allStaffGrants, newApiKey } from '../api/auth';
 import { loadApiConfig } from '../api/config';
-import { loadWorkerConfig } from '../worker/config';
+import { defaultWorkerHeapMb, loadWorkerConfig } from '../worker/config';
 import { buildWorkflowBundle } from '../worker/workflow-bundle';
 import { loadTracingSettings } from '../config/tracing';
 import { addApiKeyEntry } from './api-key-file';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const namespace = dev.server.namespace;
   const env = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_TASK_QUEUE: api.taskQueue };
 
-  const workerHeapMb = process.env.WORKER_HEAP_MB ?? '512';
+  const workerHeapMb = process.env.WORKER_HEAP_MB ?? String(defaultWorkerHeapMb);
   if (!/^[0-9]{3,5}$/.test(workerHeapMb) || Number(workerHeapMb) < 256)
     throw new Error(`WORKER_HEAP_MB must be a whole number of MB, at least 256 (got ${JSON.stringify(workerHeapMb)})`);
   const supervised: Supervisor[] = [];

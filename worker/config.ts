@@ -11,6 +11,10 @@ const days = z.coerce.number().int().min(1).max(3650);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port');
 const upstreamUrl = z.string().regex(/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'http://host[:port] (no path)');
 
+/** The worker's memory defaults, sized together (bench/RESULTS.md): the cache, and the heap bound npm start runs it in. */
+export const defaultWorkflowCacheSize = 100;
+export const defaultWorkerHeapMb = 512;
+
 export const workerConfigSchema = z
   .object({
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('onboarding'),
@@ -22,7 +26,7 @@ export const workerConfigSchema = z
      * replay. 100 with npm start's 512 MB heap bound keeps the worker near 620 MB resident; status reads come from the
      * read model and never need the cache.
      */
-    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(100),
+    WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(defaultWorkflowCacheSize),
     /** The workflow bundle `npm run build` made (production mode); absent: workflows/ is bundled at start. */
     WORKFLOW_BUNDLE: z.string().min(1).optional(),
     /** Where embedded adapters keep their files (notification outbox, hub CA, issued certificates). */
